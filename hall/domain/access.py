@@ -1,0 +1,66 @@
+"""Who may do what: one table for staff roles and device kinds (DESIGN.md §3, issue 9).
+
+A staff member acts only at the counter they are signed in at; supervisors and admins may
+act at any counter. A keypad or pad token acts only for its own counter.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hall.domain.errors import Forbidden
+from hall.domain.i18n import N_
+
+COUNTER_ACTIONS = frozenset({"call", "recall", "skip", "reinstate", "hold", "unhold", "start",
+                             "finish", "transfer"})
+COUNTER_STATE_ACTIONS = frozenset({"open", "pause", "resume", "close"})
+
+# device kind → actions it may take (counter-bound kinds only at their own counter)
+DEVICE_ACTIONS: dict[str, frozenset[str]] = {
+    "kiosk": frozenset({"issue"}),
+    "keypad": COUNTER_ACTIONS | COUNTER_STATE_ACTIONS,
+    "pad": frozenset({"rate"}),
+    "screen": frozenset(),
+    "agent": frozenset({"issue", "rate"}) | COUNTER_ACTIONS | COUNTER_STATE_ACTIONS,
+}
+STAFF_ROLES = ("staff", "supervisor", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    kind: str  # staff | device | visitor | system
+    id: int | None = None
+    hall_id: int | None = None
+    role: str | None = None  # staff role or device kind
+    counter_id: int | None = None  # where a staff member is signed in / a device is bound
+    label: str = ""
+
+    @property
+    def is_staff(self) -> bool:
+        return self.kind == "staff"
+
+    def audit(self) -> str:
+        return f"{self.kind}:{self.role}:{self.id}" if self.id is not None else self.kind
+
+
+SYSTEM = Actor(kind="system", label="system")
+
+
+def require(actor: Actor, action: str, counter_id: int | None = None) -> None:
+    """Raise Forbidden unless ``actor`` may take ``action`` (at ``counter_id``)."""
+    if actor.kind == "system":
+        return
+    if actor.kind == "staff":
+        if actor.role in ("supervisor", "admin"):
+            return
+        if action == "issue":  # reception staff issue tickets, e.g. green-channel ones
+            return
+        if counter_id is not None and counter_id == actor.counter_id:
+            return
+        raise Forbidden(N_("Staff may act only at the counter they are signed in at"), "counter")
+    if actor.kind == "device":
+        allowed = DEVICE_ACTIONS.get(actor.role or "", frozenset())
+        bound = actor.role in ("keypad", "pad")
+        if action in allowed and (not bound or counter_id == actor.counter_id):
+            return
+        raise Forbidden(N_("This device may not %(action)s here"), "authorization", action=action)
+    raise Forbidden(N_("Sign in first"), "authorization")

@@ -1,0 +1,132 @@
+"""Call-next policy (DESIGN.md §2): deterministic, and it says why it chose a ticket.
+
+Order of precedence, applied to the waiting tickets a counter may serve:
+
+1. the green-channel cap: after ``priority_ratio`` priority calls in a row, while a
+   non-priority ticket waits, only non-priority tickets are eligible;
+2. appointments whose slot is due (from ``appointment_early`` before the slot start);
+3. tickets transferred to this counter by name (they have already queued once);
+4. aging: any ticket that has waited ``max_wait`` or longer, oldest first — so neither the
+   green channel nor a heavier-weighted service can starve anyone;
+5. priority (绿色通道) tickets, heavier counter-service weight first, then oldest;
+6. everything else, heavier weight first, then oldest (FIFO);
+7. only if nothing else waits: an appointment that checked in before its slot.
+
+Ties always end on arrival time, then ticket id, so the same input gives the same answer
+whatever order the store returns candidates in.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from hall.domain.i18n import N_
+
+NORMAL, PRIORITY, APPOINTMENT = "normal", "priority", "appointment"
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    ticket_id: int
+    number: str
+    kind: str
+    issued_at: datetime
+    weight: int = 1
+    priority_reason: str | None = None
+    appointment_at: datetime | None = None
+    directed: bool = False  # transferred to this very counter
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    priority_ratio: int = 2
+    max_wait: timedelta = timedelta(minutes=45)
+    appointment_early: timedelta = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    candidate: Candidate
+    reason: str  # stable code: appointment, directed, aged, priority, fifo, ratio, early
+    message: str  # N_-marked format string
+    params: dict = field(default_factory=dict)
+
+    @property
+    def is_priority(self) -> bool:
+        return self.candidate.kind == PRIORITY
+
+    def text(self) -> str:
+        """Untranslated human-readable reason (the web layer translates ``message``)."""
+        return self.message % self.params
+
+    def next_streak(self, streak: int) -> int:
+        """The counter's run of consecutive priority calls after this call."""
+        return streak + 1 if self.is_priority else 0
+
+
+def _fifo(c: Candidate) -> tuple:
+    return (c.issued_at, c.ticket_id)
+
+
+def _weighted(c: Candidate) -> tuple:
+    return (-c.weight, c.issued_at, c.ticket_id)
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def choose(
+    candidates: Iterable[Candidate], now: datetime, policy: Policy, priority_streak: int = 0
+) -> Choice | None:
+    """The ticket to call next and why, or None when nobody waits."""
+    pool: Sequence[Candidate] = list(candidates)
+    if not pool:
+        return None
+    capped = False
+    if priority_streak >= policy.priority_ratio and any(c.kind != PRIORITY for c in pool):
+        pool = [c for c in pool if c.kind != PRIORITY]
+        capped = True
+
+    due = [c for c in pool if _is_due(c, now, policy)]
+    if due:
+        c = min(due, key=lambda c: (c.appointment_at, *_weighted(c)))
+        return Choice(c, "appointment", N_("Appointment for %(time)s is due"),
+                      {"time": c.appointment_at.strftime("%H:%M")})
+
+    directed = [c for c in pool if c.directed]
+    if directed:
+        return Choice(min(directed, key=_fifo), "directed", N_("Transferred to this counter"))
+
+    present = [c for c in pool if c.kind != APPOINTMENT]
+    aged = [c for c in present if now - c.issued_at >= policy.max_wait]
+    if aged:
+        c = min(aged, key=_fifo)
+        return Choice(c, "aged", N_("Waited %(minutes)d min, over the %(limit)d min limit"),
+                      {"minutes": _minutes(now - c.issued_at), "limit": _minutes(policy.max_wait)})
+
+    priority = [c for c in present if c.kind == PRIORITY]
+    if priority:
+        c = min(priority, key=_weighted)
+        return Choice(c, "priority", N_("Green channel: %(reason)s"),
+                      {"reason": c.priority_reason or "-"})
+
+    if present:
+        c = min(present, key=_weighted)
+        if capped:
+            return Choice(c, "ratio",
+                          N_("%(ratio)d green-channel calls in a row: a normal ticket's turn"),
+                          {"ratio": policy.priority_ratio})
+        return Choice(c, "fifo", N_("Next in line (weight %(weight)d)"), {"weight": c.weight})
+
+    c = min(pool, key=lambda c: (c.appointment_at or c.issued_at, c.ticket_id))
+    return Choice(c, "early", N_("Nobody else waits: appointment called early"))
+
+
+def _is_due(c: Candidate, now: datetime, policy: Policy) -> bool:
+    return (
+        c.kind == APPOINTMENT
+        and c.appointment_at is not None
+        and now >= c.appointment_at - policy.appointment_early
+    )

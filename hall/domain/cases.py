@@ -1,0 +1,142 @@
+"""办件 (cases): what a visit with outcome 受理 opens, and its working-day deadline.
+
+    accepted ──start──▶ in_progress ──finish──▶ done
+        │ ╰──────────────finish──────────────▶ done
+        ╰──return──▶ returned ◀──return── in_progress
+
+Due date = acceptance day + 承诺时限 working days (see ``workdays``); the case turns yellow
+at the warning point (警戒, some working days before due) and red once the due day is over.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+from enum import StrEnum
+
+from hall.domain.errors import DomainError
+from hall.domain.i18n import N_
+from hall.domain.workdays import WorkCalendar
+
+
+class CaseState(StrEnum):
+    ACCEPTED = "accepted"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    RETURNED = "returned"  # 退回: handed back to the applicant without approval
+
+
+class CaseAction(StrEnum):
+    START = "start"
+    FINISH = "finish"
+    RETURN = "return"
+
+
+TRANSITIONS: dict[tuple[CaseState, CaseAction], CaseState] = {
+    (CaseState.ACCEPTED, CaseAction.START): CaseState.IN_PROGRESS,
+    # Many 承诺件 are approved by the back office without a separate "started" step.
+    (CaseState.ACCEPTED, CaseAction.FINISH): CaseState.DONE,
+    (CaseState.ACCEPTED, CaseAction.RETURN): CaseState.RETURNED,
+    (CaseState.IN_PROGRESS, CaseAction.FINISH): CaseState.DONE,
+    (CaseState.IN_PROGRESS, CaseAction.RETURN): CaseState.RETURNED,
+}
+
+# Closed cases no longer run against their deadline.
+FINISHED = frozenset({CaseState.DONE, CaseState.RETURNED})
+
+
+class IllegalCaseTransition(DomainError):
+    """An action the case life cycle does not allow from the current state."""
+
+    def __init__(self, state: str, action: str):
+        super().__init__(
+            "illegal_case_transition",
+            N_("Cannot %(action)s a case that is %(state)s"),
+            "state",
+            state=state,
+            action=action,
+        )
+        self.state = state
+        self.action = action
+
+
+def transition(state: str, action: str) -> CaseState:
+    """The state after ``action``; raises IllegalCaseTransition if the table forbids it."""
+    try:
+        return TRANSITIONS[(CaseState(state), CaseAction(action))]
+    except (KeyError, ValueError):
+        raise IllegalCaseTransition(str(state), str(action)) from None
+
+
+def allowed_actions(state: str) -> frozenset[CaseAction]:
+    st = CaseState(state)
+    return frozenset(a for (s, a) in TRANSITIONS if s is st)
+
+
+def due_date(accepted_on: date, promised_days: int, cal: WorkCalendar) -> date:
+    """Last day (inclusive) to finish: ``promised_days`` working days after acceptance."""
+    if promised_days < 0:
+        raise ValueError("promised_days must be >= 0")
+    return cal.add_working_days(accepted_on, promised_days)
+
+
+def warning_date(
+    accepted_on: date, promised_days: int, cal: WorkCalendar, warn_days: int = 1
+) -> date:
+    """The 警戒 point: ``warn_days`` working days before due.
+
+    Never earlier than the first working day after acceptance (a 3-day case with a 5-day
+    warning would otherwise be yellow from birth), so for promised_days <= 1 it is the due
+    date itself.
+    """
+    if warn_days < 0:
+        raise ValueError("warn_days must be >= 0")
+    due = due_date(accepted_on, promised_days, cal)
+    back = min(warn_days, max(promised_days - 1, 0))
+    return cal.add_working_days(due, -back)
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    YELLOW = "yellow"  # on or after the warning date, not yet overdue
+    RED = "red"  # the due day is over and the case is still open
+
+
+def urgency(today: date, due: date, warning: date, state: str) -> Urgency:
+    if CaseState(state) in FINISHED:
+        return Urgency.NORMAL
+    if today > due:
+        return Urgency.RED
+    if today >= warning:
+        return Urgency.YELLOW
+    return Urgency.NORMAL
+
+
+def is_on_time(done_on: date, due: date) -> bool:
+    """Done on or before the due day counts as on time (due means end of that day)."""
+    return done_on <= due
+
+
+_HALL_CODE = re.compile(r"[A-Z0-9]+")
+_CASE_NUMBER = re.compile(r"([A-Z0-9]+)-(\d{8})-(\d{4,})")
+
+
+def format_case_number(hall_code: str, day: date, seq: int) -> str:
+    """``SMZX-20261123-0007``: hall code, acceptance day (hall's local date), daily sequence."""
+    if not _HALL_CODE.fullmatch(hall_code):
+        raise ValueError(f"hall code must be upper-case letters and digits: {hall_code!r}")
+    if seq < 1:
+        raise ValueError("seq starts at 1")
+    return f"{hall_code}-{day:%Y%m%d}-{seq:04d}"
+
+
+def parse_case_number(number: str) -> tuple[str, date, int] | None:
+    """Inverse of format_case_number; None for anything that is not a case number."""
+    m = _CASE_NUMBER.fullmatch(number.strip().upper())
+    if not m:
+        return None
+    code, ymd, seq = m.groups()
+    try:
+        day = date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]))
+    except ValueError:
+        return None
+    return (code, day, int(seq)) if int(seq) >= 1 else None

@@ -1,0 +1,141 @@
+"""Context and unit of work shared by every service command."""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from hall.domain.events import DomainEvent
+from hall.store.models import Event, Hall
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class ManualClock:
+    """A clock tests move by hand; nothing monkeypatches the system time."""
+
+    current: datetime
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> datetime:
+        self.current += timedelta(**delta)
+        return self.current
+
+
+Publisher = Callable[[list[DomainEvent]], None]
+
+
+@dataclass
+class Context:
+    engine: Engine
+    clock: Clock = field(default_factory=SystemClock)
+    publishers: list[Publisher] = field(default_factory=list)
+    secret: bytes = b""  # keys hashes of personal data (ID numbers, phones)
+
+    def publish(self, events: list[DomainEvent]) -> None:
+        for publisher in self.publishers:
+            try:
+                publisher(events)
+            except Exception:  # a broken screen feed must never undo a committed command
+                log.exception("event publisher %r failed", publisher)
+
+
+@dataclass
+class Result:
+    """What a command returns: its value and the events it caused (with their seq)."""
+
+    value: Any
+    events: list[DomainEvent]
+
+
+class UnitOfWork:
+    def __init__(self, ctx: Context, conn: Connection):
+        self.ctx = ctx
+        self.conn = conn
+        self.now = ctx.clock.now()
+        self.events: list[DomainEvent] = []
+
+    def emit(self, type_: str, hall_id: int, **payload: Any) -> None:
+        self.events.append(DomainEvent(type_, hall_id, payload, at=self.now))
+
+    def _append_events(self) -> None:
+        """Give events the hall's next seqs and write them to the log, in this transaction.
+
+        The hall row is locked by the UPDATE until commit, so seqs become visible in order:
+        a reader of ``seq > N`` can never see N+2 committed before N+1.
+        """
+        by_hall: dict[int, list[DomainEvent]] = {}
+        for e in self.events:
+            by_hall.setdefault(e.hall_id, []).append(e)
+        for hall_id, events in sorted(by_hall.items()):
+            last = self.conn.execute(
+                update(Hall).where(Hall.id == hall_id)
+                .values(last_seq=Hall.last_seq + len(events)).returning(Hall.last_seq)
+            ).scalar_one()
+            for i, e in enumerate(events):
+                e.seq = last - len(events) + 1 + i
+            self.conn.execute(insert(Event), [
+                {"hall_id": hall_id, "seq": e.seq, "at": e.at, "type": e.type,
+                 "payload": e.payload} for e in events])
+
+
+_RETRYABLE = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    return code in _RETRYABLE or (isinstance(exc, OperationalError) and "locked" in str(exc))
+
+
+@contextmanager
+def _unit(ctx: Context, readonly: bool) -> Iterator[UnitOfWork]:
+    with ctx.engine.connect() as conn:
+        if readonly:
+            conn = conn.execution_options(readonly=True)
+        with conn.begin():
+            uow = UnitOfWork(ctx, conn)
+            yield uow
+            if uow.events:
+                uow._append_events()
+
+
+def run(ctx: Context, command: Callable[[UnitOfWork], T], attempts: int = 4) -> Result:
+    """Run ``command`` in one transaction, commit, then publish its events."""
+    for attempt in range(attempts):
+        try:
+            with _unit(ctx, readonly=False) as uow:
+                value = command(uow)
+            break
+        except DBAPIError as exc:
+            if attempt + 1 == attempts or not _retryable(exc):
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    if uow.events:
+        ctx.publish(uow.events)
+    return Result(value, uow.events)
+
+
+def read(ctx: Context, query: Callable[[UnitOfWork], T]) -> T:
+    """Run a read-only query in one consistent snapshot."""
+    with _unit(ctx, readonly=True) as uow:
+        return query(uow)

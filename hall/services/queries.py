@@ -1,0 +1,114 @@
+"""Read-only queries: queues, a ticket by its public token, the event log, cases."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hall.domain.errors import DomainError
+from hall.domain.estimate import estimate_wait, service_time_estimate
+from hall.domain.i18n import N_
+from hall.services import repo
+from hall.services.context import Context, UnitOfWork, read
+from hall.services.views import estimate_for, public_ticket, recent_service_times
+from hall.store.models import (
+    Case,
+    Counter,
+    CounterService,
+    Department,
+    Event,
+    Service,
+    Ticket,
+)
+
+EVENTS_PAGE = 500
+
+
+def queues(ctx: Context, hall_id: int) -> dict[str, Any]:
+    """Waiting count and estimated wait of a newcomer, per service."""
+
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        conn = uow.conn
+        hall = repo.settings_of(repo.hall_row(conn, hall_id))
+        day = hall.local(uow.now).date()
+        t, s = Ticket.__table__, Service.__table__
+        waiting = dict(conn.execute(
+            select(t.c.service_id, func.count()).where(t.c.hall_id == hall_id,
+                                                       t.c.state == "waiting")
+            .group_by(t.c.service_id)).all())
+        c, cs = Counter.__table__, CounterService.__table__
+        open_by_service = dict(conn.execute(
+            select(cs.c.service_id, func.count()).select_from(c.join(cs, cs.c.counter_id == c.c.id))
+            .where(c.c.hall_id == hall_id, c.c.state == "open").group_by(cs.c.service_id)).all())
+        out = []
+        for svc in conn.execute(select(s).where(s.c.hall_id == hall_id, s.c.active)
+                                .order_by(s.c.sort, s.c.id)):
+            n = waiting.get(svc.id, 0)
+            per_visit = service_time_estimate(recent_service_times(conn, svc.id, day),
+                                              svc.expected_visit_s)
+            low, high = estimate_wait(n, per_visit, open_by_service.get(svc.id, 0))
+            out.append({"service_id": svc.id, "code": svc.code, "name": svc.name,
+                        "name_en": svc.name_en, "prefix": svc.prefix, "waiting": n,
+                        "open_counters": open_by_service.get(svc.id, 0),
+                        "estimated_wait": {"min_s": low, "max_s": high}})
+        return {"hall_id": hall_id, "at": uow.now.isoformat(), "services": out}
+
+    return read(ctx, query)
+
+
+def ticket_by_token(ctx: Context, token: str) -> dict[str, Any]:
+    """What the phone page shows: state, people ahead, estimate, where to go."""
+
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        conn = uow.conn
+        t = Ticket.__table__
+        row = conn.execute(select(t).where(t.c.token == token)).first()
+        if row is None:
+            raise DomainError("ticket_not_found", N_("No such ticket"), "token")
+        svc = repo.service_row(conn, row.hall_id, row.service_id)
+        view = public_ticket(row, svc)
+        if row.state == "waiting":
+            view.update(estimate_for(conn, row._asdict(), svc))
+        if row.counter_id is not None:
+            c = conn.execute(select(Counter.number, Counter.name)
+                             .where(Counter.id == row.counter_id)).first()
+            view["counter"] = {"number": c.number, "name": c.name}
+        if row.state == "transferred":
+            child = conn.execute(select(t.c.number, t.c.token).where(t.c.parent_id == row.id)
+                                 .order_by(t.c.id.desc())).first()
+            view["transferred_to"] = dict(child._mapping) if child else None
+        view["guide"] = svc.guide or {}
+        view["department"] = conn.execute(select(Department.name).where(
+            Department.id == svc.department_id)).scalar_one()
+        return view
+
+    return read(ctx, query)
+
+
+def events_after(ctx: Context, hall_id: int, after: int, limit: int = EVENTS_PAGE
+                 ) -> dict[str, Any]:
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        e = Event.__table__
+        rows = uow.conn.execute(select(e).where(e.c.hall_id == hall_id, e.c.seq > after)
+                                .order_by(e.c.seq).limit(limit)).all()
+        last = repo.hall_row(uow.conn, hall_id).last_seq
+        return {"events": [{"seq": r.seq, "type": r.type, "at": r.at.isoformat(), **r.payload}
+                           for r in rows], "last_seq": last,
+                "more": bool(rows) and rows[-1].seq < last}
+
+    return read(ctx, query)
+
+
+def case_by_number(ctx: Context, number: str) -> dict[str, Any]:
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        c = Case.__table__
+        row = uow.conn.execute(select(c).where(c.c.number == number.strip().upper())).first()
+        if row is None:
+            raise DomainError("case_not_found", N_("No case with this number"), "number")
+        svc = repo.service_row(uow.conn, row.hall_id, row.service_id)
+        return {"number": row.number, "service": svc.name, "state": row.state,
+                "accepted_on": row.accepted_on.isoformat(), "due_date": row.due_date.isoformat(),
+                "applicant": row.applicant_masked,
+                "done_on": row.done_on.isoformat() if row.done_on else None}
+
+    return read(ctx, query)

@@ -1,0 +1,186 @@
+"""Reads and small writes shared by the service commands (Core statements, no ORM session)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, literal, select, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from hall.domain.callnext import Candidate
+from hall.domain.errors import NotFound
+from hall.domain.hall import HallSettings, ServiceInfo, parse_hours
+from hall.domain.workdays import WorkCalendar
+from hall.store.models import (
+    Counter,
+    CounterService,
+    Hall,
+    NumberCounter,
+    Service,
+    ServiceDay,
+    Ticket,
+    TicketHistory,
+)
+
+
+def hall_settings(conn: Connection, hall_id: int) -> HallSettings:
+    row = conn.execute(select(Hall).where(Hall.id == hall_id)).first()
+    if row is None:
+        raise NotFound("hall", "hall_id")
+    h = row[0] if hasattr(row, "_mapping") and isinstance(row[0], Hall) else row
+    return HallSettings(id=h.id, code=h.code, name=h.name, timezone=h.timezone,
+                        target_wait_s=h.target_wait_s, priority_ratio=h.priority_ratio,
+                        max_wait_s=h.max_wait_s, rating_window_s=h.rating_window_s,
+                        recall_limit=h.recall_limit)
+
+
+def hall_row(conn: Connection, hall_id: int) -> Any:
+    row = conn.execute(select(Hall.__table__).where(Hall.id == hall_id)).first()
+    if row is None:
+        raise NotFound("hall", "hall_id")
+    return row
+
+
+def settings_of(row: Any) -> HallSettings:
+    return HallSettings(id=row.id, code=row.code, name=row.name, timezone=row.timezone,
+                        target_wait_s=row.target_wait_s, priority_ratio=row.priority_ratio,
+                        max_wait_s=row.max_wait_s, rating_window_s=row.rating_window_s,
+                        recall_limit=row.recall_limit)
+
+
+def calendar_of(row: Any) -> WorkCalendar:
+    s = row.settings or {}
+    return WorkCalendar(
+        extra_holidays=frozenset(date.fromisoformat(d) for d in s.get("holidays", [])),
+        extra_workdays=frozenset(date.fromisoformat(d) for d in s.get("workdays", [])))
+
+
+def service_row(conn: Connection, hall_id: int, service: int | str) -> Any:
+    t = Service.__table__
+    key = t.c.id == service if isinstance(service, int) else t.c.code == service
+    row = conn.execute(select(t).where(t.c.hall_id == hall_id, key)).first()
+    if row is None:
+        raise NotFound("service", "service")
+    return row
+
+
+def service_info(row: Any) -> ServiceInfo:
+    return ServiceInfo(id=row.id, hall_id=row.hall_id, code=row.code, name=row.name,
+                       prefix=row.prefix, kind=row.kind, promised_days=row.promised_days,
+                       expected_visit_s=row.expected_visit_s, time_limit_s=row.time_limit_s,
+                       warning_s=row.warning_s, daily_quota=row.daily_quota,
+                       hours=parse_hours(row.hours or []), active=row.active)
+
+
+def counter_row(conn: Connection, counter_id: int, lock: bool = True) -> Any:
+    """The counter, locked for this transaction on PostgreSQL (SQLite: BEGIN IMMEDIATE).
+
+    Locking the counter first in every counter command gives one lock order
+    (counter → tickets → number rows → hall seq), so commands never deadlock, and two
+    browser tabs of one counter can never both claim a ticket.
+    """
+    stmt = select(Counter.__table__).where(Counter.id == counter_id)
+    row = conn.execute(stmt.with_for_update() if lock else stmt).first()
+    if row is None:
+        raise NotFound("counter", "counter_id")
+    return row
+
+
+def ticket_row(conn: Connection, ticket_id: int, lock: bool = True) -> Any:
+    stmt = select(Ticket.__table__).where(Ticket.id == ticket_id)
+    row = conn.execute(stmt.with_for_update() if lock else stmt).first()
+    if row is None:
+        raise NotFound("ticket", "ticket")
+    return row
+
+
+def _upsert(conn: Connection):
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def next_number(conn: Connection, hall_id: int, prefix: str, day: date) -> int:
+    """Atomically take the next number of (hall, prefix, day): one UPSERT … RETURNING."""
+    ins = _upsert(conn)(NumberCounter).values(hall_id=hall_id, prefix=prefix, day=day, last=1)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["hall_id", "prefix", "day"],
+        set_={"last": NumberCounter.last + 1}).returning(NumberCounter.last)
+    return conn.execute(stmt).scalar_one()
+
+
+def take_quota(conn: Connection, service_id: int, day: date, quota: int | None) -> int | None:
+    """Count one more ticket for (service, day); None when that would pass the quota."""
+    ins = _upsert(conn)(ServiceDay).values(service_id=service_id, day=day, issued=1)
+    stmt = ins.on_conflict_do_update(
+        index_elements=["service_id", "day"], set_={"issued": ServiceDay.issued + 1},
+        where=(ServiceDay.issued < quota) if quota is not None else None,
+    ).returning(ServiceDay.issued)
+    if quota is not None and quota <= 0:
+        return None
+    return conn.execute(stmt).scalar_one_or_none()
+
+
+def add_history(conn: Connection, ticket_id: int, at: datetime, action: str,
+                from_state: str | None, to_state: str, counter_id: int | None,
+                actor: str | None, note: str | None = None) -> None:
+    conn.execute(insert(TicketHistory).values(
+        ticket_id=ticket_id, at=at, action=action, from_state=from_state, to_state=to_state,
+        counter_id=counter_id, actor=actor, note=note))
+
+
+def counter_services(conn: Connection, counter_id: int) -> dict[int, int]:
+    cs = CounterService.__table__
+    return dict(conn.execute(select(cs.c.service_id, cs.c.weight)
+                             .where(cs.c.counter_id == counter_id)).all())
+
+
+_CANDIDATE_COLS = (Ticket.id, Ticket.number, Ticket.kind, Ticket.queued_at, Ticket.service_id,
+                   Ticket.priority_reason, Ticket.appointment_at, Ticket.target_counter_id)
+
+
+def queue_heads(conn: Connection, counter_id: int, weights: dict[int, int],
+                exclude: set[int] = frozenset()) -> list[Candidate]:
+    """The few tickets call-next must compare: each queue's head per kind, in one statement.
+
+    Within one service and kind, the policy would always take the oldest, so only heads
+    are read — one index seek each on ix_tickets_queue — plus tickets transferred to this
+    counter by name. Cost is independent of how many tickets wait.
+    """
+    t = Ticket.__table__
+    parts = []
+    for service_id in sorted(weights):
+        for kind in ("normal", "priority"):
+            parts.append(_head(t, t.c.service_id == service_id, t.c.kind == kind,
+                               t.c.target_counter_id.is_(None), exclude, t.c.queued_at))
+        parts.append(_head(t, t.c.service_id == service_id, t.c.kind == "appointment",
+                           t.c.target_counter_id.is_(None), exclude, t.c.appointment_at))
+    parts.append(_head(t, t.c.target_counter_id == counter_id, literal(True), literal(True),
+                       exclude, t.c.queued_at))
+    rows = conn.execute(union_all(*parts)).all()
+    seen: set[int] = set()
+    out = []
+    for r in rows:
+        if r.id in seen:
+            continue
+        seen.add(r.id)
+        out.append(Candidate(
+            ticket_id=r.id, number=r.number, kind=r.kind, issued_at=r.queued_at,
+            weight=weights.get(r.service_id, 1), priority_reason=r.priority_reason,
+            appointment_at=r.appointment_at, directed=r.target_counter_id == counter_id))
+    return out
+
+
+def _head(t, where_a, where_b, where_c, exclude, order_col):
+    stmt = (select(*[t.c[c.key] for c in _CANDIDATE_COLS])
+            .where(t.c.state == "waiting", where_a, where_b, where_c)
+            .order_by(order_col, t.c.id).limit(1))
+    if exclude:
+        stmt = stmt.where(t.c.id.not_in(exclude))
+    return stmt.subquery().select()
+
+
+def set_counter(conn: Connection, counter_id: int, **values: Any) -> None:
+    conn.execute(update(Counter).where(Counter.id == counter_id).values(**values))
+
+
+def count(conn: Connection, stmt) -> int:
+    return conn.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()

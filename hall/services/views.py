@@ -1,0 +1,57 @@
+"""Plain-dict views of rows, as the API, events and screens see them."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from hall.domain.estimate import estimate_wait, service_time_estimate
+from hall.store.models import Counter, CounterService, Ticket
+
+_RECENT = 20  # service times of the last 20 visits of a service drive its estimate
+
+
+def iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at else None
+
+
+def public_ticket(t: Any, svc: Any) -> dict[str, Any]:
+    """A ticket as its holder and the hall screens see it (no personal data)."""
+    g = t.get if isinstance(t, dict) else lambda k, d=None: getattr(t, k, d)
+    return {
+        "id": g("id"), "number": g("number"), "token": g("token"), "kind": g("kind"),
+        "priority_reason": g("priority_reason"), "state": g("state"),
+        "service": {"id": svc.id, "code": svc.code, "name": svc.name, "name_en": svc.name_en,
+                    "prefix": svc.prefix},
+        "issued_at": iso(g("issued_at")), "called_at": iso(g("called_at")),
+        "counter_id": g("counter_id"), "parent_id": g("parent_id"),
+    }
+
+
+def estimate_for(conn: Connection, ticket: dict[str, Any], svc: Any) -> dict[str, Any]:
+    """People ahead and the estimated wait (a range, in seconds) of a waiting ticket."""
+    from hall.services.tickets import people_ahead  # one definition of "ahead"
+
+    ahead = people_ahead(conn, ticket)
+    per_visit = service_time_estimate(recent_service_times(conn, svc.id, ticket["day"]),
+                                      svc.expected_visit_s)
+    low, high = estimate_wait(ahead, per_visit, open_counters(conn, svc.id))
+    return {"ahead": ahead, "estimated_wait": {"min_s": low, "max_s": high}}
+
+
+def recent_service_times(conn: Connection, service_id: int, day) -> list[float]:
+    t = Ticket.__table__
+    rows = conn.execute(
+        select(t.c.started_at, t.c.finished_at)
+        .where(t.c.service_id == service_id, t.c.day == day, t.c.finished_at.is_not(None),
+               t.c.started_at.is_not(None))
+        .order_by(t.c.finished_at.desc()).limit(_RECENT)).all()
+    return [(f - s).total_seconds() for s, f in rows]
+
+
+def open_counters(conn: Connection, service_id: int) -> int:
+    c, cs = Counter.__table__, CounterService.__table__
+    return conn.execute(
+        select(func.count()).select_from(c.join(cs, cs.c.counter_id == c.c.id))
+        .where(cs.c.service_id == service_id, c.c.state == "open")).scalar_one()

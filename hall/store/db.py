@@ -1,0 +1,71 @@
+"""Engine set-up for SQLite (default) and PostgreSQL.
+
+SQLite: WAL, and every write transaction starts with ``BEGIN IMMEDIATE``. A deferred
+transaction that reads and then writes gets "database is locked" under WAL whatever the
+busy timeout, so Python's implicit transactions are switched off (``isolation_level=None``)
+and SQLAlchemy's ``begin`` event issues the BEGIN itself. Read-only work asks for
+``execution_options(readonly=True)`` and gets a plain deferred BEGIN.
+
+``synchronous=NORMAL`` under WAL keeps every committed transaction across a process crash
+(kill -9); only a power cut can lose the last few. Halls on flaky power set
+``HALL_SQLITE_SYNCHRONOUS=FULL``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+DEFAULT_URL = "sqlite:///instance/hall.db"
+
+
+def database_url(url: str | None = None) -> str:
+    return url or os.environ.get("HALL_DATABASE_URL") or DEFAULT_URL
+
+
+def make_engine(url: str | None = None, **kwargs) -> Engine:
+    url = database_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed, **kwargs)
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        url = parsed.set(drivername="postgresql+psycopg")
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_engine(url: str, parsed, **kwargs) -> Engine:
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("check_same_thread", False)
+    connect_args.setdefault("timeout", 10)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    synchronous = os.environ.get("HALL_SQLITE_SYNCHRONOUS", "NORMAL").upper()
+    if synchronous not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        raise ValueError(f"HALL_SQLITE_SYNCHRONOUS={synchronous!r}: use NORMAL or FULL")
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=10000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        readonly = conn.get_execution_options().get("readonly", False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"

@@ -1,0 +1,282 @@
+"""SQLAlchemy 2.x typed models. The schema itself is created by Alembic migrations only.
+
+Index notes (why call-next and numbering are O(log n) in the number of tickets):
+- ``ix_tickets_queue (service_id, state, kind, queued_at, id)``: each queue head is one
+  index seek, however many tickets the day or the year holds;
+- ``number_counters`` / ``service_days``: one row per (hall, prefix, day) and (service, day),
+  updated in place (UPSERT … RETURNING), never ``max(number)+1``;
+- ``events (hall_id, seq)`` primary key: resync reads ``seq > N`` by range scan.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from hall.store.types import UTCDateTime
+
+# BigInteger ids that are still SQLite rowids (SQLite only aliases "INTEGER PRIMARY KEY").
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Hall(Base):
+    __tablename__ = "halls"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    target_wait_s: Mapped[int] = mapped_column(default=900)
+    priority_ratio: Mapped[int] = mapped_column(default=2)
+    max_wait_s: Mapped[int] = mapped_column(default=2700)
+    rating_window_s: Mapped[int] = mapped_column(default=600)
+    recall_limit: Mapped[int] = mapped_column(default=3)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)  # pause/priority reasons …
+    last_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Department(Base):
+    __tablename__ = "departments"
+    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    sort: Mapped[int] = mapped_column(default=0)
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("hall_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    prefix: Mapped[str] = mapped_column(String(4))
+    kind: Mapped[str] = mapped_column(String(16), default="instant")
+    legal_days: Mapped[int] = mapped_column(default=0)
+    promised_days: Mapped[int] = mapped_column(default=0)
+    expected_visit_s: Mapped[int] = mapped_column(default=600)
+    time_limit_s: Mapped[int] = mapped_column(default=1200)
+    warning_s: Mapped[int] = mapped_column(default=900)
+    daily_quota: Mapped[int | None] = mapped_column(default=None)
+    per_person_limit: Mapped[int | None] = mapped_column(default=None)
+    hours: Mapped[list[Any]] = mapped_column(default=list)
+    guide: Mapped[dict[str, Any]] = mapped_column(default=dict)  # materials, basis, fee, steps
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    sort: Mapped[int] = mapped_column(default=0)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    number: Mapped[str] = mapped_column(String(32), default="")
+    role: Mapped[str] = mapped_column(String(16), default="staff")
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+    __table_args__ = (UniqueConstraint("hall_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    number: Mapped[int]
+    name: Mapped[str] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(16), default="closed")
+    pause_reason: Mapped[str | None] = mapped_column(String(100), default=None)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    current_ticket_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    priority_streak: Mapped[int] = mapped_column(default=0)
+    led_address: Mapped[int | None] = mapped_column(default=None)
+    state_since: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class CounterService(Base):
+    __tablename__ = "counter_services"
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counters.id"), primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    weight: Mapped[int] = mapped_column(default=1)
+
+
+class CounterInterval(Base):
+    """Open/paused spells of a counter, for idle and pause-time measures."""
+
+    __tablename__ = "counter_intervals"
+    __table_args__ = (Index("ix_counter_intervals_counter_start", "counter_id", "start"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    counter_id: Mapped[int] = mapped_column(ForeignKey("counters.id"))
+    staff_id: Mapped[int | None] = mapped_column(default=None)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(100), default=None)
+    start: Mapped[datetime]
+    end: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Device(Base):
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), default=None)
+    url: Mapped[str | None] = mapped_column(String(300), default=None)
+    last_seen: Mapped[datetime | None] = mapped_column(default=None)
+    health: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (Index("ix_appointments_service_slot", "service_id", "slot_start"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    slot_start: Mapped[datetime]
+    slot_end: Mapped[datetime]
+    phone_masked: Mapped[str] = mapped_column(String(16), default="")
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    state: Mapped[str] = mapped_column(String(16), default="booked")
+    ticket_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    created_at: Mapped[datetime]
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("hall_id", "prefix", "day", "seq_no", name="uq_tickets_number"),
+        Index("ix_tickets_queue", "service_id", "state", "kind", "queued_at", "id"),
+        Index("ix_tickets_directed", "target_counter_id", "state", "queued_at"),
+        Index("ix_tickets_hall_day", "hall_id", "day"),
+        Index("ix_tickets_service_day", "service_id", "day", "finished_at"),
+        Index("ix_tickets_counter_state", "counter_id", "state"),
+    )
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    day: Mapped[date] = mapped_column(Date)
+    prefix: Mapped[str] = mapped_column(String(4))
+    seq_no: Mapped[int]
+    number: Mapped[str] = mapped_column(String(12))
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), default="normal")
+    priority_reason: Mapped[str | None] = mapped_column(String(50), default=None)
+    appointment_at: Mapped[datetime | None] = mapped_column(default=None)
+    state: Mapped[str] = mapped_column(String(16), default="waiting")
+    issued_at: Mapped[datetime]
+    queued_at: Mapped[datetime]  # queue order: issue time, or re-entry time after reinstate
+    called_at: Mapped[datetime | None] = mapped_column(default=None)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    # when a counter let go without finishing (skip, hold, transfer): ends its busy time
+    released_at: Mapped[datetime | None] = mapped_column(default=None)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), default=None)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), default=None)
+    target_counter_id: Mapped[int | None] = mapped_column(default=None)
+    parent_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    issued_by: Mapped[str | None] = mapped_column(String(40), default=None)
+    call_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    recalls: Mapped[int] = mapped_column(default=0)
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    outcome_note: Mapped[str | None] = mapped_column(Text, default=None)
+    fee_cents: Mapped[int] = mapped_column(default=0)
+    person_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class TicketHistory(Base):
+    """Append-only: every transition with its time and who did it."""
+
+    __tablename__ = "ticket_history"
+    __table_args__ = (Index("ix_ticket_history_ticket", "ticket_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigId)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str] = mapped_column(String(16))
+    counter_id: Mapped[int | None] = mapped_column(default=None)
+    actor: Mapped[str | None] = mapped_column(String(60), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class NumberCounter(Base):
+    __tablename__ = "number_counters"
+    hall_id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class ServiceDay(Base):
+    __tablename__ = "service_days"
+    service_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    issued: Mapped[int] = mapped_column(default=0)
+
+
+class Event(Base):
+    __tablename__ = "events"
+    hall_id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime]
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]]
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_hall_state_due", "hall_id", "state", "due_date"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    ticket_id: Mapped[int] = mapped_column(BigId)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    counter_id: Mapped[int | None] = mapped_column(default=None)
+    staff_id: Mapped[int | None] = mapped_column(default=None)
+    applicant_masked: Mapped[str] = mapped_column(String(60), default="")
+    accepted_at: Mapped[datetime]
+    accepted_on: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    warning_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default="accepted")
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    done_on: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    ticket_id: Mapped[int] = mapped_column(BigId, primary_key=True)  # one rating per ticket
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    counter_id: Mapped[int | None]
+    staff_id: Mapped[int | None]
+    level: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(100), default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    at: Mapped[datetime]

@@ -1,0 +1,103 @@
+"""Shared fixtures: a real SQLite file or the real PostgreSQL, migrated by Alembic.
+
+``HALL_REQUIRE_SERVICES=1`` (set by .ci/run) turns a missing PostgreSQL/Redis/Chromium into
+a failure instead of a skip.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from hall.services.context import Context, ManualClock
+from hall.services.setup import load_layout, seed
+from hall.store.db import make_engine
+from hall.store.migrate import upgrade
+
+DATA = Path(__file__).parent / "data"
+PG_ADMIN_URL = os.environ.get("HALL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REQUIRE = os.environ.get("HALL_REQUIRE_SERVICES") == "1"
+
+
+def unavailable(what: str, why: object) -> None:
+    if REQUIRE:
+        pytest.fail(f"{what} is required (HALL_REQUIRE_SERVICES=1) but unavailable: {why}")
+    pytest.skip(f"{what} unavailable: {why}")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "hall.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database(worker_id="master") -> str:
+    """One migrated database per test process; tests truncate it between them."""
+    name = f"hall_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    try:
+        admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # noqa: BLE001 - reported as skip/fail below
+        unavailable("PostgreSQL", exc)
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    upgrade(url)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+            "AND tablename <> 'alembic_version'"))]
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, sqlite_template) -> str:
+    """A migrated, empty database: a fresh SQLite file, or the truncated PostgreSQL one."""
+    if request.param == "sqlite":
+        path = tmp_path / "hall.db"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_database")
+    _truncate(url)
+    return url
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    # a Monday, 10:00 in Shanghai
+    return ManualClock(datetime(2026, 11, 23, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def ctx(db_url, clock):
+    engine = make_engine(db_url)
+    context = Context(engine=engine, clock=clock, secret=b"test-secret")
+    yield context
+    engine.dispose()
+
+
+@pytest.fixture
+def hall(ctx) -> dict:
+    """The small test hall, seeded; returns ids by code/number."""
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    with ctx.engine.connect() as conn:
+        services = dict(conn.execute(text("SELECT code, id FROM services")).all())
+        counters = dict(conn.execute(text("SELECT number, id FROM counters")).all())
+        staff = dict(conn.execute(text("SELECT login, id FROM staff")).all())
+        hall_id = conn.execute(text("SELECT id FROM halls")).scalar_one()
+    return {"id": hall_id, "services": services, "counters": counters, "staff": staff}
