@@ -112,3 +112,38 @@ def case_by_number(ctx: Context, number: str) -> dict[str, Any]:
                 "done_on": row.done_on.isoformat() if row.done_on else None}
 
     return read(ctx, query)
+
+
+def default_hall(ctx: Context) -> int:
+    """The hall of a one-hall server (the common case); the lowest id if several."""
+    from hall.store.models import Hall
+
+    def query(uow: UnitOfWork) -> int:
+        hall_id = uow.conn.execute(select(Hall.id).order_by(Hall.id)).scalars().first()
+        if hall_id is None:
+            raise DomainError("hall_not_found", N_("No hall has been set up yet"), "hall")
+        return hall_id
+
+    return read(ctx, query)
+
+
+def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
+    def query(uow: UnitOfWork) -> list[dict[str, Any]]:
+        from hall.store.models import Staff
+
+        c, st = Counter.__table__, Staff.__table__
+        rows = uow.conn.execute(
+            select(c, st.c.name.label("staff_name")).select_from(
+                c.outerjoin(st, st.c.id == c.c.staff_id))
+            .where(c.c.hall_id == hall_id).order_by(c.c.number)).all()
+        cs = CounterService.__table__
+        served: dict[int, list[dict[str, int]]] = {}
+        for r in uow.conn.execute(select(cs)):
+            served.setdefault(r.counter_id, []).append({"service_id": r.service_id,
+                                                        "weight": r.weight})
+        return [{"id": r.id, "number": r.number, "name": r.name, "state": r.state,
+                 "pause_reason": r.pause_reason, "staff": r.staff_name,
+                 "current_ticket_id": r.current_ticket_id, "services": served.get(r.id, [])}
+                for r in rows]
+
+    return read(ctx, query)

@@ -20,7 +20,8 @@ def public_ticket(t: Any, svc: Any) -> dict[str, Any]:
     """A ticket as its holder and the hall screens see it (no personal data)."""
     g = t.get if isinstance(t, dict) else lambda k, d=None: getattr(t, k, d)
     return {
-        "id": g("id"), "number": g("number"), "token": g("token"), "kind": g("kind"),
+        "id": g("id"), "hall_id": g("hall_id"), "number": g("number"), "token": g("token"),
+        "kind": g("kind"),
         "priority_reason": g("priority_reason"), "state": g("state"),
         "service": {"id": svc.id, "code": svc.code, "name": svc.name, "name_en": svc.name_en,
                     "prefix": svc.prefix},

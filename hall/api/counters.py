@@ -1,0 +1,125 @@
+"""Counter commands: sign-in, open/pause/resume/close and every step of a visit.
+
+Each view validates, calls one service command and returns its value (DESIGN.md §3).
+"""
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from flask_openapi3 import APIBlueprint, Tag
+
+from hall.api.identity import current_actor
+from hall.api.schemas import (
+    CallBody,
+    CallOut,
+    CounterPath,
+    ErrorResponse,
+    FinishBody,
+    Generic,
+    HoldBody,
+    PauseBody,
+    TicketRef,
+    TransferBody,
+)
+from hall.app import hall_context
+from hall.domain.errors import DomainError
+from hall.domain.i18n import N_
+from hall.services import calling, counters, queries, visits
+
+api = APIBlueprint("counters", __name__, url_prefix="/api/v1/counters",
+                   abp_tags=[Tag(name="counters")],
+                   abp_security=[{"device": []}, {"session": []}],
+                   abp_responses={"401": ErrorResponse, "403": ErrorResponse,
+                                  "404": ErrorResponse, "409": ErrorResponse,
+                                  "422": ErrorResponse})
+
+
+def _do(command, path: CounterPath, **kwargs):
+    return command(hall_context(), counter_id=path.counter_id, actor=current_actor(),
+                   **kwargs).value
+
+
+@api.get("", responses={"200": Generic})
+def index():
+    actor = current_actor()
+    return {"counters": queries.counters(hall_context(), actor.hall_id)}
+
+
+@api.post("/<int:counter_id>/sign-in", responses={"200": Generic})
+def sign_in(path: CounterPath):
+    actor = current_actor()
+    if not actor.is_staff:
+        raise DomainError("forbidden", N_("Only staff sign in at a counter"), "authorization")
+    return counters.sign_in(hall_context(), counter_id=path.counter_id, staff_id=actor.id).value
+
+
+@api.post("/<int:counter_id>/open", responses={"200": Generic})
+def open_(path: CounterPath):
+    return _do(counters.open_counter, path)
+
+
+@api.post("/<int:counter_id>/pause", responses={"200": Generic})
+def pause(path: CounterPath, body: PauseBody):
+    return _do(counters.pause, path, reason=body.reason)
+
+
+@api.post("/<int:counter_id>/resume", responses={"200": Generic})
+def resume(path: CounterPath):
+    return _do(counters.resume, path)
+
+
+@api.post("/<int:counter_id>/close", responses={"200": Generic})
+def close(path: CounterPath):
+    return _do(counters.close, path)
+
+
+@api.post("/<int:counter_id>/call-next", responses={"200": CallOut})
+def call_next(path: CounterPath):
+    ticket = _do(calling.call_next, path)
+    return {"ticket": ticket, "message": None if ticket else _("Nobody is waiting")}
+
+
+@api.post("/<int:counter_id>/call", responses={"200": Generic})
+def call(path: CounterPath, body: CallBody):
+    return _do(calling.call_number, path, number=body.number)
+
+
+@api.post("/<int:counter_id>/recall", responses={"200": Generic})
+def recall(path: CounterPath):
+    return _do(calling.recall, path)
+
+
+@api.post("/<int:counter_id>/skip", responses={"200": Generic})
+def skip(path: CounterPath):
+    return _do(calling.skip, path)
+
+
+@api.post("/<int:counter_id>/start", responses={"200": Generic})
+def start(path: CounterPath):
+    return _do(calling.start, path)
+
+
+@api.post("/<int:counter_id>/finish", responses={"200": Generic})
+def finish(path: CounterPath, body: FinishBody):
+    return _do(visits.finish, path, outcome=body.outcome, note=body.note,
+               fee_cents=body.fee_cents, applicant=body.applicant)
+
+
+@api.post("/<int:counter_id>/transfer", responses={"200": Generic})
+def transfer(path: CounterPath, body: TransferBody):
+    return _do(visits.transfer, path, to_service=body.to_service, to_counter=body.to_counter,
+               note=body.note)
+
+
+@api.post("/<int:counter_id>/hold", responses={"200": Generic})
+def hold(path: CounterPath, body: HoldBody):
+    return _do(calling.hold, path, note=body.note)
+
+
+@api.post("/<int:counter_id>/unhold", responses={"200": Generic})
+def unhold(path: CounterPath, body: TicketRef):
+    return _do(calling.unhold, path, ticket_id=body.ticket_id)
+
+
+@api.post("/<int:counter_id>/reinstate", responses={"200": Generic})
+def reinstate(path: CounterPath, body: TicketRef):
+    return _do(calling.reinstate, path, ticket_id=body.ticket_id)

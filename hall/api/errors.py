@@ -1,0 +1,85 @@
+"""Every error as ``{"error": {"code", "message", "field"}}`` with the right status."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from pydantic import ValidationError
+from werkzeug.exceptions import HTTPException
+
+from hall.domain.errors import DomainError, Forbidden, IllegalTransition, NotFound
+
+log = logging.getLogger(__name__)
+
+CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "already_rated",
+            "not_finished", "conflict", "quota_exceeded", "service_closed",
+            "service_closed_today", "service_outside_hours", "counter_taken", "recall_limit",
+            "appointment_used", "appointment_too_early", "rating_closed", "no_current_ticket",
+            "illegal_case_transition", "locked"}
+UNAUTHORIZED = {"bad_credentials", "unauthenticated"}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None, **extra):
+    body = {"error": {"code": code, "message": message, "field": field, **extra}}
+    return jsonify(body), status
+
+
+def status_of(err: DomainError) -> int:
+    if isinstance(err, Forbidden):
+        return 403
+    if isinstance(err, NotFound) or err.code.endswith("_not_found"):
+        return 404
+    if isinstance(err, IllegalTransition) or err.code in CONFLICT:
+        return 409
+    if err.code in UNAUTHORIZED:
+        return 401
+    return 422
+
+
+def translate(err: DomainError) -> str:
+    params = {k: gettext(v) if isinstance(v, str) and k == "action" else v
+              for k, v in err.params.items()}
+    return gettext(err.message) % params if params else gettext(err.message)
+
+
+def validation_response(err: ValidationError):
+    """First problem named by its field path; all of them listed for forms to show."""
+    problems = err.errors(include_url=False, include_context=False, include_input=False)
+    first = problems[0]
+    field = ".".join(str(p) for p in first["loc"]) or "body"
+    details = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+               for e in problems]
+    return error_response(422, "invalid", gettext("Invalid value for %(field)s: %(problem)s",
+                                                  field=field, problem=first["msg"]),
+                          field, details=details)[0]
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(err: DomainError):
+        return error_response(status_of(err), err.code, translate(err), err.field)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(err: CSRFError):
+        return error_response(403, "csrf", gettext("Missing or invalid CSRF token"),
+                              "X-CSRFToken")
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException):
+        if err.response is not None and err.response.mimetype == "application/json":
+            return err.response  # already one of ours (validation)
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
+                415: "unsupported_media_type", 400: "bad_request"}.get(err.code or 500, "http")
+        field = "body" if err.code in (400, 413, 415) else None
+        messages = {413: gettext("Request body too large"),
+                    404: gettext("No such resource"),
+                    405: gettext("Method not allowed")}
+        return error_response(err.code or 500, code,
+                              messages.get(err.code, err.description or code), field)
+
+    @app.errorhandler(Exception)
+    def _crash(err: Exception):  # never a stack trace to a client
+        log.exception("unhandled error")
+        return error_response(500, "internal", gettext("Internal error; it has been logged"))

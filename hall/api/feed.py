@@ -1,0 +1,38 @@
+"""Read-only feeds: queues, the event log (resync), case look-up (办件查询)."""
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+
+from hall.api.identity import current_actor
+from hall.api.schemas import (
+    CasePath,
+    ErrorResponse,
+    EventsOut,
+    EventsQuery,
+    Generic,
+    HallQuery,
+    QueuesOut,
+)
+from hall.app import hall_context
+from hall.services import queries
+
+api = APIBlueprint("feed", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="feed")],
+                   abp_responses={"401": ErrorResponse, "404": ErrorResponse,
+                                  "422": ErrorResponse})
+
+
+@api.get("/queues", responses={"200": QueuesOut})
+def queues(query: HallQuery):
+    """Public: what a kiosk or the phone page shows about waiting lines."""
+    return queries.queues(hall_context(), query.hall or queries.default_hall(hall_context()))
+
+
+@api.get("/events", responses={"200": EventsOut}, security=[{"device": []}, {"session": []}])
+def events(query: EventsQuery):
+    actor = current_actor()
+    return queries.events_after(hall_context(), actor.hall_id, query.after, query.limit)
+
+
+@api.get("/cases/<number>", responses={"200": Generic})
+def case(path: CasePath):
+    return queries.case_by_number(hall_context(), path.number)

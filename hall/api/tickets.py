@@ -1,0 +1,56 @@
+"""Tickets: issue (kiosk, reception), status by public token, cancel, rate."""
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+
+from hall.api.identity import current_actor
+from hall.api.schemas import (
+    ErrorResponse,
+    Generic,
+    IssueBody,
+    RatingBody,
+    TicketIdPath,
+    TicketOut,
+    TokenPath,
+)
+from hall.app import hall_context
+from hall.domain.access import Actor
+from hall.services import queries, ratings, tickets
+
+api = APIBlueprint("tickets", __name__, url_prefix="/api/v1/tickets",
+                   abp_tags=[Tag(name="tickets")],
+                   abp_responses={"401": ErrorResponse, "403": ErrorResponse,
+                                  "404": ErrorResponse, "409": ErrorResponse,
+                                  "422": ErrorResponse})
+SECURED = [{"device": []}, {"session": []}]
+
+
+@api.post("", responses={"201": TicketOut}, security=SECURED)
+def issue(body: IssueBody):
+    actor = current_actor()
+    service = int(body.service) if isinstance(body.service, int) else body.service
+    result = tickets.issue(hall_context(), hall_id=actor.hall_id, service=service, actor=actor,
+                           kind=body.kind, priority_reason=body.priority_reason,
+                           appointment_code=body.appointment_code)
+    return result.value, 201
+
+
+@api.get("/<token>", responses={"200": Generic})
+def status(path: TokenPath):
+    return queries.ticket_by_token(hall_context(), path.token)
+
+
+@api.post("/<token>/cancel", responses={"200": Generic})
+def cancel(path: TokenPath):
+    """The visitor holding the ticket (its token is the proof) gives up their place."""
+    ticket = queries.ticket_by_token(hall_context(), path.token)
+    visitor = Actor("visitor", None, None, "holder")
+    return tickets.cancel(hall_context(), hall_id=ticket["hall_id"], actor=visitor,
+                          token=path.token).value
+
+
+@api.post("/<int:ticket_id>/rating", responses={"201": Generic}, security=SECURED)
+def rate(path: TicketIdPath, body: RatingBody):
+    result = ratings.rate(hall_context(), ticket_id=path.ticket_id, level=body.level,
+                          actor=current_actor(), reason=body.reason, comment=body.comment)
+    return result.value, 201
