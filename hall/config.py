@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+from hall.store.db import database_url
+
 ASYNC_MODES = ("gevent", "eventlet", "threading")
 
 
@@ -26,7 +28,7 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     instance = Path(env.get("HALL_INSTANCE", "instance")).resolve()
     cfg: dict[str, Any] = {
         "INSTANCE": instance,
-        "DATABASE_URL": env.get("HALL_DATABASE_URL", f"sqlite:///{instance / 'hall.db'}"),
+        "DATABASE_URL": database_url(),
         "ASYNC_MODE": env.get("HALL_ASYNC_MODE", "gevent"),
         "MESSAGE_QUEUE": env.get("HALL_MESSAGE_QUEUE") or None,
         "MAX_CONTENT_LENGTH": 64 * 1024,  # no legitimate request is bigger

@@ -44,16 +44,32 @@ def translate(err: DomainError) -> str:
     return gettext(err.message) % params if params else gettext(err.message)
 
 
+_TYPE_TAGS = {"str", "int", "float", "bool", "dict", "list", "none", "literal"}
+
+
+def field_path(loc: tuple) -> str:
+    """``('service', 'constrained-str')`` → ``service``: pydantic adds union member tags to
+    the location; a client wants the field it sent."""
+    parts = []
+    for p in loc:
+        if isinstance(p, str) and ("-" in p or "[" in p or p in _TYPE_TAGS):
+            break
+        parts.append(str(p))
+    return ".".join(parts) or "body"
+
+
 def validation_response(err: ValidationError):
     """First problem named by its field path; all of them listed for forms to show."""
     problems = err.errors(include_url=False, include_context=False, include_input=False)
     first = problems[0]
-    field = ".".join(str(p) for p in first["loc"]) or "body"
-    details = [{"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
+    field = field_path(first["loc"])
+    details = [{"field": field_path(e["loc"]), "message": e["msg"]}
                for e in problems]
-    return error_response(422, "invalid", gettext("Invalid value for %(field)s: %(problem)s",
-                                                  field=field, problem=first["msg"]),
-                          field, details=details)[0]
+    response, status = error_response(
+        422, "invalid", gettext("Invalid value for %(field)s: %(problem)s", field=field,
+                                problem=first["msg"]), field, details=details)
+    response.status_code = status
+    return response
 
 
 def register(app: Flask) -> None:

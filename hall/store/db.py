@@ -18,11 +18,13 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-DEFAULT_URL = "sqlite:///instance/hall.db"
-
 
 def database_url(url: str | None = None) -> str:
-    return url or os.environ.get("HALL_DATABASE_URL") or DEFAULT_URL
+    """An explicit URL, else HALL_DATABASE_URL, else instance/hall.db (HALL_INSTANCE)."""
+    if url or os.environ.get("HALL_DATABASE_URL"):
+        return url or os.environ["HALL_DATABASE_URL"]
+    instance = Path(os.environ.get("HALL_INSTANCE", "instance")).resolve()
+    return f"sqlite:///{instance / 'hall.db'}"
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:

@@ -1,0 +1,50 @@
+# Hall — two commands do all the set-up: `make run` and `make test`.
+PY       ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+STAMP    := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+HOST     ?= 127.0.0.1
+PORT     ?= 5000
+# pytest-xdist workers; the slow layers (processes, browsers) are safe to run in parallel
+WORKERS  ?= 2
+
+.PHONY: run test install install-dev translations lint bench clean
+
+run: install translations  ## demo hall on SQLite with emulated devices; prints the URLs
+	$(BIN)/hall demo --host $(HOST) --port $(PORT)
+
+test: install-dev translations  ## the whole suite (SQLite, PostgreSQL, Redis, real processes)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+
+bench: install-dev translations  ## printed figures, never part of CI
+	$(BIN)/python bench/issue.py
+	$(BIN)/python bench/call_next.py
+
+lint: install-dev
+	$(BIN)/ruff check .
+
+install: $(STAMP)
+install-dev: $(DEVSTAMP)
+
+$(VENV)/bin/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+
+$(STAMP): $(VENV)/bin/python requirements.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+$(DEVSTAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# Compiled catalogs are build output (not committed); pybabel comes with Babel.
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -d hall/translations -f --statistics 2>/dev/null || \
+	  $(BIN)/pybabel compile -d hall/translations -f
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -1,0 +1,36 @@
+"""Entry point of the ``hall`` command.
+
+Commands that serve (run, demo, agent) need the async library's monkey patching before
+anything else is imported, so this module imports nothing of Hall until it has decided.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+SERVING = {"run", "demo", "agent"}
+
+
+def main() -> None:
+    if SERVING.intersection(sys.argv[1:2]):
+        patch(os.environ.get("HALL_ASYNC_MODE", "gevent"))
+    from hall.cli import cli
+
+    cli(prog_name="hall")
+
+
+def patch(mode: str) -> None:
+    if mode == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+    elif mode == "eventlet":
+        # psycopg's default C wait function blocks eventlet's hub; select() is patched
+        os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+        import eventlet
+
+        eventlet.monkey_patch()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""The ``hall`` command: run, demo, seed, db, user, device, report (DESIGN.md §3)."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+DEMO_LAYOUT = Path(__file__).parent / "seed" / "demo_hall.toml"
+
+
+def _ctx():
+    from hall.services.context import Context
+    from hall.store.db import make_engine
+    from hall.store.migrate import upgrade
+
+    upgrade()
+    return Context(engine=make_engine())
+
+
+@click.group(help="Hall: queue and kiosk management for public service halls.")
+def cli() -> None:
+    pass
+
+
+@cli.command(help="Serve the hall (HTTP + Socket.IO).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def run(host: str, port: int) -> None:
+    _serve(host, port)
+
+
+def _serve(host: str, port: int) -> None:
+    from hall.app import create_app
+    from hall.extensions import socketio
+
+    app = create_app()
+    mode = app.config["ASYNC_MODE"]
+    click.echo(f"Hall serving on http://{host}:{port}/ ({mode}); Ctrl-C stops it.")
+    kwargs = {"allow_unsafe_werkzeug": True} if mode == "threading" else {}
+    socketio.run(app, host=host, port=port, log_output=False, **kwargs)
+
+
+@cli.command(help="Seed the demo hall (if empty), print sign-ins and URLs, and serve it.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--keep-hours", is_flag=True,
+              help="Honour services' opening hours (by default the demo is open around the clock).")
+def demo(host: str, port: int, keep_hours: bool) -> None:
+    from hall.services import accounts
+    from hall.services.setup import load_layout, seed
+
+    ctx = _ctx()
+    first = _hall_count(ctx) == 0
+    seed(ctx, load_layout(DEMO_LAYOUT), ignore_hours=not keep_hours)
+    if first:
+        admin = accounts.add_user(ctx, login="admin", name="管理员", role="admin").value
+        click.echo(f"admin password (shown once): {admin['password']}")
+        for login in ("zhangwei",):
+            user = accounts.add_user(ctx, login=login, name=login).value
+            click.echo(f"staff {login} password (shown once): {user['password']}")
+        kiosk = accounts.add_device(ctx, kind="kiosk", name="大厅1号取号机").value
+        click.echo(f"kiosk device token: {kiosk['token']}")
+    base = f"http://{host}:{port}"
+    click.echo("\n".join([
+        f"API          {base}/api/v1/openapi.json",
+        f"Queues       {base}/api/v1/queues",
+        f"Sign in      POST {base}/api/v1/auth/login",
+    ]))
+    _serve(host, port)
+
+
+def _hall_count(ctx) -> int:
+    from sqlalchemy import func, select
+
+    from hall.store.models import Hall
+    with ctx.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(Hall)).scalar_one()
+
+
+@cli.command("seed", help="Load (or update) a hall layout from a TOML file.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--ignore-hours", is_flag=True, help="Drop opening hours (demos, tests).")
+def seed_cmd(file: str, ignore_hours: bool) -> None:
+    from hall.services.setup import load_layout, seed
+
+    try:
+        layout = load_layout(file)
+    except (ValueError, KeyError) as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
+    click.echo(json.dumps(seed(_ctx(), layout, ignore_hours=ignore_hours).value))
+
+
+@cli.group(help="Database schema (Alembic).")
+def db() -> None:
+    pass
+
+
+@db.command(help="Migrate the database to the newest schema.")
+def upgrade() -> None:
+    from hall.store.db import database_url
+    from hall.store.migrate import upgrade as do_upgrade
+
+    do_upgrade()
+    click.echo(f"migrated {database_url()}")
+
+
+@cli.group(help="Staff accounts.")
+def user() -> None:
+    pass
+
+
+@user.command("add", help="Create (or reset) a staff account; prints a one-time password.")
+@click.argument("login")
+@click.option("--name", default=None, help="Display name (defaults to LOGIN).")
+@click.option("--role", type=click.Choice(["staff", "supervisor", "admin"]), default="staff")
+@click.option("--hall", "hall_code", default=None, help="Hall code (default: the first hall).")
+def user_add(login: str, name: str | None, role: str, hall_code: str | None) -> None:
+    from hall.domain.errors import DomainError
+    from hall.services import accounts
+
+    try:
+        u = accounts.add_user(_ctx(), login=login, name=name or login, role=role,
+                              hall_code=hall_code).value
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{u['login']} ({u['role']}) password: {u['password']}")
+
+
+@cli.group(help="Devices: kiosks, screens, keypads, pads, agents.")
+def device() -> None:
+    pass
+
+
+@device.command("add", help="Register a device; prints its token (shown once).")
+@click.option("--kind", required=True,
+              type=click.Choice(["kiosk", "screen", "keypad", "pad", "agent"]))
+@click.option("--counter", "counter_number", type=int, default=None,
+              help="Window number (keypads and pads).")
+@click.option("--name", default="")
+@click.option("--hall", "hall_code", default=None)
+def device_add(kind: str, counter_number: int | None, name: str, hall_code: str | None) -> None:
+    from hall.domain.errors import DomainError
+    from hall.services import accounts
+
+    try:
+        d = accounts.add_device(_ctx(), kind=kind, name=name, counter_number=counter_number,
+                                hall_code=hall_code).value
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(d["token"])
+
+
+@cli.command(help="Print a day's figures per service (日考核).")
+@click.option("--day", default=None, help="YYYY-MM-DD in the hall's time zone (default today).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def report(day: str | None, fmt: str) -> None:
+    from hall.services import reports
+
+    data = reports.day_report(_ctx(), day)
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(reports.as_text(data))
+
+
+def main() -> None:  # pragma: no cover - kept for `python -m hall.cli`
+    sys.exit(cli())
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("HALL_ASYNC_MODE", "threading")
+    main()
