@@ -60,7 +60,8 @@ def require(actor: Actor, action: str, counter_id: int | None = None) -> None:
     if actor.kind == "device":
         allowed = DEVICE_ACTIONS.get(actor.role or "", frozenset())
         bound = actor.role in ("keypad", "pad")
-        if action in allowed and (not bound or counter_id == actor.counter_id):
+        at_own_counter = actor.counter_id is not None and counter_id == actor.counter_id
+        if action in allowed and (not bound or at_own_counter):
             return
         raise Forbidden(N_("This device may not %(action)s here"), "authorization", action=action)
     raise Forbidden(N_("Sign in first"), "authorization")

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from hall.domain.i18n import N_
 
@@ -43,6 +44,7 @@ class Policy:
     priority_ratio: int = 2
     max_wait: timedelta = timedelta(minutes=45)
     appointment_early: timedelta = timedelta(minutes=10)
+    timezone: str = "Asia/Shanghai"  # the hall's, for times quoted in reasons
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +87,19 @@ def choose(
     if not pool:
         return None
     capped = False
-    if priority_streak >= policy.priority_ratio and any(c.kind != PRIORITY for c in pool):
+    # The cap protects visitors standing in line: a normal ticket, or an appointment whose
+    # slot is due. An appointment checked in early is not "waiting" yet.
+    if priority_streak >= policy.priority_ratio and any(
+            c.kind == NORMAL or _is_due(c, now, policy) for c in pool):
         pool = [c for c in pool if c.kind != PRIORITY]
         capped = True
 
     due = [c for c in pool if _is_due(c, now, policy)]
     if due:
         c = min(due, key=lambda c: (c.appointment_at, *_weighted(c)))
+        local = c.appointment_at.astimezone(ZoneInfo(policy.timezone))
         return Choice(c, "appointment", N_("Appointment for %(time)s is due"),
-                      {"time": c.appointment_at.strftime("%H:%M")})
+                      {"time": local.strftime("%H:%M")})
 
     directed = [c for c in pool if c.directed]
     if directed:

@@ -26,7 +26,7 @@ class HallSettings:
 
     def policy(self) -> Policy:
         return Policy(priority_ratio=self.priority_ratio,
-                      max_wait=timedelta(seconds=self.max_wait_s))
+                      max_wait=timedelta(seconds=self.max_wait_s), timezone=self.timezone)
 
     def local(self, at: datetime) -> datetime:
         return at.astimezone(ZoneInfo(self.timezone))

@@ -127,8 +127,9 @@ def test_due_appointment_comes_before_transferred_aged_and_green_channel_tickets
              appointment(4, 2, 5)]
     choice = pick(cands)
     assert (choice.candidate.ticket_id, choice.reason) == (4, "appointment")
-    assert choice.params == {"time": "02:05"}
-    assert choice.text() == "Appointment for 02:05 is due"
+    # the slot is 02:05 UTC; staff read it in the hall's time (Asia/Shanghai)
+    assert choice.params == {"time": "10:05"}
+    assert choice.text() == "Appointment for 10:05 is due"
 
 
 def test_due_appointment_comes_first_even_under_the_cap():

@@ -1,0 +1,412 @@
+"""Tickets issued per second over HTTP, as kiosks would issue them.
+
+One real server process (``hall run``, gevent by default; HALL_ASYNC_MODE is passed through)
+on a fresh instance directory, seeded with the demo hall (quotas raised so that none runs
+out), and N concurrent keep-alive clients posting ``POST /api/v1/tickets`` with a kiosk's
+device token, each rotating over the 12 demo services. Warm-up, then a measured window.
+Afterwards the database itself is checked: ticket numbers are unique per (prefix, day),
+gapless, and the tickets in it are exactly the 2xx responses the clients got.
+
+Prints one line on stdout (details on stderr):
+
+    issue: 1234 tickets/s p50 3.1 ms p99 9.8 ms duplicates 0
+
+    .venv/bin/python bench/issue.py [--seconds 10] [--clients 8] [--procs 1]
+                                    [--database-url postgresql://postgres@127.0.0.1:5432/test]
+                                    [--profile /tmp/issue.svg]
+
+``--procs`` spreads the client threads over that many processes, so the clients' own GIL
+cannot cap the figure. ``--database-url`` runs against PostgreSQL: the URL names a server
+and a database to connect to for administration; the bench creates its own database
+``hall_bench`` there and drops it at the end. ``--profile`` records the server with py-spy
+during the measured window (py-spy must be installed: ``.venv/bin/pip install py-spy``).
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "hall" / "seed" / "demo_hall.toml"
+BENCH_DB = "hall_bench"
+BIG_QUOTA = 10_000_000
+
+
+def log(*args) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def hall_bin() -> str:
+    beside = Path(sys.executable).parent / "hall"
+    found = str(beside) if beside.exists() else shutil.which("hall")
+    if not found:
+        sys.exit("`hall` is not installed: .venv/bin/pip install --no-deps -e .")
+    return found
+
+
+def bench_layout(dest: Path) -> tuple[Path, list[str]]:
+    """The demo layout with every daily quota raised (the demo's total is ~1,600 tickets,
+    a second and a half at the target rate). Generated, so it follows the demo."""
+    text = DEMO.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^daily_quota\s*=\s*\d+", f"daily_quota = {BIG_QUOTA}", text)
+    path = dest / "bench_hall.toml"
+    path.write_text(text, encoding="utf-8")
+    codes = re.findall(r'(?ms)^\[\[services\]\]\s*\ncode\s*=\s*"([^"]+)"', text)
+    return path, codes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# ---------------------------------------------------------------- PostgreSQL database
+
+
+def pg_urls(admin_url: str):
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(admin_url)
+    if admin.drivername == "postgresql":
+        admin = admin.set(drivername="postgresql+psycopg")
+    return admin, admin.set(database=BENCH_DB)
+
+
+def pg_create(admin_url) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{BENCH_DB}"'))
+    engine.dispose()
+
+
+def pg_drop(admin_url) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)'))
+    engine.dispose()
+
+
+# ---------------------------------------------------------------- server
+
+
+class Server:
+    def __init__(self, env: dict[str, str], workdir: Path):
+        self.env = env
+        self.workdir = workdir
+        self.port = free_port()
+        self.log_path = workdir / "server.log"
+        self.proc: subprocess.Popen | None = None
+
+    def cli(self, *args: str) -> str:
+        out = subprocess.run([hall_bin(), *args], env=self.env, cwd=self.workdir,
+                             capture_output=True, text=True, timeout=120)
+        if out.returncode != 0:
+            sys.exit(f"hall {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
+        return out.stdout
+
+    def start(self) -> None:
+        self.log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [hall_bin(), "run", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env, cwd=self.workdir, stdout=self.log_file, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                sys.exit(f"server exited with {self.proc.returncode}:\n{self.tail()}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/api/v1/queues")
+                if conn.getresponse().status == 200:
+                    conn.close()
+                    return
+                conn.close()
+            except OSError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        sys.exit(f"server did not answer GET /api/v1/queues within 60 s:\n{self.tail()}")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def tail(self, n: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if getattr(self, "log_file", None):
+            self.log_file.close()
+
+
+# ---------------------------------------------------------------- clients
+
+
+def client_thread(port: int, token: str, services: list[str], index: int, t_start: float,
+                  t_end: float, out: dict) -> None:
+    """One kiosk: a keep-alive connection issuing tickets back to back until t_end."""
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    bodies = [json.dumps({"service": code}).encode() for code in services]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    lat: list[float] = []
+    ok = measured = 0
+    statuses: dict[int, int] = {}
+    sample = ""
+    i = index
+    while True:
+        t0 = time.monotonic()
+        if t0 >= t_end:
+            break
+        try:
+            conn.request("POST", "/api/v1/tickets", body=bodies[i % len(bodies)],
+                         headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            status = resp.status
+        except (OSError, http.client.HTTPException) as exc:
+            statuses[-1] = statuses.get(-1, 0) + 1
+            sample = sample or repr(exc)
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            continue
+        t1 = time.monotonic()
+        i += 1
+        if 200 <= status < 300:
+            ok += 1
+            if t_start <= t0 and t1 <= t_end:
+                measured += 1
+                lat.append(t1 - t0)
+        else:
+            statuses[status] = statuses.get(status, 0) + 1
+            sample = sample or body[:300].decode(errors="replace")
+    conn.close()
+    out.update(lat=lat, ok=ok, measured=measured, statuses=statuses, sample=sample)
+
+
+def run_clients(port: int, token: str, services: list[str], first: int, count: int,
+                t_start: float, t_end: float) -> dict:
+    """``count`` client threads in this process (client indexes first..first+count-1)."""
+    results = [{} for _ in range(count)]
+    threads = [threading.Thread(target=client_thread, args=(
+        port, token, services, first + k, t_start, t_end, results[k]), daemon=True)
+        for k in range(count)]
+    cpu0 = time.process_time()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    merged = {"lat": [], "ok": 0, "measured": 0, "statuses": {}, "sample": "",
+              "cpu": time.process_time() - cpu0}
+    for r in results:
+        merged["lat"] += r["lat"]
+        merged["ok"] += r["ok"]
+        merged["measured"] += r["measured"]
+        for k, v in r["statuses"].items():
+            merged["statuses"][k] = merged["statuses"].get(k, 0) + v
+        merged["sample"] = merged["sample"] or r["sample"]
+    return merged
+
+
+def _proc_entry(args, queue) -> None:
+    queue.put(run_clients(*args))
+
+
+def drive(port: int, token: str, services: list[str], clients: int, procs: int,
+          warmup: float, seconds: float) -> tuple[dict, float, float]:
+    """Run all clients; returns merged results and the measured window (monotonic, which
+    is one clock for every process on Linux)."""
+    t_start = time.monotonic() + warmup + (0.5 if procs > 1 else 0.0)
+    t_end = t_start + seconds
+    if procs <= 1:
+        return run_clients(port, token, services, 0, clients, t_start, t_end), t_start, t_end
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    shares = [clients // procs + (1 if p < clients % procs else 0) for p in range(procs)]
+    workers, first = [], 0
+    for share in shares:
+        args = (port, token, services, first, share, t_start, t_end)
+        workers.append(ctx.Process(target=_proc_entry, args=(args, queue)))
+        first += share
+    for w in workers:
+        w.start()
+    parts = [queue.get() for _ in workers]
+    for w in workers:
+        w.join()
+    merged = {"lat": [], "ok": 0, "measured": 0, "statuses": {}, "sample": "", "cpu": 0.0}
+    for r in parts:
+        for k in ("lat", "ok", "measured", "cpu"):
+            merged[k] += r[k]
+        for k, v in r["statuses"].items():
+            merged["statuses"][k] = merged["statuses"].get(k, 0) + v
+        merged["sample"] = merged["sample"] or r["sample"]
+    return merged, t_start, t_end
+
+
+# ---------------------------------------------------------------- verification
+
+CHECKS = {
+    "tickets": "SELECT count(*) FROM tickets",
+    # numbers taken twice within one (hall, prefix, day)
+    "duplicates": """SELECT coalesce(sum(n - 1), 0) FROM (
+        SELECT count(*) AS n FROM tickets GROUP BY hall_id, prefix, day, seq_no
+        HAVING count(*) > 1) d""",
+    "duplicate_numbers": """SELECT coalesce(sum(n - 1), 0) FROM (
+        SELECT count(*) AS n FROM tickets GROUP BY hall_id, day, number
+        HAVING count(*) > 1) d""",
+    # per (prefix, day): numbers 1..N with no hole, and the counter row says N
+    "gaps": """SELECT count(*) FROM (
+        SELECT t.hall_id, t.prefix, t.day, count(*) AS n, max(t.seq_no) AS top
+        FROM tickets t GROUP BY t.hall_id, t.prefix, t.day) g
+        LEFT JOIN number_counters c ON c.hall_id = g.hall_id AND c.prefix = g.prefix
+             AND c.day = g.day
+        WHERE g.n <> g.top OR c.last IS NULL OR c.last <> g.top""",
+}
+
+
+def verify_sqlite(path: Path) -> dict[str, int]:
+    con = sqlite3.connect(path)
+    try:
+        return {k: int(con.execute(q).fetchone()[0]) for k, q in CHECKS.items()}
+    finally:
+        con.close()
+
+
+def verify_pg(url) -> dict[str, int]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {k: int(conn.execute(text(q)).scalar_one()) for k, q in CHECKS.items()}
+    finally:
+        engine.dispose()
+
+
+def pct(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    i = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values)) - 1))
+    return sorted_values[i]
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=10.0, help="measured window")
+    ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
+    ap.add_argument("--procs", type=int, default=1, help="client processes (threads split)")
+    ap.add_argument("--database-url", default=None,
+                    help="PostgreSQL admin URL; the bench uses its own database hall_bench")
+    ap.add_argument("--profile", default=None, metavar="SVG",
+                    help="py-spy flame graph of the server during the measured window")
+    args = ap.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="hall-bench-issue-"))
+    env = dict(os.environ, HALL_INSTANCE=str(work / "instance"))
+    env.pop("HALL_DATABASE_URL", None)
+    pg_admin = pg_bench = None
+    if args.database_url:
+        pg_admin, pg_bench = pg_urls(args.database_url)
+        pg_create(pg_admin)
+        env["HALL_DATABASE_URL"] = pg_bench.render_as_string(hide_password=False)
+    server = Server(env, work)
+    spy = None
+    try:
+        layout, services = bench_layout(work)
+        server.cli("seed", str(layout), "--ignore-hours")
+        token = server.cli("device", "add", "--kind", "kiosk", "--name", "bench").strip()
+        token = token.splitlines()[-1].strip()
+        server.start()
+        backend = "postgresql" if pg_bench is not None else "sqlite"
+        log(f"server pid {server.proc.pid} on port {server.port} "
+            f"({env.get('HALL_ASYNC_MODE', 'gevent')}, {backend}); {len(services)} services; "
+            f"{args.clients} clients in {args.procs} process(es)")
+        if args.profile:
+            spy = start_profile(args, server)
+        cpu0 = server.cpu_seconds()
+        res, t_start, t_end = drive(server.port, token, services, args.clients, args.procs,
+                                    args.warmup, args.seconds)
+        server_cpu = server.cpu_seconds() - cpu0
+    finally:
+        if spy is not None:
+            spy.wait(args.seconds + args.warmup + 30)
+        server.stop()
+    try:
+        checks = verify_pg(pg_bench) if pg_bench is not None else \
+            verify_sqlite(work / "instance" / "hall.db")
+    finally:
+        if pg_admin is not None:
+            pg_drop(pg_admin)
+        shutil.rmtree(work, ignore_errors=True)
+
+    window = t_end - t_start
+    lat = sorted(res["lat"])
+    rate = res["measured"] / window
+    total = args.warmup + window
+    log(f"2xx {res['ok']} (measured window {res['measured']} in {window:.1f} s); "
+        f"other statuses {res['statuses'] or 'none'} {res['sample']}")
+    log(f"server CPU {100 * server_cpu / total:.0f}% of one core; "
+        f"client CPU {100 * res['cpu'] / total:.0f}% of one core")
+    log(f"database: {checks}")
+    print(f"issue: {rate:.0f} tickets/s p50 {1000 * pct(lat, 50):.1f} ms "
+          f"p99 {1000 * pct(lat, 99):.1f} ms duplicates {checks['duplicates']}", flush=True)
+    bad = []
+    if checks["tickets"] != res["ok"]:
+        bad.append(f"{checks['tickets']} tickets in the database but {res['ok']} 2xx responses")
+    if checks["duplicates"] or checks["duplicate_numbers"]:
+        bad.append("duplicate ticket numbers")
+    if checks["gaps"]:
+        bad.append(f"{checks['gaps']} (prefix, day) sequences with holes or a stale counter")
+    for b in bad:
+        log(f"FAIL: {b}")
+    return 1 if bad else 0
+
+
+def start_profile(args, server: Server):
+    spy_bin = Path(sys.executable).parent / "py-spy"
+    spy_bin = str(spy_bin) if spy_bin.exists() else shutil.which("py-spy")
+    if not spy_bin:
+        sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy")
+    # started now, it samples the warm-up too: a delay would need a thread, and the
+    # warm-up is the same work as the window
+    return subprocess.Popen([spy_bin, "record", "--pid", str(server.proc.pid), "--output",
+                             args.profile, "--duration", str(int(args.seconds + args.warmup)),
+                             "--nonblocking"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
