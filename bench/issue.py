@@ -402,10 +402,11 @@ def start_profile(args, server: Server):
         sys.exit("--profile needs py-spy: .venv/bin/pip install py-spy")
     # started now, it samples the warm-up too: a delay would need a thread, and the
     # warm-up is the same work as the window
+    fmt = {".txt": "raw", ".json": "speedscope"}.get(Path(args.profile).suffix, "flamegraph")
     return subprocess.Popen([spy_bin, "record", "--pid", str(server.proc.pid), "--output",
-                             args.profile, "--duration", str(int(args.seconds + args.warmup)),
-                             "--nonblocking"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                             args.profile, "--format", fmt, "--rate", "250",
+                             "--duration", str(int(args.seconds + args.warmup)), "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,11 @@ def patch(mode: str) -> None:
     elif mode == "eventlet":
         # psycopg's default C wait function blocks eventlet's hub; select() is patched
         os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+        import warnings
+
+        # eventlet warns on import that it is deprecated: known, see DESIGN.md §4
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="eventlet")
+        warnings.filterwarnings("ignore", message=".*[Ee]ventlet.*")
         import eventlet
 
         eventlet.monkey_patch()
