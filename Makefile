@@ -30,11 +30,11 @@ install-dev: $(DEVSTAMP)
 
 $(VENV)/bin/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip==25.3
+	$(BIN)/pip install --quiet --upgrade pip==26.3
 
 $(STAMP): $(VENV)/bin/python requirements.txt pyproject.toml
 	$(BIN)/pip install --quiet -r requirements.txt
-	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 $(DEVSTAMP): $(STAMP) requirements-dev.txt
