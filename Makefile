@@ -9,7 +9,7 @@ PORT     ?= 5000
 # pytest-xdist workers; the slow layers (processes, browsers) are safe to run in parallel
 WORKERS  ?= 2
 
-.PHONY: run test install install-dev translations lint bench clean
+.PHONY: run test install install-dev translations translations-update lint bench clean
 
 run: install translations  ## demo hall on SQLite with emulated devices; prints the URLs
 	$(BIN)/hall demo --host $(HOST) --port $(PORT)
@@ -48,3 +48,8 @@ translations: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
+
+translations-update: $(STAMP)  ## after adding or changing user-facing strings
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --project Hall \
+	  -o hall/translations/messages.pot .
+	$(BIN)/pybabel update -i hall/translations/messages.pot -d hall/translations -D messages -w 100

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from hall.domain.errors import DomainError, Forbidden, IllegalTransition, NotFound
+from hall.domain.labels import LABELS
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def status_of(err: DomainError) -> int:
 
 
 def translate(err: DomainError) -> str:
-    params = {k: gettext(v) if isinstance(v, str) and k == "action" else v
+    params = {k: gettext(LABELS[v]) if isinstance(v, str) and v in LABELS else v
               for k, v in err.params.items()}
     return gettext(err.message) % params if params else gettext(err.message)
 

@@ -74,7 +74,7 @@ class ServiceInfo:
         t = local_now.time()
         if not any(a <= t < b for a, b in self.hours):
             raise ServiceUnavailable(
-                "service_outside_hours", N_("%(service)s is open %(hours)s"),
+                "service_outside_hours", N_("%(service)s is only open %(hours)s"),
                 service=self.name,
                 hours=", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in self.hours))
 

@@ -114,7 +114,7 @@ def add_device(ctx: Context, *, kind: str, name: str = "", counter_number: int |
     if kind not in DEVICE_ACTIONS:
         raise DomainError("invalid_kind", N_("Unknown device kind %(kind)s"), "kind", kind=kind)
     if kind in ("keypad", "pad") and counter_number is None:
-        raise DomainError("counter_required", N_("A %(kind)s belongs to a counter"), "counter",
+        raise DomainError("counter_required", N_("A %(kind)s must be bound to a counter"), "counter",
                           kind=kind)
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def add_device(ctx: Context, *, kind: str, name: str = "", counter_number: int |
             counter_id = uow.conn.execute(select(Counter.id).where(
                 Counter.hall_id == hall_id, Counter.number == counter_number)).scalar_one_or_none()
             if counter_id is None:
-                raise DomainError("counter_not_found", N_("No window %(number)s"), "counter",
+                raise DomainError("counter_not_found", N_("No counter %(number)s"), "counter",
                                   number=counter_number)
         token = secrets.token_urlsafe(24)
         device_id = uow.conn.execute(insert(Device).values(

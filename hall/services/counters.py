@@ -90,7 +90,7 @@ def sign_in(ctx: Context, *, counter_id: int, staff_id: int) -> Result:
         if staff is None or not staff.active or staff.hall_id != counter.hall_id:
             raise DomainError("staff_not_found", N_("No such staff member"), "staff")
         if counter.staff_id not in (None, staff_id) and counter.state != "closed":
-            raise DomainError("counter_taken", N_("Window %(number)s is staffed by someone else"),
+            raise DomainError("counter_taken", N_("Counter %(number)s is staffed by someone else"),
                               "counter_id", number=counter.number)
         # leaving any other counter first: a person is at one window at a time
         others = conn.execute(select(Counter.__table__).where(

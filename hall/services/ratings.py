@@ -23,9 +23,9 @@ def rate(ctx: Context, *, ticket_id: int, level: int, actor: Actor, reason: str 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
         if level not in LEVELS:
-            raise DomainError("invalid_level", N_("A rating is 1 to 5"), "level")
+            raise DomainError("invalid_level", N_("A rating must be between 1 and 5"), "level")
         if level <= 2 and not (reason or "").strip():
-            raise DomainError("reason_required", N_("Tell us what went wrong"), "reason")
+            raise DomainError("reason_required", N_("Choose a reason for a low rating"), "reason")
         row = repo.ticket_row(conn, ticket_id)
         require(actor, "rate", row.counter_id)
         if row.state == "rated":

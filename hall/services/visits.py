@@ -95,7 +95,7 @@ def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | s
         counter = repo.counter_row(conn, counter_id)
         require(actor, "transfer", counter.id)
         if (to_service is None) == (to_counter is None):
-            raise DomainError("transfer_target", N_("Transfer to a service or to a counter"),
+            raise DomainError("transfer_target", N_("Transfer to either a service or a counter"),
                               "to_service")
         row = need_current(conn, counter, "transfer")
         target = _target_counter(conn, counter.hall_id, to_counter) if to_counter else None
@@ -130,6 +130,6 @@ def _target_counter(conn, hall_id: int, number: int) -> Any:
     row = conn.execute(select(Counter.__table__).where(
         Counter.hall_id == hall_id, Counter.number == number)).first()
     if row is None:
-        raise DomainError("counter_not_found", N_("No window %(number)s"), "to_counter",
+        raise DomainError("counter_not_found", N_("No counter %(number)s"), "to_counter",
                           number=number)
     return row
