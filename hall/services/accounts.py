@@ -114,8 +114,8 @@ def add_device(ctx: Context, *, kind: str, name: str = "", counter_number: int |
     if kind not in DEVICE_ACTIONS:
         raise DomainError("invalid_kind", N_("Unknown device kind %(kind)s"), "kind", kind=kind)
     if kind in ("keypad", "pad") and counter_number is None:
-        raise DomainError("counter_required", N_("A %(kind)s must be bound to a counter"), "counter",
-                          kind=kind)
+        raise DomainError("counter_required", N_("A %(kind)s must be bound to a counter"),
+                          "counter", kind=kind)
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         hall_id = _hall_id(uow, hall_code)
