@@ -108,10 +108,29 @@ def pg_drop(admin_url) -> None:
 
 # ---------------------------------------------------------------- server
 
+# --tcp-nodelay (an experiment, not how Hall runs): ``hall run`` with TCP_NODELAY set on
+# every accepted connection. gevent's pywsgi sends a response's headers and body in two
+# send() calls; with Nagle on, the body waits for the client's delayed ACK (40 ms on Linux)
+# on every keep-alive request after the first. This measures what setting it would gain.
+NODELAY_LAUNCHER = """
+import socket, sys
+from hall.boot import patch
+patch("gevent")
+from gevent import pywsgi
+_handle = pywsgi.WSGIHandler.handle
+def handle(self):
+    self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return _handle(self)
+pywsgi.WSGIHandler.handle = handle
+from hall.cli import cli
+cli(["run", "--host", sys.argv[1], "--port", sys.argv[2]], prog_name="hall")
+"""
+
 
 class Server:
-    def __init__(self, env: dict[str, str], workdir: Path):
+    def __init__(self, env: dict[str, str], workdir: Path, nodelay: bool = False):
         self.env = env
+        self.nodelay = nodelay
         self.workdir = workdir
         self.port = free_port()
         self.log_path = workdir / "server.log"
@@ -126,9 +145,11 @@ class Server:
 
     def start(self) -> None:
         self.log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [hall_bin(), "run", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, cwd=self.workdir, stdout=self.log_file, stderr=subprocess.STDOUT)
+        cmd = [hall_bin(), "run", "--host", "127.0.0.1", "--port", str(self.port)]
+        if self.nodelay:
+            cmd = [sys.executable, "-c", NODELAY_LAUNCHER, "127.0.0.1", str(self.port)]
+        self.proc = subprocess.Popen(cmd, env=self.env, cwd=self.workdir, stdout=self.log_file,
+                                     stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -330,6 +351,8 @@ def main() -> int:
     ap.add_argument("--procs", type=int, default=1, help="client processes (threads split)")
     ap.add_argument("--database-url", default=None,
                     help="PostgreSQL admin URL; the bench uses its own database hall_bench")
+    ap.add_argument("--tcp-nodelay", action="store_true",
+                    help="experiment: serve with TCP_NODELAY on accepted sockets (gevent)")
     ap.add_argument("--profile", default=None, metavar="SVG",
                     help="py-spy flame graph of the server during the measured window")
     args = ap.parse_args()
@@ -342,7 +365,7 @@ def main() -> int:
         pg_admin, pg_bench = pg_urls(args.database_url)
         pg_create(pg_admin)
         env["HALL_DATABASE_URL"] = pg_bench.render_as_string(hide_password=False)
-    server = Server(env, work)
+    server = Server(env, work, nodelay=args.tcp_nodelay)
     spy = None
     try:
         layout, services = bench_layout(work)
@@ -353,7 +376,8 @@ def main() -> int:
         backend = "postgresql" if pg_bench is not None else "sqlite"
         log(f"server pid {server.proc.pid} on port {server.port} "
             f"({env.get('HALL_ASYNC_MODE', 'gevent')}, {backend}); {len(services)} services; "
-            f"{args.clients} clients in {args.procs} process(es)")
+            f"{args.clients} clients in {args.procs} process(es)"
+            f"{'; TCP_NODELAY experiment' if args.tcp_nodelay else ''}")
         if args.profile:
             spy = start_profile(args, server)
         cpu0 = server.cpu_seconds()
