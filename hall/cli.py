@@ -17,7 +17,9 @@ def _ctx():
     from hall.store.migrate import upgrade
 
     upgrade()
-    return Context(engine=make_engine())
+    engine = make_engine()
+    click.get_current_context().call_on_close(engine.dispose)
+    return Context(engine=engine)
 
 
 @click.group(help="Hall: queue and kiosk management for public service halls.")

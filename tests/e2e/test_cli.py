@@ -1,0 +1,45 @@
+"""The `hall` command scripts a hall: seed, users, devices, report."""
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from hall.cli import cli
+from hall.services import accounts
+from tests.conftest import DATA
+
+
+def test_a_hall_can_be_scripted_from_the_command_line(db_url, monkeypatch, ctx):
+    monkeypatch.setenv("HALL_DATABASE_URL", db_url)
+    runner = CliRunner()
+    seeded = runner.invoke(cli, ["seed", str(DATA / "small_hall.toml")])
+    assert seeded.exit_code == 0, seeded.output
+    assert json.loads(seeded.output)["services"] == 3
+    again = runner.invoke(cli, ["seed", str(DATA / "small_hall.toml")])  # idempotent
+    assert json.loads(again.output)["counters"] == 4
+
+    user = runner.invoke(cli, ["user", "add", "liu", "--name", "刘洋", "--role", "supervisor"])
+    password = user.output.strip().rsplit(" ", 1)[-1]
+    assert accounts.authenticate(ctx, "liu", password).role == "supervisor"
+
+    token = runner.invoke(cli, ["device", "add", "--kind", "keypad", "--counter", "2"])
+    actor = accounts.device_actor(ctx, token.output.strip())
+    assert actor.role == "keypad" and actor.counter_id is not None
+
+    bad = runner.invoke(cli, ["device", "add", "--kind", "pad"])
+    assert bad.exit_code != 0 and "counter" in bad.output
+
+    report = runner.invoke(cli, ["report", "--format", "json"])
+    assert report.exit_code == 0 and json.loads(report.output)["hall"] == "测试大厅"
+
+
+def test_seed_refuses_a_broken_layout(db_url, monkeypatch, tmp_path):
+    monkeypatch.setenv("HALL_DATABASE_URL", db_url)
+    broken = tmp_path / "broken.toml"
+    broken.write_text((DATA / "small_hall.toml").read_text(encoding="utf-8")
+                      .replace('service = "ss", weight = 1 }, { service = "hj"',
+                               'service = "nope", weight = 1 }, { service = "hj"'),
+                      encoding="utf-8")
+    result = CliRunner().invoke(cli, ["seed", str(broken)])
+    assert result.exit_code != 0 and "unknown service 'nope'" in result.output
