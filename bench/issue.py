@@ -380,10 +380,11 @@ def main() -> int:
             f"{'; TCP_NODELAY experiment' if args.tcp_nodelay else ''}")
         if args.profile:
             spy = start_profile(args, server)
-        cpu0 = server.cpu_seconds()
+        cpu0, wall0 = server.cpu_seconds(), time.monotonic()
         res, t_start, t_end = drive(server.port, token, services, args.clients, args.procs,
                                     args.warmup, args.seconds)
         server_cpu = server.cpu_seconds() - cpu0
+        elapsed = time.monotonic() - wall0
     finally:
         if spy is not None:
             spy.wait(args.seconds + args.warmup + 30)
@@ -399,11 +400,10 @@ def main() -> int:
     window = t_end - t_start
     lat = sorted(res["lat"])
     rate = res["measured"] / window
-    total = args.warmup + window
     log(f"2xx {res['ok']} (measured window {res['measured']} in {window:.1f} s); "
         f"other statuses {res['statuses'] or 'none'} {res['sample']}")
-    log(f"server CPU {100 * server_cpu / total:.0f}% of one core; "
-        f"client CPU {100 * res['cpu'] / total:.0f}% of one core")
+    log(f"server CPU {100 * server_cpu / elapsed:.0f}% of one core; "
+        f"client CPU {100 * res['cpu'] / elapsed:.0f}% of one core")
     log(f"database: {checks}")
     print(f"issue: {rate:.0f} tickets/s p50 {1000 * pct(lat, 50):.1f} ms "
           f"p99 {1000 * pct(lat, 99):.1f} ms duplicates {checks['duplicates']}", flush=True)

@@ -38,6 +38,11 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     socketio.init_app(app, async_mode=cfg["ASYNC_MODE"],
                       message_queue=cfg["MESSAGE_QUEUE"], cors_allowed_origins=[],
                       max_http_buffer_size=cfg["MAX_CONTENT_LENGTH"])
+    from hall import live
+    from hall.events import SocketPublisher
+
+    live.register(socketio)
+    app.extensions["hall"].publishers.append(SocketPublisher(socketio))
     return app
 
 

@@ -147,3 +147,53 @@ def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
                 for r in rows]
 
     return read(ctx, query)
+
+
+BACKLOG_LIMIT = 1000  # further behind than this, a snapshot is cheaper than a replay
+
+
+def backlog(ctx: Context, hall_id: int, after: int, room: str, rooms_for) -> dict[str, Any]:
+    """Events after ``after`` that were delivered to ``room``, in order; or ``snapshot``
+    set to True when the client is too far behind or the log no longer holds what it missed.
+    """
+
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        e = Event.__table__
+        last = repo.hall_row(uow.conn, hall_id).last_seq
+        if after > last:  # a client from another database or an older install
+            return {"snapshot": True, "last_seq": last, "events": []}
+        if last - after > BACKLOG_LIMIT:
+            return {"snapshot": True, "last_seq": last, "events": []}
+        first = uow.conn.execute(select(func.min(e.c.seq)).where(e.c.hall_id == hall_id)
+                                 ).scalar()
+        if after and first is not None and first > after + 1:  # compacted away
+            return {"snapshot": True, "last_seq": last, "events": []}
+        rows = uow.conn.execute(select(e).where(e.c.hall_id == hall_id, e.c.seq > after)
+                                .order_by(e.c.seq)).all()
+        events = [{"type": r.type, "seq": r.seq, "at": r.at.isoformat(), **r.payload}
+                  for r in rows if room in rooms_for(hall_id, r.type, r.payload)]
+        return {"snapshot": False, "last_seq": last, "events": events}
+
+    return read(ctx, query)
+
+
+def hall_snapshot(ctx: Context, hall_id: int) -> dict[str, Any]:
+    """What a hall screen needs to draw itself from nothing."""
+
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        e = Event.__table__
+        recent = uow.conn.execute(
+            select(e).where(e.c.hall_id == hall_id, e.c.type.in_(("ticket.called",
+                                                                   "ticket.recalled")))
+            .order_by(e.c.seq.desc()).limit(10)).all()
+        hall = repo.hall_row(uow.conn, hall_id)
+        return {"last_seq": hall.last_seq, "hall": {"id": hall.id, "name": hall.name,
+                                                     "name_en": hall.name_en},
+                "notices": (hall.settings or {}).get("notices", []),
+                "recent_calls": [{"seq": r.seq, "at": r.at.isoformat(), **r.payload}
+                                 for r in recent]}
+
+    snap = read(ctx, query)
+    snap["counters"] = counters(ctx, hall_id)
+    snap["queues"] = queues(ctx, hall_id)["services"]
+    return snap
