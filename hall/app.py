@@ -36,7 +36,8 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
                    default_translation_directories="translations")
     csrf.init_app(app)
     socketio.init_app(app, async_mode=cfg["ASYNC_MODE"],
-                      message_queue=cfg["MESSAGE_QUEUE"], cors_allowed_origins=[],
+                      message_queue=cfg["MESSAGE_QUEUE"], channel=cfg["MESSAGE_CHANNEL"],
+                      cors_allowed_origins=[],
                       max_http_buffer_size=cfg["MAX_CONTENT_LENGTH"])
     from hall import live
     from hall.events import SocketPublisher

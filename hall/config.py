@@ -31,6 +31,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "DATABASE_URL": database_url(),
         "ASYNC_MODE": env.get("HALL_ASYNC_MODE", "gevent"),
         "MESSAGE_QUEUE": env.get("HALL_MESSAGE_QUEUE") or None,
+        # one channel per hall deployment, so two halls sharing a Redis never hear each other
+        "MESSAGE_CHANNEL": env.get("HALL_MESSAGE_CHANNEL", "hall"),
         "MAX_CONTENT_LENGTH": 64 * 1024,  # no legitimate request is bigger
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
