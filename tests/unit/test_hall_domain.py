@@ -85,7 +85,7 @@ def test_outside_opening_hours_is_refused_telling_the_hours(local):
     err = info.value
     assert err.code == "service_outside_hours"
     assert err.params == {"service": "户籍办理", "hours": "09:00-12:00, 13:30-17:00"}
-    assert str(err) == "户籍办理 is open 09:00-12:00, 13:30-17:00"
+    assert str(err) == "户籍办理 is only open 09:00-12:00, 13:30-17:00"
 
 
 @pytest.mark.parametrize("local", [at(9, 0), at(10, 30), at(11, 59, 59), at(13, 30),
