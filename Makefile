@@ -9,12 +9,12 @@ PORT     ?= 5000
 # pytest-xdist workers; the slow layers (processes, browsers) are safe to run in parallel
 WORKERS  ?= 2
 
-.PHONY: run test install install-dev translations translations-update lint bench clean
+.PHONY: run test install install-dev translations translations-update fonts lint bench clean
 
-run: install translations  ## demo hall on SQLite with emulated devices; prints the URLs
+run: install translations fonts  ## demo hall on SQLite with emulated devices; prints the URLs
 	$(BIN)/hall demo --host $(HOST) --port $(PORT)
 
-test: install-dev translations  ## the whole suite (SQLite, PostgreSQL, Redis, real processes)
+test: install-dev translations fonts  ## the whole suite (SQLite, PostgreSQL, Redis, real processes)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
@@ -45,6 +45,17 @@ $(DEVSTAMP): $(STAMP) requirements-dev.txt
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d hall/translations -f --statistics 2>/dev/null || \
 	  $(BIN)/pybabel compile -d hall/translations -f
+
+# A CJK font for raster-mode tickets and previews (Debian's WenQuanYi Micro Hei, 1.6 MB).
+# Not fatal: without it native (GB18030) printing still works and raster printing says why.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+fonts: $(CJK_FONT)
+$(CJK_FONT):
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei || \
+	  ($(SUDO) apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei) || \
+	  echo "warning: no CJK font installed; raster-mode printing is disabled"
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis
