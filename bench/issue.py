@@ -13,13 +13,16 @@ Prints one line on stdout (details on stderr):
 
     .venv/bin/python bench/issue.py [--seconds 10] [--clients 8] [--procs 1]
                                     [--database-url postgresql://postgres@127.0.0.1:5432/test]
-                                    [--profile /tmp/issue.svg]
+                                    [--profile /tmp/issue.svg] [--tcp-nodelay]
 
 ``--procs`` spreads the client threads over that many processes, so the clients' own GIL
-cannot cap the figure. ``--database-url`` runs against PostgreSQL: the URL names a server
-and a database to connect to for administration; the bench creates its own database
-``hall_bench`` there and drops it at the end. ``--profile`` records the server with py-spy
-during the measured window (py-spy must be installed: ``.venv/bin/pip install py-spy``).
+cannot cap the figure (measured: one process of 8 threads uses ~4 % of a core, so 1 is
+enough). ``--database-url`` runs against PostgreSQL: the URL names a server and a database
+to connect to for administration; the bench creates its own database ``hall_bench`` there
+and drops it at the end. ``--profile`` records the server with py-spy during warm-up and
+window (``.svg`` flame graph, ``.txt`` collapsed stacks, ``.json`` speedscope; py-spy must
+be installed: ``.venv/bin/pip install py-spy``). ``--tcp-nodelay`` is an experiment, see
+NODELAY_LAUNCHER below and bench/README.md.
 """
 from __future__ import annotations
 
@@ -356,6 +359,8 @@ def main() -> int:
     ap.add_argument("--profile", default=None, metavar="SVG",
                     help="py-spy flame graph of the server during the measured window")
     args = ap.parse_args()
+    if args.tcp_nodelay and os.environ.get("HALL_ASYNC_MODE", "gevent") != "gevent":
+        ap.error("--tcp-nodelay is an experiment on gevent's pywsgi server only")
 
     work = Path(tempfile.mkdtemp(prefix="hall-bench-issue-"))
     env = dict(os.environ, HALL_INSTANCE=str(work / "instance"))

@@ -29,7 +29,12 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     app.json.ensure_ascii = False  # Chinese stays readable in responses and logs
     if cfg["MIGRATE_ON_START"]:
         upgrade(cfg["DATABASE_URL"])
-    engine = make_engine(cfg["DATABASE_URL"])
+    background = bool(cfg.get("BACKGROUND_CHECKPOINT"))
+    engine = make_engine(cfg["DATABASE_URL"], autocheckpoint=not background)
+    if background and engine.dialect.name == "sqlite":
+        from hall.store import checkpoint
+
+        checkpoint.start(engine.url.database, cfg["ASYNC_MODE"])
     app.extensions["hall"] = Context(engine=engine, clock=clock or SystemClock(),
                                      secret=cfg["PERSON_KEY"])
     babel.init_app(app, locale_selector=select_locale,
@@ -44,6 +49,8 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
 
     live.register(socketio)
     app.extensions["hall"].publishers.append(SocketPublisher(socketio))
+    from display import bp as display_bp
+    app.register_blueprint(display_bp)
     return app
 
 

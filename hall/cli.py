@@ -37,12 +37,12 @@ def run(host: str, port: int) -> None:
 def _serve(host: str, port: int) -> None:
     from hall.app import create_app
     from hall.extensions import socketio
+    from hall.serve import serve
 
-    app = create_app()
-    mode = app.config["ASYNC_MODE"]
-    click.echo(f"Hall serving on http://{host}:{port}/ ({mode}); Ctrl-C stops it.")
-    kwargs = {"allow_unsafe_werkzeug": True} if mode == "threading" else {}
-    socketio.run(app, host=host, port=port, log_output=False, **kwargs)
+    app = create_app({"BACKGROUND_CHECKPOINT": True})
+    click.echo(f"Hall serving on http://{host}:{port}/ ({app.config['ASYNC_MODE']}); "
+               "Ctrl-C stops it.")
+    serve(app, socketio, host, port)
 
 
 @cli.command(help="Seed the demo hall (if empty), print sign-ins and URLs, and serve it.")

@@ -137,6 +137,12 @@ def add_device(ctx: Context, *, kind: str, name: str = "", counter_number: int |
 
 
 def device_actor(ctx: Context, token: str) -> Actor | None:
+    """The device behind a token. Cached for a second or two (every kiosk request reads it);
+    a revocation made in this process applies at once, in another within that time."""
+    return ctx.cache.get(("device", token_digest(token)), lambda: _device_actor(ctx, token))
+
+
+def _device_actor(ctx: Context, token: str) -> Actor | None:
     def query(uow: UnitOfWork) -> Actor | None:
         d = Device.__table__
         row = uow.conn.execute(select(d.c.id, d.c.hall_id, d.c.kind, d.c.counter_id, d.c.name)
@@ -155,7 +161,9 @@ def revoke_device(ctx: Context, device_id: int) -> Result:
         uow.emit("device.revoked", _device_hall(uow, device_id), device_id=device_id)
         return {"id": device_id, "revoked": True}
 
-    return run(ctx, command)
+    result = run(ctx, command)
+    ctx.cache.clear()
+    return result
 
 
 def _device_hall(uow: UnitOfWork, device_id: int) -> int:

@@ -73,7 +73,7 @@ def call_next(ctx: Context, *, counter_id: int, actor: Actor) -> Result:
         require(actor, "call", counter.id)
         require_counter_open(counter.state, "call")
         _ensure_free(conn, counter)
-        hall = repo.settings_of(repo.hall_row(conn, counter.hall_id))
+        hall = repo.hall_config(uow, counter.hall_id).settings
         weights = repo.counter_services(conn, counter.id)
         tried: set[int] = set()
         while True:
@@ -108,7 +108,7 @@ def call_number(ctx: Context, *, counter_id: int, number: str, actor: Actor) -> 
         require(actor, "call", counter.id)
         require_counter_open(counter.state, "call")
         _ensure_free(conn, counter)
-        hall = repo.settings_of(repo.hall_row(conn, counter.hall_id))
+        hall = repo.hall_config(uow, counter.hall_id).settings
         day = hall.local(uow.now).date()
         found = conn.execute(select(Ticket.__table__).where(
             Ticket.hall_id == counter.hall_id, Ticket.day == day,
@@ -133,7 +133,7 @@ def recall(ctx: Context, *, counter_id: int, actor: Actor) -> Result:
         require(actor, "recall", counter.id)
         require_counter_open(counter.state, "recall")
         row = need_current(conn, counter, "recall")
-        hall = repo.settings_of(repo.hall_row(conn, counter.hall_id))
+        hall = repo.hall_config(uow, counter.hall_id).settings
         if row.recalls >= hall.recall_limit:
             raise DomainError("recall_limit", N_("Recalled %(n)d times already: skip it"),
                               "ticket", n=row.recalls)

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Engine, insert, update
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hall.domain.events import DomainEvent
-from hall.store.models import Event, Hall
+from hall.services.cache import TTLCache
+from hall.store import hot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -51,6 +52,7 @@ class Context:
     clock: Clock = field(default_factory=SystemClock)
     publishers: list[Publisher] = field(default_factory=list)
     secret: bytes = b""  # keys hashes of personal data (ID numbers, phones)
+    cache: TTLCache = field(default_factory=TTLCache)
 
     def publish(self, events: list[DomainEvent]) -> None:
         for publisher in self.publishers:
@@ -88,15 +90,11 @@ class UnitOfWork:
         for e in self.events:
             by_hall.setdefault(e.hall_id, []).append(e)
         for hall_id, events in sorted(by_hall.items()):
-            last = self.conn.execute(
-                update(Hall).where(Hall.id == hall_id)
-                .values(last_seq=Hall.last_seq + len(events)).returning(Hall.last_seq)
-            ).scalar_one()
+            last = hot.BUMP_SEQ(self.conn, hall_id=hall_id, n=len(events)).scalar_one()
             for i, e in enumerate(events):
                 e.seq = last - len(events) + 1 + i
-            self.conn.execute(insert(Event), [
-                {"hall_id": hall_id, "seq": e.seq, "at": e.at, "type": e.type,
-                 "payload": e.payload} for e in events])
+                hot.INSERT_EVENT(self.conn, hall_id=hall_id, seq=e.seq, at=e.at, type=e.type,
+                                 payload=e.payload)
 
 
 _RETRYABLE = ("40001", "40P01")  # PostgreSQL serialization failure, deadlock

@@ -34,7 +34,7 @@ def rate(ctx: Context, *, ticket_id: int, level: int, actor: Actor, reason: str 
         if row.state != "done":
             raise DomainError("not_finished", N_("Ticket %(number)s is not finished"),
                               "ticket", number=row.number)
-        hall = repo.settings_of(repo.hall_row(conn, row.hall_id))
+        hall = repo.hall_config(uow, row.hall_id).settings
         if (uow.now - row.finished_at).total_seconds() > hall.rating_window_s:
             raise DomainError("rating_closed", N_("The rating window has closed"), "ticket")
         counter = repo.counter_row(conn, row.counter_id, lock=False)

@@ -1,37 +1,18 @@
 """Reads and small writes shared by the service commands (Core statements, no ORM session)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, literal, select, union_all, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from hall.domain.callnext import Candidate
 from hall.domain.errors import NotFound
 from hall.domain.hall import HallSettings, ServiceInfo, parse_hours
 from hall.domain.workdays import WorkCalendar
-from hall.store.models import (
-    Counter,
-    CounterService,
-    Hall,
-    NumberCounter,
-    Service,
-    ServiceDay,
-    Ticket,
-    TicketHistory,
-)
-
-
-def hall_settings(conn: Connection, hall_id: int) -> HallSettings:
-    row = conn.execute(select(Hall).where(Hall.id == hall_id)).first()
-    if row is None:
-        raise NotFound("hall", "hall_id")
-    h = row[0] if hasattr(row, "_mapping") and isinstance(row[0], Hall) else row
-    return HallSettings(id=h.id, code=h.code, name=h.name, timezone=h.timezone,
-                        target_wait_s=h.target_wait_s, priority_ratio=h.priority_ratio,
-                        max_wait_s=h.max_wait_s, rating_window_s=h.rating_window_s,
-                        recall_limit=h.recall_limit)
+from hall.store import hot
+from hall.store.models import Counter, CounterService, Hall, Service, Ticket, TicketHistory
 
 
 def hall_row(conn: Connection, hall_id: int) -> Any:
@@ -64,6 +45,30 @@ def service_row(conn: Connection, hall_id: int, service: int | str) -> Any:
     return row
 
 
+@dataclass(frozen=True, slots=True)
+class HallConfig:
+    """A hall's settings as commands use them (never its last_seq, which moves)."""
+
+    row: Any
+    settings: HallSettings
+    calendar: WorkCalendar
+
+
+def hall_config(uow, hall_id: int) -> HallConfig:
+    """Cached for a couple of seconds: read on every issue and call."""
+
+    def load() -> HallConfig:
+        row = hall_row(uow.conn, hall_id)
+        return HallConfig(row, settings_of(row), calendar_of(row))
+
+    return uow.ctx.cache.get(("hall", hall_id), load)
+
+
+def service_cached(uow, hall_id: int, service: int | str) -> Any:
+    return uow.ctx.cache.get(("service", hall_id, service),
+                             lambda: service_row(uow.conn, hall_id, service))
+
+
 def service_info(row: Any) -> ServiceInfo:
     return ServiceInfo(id=row.id, hall_id=row.hall_id, code=row.code, name=row.name,
                        prefix=row.prefix, kind=row.kind, promised_days=row.promised_days,
@@ -94,29 +99,22 @@ def ticket_row(conn: Connection, ticket_id: int, lock: bool = True) -> Any:
     return row
 
 
-def _upsert(conn: Connection):
-    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-
-
 def next_number(conn: Connection, hall_id: int, prefix: str, day: date) -> int:
     """Atomically take the next number of (hall, prefix, day): one UPSERT … RETURNING."""
-    ins = _upsert(conn)(NumberCounter).values(hall_id=hall_id, prefix=prefix, day=day, last=1)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["hall_id", "prefix", "day"],
-        set_={"last": NumberCounter.last + 1}).returning(NumberCounter.last)
-    return conn.execute(stmt).scalar_one()
+    return hot.for_dialect(hot.NEXT_NUMBER, conn)(conn, hall_id=hall_id, prefix=prefix,
+                                                  day=day).scalar_one()
+
+
+NO_QUOTA = 2**31 - 1
 
 
 def take_quota(conn: Connection, service_id: int, day: date, quota: int | None) -> int | None:
     """Count one more ticket for (service, day); None when that would pass the quota."""
-    ins = _upsert(conn)(ServiceDay).values(service_id=service_id, day=day, issued=1)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["service_id", "day"], set_={"issued": ServiceDay.issued + 1},
-        where=(ServiceDay.issued < quota) if quota is not None else None,
-    ).returning(ServiceDay.issued)
     if quota is not None and quota <= 0:
         return None
-    return conn.execute(stmt).scalar_one_or_none()
+    return hot.for_dialect(hot.TAKE_QUOTA, conn)(
+        conn, service_id=service_id, day=day,
+        quota=NO_QUOTA if quota is None else quota).scalar_one_or_none()
 
 
 def add_history(conn: Connection, ticket_id: int, at: datetime, action: str,

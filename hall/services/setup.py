@@ -68,7 +68,9 @@ def seed(ctx: Context, layout: dict[str, Any], *, ignore_hours: bool = False) ->
                 "counters": len(layout.get("counters", [])),
                 "staff": len(layout.get("staff", []))}
 
-    return run(ctx, command)
+    result = run(ctx, command)
+    ctx.cache.clear()  # settings and services changed: no stale copy in this process
+    return result
 
 
 def _hall(uow: UnitOfWork, h: dict[str, Any], notices: list[dict[str, Any]]) -> int:

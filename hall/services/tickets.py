@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import select, update
 
 from hall.domain.access import Actor, require
 from hall.domain.errors import DomainError, ServiceUnavailable
@@ -14,6 +14,7 @@ from hall.domain.numbering import format_number
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
 from hall.services.views import estimate_for, public_ticket
+from hall.store import hot
 from hall.store.models import Appointment, Ticket
 
 KINDS = ("normal", "priority", "appointment")
@@ -27,12 +28,12 @@ def issue(ctx: Context, *, hall_id: int, service: int | str, actor: Actor,
     def command(uow: UnitOfWork) -> dict[str, Any]:
         require(actor, "issue")
         conn, now = uow.conn, uow.now
-        hall_row = repo.hall_row(conn, hall_id)
-        hall = repo.settings_of(hall_row)
-        svc_row = repo.service_row(conn, hall_id, service)
+        config = repo.hall_config(uow, hall_id)
+        hall_row, hall = config.row, config.settings
+        svc_row = repo.service_cached(uow, hall_id, service)
         svc = repo.service_info(svc_row)
         local_now = hall.local(now)
-        svc.check_open(local_now, repo.calendar_of(hall_row).is_workday)
+        svc.check_open(local_now, config.calendar.is_workday)
         t_kind, reason, appt = _kind(conn, hall_row, svc.id, kind, priority_reason,
                                      appointment_code, now)
         day = local_now.date()
@@ -46,14 +47,15 @@ def issue(ctx: Context, *, hall_id: int, service: int | str, actor: Actor,
                       token=secrets.token_urlsafe(12), kind=t_kind, priority_reason=reason,
                       appointment_at=appt.slot_start if appt is not None else None,
                       state="waiting", issued_at=now, queued_at=now, issued_by=actor.audit())
-        ticket_id = conn.execute(insert(Ticket).values(**values).returning(Ticket.id)).scalar_one()
+        ticket_id = hot.INSERT_TICKET(conn, **values, target_counter_id=None, parent_id=None,
+                                      recalls=0, fee_cents=0).scalar_one()
         values["id"] = ticket_id
         if appt is not None:
             conn.execute(update(Appointment).where(Appointment.id == appt.id)
                          .values(state="checked_in", ticket_id=ticket_id))
-        repo.add_history(conn, ticket_id, now, "issue", None, "waiting", None, actor.audit())
+        # no history row: issued_at/issued_by on the ticket and the event log record it
         view = public_ticket(values, svc_row)
-        view.update(estimate_for(conn, values, svc_row))
+        view.update(estimate_for(conn, values, svc_row, uow.ctx.cache))
         uow.emit("ticket.issued", hall_id, ticket=_event_view(view))
         return view
 
@@ -131,19 +133,7 @@ def cancel(ctx: Context, *, hall_id: int, actor: Actor, ticket_id: int | None = 
 
 
 def people_ahead(conn, ticket: dict[str, Any]) -> int:
-    """Waiting tickets of the same service that will be called first.
-
-    Green-channel tickets go before normal ones (the ratio cap only delays them a little),
-    and within a kind the queue is by queue time. Appointments are booked into slots of
-    their own, so they are not counted ahead of walk-ins.
-    """
-    t = Ticket.__table__
-    earlier = or_(t.c.queued_at < ticket["queued_at"],
-                  and_(t.c.queued_at == ticket["queued_at"], t.c.id < ticket["id"]))
-    if ticket["kind"] == "priority":
-        cond = and_(t.c.kind == "priority", earlier)
-    else:
-        cond = or_(t.c.kind == "priority", and_(t.c.kind == "normal", earlier))
-    stmt = select(func.count()).where(t.c.service_id == ticket["service_id"],
-                                      t.c.state == "waiting", cond)
-    return conn.execute(stmt).scalar_one()
+    """Waiting tickets of the same service that will be called first (see store.hot)."""
+    stmt = hot.AHEAD_OF_PRIORITY if ticket["kind"] == "priority" else hot.AHEAD_OF_NORMAL
+    return stmt(conn, service_id=ticket["service_id"], queued_at=ticket["queued_at"],
+                id=ticket["id"]).scalar_one()

@@ -30,14 +30,21 @@ def public_ticket(t: Any, svc: Any) -> dict[str, Any]:
     }
 
 
-def estimate_for(conn: Connection, ticket: dict[str, Any], svc: Any) -> dict[str, Any]:
-    """People ahead and the estimated wait (a range, in seconds) of a waiting ticket."""
+def estimate_for(conn: Connection, ticket: dict[str, Any], svc: Any, cache=None
+                 ) -> dict[str, Any]:
+    """People ahead (exact) and the estimated wait (a range, in seconds) of a waiting
+    ticket. The service's pace — recent service times and open counters — moves slowly,
+    so it may come from ``cache`` for a couple of seconds."""
     from hall.services.tickets import people_ahead  # one definition of "ahead"
 
     ahead = people_ahead(conn, ticket)
-    per_visit = service_time_estimate(recent_service_times(conn, svc.id, ticket["day"]),
-                                      svc.expected_visit_s)
-    low, high = estimate_wait(ahead, per_visit, open_counters(conn, svc.id))
+
+    def pace() -> tuple[float, int]:
+        recent = recent_service_times(conn, svc.id, ticket["day"])
+        return service_time_estimate(recent, svc.expected_visit_s), open_counters(conn, svc.id)
+
+    per_visit, counters = cache.get(("pace", svc.id, ticket["day"]), pace) if cache else pace()
+    low, high = estimate_wait(ahead, per_visit, counters)
     return {"ahead": ahead, "estimated_wait": {"min_s": low, "max_s": high}}
 
 

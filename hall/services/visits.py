@@ -17,7 +17,8 @@ from hall.domain.outcomes import Outcome
 from hall.services import repo
 from hall.services.calling import move_ticket, need_current
 from hall.services.context import Context, Result, UnitOfWork, run
-from hall.store.models import Case, Counter, Ticket
+from hall.store import hot
+from hall.store.models import Case, Counter
 
 CASE_PREFIX = "#case"  # number_counters key for case numbers (never a ticket prefix)
 
@@ -55,10 +56,9 @@ def finish(ctx: Context, *, counter_id: int, actor: Actor, outcome: str,
 
 def _open_case(uow: UnitOfWork, counter, ticket, applicant: str | None) -> dict[str, Any]:
     conn = uow.conn
-    hall_row = repo.hall_row(conn, counter.hall_id)
-    hall = repo.settings_of(hall_row)
-    cal = repo.calendar_of(hall_row)
-    svc = repo.service_row(conn, hall.id, ticket.service_id)
+    config = repo.hall_config(uow, counter.hall_id)
+    hall, cal = config.settings, config.calendar
+    svc = repo.service_cached(uow, hall.id, ticket.service_id)
     today = hall.local(uow.now).date()
     due = cases.due_date(today, svc.promised_days, cal)
     warning = cases.warning_date(today, svc.promised_days, cal)
@@ -112,7 +112,8 @@ def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | s
                       queued_at=uow.now if target else row.issued_at,
                       target_counter_id=target.id if target else None, parent_id=row.id,
                       issued_by=actor.audit())
-        new_id = conn.execute(insert(Ticket).values(**values).returning(Ticket.id)).scalar_one()
+        new_id = hot.INSERT_TICKET(conn, **values, appointment_at=None, recalls=0,
+                                   fee_cents=0).scalar_one()
         repo.add_history(conn, new_id, uow.now, "issue", None, "waiting", counter.id,
                          actor.audit(), f"transfer from {row.number}")
         uow.emit("ticket.transferred", counter.hall_id, ticket_id=row.id, number=row.number,

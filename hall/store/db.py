@@ -32,6 +32,7 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed, **kwargs)
+    kwargs.pop("autocheckpoint", None)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg")
     kwargs.setdefault("pool_size", 10)
@@ -40,7 +41,7 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
-def _sqlite_engine(url: str, parsed, **kwargs) -> Engine:
+def _sqlite_engine(url: str, parsed, autocheckpoint: bool = True, **kwargs) -> Engine:
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     connect_args = kwargs.pop("connect_args", {})
@@ -59,6 +60,8 @@ def _sqlite_engine(url: str, parsed, **kwargs) -> Engine:
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
+        if not autocheckpoint:  # the server checkpoints from a thread (store/checkpoint.py)
+            cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
 
     @event.listens_for(engine, "begin")

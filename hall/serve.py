@@ -1,0 +1,37 @@
+"""Serving the app: gevent's WSGI server with TCP_NODELAY, or Flask-SocketIO's runner.
+
+gevent's pywsgi writes a response's headers and body in two sends; with Nagle's algorithm
+on, the body waits for the client's delayed ACK (40 ms on Linux, up to 200 ms on Windows
+kiosks) on every keep-alive request (gevent/gevent#1233). Measured with bench/issue.py:
+one client went from p50 48 ms to 3.5 ms once each accepted socket had TCP_NODELAY.
+"""
+from __future__ import annotations
+
+import socket
+
+
+def serve(app, socketio, host: str, port: int) -> None:
+    mode = app.config["ASYNC_MODE"]
+    if mode == "gevent":
+        _serve_gevent(app, host, port)
+    elif mode == "threading":
+        socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
+    else:  # eventlet writes headers and body together: no Nagle stall
+        socketio.run(app, host=host, port=port, log_output=False)
+
+
+def _serve_gevent(app, host: str, port: int) -> None:
+    from gevent import pywsgi
+
+    class NoDelayHandler(pywsgi.WSGIHandler):
+        def handle(self):
+            try:
+                self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:  # a Unix socket behind a proxy has no Nagle to turn off
+                pass
+            return super().handle()
+
+    # WebSocket upgrades are handled by python-engineio with simple-websocket, as in
+    # Flask-SocketIO's own gevent runner when gevent-websocket is not installed.
+    server = pywsgi.WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)
+    server.serve_forever()
