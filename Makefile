@@ -25,8 +25,16 @@ bench: install-dev translations  ## printed figures, never part of CI
 lint: install-dev
 	$(BIN)/ruff check .
 
-install: $(STAMP)
-install-dev: $(DEVSTAMP)
+NPMSTAMP := node_modules/.installed
+
+install: $(STAMP) $(NPMSTAMP)
+install-dev: $(DEVSTAMP) $(NPMSTAMP)
+
+# Front-end packages (Socket.IO client, Noto Sans SC), pinned by package-lock.json and
+# served locally from node_modules by display/vendor.py: no CDN at run time.
+$(NPMSTAMP): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
 
 $(VENV)/bin/python:
 	$(PY) -m venv $(VENV)
@@ -58,7 +66,7 @@ $(CJK_FONT):
 	  echo "warning: no CJK font installed; raster-mode printing is disabled"
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis
 
 translations-update: $(STAMP)  ## after adding or changing user-facing strings
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --project Hall \

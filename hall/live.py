@@ -82,7 +82,7 @@ def on_subscribe(data: Any = None):
     for room in internal:
         join_room(room)
     ctx = hall_context()
-    missed = queries.backlog(ctx, hall_id, last_seq, internal[0], rooms_for)
+    missed = queries.backlog(ctx, hall_id, last_seq, set(internal), rooms_for)
     if missed["snapshot"]:
         return {"ok": True, "room": data["room"], "last_seq": missed["last_seq"],
                 "snapshot": _snapshot(kind, internal[0], hall_id, actor), "events": []}

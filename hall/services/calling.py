@@ -74,7 +74,7 @@ def call_next(ctx: Context, *, counter_id: int, actor: Actor) -> Result:
         require_counter_open(counter.state, "call")
         _ensure_free(conn, counter)
         hall = repo.hall_config(uow, counter.hall_id).settings
-        weights = repo.counter_services(conn, counter.id)
+        weights = repo.counter_services(conn, counter.id, uow.ctx.cache)
         tried: set[int] = set()
         while True:
             choice = choose(repo.queue_heads(conn, counter.id, weights, tried), uow.now,

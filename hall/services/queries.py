@@ -131,10 +131,12 @@ def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
     def query(uow: UnitOfWork) -> list[dict[str, Any]]:
         from hall.store.models import Staff
 
-        c, st = Counter.__table__, Staff.__table__
+        c, st, t = Counter.__table__, Staff.__table__, Ticket.__table__
         rows = uow.conn.execute(
-            select(c, st.c.name.label("staff_name")).select_from(
-                c.outerjoin(st, st.c.id == c.c.staff_id))
+            select(c, st.c.name.label("staff_name"), t.c.number.label("ticket_number"),
+                   t.c.state.label("ticket_state")).select_from(
+                c.outerjoin(st, st.c.id == c.c.staff_id)
+                 .outerjoin(t, t.c.id == c.c.current_ticket_id))
             .where(c.c.hall_id == hall_id).order_by(c.c.number)).all()
         cs = CounterService.__table__
         served: dict[int, list[dict[str, int]]] = {}
@@ -143,7 +145,10 @@ def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
                                                         "weight": r.weight})
         return [{"id": r.id, "number": r.number, "name": r.name, "state": r.state,
                  "pause_reason": r.pause_reason, "staff": r.staff_name,
-                 "current_ticket_id": r.current_ticket_id, "services": served.get(r.id, [])}
+                 "current_ticket_id": r.current_ticket_id,
+                 "current_ticket": {"number": r.ticket_number, "state": r.ticket_state}
+                 if r.ticket_number and r.ticket_state in ("called", "serving") else None,
+                 "services": served.get(r.id, [])}
                 for r in rows]
 
     return read(ctx, query)
@@ -152,8 +157,9 @@ def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
 BACKLOG_LIMIT = 1000  # further behind than this, a snapshot is cheaper than a replay
 
 
-def backlog(ctx: Context, hall_id: int, after: int, room: str, rooms_for) -> dict[str, Any]:
-    """Events after ``after`` that were delivered to ``room``, in order; or ``snapshot``
+def backlog(ctx: Context, hall_id: int, after: int, rooms: set[str], rooms_for
+            ) -> dict[str, Any]:
+    """Events after ``after`` that were delivered to any of ``rooms``, in order; or ``snapshot``
     set to True when the client is too far behind or the log no longer holds what it missed.
     """
 
@@ -171,7 +177,7 @@ def backlog(ctx: Context, hall_id: int, after: int, room: str, rooms_for) -> dic
         rows = uow.conn.execute(select(e).where(e.c.hall_id == hall_id, e.c.seq > after)
                                 .order_by(e.c.seq)).all()
         events = [{"type": r.type, "seq": r.seq, "at": r.at.isoformat(), **r.payload}
-                  for r in rows if room in rooms_for(hall_id, r.type, r.payload)]
+                  for r in rows if rooms.intersection(rooms_for(hall_id, r.type, r.payload))]
         return {"snapshot": False, "last_seq": last, "events": events}
 
     return read(ctx, query)

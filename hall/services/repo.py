@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, literal, select, union_all, update
+from sqlalchemy import Connection, bindparam, func, insert, literal, select, union_all, update
 
 from hall.domain.callnext import Candidate
 from hall.domain.errors import NotFound
@@ -13,6 +13,7 @@ from hall.domain.hall import HallSettings, ServiceInfo, parse_hours
 from hall.domain.workdays import WorkCalendar
 from hall.store import hot
 from hall.store.models import Counter, CounterService, Hall, Service, Ticket, TicketHistory
+from hall.store.prepared import Prepared
 
 
 def hall_row(conn: Connection, hall_id: int) -> Any:
@@ -125,14 +126,19 @@ def add_history(conn: Connection, ticket_id: int, at: datetime, action: str,
         counter_id=counter_id, actor=actor, note=note))
 
 
-def counter_services(conn: Connection, counter_id: int) -> dict[int, int]:
+def counter_services(conn: Connection, counter_id: int, cache=None) -> dict[int, int]:
+    """Service id → weight for a counter (cached briefly when a cache is given)."""
     cs = CounterService.__table__
-    return dict(conn.execute(select(cs.c.service_id, cs.c.weight)
-                             .where(cs.c.counter_id == counter_id)).all())
+
+    def load() -> dict[int, int]:
+        return dict(conn.execute(select(cs.c.service_id, cs.c.weight)
+                                 .where(cs.c.counter_id == counter_id)).all())
+
+    return cache.get(("counter_services", counter_id), load) if cache else load()
 
 
-_CANDIDATE_COLS = (Ticket.id, Ticket.number, Ticket.kind, Ticket.queued_at, Ticket.service_id,
-                   Ticket.priority_reason, Ticket.appointment_at, Ticket.target_counter_id)
+_CANDIDATE_COLS = ("id", "number", "kind", "queued_at", "service_id", "priority_reason",
+                   "appointment_at", "target_counter_id")
 
 
 def queue_heads(conn: Connection, counter_id: int, weights: dict[int, int],
@@ -141,34 +147,57 @@ def queue_heads(conn: Connection, counter_id: int, weights: dict[int, int],
 
     Within one service and kind, the policy would always take the oldest, so only heads
     are read — one index seek each on ix_tickets_queue — plus tickets transferred to this
-    counter by name. Cost is independent of how many tickets wait.
+    counter by name. Cost is independent of how many tickets wait. The statement for a
+    counter of k services is prepared once (service ids are parameters); only the rare
+    retry that excludes tickets taken meanwhile builds a fresh one.
     """
-    t = Ticket.__table__
-    parts = []
-    for service_id in sorted(weights):
-        for kind in ("normal", "priority"):
-            parts.append(_head(t, t.c.service_id == service_id, t.c.kind == kind,
-                               t.c.target_counter_id.is_(None), exclude, t.c.queued_at))
-        parts.append(_head(t, t.c.service_id == service_id, t.c.kind == "appointment",
-                           t.c.target_counter_id.is_(None), exclude, t.c.appointment_at))
-    parts.append(_head(t, t.c.target_counter_id == counter_id, literal(True), literal(True),
-                       exclude, t.c.queued_at))
-    rows = conn.execute(union_all(*parts)).all()
+    services = sorted(weights)
+    params = {f"s{i}": sid for i, sid in enumerate(services)} | {"counter_id": counter_id}
+    if exclude:
+        rows = conn.execute(_heads_statement(len(services), exclude), params).all()
+    else:
+        rows = _prepared_heads(len(services))(conn, **params).rows
     seen: set[int] = set()
     out = []
     for r in rows:
-        if r.id in seen:
+        row = dict(zip(_CANDIDATE_COLS, r, strict=True))
+        if row["id"] in seen:
             continue
-        seen.add(r.id)
+        seen.add(row["id"])
         out.append(Candidate(
-            ticket_id=r.id, number=r.number, kind=r.kind, issued_at=r.queued_at,
-            weight=weights.get(r.service_id, 1), priority_reason=r.priority_reason,
-            appointment_at=r.appointment_at, directed=r.target_counter_id == counter_id))
+            ticket_id=row["id"], number=row["number"], kind=row["kind"],
+            issued_at=row["queued_at"], weight=weights.get(row["service_id"], 1),
+            priority_reason=row["priority_reason"], appointment_at=row["appointment_at"],
+            directed=row["target_counter_id"] == counter_id))
     return out
 
 
+_HEADS: dict[int, Prepared] = {}
+
+
+def _prepared_heads(k: int) -> Prepared:
+    if k not in _HEADS:
+        _HEADS[k] = Prepared(_heads_statement(k))
+    return _HEADS[k]
+
+
+def _heads_statement(k: int, exclude: set[int] = frozenset()):
+    t = Ticket.__table__
+    parts = []
+    for i in range(k):
+        sid = bindparam(f"s{i}")
+        for kind in ("normal", "priority"):
+            parts.append(_head(t, t.c.service_id == sid, t.c.kind == kind,
+                               t.c.target_counter_id.is_(None), exclude, t.c.queued_at))
+        parts.append(_head(t, t.c.service_id == sid, t.c.kind == "appointment",
+                           t.c.target_counter_id.is_(None), exclude, t.c.appointment_at))
+    parts.append(_head(t, t.c.target_counter_id == bindparam("counter_id"), literal(True),
+                       literal(True), exclude, t.c.queued_at))
+    return union_all(*parts)
+
+
 def _head(t, where_a, where_b, where_c, exclude, order_col):
-    stmt = (select(*[t.c[c.key] for c in _CANDIDATE_COLS])
+    stmt = (select(*[t.c[c] for c in _CANDIDATE_COLS])
             .where(t.c.state == "waiting", where_a, where_b, where_c)
             .order_by(order_col, t.c.id).limit(1))
     if exclude:

@@ -8,7 +8,6 @@ datetimes, JSON, dates) so rows are stored exactly as the ORM stores them.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -20,8 +19,7 @@ class Prepared:
         self.statement = statement
         self._compiled: dict[str, tuple] = {}
 
-    def _for(self, dialect) -> tuple[str, list[str] | None, dict[str, Callable[[Any], Any]],
-                                     dict[str, Any]]:
+    def _for(self, dialect) -> tuple:
         cached = self._compiled.get(dialect.name)
         if cached is None:
             compiled = self.statement.compile(dialect=dialect)
@@ -34,12 +32,16 @@ class Prepared:
             # literals written into the statement (state = 'waiting', last + 1, …)
             literals = {name: bind.value for name, bind in compiled.binds.items()
                         if not bind.required and bind.value is not None}
-            cached = (str(compiled), positional, processors, literals)
+            columns = getattr(self.statement, "selected_columns", None) or []
+            results = [c.type.dialect_impl(dialect).result_processor(dialect, None)
+                       for c in columns]
+            cached = (str(compiled), positional, processors, literals,
+                      results if any(results) else None)
             self._compiled[dialect.name] = cached
         return cached
 
     def __call__(self, conn: Connection, **params: Any) -> Rows:
-        sql, positional, processors, literals = self._for(conn.dialect)
+        sql, positional, processors, literals, results = self._for(conn.dialect)
         params = {**literals, **params}
         for name, proc in processors.items():
             if name in params and params[name] is not None:
@@ -51,7 +53,11 @@ class Prepared:
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.execute(sql, args)
-            return Rows(cursor.fetchall() if cursor.description else [])
+            rows = cursor.fetchall() if cursor.description else []
+            if results:  # e.g. SQLite's text timestamps back to aware UTC datetimes
+                rows = [tuple(p(v) if p else v for p, v in zip(results, r, strict=True))
+                        for r in rows]
+            return Rows(rows)
         except dbapi.Error as exc:  # as SQLAlchemy would raise it, so retries still work
             raise DBAPIError.instance(sql, args, exc, dbapi.Error,
                                       dialect=conn.dialect) from exc

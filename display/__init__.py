@@ -1,0 +1,15 @@
+"""Display blueprint: the hall screen, the window (counter) screens and the phone page.
+
+Pages are server-rendered shells; their live state comes from Socket.IO (``/hall``) through
+``static/hall-live.js``. No inline script (a CSP forbids it): data travels in ``data-*``
+attributes and the JS files read it. Front-end packages (Socket.IO client, Noto Sans SC)
+are served from the npm install under ``/display/vendor/`` (see ``vendor.py``).
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/display/static")
+
+from display import vendor, views  # noqa: E402,F401 - routes register on import

@@ -1,0 +1,102 @@
+// Phone page (/t/<token>): the ticket's state, people ahead, estimate, "your turn" — live.
+import { connectLive, debounce, fill, getJSON, minutesRange, text } from "./hall-live.js";
+import { announcerFromDataset } from "./voice.js";
+
+const body = document.body;
+const ds = body.dataset;
+const T = document.getElementById("strings").dataset;
+const ticketId = Number(ds.ticket);
+const announcer = announcerFromDataset(ds, ds.static);
+const baseTitle = document.title;
+const POLL_MS = 60000; // a safety net; events do the real work
+
+function setField(name, value) {
+  for (const el of document.querySelectorAll(`[data-f="${name}"]`)) text(el, String(value));
+}
+
+function estimateText(estimate) {
+  const range = minutesRange(estimate);
+  if (!range) return "";
+  if (range.low === 0) return fill(T.estimateShort, { high: Math.max(range.high, 1) });
+  return fill(T.estimate, range);
+}
+
+function showState(state) {
+  body.dataset.state = state;
+  for (const el of document.querySelectorAll("[data-show]")) {
+    el.hidden = !el.dataset.show.split(/\s+/).includes(state);
+  }
+  document.title = state === "called" ? `${T.turnTitle} · ${baseTitle}` : baseTitle;
+}
+
+function apply(ticket) {
+  const before = body.dataset.state;
+  showState(ticket.state);
+  if (ticket.counter) setField("counter", ticket.counter.number);
+  if (ticket.state === "waiting") {
+    const ahead = ticket.ahead ?? 0;
+    setField("ahead", ahead);
+    document.querySelector('[data-when="ahead"]').hidden = ahead === 0;
+    document.querySelector('[data-when="next"]').hidden = ahead !== 0;
+    setField("estimate", estimateText(ticket.estimated_wait));
+  }
+  if (ticket.transferred_to) {
+    const link = document.getElementById("t-transfer");
+    link.href = `../t/${encodeURIComponent(ticket.transferred_to.token)}`;
+    text(link, ticket.transferred_to.number);
+  }
+  if (before !== "called" && ticket.state === "called") alertTurn();
+}
+
+function alertTurn() {
+  if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 400]);
+  const status = document.getElementById("t-status");
+  status.classList.remove("flash");
+  void status.offsetWidth;
+  status.classList.add("flash");
+}
+
+const refresh = debounce(async () => {
+  try {
+    apply(await getJSON(ds.ticketUrl));
+  } catch (err) {
+    console.warn("ticket refresh failed", err);
+  }
+}, 600);
+
+function onEvent(e, { replayed }) {
+  const mine = e.ticket_id === ticketId;
+  if (mine && (e.type === "ticket.called" || e.type === "ticket.recalled")) {
+    if (e.counter_number != null) setField("counter", e.counter_number);
+    const age = (Date.now() - Date.parse(e.at || "")) / 1000;
+    if (!replayed || !(age > 90)) {
+      announcer.push({ number: e.number, counter: e.counter_number,
+                       text_zh: (e.announce || {}).zh || "", text_en: (e.announce || {}).en || "",
+                       seq: e.seq, recall: e.type === "ticket.recalled" });
+    }
+    showState("called");
+    if (!replayed) alertTurn();
+  }
+  refresh(); // people ahead and the estimate move with every event of the queue
+}
+
+function start() {
+  // initial numbers (the estimate text is formatted here, in one place)
+  refresh();
+  connectLive({
+    token: ds.token,
+    room: `ticket:${ds.token}`,
+    onEvent,
+    onSnapshot: apply,
+    onSynced: refresh,
+    onStatus(status) {
+      const line = document.getElementById("t-live");
+      if (!line.dataset.idle) line.dataset.idle = line.textContent;
+      text(line, status === "offline" || status === "reconnecting" ? T.offline
+        : line.dataset.idle);
+    },
+  });
+  setInterval(refresh, POLL_MS);
+}
+
+start();

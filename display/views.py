@@ -1,0 +1,121 @@
+"""Pages of the display blueprint and the JSON snapshots their scripts start from.
+
+A screen is a device of kind ``screen``: its token comes once in the URL (``?token=``), the
+page keeps it in localStorage and strips it from the address bar. The pages themselves hold
+no hall data (the token is not in the URL after the first load); their scripts fetch the
+snapshot with ``Authorization: Bearer <token>`` and then follow the live events.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, render_template, request
+from flask_babel import get_locale, gettext
+
+from display import bp
+from hall.api.identity import current_actor
+from hall.app import hall_context
+from hall.domain.access import Actor
+from hall.domain.errors import DomainError, Forbidden
+from hall.domain.i18n import N_
+from hall.services import accounts, queries
+
+STATIC = Path(__file__).resolve().parent / "static"
+VOICE_LANGS = ("zh", "en")
+# one clip proves a language's pack is installed; the player still falls back clip by clip
+VOICE_PROBES = {"zh": "voice/zh/qing.wav", "en": "voice/en/number.wav"}
+
+
+def _refuse(status: int, title: str, detail: str):
+    return render_template("display/error.html", title=title, detail=detail), status
+
+
+def _screen_token_ok(token: str, screen: int | None = None) -> bool:
+    actor = accounts.device_actor(hall_context(), token)
+    return (actor is not None and actor.role == "screen"
+            and (screen is None or actor.id == screen))
+
+
+def voice_settings() -> dict[str, Any]:
+    """Per screen: ``?voice=zh,en|zh|off&repeat=2``; defaults from DISPLAY_VOICE(_REPEAT)."""
+    cfg = current_app.config
+    wanted = request.args.get("voice") or cfg.get("DISPLAY_VOICE", "zh,en")
+    langs = [v for v in wanted.replace(" ", ",").split(",") if v in VOICE_LANGS]
+    try:
+        repeat = int(request.args.get("repeat") or cfg.get("DISPLAY_VOICE_REPEAT", 2))
+    except ValueError:
+        repeat = 2
+    clips = [lang for lang, probe in VOICE_PROBES.items() if (STATIC / probe).is_file()]
+    return {"langs": " ".join(langs), "repeat": max(1, min(repeat, 3)),
+            "clips": " ".join(clips), "chime": int((STATIC / "voice/chime.wav").is_file())}
+
+
+def page_context() -> dict[str, Any]:
+    locale = str(get_locale() or "zh_CN")
+    return {"lang": "en" if locale.startswith("en") else "zh-CN", "locale": locale,
+            "tz": current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")}
+
+
+@bp.get("/display/hall/<int:screen>")
+def hall_screen(screen: int):
+    token = request.args.get("token")
+    if token is not None and not _screen_token_ok(token, screen):
+        return _refuse(403, gettext("This screen is not registered"),
+                       gettext("The token in the address is unknown, revoked or belongs to "
+                               "another screen. Register the screen with `hall device add "
+                               "--kind screen` and open the address it prints."))
+    return render_template("display/hall.html", screen=screen, voice=voice_settings(),
+                           **page_context())
+
+
+@bp.get("/display/counter/<int:counter_id>")
+def counter_screen(counter_id: int):
+    token = request.args.get("token")
+    if token is not None and not _screen_token_ok(token):
+        return _refuse(403, gettext("This screen is not registered"),
+                       gettext("The token in the address is unknown, revoked or not a "
+                               "screen's. Register the screen with `hall device add --kind "
+                               "screen` and open the address it prints."))
+    return render_template("display/counter.html", counter_id=counter_id, **page_context())
+
+
+def _viewer(screen: int | None = None) -> Actor:
+    """A screen device (this screen, when given) or a supervisor previewing it."""
+    actor = current_actor()
+    if actor.kind == "staff" and actor.role in ("supervisor", "admin"):
+        return actor
+    if actor.kind == "device" and actor.role == "screen" and screen in (None, actor.id):
+        return actor
+    raise Forbidden(N_("Only this hall's screens may show this page"), "authorization")
+
+
+@bp.get("/display/hall/<int:screen>/snapshot")
+def hall_snapshot(screen: int):
+    actor = _viewer(screen)
+    return queries.hall_snapshot(hall_context(), actor.hall_id)
+
+
+@bp.get("/display/counter/<int:counter_id>/snapshot")
+def counter_snapshot(counter_id: int):
+    actor = _viewer()
+    snap = queries.hall_snapshot(hall_context(), actor.hall_id)
+    counter = next((c for c in snap["counters"] if c["id"] == counter_id), None)
+    if counter is None:
+        raise DomainError("counter_not_found", N_("No counter %(number)s"), "counter",
+                          number=counter_id)
+    calls = [c for c in snap["recent_calls"] if c.get("counter_id") == counter_id]
+    return {"last_seq": snap["last_seq"], "hall": snap["hall"], "counter": counter,
+            "recent_calls": calls}
+
+
+@bp.get("/t/<token>")
+def ticket_page(token: str):
+    try:
+        ticket = queries.ticket_by_token(hall_context(), token)
+    except DomainError:
+        return _refuse(404, gettext("Ticket not found"),
+                       gettext("This ticket does not exist or is no longer kept. Take a new "
+                               "ticket at the kiosk."))
+    return render_template("display/ticket.html", ticket=ticket, token=token,
+                           **page_context())

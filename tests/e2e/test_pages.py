@@ -1,0 +1,271 @@
+"""The display pages in headless Chromium against a real server process (issue 4).
+
+Chromium is Debian's (/usr/bin/chromium), driven by Playwright's Python package; Playwright's
+own browser downloads are never used. Screenshots go to tests/artifacts/<test name>/ for
+review. A few checks need no browser and use Flask's test client.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import requests
+
+from hall.services import accounts
+from hall.services.setup import load_layout, seed
+from tests.conftest import DATA, unavailable
+from tests.e2e.server import Server
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+IN_BROWSER = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers"),
+              SQLITE_ONLY]
+SEEN = 5000  # ms: "within a blink" with margin for a loaded CI machine
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        unavailable("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable("Playwright", exc)
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+    except Exception as exc:  # noqa: BLE001 - a browser that cannot start is reported
+        playwright.stop()
+        unavailable("Chromium", exc)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def artifacts(request) -> Path:
+    folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def live_hall(ctx, db_url, tmp_path):
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    tokens = {kind: accounts.add_device(ctx, kind=kind).value for kind in ("kiosk", "screen")}
+    for n in (1, 2, 3):
+        tokens[f"keypad{n}"] = accounts.add_device(ctx, kind="keypad", counter_number=n).value
+    server = Server(db_url, tmp_path)
+    try:
+        server.start()
+    except Exception:
+        server.stop()  # a server that never answered must not outlive the test
+        raise
+    http = requests.Session()
+
+    def post(path: str, who: str, **json):
+        r = http.post(server.url + path, json=json or None, timeout=5,
+                      headers={"Authorization": f"Bearer {tokens[who]['token']}"})
+        assert r.status_code < 300, r.text
+        return r.json()
+
+    for n in (1, 2, 3):
+        post(f"/api/v1/counters/{n}/open", f"keypad{n}")
+    yield server, tokens, post
+    http.close()
+    server.stop()
+
+
+def open_page(browser, url: str, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    page.wait_for_function("document.body.dataset.live === 'live'", timeout=15000)
+    return page, errors
+
+
+def announcements(page) -> list[dict]:
+    return page.evaluate("(window.hallAnnouncements || []).map(a => ({number: a.number, "
+                         "counter: a.counter, text_zh: a.text_zh, text_en: a.text_en, "
+                         "recall: a.recall, status: a.status}))")
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("servers")
+def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
+        live_hall, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, tokens, post = live_hall
+    screen = tokens["screen"]
+    page, errors = open_page(browser, f"{server.url}/display/hall/{screen['id']}"
+                                      f"?token={screen['token']}", 1920, 1080)
+    assert "token=" not in page.url  # kept in localStorage, gone from the address bar
+    for service in ("hj", "ss", "sfz", "hj", "ss", "hj", "sfz"):
+        post("/api/v1/tickets", "kiosk", service=service)
+    earlier = [post(f"/api/v1/counters/{n}/call-next", f"keypad{n}")["ticket"]["number"]
+               for n in (2, 3)]
+    number = post("/api/v1/counters/1/call-next", "keypad1")["ticket"]["number"]
+
+    expect(page.locator("#now-number")).to_have_text(number, timeout=SEEN)
+    expect(page.locator("#now-counter")).to_contain_text("请到 1 号窗口")
+    expect(page.locator("#recent")).to_contain_text(earlier[0])
+    expect(page.locator("#windows")).to_contain_text(number)
+    expect(page.locator("#queues")).to_contain_text("户籍办理")
+    heard = announcements(page)
+    assert [a["number"] for a in heard] == [*earlier, number]
+    assert {"number": number, "counter": 1,
+            "text_zh": f"请 {number} 号到 1 号窗口办理"}.items() <= heard[-1].items()
+    # readable from 10 m: the newest number is at least 12 % of the screen's height
+    size = page.evaluate("parseFloat(getComputedStyle(document.getElementById('now-number'))"
+                         ".fontSize)")
+    assert size >= 0.12 * 1080
+
+    post("/api/v1/counters/1/recall", "keypad1")  # a recall is announced again
+    page.wait_for_function("window.hallAnnouncements.length >= 4", timeout=SEEN)
+    assert [a["recall"] for a in announcements(page)] == [False, False, False, True]
+    # one call at a time, in order (headless Chromium plays the clips to no sound card)
+    page.wait_for_function("window.hallAnnouncements[0].status === 'done' && "
+                           "window.hallAnnouncements[1].status !== 'queued'", timeout=40000)
+    states = [a["status"] for a in announcements(page)]
+    assert states.count("playing") <= 1 and states[0] == "done", states
+    page.screenshot(path=artifacts / "hall-1920x1080.png")
+
+    # clips missing and no zh-CN voice (headless Chromium has none): silence, never stuck
+    took = page.evaluate("""async () => {
+      const { Announcer } = await import('/display/static/voice.js');
+      const log = [];
+      const a = new Announcer({base: '/display/static/no-such-pack/', langs: ['zh', 'en'],
+                               repeat: 2, clips: ['zh', 'en'], chime: true});
+      a.log = log;
+      const t = Date.now();
+      a.push({number: 'A001', counter: 12, text_zh: '', text_en: ''});
+      while (log[0].status !== 'done' && Date.now() - t < 20000) {
+        await new Promise(r => setTimeout(r, 50));
+      }
+      return log[0].status === 'done' ? Date.now() - t : null;
+    }""")
+    assert took is not None and took < 5000
+    page.set_viewport_size({"width": 1080, "height": 1920})
+    expect(page.locator("#now-number")).to_have_text(number)
+    page.wait_for_timeout(500)  # the layout re-measures after a resize
+    page.screenshot(path=artifacts / "hall-1080x1920.png")
+    assert errors == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("servers")
+def test_the_phone_page_follows_its_ticket_until_it_is_called(live_hall, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, _, post = live_hall
+    ahead = post("/api/v1/tickets", "kiosk", service="hj")
+    mine = post("/api/v1/tickets", "kiosk", service="hj")
+    page, errors = open_page(browser, f"{server.url}/t/{mine['token']}", 360, 740)
+    expect(page.locator("#t-number")).to_have_text(mine["number"])
+    expect(page.locator(".t-waiting [data-f=ahead]")).to_have_text("1", timeout=SEEN)
+    expect(page.locator(".t-waiting [data-f=estimate]")).to_contain_text("分钟")
+    expect(page.locator(".t-guide")).to_contain_text("居民户口簿原件")
+    page.screenshot(path=artifacts / "phone-waiting-360.png", full_page=True)
+
+    assert post("/api/v1/counters/1/call-next", "keypad1")["ticket"]["number"] == ahead["number"]
+    expect(page.locator(".t-waiting")).to_contain_text("您是下一位", timeout=SEEN)
+    post("/api/v1/counters/2/call-next", "keypad2")
+    turn = page.locator(".t-turn")
+    expect(turn).to_be_visible(timeout=SEEN)
+    expect(turn).to_contain_text("轮到您了")
+    expect(turn).to_contain_text("请到 2 号窗口")
+    assert [(a["number"], a["counter"]) for a in announcements(page)] == [(mine["number"], 2)]
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360  # nothing sticks out sideways on a small phone
+    page.screenshot(path=artifacts / "phone-called-360.png", full_page=True)
+
+    page.goto(f"{server.url}/t/{mine['token']}?lang=en")
+    expect(page.locator(".t-turn")).to_contain_text("It's your turn — please go to window 2")
+    expect(page.locator(".t-service")).to_have_text("Household registration")
+    page.screenshot(path=artifacts / "phone-called-360-en.png", full_page=True)
+    assert errors == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("servers")
+def test_the_window_screen_shows_its_ticket_and_its_pause(live_hall, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, tokens, post = live_hall
+    page, errors = open_page(browser, f"{server.url}/display/counter/3"
+                                      f"?token={tokens['screen']['token']}", 1280, 720)
+    expect(page.locator("#counter-no")).to_have_text("3 号窗口")
+    expect(page.locator("#counter-name")).to_have_text("三号窗口")
+    ticket = post("/api/v1/tickets", "kiosk", service="ss")
+    post("/api/v1/counters/3/call-next", "keypad3")
+    expect(page.locator("#counter-ticket")).to_have_text(ticket["number"], timeout=SEEN)
+    page.screenshot(path=artifacts / "window-called.png")
+    post("/api/v1/counters/3/skip", "keypad3")
+    post("/api/v1/counters/3/pause", "keypad3", reason="午休")
+    expect(page.locator("#counter-reason")).to_have_text("午休", timeout=SEEN)
+    expect(page.locator("#counter-main")).to_have_class(re.compile(r"\bpaused\b"))
+    page.screenshot(path=artifacts / "window-paused.png")
+    assert errors == []
+
+
+# --- without a browser -------------------------------------------------------------------
+
+@SQLITE_ONLY
+def test_a_screen_with_an_unknown_token_gets_a_readable_refusal(app, seeded):
+    client = app.test_client()
+    r = client.get("/display/hall/1?token=not-a-token")
+    assert r.status_code == 403 and r.mimetype == "text/html"
+    assert "hall device add --kind screen" in r.get_data(as_text=True)
+    kiosk = accounts.add_device(seeded, kind="kiosk").value
+    assert client.get(f"/display/hall/{kiosk['id']}?token={kiosk['token']}").status_code == 403
+    snapshot = client.get("/display/hall/1/snapshot",
+                          headers={"Authorization": f"Bearer {kiosk['token']}"})
+    assert snapshot.status_code == 403 and snapshot.json["error"]["code"] == "forbidden"
+    assert client.get("/t/no-such-ticket").status_code == 404
+
+
+@SQLITE_ONLY
+def test_a_registered_screen_gets_its_page_and_its_snapshot(app, seeded):
+    client = app.test_client()
+    screen = accounts.add_device(seeded, kind="screen").value
+    page = client.get(f"/display/hall/{screen['id']}?token={screen['token']}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert re.search(r"<script(?![^>]*\bsrc=)", html) is None  # no inline script (CSP)
+    snap = client.get(f"/display/hall/{screen['id']}/snapshot",
+                      headers={"Authorization": f"Bearer {screen['token']}"}).json
+    assert snap["hall"]["name"] == "测试大厅" and len(snap["counters"]) == 4
+    counter = client.get("/display/counter/2/snapshot",
+                         headers={"Authorization": f"Bearer {screen['token']}"}).json
+    assert counter["counter"]["number"] == 2
+
+
+@SQLITE_ONLY
+def test_only_whitelisted_front_end_files_are_served(app):
+    client = app.test_client()
+    if not (ROOT / "node_modules" / "socket.io-client").exists():
+        pytest.skip("front-end packages not installed (npm ci)")
+    with client.get("/display/vendor/socket.io-client/dist/socket.io.esm.min.js") as js:
+        assert js.status_code == 200 and "javascript" in js.mimetype
+    with client.get("/display/vendor/@fontsource/noto-sans-sc/400.css") as font:
+        assert font.status_code == 200 and b"Noto Sans SC" in font.data
+    for path in ("socket.io-client/package.json", "ws/index.js",
+                 "socket.io-client/dist/../package.json", "..%2Fpackage.json"):
+        assert client.get(f"/display/vendor/{path}").status_code == 404, path
