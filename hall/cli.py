@@ -51,27 +51,46 @@ def _serve(host: str, port: int) -> None:
 @click.option("--keep-hours", is_flag=True,
               help="Honour services' opening hours (by default the demo is open around the clock).")
 def demo(host: str, port: int, keep_hours: bool) -> None:
-    from hall.services import accounts
     from hall.services.setup import load_layout, seed
 
     ctx = _ctx()
     first = _hall_count(ctx) == 0
     seed(ctx, load_layout(DEMO_LAYOUT), ignore_hours=not keep_hours)
-    if first:
-        admin = accounts.add_user(ctx, login="admin", name="管理员", role="admin").value
-        click.echo(f"admin password (shown once): {admin['password']}")
-        for login in ("zhangwei",):
-            user = accounts.add_user(ctx, login=login, name=login).value
-            click.echo(f"staff {login} password (shown once): {user['password']}")
-        kiosk = accounts.add_device(ctx, kind="kiosk", name="大厅1号取号机").value
-        click.echo(f"kiosk device token: {kiosk['token']}")
+    devices = _demo_devices(ctx, first)
     base = f"http://{host}:{port}"
     click.echo("\n".join([
-        f"API          {base}/api/v1/openapi.json",
+        f"Hall screen  {base}/display/hall/{devices['screen']['id']}"
+        f"?token={devices['screen']['token']}",
+        f"Window 1     {base}/display/counter/1?token={devices['screen']['token']}",
+        f"Kiosk token  {devices['kiosk']['token']}  (POST {base}/api/v1/tickets)",
+        f"Phone page   {base}/t/<ticket token>   (the token in a ticket's JSON)",
         f"Queues       {base}/api/v1/queues",
+        f"API          {base}/api/v1/openapi.json",
         f"Sign in      POST {base}/api/v1/auth/login",
     ]))
     _serve(host, port)
+
+
+def _demo_devices(ctx, first: bool) -> dict:
+    """Accounts and devices of the demo hall, created once. Passwords are printed only
+    then; the demo's device tokens are kept in instance/demo-devices.json (0600) so the
+    printed URLs stay the same from one `make run` to the next."""
+    from hall.services import accounts
+
+    path = Path(os.environ.get("HALL_INSTANCE", "instance")) / "demo-devices.json"
+    if first:
+        admin = accounts.add_user(ctx, login="admin", name="管理员", role="admin").value
+        click.echo(f"admin password (shown once): {admin['password']}")
+        user = accounts.add_user(ctx, login="zhangwei", name="张伟").value
+        click.echo(f"staff zhangwei password (shown once): {user['password']}")
+    if first or not path.exists():
+        devices = {kind: accounts.add_device(ctx, kind=kind, name=name).value
+                   for kind, name in (("kiosk", "大厅1号取号机"), ("screen", "大厅主屏"))}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            json.dump(devices, fh)
+    return json.loads(path.read_text())
 
 
 def _hall_count(ctx) -> int:
