@@ -261,7 +261,7 @@ def test_a_registered_screen_gets_its_page_and_its_snapshot(app, seeded):
 def test_only_whitelisted_front_end_files_are_served(app):
     client = app.test_client()
     if not (ROOT / "node_modules" / "socket.io-client").exists():
-        pytest.skip("front-end packages not installed (npm ci)")
+        unavailable("front-end packages (npm ci, run by make)", "node_modules missing")
     with client.get("/display/vendor/socket.io-client/dist/socket.io.esm.min.js") as js:
         assert js.status_code == 200 and "javascript" in js.mimetype
     with client.get("/display/vendor/@fontsource/noto-sans-sc/400.css") as font:
