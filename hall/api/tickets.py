@@ -28,8 +28,8 @@ SECURED = [{"device": []}, {"session": []}]
 @api.post("", responses={"201": TicketOut}, security=SECURED)
 def issue(body: IssueBody):
     actor = current_actor()
-    service = int(body.service) if isinstance(body.service, int) else body.service
-    result = tickets.issue(hall_context(), hall_id=actor.hall_id, service=service, actor=actor,
+    result = tickets.issue(hall_context(), hall_id=actor.hall_id, service=body.service,
+                           actor=actor,
                            kind=body.kind, priority_reason=body.priority_reason,
                            appointment_code=body.appointment_code)
     return result.value, 201
