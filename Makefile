@@ -20,7 +20,10 @@ test: install-dev translations fonts  ## the whole suite (SQLite, PostgreSQL, Re
 
 bench: install-dev translations  ## printed figures, never part of CI
 	$(BIN)/python bench/issue.py
+	$(BIN)/python bench/issue.py --database-url postgresql://postgres@127.0.0.1:5432/test
 	$(BIN)/python bench/call_next.py
+	$(BIN)/python bench/call_next.py --database-url postgresql://postgres@127.0.0.1:5432/test
+	$(BIN)/python bench/screens.py --clients 100,1000
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -34,6 +34,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # one channel per hall deployment, so two halls sharing a Redis never hear each other
         "MESSAGE_CHANNEL": env.get("HALL_MESSAGE_CHANNEL", "hall"),
         "MAX_CONTENT_LENGTH": 64 * 1024,  # no legitimate request is bigger
+        # simultaneous connections one process accepts (screens, phones, terminals)
+        "MAX_CONNECTIONS": int(env.get("HALL_MAX_CONNECTIONS", "10000")),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # one working day

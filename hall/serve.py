@@ -7,17 +7,24 @@ one client went from p50 48 ms to 3.5 ms once each accepted socket had TCP_NODEL
 """
 from __future__ import annotations
 
+import gc
 import socket
 
 
 def serve(app, socketio, host: str, port: int) -> None:
     mode = app.config["ASYNC_MODE"]
+    # Everything built so far lives as long as the server: keep it out of the collector's
+    # generations, so full collections (60-100 ms measured) stop pausing live fan-outs.
+    gc.collect()
+    gc.freeze()
     if mode == "gevent":
         _serve_gevent(app, host, port)
     elif mode == "threading":
         socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
     else:  # eventlet writes headers and body together: no Nagle stall
-        socketio.run(app, host=host, port=port, log_output=False)
+        # eventlet.wsgi's default pool of 1024 would cap the screens a process can hold
+        socketio.run(app, host=host, port=port, log_output=False,
+                     max_size=app.config["MAX_CONNECTIONS"])
 
 
 def _serve_gevent(app, host: str, port: int) -> None:
