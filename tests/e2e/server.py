@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -31,6 +32,15 @@ class Server:
         self.log = instance / f"server-{self.port}.log"
 
     def start(self, timeout: float = 30) -> Server:
+        """Start and wait until the API answers; a server that never answers is stopped,
+        so it cannot outlive the test that started it."""
+        try:
+            return self._start(timeout)
+        except Exception:
+            self.stop()
+            raise
+
+    def _start(self, timeout: float) -> Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
@@ -60,3 +70,33 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+@contextmanager
+def running_hall(ctx, db_url: str, tmp_path: Path, async_mode: str = "gevent"):
+    """The small test hall served by a real process: a kiosk, a screen and keypads at
+    counters 1–3 (all three opened). Yields (server, device values by name, post)."""
+    from hall.services import accounts
+    from hall.services.setup import load_layout, seed
+    from tests.conftest import DATA
+
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    tokens = {kind: accounts.add_device(ctx, kind=kind).value for kind in ("kiosk", "screen")}
+    for n in (1, 2, 3):
+        tokens[f"keypad{n}"] = accounts.add_device(ctx, kind="keypad", counter_number=n).value
+    server = Server(db_url, tmp_path, async_mode=async_mode).start()
+    http = requests.Session()
+
+    def post(path: str, who: str, **json):
+        r = http.post(server.url + path, json=json or None, timeout=5,
+                      headers={"Authorization": f"Bearer {tokens[who]['token']}"})
+        assert r.status_code < 300, r.text
+        return r.json()
+
+    try:
+        for n in (1, 2, 3):
+            post(f"/api/v1/counters/{n}/open", f"keypad{n}")
+        yield server, tokens, post
+    finally:
+        http.close()
+        server.stop()

@@ -2,39 +2,19 @@
 from __future__ import annotations
 
 import pytest
-import requests
 import socketio
 from sqlalchemy import text
 
-from hall.services import accounts
-from hall.services.setup import load_layout, seed
-from tests.conftest import DATA
 from tests.e2e.live_client import LiveClient
-from tests.e2e.server import Server
+from tests.e2e.server import running_hall
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
 
 
 @pytest.fixture(params=["gevent", "eventlet"])
 def live_hall(request, ctx, db_url, tmp_path):
-    seed(ctx, load_layout(DATA / "small_hall.toml"))
-    tokens = {kind: accounts.add_device(ctx, kind=kind).value for kind in ("kiosk", "screen")}
-    for n in (1, 2, 3):
-        tokens[f"keypad{n}"] = accounts.add_device(ctx, kind="keypad", counter_number=n).value
-    server = Server(db_url, tmp_path, async_mode=request.param).start()
-    http = requests.Session()
-
-    def post(path: str, who: str, **json):
-        r = http.post(server.url + path, json=json or None, timeout=5,
-                      headers={"Authorization": f"Bearer {tokens[who]['token']}"})
-        assert r.status_code < 300, r.text
-        return r.json()
-
-    for n in (1, 2, 3):
-        post(f"/api/v1/counters/{n}/open", f"keypad{n}")
-    yield server, tokens, post, ctx
-    http.close()
-    server.stop()
+    with running_hall(ctx, db_url, tmp_path, request.param) as (server, tokens, post):
+        yield server, tokens, post, ctx
 
 
 def test_a_screen_receives_the_call_with_number_counter_and_announcement(live_hall):

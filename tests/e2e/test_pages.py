@@ -10,12 +10,10 @@ import re
 from pathlib import Path
 
 import pytest
-import requests
 
 from hall.services import accounts
-from hall.services.setup import load_layout, seed
-from tests.conftest import DATA, unavailable
-from tests.e2e.server import Server
+from tests.conftest import unavailable
+from tests.e2e.server import running_hall
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -58,29 +56,8 @@ def artifacts(request) -> Path:
 
 @pytest.fixture
 def live_hall(ctx, db_url, tmp_path):
-    seed(ctx, load_layout(DATA / "small_hall.toml"))
-    tokens = {kind: accounts.add_device(ctx, kind=kind).value for kind in ("kiosk", "screen")}
-    for n in (1, 2, 3):
-        tokens[f"keypad{n}"] = accounts.add_device(ctx, kind="keypad", counter_number=n).value
-    server = Server(db_url, tmp_path)
-    try:
-        server.start()
-    except Exception:
-        server.stop()  # a server that never answered must not outlive the test
-        raise
-    http = requests.Session()
-
-    def post(path: str, who: str, **json):
-        r = http.post(server.url + path, json=json or None, timeout=5,
-                      headers={"Authorization": f"Bearer {tokens[who]['token']}"})
-        assert r.status_code < 300, r.text
-        return r.json()
-
-    for n in (1, 2, 3):
-        post(f"/api/v1/counters/{n}/open", f"keypad{n}")
-    yield server, tokens, post
-    http.close()
-    server.stop()
+    with running_hall(ctx, db_url, tmp_path) as hall:
+        yield hall
 
 
 def open_page(browser, url: str, width: int, height: int):
