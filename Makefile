@@ -74,4 +74,5 @@ clean:
 translations-update: $(STAMP)  ## after adding or changing user-facing strings
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k lazy_gettext --project Hall \
 	  -o hall/translations/messages.pot .
-	$(BIN)/pybabel update -i hall/translations/messages.pot -d hall/translations -D messages -w 100
+	$(BIN)/pybabel update -i hall/translations/messages.pot -d hall/translations -D messages -w 100 --no-fuzzy-matching
+	$(BIN)/python tools/po_fill.py

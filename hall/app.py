@@ -50,8 +50,15 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
 
     live.register(socketio)
     app.extensions["hall"].publishers.append(SocketPublisher(socketio))
+    from admin import bp as admin_bp
+    from counter import bp as counter_bp
+    from counter.pad import bp as pad_bp
     from display import bp as display_bp
-    app.register_blueprint(display_bp)
+    from kiosk import bp as kiosk_bp
+    from kiosk.booking import bp as booking_bp
+
+    for blueprint in (display_bp, kiosk_bp, booking_bp, counter_bp, pad_bp, admin_bp):
+        app.register_blueprint(blueprint)
     return app
 
 

@@ -157,7 +157,7 @@ def device() -> None:
 
 @device.command("add", help="Register a device; prints its token (shown once).")
 @click.option("--kind", required=True,
-              type=click.Choice(["kiosk", "screen", "keypad", "pad", "agent"]))
+              type=click.Choice(["kiosk", "screen", "sign", "keypad", "pad", "agent"]))
 @click.option("--counter", "counter_number", type=int, default=None,
               help="Window number (keypads and pads).")
 @click.option("--name", default="")

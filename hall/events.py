@@ -1,7 +1,8 @@
 """The one place that emits: domain events → Socket.IO rooms, after commit (DESIGN.md §3).
 
 Rooms a client may ask for (``subscribe``): ``hall:<id>``, ``counter:<id>``,
-``screen:<id>``, ``ticket:<token>``. A ticket's public token never travels in events, so a
+``screen:<id>``, ``ticket:<token>``, and a device's own ``device:<id>`` (print jobs).
+A ticket's public token never travels in events, so a
 phone joins the internal room ``tk:<ticket id>`` once its token is checked, plus
 ``queue:<service id>`` to hear that its line moved. Every event goes out with its ``seq``
 from the event log; a client re-subscribing with ``last_seq`` gets what it missed (see
@@ -34,6 +35,8 @@ def rooms_for(hall_id: int, event_type: str, payload: dict[str, Any]) -> list[st
             rooms.append(f"queue:{service['id']}")
     if payload.get("service_id") is not None:
         rooms.append(f"queue:{payload['service_id']}")
+    if payload.get("device_id") is not None:
+        rooms.append(f"device:{payload['device_id']}")
     if payload.get("screen_id") is not None:
         rooms.append(f"screen:{payload['screen_id']}")
     return rooms

@@ -106,6 +106,10 @@ def _authorise(actor: Actor, kind: str, key: str) -> tuple[list[str], int] | Non
         allowed = (actor.kind == "device" and actor.role == "screen" and actor.id == ident) \
             or actor.role in ("supervisor", "admin")
         return ([f"screen:{ident}", f"hall:{actor.hall_id}"], actor.hall_id) if allowed else None
+    if kind == "device":  # a device's own room: print jobs and commands addressed to it
+        if actor.kind == "device" and actor.id == ident:
+            return [f"device:{ident}"], actor.hall_id
+        return None
     if kind == "counter":
         if _counter_hall(ident) != actor.hall_id:
             return None

@@ -23,9 +23,20 @@ def create_api(import_name: str) -> OpenAPI:
         validation_error_callback=errors.validation_response,
         doc_prefix=PREFIX, doc_url="/openapi.json",
     )
-    from hall.api import auth, counters, feed, tickets
+    from hall.api import (
+        alerts,
+        appointments,
+        auth,
+        counters,
+        devices,
+        feed,
+        followups,
+        printing,
+        tickets,
+    )
 
-    for module in (auth, tickets, counters, feed):
+    for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
+                   followups):
         app.register_api(module.api)
     app.before_request(_check_json_body)
     errors.register(app)

@@ -20,6 +20,7 @@ DEVICE_ACTIONS: dict[str, frozenset[str]] = {
     "keypad": COUNTER_ACTIONS | COUNTER_STATE_ACTIONS,
     "pad": frozenset({"rate"}),
     "screen": frozenset(),
+    "sign": frozenset(),  # LED window sign or hall strip: listens only
     "agent": frozenset({"issue", "rate"}) | COUNTER_ACTIONS | COUNTER_STATE_ACTIONS,
 }
 STAFF_ROLES = ("staff", "supervisor", "admin")

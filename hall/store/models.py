@@ -83,6 +83,8 @@ class Service(Base):
     per_person_limit: Mapped[int | None] = mapped_column(default=None)
     hours: Mapped[list[Any]] = mapped_column(default=list)
     guide: Mapped[dict[str, Any]] = mapped_column(default=dict)  # materials, basis, fee, steps
+    # appointments (预约): {"slot_minutes": 30, "capacity": 4, "days_ahead": 7}; {} = none
+    booking: Mapped[dict[str, Any]] = mapped_column(default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort: Mapped[int] = mapped_column(default=0)
 
@@ -163,9 +165,49 @@ class Appointment(Base):
     slot_end: Mapped[datetime]
     phone_masked: Mapped[str] = mapped_column(String(16), default="")
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
-    state: Mapped[str] = mapped_column(String(16), default="booked")
+    person_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    state: Mapped[str] = mapped_column(String(16), default="booked")  # booked|checked_in|cancelled
     ticket_id: Mapped[int | None] = mapped_column(BigId, default=None)
     created_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SlotBooking(Base):
+    """Booked count per (service, slot): capacity is checked and taken in one UPSERT."""
+
+    __tablename__ = "slot_bookings"
+    service_id: Mapped[int] = mapped_column(primary_key=True)
+    slot_start: Mapped[datetime] = mapped_column(primary_key=True)
+    booked: Mapped[int] = mapped_column(default=0)
+
+
+class PersonDay(Base):
+    """Tickets a person (keyed hash of the ID number, never the number) took per service/day."""
+
+    __tablename__ = "person_days"
+    person_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    issued: Mapped[int] = mapped_column(default=0)
+
+
+class PrintJob(Base):
+    """A ticket sent to a printer: printed, failed (with the reason) or waiting for an agent.
+    A failed job never loses its ticket; staff reprint it (a new job for the same ticket)."""
+
+    __tablename__ = "print_jobs"
+    __table_args__ = (Index("ix_print_jobs_device_state", "device_id", "state"),
+                      Index("ix_print_jobs_ticket", "ticket_id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    ticket_id: Mapped[int] = mapped_column(BigId)
+    device_id: Mapped[int | None] = mapped_column(default=None)  # the printer (or kiosk) device
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|printed|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(String(200), default=None)
+    requested_by: Mapped[str | None] = mapped_column(String(60), default=None)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Ticket(Base):
@@ -280,3 +322,48 @@ class Rating(Base):
     reason: Mapped[str | None] = mapped_column(String(100), default=None)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     at: Mapped[datetime]
+
+
+class FollowUp(Base):
+    """差评整改: opened by a rating of 1–2, owned, due in working days, closed by a supervisor."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_hall_state_due", "hall_id", "state", "due_date"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    ticket_id: Mapped[int] = mapped_column(BigId, unique=True)
+    counter_id: Mapped[int | None] = mapped_column(default=None)
+    staff_id: Mapped[int | None] = mapped_column(default=None)  # who was rated
+    level: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(100), default=None)
+    owner_id: Mapped[int | None] = mapped_column(default=None)  # who must act
+    opened_at: Mapped[datetime]
+    due_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open|assigned|closed
+    actions: Mapped[str | None] = mapped_column(Text, default=None)
+    result: Mapped[str | None] = mapped_column(Text, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_by: Mapped[int | None] = mapped_column(default=None)
+
+
+class Alert(Base):
+    """电子监察 alerts. ``key`` names the condition (e.g. ``visit_over:123``) so a rule raises
+    it once and clears it when the condition ends; open alerts have ``cleared_at`` NULL."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_hall_open", "hall_id", "cleared_at", "raised_at"),
+                      Index("ix_alerts_key", "hall_id", "key"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    key: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(32))
+    level: Mapped[str] = mapped_column(String(16), default="warning")  # warning|critical
+    counter_id: Mapped[int | None] = mapped_column(default=None)
+    ticket_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    device_id: Mapped[int | None] = mapped_column(default=None)
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    raised_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None] = mapped_column(default=None)
+    acked_at: Mapped[datetime | None] = mapped_column(default=None)
+    acked_by: Mapped[int | None] = mapped_column(default=None)
+    ack_note: Mapped[str | None] = mapped_column(Text, default=None)

@@ -1,0 +1,2 @@
+"""Admin followups pages: filled in by its issue."""
+from admin import bp  # noqa: F401

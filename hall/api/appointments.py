@@ -1,0 +1,7 @@
+"""Placeholder: filled in by its issue's work."""
+from __future__ import annotations
+
+from flask_openapi3 import APIBlueprint, Tag
+
+api = APIBlueprint("appointments", __name__, url_prefix="/api/v1",
+                   abp_tags=[Tag(name="appointments")])
