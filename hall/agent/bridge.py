@@ -35,15 +35,21 @@ class LinkError(Exception):
 
 
 class Bridge(Protocol):
+    """Constructed from its table in the agent's devices.toml: ``Bridge(**table)`` (token,
+    url and the bridge's own options)."""
+
     name: str  # for logs: "printer 1号取号机", "led bus /dev/ttyUSB1" …
     token: str  # the device token it acts with (kiosk, sign, keypad, pad)
 
-    def rooms(self) -> list[str]:
-        """Rooms to subscribe to, e.g. ["device:7"], ["hall:1"], ["counter:3"]."""
+    def start(self, link: Link, me: dict[str, Any]) -> None:
+        """Open the device (non-blocking); keep ``link`` to act with. ``me`` is the answer of
+        ``GET /api/v1/devices/me`` for the bridge's token: id, kind, hall_id, counter_id,
+        name. Called once; the device stays open across reconnects to the server."""
         ...
 
-    def start(self, link: Link) -> None:
-        """Open the device (non-blocking); keep ``link`` to act with."""
+    def rooms(self) -> list[str]:
+        """Rooms to subscribe to (asked after ``start``), e.g. ["device:7"], ["hall:1"],
+        ["counter:3"]."""
         ...
 
     def on_event(self, event: dict[str, Any]) -> None:

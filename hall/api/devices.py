@@ -46,6 +46,17 @@ def report(body: HealthBody):
     return devices.report_health(hall_context(), device_id=target, health=health).value
 
 
+@api.get("/me", responses={"200": Generic}, security=[{"device": []}])
+def me():
+    """Who this token is: agents and bridges learn their device id, hall and counter."""
+    actor = current_actor()
+    if actor.kind != "device":
+        raise DomainError("device_only", N_("Only a device reports its health"),
+                          "authorization")
+    return {"id": actor.id, "kind": actor.role, "hall_id": actor.hall_id,
+            "counter_id": actor.counter_id, "name": actor.label}
+
+
 @api.get("", responses={"200": Generic}, security=SECURED)
 def board():
     actor = current_actor()

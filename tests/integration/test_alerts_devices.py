@@ -59,3 +59,4 @@ def test_garbage_paper_state_is_recorded_as_unknown(ctx, hall):
     d = accounts.add_device(ctx, kind="kiosk").value
     view = devices.report_health(ctx, device_id=d["id"], health={"paper": "🙃"}).value
     assert view["health"]["paper"] == "unknown"
+
