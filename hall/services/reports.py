@@ -1,69 +1,292 @@
-"""Day figures per service (日考核), computed by the domain's measures from raw rows.
-The full reports (week/month, windows, staff, exports) are issue 8's."""
+"""Reports (日考核/周汇总/月通报): any period, grouped by hall, department, service, window or
+staff member, with every measure of DESIGN.md §2.
+
+Closed days come from the day rollups (hall.services.rollup), built on first use; open days
+are summed live from the raw rows with the same code. Cases, follow-ups and counter time
+are added per group. Figures are exact: histograms of whole seconds, integer counts.
+"""
 from __future__ import annotations
 
-from datetime import date
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 
-from hall.domain import measures as m
+from hall.domain import histogram as hist
+from hall.domain import rollup
+from hall.domain.errors import DomainError
+from hall.domain.i18n import N_
 from hall.services import queries, repo
-from hall.services.context import Context, UnitOfWork, read
-from hall.store.models import Service, Ticket
+from hall.services import rollup as store
+from hall.services.context import Context, UnitOfWork, read, run
+from hall.store.models import Case, Counter, Department, FollowUp, Service, Staff, Ticket
+
+GROUPS = ("hall", "department", "service", "counter", "staff")
+PERIODS = ("day", "week", "month", "range")
+WAIT_BANDS = [0, 300, 600, 900, 1800, 2700, 3600]  # seconds: 0–5, 5–10, 10–15, 15–30 … min
 
 
-def _visit(r: Any) -> m.Visit:
-    return m.Visit(issued_at=r.issued_at, called_at=r.called_at, started_at=r.started_at,
-                   finished_at=r.finished_at, state=r.state, outcome=r.outcome,
-                   recalls=r.recalls, transferred=r.state == "transferred",
-                   fee_cents=r.fee_cents, released_at=r.released_at)
+@dataclass(frozen=True)
+class Period:
+    kind: str
+    start: date
+    end: date  # inclusive
+
+    @property
+    def label(self) -> str:
+        if self.kind == "day":
+            return self.start.isoformat()
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        if self.kind == "month":
+            return self.start.strftime("%Y-%m")
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
-def _round(x: float | None, digits: int = 1) -> float | None:
-    return None if x is None else round(x, digits)
+def period_of(kind: str, on: date, end: date | None = None) -> Period:
+    """The day, ISO week (Mon–Sun), calendar month containing ``on``, or ``on``..``end``."""
+    if kind == "day":
+        return Period(kind, on, on)
+    if kind == "week":
+        start = on - timedelta(days=on.weekday())
+        return Period(kind, start, start + timedelta(days=6))
+    if kind == "month":
+        last = calendar.monthrange(on.year, on.month)[1]
+        return Period(kind, on.replace(day=1), on.replace(day=last))
+    if kind == "range":
+        if end is None or end < on:
+            raise DomainError("invalid_range", N_("The range must end on or after its start"),
+                              "end")
+        if (end - on).days > 366:
+            raise DomainError("range_too_long", N_("A report covers at most a year"), "end")
+        return Period(kind, on, end)
+    raise DomainError("invalid_period", N_("Unknown period %(period)s"), "period", period=kind)
 
 
-def figures(visits: list[m.Visit], target_wait_s: int) -> dict[str, Any]:
-    waits = m.waits(visits)
-    services = [s for s in (m.service_seconds(v) for v in visits) if s is not None]
+def report(ctx: Context, *, period: str = "day", on: str | date | None = None,
+           end: str | date | None = None, group: str = "service",
+           hall_id: int | None = None) -> dict[str, Any]:
+    if group not in GROUPS:
+        raise DomainError("invalid_group", N_("Unknown grouping %(group)s"), "group", group=group)
+    hall_id = hall_id or queries.default_hall(ctx)
+    hall = read(ctx, lambda uow: repo.hall_row(uow.conn, hall_id))
+    tz = ZoneInfo(hall.timezone)
+    now = ctx.clock.now()
+    first = _date(on, "on") if on else now.astimezone(tz).date()
+    p = period_of(period, first, _date(end, "end") if end else None)
+    _build_closed_days(ctx, hall, p, tz, now)
+    return read(ctx, lambda uow: _assemble(uow, hall, p, group))
+
+
+def _date(value: str | date, field: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise DomainError("invalid_date", N_("Not a date (YYYY-MM-DD): %(value)s"), field,
+                          value=value) from exc
+
+
+def _build_closed_days(ctx: Context, hall: Any, p: Period, tz: ZoneInfo, now) -> None:
+    """Roll up closed days not built yet, one short transaction per day."""
+    built = read(ctx, lambda uow: store.built_days(uow, hall.id, p.start, p.end))
+    for day in p.days():
+        if day not in built and store.closed(day, tz, now, hall.rating_window_s):
+            run(ctx, lambda uow, d=day: store.build_day(uow, hall, d))
+
+
+def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, Any]:
+    built = store.built_days(uow, hall.id, p.start, p.end)
+    stats, counter_rows = store.stored_rows(uow, hall.id, built)
+    day_sums: list[tuple[rollup.Key, Any]] = [
+        ((r.service_id, r.counter_id, r.staff_id), r._mapping) for r in stats]
+    counter_time = [((r.counter_id, r.staff_id), r._mapping) for r in counter_rows]
+    for day in p.days():
+        if day not in built:  # open day: live from the raw rows
+            live_stats, live_counters = store.compute_day(uow, hall, day)
+            day_sums.extend(live_stats.items())
+            counter_time.extend(live_counters.items())
+    names = _names(uow, hall.id)
+    key_of = _keyer(group, names)
+    sums: dict[Any, rollup.Sums] = {}
+    for key, s in day_sums:  # rows outside every group (key None) still count in the total
+        k = key_of(key)
+        if k not in sums:
+            sums[k] = rollup.Sums()
+        sums[k].add(s)
+    total = rollup.Sums()
+    for s in sums.values():
+        total.add(s)
+    sums.pop(None, None)
+    extras = _extras(uow, hall.id, p, group, names, key_of)
+    times = _times(counter_time, group)
+    rows = []
+    for k in sorted(set(sums) | set(extras), key=lambda k: (names["sort"].get((group, k), 0), k)):
+        fig = rollup.figures(sums.get(k, rollup.Sums()), hall.target_wait_s)
+        rows.append({"key": k, "name": names[group].get(k, str(k)), **fig,
+                     **extras.get(k, _no_extras()), **times.get(k, {})})
+    whole = {"key": "all", "name": hall.name,
+             **rollup.figures(total, hall.target_wait_s),
+             **_sum_extras(extras.values()), **_sum_times(r for _, r in counter_time)}
     return {
-        "issued": len(visits),
-        "called": sum(1 for v in visits if v.called_at is not None),
-        "outcomes": m.counts_by_outcome(visits),
-        "wait_p50_s": _round(m.percentile(waits, 50)),
-        "wait_p90_s": _round(m.percentile(waits, 90)),
-        "service_mean_s": _round(m.mean(services)),
-        "service_level": _round(m.service_level(visits, target_wait_s), 4),
-        "no_show_rate": _round(m.no_show_rate(visits), 4),
-        "onsite_completion_rate": _round(m.onsite_completion_rate(visits), 4),
-        "recalls": m.recalls_total(visits),
-        "transfers": m.transfers_total(visits),
-        "fees_cents": m.fees_total(visits),
+        "hall": hall.name, "hall_id": hall.id, "group": group,
+        "period": {"kind": p.kind, "start": p.start.isoformat(), "end": p.end.isoformat(),
+                   "label": p.label},
+        "target_wait_s": hall.target_wait_s,
+        "rows": rows, "total": whole,
+        "charts": {
+            "hours": list(range(24)),
+            "issued_by_hour": [total.issued_by_hour.get(str(h), 0) for h in range(24)],
+            "served_by_hour": [total.served_by_hour.get(str(h), 0) for h in range(24)],
+            "wait_bands_s": WAIT_BANDS,
+            "wait_bands": hist.buckets(total.ints("waits"), WAIT_BANDS),
+        },
     }
+
+
+def _names(uow: UnitOfWork, hall_id: int) -> dict[str, Any]:
+    s, d, c, st = (Service.__table__, Department.__table__, Counter.__table__,
+                   Staff.__table__)
+    services = uow.conn.execute(select(s.c.id, s.c.name, s.c.department_id, s.c.sort)
+                                .where(s.c.hall_id == hall_id)).all()
+    depts = uow.conn.execute(select(d.c.id, d.c.name, d.c.sort)
+                             .where(d.c.hall_id == hall_id)).all()
+    counters = uow.conn.execute(select(c.c.id, c.c.number, c.c.name)
+                                .where(c.c.hall_id == hall_id)).all()
+    staff = uow.conn.execute(select(st.c.id, st.c.name, st.c.number)
+                             .where(st.c.hall_id == hall_id)).all()
+    sort = {("service", r.id): r.sort for r in services}
+    sort.update({("department", r.id): r.sort for r in depts})
+    sort.update({("counter", r.id): r.number for r in counters})
+    return {
+        "hall": {"all": ""},
+        "service": {r.id: r.name for r in services},
+        "department": {r.id: r.name for r in depts},
+        "counter": {r.id: f"{r.number}号窗口 {r.name}".strip() for r in counters},
+        "staff": {r.id: f"{r.name} ({r.number})" if r.number else r.name for r in staff},
+        "dept_of": {r.id: r.department_id for r in services},
+        "sort": sort,
+    }
+
+
+def _keyer(group: str, names: dict[str, Any]) -> Callable[[tuple], Any]:
+    """Maps (service, counter, staff) to the group's key; None = not in any row (e.g. a
+    ticket that never reached a window has no row in the per-window report)."""
+    dept_of = names["dept_of"]
+    return {
+        "hall": lambda k: "all",
+        "service": lambda k: k[0],
+        "department": lambda k: dept_of.get(k[0]),
+        "counter": lambda k: k[1] or None,
+        "staff": lambda k: k[2] or None,
+    }[group]
+
+
+def _no_extras() -> dict[str, Any]:
+    return {"cases_received": 0, "cases_done": 0, "cases_on_time": 0, "on_time_rate": None,
+            "followups_opened": 0, "followups_closed": 0, "followup_rate": None}
+
+
+def _extras(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
+            key_of: Callable) -> dict[Any, dict[str, Any]]:
+    """Cases (办件) received and done in the period, and bad-review follow-ups, per group."""
+    c, t, f = Case.__table__, Ticket.__table__, FollowUp.__table__
+    out: dict[Any, dict[str, Any]] = {}
+
+    def slot(key: tuple) -> dict[str, Any] | None:
+        k = key_of(key)
+        return None if k is None else out.setdefault(k, _no_extras())
+
+    received = uow.conn.execute(
+        select(c.c.service_id, c.c.counter_id, c.c.staff_id, func.count())
+        .where(c.c.hall_id == hall_id, c.c.accepted_on >= p.start, c.c.accepted_on <= p.end)
+        .group_by(c.c.service_id, c.c.counter_id, c.c.staff_id))
+    for svc, counter, staff, n in received:
+        if (s := slot((svc, counter or 0, staff or 0))) is not None:
+            s["cases_received"] += n
+    done = uow.conn.execute(
+        select(c.c.service_id, c.c.counter_id, c.c.staff_id, func.count(),
+               func.sum(case((c.c.done_on <= c.c.due_date, 1), else_=0)))
+        .where(c.c.hall_id == hall_id, c.c.state == "done", c.c.done_on >= p.start,
+               c.c.done_on <= p.end)
+        .group_by(c.c.service_id, c.c.counter_id, c.c.staff_id))
+    for svc, counter, staff, n, on_time in done:
+        if (s := slot((svc, counter or 0, staff or 0))) is not None:
+            s["cases_done"] += n
+            s["cases_on_time"] += int(on_time or 0)
+    follow = uow.conn.execute(
+        select(t.c.service_id, f.c.counter_id, f.c.staff_id, f.c.state, func.count())
+        .join(t, t.c.id == f.c.ticket_id)
+        .where(f.c.hall_id == hall_id, t.c.day >= p.start, t.c.day <= p.end)
+        .group_by(t.c.service_id, f.c.counter_id, f.c.staff_id, f.c.state))
+    for svc, counter, staff, state, n in follow:
+        if (s := slot((svc, counter or 0, staff or 0))) is not None:
+            s["followups_opened"] += n
+            if state == "closed":
+                s["followups_closed"] += n
+    for s in out.values():
+        _rates(s)
+    return out
+
+
+def _rates(s: dict[str, Any]) -> None:
+    s["on_time_rate"] = (None if not s["cases_done"]
+                         else round(s["cases_on_time"] / s["cases_done"], 4))
+    s["followup_rate"] = (None if not s["followups_opened"]
+                          else round(s["followups_closed"] / s["followups_opened"], 4))
+
+
+def _sum_extras(rows) -> dict[str, Any]:
+    total = _no_extras()
+    for r in rows:
+        for k in ("cases_received", "cases_done", "cases_on_time", "followups_opened",
+                  "followups_closed"):
+            total[k] += r[k]
+    _rates(total)
+    return total
+
+
+def _times(rows: list[tuple[tuple[int, int], Any]], group: str) -> dict[Any, dict[str, Any]]:
+    """Open, idle and pause time per window or staff member (other groupings have none)."""
+    if group not in ("counter", "staff"):
+        return {}
+    out: dict[Any, dict[str, Any]] = {}
+    for (counter_id, staff_id), r in rows:
+        k = counter_id if group == "counter" else staff_id
+        if not k:
+            continue
+        acc = out.setdefault(k, {"open_s": 0.0, "idle_s": 0.0, "pauses": {}})
+        _add_time(acc, r)
+    return out
+
+
+def _add_time(acc: dict[str, Any], r: Any) -> None:
+    acc["open_s"] = round(acc["open_s"] + r["open_s"], 3)
+    acc["idle_s"] = round(acc["idle_s"] + r["idle_s"], 3)
+    for reason, secs in (r["pauses"] or {}).items():
+        acc["pauses"][reason] = round(acc["pauses"].get(reason, 0) + secs, 3)
+
+
+def _sum_times(rows) -> dict[str, Any]:
+    acc = {"open_s": 0.0, "idle_s": 0.0, "pauses": {}}
+    for r in rows:
+        _add_time(acc, r)
+    return acc
 
 
 def day_report(ctx: Context, day: str | None = None, hall_id: int | None = None
                ) -> dict[str, Any]:
-    hall_id = hall_id or queries.default_hall(ctx)
-
-    def query(uow: UnitOfWork) -> dict[str, Any]:
-        hall = repo.settings_of(repo.hall_row(uow.conn, hall_id))
-        the_day = date.fromisoformat(day) if day else hall.local(uow.now).date()
-        t, s = Ticket.__table__, Service.__table__
-        names = dict(uow.conn.execute(select(s.c.id, s.c.name)
-                                      .where(s.c.hall_id == hall_id)).all())
-        rows = uow.conn.execute(select(t).where(t.c.hall_id == hall_id, t.c.day == the_day)).all()
-        by_service: dict[int, list[m.Visit]] = {}
-        for r in rows:
-            by_service.setdefault(r.service_id, []).append(_visit(r))
-        everything = [v for vs in by_service.values() for v in vs]
-        return {"hall": hall.name, "day": the_day.isoformat(),
-                "total": figures(everything, hall.target_wait_s),
-                "services": [{"service": names[sid], **figures(vs, hall.target_wait_s)}
-                             for sid, vs in sorted(by_service.items())]}
-
-    return read(ctx, query)
+    """日考核: one day per service (the CLI's default)."""
+    return report(ctx, period="day", on=day, group="service", hall_id=hall_id)
 
 
 def _pct(x: float | None) -> str:
@@ -74,13 +297,20 @@ def _min(x: float | None) -> str:
     return "-" if x is None else f"{x / 60:.1f}"
 
 
+COLUMNS = [  # (heading, key, format) of the text and CSV/XLSX tables
+    ("issued", "issued", str), ("called", "called", str), ("served", "served", str),
+    ("p50 wait min", "wait_p50_s", _min), ("p90 wait min", "wait_p90_s", _min),
+    ("svc lvl", "service_level", _pct), ("no-show", "no_show_rate", _pct),
+    ("现场办结", "onsite_completion_rate", _pct), ("按时办结", "on_time_rate", _pct),
+    ("满意率", "satisfaction_rate", _pct),
+]
+
+
 def as_text(data: dict[str, Any]) -> str:
-    lines = [f"{data['hall']}  {data['day']}",
-             f"{'service':<24}{'issued':>7}{'called':>7}{'p50 wait':>10}{'p90 wait':>10}"
-             f"{'svc lvl':>9}{'no-show':>9}{'现场办结':>9}"]
-    for row in [*data["services"], {"service": "TOTAL", **data["total"]}]:
-        lines.append(f"{row['service'][:22]:<24}{row['issued']:>7}{row['called']:>7}"
-                     f"{_min(row['wait_p50_s']):>10}{_min(row['wait_p90_s']):>10}"
-                     f"{_pct(row['service_level']):>9}{_pct(row['no_show_rate']):>9}"
-                     f"{_pct(row['onsite_completion_rate']):>9}")
+    period = data["period"]["label"]
+    head = f"{'':<26}" + "".join(f"{h:>13}" for h, _, _ in COLUMNS)
+    lines = [f"{data['hall']}  {period}  ({data['group']})", head]
+    for row in [*data["rows"], data["total"]]:
+        name = str(row["name"])[:24] if row is not data["total"] else "TOTAL"
+        lines.append(f"{name:<26}" + "".join(f"{fmt(row[k]):>13}" for _, k, fmt in COLUMNS))
     return "\n".join(lines)

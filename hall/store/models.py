@@ -367,3 +367,52 @@ class Alert(Base):
     acked_at: Mapped[datetime | None] = mapped_column(default=None)
     acked_by: Mapped[int | None] = mapped_column(default=None)
     ack_note: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class ReportDay(Base):
+    """A hall's day whose rows in day_stats/counter_days are built (days with no tickets too)."""
+
+    __tablename__ = "report_days"
+    hall_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    built_at: Mapped[datetime]
+
+
+class DayStat(Base):
+    """A closed day's tickets summed per (service, counter, staff): reports add these rows up
+    instead of re-reading a month of tickets. Distributions are exact histograms of whole
+    seconds (hall.domain.histogram); 0 stands for "no counter" / "no staff"."""
+
+    __tablename__ = "day_stats"
+    hall_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    service_id: Mapped[int] = mapped_column(primary_key=True)
+    counter_id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(primary_key=True)
+    issued: Mapped[int] = mapped_column(default=0)
+    called: Mapped[int] = mapped_column(default=0)
+    within_target: Mapped[int] = mapped_column(default=0)
+    no_show: Mapped[int] = mapped_column(default=0)
+    cancelled: Mapped[int] = mapped_column(default=0)
+    recalls: Mapped[int] = mapped_column(default=0)
+    transfers: Mapped[int] = mapped_column(default=0)
+    fees_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    waits: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    services: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ratings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    issued_by_hour: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    served_by_hour: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class CounterDay(Base):
+    """A closed day's counter time per (counter, staff): open, idle and pause by reason."""
+
+    __tablename__ = "counter_days"
+    hall_id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    counter_id: Mapped[int] = mapped_column(primary_key=True)
+    staff_id: Mapped[int] = mapped_column(primary_key=True)
+    open_s: Mapped[float] = mapped_column(default=0)
+    idle_s: Mapped[float] = mapped_column(default=0)
+    pauses: Mapped[dict[str, Any]] = mapped_column(default=dict)
