@@ -32,11 +32,12 @@ def create_api(import_name: str) -> OpenAPI:
         feed,
         followups,
         printing,
+        reports,
         tickets,
     )
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
-                   followups):
+                   followups, reports):
         app.register_api(module.api)
     app.before_request(_check_json_body)
     errors.register(app)

@@ -139,3 +139,38 @@ def test_unknown_group_and_bad_dates_are_refused_by_field(ctx, hall):
     with pytest.raises(DomainError) as err:
         reports.report(ctx, on="2026-13-01")
     assert err.value.field == "on"
+
+
+def test_xlsx_and_csv_hold_the_same_numbers_as_the_report(ctx, hall, month):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from hall.services import exports
+
+    ctx.clock = ManualClock(datetime(2026, 11, 23, 2, tzinfo=UTC))
+    data = reports.report(ctx, period="month", on="2026-10-15", group="counter")
+    zh = exports.translator("zh_CN")
+    book = load_workbook(io.BytesIO(exports.to_xlsx(data, zh)))
+    sheet = book.worksheets[0]
+    headers = [c.value for c in sheet[2]]
+    assert headers[0] == "窗口" and "满意率" in " ".join(headers)
+    first = {h: c.value for h, c in zip(headers, sheet[3], strict=True)}
+    row = data["rows"][0]
+    assert first["窗口"] == row["name"]
+    assert first[zh("Tickets issued")] == row["issued"]
+    assert first[zh("Service level")] == row["service_level"]
+    assert first[zh("Wait p90 (min)")] == round(row["wait_p90_s"] / 60, 1)
+    total = [c.value for c in sheet[sheet.max_row]]
+    assert total[0] == zh("Total") and total[1] == data["total"]["issued"]
+    by_hour = book.worksheets[1]
+    assert sum(r[1].value for r in by_hour.iter_rows(min_row=2)) == data["total"]["issued"]
+
+    en = exports.translator("en")
+    rows = list(csv.reader(io.StringIO(exports.to_csv(data, en).lstrip("\ufeff"))))
+    assert rows[0][:2] == ["Window", "Tickets issued"]
+    line = dict(zip(rows[0], rows[1], strict=True))
+    assert int(line["Tickets issued"]) == row["issued"]
+    assert float(line["Service level %"]) == round(row["service_level"] * 100, 1)
+    assert rows[-1][0] == "Total" and int(rows[-1][1]) == data["total"]["issued"]
