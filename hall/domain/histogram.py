@@ -81,3 +81,71 @@ def buckets(h: Mapping[int, int], edges: list[int]) -> list[int]:
             i += 1
         out[i] += n
     return out
+
+
+# --- two levels: counts per minute, and per second inside each minute --------------------
+# A day row keeps both. A report adds up only the minute counts of every row (a few dozen
+# keys instead of hundreds), finds the minutes its percentile ranks fall in, and reads the
+# seconds of those minutes alone. The answer is the same as ``percentile`` on all seconds.
+
+BUCKET_S = 60
+
+
+def split(h: Mapping[int, int]) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Seconds histogram → (minute counts, seconds per minute), keyed by strings (JSON)."""
+    coarse: dict[str, int] = {}
+    fine: dict[str, dict[str, int]] = {}
+    for sec, n in h.items():
+        b = str(sec // BUCKET_S)
+        coarse[b] = coarse.get(b, 0) + n
+        fine.setdefault(b, {})[str(sec)] = n
+    return coarse, fine
+
+
+def rank_buckets(coarse: Mapping[int, int], ps: Iterable[float]) -> set[int]:
+    """The minutes holding the ranks that the percentiles ``ps`` interpolate between."""
+    n = count(coarse)
+    if n == 0:
+        return set()
+    ranks = set()
+    for p in ps:
+        lo = math.floor((n - 1) * p / 100)
+        ranks.update((lo, min(lo + 1, n - 1)))
+    out, seen = set(), 0
+    pending = sorted(ranks)
+    for b in sorted(coarse):
+        seen += coarse[b]
+        while pending and pending[0] < seen:
+            out.add(b)
+            pending.pop(0)
+        if not pending:
+            break
+    return out
+
+
+def _value_at(coarse: Mapping[int, int], fine: Mapping[int, Mapping[int, int]],
+              rank: int) -> int:
+    before = 0
+    for b in sorted(coarse):
+        if rank < before + coarse[b]:
+            seen = before
+            for sec in sorted(fine[b]):
+                seen += fine[b][sec]
+                if rank < seen:
+                    return sec
+            raise ValueError(f"minute {b}: seconds do not add up to its count")
+        before += coarse[b]
+    raise ValueError("rank beyond the histogram")
+
+
+def percentile_2(coarse: Mapping[int, int], fine: Mapping[int, Mapping[int, int]],
+                 p: float) -> float | None:
+    """``percentile`` from minute counts plus the seconds of the minutes it needs."""
+    n = count(coarse)
+    if n == 0:
+        return None
+    rank = (n - 1) * p / 100
+    lo = math.floor(rank)
+    x_lo = _value_at(coarse, fine, lo)
+    x_hi = _value_at(coarse, fine, min(lo + 1, n - 1))
+    return x_lo + (rank - lo) * (x_hi - x_lo)

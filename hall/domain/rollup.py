@@ -47,45 +47,77 @@ class Sums:
     recalls: int = 0
     transfers: int = 0
     fees_cents: int = 0
-    # maps keyed by strings, as JSON stores them: seconds, levels, hours, outcome codes
+    wait_s_total: int = 0
+    service_s_total: int = 0
+    # maps keyed by strings, as JSON stores them: minutes, levels, hours, outcome codes
     outcomes: dict[str, int] = field(default_factory=dict)
-    waits: dict[str, int] = field(default_factory=dict)
-    services: dict[str, int] = field(default_factory=dict)
+    waits: dict[str, int] = field(default_factory=dict)  # per minute
+    services: dict[str, int] = field(default_factory=dict)  # per minute
     ratings: dict[str, int] = field(default_factory=dict)
     issued_by_hour: dict[str, int] = field(default_factory=dict)
     served_by_hour: dict[str, int] = field(default_factory=dict)
+    # per second inside each minute: {minute: {second: n}}; a report loads only the minutes
+    # its percentiles need (see hall.domain.histogram)
+    waits_fine: dict[str, dict[str, int]] = field(default_factory=dict)
+    services_fine: dict[str, dict[str, int]] = field(default_factory=dict)
 
     COUNTS = ("issued", "called", "within_target", "no_show", "cancelled", "recalls",
-              "transfers", "fees_cents")
+              "transfers", "fees_cents", "wait_s_total", "service_s_total")
     MAPS = ("outcomes", "waits", "services", "ratings", "issued_by_hour", "served_by_hour")
+    FINE = ("waits_fine", "services_fine")
 
     def add(self, other: Sums | Any) -> Sums:
         """Add another fold or a day_stats row (anything with these names as keys or
-        attributes). The hot loop of a month report: keys stay strings, as JSON has them."""
+        attributes; a row read without its fine columns adds none)."""
         get = other.get if hasattr(other, "get") else (lambda k: getattr(other, k))
         for name in self.COUNTS:
             setattr(self, name, getattr(self, name) + (get(name) or 0))
         for name in self.MAPS:
-            source = get(name)
-            if not source:
-                continue
-            target = getattr(self, name)
-            if not target:
-                target.update(source)
-                continue
-            tget = target.get
-            for k, n in source.items():
-                target[k] = tget(k, 0) + n
+            _add_counts(getattr(self, name), get(name))
+        for name in self.FINE:
+            source = get(name) if not isinstance(other, dict) or name in other else None
+            if source:
+                self.add_fine(name, source)
         return self
+
+    def add_fine(self, name: str, source: dict[str, dict[str, int]]) -> None:
+        target = getattr(self, name)
+        for minute, seconds in source.items():
+            if seconds:
+                _add_counts(target.setdefault(str(minute), {}), seconds)
 
     def as_row(self) -> dict[str, Any]:
         """Columns of day_stats."""
         row: dict[str, Any] = {n: getattr(self, n) for n in self.COUNTS}
-        row.update({n: dict(getattr(self, n)) for n in self.MAPS})
+        row.update({n: dict(getattr(self, n)) for n in self.MAPS + self.FINE})
         return row
 
     def ints(self, name: str) -> dict[int, int]:
         return {int(k): n for k, n in getattr(self, name).items()}
+
+    def fine_ints(self, name: str) -> dict[int, dict[int, int]]:
+        return {int(b): {int(s): n for s, n in secs.items()}
+                for b, secs in getattr(self, name).items()}
+
+
+def _add_counts(target: dict, source: dict | None) -> None:
+    if not source:
+        return
+    if not target:
+        target.update(source)
+        return
+    tget = target.get
+    for k, n in source.items():
+        target[k] = tget(k, 0) + n
+
+
+PERCENTILES = (50, 90)
+
+
+def needed_minutes(s: Sums) -> dict[str, set[int]]:
+    """Per distribution, the minutes whose seconds the percentiles of ``s`` need."""
+    return {"waits_fine": hist.rank_buckets(s.ints("waits"), PERCENTILES),
+            "services_fine": hist.rank_buckets(s.ints("services"), PERCENTILES)}
 
 
 def _secs(a: datetime | None, b: datetime | None) -> int | None:
@@ -107,7 +139,9 @@ def sum_tickets(tickets: Iterable[TicketFacts], target_wait_s: int, tz: Any) -> 
         if wait is not None:
             s.called += 1
             s.within_target += wait <= target_wait_s
-            _bump(s.waits, wait)
+            s.wait_s_total += wait
+            _bump(s.waits, wait // hist.BUCKET_S)
+            _bump(s.waits_fine.setdefault(str(wait // hist.BUCKET_S), {}), wait)
         s.no_show += t.state == "no_show"
         s.cancelled += t.state == "cancelled"
         s.transfers += t.state == "transferred"
@@ -117,7 +151,9 @@ def sum_tickets(tickets: Iterable[TicketFacts], target_wait_s: int, tz: Any) -> 
             _bump(s.outcomes, t.outcome)
         served = _secs(t.started_at, t.finished_at)
         if served is not None:
-            _bump(s.services, served)
+            s.service_s_total += served
+            _bump(s.services, served // hist.BUCKET_S)
+            _bump(s.services_fine.setdefault(str(served // hist.BUCKET_S), {}), served)
             _bump(s.served_by_hour, t.finished_at.astimezone(tz).hour)
         if t.rating is not None:
             _bump(s.ratings, t.rating)
@@ -157,9 +193,11 @@ def day_window(day, tz) -> tuple[datetime, datetime]:
 
 
 def figures(s: Sums, target_wait_s: int) -> dict[str, Any]:
-    """The measures of DESIGN.md §2 from a fold of day sums."""
+    """The measures of DESIGN.md §2 from a fold of day sums (whose fine maps hold at least
+    the minutes ``needed_minutes`` named)."""
     done, accepted = s.outcomes.get("done", 0), s.outcomes.get("accepted", 0)
     ratings, waits, services = s.ints("ratings"), s.ints("waits"), s.ints("services")
+    waits_fine, services_fine = s.fine_ints("waits_fine"), s.fine_ints("services_fine")
     rated = sum(ratings.values())
     good = sum(n for level, n in ratings.items() if level >= 3)
 
@@ -172,12 +210,12 @@ def figures(s: Sums, target_wait_s: int) -> dict[str, Any]:
     return {
         "issued": s.issued, "called": s.called, "served": hist.count(services),
         "outcomes": {o: s.outcomes.get(o, 0) for o in m.OUTCOMES},
-        "wait_p50_s": r1(hist.percentile(waits, 50)),
-        "wait_p90_s": r1(hist.percentile(waits, 90)),
-        "wait_mean_s": r1(hist.mean(waits)),
-        "service_p50_s": r1(hist.percentile(services, 50)),
-        "service_p90_s": r1(hist.percentile(services, 90)),
-        "service_mean_s": r1(hist.mean(services)),
+        "wait_p50_s": r1(hist.percentile_2(waits, waits_fine, 50)),
+        "wait_p90_s": r1(hist.percentile_2(waits, waits_fine, 90)),
+        "wait_mean_s": r1(s.wait_s_total / s.called if s.called else None),
+        "service_p50_s": r1(hist.percentile_2(services, services_fine, 50)),
+        "service_p90_s": r1(hist.percentile_2(services, services_fine, 90)),
+        "service_mean_s": r1(s.service_s_total / hist.count(services) if services else None),
         "service_level": ratio(s.within_target, s.called),
         "no_show_rate": ratio(s.no_show, s.called),
         "onsite_completion_rate": ratio(done, done + accepted),

@@ -126,6 +126,7 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
     total = rollup.Sums()
     for s in sums.values():
         total.add(s)
+    _add_fine(uow, hall.id, built, sums, total, key_of)
     sums.pop(None, None)
     extras = _extras(uow, hall.id, p, group, names, key_of)
     times = _times(counter_time, group)
@@ -151,6 +152,24 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
             "wait_bands": hist.buckets(total.ints("waits"), WAIT_BANDS),
         },
     }
+
+
+def _add_fine(uow: UnitOfWork, hall_id: int, built: set[date], sums: dict[Any, rollup.Sums],
+              total: rollup.Sums, key_of: Callable) -> None:
+    """Load the seconds of just the minutes each group's percentiles fall in."""
+    wanted = {k: rollup.needed_minutes(s) for k, s in sums.items() if k is not None}
+    wanted["__total__"] = rollup.needed_minutes(total)
+    union = {name: set().union(*(w[name] for w in wanted.values())) for name in
+             rollup.Sums.FINE}
+    for key, fine in store.fine_rows(uow, hall_id, built, union):
+        k = key_of(key)
+        for target, want in ((sums.get(k), wanted.get(k)), (total, wanted["__total__"])):
+            if target is None or want is None:
+                continue
+            for name, minutes in want.items():
+                part = {b: secs for b, secs in fine[name].items() if int(b) in minutes}
+                if part:
+                    target.add_fine(name, part)
 
 
 def _names(uow: UnitOfWork, hall_id: int) -> dict[str, Any]:

@@ -90,12 +90,39 @@ def day_intervals(uow: UnitOfWork, hall_id: int, window: tuple[datetime, datetim
 
 
 def stored_rows(uow: UnitOfWork, hall_id: int, days: set[date]) -> tuple[list[Any], list[Any]]:
+    """Built rows of ``days``, without the per-second maps (see ``fine_rows``)."""
     if not days:
         return [], []
     d, cd = DayStat.__table__, CounterDay.__table__
     lo, hi = min(days), max(days)
-    stats = uow.conn.execute(select(d).where(and_(d.c.hall_id == hall_id, d.c.day >= lo,
-                                                  d.c.day <= hi))).all()
+    cols = [c for c in d.c if c.name not in rollup.Sums.FINE]
+    stats = uow.conn.execute(select(*cols).where(and_(d.c.hall_id == hall_id, d.c.day >= lo,
+                                                      d.c.day <= hi))).all()
     counters = uow.conn.execute(select(cd).where(and_(cd.c.hall_id == hall_id, cd.c.day >= lo,
                                                       cd.c.day <= hi))).all()
     return ([s for s in stats if s.day in days], [c for c in counters if c.day in days])
+
+
+def fine_rows(uow: UnitOfWork, hall_id: int, days: set[date],
+              minutes: dict[str, set[int]]) -> list[tuple[rollup.Key, dict[str, dict]]]:
+    """The per-second counts of only the given minutes, per built row: a JSON path read
+    (SQLite json_extract, PostgreSQL ->) so the rest of each map never leaves the database."""
+    if not days or not any(minutes.values()):
+        return []
+    d = DayStat.__table__
+    picks = [(name, b, d.c[name][str(b)].label(f"{name}_{b}"))
+             for name, bs in minutes.items() for b in sorted(bs)]
+    rows = uow.conn.execute(
+        select(d.c.day, d.c.service_id, d.c.counter_id, d.c.staff_id, *(p[2] for p in picks))
+        .where(d.c.hall_id == hall_id, d.c.day >= min(days), d.c.day <= max(days)))
+    out = []
+    for row in rows:
+        if row.day not in days:
+            continue
+        fine: dict[str, dict] = {name: {} for name in minutes}
+        for i, (name, b, _col) in enumerate(picks):
+            value = row[4 + i]
+            if value:
+                fine[name][str(b)] = value
+        out.append(((row.service_id, row.counter_id, row.staff_id), fine))
+    return out

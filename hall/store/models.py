@@ -380,8 +380,8 @@ class ReportDay(Base):
 
 class DayStat(Base):
     """A closed day's tickets summed per (service, counter, staff): reports add these rows up
-    instead of re-reading a month of tickets. Distributions are exact histograms of whole
-    seconds (hall.domain.histogram); 0 stands for "no counter" / "no staff"."""
+    instead of re-reading a month of tickets. Distributions are exact two-level histograms of
+    whole seconds (hall.domain.histogram); 0 stands for "no counter" / "no staff"."""
 
     __tablename__ = "day_stats"
     hall_id: Mapped[int] = mapped_column(primary_key=True)
@@ -397,9 +397,15 @@ class DayStat(Base):
     recalls: Mapped[int] = mapped_column(default=0)
     transfers: Mapped[int] = mapped_column(default=0)
     fees_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    wait_s_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    service_s_total: Mapped[int] = mapped_column(BigInteger, default=0)
     outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # two-level histograms: counts per minute, and per second within each minute; a report
+    # folds the minutes of every row and reads only the minutes its percentiles fall in
     waits: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    waits_fine: Mapped[dict[str, Any]] = mapped_column(default=dict)
     services: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    services_fine: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ratings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     issued_by_hour: Mapped[dict[str, Any]] = mapped_column(default=dict)
     served_by_hour: Mapped[dict[str, Any]] = mapped_column(default=dict)

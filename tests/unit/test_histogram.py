@@ -36,3 +36,19 @@ def test_an_empty_histogram_has_no_figures():
 def test_buckets_split_a_distribution_into_bands():
     h = {0: 2, 299: 1, 300: 4, 1800: 1, 99999: 1}
     assert hist.buckets(h, [0, 300, 900, 1800]) == [3, 4, 0, 2]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_two_level_percentiles_read_only_the_minutes_they_need(seed):
+    rng = random.Random(seed)
+    values = [rng.choice([rng.randint(0, 59), rng.randint(0, 7200)])
+              for _ in range(rng.randint(1, 400))]
+    coarse, fine = hist.split(hist.of(values))
+    coarse_i = {int(k): n for k, n in coarse.items()}
+    ps = (50, 90)
+    needed = hist.rank_buckets(coarse_i, ps)
+    assert len(needed) <= 4
+    partial = {b: {int(s): n for s, n in fine[str(b)].items()} for b in needed}
+    for p in ps:
+        assert hist.percentile_2(coarse_i, partial, p) == pytest.approx(
+            measures.percentile(values, p))
