@@ -1,7 +1,47 @@
-"""Appointment booking page (预约), phone-friendly: filled in by issue 5."""
+"""Appointment booking page (预约), for a visitor's phone: department → service → day → slot
+→ phone number → the code to check in with; and "my appointment" (look up, cancel).
+
+The page is a shell rendered with the hall's bookable services; ``static/booking/book.js``
+walks the steps through the public JSON API (/api/v1/appointments…). No inline script or
+style (the CSP below forbids them); fonts come from the npm install under /display/vendor/.
+``/book`` serves the server's first hall, ``/book/<hall code>`` a given one.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, current_app, render_template
+from flask_babel import get_locale, gettext
+
+from hall.app import hall_context
+from hall.domain.errors import DomainError
+from hall.services import booking_catalog
 
 bp = Blueprint("booking", __name__, template_folder="templates", static_folder="static",
                static_url_path="/book/static")
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def _page_context() -> dict[str, Any]:
+    locale = str(get_locale() or "zh_CN")
+    return {"lang": "en" if locale.startswith("en") else "zh-CN",
+            "tz": current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")}
+
+
+@bp.get("/book")
+@bp.get("/book/<hall_code>")
+def book_page(hall_code: str | None = None):
+    try:
+        catalog = booking_catalog.catalog(hall_context(), hall_code)
+    except DomainError:
+        html = render_template("booking/missing.html", **_page_context(),
+                               title=gettext("No such hall"),
+                               detail=gettext("Check the address, or ask the hall for the "
+                                              "booking link."))
+        return html, 404, {"Content-Security-Policy": CSP}
+    html = render_template("booking/book.html", catalog=catalog, hall=catalog["hall"],
+                           **_page_context())
+    return html, 200, {"Content-Security-Policy": CSP}

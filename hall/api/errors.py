@@ -18,7 +18,8 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "already_rate
             "not_finished", "conflict", "quota_exceeded", "service_closed",
             "service_closed_today", "service_outside_hours", "counter_taken", "recall_limit",
             "appointment_used", "appointment_too_early", "rating_closed", "no_current_ticket",
-            "illegal_case_transition", "locked"}
+            "illegal_case_transition", "locked", "slot_full", "already_booked",
+            "person_limit_reached", "appointment_expired"}
 UNAUTHORIZED = {"bad_credentials", "unauthenticated"}
 
 

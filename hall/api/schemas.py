@@ -32,6 +32,10 @@ class IssueBody(Strict):
     kind: Literal["normal", "priority", "appointment"] = "normal"
     priority_reason: str | None = Field(default=None, max_length=50)
     appointment_code: str | None = Field(default=None, max_length=16)
+    id_number: str | None = Field(
+        default=None, min_length=1, max_length=18,
+        description="resident ID number (18 characters, checksum verified); required by "
+                    "services with a per-person daily limit; kept only as a keyed hash")
 
 
 class TokenPath(BaseModel):
@@ -122,6 +126,9 @@ class TicketOut(BaseModel):
     parent_id: int | None
     ahead: int | None = None
     estimated_wait: Estimate | None = None
+    appointment: dict | None = Field(
+        default=None, description="set when the ticket checks in an appointment: slot_start, "
+                                  "slot_end, late (then a normal ticket), message")
 
 
 class QueueOut(BaseModel):

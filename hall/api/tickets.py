@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
+from hall.api.appointments import with_check_in_note
 from hall.api.identity import current_actor
 from hall.api.schemas import (
     ErrorResponse,
@@ -27,12 +28,13 @@ SECURED = [{"device": []}, {"session": []}]
 
 @api.post("", responses={"201": TicketOut}, security=SECURED)
 def issue(body: IssueBody):
+    """Issue a ticket (kiosk or reception staff). ``id_number`` counts against the service's
+    per-person daily limit (required when it has one) and is kept only as a keyed hash."""
     actor = current_actor()
     result = tickets.issue(hall_context(), hall_id=actor.hall_id, service=body.service,
-                           actor=actor,
-                           kind=body.kind, priority_reason=body.priority_reason,
-                           appointment_code=body.appointment_code)
-    return result.value, 201
+                           actor=actor, kind=body.kind, priority_reason=body.priority_reason,
+                           appointment_code=body.appointment_code, id_number=body.id_number)
+    return with_check_in_note(result.value), 201
 
 
 @api.get("/<token>", responses={"200": Generic})

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from hall.domain.hall import parse_hours
+from hall.domain.slots import parse_booking
 from hall.services.context import Context, Result, UnitOfWork, run
 from hall.store.models import Counter, CounterService, Department, Hall, Service, Staff
 
@@ -37,6 +38,14 @@ def validate_layout(layout: dict[str, Any]) -> None:
         if s["kind"] == "promised" and s.get("promised_days", 0) > s.get("legal_days", 10**6):
             raise ValueError(f"{where}: promised_days exceeds legal_days")
         parse_hours(s.get("hours", []))
+        try:
+            parse_booking(s.get("booking", {}))
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        limit = s.get("per_person_daily_limit")
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
+                                  or limit < 1):
+            raise ValueError(f"{where}: per_person_daily_limit must be a whole number ≥ 1")
         codes.add(s["code"])
     for c in layout.get("counters", []):
         for cs in c.get("services", []):
@@ -100,6 +109,8 @@ def _service_values(s: dict[str, Any], depts: dict[str, int], order: int,
         "daily_quota": s.get("daily_quota"), "per_person_limit": s.get("per_person_daily_limit"),
         "hours": [] if ignore_hours else s.get("hours", []),
         "guide": {k: s[k] for k in ("materials", "basis", "fee", "steps", "notes") if k in s},
+        # 预约: {"slot_minutes", "capacity", "days_ahead"}; {} = no appointments
+        "booking": dict(s.get("booking", {})),
         "active": s.get("active", True), "sort": order,
     }
 
