@@ -14,6 +14,10 @@ from hall.services.context import Context, Result, UnitOfWork, run
 from hall.store.models import Counter, CounterService, Department, Hall, Service, Staff
 
 MIN = 60
+# hall-level keys of the layout kept in halls.settings (each has a default in code)
+HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
+                 "appointment_early_minutes", "appointment_late_minutes", "rating_reasons",
+                 "followup_days", "alerts", "printer_profiles")
 
 
 def load_layout(path: str | Path) -> dict[str, Any]:
@@ -83,9 +87,7 @@ def seed(ctx: Context, layout: dict[str, Any], *, ignore_hours: bool = False) ->
 
 
 def _hall(uow: UnitOfWork, h: dict[str, Any], notices: list[dict[str, Any]]) -> int:
-    settings = {k: h[k] for k in ("pause_reasons", "priority_reasons", "holidays", "workdays",
-                                  "appointment_early_minutes", "appointment_late_minutes")
-                if k in h}
+    settings = {k: h[k] for k in HALL_SETTINGS if k in h}
     return _upsert(uow, Hall, {"code": h["code"]}, {
         "name": h["name"], "name_en": h.get("name_en", ""),
         "timezone": h.get("timezone", "Asia/Shanghai"),

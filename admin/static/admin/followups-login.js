@@ -1,0 +1,27 @@
+// Sign-in form of the follow-ups page: POST /api/v1/auth/login, then reload the page.
+const $ = (id) => document.getElementById(id);
+const locale = document.body.dataset.locale || "zh_CN";
+
+$("login-form").addEventListener("submit", async (e) => {
+  e.preventDefault();
+  $("login-error").textContent = "";
+  $("login-submit").disabled = true;
+  try {
+    const r = await fetch(`/api/v1/auth/login?lang=${encodeURIComponent(locale)}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      credentials: "same-origin",
+      body: JSON.stringify({ login: $("login-user").value.trim(),
+                             password: $("login-password").value }),
+    });
+    const reply = await r.json().catch(() => null);
+    if (!r.ok) {
+      $("login-error").textContent = (reply && reply.error && reply.error.message) ||
+        `HTTP ${r.status}`;
+      return;
+    }
+    window.location.reload();
+  } finally {
+    $("login-submit").disabled = false;
+  }
+});
