@@ -87,10 +87,23 @@ class Sums:
                 _add_counts(target.setdefault(str(minute), {}), seconds)
 
     def as_row(self) -> dict[str, Any]:
-        """Columns of day_stats."""
+        """Columns of day_stats (the per-second maps go to day_fine: ``fine_rows``)."""
         row: dict[str, Any] = {n: getattr(self, n) for n in self.COUNTS}
-        row.update({n: dict(getattr(self, n)) for n in self.MAPS + self.FINE})
+        row.update({n: dict(getattr(self, n)) for n in self.MAPS})
         return row
+
+    def fine_rows(self) -> list[dict[str, Any]]:
+        """One row per (measure, minute): the count of each second as s0 … s59."""
+        rows = []
+        for name in self.FINE:
+            for minute, seconds in getattr(self, name).items():
+                row: dict[str, Any] = {"measure": name.removesuffix("_fine"),
+                                       "minute": int(minute)}
+                row.update({f"s{i}": 0 for i in range(60)})
+                for sec, n in seconds.items():
+                    row[f"s{int(sec) % 60}"] = n
+                rows.append(row)
+        return rows
 
     def ints(self, name: str) -> dict[int, int]:
         return {int(k): n for k, n in getattr(self, name).items()}

@@ -106,27 +106,28 @@ def _build_closed_days(ctx: Context, hall: Any, p: Period, tz: ZoneInfo, now) ->
 
 def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, Any]:
     built = store.built_days(uow, hall.id, p.start, p.end)
-    stats, counter_rows = store.stored_rows(uow, hall.id, built)
-    day_sums: list[tuple[rollup.Key, Any]] = [
-        ((r.service_id, r.counter_id, r.staff_id), r._mapping) for r in stats]
-    counter_time = [((r.counter_id, r.staff_id), r._mapping) for r in counter_rows]
-    for day in p.days():
-        if day not in built:  # open day: live from the raw rows
-            live_stats, live_counters = store.compute_day(uow, hall, day)
-            day_sums.extend(live_stats.items())
-            counter_time.extend(live_counters.items())
     names = _names(uow, hall.id)
     key_of = _keyer(group, names)
+
+    def norm(k: int) -> Any:  # a key as the database folded it → the report's key
+        return "all" if group == "hall" else (k or None)
+
+    # built days: folded by the database; open days: summed live from the raw rows
     sums: dict[Any, rollup.Sums] = {}
-    for key, s in day_sums:  # rows outside every group (key None) still count in the total
-        k = key_of(key)
-        if k not in sums:
-            sums[k] = rollup.Sums()
-        sums[k].add(s)
+    for k, folded in store.fold_built(uow, hall.id, p.start, p.end, group).items():
+        sums.setdefault(norm(k), rollup.Sums()).add(folded)
+    counter_time = [((r.counter_id, r.staff_id), r._mapping)
+                    for r in store.counter_rows(uow, hall.id, built)]
+    for day in p.days():
+        if day not in built:
+            live_stats, live_counters = store.compute_day(uow, hall, day)
+            for key, live in live_stats.items():
+                sums.setdefault(key_of(key), rollup.Sums()).add(live)
+            counter_time.extend(live_counters.items())
     total = rollup.Sums()
-    for s in sums.values():
-        total.add(s)
-    _add_fine(uow, hall.id, built, sums, total, key_of)
+    for folded in sums.values():  # rows outside every group (key None) count in the total
+        total.add(folded)
+    _add_fine(uow, hall.id, p, group, sums, total, norm)
     sums.pop(None, None)
     extras = _extras(uow, hall.id, p, group, names, key_of)
     times = _times(counter_time, group)
@@ -138,6 +139,7 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
     whole = {"key": "all", "name": hall.name,
              **rollup.figures(total, hall.target_wait_s),
              **_sum_extras(extras.values()), **_sum_times(r for _, r in counter_time)}
+    waits_by_second = {minute * hist.BUCKET_S: n for minute, n in total.ints("waits").items()}
     return {
         "hall": hall.name, "hall_id": hall.id, "group": group,
         "period": {"kind": p.kind, "start": p.start.isoformat(), "end": p.end.isoformat(),
@@ -148,28 +150,30 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
             "hours": list(range(24)),
             "issued_by_hour": [total.issued_by_hour.get(str(h), 0) for h in range(24)],
             "served_by_hour": [total.served_by_hour.get(str(h), 0) for h in range(24)],
-            "wait_bands_s": WAIT_BANDS,
-            "wait_bands": hist.buckets(total.ints("waits"), WAIT_BANDS),
+            "wait_bands_s": WAIT_BANDS,  # multiples of a minute: exact from minute counts
+            "wait_bands": hist.buckets(waits_by_second, WAIT_BANDS),
         },
     }
 
 
-def _add_fine(uow: UnitOfWork, hall_id: int, built: set[date], sums: dict[Any, rollup.Sums],
-              total: rollup.Sums, key_of: Callable) -> None:
-    """Load the seconds of just the minutes each group's percentiles fall in."""
+def _add_fine(uow: UnitOfWork, hall_id: int, p: Period, group: str,
+              sums: dict[Any, rollup.Sums], total: rollup.Sums, norm: Callable) -> None:
+    """Add the seconds of just the minutes each group's percentiles fall in (built days;
+    open days' sums already carry all theirs)."""
     wanted = {k: rollup.needed_minutes(s) for k, s in sums.items() if k is not None}
-    wanted["__total__"] = rollup.needed_minutes(total)
-    union = {name: set().union(*(w[name] for w in wanted.values())) for name in
-             rollup.Sums.FINE}
-    for key, fine in store.fine_rows(uow, hall_id, built, union):
-        k = key_of(key)
-        for target, want in ((sums.get(k), wanted.get(k)), (total, wanted["__total__"])):
-            if target is None or want is None:
-                continue
-            for name, minutes in want.items():
-                part = {b: secs for b, secs in fine[name].items() if int(b) in minutes}
-                if part:
-                    target.add_fine(name, part)
+    union = {name: set().union(*(w[name] for w in wanted.values()))
+             for name in rollup.Sums.FINE}
+    for k, fine in store.fine_built(uow, hall_id, p.start, p.end, group, union).items():
+        key = norm(k)
+        if key not in wanted:
+            continue
+        for name, minutes in fine.items():
+            sums[key].add_fine(name, {b: secs for b, secs in minutes.items()
+                                      if int(b) in wanted[key][name]})
+    for fine in store.fine_built(uow, hall_id, p.start, p.end, "hall",
+                                 rollup.needed_minutes(total)).values():
+        for name, minutes in fine.items():
+            total.add_fine(name, minutes)
 
 
 def _names(uow: UnitOfWork, hall_id: int) -> dict[str, Any]:

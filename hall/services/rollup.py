@@ -16,7 +16,15 @@ from sqlalchemy import and_, delete, insert, or_, select
 from hall.domain import rollup
 from hall.domain.measures import StateInterval
 from hall.services.context import UnitOfWork
-from hall.store.models import CounterDay, CounterInterval, DayStat, Rating, ReportDay, Ticket
+from hall.store.models import (
+    CounterDay,
+    CounterInterval,
+    DayFine,
+    DayStat,
+    Rating,
+    ReportDay,
+    Ticket,
+)
 
 MIN_GRACE = timedelta(hours=1)
 
@@ -35,12 +43,18 @@ def built_days(uow: UnitOfWork, hall_id: int, start: date, end: date) -> set[dat
 def build_day(uow: UnitOfWork, hall: Any, day: date) -> None:
     """(Re)build one closed day's rows in the caller's transaction."""
     stats, counters = compute_day(uow, hall, day)
-    for table in (DayStat.__table__, CounterDay.__table__, ReportDay.__table__):
+    for table in (DayStat.__table__, DayFine, CounterDay.__table__,
+                  ReportDay.__table__):
         uow.conn.execute(delete(table).where(table.c.hall_id == hall.id, table.c.day == day))
     if stats:
+        keys = [{"hall_id": hall.id, "day": day, "service_id": k[0], "counter_id": k[1],
+                 "staff_id": k[2]} for k in stats]
         uow.conn.execute(insert(DayStat), [
-            {"hall_id": hall.id, "day": day, "service_id": k[0], "counter_id": k[1],
-             "staff_id": k[2], **s.as_row()} for k, s in stats.items()])
+            {**key, **s.as_row()} for key, s in zip(keys, stats.values(), strict=True)])
+        fine = [{**key, **f} for key, s in zip(keys, stats.values(), strict=True)
+                for f in s.fine_rows()]
+        for i in range(0, len(fine), 2000):
+            uow.conn.execute(insert(DayFine), fine[i:i + 2000])
     if counters:
         uow.conn.execute(insert(CounterDay), [
             {"hall_id": hall.id, "day": day, "counter_id": k[0], "staff_id": k[1], **v}
@@ -89,40 +103,85 @@ def day_intervals(uow: UnitOfWork, hall_id: int, window: tuple[datetime, datetim
     return out
 
 
-def stored_rows(uow: UnitOfWork, hall_id: int, days: set[date]) -> tuple[list[Any], list[Any]]:
-    """Built rows of ``days``, without the per-second maps (see ``fine_rows``)."""
+def counter_rows(uow: UnitOfWork, hall_id: int, days: set[date]) -> list[Any]:
+    """Built counter-time rows of ``days`` (a few per counter and day)."""
     if not days:
-        return [], []
-    d, cd = DayStat.__table__, CounterDay.__table__
-    lo, hi = min(days), max(days)
-    cols = [c for c in d.c if c.name not in rollup.Sums.FINE]
-    stats = uow.conn.execute(select(*cols).where(and_(d.c.hall_id == hall_id, d.c.day >= lo,
-                                                      d.c.day <= hi))).all()
-    counters = uow.conn.execute(select(cd).where(and_(cd.c.hall_id == hall_id, cd.c.day >= lo,
-                                                      cd.c.day <= hi))).all()
-    return ([s for s in stats if s.day in days], [c for c in counters if c.day in days])
-
-
-def fine_rows(uow: UnitOfWork, hall_id: int, days: set[date],
-              minutes: dict[str, set[int]]) -> list[tuple[rollup.Key, dict[str, dict]]]:
-    """The per-second counts of only the given minutes, per built row: a JSON path read
-    (SQLite json_extract, PostgreSQL ->) so the rest of each map never leaves the database."""
-    if not days or not any(minutes.values()):
         return []
-    d = DayStat.__table__
-    picks = [(name, b, d.c[name][str(b)].label(f"{name}_{b}"))
-             for name, bs in minutes.items() for b in sorted(bs)]
-    rows = uow.conn.execute(
-        select(d.c.day, d.c.service_id, d.c.counter_id, d.c.staff_id, *(p[2] for p in picks))
-        .where(d.c.hall_id == hall_id, d.c.day >= min(days), d.c.day <= max(days)))
-    out = []
-    for row in rows:
-        if row.day not in days:
+    cd = CounterDay.__table__
+    rows = uow.conn.execute(select(cd).where(and_(cd.c.hall_id == hall_id,
+                                                  cd.c.day >= min(days),
+                                                  cd.c.day <= max(days)))).all()
+    return [r for r in rows if r.day in days]
+
+
+# --- folding built days inside the database ------------------------------------------------
+# A month is ~3,000 day rows; adding their JSON maps up in Python costs a JSON decode per
+# map per row. The database adds them instead (SQLite json_each, PostgreSQL json_each_text,
+# both C) and returns one row per (group, key): a few thousand small rows in all.
+
+GROUP_SQL = {"hall": "0", "service": "d.service_id", "department": "s.department_id",
+             "counter": "d.counter_id", "staff": "d.staff_id"}
+_BUILT = ("d.hall_id = :hall AND d.day BETWEEN :start AND :end AND d.day IN "
+          "(SELECT r.day FROM report_days r WHERE r.hall_id = :hall "
+          "AND r.day BETWEEN :start AND :end)")
+_FROM = "day_stats d JOIN services s ON s.id = d.service_id"
+
+
+def _each(dialect: str, expr: str) -> tuple[str, str]:
+    """FROM-clause function over a JSON object's members, and its value as a number."""
+    if dialect == "postgresql":
+        return f"json_each_text({expr})", "CAST({a}.value AS BIGINT)"
+    return f"json_each({expr})", "{a}.value"
+
+
+def fold_built(uow: UnitOfWork, hall_id: int, start: date, end: date, group: str
+               ) -> dict[int, rollup.Sums]:
+    """Sums of the built days of [start, end] per group key (0 = no counter/staff)."""
+    from sqlalchemy import text
+
+    g = GROUP_SQL[group]
+    params = {"hall": hall_id, "start": start, "end": end}
+    dialect = uow.conn.dialect.name
+    counts = ", ".join(f"SUM(d.{c})" for c in rollup.Sums.COUNTS)
+    out: dict[int, rollup.Sums] = {}
+    for row in uow.conn.execute(text(
+            f"SELECT {g} AS g, {counts} FROM {_FROM} WHERE {_BUILT} GROUP BY 1"), params):
+        s = out.setdefault(int(row[0]), rollup.Sums())
+        for name, value in zip(rollup.Sums.COUNTS, row[1:], strict=True):
+            setattr(s, name, int(value or 0))
+    for name in rollup.Sums.MAPS:
+        each, value = _each(dialect, f"d.{name}")
+        sql = (f"SELECT {g} AS g, j.key, SUM({value.format(a='j')}) FROM {_FROM}, {each} j "
+               f"WHERE {_BUILT} GROUP BY 1, 2")
+        for key, member, n in uow.conn.execute(text(sql), params):
+            getattr(out.setdefault(int(key), rollup.Sums()), name)[str(member)] = int(n)
+    return out
+
+
+def fine_built(uow: UnitOfWork, hall_id: int, start: date, end: date, group: str,
+               minutes: dict[str, set[int]]) -> dict[int, dict[str, dict[str, dict[str, int]]]]:
+    """Per group key: {measure_fine: {minute: {second: n}}} for only the given minutes,
+    summed by the database from day_fine's sixty counters (its (measure, minute) index)."""
+    from sqlalchemy import bindparam, text
+
+    g = GROUP_SQL[group].replace("d.", "f.")
+    built = _BUILT.replace("d.", "f.")
+    if uow.conn.dialect.name == "sqlite":  # unary + keeps SQLite on the (minute, day) index
+        built = built.replace("f.day", "+f.day")
+    sums = ", ".join(f"SUM(f.s{i})" for i in range(60))
+    out: dict[int, dict[str, dict[str, dict[str, int]]]] = {}
+    for name, wanted in minutes.items():
+        if not wanted:
             continue
-        fine: dict[str, dict] = {name: {} for name in minutes}
-        for i, (name, b, _col) in enumerate(picks):
-            value = row[4 + i]
-            if value:
-                fine[name][str(b)] = value
-        out.append(((row.service_id, row.counter_id, row.staff_id), fine))
+        sql = text(f"SELECT {g} AS g, f.minute, {sums} "
+                   f"FROM day_fine f JOIN services s ON s.id = f.service_id "
+                   f"WHERE {built} AND f.measure = :measure AND f.minute IN :minutes "
+                   f"GROUP BY 1, 2").bindparams(bindparam("minutes", expanding=True))
+        rows = uow.conn.execute(sql, {"hall": hall_id, "start": start, "end": end,
+                                      "measure": name.removesuffix("_fine"),
+                                      "minutes": sorted(wanted)})
+        for key, minute, *counts in rows:
+            base = minute * 60
+            out.setdefault(int(key), {}).setdefault(name, {})[str(minute)] = {
+                str(base + i): int(n) for i, n in enumerate(counts) if n}
     return out

@@ -16,11 +16,13 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     Date,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -400,15 +402,30 @@ class DayStat(Base):
     wait_s_total: Mapped[int] = mapped_column(BigInteger, default=0)
     service_s_total: Mapped[int] = mapped_column(BigInteger, default=0)
     outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    # two-level histograms: counts per minute, and per second within each minute; a report
+    # counts per minute; the seconds inside each minute are rows of day_fine, so a report
     # folds the minutes of every row and reads only the minutes its percentiles fall in
     waits: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    waits_fine: Mapped[dict[str, Any]] = mapped_column(default=dict)
     services: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    services_fine: Mapped[dict[str, Any]] = mapped_column(default=dict)
     ratings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     issued_by_hour: Mapped[dict[str, Any]] = mapped_column(default=dict)
     served_by_hour: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+# The seconds inside one minute of a day_stats row's wait or service histogram, as sixty
+# integer counters (s0 … s59): a report sums just the minutes its percentiles fall in with
+# plain integer SUMs, no JSON to parse. One row per (day row, measure, minute) that has any.
+DayFine = Table(
+    "day_fine", Base.metadata,
+    Column("hall_id", Integer, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("service_id", Integer, primary_key=True),
+    Column("counter_id", Integer, primary_key=True),
+    Column("staff_id", Integer, primary_key=True),
+    Column("measure", String(16), primary_key=True),  # waits | services
+    Column("minute", Integer, primary_key=True),
+    *[Column(f"s{i}", Integer, nullable=False, default=0) for i in range(60)],
+    Index("ix_day_fine_minute", "hall_id", "measure", "minute", "day"),
+)
 
 
 class CounterDay(Base):

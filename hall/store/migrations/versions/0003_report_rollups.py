@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-23 05:21:27.393833
+Create Date: 2026-11-23 05:53:28.851221
 
 """
 from typing import Sequence, Union
@@ -31,6 +31,79 @@ def upgrade() -> None:
     sa.Column('pauses', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('hall_id', 'day', 'counter_id', 'staff_id')
     )
+    op.create_table('day_fine',
+    sa.Column('hall_id', sa.Integer(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('service_id', sa.Integer(), nullable=False),
+    sa.Column('counter_id', sa.Integer(), nullable=False),
+    sa.Column('staff_id', sa.Integer(), nullable=False),
+    sa.Column('measure', sa.String(length=16), nullable=False),
+    sa.Column('minute', sa.Integer(), nullable=False),
+    sa.Column('s0', sa.Integer(), nullable=False),
+    sa.Column('s1', sa.Integer(), nullable=False),
+    sa.Column('s2', sa.Integer(), nullable=False),
+    sa.Column('s3', sa.Integer(), nullable=False),
+    sa.Column('s4', sa.Integer(), nullable=False),
+    sa.Column('s5', sa.Integer(), nullable=False),
+    sa.Column('s6', sa.Integer(), nullable=False),
+    sa.Column('s7', sa.Integer(), nullable=False),
+    sa.Column('s8', sa.Integer(), nullable=False),
+    sa.Column('s9', sa.Integer(), nullable=False),
+    sa.Column('s10', sa.Integer(), nullable=False),
+    sa.Column('s11', sa.Integer(), nullable=False),
+    sa.Column('s12', sa.Integer(), nullable=False),
+    sa.Column('s13', sa.Integer(), nullable=False),
+    sa.Column('s14', sa.Integer(), nullable=False),
+    sa.Column('s15', sa.Integer(), nullable=False),
+    sa.Column('s16', sa.Integer(), nullable=False),
+    sa.Column('s17', sa.Integer(), nullable=False),
+    sa.Column('s18', sa.Integer(), nullable=False),
+    sa.Column('s19', sa.Integer(), nullable=False),
+    sa.Column('s20', sa.Integer(), nullable=False),
+    sa.Column('s21', sa.Integer(), nullable=False),
+    sa.Column('s22', sa.Integer(), nullable=False),
+    sa.Column('s23', sa.Integer(), nullable=False),
+    sa.Column('s24', sa.Integer(), nullable=False),
+    sa.Column('s25', sa.Integer(), nullable=False),
+    sa.Column('s26', sa.Integer(), nullable=False),
+    sa.Column('s27', sa.Integer(), nullable=False),
+    sa.Column('s28', sa.Integer(), nullable=False),
+    sa.Column('s29', sa.Integer(), nullable=False),
+    sa.Column('s30', sa.Integer(), nullable=False),
+    sa.Column('s31', sa.Integer(), nullable=False),
+    sa.Column('s32', sa.Integer(), nullable=False),
+    sa.Column('s33', sa.Integer(), nullable=False),
+    sa.Column('s34', sa.Integer(), nullable=False),
+    sa.Column('s35', sa.Integer(), nullable=False),
+    sa.Column('s36', sa.Integer(), nullable=False),
+    sa.Column('s37', sa.Integer(), nullable=False),
+    sa.Column('s38', sa.Integer(), nullable=False),
+    sa.Column('s39', sa.Integer(), nullable=False),
+    sa.Column('s40', sa.Integer(), nullable=False),
+    sa.Column('s41', sa.Integer(), nullable=False),
+    sa.Column('s42', sa.Integer(), nullable=False),
+    sa.Column('s43', sa.Integer(), nullable=False),
+    sa.Column('s44', sa.Integer(), nullable=False),
+    sa.Column('s45', sa.Integer(), nullable=False),
+    sa.Column('s46', sa.Integer(), nullable=False),
+    sa.Column('s47', sa.Integer(), nullable=False),
+    sa.Column('s48', sa.Integer(), nullable=False),
+    sa.Column('s49', sa.Integer(), nullable=False),
+    sa.Column('s50', sa.Integer(), nullable=False),
+    sa.Column('s51', sa.Integer(), nullable=False),
+    sa.Column('s52', sa.Integer(), nullable=False),
+    sa.Column('s53', sa.Integer(), nullable=False),
+    sa.Column('s54', sa.Integer(), nullable=False),
+    sa.Column('s55', sa.Integer(), nullable=False),
+    sa.Column('s56', sa.Integer(), nullable=False),
+    sa.Column('s57', sa.Integer(), nullable=False),
+    sa.Column('s58', sa.Integer(), nullable=False),
+    sa.Column('s59', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('hall_id', 'day', 'service_id', 'counter_id', 'staff_id', 'measure', 'minute')
+    )
+    with op.batch_alter_table('day_fine', schema=None) as batch_op:
+        batch_op.create_index('ix_day_fine_minute', ['hall_id', 'measure', 'minute', 'day'], unique=False)
+
     op.create_table('day_stats',
     sa.Column('hall_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
@@ -49,9 +122,7 @@ def upgrade() -> None:
     sa.Column('service_s_total', sa.BigInteger(), nullable=False),
     sa.Column('outcomes', sa.JSON(), nullable=False),
     sa.Column('waits', sa.JSON(), nullable=False),
-    sa.Column('waits_fine', sa.JSON(), nullable=False),
     sa.Column('services', sa.JSON(), nullable=False),
-    sa.Column('services_fine', sa.JSON(), nullable=False),
     sa.Column('ratings', sa.JSON(), nullable=False),
     sa.Column('issued_by_hour', sa.JSON(), nullable=False),
     sa.Column('served_by_hour', sa.JSON(), nullable=False),
@@ -71,5 +142,9 @@ def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
     op.drop_table('report_days')
     op.drop_table('day_stats')
+    with op.batch_alter_table('day_fine', schema=None) as batch_op:
+        batch_op.drop_index('ix_day_fine_minute')
+
+    op.drop_table('day_fine')
     op.drop_table('counter_days')
     # ### end Alembic commands ###
