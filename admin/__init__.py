@@ -6,4 +6,10 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
-from admin import devices, followups  # noqa: E402,F401 - routes register on import
+from admin import (  # noqa: E402,F401 - routes register on import
+    board,
+    cases,
+    devices,
+    followups,
+    reports,
+)

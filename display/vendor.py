@@ -17,9 +17,11 @@ DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "node_modules"
 ALLOWED = (
     re.compile(r"socket\.io-client/dist/socket\.io\.esm\.min\.js(\.map)?"),
     re.compile(r"@fontsource/noto-sans-sc/(400|500|700|900)\.css"),
-    re.compile(r"@fontsource/noto-sans-sc/files/noto-sans-sc-\d+-(400|500|700|900)-normal"
+    re.compile(r"@fontsource/noto-sans-sc/files/noto-sans-sc-(\d+|latin|latin-ext|cyrillic|"
+               r"vietnamese)-(400|500|700|900)-normal"
                r"\.woff2?"),
     re.compile(r"@fontsource/noto-sans-sc/LICENSE"),
+    re.compile(r"chart\.js/dist/chart\.umd\.min\.js"),
 )
 YEAR = 365 * 24 * 3600  # versioned by package-lock.json; a new pin is a new install
 

@@ -27,6 +27,7 @@ def create_api(import_name: str) -> OpenAPI:
         alerts,
         appointments,
         auth,
+        board,
         cases,
         counters,
         devices,
@@ -38,7 +39,7 @@ def create_api(import_name: str) -> OpenAPI:
     )
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
-                   followups, reports, cases):
+                   followups, reports, cases, board):
         app.register_api(module.api)
     app.before_request(_check_json_body)
     errors.register(app)

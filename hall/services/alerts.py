@@ -32,8 +32,8 @@ def raise_alert(uow: UnitOfWork, hall_id: int, key: str, kind: str, level: str =
     if row is not None:
         if row.level == level or (row.level == "critical" and level == "warning"):
             return None  # already known; an alert never de-escalates by itself
-        uow.conn.execute(update(a).where(a.c.id == row.id).values(
-            level=level, payload={**(row.payload or {}), **payload}))
+        uow.conn.execute(update(a).where(a.c.id == row.id).values(  # e.g. warning → overdue
+            level=level, kind=kind, payload={**(row.payload or {}), **payload}))
         alert_id = row.id
     else:
         alert_id = uow.conn.execute(insert(a).values(

@@ -1,0 +1,78 @@
+"""The shell shared by the supervision pages (board, reports, bulletin, cases): who may see
+them, the navigation, the security headers, the language switch.
+
+Pages are thin: ``supervisor_page()`` gives the signed-in supervisor or admin, or the page
+to show instead (a sign-in form without a session, a 403 page for other staff); ``render``
+adds the shell's values and headers. Scripts are static files that read their data from
+``data-*`` attributes and the JSON API, so the Content-Security-Policy allows no inline
+script at all.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import current_app, make_response, render_template, request, session
+from flask_babel import gettext, lazy_gettext
+
+from display.views import page_context
+from hall.app import hall_context
+from hall.domain.access import Actor
+from hall.services import accounts
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+SUPERVISORS = ("supervisor", "admin")
+# (key, path, label): the pages of the admin area, in the order of the navigation bar
+NAV = (
+    ("board", "/admin/board", lazy_gettext("Board")),
+    ("reports", "/admin/reports", lazy_gettext("Reports")),
+    ("bulletin", "/admin/reports/bulletin", lazy_gettext("Monthly bulletin")),
+    ("cases", "/admin/cases", lazy_gettext("Cases")),
+    ("followups", "/admin/followups", lazy_gettext("Follow-ups")),
+    ("devices", "/admin/devices", lazy_gettext("Devices")),
+)
+
+
+def secure(response, status: int = 200):
+    response = make_response(response, status)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def remember_language() -> None:
+    """``?lang=en`` on any admin page sticks for the session, so the navigation keeps it."""
+    wanted = request.args.get("lang")
+    if wanted and wanted in current_app.config["LANGUAGES"]:
+        session["lang"] = wanted
+
+
+def render(template: str, *, actor: Actor | None, active: str = "", status: int = 200,
+           **values):
+    context = page_context()
+    other = "zh_CN" if context["locale"].startswith("en") else "en"
+    switch = urlencode({**request.args.to_dict(), "lang": other})
+    return secure(render_template(template, actor=actor, active=active, nav=NAV,
+                                  switch_url=f"{request.path}?{switch}", switch_to=other,
+                                  **context, **values), status)
+
+
+def supervisor_page() -> tuple[Actor | None, object | None]:
+    """(actor, None) for a signed-in supervisor or admin; else (None, the page to show)."""
+    remember_language()
+    staff_id = session.get("staff_id")
+    actor = accounts.staff_actor(hall_context(), staff_id) if staff_id is not None else None
+    if actor is None:
+        return None, render("admin/login.html", actor=None, status=200)
+    if actor.role not in SUPERVISORS:
+        return None, error_page(actor, 403, gettext("Supervisors only"),
+                                gettext("These pages are for supervisors. Sign in with a "
+                                        "supervisor account."))
+    return actor, None
+
+
+def error_page(actor: Actor | None, status: int, title: str, detail: str):
+    return render("admin/error.html", actor=actor, status=status, title=title, detail=detail)

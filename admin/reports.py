@@ -1,0 +1,122 @@
+"""报表 /admin/reports and 月通报 /admin/reports/bulletin (supervisors and admins).
+
+The reports page is rendered on the server from ``reports.report`` and the very column list
+the CSV and XLSX exports use (``exports.table``), so the page and the downloads never
+disagree; reports.js draws the charts (Chart.js) from the figures in ``data-*`` attributes.
+The bulletin ranks the month's departments and windows (admin/ranking.py) on a page made
+for printing on A4.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from flask import current_app, request
+from flask_babel import get_locale, gettext
+
+from admin import bp, ranking
+from admin.pages import error_page, render, supervisor_page
+from hall.api.errors import translate
+from hall.app import hall_context
+from hall.domain.errors import DomainError
+from hall.domain.i18n import N_
+from hall.services import exports, reports
+
+DEFAULTS = {"period": "day", "group": "counter"}
+
+
+def _today() -> date:
+    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    return hall_context().clock.now().astimezone(tz).date()
+
+
+def cell(value: Any, kind: str) -> str:
+    """A figure as the page shows it (the XLSX holds the same number, unformatted)."""
+    if value is None:
+        return "–"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind == "minutes":
+        return f"{value:.1f}"
+    if kind in ("hours", "yuan"):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _table(data: dict[str, Any]) -> dict[str, Any]:
+    headers, rows = exports.table(data, gettext)
+    kinds = ["text"] + [kind for _l, _g, kind in exports.COLUMNS] + \
+        ["hours"] * len(exports.pause_reasons(data))
+    return {"headers": headers, "kinds": kinds,
+            "rows": [[cell(v, k) if k != "text" else v for v, k in zip(row, kinds, strict=True)]
+                     for row in rows]}
+
+
+def _chart_data(data: dict[str, Any]) -> dict[str, Any]:
+    keep = ("name", "served", "issued", "satisfaction_rate", "onsite_completion_rate",
+            "on_time_rate", "wait_p50_s", "service_level")
+    return {**data["charts"], "group": data["group"],
+            "rows": [{k: r.get(k) for k in keep} for r in data["rows"]]}
+
+
+@bp.get("/reports")
+def reports_page():
+    actor, refusal = supervisor_page()
+    if refusal is not None:
+        return refusal
+    form = {"period": request.args.get("period") or DEFAULTS["period"],
+            "on": request.args.get("on") or _today().isoformat(),
+            "end": request.args.get("end") or "",
+            "group": request.args.get("group") or DEFAULTS["group"]}
+    try:
+        data = reports.report(hall_context(), period=form["period"], on=form["on"],
+                              end=form["end"] or None, group=form["group"],
+                              hall_id=actor.hall_id)
+    except DomainError as err:
+        return render("admin/reports.html", actor=actor, active="reports", form=form,
+                      data=None, error={"field": err.field, "message": translate(err)},
+                      groups=_groups(), status=400)
+    query = {k: v for k, v in form.items() if v}
+    lang = "en" if str(get_locale() or "").startswith("en") else "zh_CN"
+    downloads = {fmt: "/api/v1/reports?" + urlencode({**query, "format": fmt, "lang": lang})
+                 for fmt in ("csv", "xlsx")}
+    return render("admin/reports.html", actor=actor, active="reports", form=form, data=data,
+                  table=_table(data), charts=_chart_data(data), downloads=downloads,
+                  groups=_groups(), error=None)
+
+
+def _groups() -> list[tuple[str, str]]:
+    return [(g, gettext(exports.GROUP_LABELS[g])) for g in reports.GROUPS]
+
+
+def _month(value: str | None) -> date:
+    if not value:
+        today = _today()
+        return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    try:
+        return datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        raise DomainError("invalid_month", N_("Not a month (YYYY-MM): %(value)s"), "month",
+                          value=value) from None
+
+
+@bp.get("/reports/bulletin")
+def bulletin_page():
+    actor, refusal = supervisor_page()
+    if refusal is not None:
+        return refusal
+    try:
+        first = _month(request.args.get("month"))
+        ctx = hall_context()
+        depts = reports.report(ctx, period="month", on=first, group="department",
+                               hall_id=actor.hall_id)
+        windows = reports.report(ctx, period="month", on=first, group="counter",
+                                 hall_id=actor.hall_id)
+    except DomainError as err:
+        return error_page(actor, 400, gettext("Monthly bulletin"), translate(err))
+    return render("admin/bulletin.html", actor=actor, active="bulletin",
+                  month=first.strftime("%Y-%m"), hall=depts["hall"], total=depts["total"],
+                  departments=ranking.rank(depts["rows"]), windows=ranking.rank(windows["rows"]),
+                  generated=_today().isoformat())

@@ -1,0 +1,146 @@
+// 办件 page: list with filters (GET /api/v1/cases), yellow/red rows, start / done / return
+// (POST /api/v1/cases/<number>/<action> with the CSRF token); re-reads on case events.
+import { connectLive, debounce, fill, text } from "/display/static/hall-live.js";
+
+const ds = document.body.dataset;
+const strings = document.getElementById("strings");
+const S = (name, values) => {
+  const s = strings.getAttribute(`data-${name}`) ?? name;
+  return values ? fill(s, values) : s;
+};
+const $ = (id) => document.getElementById(id);
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const ACTIONS = { accepted: ["start", "finish", "return"], in_progress: ["finish", "return"] };
+const page = { cases: [], total: 0, loads: 0 };
+window.hallCases = page;
+
+function withLang(url) {
+  return `${url}${url.includes("?") ? "&" : "?"}lang=${encodeURIComponent(ds.locale)}`;
+}
+
+async function call(method, url, payload) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") {
+    headers["Content-Type"] = "application/json";
+    headers["X-CSRFToken"] = csrf;
+  }
+  const r = await fetch(withLang(url), {
+    method, headers, credentials: "same-origin", cache: "no-store",
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
+  const reply = await r.json().catch(() => null);
+  if (r.status === 401) window.location.reload();
+  if (!r.ok) throw new Error((reply && reply.error && reply.error.message) || `HTTP ${r.status}`);
+  return reply;
+}
+
+function query() {
+  const q = new URLSearchParams({ limit: "500" });
+  for (const [id, name] of [["filter-service", "service_id"], ["filter-state", "state"],
+                            ["filter-urgency", "urgency"]]) {
+    if ($(id).value) q.set(name, $(id).value);
+  }
+  return q.toString();
+}
+
+async function load() {
+  try {
+    const reply = await call("GET", `/api/v1/cases?${query()}`);
+    page.cases = reply.cases;
+    page.total = reply.total;
+    page.loads += 1;
+    text($("cases-error"), "");
+    render();
+  } catch (err) {
+    text($("cases-error"), err.message);
+  }
+}
+
+function td(tr, value, cls) {
+  const cell = document.createElement("td");
+  if (cls) cell.className = cls;
+  cell.textContent = value ?? "";
+  tr.append(cell);
+  return cell;
+}
+
+function render() {
+  const rows = page.cases.map((c) => {
+    const tr = document.createElement("tr");
+    tr.id = `case-${c.number}`;
+    tr.className = `state-${c.state} urgency-${c.urgency}`;
+    td(tr, c.number, "case-number");
+    td(tr, c.service);
+    td(tr, c.applicant);
+    td(tr, c.accepted_on);
+    td(tr, c.warning_date);
+    const due = td(tr, c.due_date, "due");
+    if (c.urgency !== "normal") {
+      const badge = document.createElement("span");
+      badge.className = `badge badge-${c.urgency}`;
+      badge.textContent = S(`urgency-${c.urgency}`);
+      due.append(" ", badge);
+    }
+    const state = td(tr, S(`state-${c.state}`) + (c.done_on ? ` ${c.done_on}` : ""), "state");
+    if (c.state === "done" && c.done_on > c.due_date) { // ISO dates compare as text
+      const late = document.createElement("span");
+      late.className = "badge badge-red";
+      late.textContent = S("late");
+      state.append(" ", late);
+    }
+    const actions = td(tr, "", "actions");
+    for (const action of ACTIONS[c.state] || []) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = action;
+      b.textContent = S(`action-${action}`);
+      b.dataset.action = action;
+      b.addEventListener("click", () => act(c.number, action, b));
+      actions.append(b);
+    }
+    return tr;
+  });
+  if (!rows.length) {
+    const tr = document.createElement("tr");
+    td(tr, S("empty")).colSpan = 8;
+    rows.push(tr);
+  }
+  $("cases").replaceChildren(...rows);
+  text($("cases-count"), S("count", { shown: page.cases.length, total: page.total }));
+}
+
+let messageTimer = null;
+function say(message) {
+  const box = $("message");
+  box.textContent = message;
+  box.hidden = false;
+  clearTimeout(messageTimer);
+  messageTimer = setTimeout(() => { box.hidden = true; }, 3000);
+}
+
+async function act(number, action, button) {
+  if (action === "return" && !window.confirm(S("confirm-return", { number }))) return;
+  button.disabled = true;
+  try {
+    const done = await call("POST", `/api/v1/cases/${encodeURIComponent(number)}/${action}`, {});
+    say(S("saved", { number: done.number, state: S(`state-${done.state}`) }));
+    await load();
+  } catch (err) {
+    text($("cases-error"), err.message);
+    button.disabled = false;
+  }
+}
+
+for (const id of ["filter-service", "filter-state", "filter-urgency"]) {
+  $(id).addEventListener("change", () => load());
+}
+
+const later = debounce(load, 300);
+connectLive({
+  room: `hall:${ds.hall}`,
+  lastSeq: Number(ds.lastSeq) || 0,
+  onEvent: (e) => { if (e.type && e.type.startsWith("case.")) later(); },
+  onSnapshot: () => later(),
+  onSynced: () => {},
+});
+load();

@@ -1,0 +1,288 @@
+"""The supervision pages (issue 8): the live board, the reports page with its charts, the
+monthly bulletin and the cases page, in headless Chromium against a real server process;
+screenshots (and the bulletin as an A4 PDF) go to tests/artifacts/<test name>/. Checks
+that need no browser use Flask's test client."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+
+from hall.seed.history import generate
+from hall.services import accounts
+from tests.e2e import test_pages
+from tests.e2e.server import running_hall
+
+SEEN = test_pages.SEEN
+browser, artifacts = test_pages.browser, test_pages.artifacts  # the shared fixtures
+
+MONTH = date(2026, 10, 1)  # a closed month before the real clock's (the server's) today
+NONEMPTY_PIXELS = """(id) => {
+  const c = document.getElementById(id);
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i]) n++;
+  return n;
+}"""
+
+
+@pytest.fixture
+def live_hall(ctx, db_url, tmp_path):
+    with running_hall(ctx, db_url, tmp_path) as hall:
+        yield hall
+
+
+def signed_in_page(browser, ctx, url: str, width: int = 1600, height: int = 1000):
+    """A new browser page signed in as a new supervisor through the page's own form."""
+    password = accounts.add_user(ctx, login="zhao", name="赵敏",
+                                 role="supervisor").value["password"]
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    page.fill("#login-user", "zhao")
+    page.fill("#login-password", password)
+    with page.expect_navigation():
+        page.click("#login-submit")
+    return page, errors
+
+
+def backdate_start(ctx, ticket_id: int, minutes: float) -> None:
+    """The server's clock is the system's: move the visit's start into the past instead."""
+    with ctx.engine.begin() as conn:
+        conn.execute(text("UPDATE tickets SET started_at = :at WHERE id = :id"),
+                     {"at": datetime.now(UTC) - timedelta(minutes=minutes), "id": ticket_id})
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("servers")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_board_follows_calls_clocks_and_alerts_live(live_hall, ctx, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, tokens, post = live_hall
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/board")
+    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
+    expect(page.locator("#nav-board")).to_have_class("active")
+    expect(page.locator("#window-1")).to_be_visible()
+    first = post("/api/v1/tickets", "kiosk", service="hj")
+    post("/api/v1/tickets", "kiosk", service="hj")
+    expect(page.locator("#queue-hj .q-waiting")).to_have_text("2", timeout=SEEN)
+
+    called = post("/api/v1/counters/1/call-next", "keypad1")
+    number = called.get("number") or called["ticket"]["number"]
+    assert number == first["number"]
+    expect(page.locator("#window-1 .ticket")).to_have_text(number, timeout=SEEN)
+    expect(page.locator("#queue-hj .q-waiting")).to_have_text("1", timeout=SEEN)
+    post("/api/v1/counters/1/start", "keypad1")
+    expect(page.locator("#window-1")).to_have_class(re.compile(r"\blimit-ok\b"), timeout=SEEN)
+    # a countdown ticks in the page: mm:ss to the 20-minute limit of 户籍办理
+    expect(page.locator("#window-1 .win-clock")).to_contain_text(re.compile(r"1\d:\d\d"))
+    backdate_start(ctx, first["id"], 16)  # past the 15-minute warning point
+    post("/api/v1/tickets", "kiosk", service="sfz")  # any event makes the board re-read
+    expect(page.locator("#window-1")).to_have_class(re.compile(r"\blimit-warning\b"),
+                                                    timeout=SEEN)
+    backdate_start(ctx, first["id"], 21)
+    post("/api/v1/tickets", "kiosk", service="sfz")
+    expect(page.locator("#window-1")).to_have_class(re.compile(r"\blimit-over\b"),
+                                                    timeout=SEEN)
+    expect(page.locator("#window-2")).to_have_class(re.compile(r"\bidle\b"))
+
+    post("/api/v1/devices/me/health", "kiosk", paper="out")  # raises an alert at once
+    alert = page.locator("#alerts li.level-critical")
+    expect(alert).to_have_count(1, timeout=SEEN)
+    expect(page.locator("#total-alerts")).to_have_text("1")
+    alert.locator("input[name=note]").fill("已换纸")
+    alert.locator("button[type=submit]").click()
+    expect(alert.locator(".alert-ack")).to_contain_text("已换纸", timeout=SEEN)
+    page.screenshot(path=artifacts / "board-1600x1000.png", full_page=True)
+
+    post("/api/v1/devices/me/health", "kiosk", paper="ok")  # the condition ends: cleared
+    expect(page.locator("#alerts li.level-critical")).to_have_count(0, timeout=SEEN)
+    assert page.evaluate("window.hallBoard.loads") >= 3  # re-read after events
+    assert errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("servers")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_month_report_draws_its_charts_and_the_bulletin_ranks_and_prints(
+        live_hall, ctx, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, _tokens, _post = live_hall
+    made = generate(ctx.engine, first=MONTH, days=12, per_day=60, seed=8)
+    url = f"{server.url}/admin/reports?period=month&on={MONTH.isoformat()}&group=counter"
+    page, errors = signed_in_page(browser, ctx, url)
+    page.wait_for_function("() => document.body.dataset.charts === 'drawn'", timeout=15000)
+    expect(page.locator("#report-meta")).to_contain_text("2026-10")
+    for canvas in ("chart-hours", "chart-waits", "chart-ranking"):
+        assert page.evaluate(NONEMPTY_PIXELS, canvas) > 500, canvas
+    issued = page.evaluate("window.hallCharts.hours.data.datasets[0].data"
+                           ".reduce((a, b) => a + b, 0)")
+    assert issued == made["tickets"]
+    ranking = page.evaluate("(({data, scales}) => ({labels: data.labels, values: "
+                            "data.datasets[0].data, across: scales.y.type}))"
+                            "(window.hallCharts.ranking)")
+    assert len(ranking["labels"]) == 4 and ranking["across"] == "category"  # bars lie flat
+    assert ranking["values"] == sorted(ranking["values"], reverse=True)
+    rows = page.locator("#report-table tbody tr")
+    expect(rows).to_have_count(5)  # four windows and the total
+    assert rows.nth(4).locator("td").nth(1).inner_text() == str(made["tickets"])
+    page.screenshot(path=artifacts / "reports-month.png", full_page=True)
+
+    csv = page.evaluate("""async () => {
+      const r = await fetch(document.getElementById('download-csv').href);
+      return {status: r.status, type: r.headers.get('content-type'), body: await r.text()};
+    }""")
+    assert csv["status"] == 200 and csv["type"].startswith("text/csv")
+    last = csv["body"].strip().splitlines()[-1].split(",")
+    assert last[1] == str(made["tickets"])  # the page's total is the CSV's
+    xlsx = page.evaluate("""async () => {
+      const r = await fetch(document.getElementById('download-xlsx').href);
+      return {status: r.status, size: (await r.arrayBuffer()).byteLength};
+    }""")
+    assert xlsx["status"] == 200 and xlsx["size"] > 2000
+
+    page.select_option("#rank-by", "satisfaction_rate")
+    values = page.evaluate("window.hallCharts.ranking.data.datasets[0].data")
+    assert values == sorted(values, reverse=True) and len(values) == 4
+
+    with page.expect_navigation():
+        page.click("#nav-bulletin")
+    expect(page.locator("#nav-bulletin")).to_have_class("active")
+    page.goto(f"{server.url}/admin/reports/bulletin?month=2026-10")
+    expect(page.locator("#bulletin-title")).to_have_text("测试大厅")
+    expect(page.locator("#rank-windows tbody tr")).to_have_count(4)
+    expect(page.locator("#rank-departments tbody tr")).to_have_count(2)
+    ranks = page.locator("#rank-windows td.rank").all_inner_texts()
+    assert ranks[0].startswith("1")
+    sat = [float(t.rstrip("%")) for t in
+           page.locator("#rank-windows tbody tr td:nth-child(3)").all_inner_texts()]
+    assert sat == sorted(sat, reverse=True)
+    page.screenshot(path=artifacts / "bulletin-screen.png", full_page=True)
+    page.emulate_media(media="print")
+    assert page.evaluate("getComputedStyle(document.querySelector('.adm-head')).display") \
+        == "none"
+    page.pdf(path=str(artifacts / "bulletin-A4.pdf"), format="A4", print_background=True)
+    page.screenshot(path=artifacts / "bulletin-print.png", full_page=True)
+    assert (artifacts / "bulletin-A4.pdf").stat().st_size > 10000
+    assert errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("servers")
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_cases_page_filters_highlights_and_marks_a_case_done(
+        live_hall, ctx, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, _tokens, _post = live_hall
+    generate(ctx.engine, first=MONTH, days=12, per_day=40, seed=5)
+    with ctx.engine.begin() as conn:  # two open cases: one overdue, one at its warning day
+        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        conn.execute(text("UPDATE cases SET state='done', done_on=due_date, "
+                          "done_at=accepted_at WHERE state IN ('accepted', 'in_progress')"))
+        ids = conn.execute(text("SELECT id FROM cases ORDER BY id LIMIT 2")).scalars().all()
+        conn.execute(text("UPDATE cases SET state='accepted', done_on=NULL, done_at=NULL, "
+                          "warning_date=:w, due_date=:d WHERE id=:id"),
+                     [{"id": ids[0], "w": today - timedelta(days=5),
+                       "d": today - timedelta(days=2)},
+                      {"id": ids[1], "w": today - timedelta(days=1),
+                       "d": today + timedelta(days=3)}])
+        numbers = conn.execute(text("SELECT number FROM cases WHERE id IN (:a, :b) "
+                                    "ORDER BY id"), {"a": ids[0], "b": ids[1]}).scalars().all()
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/cases")
+    expect(page.locator(f"#case-{numbers[0]}")).to_have_class(re.compile(r"urgency-red"),
+                                                               timeout=SEEN)
+    expect(page.locator(f"#case-{numbers[1]}")).to_have_class(re.compile(r"urgency-yellow"))
+    page.select_option("#filter-urgency", "red")
+    expect(page.locator("#cases tr")).to_have_count(1, timeout=SEEN)
+    page.screenshot(path=artifacts / "cases-red.png", full_page=True)
+    page.click(f"#case-{numbers[0]} button.finish")
+    expect(page.locator(f"#case-{numbers[0]}")).to_have_count(0, timeout=SEEN)  # not red now
+    page.select_option("#filter-urgency", "")
+    page.select_option("#filter-state", "done")
+    expect(page.locator(f"#case-{numbers[0]}")).to_be_visible(timeout=SEEN)
+    expect(page.locator(f"#case-{numbers[0]} button")).to_have_count(0)
+    with ctx.engine.connect() as conn:
+        state = conn.execute(text("SELECT state FROM cases WHERE id=:id"),
+                             {"id": ids[0]}).scalar_one()
+    assert state == "done"
+    page.screenshot(path=artifacts / "cases-done.png", full_page=True)
+    assert errors == []
+
+
+# --- without a browser -----------------------------------------------------------------
+
+PAGES = ("/admin/board", "/admin/reports", "/admin/reports/bulletin?month=2026-10",
+         "/admin/cases")
+
+
+def test_without_a_session_each_page_offers_the_sign_in_form(app, seeded):
+    client = app.test_client()
+    for path in PAGES:
+        r = client.get(path)
+        assert r.status_code == 200 and 'id="login-form"' in r.text, path
+        assert 'id="nav-board"' not in r.text  # the navigation is for supervisors
+
+
+def test_staff_who_are_not_supervisors_are_refused(staff_client):
+    for path in PAGES:
+        r = staff_client.get(path)
+        assert r.status_code == 403 and 'id="error"' in r.text, path
+
+
+def test_pages_allow_no_inline_script_and_keep_the_chosen_language(app, seeded):
+    password = accounts.add_user(seeded, login="zhao", name="赵敏",
+                                 role="supervisor").value["password"]
+    client = app.test_client()
+    client.post("/api/v1/auth/login", json={"login": "zhao", "password": password})
+    inline = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+    for path in PAGES:
+        r = client.get(path)
+        assert r.status_code == 200, path
+        csp = r.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+        assert not inline.search(r.text), path
+        assert re.search(r'<html lang="zh-CN"', r.text)
+    english = client.get("/admin/board?lang=en")
+    assert '<html lang="en"' in english.text and ">Board<" in english.text
+    assert '<html lang="en"' in client.get("/admin/cases").text  # it stuck for the session
+    with client.get("/display/vendor/chart.js/dist/chart.umd.min.js") as chart:
+        assert chart.status_code == 200 and b"Chart" in chart.data
+    assert client.get("/display/vendor/chart.js/package.json").status_code == 404
+
+
+def test_the_reports_page_names_a_bad_field_and_agrees_with_the_csv(app, seeded, clock):
+    password = accounts.add_user(seeded, login="zhao", name="赵敏",
+                                 role="supervisor").value["password"]
+    client = app.test_client()
+    client.post("/api/v1/auth/login", json={"login": "zhao", "password": password})
+    bad = client.get("/admin/reports?period=range&on=2026-11-05&end=2026-11-01")
+    assert bad.status_code == 400 and 'data-field="end"' in bad.text
+    assert client.get("/admin/reports?group=planet").status_code == 400
+    assert client.get("/admin/reports/bulletin?month=2026-13").status_code == 400
+    generate(seeded.engine, first=date(2026, 11, 2), days=5, per_day=30, seed=2)
+    query = "period=week&on=2026-11-04&group=service&lang=en"
+    page = client.get(f"/admin/reports?{query}").text
+    csv = client.get(f"/api/v1/reports?{query}&format=csv").text.lstrip("\ufeff")
+    head = csv.splitlines()[0].split(",")
+    cells = re.findall(r'<td class="num">([^<]*)</td>', page.split('class="total"')[1])
+    total = csv.strip().splitlines()[-1].split(",")
+    assert len(cells) == len(head) - 1  # the page has every column of the CSV
+    for got, want, name in zip(cells, total[1:], head[1:], strict=True):
+        if name.endswith(" %"):  # the page shows 12.3%, the CSV 12.3
+            assert got == ("–" if want == "" else f"{float(want):.1f}%"), name
+        elif want == "":
+            assert got == "–", name
+        else:
+            assert float(got) == float(want), name
