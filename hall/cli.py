@@ -34,15 +34,36 @@ def run(host: str, port: int) -> None:
     _serve(host, port)
 
 
-def _serve(host: str, port: int) -> None:
+def _serve(host: str, port: int, devices: dict | None = None) -> None:
+    """Serve; device bridges from HALL_DEVICES (and `devices`, devices.toml data) run in
+    this process against its own URL (the one-box layout)."""
     from hall.app import create_app
     from hall.extensions import socketio
     from hall.serve import serve
 
     app = create_app({"BACKGROUND_CHECKPOINT": True})
+    _bridges_in_server(host, port, devices)
     click.echo(f"Hall serving on http://{host}:{port}/ ({app.config['ASYNC_MODE']}); "
                "Ctrl-C stops it.")
     serve(app, socketio, host, port)
+
+
+def _bridges_in_server(host: str, port: int, extra: dict | None) -> None:
+    from hall.agent.config import ConfigError, DevicesConfig, load, parse
+    from hall.agent.runtime import start_in_server
+
+    path = os.environ.get("HALL_DEVICES")
+    try:
+        configs = ([load(path)] if path else []) + ([parse(extra, "demo devices")] if extra
+                                                     else [])
+        if not configs:
+            return
+        merged = DevicesConfig([b for c in configs for b in c.bridges], configs[0].settings,
+                               " + ".join(c.source for c in configs))
+        agent = start_in_server(merged, host, port)
+    except ConfigError as exc:
+        raise click.ClickException(f"HALL_DEVICES: {exc}") from None
+    click.echo(f"Device bridges: {len(agent.runners)} from {merged.source}")
 
 
 @cli.command(help="Seed the demo hall (if empty), print sign-ins and URLs, and serve it.")
@@ -56,7 +77,10 @@ def demo(host: str, port: int, keep_hours: bool) -> None:
     ctx = _ctx()
     first = _hall_count(ctx) == 0
     seed(ctx, load_layout(DEMO_LAYOUT), ignore_hours=not keep_hours)
+    from hall.agent import demo as demo_devices
+
     devices = _demo_devices(ctx, first)
+    emulated, lines = demo_devices.start(devices, _instance())
     base = f"http://{host}:{port}"
     click.echo("\n".join([
         f"Hall screen  {base}/display/hall/{devices['screen']['id']}"
@@ -67,8 +91,18 @@ def demo(host: str, port: int, keep_hours: bool) -> None:
         f"Queues       {base}/api/v1/queues",
         f"API          {base}/api/v1/openapi.json",
         f"Sign in      POST {base}/api/v1/auth/login",
+        f"Devices      {base}/admin/devices   (signed in as a supervisor or admin)",
+        *lines,
     ]))
-    _serve(host, port)
+    _serve(host, port, emulated)
+
+
+# the demo's devices: (kind, name); emulated ones are driven by hall/agent/demo.py
+DEMO_DEVICES = (("kiosk", "大厅1号取号机"), ("screen", "大厅主屏"), ("sign", "窗口屏与通屏总线"))
+
+
+def _instance() -> Path:
+    return Path(os.environ.get("HALL_INSTANCE", "instance"))
 
 
 def _demo_devices(ctx, first: bool) -> dict:
@@ -77,20 +111,22 @@ def _demo_devices(ctx, first: bool) -> dict:
     printed URLs stay the same from one `make run` to the next."""
     from hall.services import accounts
 
-    path = Path(os.environ.get("HALL_INSTANCE", "instance")) / "demo-devices.json"
+    path = _instance() / "demo-devices.json"
     if first:
         admin = accounts.add_user(ctx, login="admin", name="管理员", role="admin").value
         click.echo(f"admin password (shown once): {admin['password']}")
         user = accounts.add_user(ctx, login="zhangwei", name="张伟").value
         click.echo(f"staff zhangwei password (shown once): {user['password']}")
-    if first or not path.exists():
-        devices = {kind: accounts.add_device(ctx, kind=kind, name=name).value
-                   for kind, name in (("kiosk", "大厅1号取号机"), ("screen", "大厅主屏"))}
+    devices = {} if first or not path.exists() else json.loads(path.read_text())
+    missing = [(kind, name) for kind, name in DEMO_DEVICES if kind not in devices]
+    if missing:  # a new database, or a demo device added since the last run
+        devices |= {kind: accounts.add_device(ctx, kind=kind, name=name).value
+                    for kind, name in missing}
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:
             json.dump(devices, fh)
-    return json.loads(path.read_text())
+    return devices
 
 
 def _hall_count(ctx) -> int:
@@ -172,6 +208,52 @@ def device_add(kind: str, counter_number: int | None, name: str, hall_code: str 
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(d["token"])
+
+
+@cli.command(help="Run device bridges (printer, LED, keypad, rating pad) next to the "
+                  "devices, against a Hall server.")
+@click.option("--server", required=True, envvar="HALL_SERVER",
+              help="The server's URL, e.g. http://hall.local:5000 (or HALL_SERVER).")
+@click.option("--token", envvar="HALL_AGENT_TOKEN", default=None,
+              help="This agent's token (hall device add --kind agent), for its own health "
+                   "and its bridges' (or HALL_AGENT_TOKEN). Bridges act with their own tokens.")
+@click.option("--config", "config_path", required=True, envvar="HALL_DEVICES",
+              type=click.Path(dir_okay=False), help="devices.toml (see README).")
+@click.option("--check", is_flag=True, help="Check the config (imports, options) and exit.")
+@click.option("--log-level", default="INFO", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
+def agent(server: str, token: str | None, config_path: str, check: bool,
+          log_level: str) -> None:
+    import logging
+    import signal
+    import threading
+
+    from hall.agent.config import ConfigError, load
+    from hall.agent.runtime import Agent
+
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: "
+                                                "%(message)s")
+    # the blueprint packages that hold the bridges import the app's modules, Alembic included
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(log_level)))
+    try:
+        runtime = Agent(load(config_path), server, token)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    if check:
+        click.echo(f"{config_path}: {len(runtime.runners)} bridge(s): "
+                   + ", ".join(r.name for r in runtime.runners))
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    runtime.start()
+    click.echo(f"Agent running {len(runtime.runners)} bridge(s) against {server}; "
+               "Ctrl-C stops it.")
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        runtime.stop()
 
 
 @cli.command(help="Print a day's figures per service (日考核).")

@@ -53,6 +53,11 @@ class Bus:
             last = self._last.get(address)
             return None if last is None else self._areas[address].get(last)
 
+    def addresses(self) -> list[int]:
+        """Every address that has been sent something."""
+        with self._lock:
+            return sorted(self._areas)
+
     def areas(self, address: int) -> dict[int, Shown]:
         with self._lock:
             return dict(self._areas.get(address, {}))

@@ -34,12 +34,26 @@ class LinkError(Exception):
         self.body = body or {}
 
 
+class LinkDown(LinkError):
+    """The server could not be reached (refused, timed out, or a proxy's 502/503/504);
+    ``status`` is 0 unless a proxy answered. A call with ``buffer=True`` never raises it."""
+
+    def __init__(self, reason: str, status: int = 0):
+        super().__init__(status, {"error": {"code": "unreachable", "message": reason,
+                                            "field": None}})
+        self.args = (f"server unreachable: {reason}",)
+        self.reason = reason
+
+
 class Bridge(Protocol):
     """Constructed from its table in the agent's devices.toml: ``Bridge(**table)`` (token,
     url and the bridge's own options)."""
 
     name: str  # for logs: "printer 1号取号机", "led bus /dev/ttyUSB1" …
     token: str  # the device token it acts with (kiosk, sign, keypad, pad)
+    # Optional: True when the bridge draws the hall's state (LED signs) and wants a snapshot,
+    # not a replay of the event log, on its first subscription (see hall/agent/stream.py).
+    # snapshot_on_start: bool = False
 
     def start(self, link: Link, me: dict[str, Any]) -> None:
         """Open the device (non-blocking); keep ``link`` to act with. ``me`` is the answer of

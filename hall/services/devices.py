@@ -5,10 +5,13 @@ A report is merged into ``devices.health`` (``online``, ``paper`` ok|near_end|ou
 device-specific keys) and stamps ``last_seen``. A change of state is emitted as
 ``device.health``; trouble opens an alert (offline or paper out: critical, paper near end:
 warning) that clears by itself when the device reports it is fine again. A heartbeat that
-changes nothing only moves ``last_seen`` and emits nothing.
+changes nothing only moves ``last_seen`` and emits nothing. A device that stops reporting
+altogether is marked offline by ``mark_silent`` (the periodic watch calls it), through the
+same path; its next report marks it online again.
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
@@ -34,22 +37,53 @@ def record(uow: UnitOfWork, device_id: int, health: dict[str, Any]) -> dict[str,
     """Merge ``health`` into the device's row inside the caller's transaction."""
     d = Device.__table__
     row = uow.conn.execute(select(d.c.id, d.c.hall_id, d.c.kind, d.c.name, d.c.counter_id,
-                                  d.c.health).where(d.c.id == device_id)).first()
+                                  d.c.health, d.c.last_seen).where(d.c.id == device_id)).first()
     if row is None:
         raise NotFound("device", "device_id")
+    return _merge(uow, row, {**health, "silent_s": None}, seen=True)
+
+
+def _merge(uow: UnitOfWork, row: Any, health: dict[str, Any], *, seen: bool) -> dict[str, Any]:
+    d = Device.__table__
     old = dict(row.health or {})
     new = {**old, **health}
     new["online"] = bool(new.get("online", True))
     if "paper" in new and new["paper"] not in PAPER_STATES:
         new["paper"] = "unknown"
     new = {k: v for k, v in new.items() if v is not None}
-    uow.conn.execute(update(d).where(d.c.id == device_id).values(health=new, last_seen=uow.now))
+    last_seen = uow.now if seen else row.last_seen
+    uow.conn.execute(update(d).where(d.c.id == row.id).values(health=new, last_seen=last_seen))
     view = {"id": row.id, "kind": row.kind, "name": row.name, "counter_id": row.counter_id,
-            "last_seen": uow.now.isoformat(), "health": new}
+            "last_seen": last_seen.isoformat() if last_seen else None, "health": new}
     if any(old.get(k) != new.get(k) for k in STATE_KEYS):
         uow.emit("device.health", row.hall_id, device=view)
         _alerts(uow, row, new)
     return view
+
+
+def mark_silent(uow: UnitOfWork, hall_id: int, now: datetime, after_s: float
+                ) -> list[dict[str, Any]]:
+    """Mark offline every device of the hall that reported before but not for ``after_s``
+    seconds (``silent_s`` says how long; ``last_seen`` is kept). Emits ``device.health`` and
+    raises the offline alert like a report would; returns the devices it marked.
+
+    Devices that never reported (screens, which are browsers) are left alone, and one
+    already marked offline is not marked again, so calling this every few seconds is cheap.
+    """
+    d = Device.__table__
+    cutoff = now - timedelta(seconds=after_s)
+    rows = uow.conn.execute(
+        select(d.c.id, d.c.hall_id, d.c.kind, d.c.name, d.c.counter_id, d.c.health,
+               d.c.last_seen)
+        .where(d.c.hall_id == hall_id, d.c.revoked_at.is_(None), d.c.last_seen.is_not(None),
+               d.c.last_seen < cutoff)
+        .with_for_update()).all()
+    marked = []
+    for row in rows:
+        if (row.health or {}).get("online", True):  # offline already: nothing new to say
+            silent = int((now - row.last_seen).total_seconds())
+            marked.append(_merge(uow, row, {"online": False, "silent_s": silent}, seen=False))
+    return marked
 
 
 def _alerts(uow: UnitOfWork, row: Any, health: dict[str, Any]) -> None:

@@ -145,6 +145,7 @@ def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
                                                         "weight": r.weight})
         return [{"id": r.id, "number": r.number, "name": r.name, "state": r.state,
                  "pause_reason": r.pause_reason, "staff": r.staff_name,
+                 "led_address": r.led_address,
                  "current_ticket_id": r.current_ticket_id,
                  "current_ticket": {"number": r.ticket_number, "state": r.ticket_state}
                  if r.ticket_number and r.ticket_state in ("called", "serving") else None,

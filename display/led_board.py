@@ -1,0 +1,184 @@
+"""What every LED sign of a hall should show, from the hall's events and snapshots.
+
+Pure state, no devices: ``Board.apply(event)`` and ``Board.load_snapshot(snapshot)`` keep
+each counter's state, the ticket at its window and the latest calls; ``window_text`` and
+``strip_lines`` turn that into sign text. The LED bridge (led_bridge.py) sends the result.
+
+Sign texts are Chinese only: the controllers' fonts are GB2312 (drivers/led/README.md), and
+a hall sets its own wording in devices.toml (``texts``), e.g. for a bilingual strip.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+DEFAULT_TEXTS = {
+    "call": "{number} 请到{counter}号窗口",
+    "paused": "暂停服务 {reason}",
+    "idle": "{counter}号窗口 欢迎办理",
+    "closed": "{counter}号窗口 已关闭",
+}
+LEAVES_WINDOW = ("ticket.finished", "ticket.skipped", "ticket.held", "ticket.transferred",
+                 "ticket.cancelled")
+STRIP_BYTES = 900  # an A3 06 frame carries 1024 data bytes; the area header takes the rest
+
+
+@dataclass
+class CounterView:
+    id: int
+    number: int
+    name: str = ""
+    state: str = "closed"
+    reason: str | None = None
+    ticket_id: int | None = None
+    ticket_number: str | None = None
+    led_address: int | None = None
+    live: bool = False  # state known from events or a snapshot (not just a listing)
+
+
+@dataclass(frozen=True)
+class Call:
+    seq: int
+    at: datetime | None
+    number: str
+    counter: int
+
+
+# Python's gb2312 codec decodes A1A4 and A1AA as U+30FB and U+2015, where GBK and everyday
+# text use U+00B7 (·) and U+2014 (—): the same two glyphs of the sign's font
+GB2312_SAME = str.maketrans({"\u00b7": "\u30fb", "\u2014": "\u2015"})
+
+
+def safe_text(text: str) -> str:
+    """What a GB2312 sign can show: other characters become '?', and backslashes and
+    control characters (which start controller escapes, §11.1) become spaces."""
+    out = []
+    for ch in text.translate(GB2312_SAME):
+        if ch == "\\" or ch < " ":
+            out.append(" ")
+            continue
+        try:
+            ch.encode("gb2312")
+            out.append(ch)
+        except UnicodeEncodeError:
+            out.append("?")
+    return "".join(out).strip()
+
+
+def _when(value: Any) -> datetime | None:
+    try:
+        at = datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+class Board:
+    def __init__(self, texts: dict[str, str] | None = None, strip_calls: int = 5,
+                 strip_max_age_s: float = 4 * 3600, notices: list[str] | None = None) -> None:
+        """``strip_max_age_s``: calls older than this leave the strip (0: never), so this
+        morning's strip does not show yesterday's last calls."""
+        unknown = set(texts or {}) - set(DEFAULT_TEXTS)
+        if unknown:
+            raise ValueError(f"texts: unknown key(s) {sorted(unknown)}; "
+                             f"expected {sorted(DEFAULT_TEXTS)}")
+        self.texts = {**DEFAULT_TEXTS, **(texts or {})}
+        for key, template in self.texts.items():
+            try:
+                template.format(number="A001", counter=1, reason="", name="")
+            except (KeyError, IndexError, ValueError) as exc:
+                raise ValueError(f"texts.{key} = {template!r}: {exc!r}; use {{number}}, "
+                                 f"{{counter}}, {{name}}, {{reason}}") from None
+        self.counters: dict[int, CounterView] = {}
+        self.calls: deque[Call] = deque(maxlen=max(1, strip_calls))
+        self.max_age_s = strip_max_age_s
+        self.config_notices = list(notices or [])
+        self.notices: list[str] = []
+
+    # -- state ---------------------------------------------------------------------------
+
+    def counter(self, counter_id: int, number: int | None = None) -> CounterView | None:
+        view = self.counters.get(counter_id)
+        if view is None and number is not None:
+            view = self.counters[counter_id] = CounterView(counter_id, number)
+        return view
+
+    def merge_counters(self, listing: list[dict[str, Any]], *, live: bool) -> None:
+        """Counters from ``GET /counters`` (live=False: fills only counters no event has
+        described yet, since the listing may be older than events already applied) or from
+        a snapshot (live=True: authoritative as of its seq)."""
+        for c in listing:
+            view = self.counter(c["id"], c["number"])
+            view.number, view.name = c["number"], c.get("name") or view.name
+            view.led_address = c.get("led_address", view.led_address)
+            if view.live and not live:
+                continue
+            view.state, view.reason = c.get("state", "closed"), c.get("pause_reason")
+            current = c.get("current_ticket")
+            view.ticket_id = c.get("current_ticket_id") if current else None
+            view.ticket_number = current.get("number") if current else None
+            view.live = view.live or live
+
+    def load_snapshot(self, snap: dict[str, Any]) -> None:
+        self.merge_counters(snap.get("counters") or [], live=True)
+        self.notices = [n for n in snap.get("notices") or [] if isinstance(n, str)]
+        self.calls.clear()
+        for e in reversed(snap.get("recent_calls") or []):  # newest first in the snapshot
+            self._remember_call(e)
+
+    def apply(self, e: dict[str, Any]) -> None:
+        kind = e.get("type")
+        if kind == "counter.state":
+            view = self.counter(e["counter_id"], e.get("counter_number"))
+            if view is None:
+                return
+            view.state, view.reason, view.live = e.get("state", view.state), e.get("reason"), True
+            view.name = e.get("counter_name") or view.name
+            if view.state == "closed":
+                view.ticket_id = view.ticket_number = None
+        elif kind in ("ticket.called", "ticket.recalled"):
+            view = self.counter(e["counter_id"], e.get("counter_number"))
+            if view is None:
+                return
+            view.ticket_id, view.ticket_number, view.live = e.get("ticket_id"), e["number"], True
+            self._remember_call(e)
+        elif kind in LEAVES_WINDOW:
+            for view in self.counters.values():
+                if view.ticket_id is not None and view.ticket_id == e.get("ticket_id"):
+                    view.ticket_id = view.ticket_number = None
+
+    def _remember_call(self, e: dict[str, Any]) -> None:
+        if e.get("number") and e.get("counter_number") is not None:
+            self.calls.appendleft(Call(e.get("seq") or 0, _when(e.get("at")), e["number"],
+                                       e["counter_number"]))
+
+    # -- texts ---------------------------------------------------------------------------
+
+    def window_text(self, counter_id: int) -> str | None:
+        view = self.counters.get(counter_id)
+        if view is None:
+            return None
+        values = {"counter": view.number, "name": view.name, "reason": view.reason or "",
+                  "number": view.ticket_number or ""}
+        if view.state == "closed":
+            key = "closed"
+        elif view.state == "paused":
+            key = "paused"
+        else:
+            key = "call" if view.ticket_number else "idle"
+        return safe_text(self.texts[key].format(**values))
+
+    def strip_lines(self, now: datetime | None = None) -> tuple[str, ...]:
+        """Latest calls, newest first, then the hall's notices; within one frame's size."""
+        now = now or datetime.now(UTC)
+        fresh = [c for c in self.calls if not self.max_age_s or c.at is None
+                 or (now - c.at).total_seconds() <= self.max_age_s]
+        lines = [safe_text(self.texts["call"].format(number=c.number, counter=c.counter,
+                                                     name="", reason="")) for c in fresh]
+        lines += [safe_text(n) for n in (self.notices or self.config_notices)]
+        lines = [line for line in lines if line]
+        while lines and len("\u3000\u3000".join(lines).encode("gb2312")) > STRIP_BYTES:
+            lines.pop()
+        return tuple(lines)

@@ -1,0 +1,55 @@
+"""Emulated devices for ``hall demo``: each starts its emulator in the server process and
+returns the devices.toml table that drives it, so the demo hall runs the same bridges, through
+the same runtime, as a real one.
+
+To add a device to the demo, write a function ``(token, instance) -> (table, line)`` and list
+it in DEMO_DEVICES with the table name and the kind of device token it acts with.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+Started = tuple[dict[str, Any], str]  # the devices.toml table, a line for the console
+
+
+def led(token: str, instance: Path) -> Started:
+    """An emulated RS-485 bus of window signs and a hall strip (address 100), on a TCP
+    port; what each address shows is kept in instance/demo-led.txt."""
+    from drivers.led.emulator import Emulator
+
+    emulator = Emulator()
+    port = emulator.start_tcp("127.0.0.1", 0)
+    out = instance / "demo-led.txt"
+    lock = threading.Lock()
+
+    def write(_address: int, _shown: Any) -> None:
+        with lock:
+            shown = {a: emulator.shown(a) for a in emulator.addresses()}
+            out.write_text("".join(f"{a:>3}  {s.text}\n" for a, s in shown.items() if s),
+                           encoding="utf-8")
+
+    emulator.on_show = write
+    url = f"led+tcp://127.0.0.1:{port}"
+    table = {"token": token, "name": "演示LED屏", "url": url,
+             "signs": [{"kind": "strip", "address": 100, "width": 256}]}
+    return table, f"LED signs    {url} (emulated; what each shows: {out})"
+
+
+# table name in devices.toml, kind of device token, starter
+DEMO_DEVICES: list[tuple[str, str, Callable[[str, Path], Started]]] = [
+    ("led", "sign", led),
+]
+
+
+def start(tokens: dict[str, dict[str, Any]], instance: Path) -> tuple[dict[str, list], list[str]]:
+    """Start every demo device; returns the devices.toml data and the console lines."""
+    data: dict[str, list] = {}
+    lines = []
+    for table_name, token_kind, starter in DEMO_DEVICES:
+        table, line = starter(tokens[token_kind]["token"], instance)
+        data.setdefault(table_name, []).append(table)
+        lines.append(line)
+    return data, lines

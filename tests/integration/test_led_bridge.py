@@ -1,0 +1,202 @@
+"""The LED bridge on real bytes: the hall's own events (services on a real database) drive
+window signs and a hall strip on emulated controllers over a pty bus and TCP; a dead or hung
+sign is reported and does not hold up the others."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from display.led_board import Board, safe_text
+from display.led_bridge import LedBridge
+from drivers.led.emulator import Emulator
+from hall.domain.access import SYSTEM
+from hall.services import calling, counters, queries, tickets, visits
+from hall.services.setup import load_layout, seed
+from tests.conftest import DATA
+
+STRIP = 100
+
+
+def wait_for(check, timeout: float = 5.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.01)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def shows(led: Emulator, address: int) -> str | None:
+    shown = led.shown(address)
+    return shown.text if shown else None
+
+
+class Feed:
+    """Hands the bridge what the hall's event log holds, as the runtime would."""
+
+    def __init__(self, ctx, hall_id: int, bridge: LedBridge) -> None:
+        self.ctx, self.hall_id, self.bridge = ctx, hall_id, bridge
+        snapshot = queries.hall_snapshot(ctx, hall_id)
+        self.last = snapshot["last_seq"]
+        bridge.on_snapshot(f"hall:{hall_id}", snapshot)
+
+    def __call__(self) -> None:
+        page = queries.events_after(self.ctx, self.hall_id, self.last)
+        for event in page["events"]:
+            self.bridge.on_event(event)
+        self.last = page["last_seq"]
+
+
+@pytest.fixture
+def hall_open(ctx, hall):
+    for n in (1, 2):
+        counters.open_counter(ctx, counter_id=hall["counters"][n], actor=SYSTEM)
+    return hall
+
+
+def start(bridge: LedBridge, hall) -> LedBridge:
+    bridge.start(None, {"id": 1, "kind": "sign", "hall_id": hall["id"], "counter_id": None,
+                        "name": "LED"})
+    return bridge
+
+
+def test_window_signs_and_the_strip_follow_calls_pauses_finishes_and_closing(ctx, hall_open):
+    hall, kiosk = hall_open, SYSTEM
+    layout = load_layout(DATA / "small_hall.toml")
+    layout["notices"] = [{"text": "午间不停办：12:00—13:30 正常办理"}]
+    seed(ctx, layout)
+    with Emulator() as led:
+        url = f"led+tcp://127.0.0.1:{led.start_tcp()}"
+        bridge = start(LedBridge("token", url, signs=[{"kind": "strip", "address": STRIP}],
+                                 strip_max_age_h=0), hall)
+        try:
+            feed = Feed(ctx, hall["id"], bridge)
+            assert bridge.wait_idle()
+            assert [shows(led, n) for n in (1, 2, 3, 4)] == [
+                "1号窗口 欢迎办理", "2号窗口 欢迎办理", "3号窗口 已关闭", "4号窗口 已关闭"]
+            first = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk).value
+            second = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk).value
+            calling.call_next(ctx, counter_id=hall["counters"][1], actor=SYSTEM)
+            calling.call_next(ctx, counter_id=hall["counters"][2], actor=SYSTEM)
+            feed()
+            assert bridge.wait_idle()
+            assert shows(led, 1) == f"{first['number']} 请到1号窗口"
+            assert shows(led, 2) == f"{second['number']} 请到2号窗口"
+            assert shows(led, STRIP) == (f"{second['number']} 请到2号窗口\u3000\u3000"
+                                         f"{first['number']} 请到1号窗口\u3000\u3000"
+                                         "午间不停办：12:00\u201513:30 正常办理")
+            calling.start(ctx, counter_id=hall["counters"][1], actor=SYSTEM)
+            visits.finish(ctx, counter_id=hall["counters"][1], actor=SYSTEM, outcome="done")
+            calling.skip(ctx, counter_id=hall["counters"][2], actor=SYSTEM)
+            counters.pause(ctx, counter_id=hall["counters"][2], actor=SYSTEM, reason="午休")
+            feed()
+            assert bridge.wait_idle()
+            assert shows(led, 1) == "1号窗口 欢迎办理"
+            assert shows(led, 2) == "暂停服务 午休"
+            counters.close(ctx, counter_id=hall["counters"][2], actor=SYSTEM)
+            feed()
+            assert bridge.wait_idle()
+            assert shows(led, 2) == "2号窗口 已关闭"
+            assert led.bad_frames == 0 and led.rejected == 0
+            assert bridge.health()["online"] is True
+        finally:
+            bridge.close()
+
+
+@pytest.fixture
+def hung_controller():
+    """A TCP controller that accepts connections and never answers (a hung sign)."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1]
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_dead_sign_is_reported_and_does_not_hold_up_the_others(ctx, hall_open,
+                                                                 hung_controller):
+    hall = hall_open
+    # a pty bus where windows 1 and 2 answer and window 3's sign (address 3) is dead, and
+    # window 4 plus a hung strip controller on their own TCP connections
+    with Emulator(addresses={1, 2}) as bus, Emulator() as four:
+        bridge = start(LedBridge(
+            "token", f"led+serial://{bus.start_pty()}", timeout=1.0, retry_s=5.0,
+            strip_max_age_h=0,
+            signs=[{"counter": 1}, {"counter": 2}, {"counter": 3},
+                   {"counter": 4, "url": f"led+tcp://127.0.0.1:{four.start_tcp()}"},
+                   {"kind": "strip", "address": STRIP,
+                    "url": f"led+tcp://127.0.0.1:{hung_controller}"}]), hall)
+        try:
+            began = time.monotonic()
+            feed = Feed(ctx, hall["id"], bridge)
+            wait_for(lambda: shows(four, 4) == "4号窗口 已关闭", 0.5, "window 4 at once")
+            wait_for(lambda: shows(bus, 1) and shows(bus, 2), 2.5, "windows 1 and 2")
+            assert time.monotonic() - began < 2.5  # at most one timeout of the dead sign
+            def dead_ones():
+                health = bridge.health()
+                states = {s["label"]: s["ok"] for s in health["signs"]}
+                dead = states["window 3 @3"] is False and states[f"strip @{STRIP}"] is False
+                return (health, states) if dead else None
+
+            health, states = wait_for(dead_ones, 3, "the dead signs in health")
+            assert health["online"] is False
+            assert states["window 1 @1"] and states["window 2 @2"] and states["window 4 @4"]
+            assert health["errors"] >= 2 and "no reply" in health["error"]
+
+            counters.open_counter(ctx, counter_id=hall["counters"][4], actor=SYSTEM)
+            ticket = tickets.issue(ctx, hall_id=hall["id"], service="ss", actor=SYSTEM).value
+            calling.call_next(ctx, counter_id=hall["counters"][4], actor=SYSTEM)
+            sent = time.monotonic()
+            feed()
+            wait_for(lambda: shows(four, 4) == f"{ticket['number']} 请到4号窗口", 0.5,
+                     "the call on window 4 while the strip hangs")
+            assert time.monotonic() - sent < 0.5
+        finally:
+            bridge.close()
+
+
+def test_the_strip_drops_old_calls_and_stays_within_one_frame():
+    board = Board(strip_calls=3, strip_max_age_s=3600,
+                  notices=["请携带身份证原件办理业务"] * 60)
+    now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    for i, minutes in enumerate((300, 20, 10, 5)):  # the oldest is five hours old
+        board.apply({"type": "ticket.called", "seq": i + 1, "number": f"A00{i + 1}",
+                     "counter_id": 1, "counter_number": 1, "ticket_id": i + 1,
+                     "at": (now - timedelta(minutes=minutes)).isoformat()})
+    lines = board.strip_lines(now)
+    assert lines[:3] == ("A004 请到1号窗口", "A003 请到1号窗口", "A002 请到1号窗口")
+    assert len("\u3000\u3000".join(lines).encode("gb2312")) <= 900 and len(lines) < 63
+    board.calls.appendleft(board.calls.pop())  # a stale call in front is left out too
+    assert "A001 请到1号窗口" not in board.strip_lines(now + timedelta(hours=2))
+
+
+def test_text_a_sign_cannot_show_is_replaced_not_refused():
+    assert safe_text("暂停服务 系统\\故障 ☕") == "暂停服务 系统 故障 ?"
+    assert safe_text("12:00—13:30 · 午休").encode("gb2312") == \
+        "12:00—13:30 · 午休".encode("gbk")  # the same bytes a GBK tool would send
+    board = Board(texts={"paused": "{counter}号窗口暂停 {reason}"})
+    board.apply({"type": "counter.state", "counter_id": 7, "counter_number": 7,
+                 "state": "paused", "reason": "喝☕"})
+    assert board.window_text(7) == "7号窗口暂停 喝?"
+    with pytest.raises(ValueError, match="texts.call"):
+        Board(texts={"call": "{ticket} 请到{counter}号窗口"})
