@@ -256,17 +256,43 @@ def agent(server: str, token: str | None, config_path: str, check: bool,
         runtime.stop()
 
 
-@cli.command(help="Print a day's figures per service (日考核).")
-@click.option("--day", default=None, help="YYYY-MM-DD in the hall's time zone (default today).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-def report(day: str | None, fmt: str) -> None:
-    from hall.services import reports
+@cli.command(help="Figures for a day, week, month or range (日考核/周汇总/月通报).")
+@click.option("--period", type=click.Choice(["day", "week", "month", "range"]), default="day",
+              show_default=True)
+@click.option("--on", "--day", "on", default=None,
+              help="A day in the period, YYYY-MM-DD in the hall's zone (default today); "
+                   "the first day of a range.")
+@click.option("--end", default=None, help="Last day of a range, YYYY-MM-DD.")
+@click.option("--group", type=click.Choice(["hall", "department", "service", "counter",
+                                            "staff"]), default="service", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "xlsx"]),
+              default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (needed for xlsx).")
+@click.option("--lang", default="zh_CN", show_default=True, help="Headings: zh_CN or en.")
+def report(period: str, on: str | None, end: str | None, group: str, fmt: str,
+           output: str | None, lang: str) -> None:
+    from hall.domain.errors import DomainError
+    from hall.services import exports, reports
 
-    data = reports.day_report(_ctx(), day)
-    if fmt == "json":
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    try:
+        data = reports.report(_ctx(), period=period, on=on, end=end, group=group)
+    except DomainError as exc:
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from exc
+    if fmt == "xlsx":
+        if not output:
+            raise click.UsageError("--format xlsx needs --output FILE")
+        Path(output).write_bytes(exports.to_xlsx(data, exports.translator(lang)))
+        click.echo(f"wrote {output}")
         return
-    click.echo(reports.as_text(data))
+    text = {"json": lambda: json.dumps(data, ensure_ascii=False, indent=2),
+            "csv": lambda: exports.to_csv(data, exports.translator(lang)),
+            "text": lambda: reports.as_text(data)}[fmt]()
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text)
 
 
 def main() -> None:  # pragma: no cover - kept for `python -m hall.cli`

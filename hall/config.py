@@ -36,6 +36,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": 64 * 1024,  # no legitimate request is bigger
         # simultaneous connections one process accepts (screens, phones, terminals)
         "MAX_CONNECTIONS": int(env.get("HALL_MAX_CONNECTIONS", "10000")),
+        "KIOSK_IDLE_SECONDS": int(env.get("HALL_KIOSK_IDLE_SECONDS", "60")),
+        "PUBLIC_URL": env.get("HALL_PUBLIC_URL", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # one working day

@@ -223,3 +223,19 @@ def _send(device: DeviceURL, data: bytes, timeout: float) -> PrintResult:
         return PrintResult(False, PrinterStatus.unreachable(), detail=str(exc))
     finally:
         printer.close()
+
+
+def printer_status(url: str | DeviceURL, timeout: float = 2.0) -> PrinterStatus:
+    """Ask the printer at ``url`` how it is (DLE EOT n=1, 2, 4) without printing: for a
+    heartbeat, so paper put back in is noticed before the next visitor's ticket. A bad URL
+    raises DeviceURLError; a printer that is not there is a status, not an exception."""
+    try:
+        printer = open_printer(url, timeout)
+    except PRINTER_ERRORS:
+        return PrinterStatus.unreachable()
+    try:
+        return status.query(printer, timeout)
+    except PRINTER_ERRORS:
+        return PrinterStatus.unreachable()
+    finally:
+        printer.close()

@@ -78,12 +78,20 @@ class PrinterStatus:
         return tuple(out)
 
     def health(self) -> dict[str, object]:
-        """The fields a ``device.health`` event and the device record carry."""
+        """The fields a ``device.health`` report carries, in hall.services.devices' words:
+        ``paper`` ok | near_end | out | unknown, ``error`` the worst reason (a msgid) while
+        the printer cannot print, else None (which clears the last one)."""
         paper = ("unknown" if not (self.known and self.answering) else
-                 "end" if self.paper_end else "near_end" if self.paper_near_end else "ok")
-        return {"online": self.online, "paper": paper, "cover_open": self.cover_open,
-                "error": self.error, "known": self.known, "ok": self.ok,
-                "reasons": list(self.reasons)}
+                 "out" if self.paper_end else "near_end" if self.paper_near_end else "ok")
+        reasons = self.reasons
+        # Printers set the offline bit at paper end and with the cover open; they still
+        # answer, and the hall should hear "paper out", not "offline".
+        online = self.reachable and self.answering and (
+            self.online or self.paper_end or self.cover_open)
+        return {"online": online, "paper": paper, "cover_open": self.cover_open,
+                "printer_error": self.error, "known": self.known, "ok": self.ok,
+                "error": None if self.ok else (reasons[0] if reasons else MSG_OFFLINE),
+                "reasons": list(reasons)}
 
 
 def valid(byte: int | None) -> bool:

@@ -73,6 +73,29 @@ class TicketContent:
     kind_reason: str = ""  # e.g. 老年人
     extra: tuple[str, ...] = field(default=())  # free lines a hall adds (e.g. 过号请重新取号)
 
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON, as the server hands a print job to an agent (issued_at with its
+        offset, so the agent prints the hall's local time whatever its own zone)."""
+        return {"hall_name": self.hall_name, "service_name": self.service_name,
+                "number": self.number, "people_ahead": self.people_ahead,
+                "wait_minutes": list(self.wait_minutes), "issued_at": self.issued_at.isoformat(),
+                "qr_url": self.qr_url, "materials": list(self.materials), "kind": self.kind,
+                "kind_reason": self.kind_reason, "extra": list(self.extra)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> TicketContent:
+        """The inverse of ``to_json``; raises KeyError/ValueError/TypeError on garbage."""
+        low, high = (int(v) for v in data["wait_minutes"])
+        return cls(hall_name=str(data["hall_name"]), service_name=str(data["service_name"]),
+                   number=str(data["number"]), people_ahead=int(data["people_ahead"]),
+                   wait_minutes=(low, high),
+                   issued_at=datetime.fromisoformat(str(data["issued_at"])),
+                   qr_url=str(data["qr_url"]),
+                   materials=tuple(str(m) for m in data.get("materials") or ()),
+                   kind=str(data.get("kind") or ""),
+                   kind_reason=str(data.get("kind_reason") or ""),
+                   extra=tuple(str(e) for e in data.get("extra") or ()))
+
 
 # Labels are English msgids (pybabel extracts N_); the caller passes the hall's gettext.
 LABEL_KIND = N_("%(kind)s: %(reason)s")
@@ -84,6 +107,10 @@ LABEL_WAIT_SHORT = N_("You will be called shortly")
 LABEL_ISSUED = N_("Taken at %(time)s")
 LABEL_MATERIALS = N_("Please have these ready:")
 LABEL_SCAN = N_("Scan to follow the queue on your phone")
+# every label ``layout`` translates: a caller without Flask-Babel (an agent) gets them as a
+# {msgid: text} table from the server and translates with its ``get``
+LABELS = (LABEL_KIND, LABEL_AHEAD, LABEL_NONE_AHEAD, LABEL_WAIT, LABEL_WAIT_SHORT,
+          LABEL_ISSUED, LABEL_MATERIALS, LABEL_SCAN)
 
 # The number is the one thing a visitor must read from a metre away: as big as fits.
 NUMBER_SCALE = {"58": 4, "80": 5}

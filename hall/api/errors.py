@@ -19,7 +19,8 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "already_rate
             "service_closed_today", "service_outside_hours", "counter_taken", "recall_limit",
             "appointment_used", "appointment_too_early", "rating_closed", "no_current_ticket",
             "illegal_case_transition", "locked", "slot_full", "already_booked",
-            "person_limit_reached", "appointment_expired"}
+            "person_limit_reached", "appointment_expired", "job_finished",
+            "ticket_not_printable"}
 UNAUTHORIZED = {"bad_credentials", "unauthenticated"}
 
 

@@ -1,6 +1,173 @@
-"""Placeholder: filled in by its issue's work."""
+"""Print jobs: print a ticket, reprint it (staff), and the agent side of jobs whose printer
+hangs off another PC.
+
+- ``POST /print-jobs`` {ticket_id, device_id?, lang?}: a job for a ticket just issued; when
+  the server drives the printer (the kiosk's device has a printer URL) it prints at once
+  and answers with the outcome in plain words; otherwise the job is announced to the agent
+  (``print.requested`` in room ``device:<id>``) and answered ``pending``.
+- ``POST /tickets/{id}/reprint`` {device_id?, lang?}: the same, for staff or the kiosk.
+- ``GET /print-jobs?state=pending``: a device's jobs (an agent after a reconnect).
+- ``GET /print-jobs/{id}``: a job with what to print and the label texts.
+- ``POST /print-jobs/{id}/result`` {state, error, status}: the agent's answer.
+
+The ticket is always committed before its job exists, so no printer trouble can lose it.
+"""
 from __future__ import annotations
 
-from flask_openapi3 import APIBlueprint, Tag
+import os
+from typing import Any, Literal
 
-api = APIBlueprint("printing", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="printing")])
+from flask import current_app, request
+from flask_babel import force_locale, get_locale, gettext
+from flask_openapi3 import APIBlueprint, Tag
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from hall.api.identity import current_actor
+from hall.api.schemas import ErrorResponse, Generic, Strict, TicketIdPath
+from hall.app import hall_context
+from hall.domain.i18n import N_
+from hall.services import printing
+
+api = APIBlueprint("printing", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="printing")],
+                   abp_responses={"401": ErrorResponse, "403": ErrorResponse,
+                                  "404": ErrorResponse, "409": ErrorResponse,
+                                  "422": ErrorResponse})
+SECURED = [{"device": []}, {"session": []}]
+Lang = Literal["zh_CN", "en"]
+
+MSG_PRINTED = N_("Your ticket has been printed. Please take it from the slot below.")
+MSG_PENDING = N_("Your ticket is being printed.")
+MSG_FAILED = N_("Your ticket could not be printed: %(reason)s. Your number is on the "
+                "screen: please note it, or scan the code with your phone. Staff have been "
+                "told.")
+
+
+class PrintBody(Strict):
+    ticket_id: int = Field(ge=1)
+    device_id: int | None = Field(default=None, ge=1,
+                                  description="the kiosk whose printer to use (staff)")
+    lang: Lang | None = Field(default=None, description="language of the printed labels")
+
+
+class ReprintBody(Strict):
+    device_id: int | None = Field(default=None, ge=1)
+    lang: Lang | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_body(cls, value: Any) -> Any:
+        return {} if value is None else value  # "reprint it" needs no body at all
+
+
+class JobPath(BaseModel):
+    job_id: int = Field(ge=1)
+
+
+class JobsQuery(BaseModel):
+    state: Literal["pending", "printed", "failed", "all"] = "pending"
+    device_id: int | None = Field(default=None, ge=1)
+    limit: int = Field(default=50, ge=1, le=500)
+
+
+class JobQuery(BaseModel):
+    lang: Lang | None = None
+
+
+class PrinterHealth(BaseModel):
+    """The printer's status as the agent read it (DLE EOT)."""
+
+    model_config = ConfigDict(extra="allow")
+    online: bool | None = None
+    paper: Literal["ok", "near_end", "out", "unknown"] | None = None
+    cover_open: bool | None = None
+    errors: int | None = Field(default=None, ge=0)
+    error: str | None = Field(default=None, max_length=200)
+
+
+class ResultBody(Strict):
+    state: Literal["printed", "failed"]
+    error: str | None = Field(default=None, max_length=200)
+    status: PrinterHealth | None = None
+
+
+@api.post("/print-jobs", responses={"201": Generic}, security=SECURED)
+def create(body: PrintBody):
+    return _print(body.ticket_id, body.device_id, body.lang), 201
+
+
+@api.post("/tickets/<int:ticket_id>/reprint", responses={"201": Generic}, security=SECURED)
+def reprint(path: TicketIdPath, body: ReprintBody):
+    """Staff (or the kiosk that issued it) print a ticket again: a new job."""
+    return _print(path.ticket_id, body.device_id, body.lang), 201
+
+
+@api.get("/print-jobs", responses={"200": Generic}, security=SECURED)
+def listing(query: JobsQuery):
+    state = None if query.state == "all" else query.state
+    return {"jobs": printing.jobs(hall_context(), actor=current_actor(), state=state,
+                                  device_id=query.device_id, limit=query.limit)}
+
+
+@api.get("/print-jobs/<int:job_id>", responses={"200": Generic}, security=SECURED)
+def fetch(path: JobPath, query: JobQuery):
+    lang = query.lang or "zh_CN"
+    with force_locale(lang):
+        job = printing.job(hall_context(), job_id=path.job_id, actor=current_actor(),
+                           base_url=base_url(), translate=gettext, english=lang == "en")
+        return {**job, "lang": lang, "labels": labels()}
+
+
+@api.post("/print-jobs/<int:job_id>/result", responses={"200": Generic},
+          security=[{"device": []}])
+def result(path: JobPath, body: ResultBody):
+    health = body.status.model_dump(exclude_none=True) if body.status else {}
+    return printing.finish_job(hall_context(), job_id=path.job_id,
+                               printed=body.state == "printed", error=body.error,
+                               health=health, actor=current_actor()).value
+
+
+def _print(ticket_id: int, device_id: int | None, lang: str | None) -> dict[str, Any]:
+    ctx = hall_context()
+    lang = lang or str(get_locale() or "zh_CN")
+    lang = "en" if lang.startswith("en") else "zh_CN"
+    with force_locale(lang):
+        job = printing.start_job(ctx, ticket_id=ticket_id, actor=current_actor(),
+                                 device_id=device_id, base_url=base_url(), translate=gettext,
+                                 english=lang == "en", lang=lang).value
+        content, url = job.pop("content"), job.pop("url")
+        out: dict[str, Any] = {"job": job, "state": "pending", "printed": None, "reasons": [],
+                               "status": None, "qr_url": content["qr_url"], "lang": lang}
+        printer = current_app.extensions.get("hall.printer")
+        if url and printer is not None:
+            table = labels()
+            timeout = current_app.config.get("PRINT_TIMEOUT", printer.DEFAULT_TIMEOUT)
+            done = printer.print_job(ctx, {**job, "url": url, "content": content},
+                                     labels=table, timeout=timeout)
+            reasons, status, printed = done.pop("reasons"), done.pop("status"), done.pop("printed")
+            status = {k: v for k, v in status.items() if k != "reasons"}
+            out.update(job=done, state=done["state"], printed=printed, status=status,
+                       reasons=[table.get(r) or gettext(r) for r in reasons])
+        out["message"] = _message(out["state"], out["reasons"])
+    return out
+
+
+def _message(state: str, reasons: list[str]) -> str:
+    if state == "printed":
+        return gettext(MSG_PRINTED)
+    if state == "failed":
+        return gettext(MSG_FAILED, reason=reasons[0] if reasons else "?")
+    return gettext(MSG_PENDING)
+
+
+def labels() -> dict[str, str]:
+    """The printed labels and printer messages in the current locale (for an agent, or
+    the thread that prints without a request context)."""
+    printer = current_app.extensions.get("hall.printer")
+    return {m: gettext(m) for m in (printer.MSGIDS if printer is not None else ())}
+
+
+def base_url() -> str:
+    """Where phones reach this server, for the QR code (a hall's ``public_url`` setting
+    overrides it in the service layer)."""
+    return (current_app.config.get("PUBLIC_URL") or os.environ.get("HALL_PUBLIC_URL")
+            or request.host_url).rstrip("/")

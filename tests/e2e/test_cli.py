@@ -43,3 +43,31 @@ def test_seed_refuses_a_broken_layout(db_url, monkeypatch, tmp_path):
                       encoding="utf-8")
     result = CliRunner().invoke(cli, ["seed", str(broken)])
     assert result.exit_code != 0 and "unknown service 'nope'" in result.output
+
+
+def test_the_month_report_comes_as_xlsx_and_csv_from_the_command_line(db_url, monkeypatch,
+                                                                       ctx, tmp_path):
+    import io
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from hall.seed.history import generate
+    from hall.services.setup import load_layout, seed
+
+    monkeypatch.setenv("HALL_DATABASE_URL", db_url)
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    generate(ctx.engine, first=date(2026, 9, 1), days=5, per_day=30, seed=2)
+    runner = CliRunner()
+    out = tmp_path / "sept.xlsx"
+    r = runner.invoke(cli, ["report", "--period", "month", "--on", "2026-09-01", "--group",
+                            "counter", "--format", "xlsx", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    sheet = load_workbook(io.BytesIO(out.read_bytes())).worksheets[0]
+    assert sheet.cell(sheet.max_row, 2).value == 150  # total tickets issued
+    csv_text = runner.invoke(cli, ["report", "--period", "month", "--on", "2026-09-01",
+                                   "--format", "csv", "--lang", "en"]).output
+    assert csv_text.splitlines()[0].lstrip("\ufeff").startswith("Service,Tickets issued")
+    bad = runner.invoke(cli, ["report", "--period", "range", "--on", "2026-09-05",
+                              "--end", "2026-09-01"])
+    assert bad.exit_code != 0 and "--end" in bad.output

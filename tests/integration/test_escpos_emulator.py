@@ -91,7 +91,7 @@ def test_paper_end_stops_the_print_and_says_why(emulator):
     result = print_ticket(f"escpos+tcp://127.0.0.1:{emulator.tcp_port}", content())
     assert not result.printed and result.before.paper_end and result.after is None
     assert result.reasons[0] == status.MSG_PAPER_END
-    assert result.status.health()["paper"] == "end"
+    assert result.status.health()["paper"] == "out"
     assert emulator.tickets == []
 
 

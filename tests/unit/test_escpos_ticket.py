@@ -164,7 +164,7 @@ def test_no_or_malformed_reply_means_the_printer_is_not_answering():
     assert not s.ok and s.reasons == (status.MSG_SILENT,)
     assert not decode(0xFF, 0x12, 0x12).answering
     assert PrinterStatus.unknown().ok and PrinterStatus.unknown().health()["paper"] == "unknown"
-    assert decode(0x1A, 0x32, 0x7E).health()["paper"] == "end"
+    assert decode(0x1A, 0x32, 0x7E).health()["paper"] == "out"
 
 
 def test_a_printer_that_cannot_answer_has_unknown_status():

@@ -1,0 +1,109 @@
+"""What a kiosk shows before anyone takes a number: departments, their services, each
+service's guide (办事指南, shown as 一次性告知) and whether a ticket can be taken *now*.
+
+Availability is decided by the same rule the issue command applies
+(``ServiceInfo.check_open`` plus today's quota), so the kiosk never offers a ticket the
+service layer would refuse, and when it cannot it says why with the same message. Reasons
+are returned as msgid + params; the web layer translates them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from hall.domain.errors import ServiceUnavailable
+from hall.domain.estimate import estimate_wait, service_time_estimate
+from hall.domain.i18n import N_
+from hall.services import repo
+from hall.services.context import Context, UnitOfWork, read
+from hall.services.views import open_counters, recent_service_times
+from hall.store.models import Department, Service, ServiceDay, Ticket
+
+MSG_QUOTA = N_("Today's %(quota)d tickets for %(service)s are all taken")  # = tickets.issue's
+# ServiceUnavailable codes → the state a kiosk button shows
+STATES = {"service_closed": "closed", "service_closed_today": "closed_today",
+          "service_outside_hours": "outside_hours", "quota_exceeded": "quota_out"}
+GUIDE_KEYS = ("materials", "basis", "fee", "steps", "notes")
+
+
+def catalog(ctx: Context, hall_id: int) -> dict[str, Any]:
+    """The hall, its departments in order, and every service with its guide and state."""
+
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        config = repo.hall_config(uow, hall_id)
+        row, settings = config.row, config.settings
+        local_now = settings.local(uow.now)
+        day = local_now.date()
+        conn = uow.conn
+        d, s, t, sd = (Department.__table__, Service.__table__, Ticket.__table__,
+                       ServiceDay.__table__)
+        waiting = dict(conn.execute(
+            select(t.c.service_id, func.count()).where(t.c.hall_id == hall_id,
+                                                       t.c.state == "waiting")
+            .group_by(t.c.service_id)).all())
+        issued = dict(conn.execute(select(sd.c.service_id, sd.c.issued).where(
+            sd.c.day == day, sd.c.service_id.in_(select(s.c.id).where(s.c.hall_id == hall_id))
+        )).all())
+        services: dict[int, list[dict[str, Any]]] = {}
+        for svc in conn.execute(select(s).where(s.c.hall_id == hall_id)
+                                .order_by(s.c.sort, s.c.id)):
+            view = _service(uow, svc, local_now, config.calendar.is_workday,
+                            waiting.get(svc.id, 0), issued.get(svc.id, 0))
+            services.setdefault(svc.department_id, []).append(view)
+        departments = [{"id": r.id, "code": r.code, "name": r.name, "name_en": r.name_en,
+                        "services": services.get(r.id, [])}
+                       for r in conn.execute(select(d).where(d.c.hall_id == hall_id)
+                                             .order_by(d.c.sort, d.c.id))]
+        extra = row.settings or {}
+        return {"hall": {"id": row.id, "name": row.name, "name_en": row.name_en,
+                         "timezone": row.timezone},
+                "at": uow.now.isoformat(), "local_time": local_now.strftime("%H:%M"),
+                "priority_reasons": list(extra.get("priority_reasons") or []),
+                "departments": [dep for dep in departments if dep["services"]]}
+
+    return read(ctx, query)
+
+
+def _service(uow: UnitOfWork, svc: Any, local_now, is_workday, waiting: int,
+             issued: int) -> dict[str, Any]:
+    info = repo.service_info(svc)
+    reason = None
+    try:
+        info.check_open(local_now, is_workday)
+    except ServiceUnavailable as exc:
+        reason = exc
+    quota_left = None if svc.daily_quota is None else max(svc.daily_quota - issued, 0)
+    if reason is None and quota_left == 0:
+        reason = ServiceUnavailable("quota_exceeded", MSG_QUOTA, quota=svc.daily_quota or 0,
+                                    service=svc.name)
+    per_visit, counters = _pace(uow, svc, local_now.date())
+    low, high = estimate_wait(waiting, per_visit, counters)
+    guide = svc.guide or {}
+    return {
+        "id": svc.id, "code": svc.code, "name": svc.name, "name_en": svc.name_en,
+        "prefix": svc.prefix, "kind": svc.kind, "promised_days": svc.promised_days,
+        "legal_days": svc.legal_days, "time_limit_min": svc.time_limit_s // 60,
+        "expected_visit_min": max(1, round(svc.expected_visit_s / 60)),
+        "per_person_limit": svc.per_person_limit, "booking": bool(svc.booking),
+        "guide": {k: guide[k] for k in GUIDE_KEYS if guide.get(k)},
+        "hours": [f"{a:%H:%M}-{b:%H:%M}" for a, b in info.hours],
+        "available": reason is None,
+        "state": "open" if reason is None else STATES.get(reason.code, "closed"),
+        "reason": None if reason is None else {"code": reason.code, "message": reason.message,
+                                               "params": dict(reason.params)},
+        "quota": svc.daily_quota, "quota_left": quota_left,
+        "waiting": waiting, "open_counters": counters,
+        "estimated_wait": {"min_s": low, "max_s": high},
+    }
+
+
+def _pace(uow: UnitOfWork, svc: Any, day) -> tuple[float, int]:
+    """Per-visit time and open counters, shared with the issue path's cache entry."""
+
+    def load() -> tuple[float, int]:
+        recent = recent_service_times(uow.conn, svc.id, day)
+        return (service_time_estimate(recent, svc.expected_visit_s),
+                open_counters(uow.conn, svc.id))
+
+    return uow.ctx.cache.get(("pace", svc.id, day), load)

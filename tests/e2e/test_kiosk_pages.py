@@ -1,0 +1,333 @@
+"""The kiosk touch page in headless Chromium (Debian's /usr/bin/chromium via Playwright)
+against a real server process that prints to the ESC/POS emulator over TCP. Screenshots go
+to tests/artifacts/<test name>/ for review: start, services, guide, number; elder mode;
+English; paper out."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from drivers.escpos.emulator import PrinterEmulator
+from hall.services.setup import load_layout, seed
+from hall.store.models import Device, Service
+from tests.conftest import DATA, unavailable
+from tests.e2e.server import running_hall
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SEEN = 5000  # ms
+# display/vendor.py's whitelist lets only the numbered (CJK) subsets of Noto Sans SC through,
+# not its latin/latin-ext files, so those 404 on every page (reported; not this page's file)
+LATIN_FONT = re.compile(r"/display/vendor/@fontsource/noto-sans-sc/files/"
+                        r"noto-sans-sc-latin(-ext)?-\d+-normal\.woff2?$")
+MM15 = 96 / 25.4 * 15  # 15 mm in CSS px (96 per inch): the smallest touch target allowed
+EXTRA = ("gjj-tq", "公积金提取"), ("gjj-dk", "公积金贷款"), ("crj-qz", "出入境签注"), \
+    ("jsz-hz", "驾驶证换证")
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers"),
+              pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        unavailable("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:
+        unavailable("Playwright", exc)
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+    except Exception as exc:  # noqa: BLE001 - a browser that cannot start is reported
+        playwright.stop()
+        unavailable("Chromium", exc)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def artifacts(request) -> Path:
+    folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def emulator(tmp_path):
+    emu = PrinterEmulator(tmp_path / "tickets", paper="80")
+    emu.listen_tcp()
+    with emu:
+        yield emu
+
+
+@pytest.fixture
+def kiosk_hall(ctx, db_url, tmp_path, emulator):
+    """The small test hall with four more 公安局 services (so elder mode has pages to turn),
+    served by a real process; the kiosk prints to the emulator."""
+    layout = load_layout(DATA / "small_hall.toml")
+    for code, name in EXTRA:
+        layout["services"].append({"code": code, "department": "gaj", "name": name,
+                                   "prefix": "C", "kind": "instant",
+                                   "expected_visit_minutes": 5, "time_limit_minutes": 10})
+    layout["services"][-1]["per_person_daily_limit"] = 1  # 驾驶证换证: by ID number
+    seed(ctx, layout)
+    with running_hall(ctx, db_url, tmp_path) as (server, tokens, post):
+        with ctx.engine.begin() as conn:
+            conn.execute(update(Device).where(Device.id == tokens["kiosk"]["id"])
+                         .values(url=f"escpos+tcp://127.0.0.1:{emulator.tcp_port}"))
+        yield server, tokens, post
+
+
+def open_kiosk(browser, server, kiosk, query: str = "", width=1080, height=1920):
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # resources that fail to load (API refusals are answers the page shows, not errors)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and "/api/v1/" not in r.url and not LATIN_FONT.search(r.url)
+            else None)
+    sep = "&" if query else ""
+    page.goto(f"{server.url}/kiosk/{kiosk['id']}?{query}{sep}token={kiosk['token']}")
+    page.wait_for_selector("body[data-state=ready]", timeout=15000)
+    return page, errors
+
+
+def test_a_visitor_walks_from_department_to_a_printed_number(kiosk_hall, browser, artifacts,
+                                                             emulator):
+    from playwright.sync_api import expect
+
+    server, tokens, _ = kiosk_hall
+    page, errors = open_kiosk(browser, server, tokens["kiosk"])
+    assert "token=" not in page.url  # kept in localStorage, gone from the address bar
+    expect(page.locator("#k-hall")).to_have_text("测试大厅")
+    expect(page.locator("#dept-grid .k-card")).to_have_count(2)
+    page.screenshot(path=artifacts / "1-departments.png")
+
+    page.locator("#dept-grid .k-card", has_text="公安局").click()
+    cards = page.locator("#svc-grid .k-card")
+    expect(cards).to_have_count(6)
+    for box in (cards.nth(i).bounding_box() for i in range(6)):
+        assert box["height"] >= MM15 and box["width"] >= MM15
+    size = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                         "'#svc-grid .k-card-name')).fontSize)")
+    assert size >= 28  # large type
+    page.screenshot(path=artifacts / "2-services.png")
+
+    page.locator("#svc-grid .k-card", has_text="户籍办理").click()
+    guide = page.locator("#screen-guide")
+    expect(guide).to_be_visible()
+    expect(page.locator("#guide-title")).to_have_text("户籍办理")
+    expect(guide.locator("[data-part=materials] li")).to_have_text(["居民户口簿原件",
+                                                                     "居民身份证原件"])
+    expect(guide.locator("[data-part=fee]")).to_contain_text("不收费")
+    expect(guide.locator("[data-part=basis]")).to_contain_text("户口登记条例")
+    expect(page.locator("#guide-facts")).to_contain_text("5")  # 承诺 5 working days
+    take = page.locator("#k-take")
+    assert take.bounding_box()["height"] >= MM15
+    page.screenshot(path=artifacts / "3-guide.png")
+
+    take.click()
+    expect(page.locator("#r-number")).to_have_text("A001", timeout=SEEN)
+    expect(page.locator("#r-service")).to_have_text("户籍办理")
+    expect(page.locator("#r-ahead")).to_have_text("前面没有人等候")
+    expect(page.locator("#r-print")).to_have_attribute("data-print", "printed", timeout=SEEN)
+    page.wait_for_function("document.getElementById('r-qr').naturalWidth > 0")
+    rec = emulator.wait_for_tickets(1)[0]
+    assert "A001" in rec.ticket.lines and "户籍办理" in rec.ticket.lines
+    token = re.search(r"/kiosk/qr/([^/.]+)\.svg$", page.get_attribute("#r-qr", "src"))[1]
+    assert rec.ticket.qr == [f"{server.url}/t/{token}"]  # paper and screen: the same page
+    page.screenshot(path=artifacts / "4-number.png")
+
+    # the green channel: a reason from the hall's list, then the number
+    page.locator("[data-go=home]:visible").click()
+    page.locator("#dept-grid .k-card", has_text="公安局").click()
+    page.locator("#svc-grid .k-card", has_text="户籍办理").click()
+    page.locator("#k-priority").click()
+    expect(page.locator("#reason-grid .k-card")).to_have_text(["老年人", "残疾人", "孕妇"])
+    page.screenshot(path=artifacts / "5-green-channel.png")
+    page.locator("#reason-grid .k-card", has_text="老年人").click()
+    expect(page.locator("#r-number")).to_have_text("A002", timeout=SEEN)
+    expect(page.locator("#r-kind")).to_contain_text("老年人")
+    expect(page.locator("#r-print")).to_have_attribute("data-print", "printed", timeout=SEEN)
+    assert errors == []
+
+
+def test_elder_mode_is_larger_with_fewer_buttons_per_screen_and_english_works(
+        kiosk_hall, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, tokens, _ = kiosk_hall
+    page, errors = open_kiosk(browser, server, tokens["kiosk"], "lang=en")
+    expect(page.locator("#dept-grid .k-card").first).to_have_text(re.compile("公安局"))
+    expect(page.locator("#k-elder")).to_have_attribute("aria-pressed", "false")
+    normal = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                           "'#dept-grid .k-card-name')).fontSize)")
+    page.locator("#k-elder").click()
+    expect(page.locator("body")).to_have_class(re.compile(r"\belder\b"))
+    elder = page.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                          "'#dept-grid .k-card-name')).fontSize)")
+    assert elder >= 1.3 * normal
+    page.screenshot(path=artifacts / "elder-en-departments.png")
+    page.locator("#dept-grid .k-card").first.click()
+    cards = page.locator("#svc-grid .k-card")
+    expect(cards).to_have_count(4)  # six services: four on the first screen, then a page turn
+    expect(page.locator("#svc-pager")).to_be_visible()
+    expect(cards.first).to_contain_text("Household registration")
+    page.screenshot(path=artifacts / "elder-en-services-page1.png")
+    page.locator("#svc-pager [data-page='1']").click()
+    expect(cards).to_have_count(2)
+    page.screenshot(path=artifacts / "elder-en-services-page2.png")
+    page.locator("#svc-pager [data-page='-1']").click()
+    page.locator("#svc-grid .k-card", has_text="Household registration").click()
+    expect(page.locator("#guide-title")).to_have_text("Household registration")
+    page.screenshot(path=artifacts / "elder-en-guide.png")
+    page.locator("#k-take").click()
+    expect(page.locator("#r-number")).to_have_text("A001", timeout=SEEN)
+    expect(page.locator("#r-ahead")).to_have_text("Nobody is ahead of you")
+    big = page.evaluate("parseFloat(getComputedStyle(document.getElementById('r-number'))"
+                        ".fontSize)")
+    assert big >= 200  # the number, as large as the screen allows
+    page.screenshot(path=artifacts / "elder-en-number.png")
+    assert errors == []
+
+
+def test_paper_out_still_shows_the_number_and_says_what_happened(kiosk_hall, browser,
+                                                                  artifacts, emulator):
+    from playwright.sync_api import expect
+
+    server, tokens, _ = kiosk_hall
+    emulator.state = "paper_end"
+    page, errors = open_kiosk(browser, server, tokens["kiosk"], width=1920, height=1080)
+    expect(page.locator("#k-printer-banner")).to_contain_text("打印机缺纸", timeout=SEEN)
+    page.locator("#dept-grid .k-card", has_text="税务局").click()
+    page.locator("#svc-grid .k-card", has_text="税务申报").click()
+    page.locator("#k-take").click()
+    expect(page.locator("#r-number")).to_have_text("B001", timeout=SEEN)
+    status = page.locator("#r-print")
+    expect(status).to_have_attribute("data-print", "failed", timeout=SEEN)
+    expect(status).to_contain_text("打印机缺纸")
+    page.wait_for_function("document.getElementById('r-qr').naturalWidth > 0")
+    expect(page.locator("#r-reprint")).to_be_visible()
+    page.screenshot(path=artifacts / "paper-out-1920x1080.png")
+    assert emulator.tickets == []
+
+    emulator.state = "ok"  # paper back in: the visitor taps "print again"
+    page.locator("#r-reprint").click()
+    expect(status).to_have_attribute("data-print", "printed", timeout=SEEN)
+    assert "B001" in emulator.wait_for_tickets(1)[0].ticket.lines
+    expect(page.locator("#k-printer-banner")).to_be_hidden(timeout=SEEN)
+    assert errors == []
+
+
+def test_closed_and_sold_out_services_say_why_and_cannot_be_taken(kiosk_hall, browser,
+                                                                   artifacts, ctx):
+    from playwright.sync_api import expect
+
+    server, tokens, post = kiosk_hall
+    for _ in range(3):
+        post("/api/v1/tickets", "kiosk", service="ss")  # its daily quota is 3
+    with ctx.engine.begin() as conn:
+        conn.execute(update(Service).where(Service.code == "sfz").values(active=False))
+    page, errors = open_kiosk(browser, server, tokens["kiosk"])
+    page.locator("#dept-grid .k-card", has_text="税务局").click()
+    card = page.locator("#svc-grid .k-card", has_text="税务申报")
+    expect(card).to_have_attribute("data-state", "quota_out")
+    expect(card).to_contain_text("税务申报今日3个号已全部取完")
+    card.click()
+    expect(page.locator("#guide-status")).to_have_text("税务申报今日3个号已全部取完")
+    expect(page.locator("#k-take")).to_be_disabled()
+    page.screenshot(path=artifacts / "quota-out.png")
+    page.goto(page.url)  # a fresh start, as after the countdown
+    page.wait_for_selector("body[data-state=ready]")
+    page.locator("#dept-grid .k-card", has_text="公安局").click()
+    closed = page.locator("#svc-grid .k-card", has_text="身份证办理")
+    expect(closed).to_have_attribute("data-state", "closed")
+    expect(closed).to_contain_text("身份证办理暂停办理")
+    page.screenshot(path=artifacts / "closed.png")
+    assert errors == []
+
+
+def test_an_idle_kiosk_counts_down_and_returns_to_the_start(kiosk_hall, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, tokens, _ = kiosk_hall
+    page, errors = open_kiosk(browser, server, tokens["kiosk"], "idle=12")
+    page.locator("#k-elder").click()
+    page.locator("#dept-grid .k-card", has_text="公安局").click()
+    expect(page.locator("#screen-services")).to_be_visible()
+    countdown = page.locator("#k-countdown")
+    expect(countdown).to_be_visible(timeout=12000)
+    expect(page.locator("#k-countdown-text")).to_contain_text(re.compile(r"\d"))
+    page.screenshot(path=artifacts / "countdown.png")
+    expect(page.locator("#screen-home")).to_be_visible(timeout=8000)
+    expect(countdown).to_be_hidden()
+    expect(page.locator("body")).not_to_have_class(re.compile(r"\belder\b"))  # reset too
+    assert errors == []
+
+
+def test_a_limited_service_asks_for_the_id_number_and_refuses_a_second_ticket(
+        kiosk_hall, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, tokens, _ = kiosk_hall
+    page, errors = open_kiosk(browser, server, tokens["kiosk"])
+
+    def take_with(id_number: str) -> None:
+        page.locator("#dept-grid .k-card", has_text="公安局").click()
+        page.locator("#svc-grid .k-card", has_text="驾驶证换证").click()
+        page.locator("#k-take").click()
+        expect(page.locator("#screen-idnum")).to_be_visible()
+        for key in id_number:
+            page.locator(f"#idnum-pad [data-key='{key}']").click()
+        expect(page.locator("#idnum-entry")).to_have_text(id_number)
+        page.locator("#idnum-ok").click()
+
+    take_with("11010519491231002X")  # the standard's own sample number (valid check digit)
+    expect(page.locator("#r-number")).to_have_text("C001", timeout=SEEN)
+    expect(page.locator("#r-print")).to_have_attribute("data-print", "printed", timeout=SEEN)
+    page.locator("[data-go=home]:visible").click()
+    take_with("11010519491231002X")  # the same person again: the limit is one a day
+    dialog = page.locator("#k-error")
+    expect(dialog).to_be_visible(timeout=SEEN)
+    expect(page.locator("#k-error-text")).to_contain_text("驾驶证换证")
+    page.screenshot(path=artifacts / "id-limit-reached.png")
+    page.locator("#k-error-ok").click()
+    expect(page.locator("#screen-guide")).to_be_visible()  # back at the guide
+    page.locator("#k-take").click()
+    for key in "110105194912310021":  # a typo: the check digit does not match
+        page.locator(f"#idnum-pad [data-key='{key}']").click()
+    page.locator("#idnum-ok").click()
+    expect(dialog).to_be_visible()
+    page.screenshot(path=artifacts / "id-typo.png")
+    assert errors == []
+
+
+def test_an_unknown_appointment_code_is_explained(kiosk_hall, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, tokens, _ = kiosk_hall
+    page, errors = open_kiosk(browser, server, tokens["kiosk"])
+    page.locator("#k-appt").click()
+    expect(page.locator("#screen-appt")).to_be_visible()
+    page.locator("#appt-pad [data-key=abc]").click()
+    for key in "ZZZZ2345":
+        page.locator(f"#appt-pad [data-key='{key}']").click()
+    expect(page.locator("#appt-entry")).to_have_text("ZZZZ2345")
+    page.screenshot(path=artifacts / "appointment-code.png")
+    page.locator("#appt-ok").click()
+    expect(page.locator("#k-error")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#k-error-text")).to_have_text("未找到该预约码对应的预约")
+    expect(page.locator("#screen-appt")).to_be_visible()  # back where the code is typed
+    assert errors == []
