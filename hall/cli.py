@@ -78,27 +78,42 @@ def demo(host: str, port: int, keep_hours: bool) -> None:
     first = _hall_count(ctx) == 0
     seed(ctx, load_layout(DEMO_LAYOUT), ignore_hours=not keep_hours)
     from hall.agent import demo as demo_devices
+    from hall.services import printing
+    from kiosk.demo import start_demo_printer
 
     devices = _demo_devices(ctx, first)
     emulated, lines = demo_devices.start(devices, _instance())
+    printer_url, printer_lines = start_demo_printer(_instance())
+    printing.set_printer(ctx, device_id=devices["kiosk"]["id"], url=printer_url)
     base = f"http://{host}:{port}"
+    screen, kiosk, pad = devices["screen"], devices["kiosk"], devices["pad"]
     click.echo("\n".join([
-        f"Hall screen  {base}/display/hall/{devices['screen']['id']}"
-        f"?token={devices['screen']['token']}",
-        f"Window 1     {base}/display/counter/1?token={devices['screen']['token']}",
-        f"Kiosk token  {devices['kiosk']['token']}  (POST {base}/api/v1/tickets)",
-        f"Phone page   {base}/t/<ticket token>   (the token in a ticket's JSON)",
-        f"Queues       {base}/api/v1/queues",
+        f"Kiosk        {base}/kiosk/{kiosk['id']}?token={kiosk['token']}",
+        f"Hall screen  {base}/display/hall/{screen['id']}?token={screen['token']}",
+        f"Window 1     {base}/display/counter/1?token={screen['token']}",
+        f"Counter      {base}/counter   (staff sign in, choose a window)",
+        f"Rating pad   {base}/pad/{pad['id']}?token={pad['token']}   (window 1)",
+        f"Phone page   {base}/t/<ticket token>   (the QR on each ticket)",
+        f"Booking      {base}/book",
+        f"Board        {base}/admin/board   (supervisor or admin; also reports, cases,"
+        " follow-ups, devices)",
         f"API          {base}/api/v1/openapi.json",
-        f"Sign in      POST {base}/api/v1/auth/login",
-        f"Devices      {base}/admin/devices   (signed in as a supervisor or admin)",
+        *printer_lines,
         *lines,
     ]))
     _serve(host, port, emulated)
 
 
-# the demo's devices: (kind, name); emulated ones are driven by hall/agent/demo.py
-DEMO_DEVICES = (("kiosk", "大厅1号取号机"), ("screen", "大厅主屏"), ("sign", "窗口屏与通屏总线"))
+# the demo's devices: key → (kind, name, window number); emulated ones are driven by
+# hall/agent/demo.py, the kiosk's printer by kiosk/demo.py
+DEMO_DEVICES = {
+    "kiosk": ("kiosk", "大厅1号取号机", None),
+    "screen": ("screen", "大厅主屏", None),
+    "sign": ("sign", "窗口屏与通屏总线", None),
+    "pad": ("pad", "1号窗口评价器", 1),
+    "keypad": ("keypad", "2号窗口叫号器", 2),
+    "ratingpad": ("pad", "2号窗口按键评价器", 2),
+}
 
 
 def _instance() -> Path:
@@ -118,10 +133,12 @@ def _demo_devices(ctx, first: bool) -> dict:
         user = accounts.add_user(ctx, login="zhangwei", name="张伟").value
         click.echo(f"staff zhangwei password (shown once): {user['password']}")
     devices = {} if first or not path.exists() else json.loads(path.read_text())
-    missing = [(kind, name) for kind, name in DEMO_DEVICES if kind not in devices]
+    missing = [key for key in DEMO_DEVICES if key not in devices]
     if missing:  # a new database, or a demo device added since the last run
-        devices |= {kind: accounts.add_device(ctx, kind=kind, name=name).value
-                    for kind, name in missing}
+        for key in missing:
+            kind, name, window = DEMO_DEVICES[key]
+            devices[key] = accounts.add_device(ctx, kind=kind, name=name,
+                                               counter_number=window).value
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as fh:

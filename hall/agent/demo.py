@@ -38,9 +38,40 @@ def led(token: str, instance: Path) -> Started:
     return table, f"LED signs    {url} (emulated; what each shows: {out})"
 
 
-# table name in devices.toml, kind of device token, starter
+_keypads: list[Any] = []  # the one emulated pair of RS-485 lines (keypads, rating keys)
+KEYPAD_WINDOW = 2
+
+
+def _demo_keypads(instance: Path) -> Any:
+    from drivers.keypad.emulator import start_demo_keypads
+
+    if not _keypads:
+        _keypads.append(start_demo_keypads([KEYPAD_WINDOW], link_dir=instance))
+    return _keypads[0]
+
+
+def keypad(token: str, instance: Path) -> Started:
+    """Window 2's caller keypad on an emulated serial line (press keys with
+    ``python -m drivers.keypad.emulator``'s commands, or from the tests)."""
+    lines = _demo_keypads(instance)
+    url = lines.keypad_url(KEYPAD_WINDOW)
+    return ({"token": token, "name": f"{KEYPAD_WINDOW}号窗口叫号器", "url": url},
+            f"Keypad       {url} (emulated, window {KEYPAD_WINDOW})")
+
+
+def ratingpad(token: str, instance: Path) -> Started:
+    """Window 2's five-key rating keypad on a second emulated line."""
+    lines = _demo_keypads(instance)
+    url = lines.pad_url(KEYPAD_WINDOW)
+    return ({"token": token, "name": f"{KEYPAD_WINDOW}号窗口评价器", "url": url},
+            f"Rating keys  {url} (emulated, window {KEYPAD_WINDOW})")
+
+
+# table name in devices.toml, key of the device token (hall/cli.py DEMO_DEVICES), starter
 DEMO_DEVICES: list[tuple[str, str, Callable[[str, Path], Started]]] = [
     ("led", "sign", led),
+    ("keypad", "keypad", keypad),
+    ("ratingpad", "ratingpad", ratingpad),
 ]
 
 
