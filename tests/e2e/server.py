@@ -22,13 +22,15 @@ def free_port() -> int:
 
 class Server:
     def __init__(self, database_url: str, instance: Path, port: int | None = None,
-                 async_mode: str = "gevent", extra_env: dict[str, str] | None = None):
+                 async_mode: str = "gevent", extra_env: dict[str, str] | None = None,
+                 command: str = "run"):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "HALL_DATABASE_URL": database_url,
                     "HALL_INSTANCE": str(instance), "HALL_SECRET_KEY": "e2e-secret",
                     "HALL_ASYNC_MODE": async_mode, **(extra_env or {})}
         self.proc: subprocess.Popen | None = None
+        self.command = command  # "run", or "demo" (seeds the demo hall and its devices)
         self.log = instance / f"server-{self.port}.log"
 
     def start(self, timeout: float = 30) -> Server:
@@ -44,7 +46,7 @@ class Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hall.boot", "run", "--port", str(self.port)],
+                [sys.executable, "-m", "hall.boot", self.command, "--port", str(self.port)],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

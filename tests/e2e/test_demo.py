@@ -1,0 +1,54 @@
+"""`make run`'s demo hall works end to end: the kiosk's ticket is printed by the emulated
+printer and a call shows on the emulated LED sign, all in the `hall demo` process."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+import requests
+
+from tests.e2e.server import Server
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
+
+
+def wait_for(check, timeout: float = 15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (value := check()):
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_the_demo_hall_prints_tickets_and_drives_its_signs(tmp_path):
+    instance = tmp_path / "instance"
+    server = Server(f"sqlite:///{tmp_path}/demo.db", instance, command="demo").start(60)
+    try:
+        out = wait_for(lambda: "Device bridges" in (t := server.log.read_text()) and t)
+        kiosk = re.search(r"Kiosk +\S+/kiosk/(\d+)\?token=(\S+)", out)
+        admin_password = re.search(r"admin password \(shown once\): (\S+)", out).group(1)
+        assert kiosk and "/admin/board" in out and "/pad/" in out and "Printer" in out
+        bearer = {"Authorization": f"Bearer {kiosk.group(2)}"}
+        assert requests.get(f"{server.url}/kiosk/{kiosk.group(1)}?token={kiosk.group(2)}",
+                            timeout=5).status_code == 200
+        ticket = requests.post(f"{server.url}/api/v1/tickets", json={"service": "hj-qr"},
+                               headers=bearer, timeout=5).json()
+        job = requests.post(f"{server.url}/api/v1/print-jobs",
+                            json={"ticket_id": ticket["id"]}, headers=bearer, timeout=10).json()
+        assert job["state"] == "printed", job
+        assert (instance / "tickets" / "ticket-0001.png").exists()
+
+        staff = requests.Session()
+        login = staff.post(f"{server.url}/api/v1/auth/login",
+                           json={"login": "admin", "password": admin_password}, timeout=5).json()
+        h = {"X-CSRFToken": login["csrf_token"]}
+        for step in ("sign-in", "call-next"):  # signing in opens the window
+            r = staff.post(f"{server.url}/api/v1/counters/1/{step}", headers=h, timeout=5)
+            assert r.status_code == 200, (step, r.text)
+        shown = instance / "demo-led.txt"
+        wait_for(lambda: shown.exists() and f"{ticket['number']} 请到1号窗口" in shown.read_text(
+            encoding="utf-8"))
+    finally:
+        server.stop()
