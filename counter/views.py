@@ -1,2 +1,29 @@
-"""Counter terminal: filled in by issue 6."""
-from counter import bp  # noqa: F401
+"""Counter terminal (窗口工作台): one page, /counter, for the staff at a window.
+
+The page is a shell: sign-in, choice of counter and every command go through the JSON API
+(/api/v1/auth/…, /api/v1/counters/<id>/…, /api/v1/alerts) and live updates come from the
+/hall Socket.IO namespace, so two tabs of one counter show the same thing. No inline script
+(CSP): strings travel in data-* attributes that static/counter/terminal.js reads.
+"""
+from __future__ import annotations
+
+from flask import current_app, make_response, render_template, request
+
+from counter import bp
+from display.views import page_context
+from hall.domain.outcomes import LABELS, Outcome
+
+YEAR = 365 * 24 * 3600
+SHORTCUTS = {"call-next": "N", "recall": "R", "skip": "K", "start": "S", "finish": "F",
+             "transfer": "T", "call": "C", "hold": "H", "pause": "P", "resume": "P"}
+
+
+@bp.get("/counter")
+def terminal():
+    outcomes = [(o.value, LABELS[o]) for o in Outcome]
+    response = make_response(render_template(
+        "counter/terminal.html", outcomes=outcomes, keys=SHORTCUTS, **page_context()))
+    lang = request.args.get("lang")
+    if lang in current_app.config["LANGUAGES"]:  # the switch sticks, for the API's words too
+        response.set_cookie("lang", lang, max_age=YEAR, samesite="Lax")
+    return response

@@ -40,8 +40,10 @@ def _serve(host: str, port: int, devices: dict | None = None) -> None:
     from hall.app import create_app
     from hall.extensions import socketio
     from hall.serve import serve
+    from hall.services.watch import start_watch
 
     app = create_app({"BACKGROUND_CHECKPOINT": True})
+    start_watch(app, float(os.environ.get("HALL_WATCH_SECONDS", "5")))  # 电子监察 alerts
     _bridges_in_server(host, port, devices)
     click.echo(f"Hall serving on http://{host}:{port}/ ({app.config['ASYNC_MODE']}); "
                "Ctrl-C stops it.")

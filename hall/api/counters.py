@@ -4,6 +4,10 @@ Each view validates, calls one service command and returns its value (DESIGN.md 
 """
 from __future__ import annotations
 
+import re
+from functools import cache
+from typing import Any
+
 from flask_babel import gettext as _
 from flask_openapi3 import APIBlueprint, Tag
 
@@ -21,9 +25,10 @@ from hall.api.schemas import (
     TransferBody,
 )
 from hall.app import hall_context
-from hall.domain.errors import DomainError
+from hall.domain.access import Actor
+from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
-from hall.services import calling, counters, queries, visits
+from hall.services import calling, counter_board, counter_today, counters, queries, visits
 
 api = APIBlueprint("counters", __name__, url_prefix="/api/v1/counters",
                    abp_tags=[Tag(name="counters")],
@@ -42,6 +47,76 @@ def _do(command, path: CounterPath, **kwargs):
 def index():
     actor = current_actor()
     return {"counters": queries.counters(hall_context(), actor.hall_id)}
+
+
+def _viewer(counter_id: int) -> Actor:
+    """Who may read a counter's board and figures: its own staff, keypad or pad; the hall's
+    supervisors and agents. (The hall itself is checked by the query.)"""
+    actor = current_actor()
+    if actor.kind == "staff" and actor.role in ("supervisor", "admin"):
+        return actor
+    if actor.kind == "device" and actor.role == "agent":
+        return actor
+    if actor.counter_id == counter_id and (
+            actor.kind == "staff" or (actor.kind == "device" and actor.role in ("keypad",
+                                                                                  "pad"))):
+        return actor
+    raise Forbidden(N_("Staff may act only at the counter they are signed in at"), "counter")
+
+
+@api.get("/<int:counter_id>", responses={"200": Generic})
+def board(path: CounterPath):
+    """The terminal's picture of the counter: its state, the visitor at the window (with why
+    they were chosen and the visit's time-limit clock), held and missed tickets, queues."""
+    actor = _viewer(path.counter_id)
+    view = counter_board.board(hall_context(), path.counter_id, hall_id=actor.hall_id)
+    if view["current"] is not None:
+        view["current"]["call_reason_text"] = explain(view["current"]["call_reason"])
+    return view
+
+
+@api.get("/<int:counter_id>/today", responses={"200": Generic})
+def today(path: CounterPath):
+    """Today's own figures: served, average service time, outcomes, ratings."""
+    actor = _viewer(path.counter_id)
+    return counter_today.today(hall_context(), path.counter_id, hall_id=actor.hall_id)
+
+
+# Why a ticket was called is stored as the policy's English sentence (hall/domain/
+# callnext.py); the terminal shows it in the page's language by matching it back to its
+# message. An unknown sentence is shown as it is.
+REASONS = (
+    N_("Appointment for %(time)s is due"), N_("Transferred to this counter"),
+    N_("Waited %(minutes)d min, over the %(limit)d min limit"), N_("Green channel: %(reason)s"),
+    N_("%(ratio)d green-channel calls in a row: a normal ticket's turn"),
+    N_("Next in line (weight %(weight)d)"), N_("Nobody else waits: appointment called early"),
+    N_("Called by number"),
+)
+
+
+@cache
+def _patterns() -> tuple[tuple[str, re.Pattern, frozenset[str]], ...]:
+    out = []
+    for msg in REASONS:
+        ints = frozenset(re.findall(r"%\((\w+)\)d", msg))
+        parts = re.split(r"(%\(\w+\)[sd])", msg)
+        regex = "".join(
+            (f"(?P<{p[2:-2]}>-?\\d+)" if p.endswith("d") else f"(?P<{p[2:-2]}>.+?)")
+            if p.startswith("%(") else re.escape(p) for p in parts)
+        out.append((msg, re.compile(regex + "$"), ints))
+    return tuple(out)
+
+
+def explain(reason: str | None) -> str | None:
+    if not reason:
+        return reason
+    for msg, pattern, ints in _patterns():
+        m = pattern.match(reason)
+        if m:
+            params: dict[str, Any] = {k: int(v) if k in ints else v
+                                      for k, v in m.groupdict().items()}
+            return _(msg) % params if params else _(msg)
+    return reason
 
 
 @api.post("/<int:counter_id>/sign-in", responses={"200": Generic})

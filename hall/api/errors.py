@@ -20,7 +20,7 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "already_rate
             "appointment_used", "appointment_too_early", "rating_closed", "no_current_ticket",
             "illegal_case_transition", "locked", "slot_full", "already_booked",
             "person_limit_reached", "appointment_expired", "job_finished",
-            "ticket_not_printable"}
+            "ticket_not_printable", "already_acknowledged"}
 UNAUTHORIZED = {"bad_credentials", "unauthenticated"}
 
 

@@ -13,7 +13,7 @@ from hall.domain.errors import DomainError
 from hall.domain.hall import require_counter_open
 from hall.domain.i18n import N_
 from hall.domain.lifecycle import AT_COUNTER_STATES, Action, next_state
-from hall.services import repo
+from hall.services import repo, watch
 from hall.services.context import Context, Result, UnitOfWork, run
 from hall.services.views import iso
 from hall.store.models import Ticket
@@ -182,6 +182,8 @@ def hold(ctx: Context, *, counter_id: int, actor: Actor, note: str | None = None
         move_ticket(uow, row, Action.HOLD, counter, actor, note, target_counter_id=counter.id,
               released_at=uow.now)
         repo.set_counter(uow.conn, counter.id, current_ticket_id=None)
+        if row.state == "serving":  # the visit's clock stops; its time-limit alert ends
+            watch.end_visit(uow, counter.hall_id, row.id)
         uow.emit("ticket.held", counter.hall_id, ticket_id=row.id, number=row.number,
                  counter_id=counter.id)
         return {"id": row.id, "number": row.number, "state": "held"}

@@ -14,7 +14,7 @@ from hall.domain.i18n import N_
 from hall.domain.lifecycle import Action
 from hall.domain.numbering import format_number
 from hall.domain.outcomes import Outcome
-from hall.services import repo
+from hall.services import repo, watch
 from hall.services.calling import move_ticket, need_current
 from hall.services.context import Context, Result, UnitOfWork, run
 from hall.store import hot
@@ -43,11 +43,13 @@ def finish(ctx: Context, *, counter_id: int, actor: Actor, outcome: str,
         move_ticket(uow, row, Action.FINISH, counter, actor, note, finished_at=uow.now,
               outcome=result.value, outcome_note=note, fee_cents=fee_cents)
         repo.set_counter(conn, counter.id, current_ticket_id=None)
+        watch.end_visit(uow, counter.hall_id, row.id)  # its time-limit alert ends here
         case = _open_case(uow, counter, row, applicant) if result.opens_case else None
         uow.emit("ticket.finished", counter.hall_id, ticket_id=row.id, number=row.number,
                  service_id=row.service_id, counter_id=counter.id,
                  counter_number=counter.number, outcome=result.value,
-                 case_number=case["number"] if case else None)
+                 case_number=case["number"] if case else None,
+                 case_due_date=case["due_date"] if case else None)
         return {"id": row.id, "number": row.number, "state": "done", "outcome": result.value,
                 "case": case}
 
@@ -103,6 +105,8 @@ def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | s
                                to_service if to_service is not None else row.service_id)
         move_ticket(uow, row, Action.TRANSFER, counter, actor, note, released_at=uow.now)
         repo.set_counter(conn, counter.id, current_ticket_id=None)
+        if row.state == "serving":
+            watch.end_visit(uow, counter.hall_id, row.id)
         today = row.day
         seq = repo.next_number(conn, counter.hall_id, svc.prefix, today)
         values = dict(hall_id=counter.hall_id, service_id=svc.id, day=today, prefix=svc.prefix,

@@ -298,6 +298,11 @@ RULES: list[Rule] = [long_wait, idle_window, paused_too_long, case_due, followup
                      device_silent]
 
 
+# the rules that write through their own modules; the others are also looked at by
+# hall.services.watch.scan (see watch_entries), which writes only when an alert changes
+WRITERS: list[Rule] = [case_due, followup_overdue, device_silent]
+
+
 def run_rules(uow: UnitOfWork, hall_id: int, rules: Iterable[Rule] | None = None) -> list[str]:
     """Every rule over one hall in the caller's transaction; returns the names of the
     rules that failed (logged; their writes and events rolled back to a savepoint)."""

@@ -1,0 +1,191 @@
+// Drawing the terminal from the server's picture of the counter (GET /api/v1/counters/<id>)
+// and its figures (…/today). Nothing here remembers state: every call redraws from its input.
+import { fill, text } from "/display/static/hall-live.js";
+import { duration, limitState, minutes } from "./clock.js";
+
+const $ = (id) => document.getElementById(id);
+export const T = document.getElementById("strings").dataset;
+const english = document.body.dataset.lang === "en";
+
+export function serviceName(s) {
+  return (english && s.name_en) || s.name;
+}
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k in node) node[k] = v;
+    else node.setAttribute(k, v);
+  }
+  for (const c of children) node.append(c);
+  return node;
+}
+
+export function outcomeLabel(value) {
+  return T[`outcome${value.charAt(0).toUpperCase()}${value.slice(1)}`] || value;
+}
+
+// which buttons make sense now (the server still decides; this only avoids futile clicks)
+export function enabledActions(board) {
+  const state = board.counter.state;
+  const cur = board.current;
+  const called = cur && cur.state === "called";
+  const serving = cur && cur.state === "serving";
+  return {
+    "call-next": state === "open" && !cur,
+    call: state === "open" && !cur,
+    recall: called,
+    skip: called,
+    start: called,
+    finish: serving,
+    transfer: Boolean(cur),
+    hold: Boolean(cur),
+    pause: state === "open" && !cur,
+    resume: state === "paused",
+    close: state !== "closed" && !cur,
+  };
+}
+
+export function renderHeader(board, me) {
+  const c = board.counter;
+  text($("t-counter"), `${fill(T.window, { counter: c.number })} · ${c.name}`);
+  const st = $("t-state");
+  st.dataset.state = c.state;
+  const words = { open: T.stateOpen, closed: T.stateClosed,
+                  paused: fill(T.statePaused, { reason: c.pause_reason || "" }) };
+  text(st, words[c.state] || c.state);
+  text($("t-staff"), (c.staff && c.staff.name) || (me && me.name) || "");
+}
+
+export function renderCurrent(board) {
+  const cur = board.current;
+  const box = $("t-current");
+  box.dataset.state = cur ? cur.state : "none";
+  box.dataset.ticketId = cur ? String(cur.id) : "";
+  text($("t-number"), cur ? cur.number : "—");
+  text($("t-ticket-state"), cur ? (cur.state === "serving" ? T.ticketServing : T.ticketCalled)
+                                : T.noTicket);
+  text($("t-service"), cur ? serviceName(cur.service) : "");
+  const kind = $("t-kind");
+  let kindText = "";
+  if (cur && cur.kind === "priority") kindText = fill(T.priority, { reason: cur.priority_reason || "" });
+  else if (cur && cur.kind === "appointment") kindText = T.appointment;
+  if (cur && cur.parent_id) kindText = [kindText, T.transferred].filter(Boolean).join(" · ");
+  kind.hidden = !kindText;
+  text(kind, kindText);
+  text($("t-reason"), cur ? (cur.call_reason_text || cur.call_reason || "—") : "—");
+  let waited = "—";
+  if (cur && cur.waited_s != null) {
+    waited = fill(T.waited, { minutes: minutes(cur.waited_s) });
+    if (cur.recalls) waited += ` · ${fill(T.recalls, { n: cur.recalls })}`;
+  }
+  text($("t-waited"), waited);
+  const svc = cur && cur.service;
+  text($("t-limit-of"), svc && svc.time_limit_s > 0
+    ? fill(T.limitOf, { minutes: minutes(svc.time_limit_s), warning: minutes(svc.warning_s) })
+    : "");
+}
+
+// every second: time since the call and the visit's countdown (yellow, then red)
+export function renderClock(board, clock) {
+  const cur = board && board.current;
+  text($("t-since"), cur && cur.called_at
+    ? fill(T.sinceCall, { time: duration(clock.since(cur.called_at)) }) : "—");
+  const box = $("t-limit");
+  if (!cur || cur.state !== "serving" || !cur.started_at) {
+    box.dataset.limit = "none";
+    document.body.dataset.limit = "none";
+    text($("t-limit-left"), cur ? "" : "—");
+    return;
+  }
+  const svc = cur.service;
+  const elapsed = Math.max(0, clock.since(cur.started_at));
+  const state = limitState(elapsed, svc.warning_s, svc.time_limit_s);
+  box.dataset.limit = state;
+  document.body.dataset.limit = state;
+  if (state === "none") text($("t-limit-left"), T.noLimit);
+  else if (state === "over") text($("t-limit-left"), fill(T.over, { time: duration(elapsed - svc.time_limit_s) }));
+  else text($("t-limit-left"), fill(T.left, { time: duration(svc.time_limit_s - elapsed) }));
+}
+
+export function renderButtons(board) {
+  const can = enabledActions(board);
+  for (const button of document.querySelectorAll("#terminal [data-action]")) {
+    button.disabled = !can[button.dataset.action];
+  }
+  $("btn-pause").hidden = board.counter.state === "paused";
+  $("btn-resume").hidden = board.counter.state !== "paused";
+}
+
+export function renderLists(board, handlers) {
+  const queues = $("t-queues");
+  queues.replaceChildren(...board.queues.map((q) => el("li", { dataset: { serviceId: q.id } },
+    el("span", { className: "ct-q-name" }, `${q.prefix} · ${serviceName(q)}`),
+    el("span", { className: "ct-q-waiting" }, String(q.waiting)))));
+  if (board.directed_waiting) {
+    queues.append(el("li", { dataset: { serviceId: "directed" } },
+      el("span", { className: "ct-q-name" }, T.waitingHere),
+      el("span", { className: "ct-q-waiting" }, String(board.directed_waiting))));
+  }
+  const row = (t, label, action) => el("li", { dataset: { ticketId: t.id } },
+    el("span", {}, t.number),
+    el("button", { type: "button", className: "ct-link", dataset: { ticketAction: action },
+                   onclick: () => handlers[action](t) }, label));
+  $("t-held").replaceChildren(...board.held.map((t) => row(t, T.unhold, "unhold")));
+  $("t-no-shows").replaceChildren(...board.no_shows.map((t) => row(t, T.reinstate, "reinstate")));
+}
+
+export function renderToday(today) {
+  const none = T.none;
+  text($("today-served"), String(today.served));
+  text($("today-avg"), today.service_mean_s == null ? none : duration(today.service_mean_s));
+  text($("today-no-shows"), String(today.no_shows));
+  text($("today-ratings"), String(today.ratings.count));
+  text($("today-rating-mean"), today.ratings.mean == null ? none : today.ratings.mean.toFixed(1));
+  text($("today-satisfaction"), today.ratings.satisfaction_rate == null ? none
+    : `${(today.ratings.satisfaction_rate * 100).toFixed(0)}%`);
+}
+
+export function renderAlerts(alerts, onAck) {
+  const card = $("t-alerts-card");
+  card.hidden = alerts.length === 0;
+  $("t-alerts").replaceChildren(...alerts.map((a) => {
+    const words = T[`alert${a.kind.replace(/(^|_)(\w)/g, (m, _u, c) => c.toUpperCase())}`];
+    const label = `${a.payload.number || ""} ${words || a.kind}`.trim();
+    const item = el("li", { className: `ct-alert ${a.level}`, dataset: { alertId: a.id } },
+      el("span", {}, label));
+    if (!a.acked_at) {
+      const note = el("input", { maxLength: 500, placeholder: T.ackNote });
+      item.append(note, el("button", { type: "button", className: "ct-link",
+                                      onclick: () => onAck(a, note.value) }, T.ack));
+    }
+    return item;
+  }));
+}
+
+// the last visit's outcome: case number and due date, or the 补正 list to hand over/print
+export function renderResult(result) {
+  const box = $("t-result");
+  box.hidden = !result;
+  if (!result) return;
+  box.dataset.outcome = result.outcome || result.kind;
+  let words = "";
+  if (result.kind === "finished") words = fill(T.finished, { number: result.number,
+                                                          outcome: outcomeLabel(result.outcome) });
+  else if (result.kind === "transferred") words = fill(T.transferredTo, { number: result.number,
+                                                                       new: result.newNumber });
+  else if (result.kind === "skipped") words = fill(T.skipped, { number: result.number });
+  else if (result.kind === "held") words = fill(T.held, { number: result.number });
+  text($("t-result-text"), words);
+  const hasCase = Boolean(result.caseNumber);
+  $("t-case").hidden = !hasCase;
+  text($("t-case-number"), result.caseNumber || "");
+  text($("t-case-due"), result.caseDue || "");
+  const missing = result.missing || [];
+  $("t-correction").hidden = missing.length === 0;
+  text($("t-correction-ticket"), result.number || "");
+  text($("t-correction-service"), result.service || "");
+  $("t-correction-list").replaceChildren(...missing.map((m) => el("li", {}, m)));
+  text($("t-correction-foot"), result.at || "");
+}

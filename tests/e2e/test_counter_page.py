@@ -1,0 +1,300 @@
+"""The counter terminal in headless Chromium against a real server process (issue 6).
+
+Staff sign in, choose a window, call, start and finish with 受理 and see the case number and
+its due date; a second tab of the same window follows every step from live events; the
+one-key shortcuts work; the visit's countdown turns yellow and red. Screenshots go to
+tests/artifacts/<test name>/. Page checks that need no browser use Flask's test client.
+"""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+from sqlalchemy import text
+
+from hall.services import accounts, watch
+from tests.e2e.server import running_hall
+from tests.e2e.test_pages import SEEN, artifacts, browser  # noqa: F401 - shared fixtures
+
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def live_hall(ctx, db_url, tmp_path):
+    with running_hall(ctx, db_url, tmp_path) as hall:
+        yield hall
+
+
+def new_tab(context, url: str):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    return page, errors
+
+
+def wait_live(page):
+    page.wait_for_function("document.body.dataset.live === 'live'", timeout=15000)
+
+
+def sign_in(page, login: str, password: str):
+    from playwright.sync_api import expect
+
+    expect(page.locator("#login")).to_be_visible(timeout=SEEN)
+    page.fill("#login-name", login)
+    page.fill("#login-password", password)
+    page.click("#login-submit")
+
+
+def hall_id(ctx) -> int:
+    with ctx.engine.connect() as conn:
+        return conn.execute(text("SELECT id FROM halls")).scalar_one()
+
+
+def backdate_start(ctx, ticket_id: int, minutes: float) -> None:
+    """Move the visit's start into the past: the server's clock is the system's, so the
+    countdown is driven by changing when the visit began (a real row, a real server)."""
+    with ctx.engine.begin() as conn:
+        conn.execute(text("UPDATE tickets SET started_at = :at WHERE id = :id"),
+                     {"at": datetime.now(UTC) - timedelta(minutes=minutes), "id": ticket_id})
+
+
+@SQLITE_ONLY
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("servers")
+def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
+        live_hall, browser, artifacts, ctx):  # noqa: F811 - fixtures
+    from playwright.sync_api import expect
+
+    server, _, post = live_hall
+    password = accounts.add_user(ctx, login="li", name="李娜").value["password"]
+    first = post("/api/v1/tickets", "kiosk", service="hj")
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page, errors = new_tab(context, f"{server.url}/counter")
+    sign_in(page, "li", password)
+    expect(page.locator("#choose")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#choose-1")).to_contain_text("一号窗口")
+    page.screenshot(path=artifacts / "1-choose-counter.png")
+    page.click("#choose-1")
+    expect(page.locator("#terminal")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#t-counter")).to_contain_text("一号窗口")
+    expect(page.locator("#t-staff")).to_have_text("李娜")
+    wait_live(page)
+
+    tab2, errors2 = new_tab(context, f"{server.url}/counter")  # same session, same window
+    expect(tab2.locator("#terminal")).to_be_visible(timeout=SEEN)
+    wait_live(tab2)
+    expect(tab2.locator("#t-current")).to_have_attribute("data-state", "none")
+
+    page.click("#btn-call-next")
+    expect(page.locator("#t-number")).to_have_text(first["number"], timeout=SEEN)
+    expect(tab2.locator("#t-number")).to_have_text(first["number"], timeout=SEEN)
+    expect(page.locator("#t-reason")).to_have_text(re.compile(r"按顺序叫号|Next in line"))
+    expect(page.locator("#t-waited")).not_to_have_text("—")
+    expect(page.locator("#btn-finish")).to_be_disabled()
+
+    page.locator("body").press("s")  # keyboard: S starts the visit
+    expect(page.locator("#t-current")).to_have_attribute("data-state", "serving", timeout=SEEN)
+    expect(tab2.locator("#t-current")).to_have_attribute("data-state", "serving", timeout=SEEN)
+    expect(page.locator("#t-limit")).to_have_attribute("data-limit", "ok")
+    expect(page.locator("#t-limit-left")).to_contain_text(re.compile(r"1[89]:\d\d|20:00"))
+    page.screenshot(path=artifacts / "2-serving.png")
+
+    page.locator("body").press("f")
+    expect(page.locator("#dlg-finish")).to_be_visible()
+    page.locator("#outcome-done").press("2")  # 2 = 受理
+    expect(page.locator("#outcome-accepted")).to_be_checked()
+    page.fill("#finish-applicant", "王五")
+    page.screenshot(path=artifacts / "3-finish-accepted.png")
+    page.click("#finish-submit")
+    expect(page.locator("#dlg-finish")).to_be_hidden(timeout=SEEN)
+    case_number = page.locator("#t-case-number")
+    expect(case_number).to_have_text(re.compile(r"\S+"), timeout=SEEN)
+    case = requests.get(f"{server.url}/api/v1/cases/{case_number.inner_text()}", timeout=5).json()
+    expect(page.locator("#t-case-due")).to_have_text(case["due_date"])
+    assert case["applicant"] == "王*" and case["state"] == "accepted"
+    expect(tab2.locator("#t-case-number")).to_have_text(case["number"], timeout=SEEN)
+    expect(tab2.locator("#t-case-due")).to_have_text(case["due_date"])
+    expect(page.locator("#t-current")).to_have_attribute("data-state", "none")
+    expect(page.locator("#today-served")).to_have_text("1", timeout=SEEN)
+    expect(tab2.locator("#today-served")).to_have_text("1", timeout=SEEN)
+    page.screenshot(path=artifacts / "4-case-accepted.png")
+    tab2.screenshot(path=artifacts / "4-second-tab.png")
+
+    # the other way round, by keyboard: the second tab calls, the first follows
+    second = post("/api/v1/tickets", "kiosk", service="sfz")
+    expect(tab2.locator("#t-queues")).to_contain_text("身份证办理", timeout=SEEN)
+    tab2.locator("body").press("n")
+    expect(tab2.locator("#t-number")).to_have_text(second["number"], timeout=SEEN)
+    expect(page.locator("#t-number")).to_have_text(second["number"], timeout=SEEN)
+    assert errors == [] and errors2 == []
+    context.close()
+
+
+@SQLITE_ONLY
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("servers")
+def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_papers(
+        live_hall, browser, artifacts, ctx, clock):  # noqa: F811 - fixtures
+    from playwright.sync_api import expect
+
+    server, _, post = live_hall
+    password = accounts.add_user(ctx, login="li", name="李娜").value["password"]
+    ticket = post("/api/v1/tickets", "kiosk", service="hj")  # warning 15 min, limit 20 min
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page, errors = new_tab(context, f"{server.url}/counter")
+    sign_in(page, "li", password)
+    page.click("#choose-1")
+    wait_live(page)
+    page.locator("body").press("n")
+    expect(page.locator("#t-number")).to_have_text(ticket["number"], timeout=SEEN)
+    page.click("#btn-start")
+    expect(page.locator("#t-limit")).to_have_attribute("data-limit", "ok", timeout=SEEN)
+
+    backdate_start(ctx, ticket["id"], 15.05)
+    clock.current = datetime.now(UTC)  # this process's clock: the server's (the system's)
+    watch.scan(ctx, hall_id(ctx))  # the server's own watch does this every few seconds
+    page.reload()
+    expect(page.locator("#t-limit")).to_have_attribute("data-limit", "warning", timeout=SEEN)
+    alert = page.locator("#t-alerts li")
+    expect(alert).to_have_class(re.compile(r"\bwarning\b"), timeout=SEEN)
+    expect(alert).to_contain_text(ticket["number"])
+    assert page.evaluate("getComputedStyle(document.getElementById('t-limit'))"
+                         ".backgroundColor") == "rgb(242, 183, 5)"  # yellow
+    page.screenshot(path=artifacts / "1-warning.png")
+    backdate_start(ctx, ticket["id"], 20.2)
+    clock.current = datetime.now(UTC)
+    watch.scan(ctx, hall_id(ctx))
+    page.reload()
+    expect(page.locator("#t-limit")).to_have_attribute("data-limit", "over", timeout=SEEN)
+    expect(alert).to_have_class(re.compile(r"\bcritical\b"), timeout=SEEN)
+    expect(page.locator("#t-limit-left")).to_contain_text(re.compile(r"0:1\d"))
+    assert page.evaluate("getComputedStyle(document.getElementById('t-limit'))"
+                         ".backgroundColor") == "rgb(200, 22, 29)"  # red
+    page.screenshot(path=artifacts / "2-over.png")
+    alert.locator("input").fill("材料较多，已告知组长")
+    alert.locator("button").click()
+    expect(alert.locator("button")).to_have_count(0, timeout=SEEN)  # acknowledged
+
+    page.locator("body").press("f")
+    page.locator("#outcome-done").press("3")  # 3 = 补正
+    expect(page.locator("#finish-materials label")).to_have_count(2)
+    page.check("#material-0")
+    page.fill("#finish-other", "结婚证复印件")
+    page.click("#finish-submit")
+    expect(page.locator("#t-correction")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#t-correction-list li")).to_have_text(["居民户口簿原件", "结婚证复印件"])
+    expect(page.locator("#t-alerts-card")).to_be_hidden(timeout=SEEN)  # cleared by the finish
+    expect(page.locator("#t-current")).to_have_attribute("data-state", "none", timeout=SEEN)
+    expect(page.locator("#today-served")).to_have_text("1", timeout=SEEN)
+    page.screenshot(path=artifacts / "3-correction-slip.png")
+
+    # plain words from the API when a step is refused: nobody waits any more
+    page.click("#btn-call-next")
+    expect(page.locator("#t-message")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#t-message-text")).to_have_text("当前无人等候")
+    page.goto(f"{server.url}/counter?lang=en")
+    expect(page.locator("#btn-call-next")).to_contain_text("Call next", timeout=SEEN)
+    expect(page.locator("#today-served")).to_have_text("1", timeout=SEEN)
+    expect(page.locator("#t-result")).to_be_hidden()  # a new page starts with no last visit
+    page.screenshot(path=artifacts / "4-english.png")
+    assert errors == []
+    context.close()
+
+
+@SQLITE_ONLY
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("servers")
+def test_call_by_number_transfer_hold_skip_pause_and_close_from_the_terminal(
+        live_hall, browser, artifacts, ctx):  # noqa: F811 - fixtures
+    from playwright.sync_api import expect
+
+    server, _, post = live_hall
+    password = accounts.add_user(ctx, login="li", name="李娜").value["password"]
+    a1 = post("/api/v1/tickets", "kiosk", service="hj")
+    a2 = post("/api/v1/tickets", "kiosk", service="hj")
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page, errors = new_tab(context, f"{server.url}/counter")
+    page.on("dialog", lambda d: d.accept())  # "close this window for today?" → yes
+    sign_in(page, "li", password)
+    page.click("#choose-1")
+    wait_live(page)
+    body = page.locator("body")
+
+    body.press("c")  # a visitor comes to the desk with a later number
+    page.fill("#call-number", a2["number"].lower())
+    page.locator("#call-number").press("Enter")
+    expect(page.locator("#t-number")).to_have_text(a2["number"], timeout=SEEN)
+    expect(page.locator("#t-reason")).to_have_text(re.compile("指定号码叫号|Called by number"))
+
+    body.press("t")
+    page.check("#transfer-to-counter")
+    page.select_option("#transfer-counter", "2")
+    page.fill("#transfer-note", "请复核材料")
+    page.screenshot(path=artifacts / "1-transfer.png")
+    page.click("#transfer-submit")
+    expect(page.locator("#t-result-text")).to_contain_text(a2["number"], timeout=SEEN)
+    moved = post("/api/v1/counters/2/call-next", "keypad2")["ticket"]
+    assert moved["reason_code"] == "directed" and moved["number"] != a2["number"]
+    expect(page.locator("#t-result-text")).to_contain_text(moved["number"])
+
+    body.press("n")
+    expect(page.locator("#t-number")).to_have_text(a1["number"], timeout=SEEN)
+    body.press("h")
+    page.fill("#hold-note", "去复印身份证")
+    page.click("#hold-submit")
+    held = page.locator("#t-held li")
+    expect(held).to_have_count(1, timeout=SEEN)
+    expect(held).to_contain_text(a1["number"])
+    held.locator("button").click()  # back, ahead of the queue, to this window
+    expect(held).to_have_count(0, timeout=SEEN)
+    expect(page.locator("#t-queues [data-service-id=directed]")).to_contain_text("1")
+    body.press("n")
+    expect(page.locator("#t-number")).to_have_text(a1["number"], timeout=SEEN)
+    body.press("k")  # no-show
+    missed = page.locator("#t-no-shows li")
+    expect(missed).to_contain_text(a1["number"], timeout=SEEN)
+    missed.locator("button").click()  # turned up after all: back in the queue
+    expect(missed).to_have_count(0, timeout=SEEN)
+
+    body.press("p")
+    page.select_option("#pause-reason", "午休")
+    page.click("#pause-submit")
+    expect(page.locator("#t-state")).to_have_attribute("data-state", "paused", timeout=SEEN)
+    expect(page.locator("#t-state")).to_contain_text("午休")
+    expect(page.locator("#btn-call-next")).to_be_disabled()
+    page.screenshot(path=artifacts / "2-paused.png")
+    body.press("p")  # the same key resumes
+    expect(page.locator("#t-state")).to_have_attribute("data-state", "open", timeout=SEEN)
+
+    page.click("#btn-close")
+    expect(page.locator("#choose")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#choose-1")).to_have_attribute("data-state", "closed")
+    assert errors == []
+    context.close()
+
+
+# --- without a browser -------------------------------------------------------------------
+
+@SQLITE_ONLY
+def test_the_terminal_page_has_no_inline_script_and_remembers_the_language(app):
+    client = app.test_client()
+    page = client.get("/counter")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert re.search(r"<script(?![^>]*\bsrc=)", html) is None  # CSP: scripts are files
+    assert "http://" not in html and "https://" not in html  # no CDN: all from this server
+    for element in ("login-form", "counter-list", "btn-call-next", "btn-finish", "t-case-number",
+                    "t-limit", "dlg-finish", "today-served"):
+        assert f'id="{element}"' in html, element
+    english = client.get("/counter?lang=en")
+    assert "lang=en" in english.headers["Set-Cookie"]
+    assert "Call next" in english.get_data(as_text=True)
