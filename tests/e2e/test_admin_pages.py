@@ -95,16 +95,17 @@ def test_the_board_follows_calls_clocks_and_alerts_live(live_hall, ctx, browser,
     expect(page.locator("#window-2")).to_have_class(re.compile(r"\bidle\b"))
 
     post("/api/v1/devices/me/health", "kiosk", paper="out")  # raises an alert at once
-    alert = page.locator("#alerts li.level-critical")
+    alert = page.locator("#alerts li.level-critical[data-kind=printer_paper_out]")
     expect(alert).to_have_count(1, timeout=SEEN)
-    expect(page.locator("#total-alerts")).to_have_text("1")
+    # the server's own watch may add the visit over its limit (the clock is real there)
+    expect(page.locator("#total-alerts")).to_have_text(re.compile(r"^[12]$"))
     alert.locator("input[name=note]").fill("已换纸")
     alert.locator("button[type=submit]").click()
     expect(alert.locator(".alert-ack")).to_contain_text("已换纸", timeout=SEEN)
     page.screenshot(path=artifacts / "board-1600x1000.png", full_page=True)
 
     post("/api/v1/devices/me/health", "kiosk", paper="ok")  # the condition ends: cleared
-    expect(page.locator("#alerts li.level-critical")).to_have_count(0, timeout=SEEN)
+    expect(alert).to_have_count(0, timeout=SEEN)
     assert page.evaluate("window.hallBoard.loads") >= 3  # re-read after events
     assert errors == []
 

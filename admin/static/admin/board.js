@@ -233,6 +233,7 @@ function alertItem(a) {
   const li = el("li", `alert level-${a.level}${a.acked_at ? " acked" : ""}`);
   li.id = `alert-${a.id}`;
   li.dataset.id = a.id;
+  li.dataset.kind = a.kind;
   li.dataset.version = alertVersion(a);
   const head = el("div", "alert-head");
   head.append(el("span", `badge badge-${a.level}`, S(`level-${a.level}`) || a.level),
