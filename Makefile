@@ -24,6 +24,9 @@ bench: install-dev translations  ## printed figures, never part of CI
 	$(BIN)/python bench/call_next.py
 	$(BIN)/python bench/call_next.py --database-url postgresql://postgres@127.0.0.1:5432/test
 	$(BIN)/python bench/screens.py --clients 100,1000
+	$(BIN)/python bench/kiosk.py
+	$(BIN)/python bench/report.py
+	$(BIN)/python bench/report.py --database-url postgresql://postgres@127.0.0.1:5432/test
 
 lint: install-dev
 	$(BIN)/ruff check .
