@@ -100,16 +100,27 @@ def events_after(ctx: Context, hall_id: int, after: int, limit: int = EVENTS_PAG
 
 
 def case_by_number(ctx: Context, number: str) -> dict[str, Any]:
+    """办件查询 (public): a case's state by its number, with its due state today (urgency:
+    normal, yellow at the warning point, red when overdue; always normal once closed) as the
+    hall's local calendar sees it. Case-insensitive; spaces inside the number are ignored."""
+    from hall.domain.cases import urgency
+
+    wanted = "".join(number.split()).upper()
+
     def query(uow: UnitOfWork) -> dict[str, Any]:
         c = Case.__table__
-        row = uow.conn.execute(select(c).where(c.c.number == number.strip().upper())).first()
+        row = uow.conn.execute(select(c).where(c.c.number == wanted)).first()
         if row is None:
             raise DomainError("case_not_found", N_("No case with this number"), "number")
         svc = repo.service_row(uow.conn, row.hall_id, row.service_id)
+        today = repo.settings_of(repo.hall_row(uow.conn, row.hall_id)).local(uow.now).date()
         return {"number": row.number, "service": svc.name, "state": row.state,
                 "accepted_on": row.accepted_on.isoformat(), "due_date": row.due_date.isoformat(),
                 "applicant": row.applicant_masked,
-                "done_on": row.done_on.isoformat() if row.done_on else None}
+                "done_on": row.done_on.isoformat() if row.done_on else None,
+                "service_en": svc.name_en or None,
+                "warning_date": row.warning_date.isoformat(),
+                "urgency": urgency(today, row.due_date, row.warning_date, row.state).value}
 
     return read(ctx, query)
 

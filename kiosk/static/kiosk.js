@@ -4,6 +4,7 @@
 // print job's message); this file only draws and talks to the JSON API with the kiosk's
 // device token. No inline script anywhere: the page runs under a strict CSP.
 
+import { caseLookup } from "./case/kiosk-case.js";
 import { bindPad, el, fill, idNumberValid, kioskToken, request, resetEntry, say }
   from "./kiosk-lib.js";
 
@@ -495,6 +496,10 @@ function wire() {
     });
   }
   $("appt-ok").addEventListener("click", () => checkIn(null));
+  // 办件查询: its own screens (case/kiosk-case.js), back to the start like every other
+  const cases = caseLookup({ api, show, fail, home, speak, strings: T, locale: LOCALE,
+                             prefixUrl: ds.casePrefixUrl });
+  $("k-case").addEventListener("click", cases.open);
   // keep the elder mode across a language switch
   for (const a of document.querySelectorAll("[data-lang-link]")) {
     a.addEventListener("click", () => touched());
