@@ -296,7 +296,10 @@ class Event(Base):
 
 class Case(Base):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_hall_state_due", "hall_id", "state", "due_date"),)
+    __table_args__ = (Index("ix_cases_hall_state_due", "hall_id", "state", "due_date"),
+                      # reports count cases received and done in a period
+                      Index("ix_cases_hall_accepted", "hall_id", "accepted_on"),
+                      Index("ix_cases_hall_done", "hall_id", "done_on"))
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
     number: Mapped[str] = mapped_column(String(40), unique=True)
