@@ -132,7 +132,11 @@ cli(["run", "--host", sys.argv[1], "--port", sys.argv[2]], prog_name="hall")
 
 class Server:
     def __init__(self, env: dict[str, str], workdir: Path, nodelay: bool = False):
-        self.env = env
+        # The checkout first on the path: the server runs in a temp dir, and an editable
+        # install made before a new top-level package (kiosk/, counter/, admin/) was added
+        # would not find it.
+        self.env = {**env, "PYTHONPATH": os.pathsep.join(
+            p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)}
         self.nodelay = nodelay
         self.workdir = workdir
         self.port = free_port()

@@ -2,19 +2,25 @@
 
 For each async mode and each N, one real server process (``hall run``, HALL_ASYNC_MODE set)
 on a fresh instance directory seeded with the demo hall (quotas raised, as in issue.py).
-N python-socketio clients connect to ``/hall`` over the websocket transport with a screen's
-device token and subscribe to ``hall:<id>``. They are asyncio clients
-(``socketio.AsyncClient``, which needs aiohttp), split over a few client processes with one
-event loop each: a thousand threaded clients in one process would measure the clients.
+N Socket.IO clients connect to ``/hall`` over the websocket transport with a screen's
+device token and subscribe to ``hall:<id>`` from the hall's current seq, as a hall screen
+does after drawing its snapshot (``--backlog``: from seq 0, so each ack carries the log so
+far). By default they are bench/lean_client.py clients: the Socket.IO protocol on an
+``asyncio.Protocol`` that, like a browser, offers permessage-deflate. ``--client socketio``
+uses python-socketio's ``AsyncClient`` instead (needs aiohttp), which costs ~75 µs of CPU per
+message received, 4 times the lean client: on a 2-core box shared with the server, 1,000
+of those measure mostly themselves. The clients are split over a few processes with one
+event loop each.
 
 Then the keypad of window 1 opens the counter once, a kiosk issues tickets for the window's
 services, and, after two unmeasured warm-up calls (the first call after start compiles SQL
 and fills caches), the bench makes M calls, one every ``--spacing`` ms: ``call-next``, then,
 half a spacing later, ``skip`` (so that the counter is free for the next call; the skip is
-fanned out too, as it would be in a hall). For each call the latency is from just before
-the call request is sent (the caller's ``time.perf_counter()``) to a client's receipt of
-``ticket.called`` (the client's ``time.perf_counter()`` in its event handler). Every process
-runs on this machine, and ``perf_counter`` is CLOCK_MONOTONIC, one clock for all of them.
+fanned out too, as it would be in a hall, and so is the call's queue.stats). For each call
+the latency is from just before the call request is sent (the caller's
+``time.perf_counter()``) to a client's receipt of ``ticket.called`` (the client's
+``time.perf_counter()`` when the bytes arrive, before parsing). Every process runs on this
+machine, and ``perf_counter`` is CLOCK_MONOTONIC, one clock for all of them.
 
 One line per run on stdout (details on stderr):
 
@@ -26,23 +32,26 @@ is connected and subscribed; received counts (call, client) pairs that arrived w
 
     .venv/bin/python bench/screens.py [--modes gevent,eventlet] [--clients 100,1000,5000]
                                       [--calls 20] [--spacing MS] [--procs 2]
+                                      [--client lean|socketio] [--backlog]
                                       [--profile /tmp/screens-{mode}-{n}.txt]
-                                      [--loop asyncio|uvloop] [--eventlet-max-size K]
+                                      [--loop asyncio|uvloop]
 
-``--spacing`` defaults to 200 ms, and to N/5 ms above 1,000 clients (1 s at 5,000): the
-clients' own CPU per message is about twice the server's, and on a 2-core machine 5,000 of
-them cannot take in 10 events a second (a call and a skip every 200 ms) without falling
-further behind on every call. The line then says ``(calls 1000 ms apart)``. A client that
-cannot connect and subscribe within 20 s counts as failed; after ~2 % failures a client
-process stops trying (a server refusing connections), and the line says
-``connected K/N``; received/expected still counts every (call, client) pair of all N.
+``HALL_FANOUT=stock`` in the environment (passed to the server) runs python-engineio and
+python-socketio exactly as they come, for comparison (hall/fanout.py).
+
+``--spacing`` defaults to 200 ms, and to N/5 ms above 1,000 clients (1 s at 5,000): on a
+2-core machine 5,000 clients cannot take in 15 events a second (a call, its queue.stats and
+a skip every 200 ms) without falling further behind on every call. The line then says
+``(calls 1000 ms apart)``. A client that cannot connect and subscribe within 20 s counts as
+failed; after ~2 % failures a client process stops trying (a server refusing connections),
+and the line says ``connected K/N``; received/expected still counts every (call, client)
+pair of all N.
 
 ``--profile`` records the server with py-spy during the calls (``{mode}`` and ``{n}`` in the
 name are filled in; ``.txt`` collapsed stacks, ``.json`` speedscope, else a flame graph).
-``--loop uvloop`` runs the clients on uvloop (``pip install uvloop``; about 20 % less client
-CPU, no clear change in the figures). ``--eventlet-max-size`` is an experiment, see
-EVENTLET_LAUNCHER. The open-files limit is raised to its hard limit before anything starts,
-so the server (which inherits it) and the client processes can hold every connection.
+``--loop uvloop`` runs the clients on uvloop (``pip install uvloop``). The open-files limit
+is raised to its hard limit before anything starts, so the server (which inherits it) and
+the client processes can hold every connection.
 """
 from __future__ import annotations
 
@@ -85,7 +94,7 @@ def raise_nofile(need: int) -> int:
 
 
 def client_proc(conn, url: str, token: str, room: str, count: int, concurrency: int,
-                use_uvloop: bool) -> None:
+                use_uvloop: bool, kind: str = "lean", last_seq: int = 0) -> None:
     """Entry of one client process: ``count`` AsyncClients on one event loop.
 
     Protocol on ``conn``: sends ("ready", stats) once every client is subscribed; receives
@@ -98,15 +107,18 @@ def client_proc(conn, url: str, token: str, room: str, count: int, concurrency: 
         if use_uvloop:
             import uvloop
 
-            uvloop.run(_client_main(conn, url, token, room, count, concurrency))
+            uvloop.run(_client_main(conn, url, token, room, count, concurrency, kind,
+                                     last_seq))
         else:
-            asyncio.run(_client_main(conn, url, token, room, count, concurrency))
+            asyncio.run(_client_main(conn, url, token, room, count, concurrency, kind,
+                                     last_seq))
     finally:
         conn.close()
         os._exit(0)
 
 
-async def _client_main(conn, url, token, room, count, concurrency) -> None:
+async def _client_main(conn, url, token, room, count, concurrency, kind="lean",
+                       last_seq=0) -> None:
     per_client = 20.0  # seconds for one client to connect and subscribe
     import asyncio
 
@@ -144,7 +156,7 @@ async def _client_main(conn, url, token, room, count, concurrency) -> None:
         if http is not None and not http.closed:
             await http.close()
 
-    async def connect(index: int) -> None:
+    async def connect_socketio(index: int) -> None:
         sio = make(index)
         async with sem:
             if state["failed"] >= give_up:
@@ -154,7 +166,7 @@ async def _client_main(conn, url, token, room, count, concurrency) -> None:
                 await asyncio.wait_for(sio.connect(
                     url, namespaces=["/hall"], auth={"token": token},
                     transports=["websocket"], wait_timeout=per_client), per_client)
-                ack = await sio.call("subscribe", {"room": room, "last_seq": 0},
+                ack = await sio.call("subscribe", {"room": room, "last_seq": last_seq},
                                      namespace="/hall", timeout=per_client)
             except Exception as exc:  # noqa: BLE001 - counted and reported
                 fail(type(exc).__name__ + (": " + str(exc)[:80] if str(exc) else ""))
@@ -165,6 +177,30 @@ async def _client_main(conn, url, token, room, count, concurrency) -> None:
             await close_quietly(sio)
             return
         clients.append(sio)
+
+    from urllib.parse import urlsplit
+
+    import lean_client
+
+    where = urlsplit(url)
+
+    async def connect_lean(index: int) -> None:
+        def on_called(ticket_id, t: float) -> None:
+            received.append((index, ticket_id, t))
+
+        async with sem:
+            if state["failed"] >= give_up:
+                state["skipped"] += 1
+                return
+            try:
+                client = await lean_client.connect(where.hostname, where.port, token, room,
+                                                   on_called, per_client, last_seq)
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                fail(type(exc).__name__ + (": " + str(exc)[:80] if str(exc) else ""))
+                return
+        clients.append(client)
+
+    connect = connect_lean if kind == "lean" else connect_socketio
 
     t0 = time.perf_counter()
     await asyncio.gather(*(connect(i) for i in range(count)))
@@ -204,7 +240,7 @@ async def _client_main(conn, url, token, room, count, concurrency) -> None:
 
 class ClientPool:
     def __init__(self, url: str, token: str, room: str, n: int, procs: int, concurrency: int,
-                 use_uvloop: bool):
+                 use_uvloop: bool, kind: str = "lean", last_seq: int = 0):
         ctx = multiprocessing.get_context("fork")
         self.workers, self.pipes = [], []
         shares = [n // procs + (1 if p < n % procs else 0) for p in range(procs)]
@@ -213,7 +249,8 @@ class ClientPool:
                 continue
             here, there = ctx.Pipe()
             w = ctx.Process(target=client_proc,
-                            args=(there, url, token, room, share, concurrency, use_uvloop),
+                            args=(there, url, token, room, share, concurrency, use_uvloop,
+                                  kind, last_seq),
                             daemon=True)
             w.start()
             there.close()
@@ -248,57 +285,6 @@ class ClientPool:
 
 
 # ---------------------------------------------------------------- the server
-
-# --eventlet-max-size (an experiment, not how Hall runs): Flask-SocketIO's eventlet runner
-# calls eventlet.wsgi.server without max_size, so it serves at most 1,024 connections at once
-# (eventlet.wsgi.DEFAULT_MAX_SIMULTANEOUS_REQUESTS) and a websocket holds its slot for as
-# long as it is open. This runs `hall run` with a larger pool.
-EVENTLET_LAUNCHER = """
-import sys
-from hall.boot import patch
-patch("eventlet")
-import eventlet.wsgi
-_server = eventlet.wsgi.server
-def server(sock, site, *args, max_size=int(sys.argv[3]), **kwargs):
-    return _server(sock, site, *args, max_size=max_size, **kwargs)
-eventlet.wsgi.server = server
-from hall.cli import cli
-cli(["run", "--host", sys.argv[1], "--port", sys.argv[2]], prog_name="hall")
-"""
-
-
-class ScreensServer(Server):
-    """bench/issue.py's server, optionally started through EVENTLET_LAUNCHER."""
-
-    def __init__(self, env: dict[str, str], workdir: Path, eventlet_max_size: int = 0):
-        super().__init__(env, workdir)
-        self.eventlet_max_size = eventlet_max_size
-
-    def start(self) -> None:
-        if not self.eventlet_max_size:
-            return super().start()
-        self.log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        cmd = [sys.executable, "-c", EVENTLET_LAUNCHER, "127.0.0.1", str(self.port),
-               str(self.eventlet_max_size)]
-        self.proc = subprocess.Popen(cmd, env=self.env, cwd=self.workdir, stdout=self.log_file,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                sys.exit(f"server exited with {self.proc.returncode}:\n{self.tail()}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/api/v1/queues")
-                ok = conn.getresponse().status == 200
-                conn.close()
-                if ok:
-                    return None
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        sys.exit(f"server did not answer within 60 s:\n{self.tail()}")
-
 
 # ---------------------------------------------------------------- the caller
 
@@ -376,7 +362,7 @@ def run_one(mode: str, n: int, args) -> str:
     env = dict(os.environ, HALL_INSTANCE=str(work / "instance"), HALL_ASYNC_MODE=mode)
     env.pop("HALL_DATABASE_URL", None)
     env.pop("HALL_MESSAGE_QUEUE", None)
-    server = ScreensServer(env, work, args.eventlet_max_size if mode == "eventlet" else 0)
+    server = Server(env, work)
     pool = spy = None
     try:
         layout, _ = bench_layout(work)
@@ -410,8 +396,13 @@ def run_one(mode: str, n: int, args) -> str:
         t_conn = time.perf_counter()
         procs = max(1, min(args.procs, n))
         spacing = args.spacing or max(200.0, n / 5)
+        # A hall screen subscribes from the last_seq of the snapshot it has just drawn, so
+        # its ack carries no backlog; so do these clients.
+        with sqlite3.connect(db) as con:
+            last_seq = 0 if args.backlog else con.execute(
+                "SELECT last_seq FROM halls WHERE id = ?", (hall_id,)).fetchone()[0]
         pool = ClientPool(url, screen, f"hall:{hall_id}", n, procs, args.concurrency,
-                          args.loop == "uvloop")
+                          args.loop == "uvloop", args.client, last_seq)
         ready = pool.recv_all("ready", timeout=args.connect_timeout)
         connected = sum(r[0]["connected"] for r in ready)
         errors: dict[str, int] = {}
@@ -439,6 +430,7 @@ def run_one(mode: str, n: int, args) -> str:
         sent: dict[int, float] = {}
         call_ms: list[float] = []
         half = spacing / 2000
+        load0 = os.getloadavg()[0]
         cpu0, wall0 = cpu_seconds(pid), time.perf_counter()
         for i in range(args.calls):
             tick = wall0 + i * spacing / 1000
@@ -481,7 +473,8 @@ def run_one(mode: str, n: int, args) -> str:
             f"{max(call_ms):.1f} ms; CPU per call (call-next + skip and both fan-outs): "
             f"server {1000 * server_cpu / len(sent):.0f} ms, clients "
             f"{' + '.join('%.0f' % (1000 * s['cpu'] / len(sent)) for s in stats)} ms; "
-            f"duplicates {sum(s['duplicates'] for s in stats)}")
+            f"duplicates {sum(s['duplicates'] for s in stats)}; machine load average "
+            f"{load0:.1f} before the calls, {os.getloadavg()[0]:.1f} after (2 cores)")
         if first:
             lasts = sorted(last.values())
             log(f"[{mode} N={n}] per call, median over calls: first client "
@@ -494,8 +487,9 @@ def run_one(mode: str, n: int, args) -> str:
                 f"rss {rss1 / 1024:.0f} MB received {received}/{expected}"
                 + ("" if connected == n else f" connected {connected}/{n}")
                 + ("" if spacing == 200 else f" (calls {spacing:.0f} ms apart)")
-                + (f" [eventlet max_size {args.eventlet_max_size}]"
-                   if mode == "eventlet" and args.eventlet_max_size else ""))
+                + ("" if args.client == "lean" else " [python-socketio clients]")
+                + (" [subscribed from seq 0]" if args.backlog else "")
+)
     finally:
         if spy is not None and spy.poll() is None:
             spy.kill()
@@ -523,12 +517,16 @@ def main() -> int:
                     help="seconds after the last call for stragglers")
     ap.add_argument("--profile", default=None, metavar="FILE",
                     help="py-spy the server during the calls; {mode} and {n} are filled in")
+    ap.add_argument("--backlog", action="store_true",
+                    help="subscribe from seq 0: every ack carries the log so far (~50 events)")
+    ap.add_argument("--client", choices=["lean", "socketio"], default="lean",
+                    help="lean: bench/lean_client.py (the protocol on an asyncio.Protocol); "
+                         "socketio: python-socketio's AsyncClient (needs aiohttp)")
     ap.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio",
                     help="the client processes' event loop (uvloop: pip install uvloop)")
-    ap.add_argument("--eventlet-max-size", type=int, default=0, metavar="K",
-                    help="experiment: serve eventlet with a pool of K connections (not 1,024)")
     args = ap.parse_args()
-    log(f"clients: socketio.AsyncClient on {args.loop}, {args.procs} process(es)")
+    log(f"clients: {'lean_client' if args.client == 'lean' else 'socketio.AsyncClient'} on "
+        f"{args.loop}, {args.procs} process(es)")
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     sizes = [int(x) for x in args.clients.split(",") if x.strip()]
     raise_nofile(max(sizes) + 1000)

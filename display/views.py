@@ -19,7 +19,8 @@ from hall.app import hall_context
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
-from hall.services import accounts, queries
+from hall.services import accounts, queries, repo
+from hall.services.context import read
 
 STATIC = Path(__file__).resolve().parent / "static"
 VOICE_LANGS = ("zh", "en")
@@ -90,16 +91,28 @@ def _viewer(screen: int | None = None) -> Actor:
     raise Forbidden(N_("Only this hall's screens may show this page"), "authorization")
 
 
+def hall_timezone(hall_id: int) -> str:
+    """The hall's own zone (halls.timezone): its clock shows it, whatever the zone of the
+    screen's OS or of the server."""
+    return read(hall_context(), lambda uow: repo.hall_config(uow, hall_id).settings.timezone)
+
+
+def _snapshot(hall_id: int) -> dict[str, Any]:
+    snap = queries.hall_snapshot(hall_context(), hall_id)
+    snap["hall"]["timezone"] = hall_timezone(hall_id)
+    return snap
+
+
 @bp.get("/display/hall/<int:screen>/snapshot")
 def hall_snapshot(screen: int):
     actor = _viewer(screen)
-    return queries.hall_snapshot(hall_context(), actor.hall_id)
+    return _snapshot(actor.hall_id)
 
 
 @bp.get("/display/counter/<int:counter_id>/snapshot")
 def counter_snapshot(counter_id: int):
     actor = _viewer()
-    snap = queries.hall_snapshot(hall_context(), actor.hall_id)
+    snap = _snapshot(actor.hall_id)
     counter = next((c for c in snap["counters"] if c["id"] == counter_id), None)
     if counter is None:
         raise DomainError("counter_not_found", N_("No counter %(number)s"), "counter",
@@ -118,4 +131,4 @@ def ticket_page(token: str):
                        gettext("This ticket does not exist or is no longer kept. Take a new "
                                "ticket at the kiosk."))
     return render_template("display/ticket.html", ticket=ticket, token=token,
-                           **page_context())
+                           **{**page_context(), "tz": hall_timezone(ticket["hall_id"])})

@@ -21,8 +21,14 @@ def main() -> None:
 
 def patch(mode: str) -> None:
     if mode == "gevent":
+        import gevent
         from gevent import monkey
 
+        # Each greenlet would keep a summary of the stack that spawned it (for debugging
+        # tools Hall does not use): ~50 objects, ~4 KB per websocket, 3 greenlets each.
+        # GEVENT_TRACK_GREENLET_TREE=1 in the environment turns it back on.
+        if "GEVENT_TRACK_GREENLET_TREE" not in os.environ:
+            gevent.config.track_greenlet_tree = False
         monkey.patch_all()
     elif mode == "eventlet":
         # psycopg's default C wait function blocks eventlet's hub; select() is patched

@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import socket
 
+RFILE_BUFFER = 2048
+
 
 def serve(app, socketio, host: str, port: int) -> None:
     mode = app.config["ASYNC_MODE"]
@@ -31,6 +33,12 @@ def _serve_gevent(app, host: str, port: int) -> None:
     from gevent import pywsgi
 
     class NoDelayHandler(pywsgi.WSGIHandler):
+        def __init__(self, sock, address, server, rfile=None):
+            # pywsgi reads requests through an 8 KB buffer that a websocket keeps for its
+            # whole life without using it (the websocket reads its own socket): 2 KB holds
+            # any request line and headers Hall sees in one read, and saves 6 KB a screen.
+            super().__init__(sock, address, server, rfile or sock.makefile("rb", RFILE_BUFFER))
+
         def handle(self):
             try:
                 self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -38,7 +46,7 @@ def _serve_gevent(app, host: str, port: int) -> None:
                 pass
             return super().handle()
 
-    # WebSocket upgrades are handled by python-engineio with simple-websocket, as in
-    # Flask-SocketIO's own gevent runner when gevent-websocket is not installed.
+    # WebSocket upgrades are handled by python-engineio, with hall/websocket.py in place of
+    # simple-websocket (hall/fanout.py installs it).
     server = pywsgi.WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)
     server.serve_forever()

@@ -18,6 +18,7 @@ const SNAPSHOT_REFRESH_MS = 10 * 60 * 1000; // notices and drift
 
 const state = {
   hallId: null,
+  timeZone: null,
   counters: new Map(), // id → {id, number, name, state, pause_reason, current}
   calls: [], // newest first: {ticket_id, number, counter_id, counter_number, seq, at, recall}
   queues: [],
@@ -41,12 +42,27 @@ function message(textValue) {
 }
 
 // --- clock ------------------------------------------------------------------------------
-const dateFmt = new Intl.DateTimeFormat(english ? "en-GB" : "zh-CN", {
-  timeZone: ds.tz, year: "numeric", month: "long", day: "numeric", weekday: "long",
-});
-const timeFmt = new Intl.DateTimeFormat("en-GB", {
-  timeZone: ds.tz, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
-});
+// The hall's own time zone (halls.timezone, from the snapshot): a screen's browser or OS may
+// be set to anything. Until the snapshot arrives, the server's default zone.
+let dateFmt;
+let timeFmt;
+function setTimeZone(tz) {
+  const zone = tz || ds.tz;
+  if (dateFmt && state.timeZone === zone) return;
+  try {
+    dateFmt = new Intl.DateTimeFormat(english ? "en-GB" : "zh-CN", {
+      timeZone: zone, year: "numeric", month: "long", day: "numeric", weekday: "long",
+    });
+    timeFmt = new Intl.DateTimeFormat("en-GB", {
+      timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+    });
+    state.timeZone = zone;
+  } catch (err) { // a zone this browser does not know: keep the one we have
+    console.warn("time zone", zone, err);
+    if (!dateFmt) setTimeZone(zone === "UTC" ? undefined : "UTC");
+  }
+  body.dataset.timeZone = state.timeZone;
+}
 function tick() {
   const now = new Date();
   text($("clock-date"), dateFmt.format(now));
@@ -63,6 +79,10 @@ function currentFromCalls(counter, calls) {
 
 function applySnapshot(snap) {
   state.hallId = snap.hall.id;
+  if (snap.hall.timezone) { // the socket's catch-up snapshot does not repeat it
+    setTimeZone(snap.hall.timezone);
+    tick();
+  }
   text($("hall-name"), (english && snap.hall.name_en) || snap.hall.name);
   const calls = (snap.recent_calls || []).slice().sort((a, b) => b.seq - a.seq);
   state.calls = [];
@@ -90,9 +110,6 @@ function callOf(e) {
 }
 
 // --- events -----------------------------------------------------------------------------
-const QUEUE_EVENTS = new Set(["ticket.issued", "ticket.called", "ticket.cancelled",
-  "ticket.skipped", "ticket.reinstated", "ticket.transferred", "ticket.unheld",
-  "ticket.held", "ticket.finished", "counter.state", "queue.stats"]);
 const LEAVES_COUNTER = new Set(["ticket.finished", "ticket.skipped", "ticket.held",
   "ticket.transferred", "ticket.cancelled"]);
 
@@ -100,11 +117,25 @@ function onEvent(e, { replayed }) {
   if (e.type === "ticket.called" || e.type === "ticket.recalled") called(e, replayed);
   else if (e.type === "ticket.started") setCurrentState(e, "serving");
   else if (LEAVES_COUNTER.has(e.type)) leave(e);
-  else if (e.type === "counter.state") counterState(e);
-  if (e.type === "queue.stats" && Array.isArray(e.services)) {
-    state.queues = e.services;
-    renderQueues();
-  } else if (QUEUE_EVENTS.has(e.type)) refreshQueues();
+  else if (e.type === "counter.state") {
+    counterState(e);
+    refreshQueues(); // open counters set the estimates; a few times a day per counter
+  } else if (e.type === "queue.stats") queueStats(e);
+}
+
+// Every change to a line is followed by its queue.stats (waiting count, estimate): the
+// screen keeps its table from those, and fetches the queues only when a counter changed
+// state or for a service it has never seen (one added since the snapshot).
+function queueStats(e) {
+  const q = state.queues.find((x) => x.service_id === e.service_id);
+  if (!q) {
+    refreshQueues();
+    return;
+  }
+  q.waiting = e.waiting;
+  q.estimated_wait = e.estimated_wait;
+  if (e.open_counters != null) q.open_counters = e.open_counters;
+  renderQueues();
 }
 
 function called(e, replayed) {
@@ -295,6 +326,7 @@ async function loadSnapshot() {
 }
 
 async function start() {
+  setTimeZone(null);
   tick();
   setInterval(tick, 1000);
   setInterval(() => { state.queuePage += 1; renderQueues(); }, 8000);

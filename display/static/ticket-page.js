@@ -65,7 +65,7 @@ const refresh = debounce(async () => {
 }, 600);
 
 function onEvent(e, { replayed }) {
-  const mine = e.ticket_id === ticketId;
+  const mine = e.ticket_id === ticketId || e.new_ticket_id === ticketId;
   if (mine && (e.type === "ticket.called" || e.type === "ticket.recalled")) {
     if (e.counter_number != null) setField("counter", e.counter_number);
     const age = (Date.now() - Date.parse(e.at || "")) / 1000;
@@ -77,7 +77,9 @@ function onEvent(e, { replayed }) {
     showState("called");
     if (!replayed) alertTurn();
   }
-  refresh(); // people ahead and the estimate move with every event of the queue
+  // People ahead and the estimate change when this ticket or its line does; every change to
+  // a line is followed by a queue.stats, so the other events of the line need no fetch.
+  if (mine || e.type === "queue.stats") refresh();
 }
 
 function start() {

@@ -14,6 +14,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hall.domain.events import DomainEvent
 from hall.services.cache import TTLCache
+from hall.services.views import queue_stats
 from hall.store import hot
 
 log = logging.getLogger(__name__)
@@ -84,8 +85,10 @@ class UnitOfWork:
         """Give events the hall's next seqs and write them to the log, in this transaction.
 
         The hall row is locked by the UPDATE until commit, so seqs become visible in order:
-        a reader of ``seq > N`` can never see N+2 committed before N+1.
+        a reader of ``seq > N`` can never see N+2 committed before N+1. A command that
+        changed a service's line gets a ``queue.stats`` for it here, after its own events.
         """
+        queue_stats(self)
         by_hall: dict[int, list[DomainEvent]] = {}
         for e in self.events:
             by_hall.setdefault(e.hall_id, []).append(e)

@@ -39,3 +39,108 @@ class LiveClient:
         if self.sio.connected:
             self.sio.disconnect()
         self.sio.shutdown() if hasattr(self.sio, "shutdown") else None
+
+
+class RawWebSocket:
+    """Engine.IO's websocket spoken byte by byte over a TCP socket, to check the framing
+    itself (fragments, pings, close, extensions) that a library client would hide."""
+
+    def __init__(self, url: str, extensions: str | None = None, timeout: float = 5,
+                 rcvbuf: int | None = None):
+        import base64
+        import os
+        import socket
+        from urllib.parse import urlsplit
+
+        where = urlsplit(url)
+        self.sock = socket.socket()
+        if rcvbuf:  # a small window: a client that stops reading fills the server's buffer
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        self.sock.settimeout(timeout)
+        self.sock.connect((where.hostname, where.port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = ["GET /socket.io/?EIO=4&transport=websocket HTTP/1.1",
+                 f"Host: {where.netloc}", "Upgrade: websocket", "Connection: Upgrade",
+                 f"Sec-WebSocket-Key: {key}", "Sec-WebSocket-Version: 13"]
+        if extensions:
+            lines.append(f"Sec-WebSocket-Extensions: {extensions}")
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        self.buf = b""
+        while b"\r\n\r\n" not in self.buf:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("closed during the handshake")
+            self.buf += chunk
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
+        self.status, *header_lines = head.decode("latin-1").split("\r\n")
+        self.headers = {k.strip().lower(): v.strip() for k, _, v in
+                        (h.partition(":") for h in header_lines)}
+
+    def send_frame(self, opcode: int, payload: bytes, fin: bool = True) -> None:
+        import os
+
+        n = len(payload)
+        head = bytes([(0x80 if fin else 0) | opcode])
+        if n < 126:
+            head += bytes([0x80 | n])
+        elif n < 65536:
+            head += bytes([0x80 | 126]) + n.to_bytes(2, "big")
+        else:
+            head += bytes([0x80 | 127]) + n.to_bytes(8, "big")
+        mask = os.urandom(4)
+        self.sock.sendall(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
+
+    def send_text(self, text: str, pieces: int = 1) -> None:
+        """A text message, split over ``pieces`` frames (a first frame and continuations)."""
+        data = text.encode()
+        step = max(1, -(-len(data) // pieces))
+        chunks = [data[i:i + step] for i in range(0, len(data), step)] or [b""]
+        for i, chunk in enumerate(chunks):
+            self.send_frame(0x1 if i == 0 else 0x0, chunk, fin=i == len(chunks) - 1)
+
+    def _read(self, n: int) -> bytes:
+        while len(self.buf) < n:
+            chunk = self.sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def recv_frame(self) -> tuple[int, bool, bytes]:
+        """(opcode, rsv1, payload) of the next frame from the server (never masked)."""
+        b0, b1 = self._read(2)
+        assert not b1 & 0x80, "a server must not mask its frames"
+        n = b1 & 0x7F
+        if n == 126:
+            n = int.from_bytes(self._read(2), "big")
+        elif n == 127:
+            n = int.from_bytes(self._read(8), "big")
+        return b0 & 0x0F, bool(b0 & 0x40), self._read(n)
+
+    def recv_text(self) -> str:
+        """The next text message, answering Engine.IO pings on the way."""
+        while True:
+            opcode, rsv1, payload = self.recv_frame()
+            assert not rsv1, "no compression was agreed"
+            if opcode == 0x1:
+                text = payload.decode()
+                if text == "2":
+                    self.send_text("3")
+                    continue
+                return text
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def join(self, token: str, room: str) -> str:
+        """Open the Engine.IO session, join /hall with ``token`` and subscribe to ``room``
+        (from seq 0); returns the subscribe ack."""
+        import json
+
+        assert self.recv_text().startswith("0{")
+        self.send_text("40/hall," + json.dumps({"token": token}))
+        assert self.recv_text().startswith('40/hall,{"sid"')
+        self.send_text("42/hall,1" + json.dumps(["subscribe", {"room": room}]))
+        return self.recv_text()
+

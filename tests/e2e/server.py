@@ -75,14 +75,22 @@ class Server:
 
 
 @contextmanager
-def running_hall(ctx, db_url: str, tmp_path: Path, async_mode: str = "gevent"):
+def running_hall(ctx, db_url: str, tmp_path: Path, async_mode: str = "gevent",
+                 hall_timezone: str | None = None):
     """The small test hall served by a real process: a kiosk, a screen and keypads at
-    counters 1–3 (all three opened). Yields (server, device values by name, post)."""
+    counters 1–3 (all three opened). Yields (server, device values by name, post).
+    ``hall_timezone`` replaces the hall's zone (Asia/Shanghai) before the server starts."""
+    from sqlalchemy import update
+
     from hall.services import accounts
     from hall.services.setup import load_layout, seed
+    from hall.store.models import Hall
     from tests.conftest import DATA
 
     seed(ctx, load_layout(DATA / "small_hall.toml"))
+    if hall_timezone is not None:
+        with ctx.engine.begin() as conn:
+            conn.execute(update(Hall).values(timezone=hall_timezone))
     tokens = {kind: accounts.add_device(ctx, kind=kind).value for kind in ("kiosk", "screen")}
     for n in (1, 2, 3):
         tokens[f"keypad{n}"] = accounts.add_device(ctx, kind="keypad", counter_number=n).value

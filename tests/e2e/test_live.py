@@ -1,11 +1,14 @@
 """Live hall over Socket.IO against a real server process, in both async modes."""
 from __future__ import annotations
 
+import json
+
 import pytest
+import requests
 import socketio
 from sqlalchemy import text
 
-from tests.e2e.live_client import LiveClient
+from tests.e2e.live_client import LiveClient, RawWebSocket
 from tests.e2e.server import running_hall
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
@@ -46,10 +49,12 @@ def test_a_reconnecting_screen_gets_exactly_what_it_missed_in_order(live_hall):
     again = LiveClient(server.url, tokens["screen"]["token"]).connect()
     try:
         ack = again.subscribe(room, last_seq)
-        assert [e["type"] for e in ack["events"]] == ["ticket.called"] * 3
-        assert [e["number"] for e in ack["events"]] == numbers
+        # exactly the three calls, each followed by its line's queue.stats, in order
+        assert [e["type"] for e in ack["events"]] == ["ticket.called", "queue.stats"] * 3
+        assert [e["number"] for e in ack["events"][::2]] == numbers
+        assert [e["waiting"] for e in ack["events"][1::2]] == [2, 1, 0]
         seqs = [e["seq"] for e in ack["events"]]
-        assert seqs == sorted(seqs) and seqs[0] > last_seq and ack["last_seq"] == seqs[-1]
+        assert seqs == list(range(last_seq + 1, last_seq + 7)) and ack["last_seq"] == seqs[-1]
     finally:
         again.close()
 
@@ -92,3 +97,109 @@ def test_an_unknown_token_cannot_connect(live_hall):
     server, _, _, _ = live_hall
     with pytest.raises(socketio.exceptions.ConnectionError):
         LiveClient(server.url, "not-a-token").connect()
+
+
+def test_a_screen_hears_each_lines_queue_stats_with_the_waiting_count(live_hall):
+    server, tokens, post, _ = live_hall
+    hall_id = tokens["screen"]["hall_id"]
+    screen = LiveClient(server.url, tokens["screen"]["token"]).connect()
+    try:
+        assert screen.subscribe(f"hall:{hall_id}")["ok"]
+        first = post("/api/v1/tickets", "kiosk", service="hj")
+        post("/api/v1/tickets", "kiosk", service="hj")
+        issued = [screen.next_event("ticket.issued"), screen.next_event("queue.stats")]
+        stats = screen.next_event("queue.stats")
+        assert issued[1]["waiting"] == 1 and stats["waiting"] == 2
+        assert stats["service_id"] == first["service"]["id"] and stats["seq"] > issued[1]["seq"]
+        assert 0 <= stats["estimated_wait"]["min_s"] <= stats["estimated_wait"]["max_s"]
+        post("/api/v1/counters/1/call-next", "keypad1")
+        called = screen.next_event("ticket.called")
+        after = screen.next_event("queue.stats")
+        assert after["seq"] == called["seq"] + 1 and after["waiting"] == 1
+        queues = {q["service_id"]: q for q in
+                  requests.get(server.url + "/api/v1/queues", timeout=5).json()["services"]}
+        line = queues[after["service_id"]]
+        assert (line["waiting"], line["estimated_wait"]) == (1, after["estimated_wait"])
+    finally:
+        screen.close()
+
+
+def test_events_arrive_once_and_in_seq_order_after_a_polling_upgrade(live_hall):
+    """Published frames go straight to idle sockets and through Engine.IO's queue when one is
+    busy (hall/fanout.py); a client that started on long-polling gets the same, in order."""
+    server, tokens, post, _ = live_hall
+    room = f"hall:{tokens['screen']['hall_id']}"
+    clients = [LiveClient(server.url, tokens["screen"]["token"],
+                          transports=("polling", "websocket")).connect(),
+               LiveClient(server.url, tokens["screen"]["token"]).connect()]
+    try:
+        for c in clients:
+            assert c.subscribe(room)["ok"]
+        for _ in range(6):
+            post("/api/v1/tickets", "kiosk", service="sfz")
+        for c in clients:
+            got = [c.next_event() for _ in range(12)]  # ticket.issued + queue.stats, 6 times
+            assert [e["type"] for e in got] == ["ticket.issued", "queue.stats"] * 6
+            seqs = [e["seq"] for e in got]
+            assert seqs == list(range(seqs[0], seqs[0] + 12))
+            assert [e["waiting"] for e in got[1::2]] == [1, 2, 3, 4, 5, 6]
+        assert clients[0].sio.transport() == "websocket"
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_the_websocket_reassembles_fragments_answers_pings_and_declines_compression(
+        live_hall):
+    server, tokens, _, _ = live_hall
+    ws = RawWebSocket(server.url, extensions="permessage-deflate; client_max_window_bits")
+    try:
+        assert " 101 " in ws.status
+        assert "sec-websocket-extensions" not in ws.headers  # no zlib context per screen
+        assert ws.recv_text().startswith("0{")  # Engine.IO open
+        ws.send_text("40/hall," + json.dumps({"token": tokens["screen"]["token"]}), pieces=3)
+        assert ws.recv_text().startswith('40/hall,{"sid"')
+        ws.send_frame(0x9, b"are you there")  # a websocket ping between messages
+        opcode, _, payload = ws.recv_frame()
+        assert (opcode, payload) == (0xA, b"are you there")
+        room = f"hall:{tokens['screen']['hall_id']}"
+        ws.send_text("42/hall,7" + json.dumps(["subscribe", {"room": room, "last_seq": 0}]),
+                     pieces=4)
+        ack = ws.recv_text()
+        assert ack.startswith("43/hall,7[") and '"ok":true' in ack
+        ws.send_frame(0x8, (1000).to_bytes(2, "big"))  # close: the server answers in kind
+        opcode, _, payload = ws.recv_frame()
+        while opcode != 0x8:
+            opcode, _, payload = ws.recv_frame()
+        assert payload[:2] == (1000).to_bytes(2, "big")
+    finally:
+        ws.close()
+
+
+def test_a_screen_that_stops_reading_does_not_hold_up_the_others(live_hall):
+    """A screen whose network hangs (no FIN, buffers full) must not stall the fan-out: its
+    unfinished frame is left to a greenlet of its own and the other screens go on."""
+    server, tokens, post, _ = live_hall
+    room = f"hall:{tokens['screen']['hall_id']}"
+    stuck = RawWebSocket(server.url, rcvbuf=2048)
+    screen = LiveClient(server.url, tokens["screen"]["token"]).connect()
+    try:
+        assert '"ok":true' in stuck.join(tokens["screen"]["token"], room)
+        assert screen.subscribe(room)["ok"]
+        for _ in range(300):  # ~200 KB of events: more than the stuck socket holds
+            post("/api/v1/tickets", "kiosk", service="hj")
+        got = [screen.next_event(timeout=5) for _ in range(600)]
+        assert [e["type"] for e in got] == ["ticket.issued", "queue.stats"] * 300
+        assert [e["waiting"] for e in got[1::2]] == list(range(1, 301))
+        post("/api/v1/counters/1/call-next", "keypad1")  # and it still hears the next call
+        assert screen.next_event("ticket.called")["counter_number"] == 1
+        # the stuck screen, reading again, gets every frame whole and in order
+        seqs = []
+        while len(seqs) < 602:
+            message = stuck.recv_text()
+            if message.startswith('42/hall,["'):
+                seqs.append(json.loads(message[len("42/hall,"):])[1]["seq"])
+        assert seqs == list(range(seqs[0], seqs[0] + 602))
+    finally:
+        screen.close()
+        stuck.close()

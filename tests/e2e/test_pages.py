@@ -7,9 +7,12 @@ review. A few checks need no browser and use Flask's test client.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 
 from hall.services import accounts
 from tests.conftest import unavailable
@@ -54,15 +57,34 @@ def artifacts(request) -> Path:
     return folder
 
 
+# The hall screen and the phone page run on gevent + SQLite and on eventlet + PostgreSQL.
+BOTH_STACKS = pytest.mark.parametrize(("db_url", "async_mode"),
+                                      [("sqlite", "gevent"), ("postgresql", "eventlet")],
+                                      indirect=["db_url"])
+HALL_ZONE = "Asia/Urumqi"  # UTC+6: neither the server's default zone nor the browser's
+
+
 @pytest.fixture
-def live_hall(ctx, db_url, tmp_path):
-    with running_hall(ctx, db_url, tmp_path) as hall:
+def async_mode() -> str:
+    return "gevent"
+
+
+@pytest.fixture
+def live_hall(ctx, db_url, tmp_path, async_mode):
+    with running_hall(ctx, db_url, tmp_path, async_mode) as hall:
         yield hall
 
 
-def open_page(browser, url: str, width: int, height: int):
+@pytest.fixture
+def zoned_hall(ctx, db_url, tmp_path, async_mode):
+    """The test hall with its clock in HALL_ZONE."""
+    with running_hall(ctx, db_url, tmp_path, async_mode, hall_timezone=HALL_ZONE) as hall:
+        yield hall
+
+
+def open_page(browser, url: str, width: int, height: int, timezone_id: str = "Asia/Shanghai"):
     context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+                                  locale="zh-CN", timezone_id=timezone_id)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -77,19 +99,34 @@ def announcements(page) -> list[dict]:
                          "recall: a.recall, status: a.status}))")
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def clock_shows(page, zone: str) -> None:
+    """The screen's clock reads the time in ``zone`` (to the minute)."""
+    before = datetime.now(ZoneInfo(zone)).strftime("%H:%M")
+    shown = page.locator("#clock-time").inner_text()
+    after = datetime.now(ZoneInfo(zone)).strftime("%H:%M")
+    assert shown[:5] in (before, after), (shown, zone)
+
+
+@BOTH_STACKS
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.xdist_group("servers")
 def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
-        live_hall, browser, artifacts):
+        zoned_hall, browser, artifacts, async_mode):
     from playwright.sync_api import expect
 
-    server, tokens, post = live_hall
+    server, tokens, post = zoned_hall
     screen = tokens["screen"]
+    # the screen's own OS runs on London time: the clock must still show the hall's
     page, errors = open_page(browser, f"{server.url}/display/hall/{screen['id']}"
-                                      f"?token={screen['token']}", 1920, 1080)
+                                      f"?token={screen['token']}", 1920, 1080,
+                             timezone_id="Europe/London")
+    queue_fetches: list[str] = []
+    page.on("request", lambda r: queue_fetches.append(r.url) if "/api/v1/queues" in r.url
+            else None)
     assert "token=" not in page.url  # kept in localStorage, gone from the address bar
+    expect(page.locator("body")).to_have_attribute("data-time-zone", HALL_ZONE)
+    clock_shows(page, HALL_ZONE)
     for service in ("hj", "ss", "sfz", "hj", "ss", "hj", "sfz"):
         post("/api/v1/tickets", "kiosk", service=service)
     earlier = [post(f"/api/v1/counters/{n}/call-next", f"keypad{n}")["ticket"]["number"]
@@ -101,6 +138,13 @@ def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
     expect(page.locator("#recent")).to_contain_text(earlier[0])
     expect(page.locator("#windows")).to_contain_text(number)
     expect(page.locator("#queues")).to_contain_text("户籍办理")
+    # the waiting counts follow the queue.stats events, with no fetch of /api/v1/queues
+    truth = requests.get(f"{server.url}/api/v1/queues", timeout=5).json()["services"]
+    for q in truth:
+        if q["waiting"] or q["open_counters"]:
+            row = page.locator("#queues tr", has_text=q["name"])
+            expect(row.locator("td.num")).to_have_text(str(q["waiting"]), timeout=SEEN)
+    assert queue_fetches == []
     heard = announcements(page)
     assert [a["number"] for a in heard] == [*earlier, number]
     assert {"number": number, "counter": 1,
@@ -142,11 +186,12 @@ def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
     assert errors == []
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@BOTH_STACKS
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.xdist_group("servers")
-def test_the_phone_page_follows_its_ticket_until_it_is_called(live_hall, browser, artifacts):
+def test_the_phone_page_follows_its_ticket_until_it_is_called(live_hall, browser, artifacts,
+                                                              async_mode):
     from playwright.sync_api import expect
 
     server, _, post = live_hall

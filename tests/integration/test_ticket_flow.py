@@ -169,7 +169,75 @@ def test_day_rollover_restarts_numbering_at_local_midnight(ctx, hall, clock):
 
 
 def test_events_after_returns_the_log_in_order(ctx, hall):
-    for _ in range(3):
+    for _ in range(3):  # each issue logs ticket.issued, then the line's queue.stats
         tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=SYSTEM)
     log = queries.events_after(ctx, hall["id"], 1)
-    assert [e["seq"] for e in log["events"]] == [2, 3] and log["last_seq"] == 3
+    assert [e["seq"] for e in log["events"]] == [2, 3, 4, 5, 6] and log["last_seq"] == 6
+    assert [e["type"] for e in log["events"]] == ["queue.stats", "ticket.issued"] * 2 + [
+        "queue.stats"]
+
+
+# --- queue.stats: every change to a line is followed by its waiting count and estimate -----
+
+def stats(result) -> dict[int, dict]:
+    """The queue.stats events of one command, by service id."""
+    return {e.payload["service_id"]: e.payload for e in result.events
+            if e.type == "queue.stats"}
+
+
+def waiting_now(ctx, hall, code: str) -> int:
+    return next(q["waiting"] for q in queries.queues(ctx, hall["id"])["services"]
+                if q["code"] == code)
+
+
+def test_each_issue_is_followed_by_its_lines_queue_stats_with_a_seq(ctx, hall):
+    hj = hall["services"]["hj"]
+    for n in (1, 2, 3):
+        result = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
+        assert [e.type for e in result.events] == ["ticket.issued", "queue.stats"]
+        issued, stat = result.events
+        assert stat.seq == issued.seq + 1 and stat.hall_id == hall["id"]
+        assert stat.payload["service_id"] == hj and stat.payload["waiting"] == n
+    low, high = stat.payload["estimated_wait"]["min_s"], stat.payload["estimated_wait"]["max_s"]
+    assert 0 < low < high  # nobody is open yet: the estimate still assumes one counter
+    logged = queries.events_after(ctx, hall["id"], stat.seq - 1)["events"]
+    assert logged[0]["type"] == "queue.stats" and logged[0]["waiting"] == 3
+    # the same figures as GET /api/v1/queues
+    queue = next(q for q in queries.queues(ctx, hall["id"])["services"] if q["code"] == "hj")
+    assert (queue["waiting"], queue["estimated_wait"]) == (3, stat.payload["estimated_wait"])
+
+
+def test_calls_cancels_transfers_and_reinstates_report_the_new_count(ctx, hall, clock):
+    hj, ss = hall["services"]["hj"], hall["services"]["ss"]
+    kept = [tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall)).value
+            for _ in range(3)]
+    staff = sign_in(ctx, hall, 1)
+
+    called = calling.call_next(ctx, counter_id=hall["counters"][1], actor=staff)
+    assert [e.type for e in called.events][-1] == "queue.stats"
+    assert stats(called)[hj]["waiting"] == 2 == waiting_now(ctx, hall, "hj")
+
+    cancelled = tickets.cancel(ctx, hall_id=hall["id"], actor=staff, ticket_id=kept[2]["id"])
+    assert stats(cancelled)[hj]["waiting"] == 1 == waiting_now(ctx, hall, "hj")
+
+    skipped = calling.skip(ctx, counter_id=hall["counters"][1], actor=staff)
+    assert stats(skipped) == {}  # a no-show leaves the line as it was
+    clock.advance(minutes=1)
+    back = calling.reinstate(ctx, counter_id=hall["counters"][1], ticket_id=kept[0]["id"],
+                             actor=staff)
+    assert stats(back)[hj]["waiting"] == 2 == waiting_now(ctx, hall, "hj")
+
+    calling.call_next(ctx, counter_id=hall["counters"][1], actor=staff)
+    moved = visits.transfer(ctx, counter_id=hall["counters"][1], actor=staff, to_service="ss")
+    assert stats(moved) == {ss: stats(moved)[ss]} and stats(moved)[ss]["waiting"] == 1
+    assert waiting_now(ctx, hall, "ss") == 1
+
+
+def test_a_command_touching_no_line_adds_no_queue_stats(ctx, hall):
+    opened = counters.sign_in(ctx, counter_id=hall["counters"][2], staff_id=hall["staff"]["li"])
+    assert stats(opened) == {}  # screens fetch the queues again on counter.state
+    staff = staff_at(hall, 2)
+    tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
+    calling.call_next(ctx, counter_id=hall["counters"][2], actor=staff)
+    assert stats(calling.recall(ctx, counter_id=hall["counters"][2], actor=staff)) == {}
+    assert stats(calling.start(ctx, counter_id=hall["counters"][2], actor=staff)) == {}
