@@ -59,7 +59,8 @@ def test_queues_and_events_feed(client, kiosk_headers):
     waiting = {s["code"]: s["waiting"] for s in q["services"]}
     assert waiting == {"hj": 1, "sfz": 0, "ss": 1}
     ev = client.get("/api/v1/events?after=0", headers=kiosk_headers).json
-    assert [e["type"] for e in ev["events"]] == ["ticket.issued", "ticket.issued"]
+    assert [e["type"] for e in ev["events"]] == ["ticket.issued", "queue.stats",
+                                                 "ticket.issued", "queue.stats"]
     assert client.get("/api/v1/events?after=1", headers=kiosk_headers).json["events"][0]["seq"] == 2
 
 
