@@ -19,6 +19,7 @@ from tests.e2e.test_pad_page import open_pad
 from tests.e2e.test_pages import (  # noqa: F401 - fixtures
     SEEN,
     artifacts,
+    async_mode,
     browser,
     live_hall,
 )

@@ -19,6 +19,7 @@ from tests.e2e.test_pages import (  # noqa: F401 - fixtures
     SEEN,
     SQLITE_ONLY,
     artifacts,
+    async_mode,
     browser,
     live_hall,
 )
