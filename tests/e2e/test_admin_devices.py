@@ -10,7 +10,7 @@ import requests
 from hall.services import accounts
 from tests.e2e.server import running_hall
 from tests.e2e.test_admin_pages import signed_in_page
-from tests.e2e.test_pages import SEEN, artifacts, browser  # noqa: F401 - shared fixtures
+from tests.e2e.test_pages import SEEN
 
 
 def test_the_devices_page_is_for_supervisors_and_shows_a_sign_in_form_otherwise(

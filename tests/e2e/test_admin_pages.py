@@ -13,11 +13,8 @@ from sqlalchemy import text
 
 from hall.seed.history import generate
 from hall.services import accounts
-from tests.e2e import test_pages
 from tests.e2e.server import running_hall
-
-SEEN = test_pages.SEEN
-browser, artifacts = test_pages.browser, test_pages.artifacts  # the shared fixtures
+from tests.e2e.test_pages import SEEN
 
 MONTH = date(2026, 10, 1)  # a closed month before the real clock's (the server's) today
 NONEMPTY_PIXELS = """(id) => {

@@ -10,14 +10,7 @@ import pytest
 import requests
 
 # the display pages' Chromium, artifacts folder and live server fixtures, shared
-from tests.e2e.test_pages import (  # noqa: F401 - fixtures
-    SEEN,
-    SQLITE_ONLY,
-    artifacts,
-    async_mode,
-    browser,
-    live_hall,
-)
+from tests.e2e.test_pages import SEEN, SQLITE_ONLY
 
 CODE = re.compile(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}")
 PHONE = "13812341234"

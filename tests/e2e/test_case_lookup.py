@@ -17,13 +17,7 @@ from hall.services import accounts
 from hall.store.models import Case
 from kiosk.case_lookup import normalize
 from tests.e2e.server import running_hall
-from tests.e2e.test_kiosk_pages import (  # noqa: F401 - shared Chromium, folders, helpers
-    LATIN_FONT,
-    SEEN,
-    artifacts,
-    browser,
-    open_kiosk,
-)
+from tests.e2e.test_kiosk_pages import SEEN, open_kiosk
 from tests.integration.test_cases import add_case
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -178,7 +172,7 @@ def open_phone(browser, url: str):  # noqa: F811 - the fixture's value
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # a resource that fails (the page itself may answer 404 for an unknown number)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and "/case/" not in r.url and not LATIN_FONT.search(r.url)
+            if r.status >= 400 and "/case/" not in r.url
             else None)
     page.goto(url)
     return page, errors

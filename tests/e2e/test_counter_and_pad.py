@@ -16,13 +16,7 @@ from hall.domain import cases
 from hall.domain.workdays import WorkCalendar
 from hall.services import accounts
 from tests.e2e.test_pad_page import open_pad
-from tests.e2e.test_pages import (  # noqa: F401 - fixtures
-    SEEN,
-    artifacts,
-    async_mode,
-    browser,
-    live_hall,
-)
+from tests.e2e.test_pages import SEEN
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

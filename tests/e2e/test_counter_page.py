@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from hall.services import accounts, watch
 from tests.e2e.server import running_hall
-from tests.e2e.test_pages import SEEN, artifacts, browser  # noqa: F401 - shared fixtures
+from tests.e2e.test_pages import SEEN
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 

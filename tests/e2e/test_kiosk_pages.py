@@ -5,7 +5,6 @@ English; paper out."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -13,53 +12,16 @@ from sqlalchemy import update
 from drivers.escpos.emulator import PrinterEmulator
 from hall.services.setup import load_layout, seed
 from hall.store.models import Device, Service
-from tests.conftest import DATA, unavailable
+from tests.conftest import DATA
 from tests.e2e.server import running_hall
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 SEEN = 5000  # ms
-# display/vendor.py's whitelist lets only the numbered (CJK) subsets of Noto Sans SC through,
-# not its latin/latin-ext files, so those 404 on every page (reported; not this page's file)
-LATIN_FONT = re.compile(r"/display/vendor/@fontsource/noto-sans-sc/files/"
-                        r"noto-sans-sc-latin(-ext)?-\d+-normal\.woff2?$")
 MM15 = 96 / 25.4 * 15  # 15 mm in CSS px (96 per inch): the smallest touch target allowed
 EXTRA = ("gjj-tq", "公积金提取"), ("gjj-dk", "公积金贷款"), ("crj-qz", "出入境签注"), \
     ("jsz-hz", "驾驶证换证")
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers"),
               pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        unavailable("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable("Playwright", exc)
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
-    except Exception as exc:  # noqa: BLE001 - a browser that cannot start is reported
-        playwright.stop()
-        unavailable("Chromium", exc)
-    yield chromium
-    chromium.close()
-    playwright.stop()
-
-
-@pytest.fixture
-def artifacts(request) -> Path:
-    folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @pytest.fixture
@@ -96,7 +58,7 @@ def open_kiosk(browser, server, kiosk, query: str = "", width=1080, height=1920)
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     # resources that fail to load (API refusals are answers the page shows, not errors)
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and "/api/v1/" not in r.url and not LATIN_FONT.search(r.url)
+            if r.status >= 400 and "/api/v1/" not in r.url
             else None)
     sep = "&" if query else ""
     page.goto(f"{server.url}/kiosk/{kiosk['id']}?{query}{sep}token={kiosk['token']}")

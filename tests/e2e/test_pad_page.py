@@ -15,14 +15,7 @@ import requests
 from sqlalchemy import text
 
 from hall.services import accounts
-from tests.e2e.test_pages import (  # noqa: F401 - fixtures
-    SEEN,
-    SQLITE_ONLY,
-    artifacts,
-    async_mode,
-    browser,
-    live_hall,
-)
+from tests.e2e.test_pages import SEEN, SQLITE_ONLY
 
 
 class Staff:

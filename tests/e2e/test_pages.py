@@ -19,42 +19,10 @@ from tests.conftest import unavailable
 from tests.e2e.server import running_hall
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 IN_BROWSER = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers"),
               SQLITE_ONLY]
 SEEN = 5000  # ms: "within a blink" with margin for a loaded CI machine
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        unavailable("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:
-        unavailable("Playwright", exc)
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                              args=CHROMIUM_ARGS)
-    except Exception as exc:  # noqa: BLE001 - a browser that cannot start is reported
-        playwright.stop()
-        unavailable("Chromium", exc)
-    yield chromium
-    chromium.close()
-    playwright.stop()
-
-
-@pytest.fixture
-def artifacts(request) -> Path:
-    folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 # The hall screen and the phone page run on gevent + SQLite and on eventlet + PostgreSQL.
@@ -62,17 +30,6 @@ BOTH_STACKS = pytest.mark.parametrize(("db_url", "async_mode"),
                                       [("sqlite", "gevent"), ("postgresql", "eventlet")],
                                       indirect=["db_url"])
 HALL_ZONE = "Asia/Urumqi"  # UTC+6: neither the server's default zone nor the browser's
-
-
-@pytest.fixture
-def async_mode() -> str:
-    return "gevent"
-
-
-@pytest.fixture
-def live_hall(ctx, db_url, tmp_path, async_mode):
-    with running_hall(ctx, db_url, tmp_path, async_mode) as hall:
-        yield hall
 
 
 @pytest.fixture
