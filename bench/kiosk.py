@@ -32,7 +32,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -43,40 +42,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.issue import bench_layout as issue_layout  # noqa: E402
+from bench.issue import free_port, hall_bin, log  # noqa: E402
 from drivers.escpos.emulator import PrinterEmulator  # noqa: E402
 
-DEMO = ROOT / "hall" / "seed" / "demo_hall.toml"
 MODES = {"native": "profile=generic&paper=80",
          "raster": "profile=generic&paper=80&chinese=raster",
          "raster-qr": "profile=raster&paper=80"}
 
 
-def log(*args) -> None:
-    print(*args, file=sys.stderr, flush=True)
-
-
-def hall_bin() -> str:
-    beside = Path(sys.executable).parent / "hall"
-    found = str(beside) if beside.exists() else shutil.which("hall")
-    if not found:
-        sys.exit("`hall` is not installed: .venv/bin/pip install --no-deps -e .")
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def bench_layout(dest: Path) -> tuple[Path, list[str]]:
-    """The demo layout, generated so it follows the demo, with nothing that refuses a tap."""
-    text = DEMO.read_text(encoding="utf-8")
-    text = re.sub(r"(?m)^daily_quota\s*=\s*\d+", "daily_quota = 10000000", text)
-    text = re.sub(r"(?m)^per_person_daily_limit\s*=\s*\d+\n", "", text)
-    path = dest / "bench_hall.toml"
+    """bench/issue.py's layout (quotas that never run out), nothing that refuses a tap."""
+    path, codes = issue_layout(dest)
+    text = re.sub(r"(?m)^per_person_daily_limit\s*=\s*\d+\n", "",
+                  path.read_text(encoding="utf-8"))
     path.write_text(text, encoding="utf-8")
-    return path, re.findall(r'(?ms)^\[\[services\]\]\s*\ncode\s*=\s*"([^"]+)"', text)
+    return path, codes
 
 
 class TimedEmulator(PrinterEmulator):

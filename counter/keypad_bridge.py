@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections import deque
 from typing import Any
 
@@ -43,7 +44,7 @@ def _address(address: int | str | None, options: dict[str, str]) -> int:
     return number
 
 
-class _Bridge:
+class _Bridge(ABC):
     """What both bridges share: the bus, the counter they belong to, figures, no raising."""
 
     protocol = "keypad"
@@ -84,7 +85,7 @@ class _Bridge:
             self.failed += 1
             log.exception("%s: could not apply event %s", self.name, event.get("type"))
 
-    def on_snapshot(self, room: str, snapshot: dict[str, Any]) -> None:
+    def on_snapshot(self, room: str, snapshot: dict[str, Any]) -> None:  # noqa: B027 - optional hook
         pass
 
     def poll(self) -> None:
@@ -147,16 +148,18 @@ class _Bridge:
             self._beep()
         return None
 
+    @abstractmethod
     def _event(self, event: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """A hall event for this keypad's counter (the subclass decides what it shows)."""
 
+    @abstractmethod
     def _frame(self, frame: kp.Frame) -> None:
-        raise NotImplementedError
+        """A good frame from this keypad's address (the subclass maps its keys)."""
 
-    def _tick(self) -> None:
+    def _tick(self) -> None:  # noqa: B027 - optional hook
         pass
 
-    def _reconnected(self) -> None:
+    def _reconnected(self) -> None:  # noqa: B027 - optional hook
         pass
 
 
