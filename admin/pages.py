@@ -23,14 +23,20 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "font-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; "
        "frame-ancestors 'none'")
 SUPERVISORS = ("supervisor", "admin")
-# (key, path, label): the pages of the admin area, in the order of the navigation bar
+ADMINS = ("admin",)
+# (key, path, label, roles): the pages of the admin area, in the order of the navigation
+# bar; a page is listed only for the roles that may open it
 NAV = (
-    ("board", "/admin/board", lazy_gettext("Board")),
-    ("reports", "/admin/reports", lazy_gettext("Reports")),
-    ("bulletin", "/admin/reports/bulletin", lazy_gettext("Monthly bulletin")),
-    ("cases", "/admin/cases", lazy_gettext("Cases")),
-    ("followups", "/admin/followups", lazy_gettext("Follow-ups")),
-    ("devices", "/admin/devices", lazy_gettext("Devices")),
+    ("board", "/admin/board", lazy_gettext("Board"), SUPERVISORS),
+    ("reports", "/admin/reports", lazy_gettext("Reports"), SUPERVISORS),
+    ("bulletin", "/admin/reports/bulletin", lazy_gettext("Monthly bulletin"), SUPERVISORS),
+    ("cases", "/admin/cases", lazy_gettext("Cases"), SUPERVISORS),
+    ("followups", "/admin/followups", lazy_gettext("Follow-ups"), SUPERVISORS),
+    ("devices", "/admin/devices", lazy_gettext("Devices"), SUPERVISORS),
+    ("console", "/admin/", lazy_gettext("Configuration"), ADMINS),
+    ("staff", "/admin/staff", lazy_gettext("Staff"), ADMINS),
+    ("settings", "/admin/settings", lazy_gettext("Hall settings"), ADMINS),
+    ("audit", "/admin/audit", lazy_gettext("Audit log"), ADMINS),
 )
 
 
@@ -55,22 +61,37 @@ def render(template: str, *, actor: Actor | None, active: str = "", status: int 
     context = page_context()
     other = "zh_CN" if context["locale"].startswith("en") else "en"
     switch = urlencode({**request.args.to_dict(), "lang": other})
-    return secure(render_template(template, actor=actor, active=active, nav=NAV,
+    nav = [(key, path, label) for key, path, label, roles in NAV
+           if actor is not None and actor.role in roles]
+    return secure(render_template(template, actor=actor, active=active, nav=nav,
                                   switch_url=f"{request.path}?{switch}", switch_to=other,
                                   **context, **values), status)
 
 
 def supervisor_page() -> tuple[Actor | None, object | None]:
     """(actor, None) for a signed-in supervisor or admin; else (None, the page to show)."""
+    return _page_for(SUPERVISORS, gettext("Supervisors only"),
+                     gettext("These pages are for supervisors. Sign in with a supervisor "
+                             "account."))
+
+
+def admin_page() -> tuple[Actor | None, object | None]:
+    """(actor, None) for a signed-in admin; else (None, the page to show): the hall's
+    configuration is for admins only, supervisors included are refused."""
+    return _page_for(ADMINS, gettext("Administrators only"),
+                     gettext("These pages change the hall's configuration. Sign in with an "
+                             "administrator account."))
+
+
+def _page_for(roles: tuple[str, ...], title: str, detail: str
+              ) -> tuple[Actor | None, object | None]:
     remember_language()
     staff_id = session.get("staff_id")
     actor = accounts.staff_actor(hall_context(), staff_id) if staff_id is not None else None
     if actor is None:
         return None, render("admin/login.html", actor=None, status=200)
-    if actor.role not in SUPERVISORS:
-        return None, error_page(actor, 403, gettext("Supervisors only"),
-                                gettext("These pages are for supervisors. Sign in with a "
-                                        "supervisor account."))
+    if actor.role not in roles:
+        return None, error_page(actor, 403, title, detail)
     return actor, None
 
 

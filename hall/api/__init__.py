@@ -23,23 +23,26 @@ def create_api(import_name: str) -> OpenAPI:
         validation_error_callback=errors.validation_response,
         doc_prefix=PREFIX, doc_url="/openapi.json",
     )
+    from hall.api import admin as admin_api
     from hall.api import (
         alerts,
         appointments,
         auth,
         board,
         cases,
+        config,
         counters,
         devices,
         feed,
         followups,
+        pairing,
         printing,
         reports,
         tickets,
     )
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
-                   followups, reports, cases, board):
+                   followups, reports, cases, board, config, admin_api, pairing):
         app.register_api(module.api)
     app.before_request(_check_json_body)
     errors.register(app)

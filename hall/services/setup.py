@@ -6,11 +6,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, insert, select, update
 
-from hall.domain.hall import parse_hours
-from hall.domain.slots import parse_booking
 from hall.services.context import Context, Result, UnitOfWork, run
+from hall.services.layout_spec import LayoutSpec, describe
 from hall.store.models import Counter, CounterService, Department, Hall, Service, Staff
 
 MIN = 60
@@ -27,34 +27,12 @@ def load_layout(path: str | Path) -> dict[str, Any]:
     return layout
 
 
-def validate_layout(layout: dict[str, Any]) -> None:
-    """Refuse a layout that would break the hall, naming the offending entry."""
-    depts = {d["code"] for d in layout.get("departments", [])}
-    codes = set()
-    for s in layout.get("services", []):
-        where = f"services.{s.get('code')}"
-        if s["department"] not in depts:
-            raise ValueError(f"{where}: unknown department {s['department']!r}")
-        if not (s["prefix"].isalpha() and s["prefix"].isupper() and len(s["prefix"]) <= 2):
-            raise ValueError(f"{where}: prefix must be one or two capital letters")
-        if s.get("warning_minutes", 0) >= s["time_limit_minutes"]:
-            raise ValueError(f"{where}: warning_minutes must be below time_limit_minutes")
-        if s["kind"] == "promised" and s.get("promised_days", 0) > s.get("legal_days", 10**6):
-            raise ValueError(f"{where}: promised_days exceeds legal_days")
-        parse_hours(s.get("hours", []))
-        try:
-            parse_booking(s.get("booking", {}))
-        except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from None
-        limit = s.get("per_person_daily_limit")
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)
-                                  or limit < 1):
-            raise ValueError(f"{where}: per_person_daily_limit must be a whole number ≥ 1")
-        codes.add(s["code"])
-    for c in layout.get("counters", []):
-        for cs in c.get("services", []):
-            if cs["service"] not in codes:
-                raise ValueError(f"counters.{c['number']}: unknown service {cs['service']!r}")
+def validate_layout(layout: dict[str, Any]) -> LayoutSpec:
+    """Refuse a layout that would break the hall, naming the offending entry (ValueError)."""
+    try:
+        return LayoutSpec.model_validate(layout)
+    except ValidationError as exc:
+        raise ValueError(describe(exc, layout)) from None
 
 
 def seed(ctx: Context, layout: dict[str, Any], *, ignore_hours: bool = False) -> Result:
@@ -68,7 +46,8 @@ def seed(ctx: Context, layout: dict[str, Any], *, ignore_hours: bool = False) ->
                     for i, s in enumerate(layout.get("services", []))}
         for c in layout.get("counters", []):
             cid = _upsert(uow, Counter, {"hall_id": hall_id, "number": c["number"]},
-                          {"name": c["name"], "led_address": c.get("led_address")})
+                          {"name": c["name"], "led_address": c.get("led_address"),
+                           "active": c.get("active", True)})
             uow.conn.execute(delete(CounterService).where(CounterService.counter_id == cid))
             uow.conn.execute(insert(CounterService), [
                 {"counter_id": cid, "service_id": services[cs["service"]],
@@ -76,7 +55,7 @@ def seed(ctx: Context, layout: dict[str, Any], *, ignore_hours: bool = False) ->
         for st in layout.get("staff", []):
             _upsert(uow, Staff, {"login": st["login"]}, {
                 "hall_id": hall_id, "name": st["name"], "number": st.get("number", ""),
-                "role": st.get("role", "staff")})
+                "role": st.get("role", "staff"), "active": st.get("active", True)})
         return {"hall_id": hall_id, "departments": len(depts), "services": len(services),
                 "counters": len(layout.get("counters", [])),
                 "staff": len(layout.get("staff", []))}

@@ -103,6 +103,10 @@ class Staff(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    # bumped by a password reset, role change, deactivation or "sign out everywhere": a
+    # session cookie carries the version it was issued under and dies when they differ
+    auth_version: Mapped[int] = mapped_column(default=1)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Counter(Base):
@@ -119,6 +123,8 @@ class Counter(Base):
     priority_streak: Mapped[int] = mapped_column(default=0)
     led_address: Mapped[int | None] = mapped_column(default=None)
     state_since: Mapped[datetime | None] = mapped_column(default=None)
+    # a window taken out of the layout keeps its row (tickets and reports point at it)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class CounterService(Base):
@@ -442,3 +448,45 @@ class CounterDay(Base):
     open_s: Mapped[float] = mapped_column(default=0)
     idle_s: Mapped[float] = mapped_column(default=0)
     pauses: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class AuditEntry(Base):
+    """Who changed what in the configuration, when, and the row before and after (issue 9).
+    Written in the same transaction as the change, so no change goes unrecorded."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_hall_at", "hall_id", "at"),
+                      Index("ix_audit_entity", "hall_id", "entity", "entity_id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int | None] = mapped_column(default=None)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(60))  # Actor.audit(): staff:admin:3, system …
+    actor_name: Mapped[str] = mapped_column(String(100), default="")
+    action: Mapped[str] = mapped_column(String(32))  # create|update|delete|import|login …
+    entity: Mapped[str] = mapped_column(String(32))  # service|counter|staff|device|hall …
+    entity_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    ip: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class Pairing(Base):
+    """A device asking to join the hall: it shows ``code`` on its screen, an admin approves
+    it (creating the device), and the device claims its token once with ``claim_hash``'s
+    secret. Codes are short, so requests expire within minutes and are rate-limited."""
+
+    __tablename__ = "pairings"
+    __table_args__ = (Index("ix_pairings_code", "code", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8))
+    claim_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # what the device says it is
+    name: Mapped[str] = mapped_column(String(100), default="")
+    info: Mapped[dict[str, Any]] = mapped_column(default=dict)  # user agent, address, screen
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|approved|rejected|claimed
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    hall_id: Mapped[int | None] = mapped_column(default=None)
+    device_id: Mapped[int | None] = mapped_column(default=None)
+    decided_by: Mapped[int | None] = mapped_column(default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
