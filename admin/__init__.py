@@ -9,7 +9,9 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 from admin import (  # noqa: E402,F401 - routes register on import
     board,
     cases,
+    console,
     devices,
     followups,
+    people,
     reports,
 )

@@ -12,4 +12,4 @@ from flask import Blueprint
 bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
                static_url_path="/display/static")
 
-from display import vendor, views  # noqa: E402,F401 - routes register on import
+from display import pairing, vendor, views  # noqa: E402,F401 - routes register on import

@@ -9,7 +9,7 @@ from flask import g, request, session
 
 from hall.app import hall_context
 from hall.domain.access import Actor
-from hall.domain.errors import DomainError
+from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
 from hall.extensions import csrf
 from hall.services import accounts
@@ -47,3 +47,19 @@ def _resolve() -> Actor | None:
     if request.method not in SAFE:
         csrf.protect()
     return accounts.staff_actor(ctx, staff_id)
+
+
+def require_staff(*roles: str) -> Actor:
+    """The signed-in staff member if their role is one of ``roles``; 401/403 otherwise."""
+    actor = current_actor()
+    if not (actor.is_staff and actor.role in roles):
+        raise Forbidden(N_("Your role may not do this"), "authorization")
+    return actor
+
+
+def admins_only() -> None:
+    """``before_request`` of the configuration blueprints: the role is checked (and a
+    cookie session's CSRF token) before the body is validated, so a refused caller learns
+    nothing about the endpoint's schema."""
+    if request.method != "OPTIONS":
+        require_staff("admin")
