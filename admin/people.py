@@ -1,4 +1,69 @@
-"""人员、大厅设置、审计日志 /admin/staff, /admin/settings, /admin/audit (admins only)."""
+"""人员、大厅设置、审计日志 /admin/staff, /admin/settings, /admin/audit (admins only).
+
+The pages are shells: their scripts (staff.js, settings.js, audit.js) read and change
+everything through /api/v1/admin with the staff session and the CSRF token in a meta tag.
+Labels the scripts show come from ``data-*`` attributes, translated here.
+"""
 from __future__ import annotations
 
-from admin import bp  # noqa: F401 - routes register on import
+from flask_babel import gettext, lazy_gettext
+
+from admin import bp
+from admin.pages import admin_page, render
+from hall.services import followups, tickets
+from hall.services.watch_rules import DEFAULTS as ALERT_DEFAULTS
+
+ROLES = {"staff": lazy_gettext("Counter staff"), "supervisor": lazy_gettext("Supervisor"),
+         "admin": lazy_gettext("Administrator")}
+# alert thresholds (minutes) the settings page edits; 0 turns a rule off
+ALERTS = {"long_wait_minutes": lazy_gettext("Long wait"),
+          "long_wait_critical_minutes": lazy_gettext("Long wait, critical"),
+          "idle_minutes": lazy_gettext("Window idle while people wait"),
+          "pause_minutes": lazy_gettext("Window paused"),
+          "device_silent_minutes": lazy_gettext("Device silent")}
+ACTIONS = {"create": lazy_gettext("Created"), "update": lazy_gettext("Changed"),
+           "deactivate": lazy_gettext("Deactivated"), "activate": lazy_gettext("Reactivated"),
+           "reset_password": lazy_gettext("Password reset"), "unlock": lazy_gettext("Unlocked"),
+           "import": lazy_gettext("Layout imported"), "delete": lazy_gettext("Deleted"),
+           "revoke": lazy_gettext("Revoked"), "approve": lazy_gettext("Approved")}
+ENTITIES = {"hall": lazy_gettext("Hall settings"), "notices": lazy_gettext("Notices"),
+            "layout": lazy_gettext("Layout"), "department": lazy_gettext("Department"),
+            "service": lazy_gettext("Service"), "counter": lazy_gettext("Window"),
+            "staff": lazy_gettext("Staff account"), "device": lazy_gettext("Device")}
+
+
+@bp.get("/staff")
+def staff_page():
+    actor, refusal = admin_page()
+    if refusal is not None:
+        return refusal
+    return render("admin/staff.html", actor=actor, active="staff", roles=ROLES)
+
+
+@bp.get("/settings")
+def settings_page():
+    actor, refusal = admin_page()
+    if refusal is not None:
+        return refusal
+    defaults = {"followup_days": followups.DEFAULT_DAYS,
+                "appointment_early_minutes": tickets.EARLY_MINUTES,
+                "appointment_late_minutes": tickets.LATE_MINUTES}
+    return render("admin/settings.html", actor=actor, active="settings", alerts=ALERTS,
+                  alert_defaults=ALERT_DEFAULTS, defaults=defaults,
+                  sections=_sections())
+
+
+@bp.get("/audit")
+def audit_page():
+    actor, refusal = admin_page()
+    if refusal is not None:
+        return refusal
+    return render("admin/audit.html", actor=actor, active="audit", actions=ACTIONS,
+                  entities=ENTITIES)
+
+
+def _sections() -> dict[str, str]:
+    """Headings of the import preview, by the import's section names."""
+    return {"hall": gettext("Hall settings"), "departments": gettext("Departments"),
+            "services": gettext("Services"), "counters": gettext("Windows"),
+            "staff": gettext("Staff accounts"), "notices": gettext("Notices")}

@@ -359,7 +359,8 @@ def start_profile(path: str, pid: int, seconds: float):
 
 def run_one(mode: str, n: int, args) -> str:
     work = Path(tempfile.mkdtemp(prefix=f"hall-bench-screens-{mode}-{n}-"))
-    env = dict(os.environ, HALL_INSTANCE=str(work / "instance"), HALL_ASYNC_MODE=mode)
+    env = dict(os.environ, HALL_INSTANCE=str(work / "instance"), HALL_ASYNC_MODE=mode,
+               HALL_RATELIMIT_ENABLED="0")
     env.pop("HALL_DATABASE_URL", None)
     env.pop("HALL_MESSAGE_QUEUE", None)
     server = Server(env, work)

@@ -1,4 +1,40 @@
-"""设备配对 /pair: a new kiosk, screen or pad shows a short code until an admin approves it."""
+"""设备配对 /pair: a new kiosk, screen, pad or agent shows a short code until an admin approves
+it, then keeps its own token and opens its page (hall/services/pairing.py).
+
+``/pair?kind=screen`` asks at once (``&name=`` suggests a name); ``&revoked=1`` is where a
+device whose token was revoked lands: it says so and offers to pair again instead of asking
+on its own. Without a known ``kind`` the page asks what the device is. The page is a shell;
+``static/pair.js`` talks to ``/api/v1/pairings`` and stores the token under the very key the
+device's page reads it from.
+"""
 from __future__ import annotations
 
-from display import bp  # noqa: F401 - routes register on import
+from flask import make_response, render_template, request
+from flask_babel import gettext
+
+from display import bp
+from display.views import page_context
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+       "frame-ancestors 'none'")
+
+
+def kinds() -> dict[str, str]:
+    return {"kiosk": gettext("Kiosk"), "screen": gettext("Screen"),
+            "pad": gettext("Rating pad"), "agent": gettext("Device agent")}
+
+
+@bp.get("/pair")
+def pair_page():
+    labels = kinds()
+    kind = request.args.get("kind")
+    body = render_template("display/pair.html", kind=kind if kind in labels else None,
+                           kinds=labels, name=(request.args.get("name") or "")[:100],
+                           revoked=request.args.get("revoked") == "1", **page_context())
+    response = make_response(body)
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response

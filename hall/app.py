@@ -48,7 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     from hall import live
     from hall.events import SocketPublisher
 
-    live.register(socketio)
+    live.register(socketio, app)
     app.extensions["hall"].publishers.append(SocketPublisher(socketio))
     from admin import bp as admin_bp
     from counter import bp as counter_bp
@@ -59,6 +59,9 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
 
     for blueprint in (display_bp, kiosk_bp, booking_bp, counter_bp, pad_bp, admin_bp):
         app.register_blueprint(blueprint)
+    from hall import security
+
+    security.init_app(app)  # last: its limits attach to the endpoints registered above
     return app
 
 

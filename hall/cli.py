@@ -37,12 +37,17 @@ def run(host: str, port: int) -> None:
 def _serve(host: str, port: int, devices: dict | None = None) -> None:
     """Serve; device bridges from HALL_DEVICES (and `devices`, devices.toml data) run in
     this process against its own URL (the one-box layout)."""
-    from hall.app import create_app
+    from hall.app import create_app, hall_context
     from hall.extensions import socketio
     from hall.serve import serve
+    from hall.services import accounts
     from hall.services.watch import start_watch
 
     app = create_app({"BACKGROUND_CHECKPOINT": True})
+    # first start of a seeded hall: its admin, with a password shown here once (no default)
+    for made in accounts.ensure_admins(hall_context(app)).value:
+        click.echo(f"Hall {made['hall']}: administrator {made['login']} created; password "
+                   f"(shown once, keep it safe): {made['password']}")
     start_watch(app, float(os.environ.get("HALL_WATCH_SECONDS", "5")))  # 电子监察 alerts
     _bridges_in_server(host, port, devices)
     click.echo(f"Hall serving on http://{host}:{port}/ ({app.config['ASYNC_MODE']}); "
@@ -160,13 +165,41 @@ def _hall_count(ctx) -> int:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--ignore-hours", is_flag=True, help="Drop opening hours (demos, tests).")
 def seed_cmd(file: str, ignore_hours: bool) -> None:
+    """Prints the counts as JSON; seeding a hall that has no admin yet also makes its
+    admin, whose one-time password is in the JSON (``first_admins``) this once."""
+    from hall.services import accounts
     from hall.services.setup import load_layout, seed
 
     try:
         layout = load_layout(file)
     except (ValueError, KeyError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
-    click.echo(json.dumps(seed(_ctx(), layout, ignore_hours=ignore_hours).value))
+    ctx = _ctx()
+    done = seed(ctx, layout, ignore_hours=ignore_hours).value
+    made = accounts.ensure_admins(ctx).value
+    click.echo(json.dumps({**done, "first_admins": made} if made else done))
+
+
+@cli.command("export", help="Write a hall's layout as the TOML file `hall seed` reads "
+                            "(staff without passwords).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write to this file (default: standard output).")
+@click.option("--hall", "hall_code", default=None, help="Hall code (default: the first hall).")
+def export_cmd(output: str | None, hall_code: str | None) -> None:
+    from hall.domain.errors import DomainError
+    from hall.services import layout
+
+    ctx = _ctx()
+    try:
+        text = layout.dump_toml(layout.export_layout(ctx, layout.hall_id_by_code(ctx, hall_code)))
+    except DomainError as exc:
+        what = f"no hall {hall_code!r}" if hall_code else "no hall yet"
+        raise click.ClickException(f"{what}: seed one first (hall seed FILE)") from exc
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
 
 
 @cli.group(help="Database schema (Alembic).")
@@ -229,6 +262,35 @@ def device_add(kind: str, counter_number: int | None, name: str, hall_code: str 
     click.echo(d["token"])
 
 
+@cli.command(help="Pair this machine with a Hall server: print a code for an admin to "
+                  "approve on /admin/devices, then keep the token it is given.")
+@click.option("--server", required=True, envvar="HALL_SERVER",
+              help="The server's URL, e.g. http://hall.local:5000 (or HALL_SERVER).")
+@click.option("--kind", type=click.Choice(["agent", "kiosk", "screen", "pad"]),
+              default="agent", show_default=True)
+@click.option("--name", default="", help="A name to suggest (the admin may change it).")
+@click.option("--token-file", required=True, type=click.Path(dir_okay=False),
+              help="Where to keep the token (written 0600); give it to `hall agent "
+                   "--token-file`.")
+def pair(server: str, kind: str, name: str, token_file: str) -> None:
+    import socket
+
+    from hall.agent.pairing import PairingError, ask, save_token, wait_for_token
+
+    server = server.rstrip("/")
+    try:
+        asked = ask(server, kind, name, socket.gethostname())
+        click.echo(f"Pairing code: {asked['code'][:3]} {asked['code'][3:]}\n"
+                   f"An admin approves it on {server}/admin/devices before "
+                   f"{asked['expires_at']}; waiting…", err=False)
+        claimed = wait_for_token(server, asked)
+    except PairingError as exc:
+        raise click.ClickException(str(exc)) from None
+    save_token(Path(token_file), claimed["token"])
+    click.echo(f"Paired as {claimed['kind']} {claimed['name']!r} (device {claimed['device_id']});"
+               f" token kept in {token_file}")
+
+
 @cli.command(help="Run device bridges (printer, LED, keypad, rating pad) next to the "
                   "devices, against a Hall server.")
 @click.option("--server", required=True, envvar="HALL_SERVER",
@@ -236,13 +298,15 @@ def device_add(kind: str, counter_number: int | None, name: str, hall_code: str 
 @click.option("--token", envvar="HALL_AGENT_TOKEN", default=None,
               help="This agent's token (hall device add --kind agent), for its own health "
                    "and its bridges' (or HALL_AGENT_TOKEN). Bridges act with their own tokens.")
+@click.option("--token-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Read this agent's token from a file (as `hall pair` writes it).")
 @click.option("--config", "config_path", required=True, envvar="HALL_DEVICES",
               type=click.Path(dir_okay=False), help="devices.toml (see README).")
 @click.option("--check", is_flag=True, help="Check the config (imports, options) and exit.")
 @click.option("--log-level", default="INFO", show_default=True,
               type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]))
-def agent(server: str, token: str | None, config_path: str, check: bool,
-          log_level: str) -> None:
+def agent(server: str, token: str | None, token_file: str | None, config_path: str,
+          check: bool, log_level: str) -> None:
     import logging
     import signal
     import threading
@@ -250,6 +314,8 @@ def agent(server: str, token: str | None, config_path: str, check: bool,
     from hall.agent.config import ConfigError, load
     from hall.agent.runtime import Agent
 
+    if token_file:
+        token = Path(token_file).read_text(encoding="utf-8").strip()
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: "
                                                 "%(message)s")
     # the blueprint packages that hold the bridges import the app's modules, Alembic included

@@ -6,7 +6,8 @@ A ticket's public token never travels in events, so a
 phone joins the internal room ``tk:<ticket id>`` once its token is checked, plus
 ``queue:<service id>`` to hear that its line moved. Every event goes out with its ``seq``
 from the event log; a client re-subscribing with ``last_seq`` gets what it missed (see
-``backlog``) or a snapshot.
+``backlog``) or a snapshot. ``device.revoked`` goes to the device's own room too: each
+process drops that room's sockets as the event is delivered there (hall/live.py).
 """
 from __future__ import annotations
 

@@ -7,6 +7,10 @@ after ``last_seq`` in order, or a snapshot when it is too far behind — and liv
 follow. The server joins the room *before* reading the backlog, so nothing falls between;
 a live event can overtake the acknowledgement, so clients hold live events until the ack
 has arrived and drop any ``seq`` they have already seen (display/static/hall-live.js).
+
+A device's sockets join ``device:<id>``. When the device is revoked, every server process
+drops its own members of that room as the ``device.revoked`` event reaches it, and forgets
+its cached actors (``drop_revoked_devices``): the device's next request is refused too.
 """
 from __future__ import annotations
 
@@ -15,22 +19,28 @@ from typing import Any
 
 from flask import request, session
 from flask_socketio import join_room
+from socketio import PubSubManager
+from socketio.exceptions import ConnectionRefusedError as SocketRefused
 from sqlalchemy import select
 
+from hall.api.identity import session_staff
 from hall.app import hall_context
 from hall.domain.access import Actor
 from hall.events import NAMESPACE, rooms_for
 from hall.services import accounts, queries
-from hall.services.context import read
+from hall.services.context import Context, read
 from hall.store.models import Counter, Ticket
 
 log = logging.getLogger(__name__)
 ACTOR = "_hall_actor"
+REVOKED = "device.revoked"
+REFUSED = "unauthenticated"  # the refusal's message: clients tell it from a network error
 
 
-def register(socketio) -> None:
+def register(socketio, app) -> None:
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)
     socketio.on_event("subscribe", on_subscribe, namespace=NAMESPACE)
+    drop_revoked_devices(socketio.server, hall_context(app))
 
 
 def on_connect(auth: dict[str, Any] | None = None):
@@ -38,16 +48,63 @@ def on_connect(auth: dict[str, Any] | None = None):
     token = (auth or {}).get("token") if isinstance(auth, dict) else None
     actor = None
     if isinstance(token, str) and token:
-        actor = accounts.device_actor(ctx, token) or _visitor(token)
+        # not from the cache: a device revoked a moment ago in another process stays out
+        actor = accounts.device_actor(ctx, token, cached=False) or _visitor(token)
     elif session.get("staff_id") is not None:
-        actor = accounts.staff_actor(ctx, session["staff_id"])
+        actor = session_staff()  # expiry, idle time, logout and auth_version as over HTTP
     if actor is None:
         log.info("refused socket %s: no valid token or session", request.sid)
-        return False
+        raise SocketRefused(REFUSED)
     session[ACTOR] = actor
     if actor.kind == "device":
         join_room(f"device:{actor.id}")  # so a revoked device can be dropped at once
     return True
+
+
+def drop_revoked_devices(server, ctx: Context) -> None:
+    """Have this process drop a revoked device's sockets when its ``device.revoked`` event
+    is delivered here, right after the event itself (so the device hears why).
+
+    python-socketio's pub/sub managers disconnect a single sid in whichever process holds it,
+    but know a room's members only in their own process. Each process does receive every
+    event, to deliver it to its own members of the event's rooms: the pub/sub manager's
+    ``_handle_emit`` runs for this process's emits and for those published by others. That
+    is where each process drops its own members of ``device:<id>``. The in-process manager
+    (no message queue) delivers in ``emit``.
+    """
+    manager = server.manager
+
+    def delivered(event: Any, namespace: Any, data: Any) -> None:
+        if event != REVOKED or namespace != NAMESPACE:
+            return
+        payload = data[0] if isinstance(data, list) and data else data
+        if isinstance(payload, dict) and isinstance(payload.get("device_id"), int):
+            drop_device(server, ctx, payload["device_id"])
+
+    if isinstance(manager, PubSubManager):
+        handle_emit = manager._handle_emit
+
+        def handle_emit_and_drop(message: dict[str, Any]) -> None:
+            handle_emit(message)
+            delivered(message.get("event"), message.get("namespace"), message.get("data"))
+
+        manager._handle_emit = handle_emit_and_drop
+    else:
+        emit = manager.emit
+
+        def emit_and_drop(event, data, namespace, *args, **kwargs):
+            emit(event, data, namespace, *args, **kwargs)
+            delivered(event, namespace, data)
+
+        manager.emit = emit_and_drop
+
+
+def drop_device(server, ctx: Context, device_id: int) -> None:
+    """Disconnect this process's sockets of a revoked device and forget cached actors."""
+    ctx.cache.clear()
+    for sid, _ in list(server.manager.get_participants(NAMESPACE, f"device:{device_id}")):
+        log.info("dropping socket %s of revoked device %s", sid, device_id)
+        server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
 
 
 def _visitor(token: str) -> Actor | None:

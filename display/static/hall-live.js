@@ -5,11 +5,19 @@
 // is too far behind. A live event can overtake the ack, so live events are held until the
 // ack has been applied, and any seq already seen is dropped. A reconnect gets a new sid with
 // no rooms: subscribe again, from the last seq applied, on every "connect".
+//
+// A device whose token is revoked is dropped by the server ("io server disconnect") and
+// refused on reconnect; its HTTP requests get 401. A page holding a device token
+// (screenToken) then forgets the token and goes to /pair, which says so (forgetDevice).
 import { io } from "../vendor/socket.io-client/dist/socket.io.esm.min.js";
 
 const SEEN_MAX = 2000;
 const ACK_TIMEOUT_MS = 10000;
 const RETRY_MS = 2000;
+
+// The device token this page holds (screenToken), so a refusal of it can be told from a
+// refusal of anything else (a phone's ticket token, a supervisor's preview).
+const device = { token: null, key: null };
 
 function storageKey(room) {
   return `hall.lastSeq.${room}`;
@@ -53,13 +61,16 @@ export class LiveRoom {
     if (transports) options.transports = transports;
     this.socket = io(url, options);
     this.socket.on("connect", () => this.subscribe());
-    this.socket.on("disconnect", () => {
+    this.socket.on("disconnect", (reason) => {
       this.holding = true;
       this.status("offline");
+      // the server dropped us: a revoked device, or a server going down for a moment
+      if (reason === "io server disconnect") this.dropped(token, true);
     });
     this.socket.on("connect_error", (err) => {
       // socket.active is false when the server refused us (bad token): no retry follows
       this.status(this.socket.active ? "reconnecting" : "refused", err && err.message);
+      if (!this.socket.active) this.dropped(token, false);
     });
     this.socket.onAny((_name, data) => this.receive(data));
     this.status("connecting");
@@ -69,6 +80,22 @@ export class LiveRoom {
   close() {
     this.generation += 1;
     if (this.socket) this.socket.close();
+  }
+
+  // Dropped or refused by the server: a device page asks the API whether its token still
+  // holds (getJSON forgets a revoked one and goes to /pair). Dropped with a good token (the
+  // server was going away), it connects again after a pause; socket.io does not on its own.
+  async dropped(token, reconnect) {
+    if (!token || token !== device.token) return;
+    try {
+      await getJSON("/api/v1/devices/me", token);
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 401) return;
+    }
+    if (!reconnect) return;
+    setTimeout(() => {
+      if (!this.socket.connected && !this.socket.active) this.socket.connect();
+    }, RETRY_MS);
   }
 
   status(state, detail) {
@@ -191,6 +218,7 @@ export async function getJSON(url, token) {
   } catch {
     body = null;
   }
+  if (r.status === 401 && token && token === device.token) forgetDevice();
   if (!r.ok) throw new HttpError(r.status, body);
   return body;
 }
@@ -208,16 +236,38 @@ export function screenToken(key) {
   } catch {
     /* storage disabled: the token lives as long as the page */
   }
+  let token = given;
   if (given) {
     url.searchParams.delete("token");
     window.history.replaceState(null, "", url.toString());
-    return given;
+  } else {
+    try {
+      token = localStorage.getItem(key) || localStorage.getItem("hall.token");
+    } catch {
+      token = null;
+    }
   }
+  device.token = token;
+  device.key = key;
+  return token;
+}
+
+// The token was revoked: forget it wherever this browser kept it, and open /pair, which
+// says the device is no longer registered and offers to pair it again.
+export function forgetDevice() {
+  if (!device.token) return;
+  const kind = /^hall\.token\.pad\./.test(device.key || "") ? "pad" : "screen";
   try {
-    return localStorage.getItem(key) || localStorage.getItem("hall.token");
+    for (const key of Object.keys(localStorage)) {
+      if (key.startsWith("hall.") && localStorage.getItem(key) === device.token) {
+        localStorage.removeItem(key);
+      }
+    }
   } catch {
-    return null;
+    /* storage disabled: nothing kept */
   }
+  device.token = null;
+  window.location.replace(`/pair?kind=${kind}&revoked=1`);
 }
 
 export function text(el, value) {

@@ -121,6 +121,10 @@ function onEvent(e, { replayed }) {
     counterState(e);
     refreshQueues(); // open counters set the estimates; a few times a day per counter
   } else if (e.type === "queue.stats") queueStats(e);
+  else if (e.type === "config.changed" && !replayed) {
+    // an admin changed notices, services or windows: take the whole picture again
+    loadSnapshot().catch(() => {});
+  }
 }
 
 // Every change to a line is followed by its queue.stats (waiting count, estimate): the

@@ -8,18 +8,51 @@ from flask_openapi3 import Info, OpenAPI
 
 from hall.api import errors
 from hall.api.errors import error_response
+from hall.api.schemas import ErrorResponse
 
 PREFIX = "/api/v1"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+ERROR = {"content": {"application/json": {
+    "schema": {"$ref": f"#/components/schemas/{ErrorResponse.__name__}"}}}}
+# Answers an operation may give whatever its blueprint declares: a path value its route does
+# not match; a write's body that is not JSON, too large, or sent without the CSRF token.
+WITH_PATH = {"404": "Not Found"}
+WRITE = {"400": "Bad Request", "403": "Forbidden", "413": "Content Too Large",
+         "415": "Unsupported Media Type"}
+
+
+class HallAPI(OpenAPI):
+    def register_api(self, api, **options) -> None:
+        """Schemas are named by their class: two different ones of one name would silently
+        give one of them the other's contract."""
+        for name, schema in api.components_schemas.items():
+            known = self.components_schemas.get(name)
+            if known is not None and known != schema:
+                raise TypeError(f"{api.name}: another schema is already named {name}")
+        super().register_api(api, **options)
+
+    def generate_spec_json(self) -> None:
+        super().generate_spec_json()
+        for rule, path_item in self.spec_json["paths"].items():
+            for method, operation in path_item.items():
+                responses = operation.setdefault("responses", {})
+                # invalid input, answered by errors.validation_response (not the list
+                # flask-openapi3 documents by default)
+                responses["422"] = {"description": "Unprocessable Content", **ERROR}
+                common = {**(WITH_PATH if "{" in rule else {}),
+                          **(WRITE if method.upper() in WRITES else {})}
+                for status, description in common.items():
+                    responses.setdefault(status, {"description": description, **ERROR})
 
 
 def create_api(import_name: str) -> OpenAPI:
-    app = OpenAPI(
+    app = HallAPI(
         import_name,
         info=Info(title="Hall API", version="1"),
         security_schemes={"device": {"type": "http", "scheme": "bearer"},
                           "session": {"type": "apiKey", "in": "cookie", "name": "session"}},
         validation_error_status=422,
+        validation_error_model=ErrorResponse,
         validation_error_callback=errors.validation_response,
         doc_prefix=PREFIX, doc_url="/openapi.json",
     )

@@ -5,11 +5,13 @@ acknowledge their own counter's open alerts (e.g. their visit running over its l
 """
 from __future__ import annotations
 
+from typing import Literal
+
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from hall.api.identity import current_actor
-from hall.api.schemas import ErrorResponse, Generic, Strict
+from hall.api.schemas import BigId, ErrorResponse, Id, Strict
 from hall.app import hall_context
 from hall.domain.access import Actor
 from hall.domain.errors import Forbidden, NotFound
@@ -24,15 +26,34 @@ api = APIBlueprint("alerts", __name__, url_prefix="/api/v1", abp_tags=[Tag(name=
 
 
 class AlertPath(BaseModel):
-    alert_id: int = Field(ge=1)
+    alert_id: BigId
 
 
 class AlertsQuery(BaseModel):
-    counter: int | None = Field(default=None, ge=1, description="only this counter's")
+    counter: Id | None = Field(default=None, description="only this counter's")
 
 
 class AckBody(Strict):
     note: str = Field(default="", max_length=500)
+
+
+class AlertOut(BaseModel):
+    id: int
+    key: str = Field(description="the condition, e.g. visit_over:123")
+    kind: str
+    level: Literal["warning", "critical"]
+    counter_id: int | None
+    ticket_id: int | None
+    device_id: int | None
+    payload: dict
+    raised_at: str
+    cleared_at: str | None
+    acked_at: str | None
+    ack_note: str | None
+
+
+class AlertsOut(BaseModel):
+    alerts: list[AlertOut]
 
 
 def _staff(refusal: str) -> Actor:
@@ -57,14 +78,14 @@ def _visible(actor: Actor, counter: int | None = None) -> list[dict]:
     return found
 
 
-@api.get("/alerts", responses={"200": Generic})
+@api.get("/alerts", responses={"200": AlertsOut})
 def index(query: AlertsQuery):
     """Open alerts, newest first: all of the hall for supervisors, else the own counter's."""
     actor = _staff(N_("Only staff see alerts"))
     return {"alerts": _visible(actor, query.counter)}
 
 
-@api.post("/alerts/<int:alert_id>/ack", responses={"200": Generic})
+@api.post("/alerts/<int:alert_id>/ack", responses={"200": AlertOut})
 def ack(path: AlertPath, body: AckBody):
     actor = _staff(N_("Only staff acknowledge alerts"))
     if not _supervises(actor) and path.alert_id not in {a["id"] for a in _visible(actor)}:

@@ -1,10 +1,8 @@
 """Appointments (预约): what can be booked, slots, book, cancel, look up, kiosk check-in.
 
-Booking, cancelling and looking up are public (no token): a visitor books from their phone.
-Nothing is rate-limited yet; a public deployment should limit POST /appointments and
-/appointments/cancel per client address at the proxy (nginx ``limit_req``) until the app
-does. Check-in needs a kiosk token (or a staff session) and answers exactly as
-POST /tickets does.
+Booking, cancelling and looking up are public (no token): a visitor books from their phone,
+within the per-address rate limits of hall/security.py. Check-in needs a kiosk token (or a
+staff session) and answers exactly as POST /tickets does.
 """
 from __future__ import annotations
 
@@ -16,7 +14,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import AwareDatetime, BaseModel, Field
 
 from hall.api.identity import current_actor
-from hall.api.schemas import ErrorResponse, Strict, TicketOut
+from hall.api.schemas import CodeOrId, ErrorResponse, Id, Strict, TicketOut
 from hall.app import hall_context
 from hall.services import appointments, booking_catalog
 
@@ -31,25 +29,25 @@ Code = Field(min_length=4, max_length=16, description="the appointment code, e.g
 Phone = Field(min_length=5, max_length=20, description="mainland mobile number")
 IdNumber = Field(default=None, min_length=1, max_length=18,
                  description="resident ID number; kept only as a keyed hash")
-HallRef = Field(default=None, max_length=32, description="hall code or id; default: the first")
+HallRef = Field(default=None, description="hall code or id; default: the first")
 
 
 class CatalogQuery(BaseModel):
-    hall: str | None = HallRef
+    hall: CodeOrId | None = HallRef
 
 
 class SlotsQuery(BaseModel):
-    service: str = Field(min_length=1, max_length=32, description="service code or id")
+    service: CodeOrId = Field(description="service code or id")
     day: date
-    hall: str | None = HallRef
+    hall: CodeOrId | None = HallRef
 
 
 class BookBody(Strict):
-    service: str | int = Field(description="service code or id")
+    service: str | Id = Field(description="service code or id")
     start: AwareDatetime = Field(description="a slot's start as listed by /appointments/slots")
     phone: str = Phone
     id_number: str | None = IdNumber
-    hall: str | None = HallRef
+    hall: CodeOrId | None = HallRef
 
 
 class CancelBody(Strict):
@@ -150,8 +148,7 @@ def bookable_services(query: CatalogQuery):
 @api.get("/appointments/slots", responses={"200": SlotsOut})
 def slots(query: SlotsQuery):
     """A day's slots not yet begun, each with its capacity and the places left."""
-    service = int(query.service) if query.service.isdigit() else query.service
-    return booking_catalog.slots(hall_context(), service=service, day=query.day,
+    return booking_catalog.slots(hall_context(), service=query.service, day=query.day,
                                  hall=query.hall)
 
 

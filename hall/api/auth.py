@@ -1,33 +1,52 @@
-"""Staff sign-in and sign-out (session cookie; the CSRF token is returned for writes)."""
+"""Staff sign-in and sign-out (session cookie; the CSRF token is returned for writes).
+
+Sessions and how they end: hall/api/identity.py. Repeated failures lock the account with a
+growing lock (hall/services/accounts.py, answered 409 ``locked``); sign-ins are also rate
+limited per address and per login (hall/security.py, answered 429 ``rate_limited``).
+"""
 from __future__ import annotations
 
-from flask import session
 from flask_openapi3 import APIBlueprint, Tag
 from flask_wtf.csrf import generate_csrf
 
-from hall.api.identity import current_actor
+from hall.api.identity import current_actor, end_session, start_session
 from hall.api.schemas import ErrorResponse, Generic, LoginBody
 from hall.app import hall_context
+from hall.domain.errors import Forbidden
+from hall.domain.i18n import N_
 from hall.services import accounts
 
 api = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth",
                    abp_tags=[Tag(name="auth")], abp_responses={"401": ErrorResponse})
 
 
-@api.post("/login", responses={"200": Generic})
+@api.post("/login", responses={"200": Generic, "409": ErrorResponse, "429": ErrorResponse})
 def login(body: LoginBody):
-    actor = accounts.authenticate(hall_context(), body.login, body.password)
-    session.clear()
-    session.permanent = True
-    session["staff_id"] = actor.id
+    signed = accounts.sign_in(hall_context(), body.login, body.password)
+    start_session(signed)
+    actor = signed.actor
     return {"staff": {"id": actor.id, "name": actor.label, "role": actor.role},
             "csrf_token": generate_csrf()}
 
 
-@api.post("/logout", responses={"200": Generic})
+@api.post("/logout", responses={"200": Generic, "403": ErrorResponse})
 def logout():
+    """End this session; a copy of its cookie is refused from now on too."""
     current_actor(required=False)  # CSRF-checks a cookie session before ending it
-    session.clear()
+    end_session()
+    return {"ok": True}
+
+
+@api.post("/sign-out-everywhere", responses={"200": Generic, "403": ErrorResponse},
+          security=[{"session": []}])
+def sign_out_everywhere():
+    """End every session of the signed-in account, in every browser and terminal (after a
+    lost or shared password, say)."""
+    actor = current_actor()
+    if not actor.is_staff:
+        raise Forbidden(N_("Only a signed-in staff member signs out"), "authorization")
+    accounts.sign_out_everywhere(hall_context(), actor.id)
+    end_session()
     return {"ok": True}
 
 

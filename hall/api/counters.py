@@ -14,19 +14,27 @@ from flask_openapi3 import APIBlueprint, Tag
 from hall.api.identity import current_actor
 from hall.api.schemas import (
     CallBody,
+    CalledByNumber,
     CallOut,
+    CounterChange,
+    CounterList,
     CounterPath,
     ErrorResponse,
     FinishBody,
+    Finished,
     Generic,
     HoldBody,
     PauseBody,
+    Recalled,
+    SignedIn,
+    TicketChange,
     TicketRef,
     TransferBody,
+    Transferred,
 )
 from hall.app import hall_context
 from hall.domain.access import Actor
-from hall.domain.errors import DomainError, Forbidden
+from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
 from hall.services import calling, counter_board, counter_today, counters, queries, visits
 
@@ -43,7 +51,7 @@ def _do(command, path: CounterPath, **kwargs):
                    **kwargs).value
 
 
-@api.get("", responses={"200": Generic})
+@api.get("", responses={"200": CounterList})
 def index():
     actor = current_actor()
     return {"counters": queries.counters(hall_context(), actor.hall_id)}
@@ -119,30 +127,30 @@ def explain(reason: str | None) -> str | None:
     return reason
 
 
-@api.post("/<int:counter_id>/sign-in", responses={"200": Generic})
+@api.post("/<int:counter_id>/sign-in", responses={"200": SignedIn})
 def sign_in(path: CounterPath):
     actor = current_actor()
     if not actor.is_staff:
-        raise DomainError("forbidden", N_("Only staff sign in at a counter"), "authorization")
+        raise Forbidden(N_("Only staff sign in at a counter"), "authorization")
     return counters.sign_in(hall_context(), counter_id=path.counter_id, staff_id=actor.id).value
 
 
-@api.post("/<int:counter_id>/open", responses={"200": Generic})
+@api.post("/<int:counter_id>/open", responses={"200": CounterChange})
 def open_(path: CounterPath):
     return _do(counters.open_counter, path)
 
 
-@api.post("/<int:counter_id>/pause", responses={"200": Generic})
+@api.post("/<int:counter_id>/pause", responses={"200": CounterChange})
 def pause(path: CounterPath, body: PauseBody):
     return _do(counters.pause, path, reason=body.reason)
 
 
-@api.post("/<int:counter_id>/resume", responses={"200": Generic})
+@api.post("/<int:counter_id>/resume", responses={"200": CounterChange})
 def resume(path: CounterPath):
     return _do(counters.resume, path)
 
 
-@api.post("/<int:counter_id>/close", responses={"200": Generic})
+@api.post("/<int:counter_id>/close", responses={"200": CounterChange})
 def close(path: CounterPath):
     return _do(counters.close, path)
 
@@ -153,48 +161,48 @@ def call_next(path: CounterPath):
     return {"ticket": ticket, "message": None if ticket else _("Nobody is waiting")}
 
 
-@api.post("/<int:counter_id>/call", responses={"200": Generic})
+@api.post("/<int:counter_id>/call", responses={"200": CalledByNumber})
 def call(path: CounterPath, body: CallBody):
     return _do(calling.call_number, path, number=body.number)
 
 
-@api.post("/<int:counter_id>/recall", responses={"200": Generic})
+@api.post("/<int:counter_id>/recall", responses={"200": Recalled})
 def recall(path: CounterPath):
     return _do(calling.recall, path)
 
 
-@api.post("/<int:counter_id>/skip", responses={"200": Generic})
+@api.post("/<int:counter_id>/skip", responses={"200": TicketChange})
 def skip(path: CounterPath):
     return _do(calling.skip, path)
 
 
-@api.post("/<int:counter_id>/start", responses={"200": Generic})
+@api.post("/<int:counter_id>/start", responses={"200": TicketChange})
 def start(path: CounterPath):
     return _do(calling.start, path)
 
 
-@api.post("/<int:counter_id>/finish", responses={"200": Generic})
+@api.post("/<int:counter_id>/finish", responses={"200": Finished})
 def finish(path: CounterPath, body: FinishBody):
     return _do(visits.finish, path, outcome=body.outcome, note=body.note,
                fee_cents=body.fee_cents, applicant=body.applicant)
 
 
-@api.post("/<int:counter_id>/transfer", responses={"200": Generic})
+@api.post("/<int:counter_id>/transfer", responses={"200": Transferred})
 def transfer(path: CounterPath, body: TransferBody):
     return _do(visits.transfer, path, to_service=body.to_service, to_counter=body.to_counter,
                note=body.note)
 
 
-@api.post("/<int:counter_id>/hold", responses={"200": Generic})
+@api.post("/<int:counter_id>/hold", responses={"200": TicketChange})
 def hold(path: CounterPath, body: HoldBody):
     return _do(calling.hold, path, note=body.note)
 
 
-@api.post("/<int:counter_id>/unhold", responses={"200": Generic})
+@api.post("/<int:counter_id>/unhold", responses={"200": TicketChange})
 def unhold(path: CounterPath, body: TicketRef):
     return _do(calling.unhold, path, ticket_id=body.ticket_id)
 
 
-@api.post("/<int:counter_id>/reinstate", responses={"200": Generic})
+@api.post("/<int:counter_id>/reinstate", responses={"200": TicketChange})
 def reinstate(path: CounterPath, body: TicketRef):
     return _do(calling.reinstate, path, ticket_id=body.ticket_id)

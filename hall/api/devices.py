@@ -1,17 +1,19 @@
-"""Devices report their health; supervisors read every device's last report."""
+"""Devices report their health; supervisors read every device's last report; admins revoke
+a device's token (its live connections drop at once, hall/live.py)."""
 from __future__ import annotations
 
 from typing import Any, Literal
 
+from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
-from hall.api.identity import current_actor
-from hall.api.schemas import ErrorResponse, Generic
+from hall.api.identity import current_actor, require_staff
+from hall.api.schemas import ErrorResponse, Id
 from hall.app import hall_context
-from hall.domain.errors import DomainError, Forbidden
+from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
-from hall.services import devices
+from hall.services import accounts, devices
 
 api = APIBlueprint("devices", __name__, url_prefix="/api/v1/devices",
                    abp_tags=[Tag(name="devices")],
@@ -29,16 +31,40 @@ class HealthBody(BaseModel):
     cover_open: bool | None = None
     errors: int | None = Field(default=None, ge=0)
     error: str | None = Field(default=None, max_length=200)
-    device_id: int | None = Field(default=None, ge=1,
-                                  description="an agent reporting for a device it runs")
+    device_id: Id | None = Field(default=None,
+                                 description="an agent reporting for a device it runs")
 
 
-@api.post("/me/health", responses={"200": Generic}, security=[{"device": []}])
+class DeviceHealth(BaseModel):
+    id: int
+    kind: str
+    name: str
+    counter_id: int | None
+    last_seen: str | None
+    health: dict = Field(description="the last report, merged with earlier ones")
+
+
+class DeviceMe(BaseModel):
+    id: int
+    kind: str
+    hall_id: int
+    counter_id: int | None
+    name: str
+
+
+class DeviceListed(DeviceHealth):
+    url: str | None = Field(description="its printer's address, when the server drives it")
+
+
+class DevicesOut(BaseModel):
+    devices: list[DeviceListed]
+
+
+@api.post("/me/health", responses={"200": DeviceHealth}, security=[{"device": []}])
 def report(body: HealthBody):
     actor = current_actor()
     if actor.kind != "device":
-        raise DomainError("device_only", N_("Only a device reports its health"),
-                          "authorization")
+        raise Forbidden(N_("Only a device reports its health"), "authorization")
     target = body.device_id or actor.id
     if target != actor.id and actor.role != "agent":
         raise Forbidden(N_("A device reports only its own health"), "device_id")
@@ -46,20 +72,37 @@ def report(body: HealthBody):
     return devices.report_health(hall_context(), device_id=target, health=health).value
 
 
-@api.get("/me", responses={"200": Generic}, security=[{"device": []}])
+@api.get("/me", responses={"200": DeviceMe}, security=[{"device": []}])
 def me():
     """Who this token is: agents and bridges learn their device id, hall and counter."""
     actor = current_actor()
     if actor.kind != "device":
-        raise DomainError("device_only", N_("Only a device reports its health"),
-                          "authorization")
+        raise Forbidden(N_("Only a device reports its health"), "authorization")
     return {"id": actor.id, "kind": actor.role, "hall_id": actor.hall_id,
             "counter_id": actor.counter_id, "name": actor.label}
 
 
-@api.get("", responses={"200": Generic}, security=SECURED)
+@api.get("", responses={"200": DevicesOut}, security=SECURED)
 def board():
     actor = current_actor()
     if not (actor.is_staff and actor.role in ("supervisor", "admin")):
         raise Forbidden(N_("Only supervisors see device health"), "authorization")
     return {"devices": devices.health_board(hall_context(), actor.hall_id)}
+
+
+class DevicePath(BaseModel):
+    device_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class Revoked(BaseModel):
+    id: int
+    revoked: Literal[True]
+    revoked_at: str
+
+
+@api.post("/<int:device_id>/revoke", responses={"200": Revoked}, security=[{"session": []}])
+def revoke(path: DevicePath):
+    """Admins: the device's token stops working now and its live connections are dropped."""
+    actor = require_staff("admin")
+    return accounts.revoke_device(hall_context(), path.device_id, actor=actor,
+                                  ip=request.remote_addr).value

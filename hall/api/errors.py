@@ -20,7 +20,14 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "already_rate
             "appointment_used", "appointment_too_early", "rating_closed", "no_current_ticket",
             "illegal_case_transition", "locked", "slot_full", "already_booked",
             "person_limit_reached", "appointment_expired", "job_finished",
-            "ticket_not_printable", "already_acknowledged"}
+            "ticket_not_printable", "already_acknowledged", "followup_closed",
+            "counter_inactive",
+            # configuration (admin console): the hall's current state refuses the change
+            "already_exists", "department_in_use", "key_changed", "login_taken",
+            "cannot_change_self", "last_admin",
+            # pairing: the request was already decided, claimed, or has run out
+            "pairing_decided", "pairing_expired", "pairing_rejected", "pairing_claimed"}
+TOO_MANY = {"pairing_busy"}
 UNAUTHORIZED = {"bad_credentials", "unauthenticated"}
 
 
@@ -38,6 +45,8 @@ def status_of(err: DomainError) -> int:
         return 409
     if err.code in UNAUTHORIZED:
         return 401
+    if err.code in TOO_MANY:
+        return 429
     return 422
 
 

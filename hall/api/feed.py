@@ -5,11 +5,11 @@ from flask_openapi3 import APIBlueprint, Tag
 
 from hall.api.identity import current_actor
 from hall.api.schemas import (
+    CaseLookup,
     CasePath,
     ErrorResponse,
     EventsOut,
     EventsQuery,
-    Generic,
     HallQuery,
     QueuesOut,
 )
@@ -33,6 +33,6 @@ def events(query: EventsQuery):
     return queries.events_after(hall_context(), actor.hall_id, query.after, query.limit)
 
 
-@api.get("/cases/<number>", responses={"200": Generic})
+@api.get("/cases/<number>", responses={"200": CaseLookup})
 def case(path: CasePath):
     return queries.case_by_number(hall_context(), path.number)

@@ -10,11 +10,9 @@ from typing import Literal
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
-from hall.api.errors import error_response, translate
 from hall.api.identity import current_actor
-from hall.api.schemas import ErrorResponse, Generic
+from hall.api.schemas import BigId, ErrorResponse, Id
 from hall.app import hall_context
-from hall.domain.errors import DomainError
 from hall.services import followups
 
 api = APIBlueprint("followups", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="followups")],
@@ -29,7 +27,7 @@ class Strict(BaseModel):
 
 
 class FollowUpPath(BaseModel):
-    followup_id: int = Field(ge=1)
+    followup_id: BigId
 
 
 class FollowUpQuery(BaseModel):
@@ -39,7 +37,7 @@ class FollowUpQuery(BaseModel):
 
 
 class AssignBody(Strict):
-    owner_id: int = Field(ge=1)
+    owner_id: Id
 
 
 class ActionBody(Strict):
@@ -50,50 +48,90 @@ class CloseBody(Strict):
     result: str = Field(min_length=1, max_length=2000)
 
 
-def _closed_is_conflict(fn):
-    """A closed follow-up refuses changes with 409 (like a rated ticket)."""
-    try:
-        return fn()
-    except DomainError as err:
-        if err.code == "followup_closed":
-            return error_response(409, err.code, translate(err), err.field)
-        raise
+class FollowUpOut(BaseModel):
+    id: int
+    hall_id: int
+    ticket_id: int
+    ticket_number: str | None
+    counter_id: int | None
+    counter_number: int | None
+    counter_name: str | None
+    staff_id: int | None
+    staff_name: str | None
+    staff_number: str
+    level: int = Field(description="the rating that opened it")
+    reason: str | None
+    comment: str | None
+    rated_at: str | None
+    owner_id: int | None
+    owner_name: str | None
+    opened_at: str
+    due_date: str
+    state: Literal["open", "assigned", "closed"]
+    overdue: bool
+    actions: list[dict] = Field(description="what was done, oldest first")
+    result: str | None
+    closed_at: str | None
+    closed_by: int | None
+    closed_by_name: str | None
 
 
-@api.get("/followups", responses={"200": Generic}, security=SECURED)
+class FollowUpsOut(BaseModel):
+    today: str
+    state: str = Field(description="the filter applied")
+    last_seq: int
+    followups: list[FollowUpOut]
+
+
+class Owner(BaseModel):
+    id: int
+    name: str
+    number: str | None
+    role: str
+
+
+class OwnersOut(BaseModel):
+    owners: list[Owner]
+
+
+@api.get("/followups", responses={"200": FollowUpsOut}, security=SECURED)
 def index(query: FollowUpQuery):
     return followups.list_followups(hall_context(), actor=current_actor(), state=query.state,
                                     overdue=query.overdue, limit=query.limit)
 
 
-@api.get("/followups/owners", responses={"200": Generic}, security=SECURED)
+@api.get("/followups/owners", responses={"200": OwnersOut}, security=SECURED)
 def owner_choices():
     return {"owners": followups.owners(hall_context(), actor=current_actor())}
 
 
-@api.get("/followups/<int:followup_id>", responses={"200": Generic}, security=SECURED)
+@api.get("/followups/<int:followup_id>", responses={"200": FollowUpOut},
+         security=SECURED)
 def show(path: FollowUpPath):
     return followups.get_followup(hall_context(), actor=current_actor(),
                                   followup_id=path.followup_id)
 
 
-@api.post("/followups/<int:followup_id>/assign", responses={"200": Generic}, security=SECURED)
+@api.post("/followups/<int:followup_id>/assign", responses={"200": FollowUpOut},
+          security=SECURED)
 def assign(path: FollowUpPath, body: AssignBody):
-    return _closed_is_conflict(lambda: followups.assign(
+    return followups.assign(
         hall_context(), actor=current_actor(), followup_id=path.followup_id,
-        owner_id=body.owner_id).value)
+        owner_id=body.owner_id).value
 
 
-@api.post("/followups/<int:followup_id>/actions", responses={"200": Generic}, security=SECURED)
+@api.post("/followups/<int:followup_id>/actions", responses={"200": FollowUpOut},
+          security=SECURED)
 def record_action(path: FollowUpPath, body: ActionBody):
-    return _closed_is_conflict(lambda: followups.record_action(
+    return followups.record_action(
         hall_context(), actor=current_actor(), followup_id=path.followup_id,
-        text=body.text).value)
+        text=body.text).value
 
 
-@api.post("/followups/<int:followup_id>/close", responses={"200": Generic}, security=SECURED)
+@api.post("/followups/<int:followup_id>/close", responses={"200": FollowUpOut},
+          security=SECURED)
 def close(path: FollowUpPath, body: CloseBody):
-    return _closed_is_conflict(lambda: followups.close(
+    return followups.close(
         hall_context(), actor=current_actor(), followup_id=path.followup_id,
-        result=body.result).value)
+        result=body.result).value
 

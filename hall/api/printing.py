@@ -23,7 +23,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hall.api.identity import current_actor
-from hall.api.schemas import ErrorResponse, Generic, Strict, TicketIdPath
+from hall.api.schemas import BigId, ErrorResponse, Id, Strict, TicketIdPath
 from hall.app import hall_context
 from hall.domain.i18n import N_
 from hall.services import printing
@@ -43,14 +43,13 @@ MSG_FAILED = N_("Your ticket could not be printed: %(reason)s. Your number is on
 
 
 class PrintBody(Strict):
-    ticket_id: int = Field(ge=1)
-    device_id: int | None = Field(default=None, ge=1,
-                                  description="the kiosk whose printer to use (staff)")
+    ticket_id: BigId
+    device_id: Id | None = Field(default=None, description="the kiosk whose printer to use (staff)")
     lang: Lang | None = Field(default=None, description="language of the printed labels")
 
 
 class ReprintBody(Strict):
-    device_id: int | None = Field(default=None, ge=1)
+    device_id: Id | None = None
     lang: Lang | None = None
 
     @model_validator(mode="before")
@@ -60,12 +59,12 @@ class ReprintBody(Strict):
 
 
 class JobPath(BaseModel):
-    job_id: int = Field(ge=1)
+    job_id: BigId
 
 
 class JobsQuery(BaseModel):
     state: Literal["pending", "printed", "failed", "all"] = "pending"
-    device_id: int | None = Field(default=None, ge=1)
+    device_id: Id | None = None
     limit: int = Field(default=50, ge=1, le=500)
 
 
@@ -90,25 +89,63 @@ class ResultBody(Strict):
     status: PrinterHealth | None = None
 
 
-@api.post("/print-jobs", responses={"201": Generic}, security=SECURED)
+class PrintJobOut(BaseModel):
+    id: int
+    ticket_id: int
+    number: str
+    device_id: int | None = Field(description="the device whose printer prints it")
+    state: Literal["pending", "printed", "failed"]
+    attempts: int
+    error: str | None
+    requested_by: str | None
+    created_at: str
+    done_at: str | None
+
+
+class PrintOut(BaseModel):
+    """The job just made and, when the server drove the printer, how it went."""
+
+    job: PrintJobOut
+    state: Literal["pending", "printed", "failed"]
+    printed: bool | None = Field(description="None while an agent has the job")
+    reasons: list[str] = Field(description="why it failed, for people")
+    status: dict | None = Field(description="the printer's status after printing")
+    qr_url: str
+    lang: Lang
+    message: str = Field(description="what the kiosk tells the visitor")
+
+
+class JobsOut(BaseModel):
+    jobs: list[PrintJobOut]
+
+
+class JobOut(PrintJobOut):
+    """A job with what goes on the paper, and the label texts in ``lang``."""
+
+    content: dict = Field(description="drivers.escpos.ticket.TicketContent as JSON")
+    lang: Lang
+    labels: dict[str, str]
+
+
+@api.post("/print-jobs", responses={"201": PrintOut}, security=SECURED)
 def create(body: PrintBody):
     return _print(body.ticket_id, body.device_id, body.lang), 201
 
 
-@api.post("/tickets/<int:ticket_id>/reprint", responses={"201": Generic}, security=SECURED)
+@api.post("/tickets/<int:ticket_id>/reprint", responses={"201": PrintOut}, security=SECURED)
 def reprint(path: TicketIdPath, body: ReprintBody):
     """Staff (or the kiosk that issued it) print a ticket again: a new job."""
     return _print(path.ticket_id, body.device_id, body.lang), 201
 
 
-@api.get("/print-jobs", responses={"200": Generic}, security=SECURED)
+@api.get("/print-jobs", responses={"200": JobsOut}, security=SECURED)
 def listing(query: JobsQuery):
     state = None if query.state == "all" else query.state
     return {"jobs": printing.jobs(hall_context(), actor=current_actor(), state=state,
                                   device_id=query.device_id, limit=query.limit)}
 
 
-@api.get("/print-jobs/<int:job_id>", responses={"200": Generic}, security=SECURED)
+@api.get("/print-jobs/<int:job_id>", responses={"200": JobOut}, security=SECURED)
 def fetch(path: JobPath, query: JobQuery):
     lang = query.lang or "zh_CN"
     with force_locale(lang):
@@ -117,7 +154,7 @@ def fetch(path: JobPath, query: JobQuery):
         return {**job, "lang": lang, "labels": labels()}
 
 
-@api.post("/print-jobs/<int:job_id>/result", responses={"200": Generic},
+@api.post("/print-jobs/<int:job_id>/result", responses={"200": PrintJobOut},
           security=[{"device": []}])
 def result(path: JobPath, body: ResultBody):
     health = body.status.model_dump(exclude_none=True) if body.status else {}

@@ -6,7 +6,7 @@ from typing import Literal
 from flask import Response
 from flask_babel import get_locale
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hall.api.identity import current_actor
 from hall.api.schemas import ErrorResponse, Generic
@@ -14,6 +14,9 @@ from hall.app import hall_context
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
 from hall.services import exports, reports
+
+CSV = "text/csv; charset=utf-8"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 api = APIBlueprint("reports", __name__, url_prefix="/api/v1/reports",
                    abp_tags=[Tag(name="reports")],
@@ -30,7 +33,15 @@ class ReportQuery(BaseModel):
     format: Literal["json", "csv", "xlsx"] = "json"
 
 
-@api.get("", responses={"200": Generic}, security=[{"session": []}])
+class ReportOut(Generic):
+    """The report as JSON; ``format=csv`` or ``xlsx`` answers the same as a download."""
+
+    model_config = ConfigDict(extra="allow", openapi_extra={"content": {
+        "text/csv": {"schema": {"type": "string"}},
+        XLSX: {"schema": {"type": "string", "format": "binary"}}}})
+
+
+@api.get("", responses={"200": ReportOut}, security=[{"session": []}])
 def report(query: ReportQuery):
     actor = current_actor()
     if not (actor.is_staff and actor.role in ("supervisor", "admin")):
@@ -42,9 +53,8 @@ def report(query: ReportQuery):
     _ = exports.translator(str(get_locale() or "zh_CN"))
     name = f"hall-{data['period']['label']}-{query.group}.{query.format}"
     if query.format == "csv":
-        body, mime = exports.to_csv(data, _).encode("utf-8"), "text/csv; charset=utf-8"
+        body, mime = exports.to_csv(data, _).encode("utf-8"), CSV
     else:
-        body = exports.to_xlsx(data, _)
-        mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, mime = exports.to_xlsx(data, _), XLSX
     return Response(body, mimetype=mime,
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

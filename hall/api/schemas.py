@@ -1,21 +1,48 @@
 """Request and response schemas: they validate requests and generate /api/v1/openapi.json."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 Text = Field(default=None, max_length=500)
+
+# Row ids as the database can hold them: a larger number is refused as invalid (422) instead
+# of overflowing the driver (a 500). Halls, services, counters, staff and devices have 32-bit
+# ids on PostgreSQL; tickets, jobs, cases, alerts and follow-ups 64-bit ones.
+ID_MAX = 2**31 - 1
+BIG_ID_MAX = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+BigId = Annotated[int, Field(ge=1, le=BIG_ID_MAX)]
+
+
+def _digits_to_id(value: object) -> object:
+    """``"12"`` names the row with id 12; any other text is a code."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return value
+
+
+# A hall or service named by code or by id, as query strings and forms send both as text.
+Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+CodeOrId = Annotated[Id | Code, BeforeValidator(_digits_to_id)]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class ErrorDetail(BaseModel):
+    field: str
+    message: str
+
+
 class ErrorBody(BaseModel):
     code: str = Field(description="stable machine code, e.g. quota_exceeded")
     message: str = Field(description="translated message for people")
     field: str | None = Field(description="the request field at fault, if any")
+    details: list[ErrorDetail] | None = Field(
+        default=None, description="every problem of an invalid request (code invalid)")
 
 
 class ErrorResponse(BaseModel):
@@ -28,7 +55,7 @@ class LoginBody(Strict):
 
 
 class IssueBody(Strict):
-    service: str | int = Field(description="service code (e.g. hj-qr) or id")
+    service: str | Id = Field(description="service code (e.g. hj-qr) or id")
     kind: Literal["normal", "priority", "appointment"] = "normal"
     priority_reason: str | None = Field(default=None, max_length=50)
     appointment_code: str | None = Field(default=None, max_length=16)
@@ -43,11 +70,11 @@ class TokenPath(BaseModel):
 
 
 class TicketIdPath(BaseModel):
-    ticket_id: int = Field(ge=1)
+    ticket_id: BigId
 
 
 class CounterPath(BaseModel):
-    counter_id: int = Field(ge=1)
+    counter_id: Id
 
 
 class CasePath(BaseModel):
@@ -59,7 +86,7 @@ class CallBody(Strict):
 
 
 class TicketRef(Strict):
-    ticket_id: int = Field(ge=1)
+    ticket_id: BigId
 
 
 class PauseBody(Strict):
@@ -78,8 +105,8 @@ class FinishBody(Strict):
 
 
 class TransferBody(Strict):
-    to_service: str | int | None = None
-    to_counter: int | None = Field(default=None, ge=1)
+    to_service: str | Id | None = None
+    to_counter: Id | None = None
     note: str | None = Text
 
 
@@ -90,12 +117,12 @@ class RatingBody(Strict):
 
 
 class EventsQuery(BaseModel):
-    after: int = Field(default=0, ge=0)
+    after: int = Field(default=0, ge=0, le=BIG_ID_MAX)
     limit: int = Field(default=500, ge=1, le=1000)
 
 
 class HallQuery(BaseModel):
-    hall: int | None = Field(default=None, ge=1)
+    hall: Id | None = None
 
 
 class Estimate(BaseModel):
@@ -154,9 +181,157 @@ class EventsOut(BaseModel):
     more: bool
 
 
+class CounterName(BaseModel):
+    number: int
+    name: str
+
+
+class TicketLink(BaseModel):
+    number: str
+    token: str
+
+
+class TicketStatus(TicketOut):
+    """What the visitor's phone shows: the ticket, where to go, what to bring."""
+
+    guide: dict = Field(description="the service's guide: materials, basis, fee, ...")
+    department: str
+    counter: CounterName | None = Field(default=None, description="once called")
+    transferred_to: TicketLink | None = Field(default=None, description="once transferred")
+
+
+class TicketChange(BaseModel):
+    """A ticket after a step: cancelled, held, waiting again, no-show, serving, ..."""
+
+    id: int
+    number: str
+    state: str
+
+
+class Recalled(BaseModel):
+    id: int
+    number: str
+    recalls: int
+
+
+class CalledByNumber(BaseModel):
+    id: int
+    number: str
+    reason: str
+
+
+class CalledTicket(BaseModel):
+    id: int
+    number: str
+    service_id: int
+    kind: str
+    reason: str = Field(description="why this ticket, in English (the policy's sentence)")
+    reason_code: str
+    reason_message: str
+    reason_params: dict
+    issued_at: str | None
+    called_at: str | None
+
+
 class CallOut(BaseModel):
-    ticket: dict | None
+    ticket: CalledTicket | None
     message: str | None = None
+
+
+class CaseOpened(BaseModel):
+    number: str
+    due_date: str
+    warning_date: str
+    promised_days: int | None
+    calendar_covered: bool
+
+
+class Finished(TicketChange):
+    outcome: str
+    case: CaseOpened | None = Field(description="the 办件 the visit opened, if any")
+
+
+class NewTicket(BaseModel):
+    id: int
+    number: str
+    token: str
+    service_id: int
+    to_counter: int | None = Field(description="the counter number it is directed to")
+
+
+class Transferred(TicketChange):
+    new_ticket: NewTicket
+
+
+class Rated(BaseModel):
+    ticket_id: int
+    number: str
+    level: int
+    reason: str | None
+    followup: dict | None = Field(description="the follow-up a bad rating opened: id, "
+                                              "due_date")
+
+
+class CounterChange(BaseModel):
+    id: int
+    number: int
+    state: str
+    reason: str | None = Field(description="the pause reason")
+
+
+class StaffRef(BaseModel):
+    id: int
+    name: str
+
+
+class SignedIn(BaseModel):
+    id: int
+    number: int
+    name: str
+    state: str
+    staff: StaffRef
+
+
+class ServiceWeight(BaseModel):
+    service_id: int
+    weight: int
+
+
+class CounterBrief(BaseModel):
+    id: int
+    number: int
+    name: str
+    state: str
+    pause_reason: str | None
+    staff: str | None = Field(description="the signed-in staff member's name")
+    led_address: int | None
+    current_ticket_id: int | None
+    current_ticket: dict | None = Field(description="number and state while called or "
+                                                    "serving")
+    services: list[ServiceWeight]
+
+
+class CounterList(BaseModel):
+    counters: list[CounterBrief]
+
+
+CaseState = Literal["accepted", "in_progress", "done", "returned"]
+Urgency = Literal["normal", "yellow", "red"]
+
+
+class CaseLookup(BaseModel):
+    """办件查询: a case as the public may see it (applicant masked)."""
+
+    number: str
+    service: str
+    service_en: str | None
+    state: CaseState
+    applicant: str
+    accepted_on: str
+    due_date: str
+    warning_date: str
+    done_on: str | None
+    urgency: Urgency
 
 
 class Generic(BaseModel):

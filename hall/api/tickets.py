@@ -7,11 +7,13 @@ from hall.api.appointments import with_check_in_note
 from hall.api.identity import current_actor
 from hall.api.schemas import (
     ErrorResponse,
-    Generic,
     IssueBody,
+    Rated,
     RatingBody,
+    TicketChange,
     TicketIdPath,
     TicketOut,
+    TicketStatus,
     TokenPath,
 )
 from hall.app import hall_context
@@ -37,12 +39,12 @@ def issue(body: IssueBody):
     return with_check_in_note(result.value), 201
 
 
-@api.get("/<token>", responses={"200": Generic})
+@api.get("/<token>", responses={"200": TicketStatus})
 def status(path: TokenPath):
     return queries.ticket_by_token(hall_context(), path.token)
 
 
-@api.post("/<token>/cancel", responses={"200": Generic})
+@api.post("/<token>/cancel", responses={"200": TicketChange})
 def cancel(path: TokenPath):
     """The visitor holding the ticket (its token is the proof) gives up their place."""
     ticket = queries.ticket_by_token(hall_context(), path.token)
@@ -51,7 +53,7 @@ def cancel(path: TokenPath):
                           token=path.token).value
 
 
-@api.post("/<int:ticket_id>/rating", responses={"201": Generic}, security=SECURED)
+@api.post("/<int:ticket_id>/rating", responses={"201": Rated}, security=SECURED)
 def rate(path: TicketIdPath, body: RatingBody):
     result = ratings.rate(hall_context(), ticket_id=path.ticket_id, level=body.level,
                           actor=current_actor(), reason=body.reason, comment=body.comment)

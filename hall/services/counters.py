@@ -20,7 +20,7 @@ def _state_event(uow: UnitOfWork, counter, state: str, reason: str | None, staff
              reason=reason, staff_id=staff_id)
 
 
-def _switch(uow: UnitOfWork, counter, state: str, reason: str | None,
+def switch_state(uow: UnitOfWork, counter, state: str, reason: str | None,
             staff_id: int | None) -> None:
     """Close the counter's open interval and start the next one (for idle/pause measures)."""
     ci = CounterInterval.__table__
@@ -39,6 +39,8 @@ def _change(ctx: Context, counter_id: int, actor: Actor, action: str,
     def command(uow: UnitOfWork) -> dict[str, Any]:
         counter = repo.counter_row(uow.conn, counter_id)
         require(actor, action, counter.id)
+        if action in ("open", "resume") and not counter.active:
+            raise _inactive(counter)
         new = counter_next_state(counter.state, action)
         if action in ("pause", "close") and counter.current_ticket_id is not None:
             current = repo.ticket_row(uow.conn, counter.current_ticket_id, lock=False)
@@ -47,10 +49,15 @@ def _change(ctx: Context, counter_id: int, actor: Actor, action: str,
                                   "counter", number=current.number)
         why = _check_reason(uow, counter.hall_id, reason) if action == "pause" else None
         staff_id = None if action == "close" else counter.staff_id
-        _switch(uow, counter, new.value, why, staff_id)
+        switch_state(uow, counter, new.value, why, staff_id)
         return {"id": counter.id, "number": counter.number, "state": new.value, "reason": why}
 
     return run(ctx, command)
+
+
+def _inactive(counter) -> DomainError:
+    return DomainError("counter_inactive", N_("Window %(number)s is out of service"),
+                       "counter_id", number=counter.number)
 
 
 def _check_reason(uow: UnitOfWork, hall_id: int, reason: str | None) -> str:
@@ -86,6 +93,8 @@ def sign_in(ctx: Context, *, counter_id: int, staff_id: int) -> Result:
     def command(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
         counter = repo.counter_row(conn, counter_id)
+        if not counter.active:
+            raise _inactive(counter)
         staff = conn.execute(select(Staff.__table__).where(Staff.id == staff_id)).first()
         if staff is None or not staff.active or staff.hall_id != counter.hall_id:
             raise DomainError("staff_not_found", N_("No such staff member"), "staff")
@@ -102,9 +111,9 @@ def sign_in(ctx: Context, *, counter_id: int, staff_id: int) -> Result:
                     raise DomainError("counter_busy",
                                       N_("Finish, skip or transfer %(number)s first"),
                                       "counter", number=cur.number)
-            _switch(uow, other, "closed", None, None)
+            switch_state(uow, other, "closed", None, None)
         state = "open" if counter.state == "closed" else counter.state
-        _switch(uow, counter, state, counter.pause_reason if state == "paused" else None,
+        switch_state(uow, counter, state, counter.pause_reason if state == "paused" else None,
                 staff_id)
         return {"id": counter.id, "number": counter.number, "name": counter.name,
                 "state": state, "staff": {"id": staff.id, "name": staff.name}}

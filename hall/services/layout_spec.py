@@ -25,6 +25,10 @@ from pydantic import (
 from hall.domain.hall import parse_hours
 from hall.domain.slots import parse_booking
 
+# hall-level keys of the layout kept in halls.settings (each has a default in code)
+HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
+                 "appointment_early_minutes", "appointment_late_minutes", "rating_reasons",
+                 "followup_days", "alerts", "printer_profiles")
 CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Name = Field(min_length=1, max_length=200)
 Reasons = Field(default=None, max_length=40)
@@ -32,6 +36,31 @@ Reasons = Field(default=None, max_length=40)
 
 class Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Minutes = Field(default=None, ge=0, le=24 * 60, allow_inf_nan=False)
+
+
+class AlertsSpec(Spec):
+    """电子监察 thresholds in minutes (``[hall.alerts]``); unset ones take the defaults in
+    ``hall.services.watch_rules.DEFAULTS`` (a test keeps the two key sets equal)."""
+
+    long_wait_minutes: float | None = Minutes
+    long_wait_critical_minutes: float | None = Minutes
+    long_wait_by_service: dict[str, float] | None = Field(
+        default=None, description="service code → minutes")
+    idle_minutes: float | None = Minutes
+    pause_minutes: float | None = Minutes
+    pause_by_reason: dict[str, float] | None = Field(
+        default=None, description="pause reason → minutes")
+    device_silent_minutes: float | None = Minutes
+
+    @field_validator("long_wait_by_service", "pause_by_reason")
+    @classmethod
+    def _finite(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value and any(not 0 <= v <= 24 * 60 for v in value.values()):
+            raise ValueError("each value is a number of minutes from 0 to 1440")
+        return value
 
 
 class HallSpec(Spec):
@@ -55,7 +84,7 @@ class HallSpec(Spec):
     appointment_early_minutes: int | None = Field(default=None, ge=0, le=240)
     appointment_late_minutes: int | None = Field(default=None, ge=0, le=240)
     followup_days: int | None = Field(default=None, ge=1, le=60)
-    alerts: dict[str, float] | None = None
+    alerts: AlertsSpec | None = None
     printer_profiles: dict[str, Any] | None = None
 
     @field_validator("timezone")

@@ -483,7 +483,8 @@ class Pairing(Base):
     kind: Mapped[str] = mapped_column(String(16))  # what the device says it is
     name: Mapped[str] = mapped_column(String(100), default="")
     info: Mapped[dict[str, Any]] = mapped_column(default=dict)  # user agent, address, screen
-    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|approved|rejected|claimed
+    # pending | approved | rejected | claimed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     hall_id: Mapped[int | None] = mapped_column(default=None)

@@ -39,7 +39,23 @@ const state = {
 
 function api(method, path, payload) {
   return request(method, path, payload, { token: state.token, locale: LOCALE,
-                                          offline: T.offline, fallback: T.failed });
+                                          offline: T.offline, fallback: T.failed })
+    .catch((err) => {
+      if (err.status === 401 && state.token) unpaired();
+      throw err;
+    });
+}
+
+// 401 with our token: it was revoked (or never valid). Forget it and say so on /pair, which
+// offers to pair the kiosk again.
+function unpaired() {
+  try {
+    localStorage.removeItem(`hall.kiosk.${DEVICE}`);
+  } catch {
+    /* storage disabled: nothing kept */
+  }
+  state.token = null;
+  window.location.replace("/pair?kind=kiosk&revoked=1");
 }
 
 function speak(text) {

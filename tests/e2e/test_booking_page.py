@@ -23,7 +23,7 @@ def open_booking(browser, url: str):  # noqa: F811 - the fixture's value
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=15000)
+    page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=15000)
     return page, errors
 
 
@@ -91,7 +91,7 @@ def test_a_visitor_books_a_slot_on_a_phone_and_sees_the_code(live_hall, browser,
                         timeout=5).json()["state"] == "cancelled"
 
     page.goto(f"{server.url}/book/test?lang=en")
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=15000)
+    page.wait_for_function("() => document.body.dataset.ready === '1'", timeout=15000)
     expect(page.locator("#tab-mine")).to_have_text("My appointment")
     expect(page.locator("[data-service=hj]")).to_have_text(re.compile("Household registration"))
     page.screenshot(path=artifacts / "book-start-360-en.png", full_page=True)

@@ -7,7 +7,7 @@ from hall.services import accounts
 from tests.integration.test_cases import add_case
 
 
-def test_staff_list_and_finish_a_case_and_the_visitor_sees_it_done(app, seeded):
+def test_supervisors_list_and_finish_a_case_and_the_visitor_sees_it_done(app, seeded):
     with seeded.engine.connect() as conn:
         from sqlalchemy import text
         hall = {"id": conn.execute(text("SELECT id FROM halls")).scalar_one(),
@@ -15,7 +15,8 @@ def test_staff_list_and_finish_a_case_and_the_visitor_sees_it_done(app, seeded):
                 "counters": dict(conn.execute(text("SELECT number, id FROM counters")).all())}
     add_case(seeded, hall, "T-20261116-0001", date(2026, 11, 16), date(2026, 11, 19),
              date(2026, 11, 20))
-    password = accounts.add_user(seeded, login="li", name="李娜").value["password"]
+    password = accounts.add_user(seeded, login="li", name="李娜",
+                                 role="supervisor").value["password"]
     client = app.test_client()
     login = client.post("/api/v1/auth/login", json={"login": "li", "password": password}).json
     csrf = {"X-CSRFToken": login["csrf_token"]}

@@ -36,7 +36,7 @@ def new_tab(context, url: str):
 
 
 def wait_live(page):
-    page.wait_for_function("document.body.dataset.live === 'live'", timeout=15000)
+    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
 
 
 def sign_in(page, login: str, password: str):

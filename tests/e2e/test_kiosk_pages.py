@@ -105,7 +105,7 @@ def test_a_visitor_walks_from_department_to_a_printed_number(kiosk_hall, browser
     expect(page.locator("#r-service")).to_have_text("户籍办理")
     expect(page.locator("#r-ahead")).to_have_text("前面没有人等候")
     expect(page.locator("#r-print")).to_have_attribute("data-print", "printed", timeout=SEEN)
-    page.wait_for_function("document.getElementById('r-qr').naturalWidth > 0")
+    page.wait_for_function("() => document.getElementById('r-qr').naturalWidth > 0")
     rec = emulator.wait_for_tickets(1)[0]
     assert "A001" in rec.ticket.lines and "户籍办理" in rec.ticket.lines
     token = re.search(r"/kiosk/qr/([^/.]+)\.svg$", page.get_attribute("#r-qr", "src"))[1]
@@ -180,7 +180,7 @@ def test_paper_out_still_shows_the_number_and_says_what_happened(kiosk_hall, bro
     status = page.locator("#r-print")
     expect(status).to_have_attribute("data-print", "failed", timeout=SEEN)
     expect(status).to_contain_text("打印机缺纸")
-    page.wait_for_function("document.getElementById('r-qr').naturalWidth > 0")
+    page.wait_for_function("() => document.getElementById('r-qr').naturalWidth > 0")
     expect(page.locator("#r-reprint")).to_be_visible()
     page.screenshot(path=artifacts / "paper-out-1920x1080.png")
     assert emulator.tickets == []

@@ -46,7 +46,7 @@ def open_page(browser, url: str, width: int, height: int, timezone_id: str = "As
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(url)
-    page.wait_for_function("document.body.dataset.live === 'live'", timeout=15000)
+    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
     return page, errors
 
 
@@ -112,10 +112,10 @@ def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
     assert size >= 0.12 * 1080
 
     post("/api/v1/counters/1/recall", "keypad1")  # a recall is announced again
-    page.wait_for_function("window.hallAnnouncements.length >= 4", timeout=SEEN)
+    page.wait_for_function("() => window.hallAnnouncements.length >= 4", timeout=SEEN)
     assert [a["recall"] for a in announcements(page)] == [False, False, False, True]
     # one call at a time, in order (headless Chromium plays the clips to no sound card)
-    page.wait_for_function("window.hallAnnouncements[0].status === 'done' && "
+    page.wait_for_function("() => window.hallAnnouncements[0].status === 'done' && "
                            "window.hallAnnouncements[1].status !== 'queued'", timeout=40000)
     states = [a["status"] for a in announcements(page)]
     assert states.count("playing") <= 1 and states[0] == "done", states

@@ -1,6 +1,9 @@
 // Devices page: every device's health from GET /api/v1/devices, then live: a device.health
 // event carries the device's whole view and replaces its row (hall-live.js gives them in
 // order, from the seq the page was rendered at, and resyncs after a reconnect).
+// Admins (body[data-manage]) also pair new devices — a device on /pair shows a code; the
+// admin picks its request, types the code and approves or rejects it — and revoke a device
+// (two clicks: the first arms the button for a few seconds).
 import { connectLive, debounce, fill, text } from "/display/static/hall-live.js";
 
 const ds = document.body.dataset;
@@ -10,8 +13,14 @@ const S = (name, values) => {
   return values ? fill(s, values) : s;
 };
 const $ = (id) => document.getElementById(id);
-const page = { devices: new Map(), counters: new Map(), loads: 0, events: 0 };
+const page = { devices: new Map(), counters: new Map(), loads: 0, events: 0, armed: null };
 window.hallDevices = page;
+const manage = ds.manage === "1";
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+const ARMED_MS = 5000;
+const PAIRINGS_EVERY_MS = 4000;
+const pairing = { items: [], selected: null, filled: null };
+page.pairing = pairing;
 
 async function getJSON(url) {
   const sep = url.includes("?") ? "&" : "?";
@@ -21,6 +30,23 @@ async function getJSON(url) {
   const reply = await r.json().catch(() => null);
   if (r.status === 401) window.location.reload();
   if (!r.ok) throw new Error((reply && reply.error && reply.error.message) || `HTTP ${r.status}`);
+  return reply;
+}
+
+async function send(url, payload) {
+  const r = await fetch(`${url}?lang=${encodeURIComponent(ds.locale)}`, {
+    method: "POST", credentials: "same-origin", cache: "no-store",
+    headers: { Accept: "application/json", "Content-Type": "application/json",
+               "X-CSRFToken": csrf },
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
+  const reply = await r.json().catch(() => null);
+  if (r.status === 401) window.location.reload();
+  if (!r.ok) {
+    const err = new Error((reply && reply.error && reply.error.message) || `HTTP ${r.status}`);
+    err.field = reply && reply.error && reply.error.field;
+    throw err;
+  }
   return reply;
 }
 
@@ -103,7 +129,150 @@ function row(d, flash) {
   cell(h.errors ?? 0, "num errors");
   cell(h.error || "", "last-error");
   cell(details(h), "details");
+  if (manage) cell(revokeButton(d), "actions");
   return tr;
+}
+
+// --- revoking (admins) ------------------------------------------------------------------
+
+function armed(d) {
+  return page.armed && page.armed.id === d.id && Date.now() < page.armed.until;
+}
+
+function revokeButton(d) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.id = `revoke-${d.id}`;
+  b.className = `revoke${armed(d) ? " armed" : " secondary"}`;
+  b.textContent = armed(d) ? S("revoke-confirm") : S("revoke");
+  b.addEventListener("click", () => revoke(d, b));
+  return b;
+}
+
+async function revoke(d, button) {
+  if (!armed(d)) {
+    page.armed = { id: d.id, until: Date.now() + ARMED_MS };
+    render();
+    setTimeout(() => {
+      if (page.armed && page.armed.id === d.id) {
+        page.armed = null;
+        render();
+      }
+    }, ARMED_MS);
+    return;
+  }
+  page.armed = null;
+  button.disabled = true;
+  try {
+    await send(`/api/v1/devices/${d.id}/revoke`);
+    page.devices.delete(d.id);
+    render();
+    text($("pair-done"), S("revoked", { name: d.name || `#${d.id}` }));
+  } catch (err) {
+    button.disabled = false;
+    text($("devices-error"), err.message);
+  }
+}
+
+// --- pairing requests (admins) ----------------------------------------------------------
+
+async function loadPairings() {
+  try {
+    pairing.items = (await getJSON("/api/v1/pairings")).pairings;
+    text($("pair-error"), "");
+  } catch (err) {
+    text($("pair-error"), err.message);
+    return;
+  }
+  drawPairings();
+}
+
+function requestLabel(p) {
+  const info = p.info || {};
+  return [p.name, info.ip, info.screen, S("asked", { ago: ago(p.created_at) })]
+    .filter(Boolean).join(" · ");
+}
+
+function drawPairings() {
+  const ids = pairing.items.map((p) => p.id);
+  if (!ids.includes(pairing.selected)) pairing.selected = ids.length === 1 ? ids[0] : null;
+  const items = pairing.items.map((p) => {
+    const li = document.createElement("li");
+    li.id = `pairing-${p.id}`;
+    li.className = `pairing-item${p.id === pairing.selected ? " selected" : ""}`;
+    li.tabIndex = 0;
+    li.setAttribute("role", "button");
+    li.setAttribute("aria-pressed", p.id === pairing.selected ? "true" : "false");
+    const kind = document.createElement("strong");
+    kind.textContent = S(`kind-${p.kind}`);
+    const what = document.createElement("span");
+    what.textContent = requestLabel(p);
+    li.append(kind, " ", what);
+    li.title = (p.info && p.info.browser) || "";
+    li.addEventListener("click", () => select(p.id));
+    li.addEventListener("keydown", (e) => { if (e.key === "Enter") select(p.id); });
+    return li;
+  });
+  $("pairings").replaceChildren(...items);
+  $("pairings-empty").hidden = items.length > 0;
+  $("pair-form").hidden = pairing.selected == null;
+  if (pairing.selected == null && items.length) text($("pair-done"), S("choose"));
+  fillForm();
+}
+
+function select(id) {
+  pairing.selected = id;
+  drawPairings();
+  $("pair-code").focus();
+}
+
+function fillForm() {
+  const p = pairing.items.find((x) => x.id === pairing.selected);
+  if (!p || pairing.filled === p.id) return;
+  pairing.filled = p.id;
+  $("pair-code").value = "";
+  $("pair-kind").value = p.kind;
+  $("pair-name").value = p.name || "";
+  const windows = [...page.counters.values()].sort((a, b) => a.number - b.number);
+  const none = new Option(S("no-window"), "");
+  $("pair-counter").replaceChildren(none, ...windows.map((c) =>
+    new Option(S("window", { number: c.number }), String(c.number))));
+  text($("pair-error"), "");
+}
+
+async function decide(action) {
+  const id = pairing.selected;
+  if (id == null) return;
+  const name = $("pair-name").value.trim();
+  const counter = $("pair-counter").value;
+  const body = action === "approve" ? {
+    code: $("pair-code").value.trim(), kind: $("pair-kind").value, name: name || null,
+    counter: counter ? Number(counter) : null,
+  } : undefined;
+  try {
+    await send(`/api/v1/pairings/${id}/${action}`, body);
+  } catch (err) {
+    text($("pair-error"), err.message);
+    if (err.field === "code") $("pair-code").select();
+    return;
+  }
+  text($("pair-error"), "");
+  text($("pair-done"), action === "approve"
+    ? S("approved", { name: name || S(`kind-${$("pair-kind").value}`) }) : S("rejected"));
+  pairing.selected = null;
+  pairing.filled = null;
+  await loadPairings();
+  if (action === "approve") load();
+}
+
+function wirePairing() {
+  $("pair-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    decide("approve");
+  });
+  $("pair-reject").addEventListener("click", () => decide("reject"));
+  loadPairings();
+  setInterval(loadPairings, PAIRINGS_EVERY_MS);
 }
 
 function render(changed) {
@@ -114,7 +283,7 @@ function render(changed) {
   if (!rows.length) {
     const tr = document.createElement("tr");
     const td = document.createElement("td");
-    td.colSpan = 9;
+    td.colSpan = manage ? 10 : 9;
     td.textContent = S("empty");
     tr.append(td);
     rows.push(tr);
@@ -144,7 +313,9 @@ setInterval(() => {
 setInterval(() => load(), 15000);
 
 const reload = debounce(load, 300);
-load().then(() => connectLive({
+load().then(() => {
+  if (manage) wirePairing();
+}).then(() => connectLive({
   room: `hall:${ds.hall}`,
   lastSeq: Number(ds.lastSeq) || 0,
   onEvent,

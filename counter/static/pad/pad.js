@@ -1,8 +1,9 @@
 // Rating pad (评价器): idle (window and staff) → levels after a finish → reason for 1–2 →
 // thanks → idle. Live over the counter's room (hall-live.js); the rating is posted with the
 // pad's bearer token. Screens: body[data-screen] = idle | rate | reason | thanks | notice.
-import { connectLive, debounce, fill, getJSON, HttpError, screenToken, text }
-  from "/display/static/hall-live.js";
+import {
+  connectLive, debounce, fill, forgetDevice, getJSON, HttpError, screenToken, text,
+} from "/display/static/hall-live.js";
 
 const body = document.body;
 const ds = body.dataset;
@@ -169,6 +170,8 @@ async function send(rating) {
     if (r.ok) {
       pad.lastRated = { ticket_id: t.ticket_id, level: rating.level };
       thanks(rating.level);
+    } else if (r.status === 401) {
+      forgetDevice(); // the pad's token was revoked: /pair says so
     } else {
       refused(r.status, reply && reply.error);
     }

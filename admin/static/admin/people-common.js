@@ -1,0 +1,132 @@
+// Shared by the admin pages for staff, settings and the audit log: the JSON API with the
+// staff session (+ X-CSRFToken on writes), translated strings from #strings, a status
+// message, a confirm dialog, and dates in the hall's time zone.
+export const $ = (id) => document.getElementById(id);
+export const ds = document.body.dataset;
+export const T = ($("strings") || document.body).dataset;
+const csrf = document.querySelector('meta[name="csrf-token"]').content;
+export const API = "/api/v1/admin";
+
+export class ApiError extends Error {
+  constructor(message, status, field, details) {
+    super(message);
+    this.status = status;
+    this.field = field;
+    this.details = details || [];
+  }
+}
+
+function withLang(url) {
+  return `${url}${url.includes("?") ? "&" : "?"}lang=${encodeURIComponent(ds.locale)}`;
+}
+
+export async function call(method, path, payload) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") {
+    headers["Content-Type"] = "application/json";
+    headers["X-CSRFToken"] = csrf;
+  }
+  const r = await fetch(withLang(API + path), {
+    method, headers, credentials: "same-origin", cache: "no-store",
+    body: payload === undefined ? undefined : JSON.stringify(payload),
+  });
+  const reply = await r.json().catch(() => null);
+  if (!r.ok) {
+    const e = (reply && reply.error) || {};
+    throw new ApiError(e.message || `HTTP ${r.status}`, r.status, e.field, e.details);
+  }
+  return reply;
+}
+
+export const stamp = new Intl.DateTimeFormat(ds.lang === "en" ? "en-GB" : "zh-CN", {
+  timeZone: ds.tz || "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit",
+  hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
+});
+
+export function when(iso) {
+  return iso ? stamp.format(new Date(iso)) : "";
+}
+
+export function el(tag, props = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === "dataset") Object.assign(node.dataset, v);
+    else if (k === "class") node.className = v;
+    else node[k] = v;
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== false));
+  return node;
+}
+
+export function flash(words) {
+  const m = $("ppl-message");
+  if (!m) return;
+  m.textContent = words;
+  m.hidden = false;
+  clearTimeout(flash.timer);
+  flash.timer = setTimeout(() => { m.hidden = true; }, 2500);
+}
+
+// resolves true on "confirm", false on "cancel" or Esc
+export function confirmDialog(words) {
+  const dialog = $("confirm-dialog");
+  $("confirm-text").textContent = words;
+  return new Promise((resolve) => {
+    const done = (answer) => {
+      $("confirm-yes").onclick = null;
+      $("confirm-no").onclick = null;
+      dialog.onclose = null;
+      if (dialog.open) dialog.close();
+      resolve(answer);
+    };
+    $("confirm-yes").onclick = () => done(true);
+    $("confirm-no").onclick = () => done(false);
+    dialog.onclose = () => done(false);
+    dialog.showModal();
+  });
+}
+
+// "{name} …" templates from the data attributes
+export function fill(template, values) {
+  return (template || "").replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+}
+
+const LIMIT = 200;
+
+function clip(s) {
+  return s.length > LIMIT ? `${s.slice(0, LIMIT - 1)}…` : s;
+}
+
+// a stored value as a person reads it: lists joined, tables as "key value" pairs
+export function show(value) {
+  if (value === null || value === undefined) return "—";
+  if (typeof value === "boolean") return value ? T.yes || "✓" : T.no || "✗";
+  if (Array.isArray(value)) return clip(value.map((v) => show(v)).join("、")) || "—";
+  if (typeof value === "object") {
+    return clip(Object.entries(value).map(([k, v]) => `${k} ${show(v)}`).join(", ")) || "—";
+  }
+  return clip(String(value));
+}
+
+// the keys whose values differ, with both sides
+export function differences(before, after) {
+  const b = before || {};
+  const a = after || {};
+  const keys = [...new Set([...Object.keys(b), ...Object.keys(a)])];
+  return keys.filter((k) => JSON.stringify(b[k]) !== JSON.stringify(a[k]))
+    .map((k) => ({ key: k, before: b[k], after: a[k] }));
+}
+
+// <dl>: one line per changed key, "old → new"; a creation lists what it set (the id is
+// shown beside the entry already)
+export function diffList(before, after) {
+  const list = el("dl", { class: "ppl-diff" });
+  for (const d of differences(before, after)) {
+    if (d.key === "id" || (!before && (d.after === null || d.after === undefined))) continue;
+    const dd = el("dd");
+    if (before) dd.append(el("del", {}, show(d.before)), " → ");
+    dd.append(el("ins", {}, after ? show(d.after) : "—"));
+    list.append(el("dt", {}, d.key), dd);
+  }
+  return list;
+}

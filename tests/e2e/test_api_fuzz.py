@@ -1,0 +1,151 @@
+"""Schemathesis fuzzes every operation of /api/v1/openapi.json in-process (WSGI, no network)
+as three callers: nobody, a kiosk (device token) and an admin (session cookie + CSRF header).
+
+Each operation gets a fresh copy of a seeded hall with some life in it, then schemathesis'
+coverage cases (boundaries, wrong types, other methods) and a bounded, derandomised run of
+random valid and invalid requests, each sent by every caller. Every answer must be below 500,
+declared for its operation (status code and content type) and match the declared schema: the
+OpenAPI document is the contract clients are built against.
+"""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import tempfile
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import checks
+
+from hall.app import create_app
+from hall.services import accounts
+from hall.services.context import ManualClock
+from hall.services.setup import load_layout, seed
+from hall.store.migrate import upgrade
+from tests.conftest import DATA
+
+EXAMPLES = 10  # random cases per operation after the coverage ones: about a minute on 2 cores
+CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
+          checks.content_type_conformance, checks.response_schema_conformance,
+          checks.response_headers_conformance]
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # the Monday 10:00 of tests/conftest.py's clock
+
+
+def _openapi_document() -> dict:
+    """The document as the app serves it, read at collection time: schemathesis makes one
+    test per operation from it. The fuzzing itself talks to each test's own app."""
+    folder = Path(tempfile.mkdtemp(prefix="hall-fuzz-schema-"))
+    try:
+        url = f"sqlite:///{folder / 'hall.db'}"
+        upgrade(url)
+        app = create_app({"DATABASE_URL": url, "ASYNC_MODE": "threading",
+                          "SECRET_KEY": "schema", "INSTANCE": folder, "TESTING": True})
+        spec = app.test_client().get("/api/v1/openapi.json").json
+        app.extensions["hall"].engine.dispose()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return spec
+
+
+schema = schemathesis.openapi.from_dict(_openapi_document())
+
+
+@dataclass(frozen=True)
+class BusyHall:
+    """A seeded database with some life in it (tickets waiting, printing, served and rated
+    badly; a case and a follow-up open; counter 1 serving), and the credentials of its
+    callers."""
+
+    path: Path
+    kiosk: dict
+    admin_cookies: dict
+    admin_headers: dict
+
+
+def _app(path: Path, instance: Path):
+    return create_app({"DATABASE_URL": f"sqlite:///{path}", "ASYNC_MODE": "threading",
+                       "SECRET_KEY": "test", "INSTANCE": instance, "TESTING": True,
+                       # rate limits would turn a long run into 429s, which no operation
+                       # declares: the limiter has its own tests
+                       "RATELIMIT_ENABLED": False},
+                      clock=ManualClock(NOW))
+
+
+@pytest.fixture(scope="session")
+def busy_hall(tmp_path_factory, sqlite_template) -> BusyHall:
+    """Built once per test process (password hashing is slow on purpose), copied per test.
+    SQLite only: the contract does not depend on the database, and tests/e2e/test_api.py runs
+    the same views on PostgreSQL."""
+    folder = tmp_path_factory.mktemp("fuzz-hall")
+    path = folder / "hall.db"
+    shutil.copy(sqlite_template, path)
+    app = _app(path, folder)
+    ctx = app.extensions["hall"]
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    kiosk = {"Authorization": f"Bearer {accounts.add_device(ctx, kind='kiosk').value['token']}"}
+    password = accounts.add_user(ctx, login="fuzz-admin", name="管理员", role="admin"
+                                 ).value["password"]
+    client = app.test_client()
+    r = client.post("/api/v1/auth/login", json={"login": "fuzz-admin", "password": password})
+    assert r.status_code == 200, r.json
+    csrf = {"X-CSRFToken": r.json["csrf_token"]}
+    pad = {"Authorization": "Bearer "
+           + accounts.add_device(ctx, kind="pad", counter_number=1).value["token"]}
+
+    def ok(method: str, url: str, headers: dict, status: int = 200, **body):
+        r = client.open(url, method=method, headers=headers, json=body or None)
+        assert r.status_code == status, (url, r.json)
+
+    for service in ("hj", "hj", "hj", "sfz", "ss"):  # tickets waiting ...
+        ok("POST", "/api/v1/tickets", kiosk, 201, service=service)
+    ok("POST", "/api/v1/print-jobs", kiosk, 201, ticket_id=5)  # ... one being printed ...
+    for step in ("sign-in", "call-next", "start"):  # ... one served: a case, a bad rating
+        ok("POST", f"/api/v1/counters/1/{step}", csrf)
+    ok("POST", "/api/v1/counters/1/finish", csrf, outcome="accepted", applicant="王五")
+    ok("POST", "/api/v1/tickets/1/rating", pad, 201, level=1, reason="服务态度差")
+    for step in ("call-next", "start"):  # ... and one at the window now
+        ok("POST", f"/api/v1/counters/1/{step}", csrf)
+    ctx.engine.dispose()
+    return BusyHall(path, kiosk, {"session": client.get_cookie("session").value}, csrf)
+
+
+@pytest.fixture
+def fuzz_app(busy_hall: BusyHall, tmp_path):
+    """A fresh copy of the busy hall for each operation."""
+    with closing(sqlite3.connect(busy_hall.path)) as src, \
+            closing(sqlite3.connect(tmp_path / "hall.db")) as dst:
+        src.backup(dst)
+    app = _app(tmp_path / "hall.db", tmp_path)
+    yield app
+    app.extensions["hall"].engine.dispose()
+
+
+@pytest.fixture
+def callers(busy_hall: BusyHall) -> dict[str, dict]:
+    """Keyword arguments for ``case.call`` by caller: every case is sent by each in turn
+    (generating it once is half the cost)."""
+    return {"anonymous": {}, "kiosk": {"headers": busy_hall.kiosk},
+            "admin": {"headers": busy_hall.admin_headers, "cookies": busy_hall.admin_cookies}}
+
+
+@schema.parametrize()
+@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+          # one seeded app serves all examples of an operation, on purpose
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                 HealthCheck.filter_too_much])
+def test_every_operation_keeps_its_contract(case, fuzz_app, callers):
+    """schemathesis finds no 5xx and no schema violation."""
+    for name, credentials in callers.items():
+        if credentials:
+            # the caller's own credentials, not the generated ones the anonymous call sent
+            (case.headers or {}).pop("Authorization", None)
+            (case.cookies or {}).pop("session", None)
+        # the reproduction printed on failure hides credentials: this header names the caller
+        headers = {"X-Fuzz-Caller": name, **credentials.get("headers", {})}
+        case.call_and_validate(app=fuzz_app, checks=CHECKS, headers=headers,
+                               cookies=credentials.get("cookies"))

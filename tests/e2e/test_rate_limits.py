@@ -1,0 +1,149 @@
+"""Issue 9, hardening: rate limits (hall/security.py's table) and request body sizes.
+
+A kiosk issues at most 20 tickets a minute and holds up no other kiosk; sign-ins are limited
+per login and per address; the limits live where every process of the hall sees them; behind
+a trusted proxy the visitor's own address counts. Answers are 429 with the usual error body
+and Retry-After.
+"""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import redis
+
+from hall.services import accounts
+from hall.services.setup import load_layout, seed
+from tests.conftest import DATA, unavailable
+from tests.e2e.hall_world import make_app
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def test_a_kiosk_is_limited_to_twenty_tickets_a_minute_and_only_itself(db_url, clock, tmp_path):
+    app = make_app(db_url, clock, tmp_path, RATELIMIT_ENABLED=True)
+    ctx = app.extensions["hall"]
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    client = app.test_client()
+    first, other = ({"Authorization": "Bearer " + accounts.add_device(ctx, kind="kiosk")
+                     .value["token"]} for _ in range(2))
+
+    def issue(headers):
+        return client.post("/api/v1/tickets", json={"service": "hj"}, headers=headers)
+
+    assert {issue(first).status_code for _ in range(20)} == {201}
+    r = issue(first)
+    assert r.status_code == 429 and r.json["error"]["code"] == "rate_limited", r.json
+    assert set(r.json["error"]) == {"code", "message", "field"} and r.json["error"]["message"]
+    assert 0 < int(r.headers["Retry-After"]) <= 60
+    assert issue(other).status_code == 201  # another kiosk is not held up
+    app.extensions["hall"].engine.dispose()
+
+
+def test_sign_ins_are_limited_per_login_and_per_address(db_url, clock, tmp_path):
+    # ten tries of one login a minute (the default); the address's limit made small here
+    app = make_app(db_url, clock, tmp_path, RATELIMIT_ENABLED=True,
+                   RATE_LIMITS={"login_ip": "13/minute"})
+    seed(app.extensions["hall"], load_layout(DATA / "small_hall.toml"))
+    client = app.test_client()
+
+    def login(name: str):
+        return client.post("/api/v1/auth/login", json={"login": name, "password": "guess"})
+
+    assert {login("zhao").status_code for _ in range(10)} == {401}
+    r = login("ZHAO ")  # the same login, however it is typed
+    assert r.status_code == 429 and r.json["error"]["field"] == "login", r.json
+    assert {login(f"user{n}").status_code for n in range(2)} == {401}  # 13 from here so far
+    assert login("someone-else").status_code == 429  # the address has had its 13
+    app.extensions["hall"].engine.dispose()
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)  # what halls share Redis on
+def test_the_processes_of_a_hall_share_limits_and_logouts_through_redis(db_url, clock,
+                                                                        tmp_path):
+    """Two apps on one database and one Redis stand for two server processes."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
+    except redis.RedisError as exc:
+        unavailable("Redis", exc)
+    shared = {"RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": REDIS_URL,
+              "MESSAGE_CHANNEL": f"test-{uuid.uuid4().hex}"}
+    a, b = (make_app(db_url, clock, tmp_path, **shared) for _ in range(2))
+    seed(a.extensions["hall"], load_layout(DATA / "small_hall.toml"))
+    kiosk = {"Authorization": "Bearer " + accounts.add_device(a.extensions["hall"],
+                                                               kind="kiosk").value["token"]}
+    statuses = [app.test_client().post("/api/v1/tickets", json={"service": "hj"},
+                                       headers=kiosk).status_code for app in (a, b) * 11]
+    assert statuses == [201] * 20 + [429] * 2
+    password = accounts.add_user(a.extensions["hall"], login="li", name="李娜").value["password"]
+    on_a = a.test_client()
+    signed = on_a.post("/api/v1/auth/login", json={"login": "li", "password": password}).json
+    on_b = b.test_client()
+    on_b.set_cookie("session", on_a.get_cookie("session").value)
+    assert on_b.get("/api/v1/auth/me").status_code == 200
+    on_a.post("/api/v1/auth/logout", headers={"X-CSRFToken": signed["csrf_token"]})
+    assert on_b.get("/api/v1/auth/me").status_code == 401
+    for app in (a, b):
+        app.extensions["hall"].engine.dispose()
+
+
+def test_behind_a_proxy_each_visitor_counts_on_their_own_and_no_one_else_can_say_so(
+        db_url, clock, tmp_path):
+    def booking(app, forwarded_for: str) -> int:
+        return app.test_client().post("/api/v1/appointments", json={},
+                                      headers={"X-Forwarded-For": forwarded_for}).status_code
+
+    limits = {"RATELIMIT_ENABLED": True, "RATE_LIMITS": {"booking": "1/minute"}}
+    proxied = make_app(db_url, clock, tmp_path, TRUSTED_PROXIES=1, **limits)
+    assert [booking(proxied, ip) for ip in ("203.0.113.7", "203.0.113.7", "203.0.113.8")] \
+        == [422, 429, 422]
+    direct = make_app(db_url, clock, tmp_path, **limits)  # no proxy: the header is a lie
+    assert [booking(direct, ip) for ip in ("203.0.113.7", "203.0.113.8")] == [422, 429]
+    for app in (proxied, direct):
+        app.extensions["hall"].engine.dispose()
+
+
+def test_limits_and_their_store_come_from_the_environment(monkeypatch, tmp_path):
+    from hall import config
+
+    monkeypatch.setenv("HALL_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("HALL_RATELIMIT_ISSUE", "5/minute")
+    monkeypatch.setenv("HALL_MESSAGE_QUEUE", REDIS_URL)
+    cfg = config.load()
+    assert cfg["RATE_LIMITS"] == {"issue": "5/minute"} and cfg["RATELIMIT_ENABLED"]
+    assert cfg["RATELIMIT_STORAGE_URI"] == REDIS_URL  # the Redis the processes share
+    monkeypatch.setenv("HALL_RATELIMIT_STORAGE", "memory://")
+    monkeypatch.setenv("HALL_RATELIMIT_ENABLED", "0")
+    cfg = config.load()
+    assert cfg["RATELIMIT_STORAGE_URI"] == "memory://" and not cfg["RATELIMIT_ENABLED"]
+
+
+def test_a_limit_is_changed_by_name_and_an_unknown_name_is_refused(db_url, clock, tmp_path):
+    app = make_app(db_url, clock, tmp_path, RATELIMIT_ENABLED=True,
+                   RATE_LIMITS={"booking": "1/hour"})
+    client = app.test_client()
+    assert client.post("/api/v1/appointments", json={}).status_code == 422
+    assert client.post("/api/v1/appointments", json={}).status_code == 429
+    app.extensions["hall"].engine.dispose()
+    with pytest.raises(ValueError, match="no rate limit named"):
+        make_app(db_url, clock, tmp_path, RATELIMIT_ENABLED=True, RATE_LIMITS={"isue": "1/hour"})
+
+
+def test_only_the_layout_import_takes_a_large_body(db_url, clock, tmp_path):
+    app = make_app(db_url, clock, tmp_path)
+    ctx = app.extensions["hall"]
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    password = accounts.add_user(ctx, login="root", name="root", role="admin").value["password"]
+    admin = app.test_client()
+    token = admin.post("/api/v1/auth/login",
+                       json={"login": "root", "password": password}).json["csrf_token"]
+    big = {"note": "x" * (100 * 1024)}  # over MAX_CONTENT_LENGTH (64 KiB), under 1 MiB
+    r = admin.post("/api/v1/appointments", json=big)
+    assert r.status_code == 413 and r.json["error"]["code"] == "too_large"
+    assert "/api/v1/admin/layout" in {rule.rule for rule in app.url_map.iter_rules()}
+    layout = admin.post("/api/v1/admin/layout", json=big, headers={"X-CSRFToken": token})
+    assert layout.status_code != 413, layout.json
+    huge = admin.post("/api/v1/admin/layout", json={"toml": "x" * (1100 * 1024)},
+                      headers={"X-CSRFToken": token})
+    assert huge.status_code == 413
+    ctx.engine.dispose()

@@ -1,0 +1,52 @@
+"""The layout specs: what a hall's TOML may say, and the error a person reads when it is
+wrong."""
+from __future__ import annotations
+
+import math
+import tomllib
+
+import pytest
+
+from hall.services.layout_spec import AlertsSpec, HallSpec, LayoutSpec
+from hall.services.setup import validate_layout
+from hall.services.watch_rules import DEFAULTS
+from tests.conftest import DATA
+
+
+def test_the_alert_settings_a_layout_may_give_are_the_ones_the_watch_reads():
+    assert set(AlertsSpec.model_fields) == set(DEFAULTS)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -1, 1441])
+def test_alert_thresholds_are_finite_minutes(bad):
+    with pytest.raises(ValueError):
+        AlertsSpec(idle_minutes=bad)
+    with pytest.raises(ValueError):
+        AlertsSpec(pause_by_reason={"午休": bad})
+
+
+def test_nested_alert_tables_and_bare_toml_dates_are_accepted():
+    hall = HallSpec.model_validate(tomllib.loads('''
+        code = "x"
+        name = "大厅"
+        holidays = [2026-10-09]
+        alerts = { idle_minutes = 3, pause_by_reason = { "午休" = 90 } }
+    '''))
+    assert hall.alerts.pause_by_reason == {"午休": 90.0}
+    assert hall.model_dump(mode="json", exclude_none=True)["holidays"] == ["2026-10-09"]
+
+
+def test_a_layout_error_names_the_entry_by_its_code_and_the_field():
+    layout = tomllib.loads((DATA / "small_hall.toml").read_text(encoding="utf-8"))
+    layout["services"][1]["prefix"] = "a1"
+    with pytest.raises(ValueError, match=r"^services\.sfz: prefix: "):
+        validate_layout(layout)
+    layout["services"][1]["prefix"] = "A"
+    layout["counters"][0]["services"].append({"service": "nope"})
+    with pytest.raises(ValueError, match=r"counters.*unknown service 'nope'"):
+        validate_layout(layout)
+
+
+def test_the_demo_and_test_layouts_validate():
+    for path in (DATA / "small_hall.toml", DATA.parents[1] / "hall/seed/demo_hall.toml"):
+        LayoutSpec.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
