@@ -9,7 +9,8 @@ import requests
 from sqlalchemy import text
 
 from hall.api.config import CounterOut, CountersOut, DepartmentOut, ServiceOut, ServicesOut
-from hall.services import accounts, audit
+from hall.services import audit
+from tests.e2e.browsing import signed_in_page
 from tests.e2e.server import running_hall
 from tests.e2e.test_followups_api import login
 from tests.e2e.test_pages import SEEN
@@ -162,32 +163,17 @@ def test_the_console_page_is_for_admins_only(app, seeded, staff_client, admin):
 
 # --- the page in headless Chromium --------------------------------------------------------
 
-def admin_page(browser, ctx, url: str):
-    password = accounts.add_user(ctx, login="root", name="管理员",
-                                 role="admin").value["password"]
-    context = browser.new_context(viewport={"width": 1600, "height": 1100}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    page.fill("#login-user", "root")
-    page.fill("#login-password", password)
-    with page.expect_navigation():
-        page.click("#login-submit")
-    return page, errors
-
-
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_guide_and_weights_edited_on_the_page_reach_the_api_and_the_next_call(
         ctx, db_url, tmp_path, browser, artifacts):
     from playwright.sync_api import expect
 
     with running_hall(ctx, db_url, tmp_path) as (server, tokens, post):
-        page, errors = admin_page(browser, ctx, f"{server.url}/admin/?lang=en")
+        page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/?lang=en", role="admin",
+                                      login="root", name="管理员", height=1100)
         expect(page.locator("#nav-console")).to_have_class("active")
         expect(page.locator("#service-row-hj")).to_be_visible()
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from hall.seed.history import generate
 from hall.services import accounts
+from tests.e2e.browsing import signed_in_page
 from tests.e2e.server import running_hall
 from tests.e2e.test_pages import SEEN
 
@@ -32,22 +33,6 @@ def live_hall(ctx, db_url, tmp_path):
         yield hall
 
 
-def signed_in_page(browser, ctx, url: str, width: int = 1600, height: int = 1000):
-    """A new browser page signed in as a new supervisor through the page's own form."""
-    password = accounts.add_user(ctx, login="zhao", name="赵敏",
-                                 role="supervisor").value["password"]
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    page.fill("#login-user", "zhao")
-    page.fill("#login-password", password)
-    with page.expect_navigation():
-        page.click("#login-submit")
-    return page, errors
-
 
 def backdate_start(ctx, ticket_id: int, minutes: float) -> None:
     """The server's clock is the system's: move the visit's start into the past instead."""
@@ -58,7 +43,7 @@ def backdate_start(ctx, ticket_id: int, minutes: float) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_board_follows_calls_clocks_and_alerts_live(live_hall, ctx, browser, artifacts):
     from playwright.sync_api import expect
@@ -109,7 +94,7 @@ def test_the_board_follows_calls_clocks_and_alerts_live(live_hall, ctx, browser,
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_month_report_draws_its_charts_and_the_bulletin_ranks_and_prints(
         live_hall, ctx, browser, artifacts):
@@ -177,7 +162,7 @@ def test_a_month_report_draws_its_charts_and_the_bulletin_ranks_and_prints(
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_cases_page_filters_highlights_and_marks_a_case_done(
         live_hall, ctx, browser, artifacts):

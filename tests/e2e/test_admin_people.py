@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from hall.services import accounts
+from tests.e2e.browsing import signed_in_page
 from tests.e2e.test_pages import SEEN
 
 API = "/api/v1/admin"
@@ -155,33 +156,18 @@ def test_the_people_pages_are_for_admins_only(app, seeded, admin, path):
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
 
 
-def admin_page(browser, ctx, url: str):
-    """A browser page signed in as a new admin through the page's own form."""
-    password = accounts.add_user(ctx, login="boss", name="管理员", role="admin"
-                                 ).value["password"]
-    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    page.fill("#login-user", "boss")
-    page.fill("#login-password", password)
-    with page.expect_navigation():
-        page.click("#login-submit")
-    return page, errors
-
-
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_an_admin_adds_an_account_sees_its_password_once_and_finds_it_in_the_log(
         live_hall, ctx, browser, artifacts):
     from playwright.sync_api import expect
 
     server, _tokens, _post = live_hall
-    page, errors = admin_page(browser, ctx, f"{server.url}/admin/staff?lang=en")
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/staff?lang=en",
+                                  role="admin", login="boss", name="管理员", width=1440,
+                                  height=900)
     expect(page.locator("#nav-staff")).to_have_class("active")
     expect(page.locator("#staff tr[data-login=boss] .login")).to_contain_text("boss")
     page.fill("#new-login", "zhou")
@@ -229,7 +215,7 @@ def test_an_admin_adds_an_account_sees_its_password_once_and_finds_it_in_the_log
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_an_admin_edits_settings_and_notices_and_imports_a_layout_after_a_preview(
         live_hall, ctx, browser, artifacts, tmp_path):
@@ -238,7 +224,9 @@ def test_an_admin_edits_settings_and_notices_and_imports_a_layout_after_a_previe
     from hall.services import layout
 
     server, _tokens, _post = live_hall
-    page, errors = admin_page(browser, ctx, f"{server.url}/admin/settings?lang=en")
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/settings?lang=en",
+                                  role="admin", login="boss", name="管理员", width=1440,
+                                  height=900)
     expect(page.locator("#f-code")).to_have_value("test", timeout=SEEN)
     expect(page.locator("#f-pause_reasons")).to_have_value("午休\n业务咨询\n系统故障")
     page.fill("#f-target_wait_minutes", "12")

@@ -45,7 +45,7 @@ def first_free_slot(page) -> str:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 def test_a_visitor_books_a_slot_on_a_phone_and_sees_the_code(live_hall, browser,  # noqa: F811
                                                             artifacts):  # noqa: F811
     from playwright.sync_api import expect

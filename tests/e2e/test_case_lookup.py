@@ -21,7 +21,7 @@ from tests.e2e.test_kiosk_pages import SEEN, open_kiosk
 from tests.integration.test_cases import add_case
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-IN_BROWSER = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers"),
+IN_BROWSER = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
               SQLITE_ONLY]
 
 
@@ -180,7 +180,7 @@ def open_phone(browser, url: str):  # noqa: F811 - the fixture's value
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 @SQLITE_ONLY
 def test_a_visitor_looks_a_case_up_on_a_phone(case_hall, browser, artifacts):  # noqa: F811
     from playwright.sync_api import expect
@@ -240,7 +240,7 @@ def type_digits(page, number: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 @SQLITE_ONLY
 def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts):  # noqa: F811
     from playwright.sync_api import expect
@@ -303,7 +303,7 @@ def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts): 
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 @SQLITE_ONLY
 def test_the_kiosk_case_screens_work_in_elder_mode_and_return_to_the_start(
         case_hall, browser, artifacts):  # noqa: F811

@@ -22,7 +22,7 @@ from tests.e2e.test_pages import SEEN
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 def test_staff_serves_a_visit_with_a_case_and_the_pad_takes_one_rating(
         ctx, live_hall, browser, artifacts):  # noqa: F811
     from playwright.sync_api import expect

@@ -64,7 +64,7 @@ def backdate_start(ctx, ticket_id: int, minutes: float) -> None:
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
         live_hall, browser, artifacts, ctx):  # noqa: F811 - fixtures
     from playwright.sync_api import expect
@@ -138,7 +138,7 @@ def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_papers(
         live_hall, browser, artifacts, ctx, clock):  # noqa: F811 - fixtures
     from playwright.sync_api import expect
@@ -211,7 +211,7 @@ def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_pa
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 def test_call_by_number_transfer_hold_skip_pause_and_close_from_the_terminal(
         live_hall, browser, artifacts, ctx):  # noqa: F811 - fixtures
     from playwright.sync_api import expect

@@ -20,7 +20,7 @@ MM15 = 96 / 25.4 * 15  # 15 mm in CSS px (96 per inch): the smallest touch targe
 EXTRA = ("gjj-tq", "公积金提取"), ("gjj-dk", "公积金贷款"), ("crj-qz", "出入境签注"), \
     ("jsz-hz", "驾驶证换证")
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers"),
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
               pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 

@@ -59,7 +59,7 @@ def serve_one(post, li: Staff, outcome: str = "done") -> dict:
 @pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 def test_the_pad_takes_one_rating_and_the_follow_up_reaches_the_supervisor(
         ctx, live_hall, browser, artifacts):  # noqa: F811
     from playwright.sync_api import expect

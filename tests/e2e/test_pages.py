@@ -20,7 +20,7 @@ from tests.e2e.server import running_hall
 
 ROOT = Path(__file__).resolve().parents[2]
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-IN_BROWSER = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("servers"),
+IN_BROWSER = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
               SQLITE_ONLY]
 SEEN = 5000  # ms: "within a blink" with margin for a loaded CI machine
 
@@ -67,7 +67,7 @@ def clock_shows(page, zone: str) -> None:
 @BOTH_STACKS
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
         zoned_hall, browser, artifacts, async_mode):
     from playwright.sync_api import expect
@@ -146,7 +146,7 @@ def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
 @BOTH_STACKS
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 def test_the_phone_page_follows_its_ticket_until_it_is_called(live_hall, browser, artifacts,
                                                               async_mode):
     from playwright.sync_api import expect
@@ -183,7 +183,7 @@ def test_the_phone_page_follows_its_ticket_until_it_is_called(live_hall, browser
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
+@pytest.mark.xdist_group("pages")
 def test_the_window_screen_shows_its_ticket_and_its_pause(live_hall, browser, artifacts):
     from playwright.sync_api import expect
 

@@ -17,6 +17,7 @@ import socketio
 from hall.services import accounts
 from hall.services.setup import load_layout, seed
 from tests.conftest import DATA, unavailable
+from tests.e2e.browsing import signed_in_page
 from tests.e2e.live_client import LiveClient
 from tests.e2e.server import Server, running_hall
 from tests.e2e.test_pages import SEEN
@@ -289,7 +290,9 @@ def test_a_screen_pairs_through_the_pair_page_and_is_sent_back_there_when_revoke
         expect(screen.locator("#pair-code")).to_have_text(f"{code[:3]} {code[3:]}")
         screen.screenshot(path=artifacts / "pair-code.png")
 
-        admin = signed_in_admin(browser, ctx, f"{server.url}/admin/devices?lang=en")
+        admin, _ = signed_in_page(browser, ctx, f"{server.url}/admin/devices?lang=en",
+                                  role="admin", login="root", name="管理员", width=1500,
+                                  locale="en-GB")
         request = admin.locator(f"#pairing-{request_id}")
         expect(request).to_contain_text("Screen", timeout=SEEN)
         expect(request).to_have_class(re.compile(r"\bselected\b"))  # the only one waiting
@@ -326,19 +329,6 @@ def test_a_screen_pairs_through_the_pair_page_and_is_sent_back_there_when_revoke
         screen.screenshot(path=artifacts / "screen-revoked.png")
         admin.screenshot(path=artifacts / "admin-revoked.png", full_page=True)
         assert errors == []
-
-
-def signed_in_admin(browser, ctx, url: str):
-    password = accounts.add_user(ctx, login="root", name="管理员",
-                                 role="admin").value["password"]
-    page = browser.new_context(viewport={"width": 1500, "height": 1000}, locale="en-GB",
-                               timezone_id="Asia/Shanghai").new_page()
-    page.goto(url)
-    page.fill("#login-user", "root")
-    page.fill("#login-password", password)
-    with page.expect_navigation():
-        page.click("#login-submit")
-    return page
 
 
 def test_only_admins_see_pairing_requests_and_revoke_buttons_on_the_devices_page(app, seeded):
