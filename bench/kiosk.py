@@ -86,7 +86,9 @@ class Server:
         self.env = {**os.environ, "HALL_DATABASE_URL": f"sqlite:///{self.db}",
                     "HALL_INSTANCE": str(workdir), "HALL_SECRET_KEY": "bench-kiosk",
                     # one kiosk token taps far faster than a person: no per-kiosk limit
-                    "HALL_RATELIMIT_ENABLED": "0",
+                    # (HALL_RATELIMIT_ENABLED=1 with a high HALL_RATELIMIT_ISSUE measures
+                    # what the limiter's check costs)
+                    "HALL_RATELIMIT_ENABLED": os.environ.get("HALL_RATELIMIT_ENABLED", "0"),
                     "PYTHONPATH": os.pathsep.join(p for p in (
                         str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
         self.port = free_port()

@@ -133,7 +133,7 @@ class ServiceSpec(Spec):
     expected_visit_minutes: int = Field(ge=1, le=480)
     time_limit_minutes: int = Field(ge=1, le=480, description="限时办结 at the window")
     warning_minutes: int | None = Field(default=None, ge=1, le=480)
-    daily_quota: int | None = Field(default=None, ge=1, le=100_000)
+    daily_quota: int | None = Field(default=None, ge=1, le=10_000_000)
     per_person_daily_limit: int | None = Field(default=None, ge=1, le=100)
     hours: list[str] = Field(default_factory=list, max_length=8,
                              description='opening spans, e.g. ["09:00-12:00"]; none = always')
