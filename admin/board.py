@@ -6,7 +6,7 @@ The page is a shell; board.js reads GET /api/v1/board, follows the hall's Socket
 """
 from __future__ import annotations
 
-from admin import bp
+from admin.blueprint import bp
 from admin.pages import render, supervisor_page
 
 

@@ -6,10 +6,10 @@ POST /api/v1/cases/<number>/<action> and re-reads on ``case.*`` events of the ha
 """
 from __future__ import annotations
 
-from admin import bp
+from admin.blueprint import bp
 from admin.pages import render, supervisor_page
-from hall.app import hall_context
-from hall.services import board
+from hall.services.supervision import board
+from hall.web.context import hall_context
 
 
 @bp.get("/cases")

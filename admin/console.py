@@ -7,7 +7,7 @@ form without a session and refuses anyone who is not an administrator.
 """
 from __future__ import annotations
 
-from admin import bp
+from admin.blueprint import bp
 from admin.pages import admin_page, render
 
 

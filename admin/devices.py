@@ -4,7 +4,7 @@ The page is a shell; devices.js reads ``GET /api/v1/devices`` (each device's las
 and ``GET /api/v1/counters`` (window numbers), then follows the hall's room from the seq the
 page was rendered at: each ``device.health`` event carries the device's whole view and
 replaces its row. Devices report through the agent runtime (hall/agent/) every few seconds;
-one that falls silent is marked offline by ``hall.services.devices.mark_silent``.
+one that falls silent is marked offline by ``hall.services.devices.health.mark_silent``.
 
 Admins also see the pairing requests (a new device shows a code; the admin types it, picks
 what the device is, its name and window, and approves or rejects it) and a revoke button
@@ -12,10 +12,10 @@ per device; supervisors keep the read-only health view.
 """
 from __future__ import annotations
 
-from admin import bp
+from admin.blueprint import bp
 from admin.pages import render, supervisor_page
-from hall.app import hall_context
-from hall.services import board
+from hall.services.supervision import board
+from hall.web.context import hall_context
 
 
 @bp.get("/devices")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-from admin import bp
+from admin.blueprint import bp
 from admin.pages import render, supervisor_page
-from hall.services import ratings
+from hall.services.ratings import rating as ratings
 
 
 @bp.get("/followups")

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from flask import current_app, make_response, render_template, request, session
 from flask_babel import gettext, lazy_gettext
 
-from display.views import page_context
-from hall.app import hall_context
 from hall.domain.access import Actor
-from hall.services import accounts
+from hall.services.config import accounts
+from hall.web.context import hall_context
+from hall.web.pages import page_context
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; "

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext
 
-from admin import bp
+from admin.blueprint import bp
 from admin.pages import admin_page, render
-from hall.services import followups, tickets
-from hall.services.watch_rules import DEFAULTS as ALERT_DEFAULTS
+from hall.services.queue import tickets
+from hall.services.ratings import followups
+from hall.services.supervision.watch_rules import DEFAULTS as ALERT_DEFAULTS
 
 ROLES = {"staff": lazy_gettext("Counter staff"), "supervisor": lazy_gettext("Supervisor"),
          "admin": lazy_gettext("Administrator")}

@@ -16,13 +16,14 @@ from zoneinfo import ZoneInfo
 from flask import current_app, request
 from flask_babel import get_locale, gettext
 
-from admin import bp, ranking
+from admin import ranking
+from admin.blueprint import bp
 from admin.pages import error_page, render, supervisor_page
-from hall.api.errors import translate
-from hall.app import hall_context
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
-from hall.services import exports, reports
+from hall.services.supervision import exports, reports
+from hall.web.context import hall_context
+from hall.web.errors import translate
 
 DEFAULTS = {"period": "day", "group": "counter"}
 

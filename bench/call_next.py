@@ -2,7 +2,7 @@
 
 A fresh database (a SQLite file in a temp dir, or ``--database-url`` for PostgreSQL),
 migrated by Alembic and seeded with the demo hall (quotas raised, 12 staff added), gets
-10,000 waiting tickets over the 12 demo services, issued by ``hall.services.tickets.issue``
+10,000 waiting tickets over the 12 demo services, issued by ``hall.services.queue.tickets.issue``
 (about 10 % green-channel tickets, reason 老年人), so numbers and number_counters rows are
 exactly those of real issuing. One staff member signs in at each of the 12 counters; then
 N call_next calls go round-robin over the counters. Only call_next is timed: each call is
@@ -37,9 +37,11 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from hall.domain.access import Actor  # noqa: E402
-from hall.services import accounts, calling, counters, tickets, visits  # noqa: E402
+from hall.services.config import accounts  # noqa: E402
+from hall.services.config.layout.seed import load_layout, seed  # noqa: E402
 from hall.services.context import Context, SystemClock  # noqa: E402
-from hall.services.setup import load_layout, seed  # noqa: E402
+from hall.services.counters import state as counters  # noqa: E402
+from hall.services.queue import calling, tickets, visits  # noqa: E402
 from hall.store.db import make_engine  # noqa: E402
 from hall.store.migrate import upgrade  # noqa: E402
 

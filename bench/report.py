@@ -32,9 +32,9 @@ sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 from bench.call_next import BENCH_DB, pg_admin_url, pg_exec  # noqa: E402
 from hall.domain.workdays import WorkCalendar  # noqa: E402
 from hall.seed.history import generate  # noqa: E402
-from hall.services import reports  # noqa: E402
+from hall.services.config.layout.seed import load_layout, seed  # noqa: E402
 from hall.services.context import Context, ManualClock  # noqa: E402
-from hall.services.setup import load_layout, seed  # noqa: E402
+from hall.services.supervision import reports  # noqa: E402
 from hall.store.db import make_engine  # noqa: E402
 from hall.store.migrate import upgrade  # noqa: E402
 

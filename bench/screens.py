@@ -37,7 +37,7 @@ is connected and subscribed; received counts (call, client) pairs that arrived w
                                       [--loop asyncio|uvloop]
 
 ``HALL_FANOUT=stock`` in the environment (passed to the server) runs python-engineio and
-python-socketio exactly as they come, for comparison (hall/fanout.py).
+python-socketio exactly as they come, for comparison (hall/realtime/fanout.py).
 
 ``--spacing`` defaults to 200 ms, and to N/5 ms above 1,000 clients (1 s at 5,000): on a
 2-core machine 5,000 clients cannot take in 15 events a second (a call, its queue.stats and

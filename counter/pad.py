@@ -12,12 +12,13 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 from flask_babel import gettext
 
-from display.views import page_context
-from hall.api.identity import current_actor
-from hall.app import hall_context
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
-from hall.services import accounts, ratings
+from hall.services.config import accounts
+from hall.services.ratings import rating as ratings
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
+from hall.web.pages import page_context
 
 bp = Blueprint("pad", __name__, template_folder="templates", static_folder="static",
                static_url_path="/pad/static")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from flask import current_app, make_response, render_template, request
 
-from counter import bp
-from display.views import page_context
+from counter.blueprint import bp
 from hall.domain.outcomes import LABELS, Outcome
+from hall.web.pages import page_context
 
 YEAR = 365 * 24 * 3600
 SHORTCUTS = {"call-next": "N", "recall": "R", "skip": "K", "start": "S", "finish": "F",

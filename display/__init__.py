@@ -7,9 +7,5 @@ are served from the npm install under ``/display/vendor/`` (see ``vendor.py``).
 """
 from __future__ import annotations
 
-from flask import Blueprint
-
-bp = Blueprint("display", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/display/static")
-
 from display import pairing, vendor, views  # noqa: E402,F401 - routes register on import
+from display.blueprint import bp  # noqa: F401 - the blueprint the app registers

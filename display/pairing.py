@@ -1,5 +1,5 @@
 """设备配对 /pair: a new kiosk, screen, pad or agent shows a short code until an admin approves
-it, then keeps its own token and opens its page (hall/services/pairing.py).
+it, then keeps its own token and opens its page (hall/services/devices/pairing.py).
 
 ``/pair?kind=screen`` asks at once (``&name=`` suggests a name); ``&revoked=1`` is where a
 device whose token was revoked lands: it says so and offers to pair again instead of asking
@@ -12,8 +12,8 @@ from __future__ import annotations
 from flask import make_response, render_template, request
 from flask_babel import gettext
 
-from display import bp
-from display.views import page_context
+from display.blueprint import bp
+from hall.web.pages import page_context
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; "

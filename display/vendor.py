@@ -10,7 +10,7 @@ from pathlib import Path
 
 from flask import abort, current_app, send_from_directory
 
-from display import bp
+from display.blueprint import bp
 
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent / "node_modules"
 # path patterns relative to node_modules; anything else is a 404

@@ -11,16 +11,19 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template, request
-from flask_babel import get_locale, gettext
+from flask_babel import gettext
 
-from display import bp
-from hall.api.identity import current_actor
-from hall.app import hall_context
+from display.blueprint import bp
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
-from hall.services import accounts, queries, repo
+from hall.services import repo
+from hall.services.config import accounts
 from hall.services.context import read
+from hall.services.queue import queries
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
+from hall.web.pages import page_context
 
 STATIC = Path(__file__).resolve().parent / "static"
 VOICE_LANGS = ("zh", "en")
@@ -50,12 +53,6 @@ def voice_settings() -> dict[str, Any]:
     clips = [lang for lang, probe in VOICE_PROBES.items() if (STATIC / probe).is_file()]
     return {"langs": " ".join(langs), "repeat": max(1, min(repeat, 3)),
             "clips": " ".join(clips), "chime": int((STATIC / "voice/chime.wav").is_file())}
-
-
-def page_context() -> dict[str, Any]:
-    locale = str(get_locale() or "zh_CN")
-    return {"lang": "en" if locale.startswith("en") else "zh-CN", "locale": locale,
-            "tz": current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")}
 
 
 @bp.get("/display/hall/<int:screen>")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import current_app, request, session
 
 from hall import config as hall_config
 from hall.extensions import babel, csrf, socketio
@@ -45,8 +45,8 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
                       message_queue=cfg["MESSAGE_QUEUE"], channel=cfg["MESSAGE_CHANNEL"],
                       cors_allowed_origins=[],
                       max_http_buffer_size=cfg["MAX_CONTENT_LENGTH"])
-    from hall import live
-    from hall.events import SocketPublisher
+    from hall.realtime import live
+    from hall.realtime.events import SocketPublisher
 
     live.register(socketio, app)
     app.extensions["hall"].publishers.append(SocketPublisher(socketio))
@@ -59,11 +59,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
 
     for blueprint in (display_bp, kiosk_bp, booking_bp, counter_bp, pad_bp, admin_bp):
         app.register_blueprint(blueprint)
-    from hall import security
+    from hall.web import security
 
     security.init_app(app)  # last: its limits attach to the endpoints registered above
     return app
-
-
-def hall_context(app: Flask | None = None) -> Context:
-    return (app or current_app).extensions["hall"]

@@ -37,11 +37,12 @@ def run(host: str, port: int) -> None:
 def _serve(host: str, port: int, devices: dict | None = None) -> None:
     """Serve; device bridges from HALL_DEVICES (and `devices`, devices.toml data) run in
     this process against its own URL (the one-box layout)."""
-    from hall.app import create_app, hall_context
+    from hall.app import create_app
     from hall.extensions import socketio
-    from hall.serve import serve
-    from hall.services import accounts
-    from hall.services.watch import start_watch
+    from hall.realtime.serve import serve
+    from hall.services.config import accounts
+    from hall.services.supervision.watch import start_watch
+    from hall.web.context import hall_context
 
     app = create_app({"BACKGROUND_CHECKPOINT": True})
     # first start of a seeded hall: its admin, with a password shown here once (no default)
@@ -79,13 +80,13 @@ def _bridges_in_server(host: str, port: int, extra: dict | None) -> None:
 @click.option("--keep-hours", is_flag=True,
               help="Honour services' opening hours (by default the demo is open around the clock).")
 def demo(host: str, port: int, keep_hours: bool) -> None:
-    from hall.services.setup import load_layout, seed
+    from hall.services.config.layout.seed import load_layout, seed
 
     ctx = _ctx()
     first = _hall_count(ctx) == 0
     seed(ctx, load_layout(DEMO_LAYOUT), ignore_hours=not keep_hours)
-    from hall.agent import demo as demo_devices
-    from hall.services import printing
+    from drivers import demo as demo_devices
+    from hall.services.devices import printing
     from kiosk.demo import start_demo_printer
 
     devices = _demo_devices(ctx, first)
@@ -112,7 +113,7 @@ def demo(host: str, port: int, keep_hours: bool) -> None:
 
 
 # the demo's devices: key → (kind, name, window number); emulated ones are driven by
-# hall/agent/demo.py, the kiosk's printer by kiosk/demo.py
+# drivers/demo.py, the kiosk's printer by kiosk/demo.py
 DEMO_DEVICES = {
     "kiosk": ("kiosk", "大厅1号取号机", None),
     "screen": ("screen", "大厅主屏", None),
@@ -131,7 +132,7 @@ def _demo_devices(ctx, first: bool) -> dict:
     """Accounts and devices of the demo hall, created once. Passwords are printed only
     then; the demo's device tokens are kept in instance/demo-devices.json (0600) so the
     printed URLs stay the same from one `make run` to the next."""
-    from hall.services import accounts
+    from hall.services.config import accounts
 
     path = _instance() / "demo-devices.json"
     if first:
@@ -167,8 +168,8 @@ def _hall_count(ctx) -> int:
 def seed_cmd(file: str, ignore_hours: bool) -> None:
     """Prints the counts as JSON; seeding a hall that has no admin yet also makes its
     admin, whose one-time password is in the JSON (``first_admins``) this once."""
-    from hall.services import accounts
-    from hall.services.setup import load_layout, seed
+    from hall.services.config import accounts
+    from hall.services.config.layout.seed import load_layout, seed
 
     try:
         layout = load_layout(file)
@@ -187,7 +188,7 @@ def seed_cmd(file: str, ignore_hours: bool) -> None:
 @click.option("--hall", "hall_code", default=None, help="Hall code (default: the first hall).")
 def export_cmd(output: str | None, hall_code: str | None) -> None:
     from hall.domain.errors import DomainError
-    from hall.services import layout
+    from hall.services.config.layout import exchange as layout
 
     ctx = _ctx()
     try:
@@ -228,7 +229,7 @@ def user() -> None:
 @click.option("--hall", "hall_code", default=None, help="Hall code (default: the first hall).")
 def user_add(login: str, name: str | None, role: str, hall_code: str | None) -> None:
     from hall.domain.errors import DomainError
-    from hall.services import accounts
+    from hall.services.config import accounts
 
     try:
         u = accounts.add_user(_ctx(), login=login, name=name or login, role=role,
@@ -252,7 +253,7 @@ def device() -> None:
 @click.option("--hall", "hall_code", default=None)
 def device_add(kind: str, counter_number: int | None, name: str, hall_code: str | None) -> None:
     from hall.domain.errors import DomainError
-    from hall.services import accounts
+    from hall.services.config import accounts
 
     try:
         d = accounts.add_device(_ctx(), kind=kind, name=name, counter_number=counter_number,
@@ -358,7 +359,7 @@ def agent(server: str, token: str | None, token_file: str | None, config_path: s
 def report(period: str, on: str | None, end: str | None, group: str, fmt: str,
            output: str | None, lang: str) -> None:
     from hall.domain.errors import DomainError
-    from hall.services import exports, reports
+    from hall.services.supervision import exports, reports
 
     try:
         data = reports.report(_ctx(), period=period, on=on, end=end, group=group)

@@ -29,7 +29,7 @@ def _shared_store(message_queue: str | None) -> str:
 
 def _rate_limits(env) -> dict[str, str]:
     """``HALL_RATELIMIT_ISSUE=30/minute`` → ``{"issue": "30/minute"}``: one limit of the
-    table in hall/security.py changed (an unknown name is refused when the app starts)."""
+    table in hall/web/security.py changed (an unknown name is refused when the app starts)."""
     skip = {"HALL_RATELIMIT_ENABLED", "HALL_RATELIMIT_STORAGE"}
     return {k.removeprefix("HALL_RATELIMIT_").lower(): v for k, v in env.items()
             if k.startswith("HALL_RATELIMIT_") and k not in skip}
@@ -59,14 +59,14 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "WTF_CSRF_CHECK_DEFAULT": False,  # checked only for cookie-authenticated writes
         "WTF_CSRF_TIME_LIMIT": None,  # bound to the session, which expires itself
         "MIGRATE_ON_START": env.get("HALL_MIGRATE_ON_START", "1") == "1",
-        # a staff session also ends after this long without a request (hall/api/identity.py)
+        # a staff session also ends after this long without a request (hall/web/auth.py)
         "SESSION_IDLE_MINUTES": int(env.get("HALL_SESSION_IDLE_MINUTES", "120")),
         # served over HTTPS only (behind a proxy that terminates TLS): HSTS, Secure cookies
         "HSTS": env.get("HALL_HSTS") == "1",
         "SESSION_COOKIE_SECURE": env.get("HALL_HSTS") == "1",
         # how many proxies in front set X-Forwarded-For/-Proto (rate limits key on the IP)
         "TRUSTED_PROXIES": int(env.get("HALL_TRUSTED_PROXIES", "0")),
-        # rate limits (hall/security.py): one store for every process of the hall, so by
+        # rate limits (hall/web/security.py): one store for every process of the hall, so by
         # default the Redis the processes already share, else this process's memory
         "RATELIMIT_ENABLED": env.get("HALL_RATELIMIT_ENABLED", "1") == "1",
         "RATELIMIT_STORAGE_URI": env.get("HALL_RATELIMIT_STORAGE") or _shared_store(

@@ -6,10 +6,7 @@ core never imports a printer driver.
 """
 from __future__ import annotations
 
-from flask import Blueprint
-
-bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/kiosk/static")
+from kiosk.blueprint import bp  # noqa: F401 - the blueprint the app registers
 
 
 @bp.record_once

@@ -13,9 +13,9 @@ from typing import Any
 from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale, gettext
 
-from hall.app import hall_context
 from hall.domain.errors import DomainError
-from hall.services import booking_catalog
+from hall.services.queue import booking_catalog
+from hall.web.context import hall_context
 
 bp = Blueprint("booking", __name__, template_folder="templates", static_folder="static",
                static_url_path="/book/static")

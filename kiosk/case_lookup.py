@@ -20,13 +20,13 @@ from zoneinfo import ZoneInfo
 from flask import Response, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale, gettext
 
-from hall.app import hall_context
 from hall.domain.cases import parse_case_number
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
-from hall.services import booking_catalog, queries
 from hall.services.context import read
-from kiosk import bp
+from hall.services.queue import booking_catalog, queries
+from hall.web.context import hall_context
+from kiosk.blueprint import bp
 from kiosk.views import _kiosk  # the kiosk's own token (or a supervisor previewing it)
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

@@ -23,7 +23,8 @@ from drivers.escpos.status import PrinterStatus
 from drivers.escpos.ticket import LABELS, TicketContent
 from drivers.urls import DeviceURLError, parse
 from hall.domain.i18n import N_
-from hall.services import devices, printing
+from hall.services.devices import health as devices
+from hall.services.devices import printing
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def _thread_pool() -> Callable[..., Any] | None:
 
 def print_job(ctx, job: dict[str, Any], *, labels: dict[str, str],
               timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
-    """Print a started job (hall.services.printing.start_job) on ``job["url"]`` and record
+    """Print a started job (hall.services.devices.printing.start_job) on ``job["url"]`` and record
     the outcome. Returns the finished job plus ``printed``, ``reasons`` (msgids) and the
     printer ``status``; never raises for printer trouble."""
     try:

@@ -16,14 +16,16 @@ import qrcode.image.svg
 from flask import Response, current_app, render_template, request
 from flask_babel import get_locale, gettext
 
-from hall.api.identity import current_actor
-from hall.api.printing import base_url
-from hall.app import hall_context
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
-from hall.services import accounts, catalog, printing
-from kiosk import bp
+from hall.services.config import accounts
+from hall.services.devices import printing
+from hall.services.queue import catalog
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
+from hall.web.pages import base_url
+from kiosk.blueprint import bp
 from kiosk.printing import check_printer
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "

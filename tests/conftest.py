@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from hall.services.config.layout.seed import load_layout, seed
 from hall.services.context import Context, ManualClock
-from hall.services.setup import load_layout, seed
 from hall.store.db import make_engine
 from hall.store.migrate import upgrade
 

@@ -1,4 +1,4 @@
-// Live events of one room of the /hall Socket.IO namespace, with resync (hall/live.py).
+// Live events of one room of the /hall Socket.IO namespace, with resync (hall/realtime/live.py).
 //
 // Protocol: connect with auth {token}; emit "subscribe" {room, last_seq}; the ack carries the
 // events after last_seq (ack.events, in order) or a snapshot (ack.snapshot) when the client

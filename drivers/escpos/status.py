@@ -78,7 +78,7 @@ class PrinterStatus:
         return tuple(out)
 
     def health(self) -> dict[str, object]:
-        """The fields a ``device.health`` report carries, in hall.services.devices' words:
+        """The fields a ``device.health`` report carries, in hall.services.devices.health' words:
         ``paper`` ok | near_end | out | unknown, ``error`` the worst reason (a msgid) while
         the printer cannot print, else None (which clears the last one)."""
         paper = ("unknown" if not (self.known and self.answering) else

@@ -11,7 +11,7 @@ A bridge that draws state rather than acting on each event (the LED bridge) sets
 ``snapshot_on_start = True``: its first subscription asks for a snapshot instead of a replay of
 the hall's log from seq 0. It does so the way the server documents for a client it cannot
 place (``last_seq`` beyond the hall's last seq is answered with a snapshot, see
-hall/services/queries.py ``backlog``).
+hall/services/queue/queries.py ``backlog``).
 
 python-engineio runs each incoming message's handler in its own thread (or greenlet), so
 arrival order is not guaranteed under real threads: the dispatcher takes events in small

@@ -6,9 +6,9 @@ from flask import request
 from flask_babel import gettext
 from flask_openapi3 import Info, OpenAPI
 
-from hall.api import errors
-from hall.api.errors import error_response
 from hall.api.schemas import ErrorResponse
+from hall.web import errors
+from hall.web.errors import error_response
 
 PREFIX = "/api/v1"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

@@ -15,11 +15,13 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import AwareDatetime, BaseModel, Field, create_model
 from pydantic.fields import FieldInfo
 
-from hall.api.identity import admins_only, current_actor
 from hall.api.schemas import ErrorResponse, Strict
-from hall.app import hall_context
-from hall.services import audit, hall_settings, layout, staff_admin
-from hall.services.layout_spec import HallSpec, NoticeSpec, StaffSpec
+from hall.services.config import audit, staff_admin
+from hall.services.config import settings as hall_settings
+from hall.services.config.layout import exchange as layout
+from hall.services.config.layout.spec import HallSpec, NoticeSpec, StaffSpec
+from hall.web.auth import admins_only, current_actor
+from hall.web.context import hall_context
 
 api = APIBlueprint("admin_api", __name__, url_prefix="/api/v1/admin", abp_tags=[Tag(name="admin")],
                    abp_responses={"401": ErrorResponse, "403": ErrorResponse,

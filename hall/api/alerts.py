@@ -10,13 +10,13 @@ from typing import Literal
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from hall.api.identity import current_actor
 from hall.api.schemas import BigId, ErrorResponse, Id, Strict
-from hall.app import hall_context
 from hall.domain.access import Actor
 from hall.domain.errors import Forbidden, NotFound
 from hall.domain.i18n import N_
-from hall.services import alerts
+from hall.services.supervision import alerts
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
 
 api = APIBlueprint("alerts", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="alerts")],
                    abp_security=[{"session": []}],

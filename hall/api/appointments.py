@@ -1,7 +1,7 @@
 """Appointments (预约): what can be booked, slots, book, cancel, look up, kiosk check-in.
 
 Booking, cancelling and looking up are public (no token): a visitor books from their phone,
-within the per-address rate limits of hall/security.py. Check-in needs a kiosk token (or a
+within the per-address rate limits of hall/web/security.py. Check-in needs a kiosk token (or a
 staff session) and answers exactly as POST /tickets does.
 """
 from __future__ import annotations
@@ -13,10 +13,10 @@ from flask_babel import gettext
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import AwareDatetime, BaseModel, Field
 
-from hall.api.identity import current_actor
 from hall.api.schemas import CodeOrId, ErrorResponse, Id, Strict, TicketOut
-from hall.app import hall_context
-from hall.services import appointments, booking_catalog
+from hall.services.queue import appointments, booking_catalog
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
 
 api = APIBlueprint("appointments", __name__, url_prefix="/api/v1",
                    abp_tags=[Tag(name="appointments")],

@@ -1,20 +1,20 @@
 """Staff sign-in and sign-out (session cookie; the CSRF token is returned for writes).
 
-Sessions and how they end: hall/api/identity.py. Repeated failures lock the account with a
-growing lock (hall/services/accounts.py, answered 409 ``locked``); sign-ins are also rate
-limited per address and per login (hall/security.py, answered 429 ``rate_limited``).
+Sessions and how they end: hall/web/auth.py. Repeated failures lock the account with a
+growing lock (hall/services/config/accounts.py, answered 409 ``locked``); sign-ins are also rate
+limited per address and per login (hall/web/security.py, answered 429 ``rate_limited``).
 """
 from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 from flask_wtf.csrf import generate_csrf
 
-from hall.api.identity import current_actor, end_session, start_session
 from hall.api.schemas import ErrorResponse, Generic, LoginBody
-from hall.app import hall_context
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
-from hall.services import accounts
+from hall.services.config import accounts
+from hall.web.auth import current_actor, end_session, start_session
+from hall.web.context import hall_context
 
 api = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth",
                    abp_tags=[Tag(name="auth")], abp_responses={"401": ErrorResponse})

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from hall.api.identity import current_actor
 from hall.api.schemas import ErrorResponse, Generic
-from hall.app import hall_context
 from hall.domain.access import Actor
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
-from hall.services import board as service
+from hall.services.supervision import board as service
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
 
 api = APIBlueprint("board", __name__, url_prefix="/api/v1/board", abp_tags=[Tag(name="board")],
                    abp_security=[{"session": []}],

@@ -6,10 +6,10 @@ from typing import Literal
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from hall.api.identity import require_staff
 from hall.api.schemas import BIG_ID_MAX, CaseState, ErrorResponse, Id, Urgency
-from hall.app import hall_context
-from hall.services import cases
+from hall.services.cases import workflow as cases
+from hall.web.auth import require_staff
+from hall.web.context import hall_context
 
 api = APIBlueprint("cases", __name__, url_prefix="/api/v1/cases", abp_tags=[Tag(name="cases")],
                    abp_responses={"401": ErrorResponse, "403": ErrorResponse,

@@ -12,11 +12,11 @@ from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from hall.api.identity import admins_only, current_actor
 from hall.api.schemas import ErrorResponse
-from hall.app import hall_context
-from hall.services import config
-from hall.services.layout_spec import CODE, CounterSpec, DepartmentSpec, ServiceSpec
+from hall.services.config import structure as config
+from hall.services.config.layout.spec import CODE, CounterSpec, DepartmentSpec, ServiceSpec
+from hall.web.auth import admins_only, current_actor
+from hall.web.context import hall_context
 
 api = APIBlueprint("config", __name__, url_prefix="/api/v1/config", abp_tags=[Tag(name="config")],
                    abp_responses={"401": ErrorResponse, "403": ErrorResponse,

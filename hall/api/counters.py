@@ -11,7 +11,6 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_openapi3 import APIBlueprint, Tag
 
-from hall.api.identity import current_actor
 from hall.api.schemas import (
     CallBody,
     CalledByNumber,
@@ -32,11 +31,15 @@ from hall.api.schemas import (
     TransferBody,
     Transferred,
 )
-from hall.app import hall_context
 from hall.domain.access import Actor
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
-from hall.services import calling, counter_board, counter_today, counters, queries, visits
+from hall.services.counters import state as counters
+from hall.services.counters import terminal as counter_board
+from hall.services.counters import today as counter_today
+from hall.services.queue import calling, queries, visits
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
 
 api = APIBlueprint("counters", __name__, url_prefix="/api/v1/counters",
                    abp_tags=[Tag(name="counters")],

@@ -1,5 +1,5 @@
 """Devices report their health; supervisors read every device's last report; admins revoke
-a device's token (its live connections drop at once, hall/live.py)."""
+a device's token (its live connections drop at once, hall/realtime/live.py)."""
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -8,12 +8,13 @@ from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
-from hall.api.identity import current_actor, require_staff
 from hall.api.schemas import ErrorResponse, Id
-from hall.app import hall_context
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
-from hall.services import accounts, devices
+from hall.services.config import accounts
+from hall.services.devices import health as devices
+from hall.web.auth import current_actor, require_staff
+from hall.web.context import hall_context
 
 api = APIBlueprint("devices", __name__, url_prefix="/api/v1/devices",
                    abp_tags=[Tag(name="devices")],

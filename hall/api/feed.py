@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask_openapi3 import APIBlueprint, Tag
 
-from hall.api.identity import current_actor
 from hall.api.schemas import (
     CaseLookup,
     CasePath,
@@ -13,8 +12,9 @@ from hall.api.schemas import (
     HallQuery,
     QueuesOut,
 )
-from hall.app import hall_context
-from hall.services import queries
+from hall.services.queue import queries
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
 
 api = APIBlueprint("feed", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="feed")],
                    abp_responses={"401": ErrorResponse, "404": ErrorResponse,

@@ -10,10 +10,10 @@ from typing import Literal
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
-from hall.api.identity import current_actor
 from hall.api.schemas import BigId, ErrorResponse, Id
-from hall.app import hall_context
-from hall.services import followups
+from hall.services.ratings import followups
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
 
 api = APIBlueprint("followups", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="followups")],
                    abp_responses={"401": ErrorResponse, "403": ErrorResponse,

@@ -1,5 +1,5 @@
 """Device pairing: a new device asks with a short code, an admin approves it, the device claims
-its own token once (hall/services/pairing.py).
+its own token once (hall/services/devices/pairing.py).
 
 ``POST ""`` and ``POST /claim`` are public: the asking device has no token yet, and what it
 gets back (a code to show, then its token) is bound to the claim secret only it holds. The
@@ -14,10 +14,10 @@ from flask import request, url_for
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from hall.api.identity import admins_only, current_actor
 from hall.api.schemas import ErrorResponse, Strict
-from hall.app import hall_context
-from hall.services import pairing
+from hall.services.devices import pairing
+from hall.web.auth import admins_only, current_actor
+from hall.web.context import hall_context
 
 api = APIBlueprint("pairing", __name__, url_prefix="/api/v1/pairings",
                    abp_tags=[Tag(name="pairing")],

@@ -14,19 +14,19 @@ The ticket is always committed before its job exists, so no printer trouble can 
 """
 from __future__ import annotations
 
-import os
 from typing import Any, Literal
 
-from flask import current_app, request
+from flask import current_app
 from flask_babel import force_locale, get_locale, gettext
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hall.api.identity import current_actor
 from hall.api.schemas import BigId, ErrorResponse, Id, Strict, TicketIdPath
-from hall.app import hall_context
 from hall.domain.i18n import N_
-from hall.services import printing
+from hall.services.devices import printing
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
+from hall.web.pages import base_url
 
 api = APIBlueprint("printing", __name__, url_prefix="/api/v1", abp_tags=[Tag(name="printing")],
                    abp_responses={"401": ErrorResponse, "403": ErrorResponse,
@@ -202,9 +202,3 @@ def labels() -> dict[str, str]:
     printer = current_app.extensions.get("hall.printer")
     return {m: gettext(m) for m in (printer.MSGIDS if printer is not None else ())}
 
-
-def base_url() -> str:
-    """Where phones reach this server, for the QR code (a hall's ``public_url`` setting
-    overrides it in the service layer)."""
-    return (current_app.config.get("PUBLIC_URL") or os.environ.get("HALL_PUBLIC_URL")
-            or request.host_url).rstrip("/")

@@ -8,12 +8,12 @@ from flask_babel import get_locale
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
-from hall.api.identity import current_actor
 from hall.api.schemas import ErrorResponse, Generic
-from hall.app import hall_context
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
-from hall.services import exports, reports
+from hall.services.supervision import exports, reports
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
 
 CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 
 from hall.api.appointments import with_check_in_note
-from hall.api.identity import current_actor
 from hall.api.schemas import (
     ErrorResponse,
     IssueBody,
@@ -16,9 +15,11 @@ from hall.api.schemas import (
     TicketStatus,
     TokenPath,
 )
-from hall.app import hall_context
 from hall.domain.access import Actor
-from hall.services import queries, ratings, tickets
+from hall.services.queue import queries, tickets
+from hall.services.ratings import rating as ratings
+from hall.web.auth import current_actor
+from hall.web.context import hall_context
 
 api = APIBlueprint("tickets", __name__, url_prefix="/api/v1/tickets",
                    abp_tags=[Tag(name="tickets")],

@@ -1,6 +1,6 @@
 """Domain errors: a stable machine code, a translatable message and the field at fault.
 
-The web layer maps each code to an HTTP status (see hall/api/errors.py); messages are
+The web layer maps each code to an HTTP status (see hall/web/errors.py); messages are
 ``N_``-marked format strings rendered with ``params`` after translation.
 """
 from __future__ import annotations

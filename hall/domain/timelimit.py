@@ -9,7 +9,7 @@ The boundaries belong to the later state: at exactly ``warning_s`` the visit is 
 at exactly ``time_limit_s`` it is over. A warning point at or past the limit means no warning
 phase (straight from ok to over); a limit of 0 or less means the service has no time limit.
 The counter terminal draws the same states (yellow, red) and the watch raises the alerts
-(hall/services/watch.py), so both read these functions and nothing else.
+(hall/services/supervision/watch.py), so both read these functions and nothing else.
 """
 from __future__ import annotations
 

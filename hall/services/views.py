@@ -47,7 +47,7 @@ def estimate_for(conn: Connection, ticket: dict[str, Any], svc: Any, cache=None
     """People ahead (exact) and the estimated wait (a range, in seconds) of a waiting
     ticket. The service's pace — recent service times and open counters — moves slowly,
     so it may come from ``cache`` for a couple of seconds."""
-    from hall.services.tickets import people_ahead  # one definition of "ahead"
+    from hall.services.queue.tickets import people_ahead  # one definition of "ahead"
 
     ahead = people_ahead(conn, ticket)
 

@@ -1,7 +1,7 @@
 """Signing a headless Chromium page in through the admin pages' own form, for page tests."""
 from __future__ import annotations
 
-from hall.services import accounts
+from hall.services.config import accounts
 
 
 def signed_in_page(browser, ctx, url: str, *, role: str = "supervisor", login: str = "zhao",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from hall.app import create_app
-from hall.services import accounts
+from hall.services.config import accounts
 from tests.conftest import unavailable
 from tests.e2e.server import running_hall
 
@@ -36,7 +36,7 @@ def actx(app):
 
 @pytest.fixture
 def seeded(actx):
-    from hall.services.setup import load_layout, seed
+    from hall.services.config.layout.seed import load_layout, seed
     from tests.conftest import DATA
 
     seed(actx, load_layout(DATA / "small_hall.toml"))

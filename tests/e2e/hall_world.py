@@ -16,8 +16,9 @@ from flask import Flask
 from sqlalchemy import update
 
 from hall.app import create_app
-from hall.services import accounts, ratings
-from hall.services.setup import load_layout, seed
+from hall.services.config import accounts
+from hall.services.config.layout.seed import load_layout, seed
+from hall.services.ratings import rating as ratings
 from hall.store.models import Service
 from tests.conftest import DATA
 

@@ -85,8 +85,8 @@ def running_hall(ctx, db_url: str, tmp_path: Path, async_mode: str = "gevent",
     ``hall_timezone`` replaces the hall's zone (Asia/Shanghai) before the server starts."""
     from sqlalchemy import update
 
-    from hall.services import accounts
-    from hall.services.setup import load_layout, seed
+    from hall.services.config import accounts
+    from hall.services.config.layout.seed import load_layout, seed
     from hall.store.models import Hall
     from tests.conftest import DATA
 

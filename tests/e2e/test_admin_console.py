@@ -9,7 +9,7 @@ import requests
 from sqlalchemy import text
 
 from hall.api.config import CounterOut, CountersOut, DepartmentOut, ServiceOut, ServicesOut
-from hall.services import audit
+from hall.services.config import audit
 from tests.e2e.browsing import signed_in_page
 from tests.e2e.server import running_hall
 from tests.e2e.test_followups_api import login

@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from hall.services import accounts
+from hall.services.config import accounts
 from tests.e2e.browsing import signed_in_page
 from tests.e2e.server import running_hall
 from tests.e2e.test_pages import SEEN

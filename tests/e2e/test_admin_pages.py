@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from hall.seed.history import generate
-from hall.services import accounts
+from hall.services.config import accounts
 from tests.e2e.browsing import signed_in_page
 from tests.e2e.server import running_hall
 from tests.e2e.test_pages import SEEN

@@ -10,7 +10,7 @@ import tomllib
 import pytest
 import requests
 
-from hall.services import accounts
+from hall.services.config import accounts
 from tests.e2e.browsing import signed_in_page
 from tests.e2e.test_pages import SEEN
 
@@ -221,7 +221,7 @@ def test_an_admin_edits_settings_and_notices_and_imports_a_layout_after_a_previe
         live_hall, ctx, browser, artifacts, tmp_path):
     from playwright.sync_api import expect
 
-    from hall.services import layout
+    from hall.services.config.layout import exchange as layout
 
     server, _tokens, _post = live_hall
     page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/settings?lang=en",

@@ -18,8 +18,8 @@ from drivers.led.emulator import Emulator
 from hall.agent.config import parse
 from hall.agent.link import HttpLink
 from hall.agent.runtime import Agent
-from hall.services import accounts
-from hall.services.setup import seed, validate_layout
+from hall.services.config import accounts
+from hall.services.config.layout.seed import seed, validate_layout
 from tests.conftest import DATA
 from tests.e2e.server import ROOT, Server, running_hall
 

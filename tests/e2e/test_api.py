@@ -127,7 +127,7 @@ def test_no_identity_is_refused(client):
 
 
 def test_a_screen_token_cannot_issue(client, seeded):
-    from hall.services import accounts
+    from hall.services.config import accounts
     token = accounts.add_device(seeded, kind="screen").value["token"]
     err(issue(client, {"Authorization": f"Bearer {token}"}), 403, "forbidden", "authorization")
 
@@ -159,7 +159,7 @@ def test_finishing_a_waiting_ticket(client, kiosk_headers, staff_client):
 
 
 def test_rating_twice(client, kiosk_headers, staff_client, seeded):
-    from hall.services import accounts
+    from hall.services.config import accounts
     t = issue(client, kiosk_headers).json
     sign_in_at(staff_client)
     h = staff_client.csrf
@@ -195,7 +195,7 @@ def test_no_state_change_on_get(client, kiosk_headers):
 
 
 def test_bad_login_is_401_and_locks_after_repeated_failures(client, seeded):
-    from hall.services import accounts
+    from hall.services.config import accounts
     accounts.add_user(seeded, login="zhao", name="赵六")
     for _ in range(5):
         err(client.post("/api/v1/auth/login", json={"login": "zhao", "password": "guess"}),

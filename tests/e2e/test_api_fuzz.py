@@ -23,9 +23,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
 from hall.app import create_app
-from hall.services import accounts
+from hall.services.config import accounts
+from hall.services.config.layout.seed import load_layout, seed
 from hall.services.context import ManualClock
-from hall.services.setup import load_layout, seed
 from hall.store.migrate import upgrade
 from tests.conftest import DATA
 

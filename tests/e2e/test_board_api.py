@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hall.domain.access import Actor
-from hall.services import accounts, calling, counters, watch_rules
+from hall.services.config import accounts
 from hall.services.context import run
+from hall.services.counters import state as counters
+from hall.services.queue import calling
+from hall.services.supervision import watch_rules
 
 
 def supervisor(app, seeded, login: str = "zhao"):

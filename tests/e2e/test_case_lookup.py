@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text, update
 
-from hall.services import accounts
+from hall.services.config import accounts
 from hall.store.models import Case
 from kiosk.case_lookup import normalize
 from tests.e2e.server import running_hall

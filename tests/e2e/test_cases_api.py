@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hall.services import accounts
+from hall.services.config import accounts
 from tests.integration.test_cases import add_case
 
 

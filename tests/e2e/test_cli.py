@@ -6,7 +6,7 @@ import json
 from click.testing import CliRunner
 
 from hall.cli import cli
-from hall.services import accounts
+from hall.services.config import accounts
 from tests.conftest import DATA
 
 
@@ -53,7 +53,7 @@ def test_the_month_report_comes_as_xlsx_and_csv_from_the_command_line(db_url, mo
     from openpyxl import load_workbook
 
     from hall.seed.history import generate
-    from hall.services.setup import load_layout, seed
+    from hall.services.config.layout.seed import load_layout, seed
 
     monkeypatch.setenv("HALL_DATABASE_URL", db_url)
     seed(ctx, load_layout(DATA / "small_hall.toml"))

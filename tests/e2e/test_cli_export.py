@@ -5,8 +5,9 @@ from click.testing import CliRunner
 
 from hall.cli import cli
 from hall.domain.access import SYSTEM
-from hall.services import hall_settings, layout
-from hall.services.layout_spec import HallSpec
+from hall.services.config import settings as hall_settings
+from hall.services.config.layout import exchange as layout
+from hall.services.config.layout.spec import HallSpec
 from tests.conftest import DATA
 
 

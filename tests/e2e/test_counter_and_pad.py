@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from hall.domain import cases
 from hall.domain.workdays import WorkCalendar
-from hall.services import accounts
+from hall.services.config import accounts
 from tests.e2e.test_pad_page import open_pad
 from tests.e2e.test_pages import SEEN
 

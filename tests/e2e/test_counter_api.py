@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hall.services import accounts, watch
+from hall.services.config import accounts
+from hall.services.supervision import watch
 
 
 def err(r, status: int, code: str, field: str | None):
@@ -188,7 +189,7 @@ def test_staff_see_and_acknowledge_their_own_counters_alerts(
     assert r.json["acked_at"] is not None
     twice = staff_client.post(f"/api/v1/alerts/{mine[0]['id']}/ack", json={},
                               headers=staff_client.csrf)
-    # 409 once hall/api/errors.py lists already_acknowledged among its conflicts
+    # 409 once hall/web/errors.py lists already_acknowledged among its conflicts
     assert twice.status_code in (409, 422)
     assert twice.json["error"]["code"] == "already_acknowledged"
     assert twice.json["error"]["field"] == "alert_id"

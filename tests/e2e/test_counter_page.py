@@ -14,7 +14,8 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from hall.services import accounts, watch
+from hall.services.config import accounts
+from hall.services.supervision import watch
 from tests.e2e.server import running_hall
 from tests.e2e.test_pages import SEEN
 

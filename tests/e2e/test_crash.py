@@ -7,8 +7,8 @@ import time
 import pytest
 import requests
 
-from hall.services import accounts
-from hall.services.setup import load_layout, seed
+from hall.services.config import accounts
+from hall.services.config.layout.seed import load_layout, seed
 from tests.conftest import DATA
 from tests.e2e.server import Server
 

@@ -1,7 +1,7 @@
 """Devices over HTTP: who am I, health reports, bad reports refused by field."""
 from __future__ import annotations
 
-from hall.services import accounts
+from hall.services.config import accounts
 
 
 def test_device_learns_who_it_is_and_reports_health_over_http(app, seeded):

@@ -13,8 +13,8 @@ from werkzeug.security import generate_password_hash
 
 from hall.app import create_app
 from hall.domain.errors import DomainError
-from hall.services import accounts
-from hall.services.setup import load_layout, seed
+from hall.services.config import accounts
+from hall.services.config.layout.seed import load_layout, seed
 from hall.store.models import Staff
 from tests.conftest import DATA
 from tests.e2e.server import Server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hall.services import accounts
+from hall.services.config import accounts
 from tests.e2e.test_api import err, issue, sign_in_at
 
 

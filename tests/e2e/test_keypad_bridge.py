@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from counter.keypad_bridge import LOW_COMMENT, LOW_REASON, KeypadBridge, RatingKeypadBridge
 from drivers.keypad.emulator import KeypadEmulator
 from hall.agent.bridge import LinkError
-from hall.services import accounts
+from hall.services.config import accounts
 from hall.services.context import read
 from hall.store.models import Counter, Rating, Ticket
 from tests.e2e.live_client import LiveClient

@@ -12,7 +12,9 @@ from sqlalchemy import select, update
 
 from drivers.escpos import fonts
 from drivers.escpos.emulator import PrinterEmulator
-from hall.services import accounts, alerts, queries
+from hall.services.config import accounts
+from hall.services.queue import queries
+from hall.services.supervision import alerts
 from hall.store.models import Device, PrintJob, Service
 
 REQUIRE = os.environ.get("HALL_REQUIRE_SERVICES") == "1"

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import update
 
 from drivers.escpos.emulator import PrinterEmulator
-from hall.services.setup import load_layout, seed
+from hall.services.config.layout.seed import load_layout, seed
 from hall.store.models import Device, Service
 from tests.conftest import DATA
 from tests.e2e.server import running_hall

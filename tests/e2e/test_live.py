@@ -126,7 +126,8 @@ def test_a_screen_hears_each_lines_queue_stats_with_the_waiting_count(live_hall)
 
 def test_events_arrive_once_and_in_seq_order_after_a_polling_upgrade(live_hall):
     """Published frames go straight to idle sockets and through Engine.IO's queue when one is
-    busy (hall/fanout.py); a client that started on long-polling gets the same, in order."""
+    busy (hall/realtime/fanout.py); a client that started on long-polling gets the same, in
+    order."""
     server, tokens, post, _ = live_hall
     room = f"hall:{tokens['screen']['hall_id']}"
     clients = [LiveClient(server.url, tokens["screen"]["token"],

@@ -14,7 +14,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from hall.services import accounts
+from hall.services.config import accounts
 from tests.e2e.test_pages import SEEN, SQLITE_ONLY
 
 

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
-from hall.services import accounts
+from hall.services.config import accounts
 from tests.conftest import unavailable
 from tests.e2e.server import running_hall
 

@@ -14,8 +14,8 @@ import redis
 import requests
 import socketio
 
-from hall.services import accounts
-from hall.services.setup import load_layout, seed
+from hall.services.config import accounts
+from hall.services.config.layout.seed import load_layout, seed
 from tests.conftest import DATA, unavailable
 from tests.e2e.browsing import signed_in_page
 from tests.e2e.live_client import LiveClient

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from drivers.escpos.emulator import PrinterEmulator
 from hall.agent.bridge import LinkError
-from hall.services import alerts
+from hall.services.supervision import alerts
 from hall.store.models import Device, PrintJob
 from kiosk.printer_bridge import PrinterBridge, with_options
 from tests.e2e.live_client import LiveClient

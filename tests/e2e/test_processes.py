@@ -8,8 +8,8 @@ import pytest
 import redis
 import requests
 
-from hall.services import accounts
-from hall.services.setup import load_layout, seed
+from hall.services.config import accounts
+from hall.services.config.layout.seed import load_layout, seed
 from tests.conftest import DATA, unavailable
 from tests.e2e.live_client import LiveClient
 from tests.e2e.server import Server

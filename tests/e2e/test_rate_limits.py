@@ -1,4 +1,4 @@
-"""Issue 9, hardening: rate limits (hall/security.py's table) and request body sizes.
+"""Issue 9, hardening: rate limits (hall/web/security.py's table) and request body sizes.
 
 A kiosk issues at most 20 tickets a minute and holds up no other kiosk; sign-ins are limited
 per login and per address; the limits live where every process of the hall sees them; behind
@@ -12,8 +12,8 @@ import uuid
 import pytest
 import redis
 
-from hall.services import accounts
-from hall.services.setup import load_layout, seed
+from hall.services.config import accounts
+from hall.services.config.layout.seed import load_layout, seed
 from tests.conftest import DATA, unavailable
 from tests.e2e.hall_world import make_app
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from openpyxl import load_workbook
 
 from hall.seed.history import generate
-from hall.services import accounts
+from hall.services.config import accounts
 
 
 def sign_in(app, seeded, login: str, role: str):

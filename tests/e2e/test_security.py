@@ -263,7 +263,8 @@ def test_https_halls_send_hsts_and_secure_cookies(db_url, clock, tmp_path):
 # --- no state change on GET ----------------------------------------------------------------
 
 # rollups of closed days: sums of raw rows that never change again, written once by the
-# first report that reads the day (hall/services/rollup.py) — a cache, not the hall's state
+# first report that reads the day (hall/services/supervision/rollup.py) — a cache, not the
+# hall's state
 ROLLUPS = {"report_days", "day_stats", "day_fine", "counter_days"}
 
 

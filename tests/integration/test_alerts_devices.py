@@ -5,8 +5,10 @@ import pytest
 
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError
-from hall.services import accounts, alerts, devices
+from hall.services.config import accounts
 from hall.services.context import run
+from hall.services.devices import health as devices
+from hall.services.supervision import alerts
 
 
 def test_an_alert_is_raised_once_escalates_and_clears(ctx, hall):

@@ -14,7 +14,7 @@ from sqlalchemy import select, text, update
 from hall.domain.access import SYSTEM, Actor
 from hall.domain.errors import DomainError
 from hall.domain.personal import id_check_char
-from hall.services import appointments, booking_catalog, tickets
+from hall.services.queue import appointments, booking_catalog, tickets
 from hall.store.models import Appointment, Hall, PersonDay, Service, SlotBooking, Ticket
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -315,7 +315,7 @@ def test_a_hall_without_reasons_issues_no_priority_ticket(ctx, hall):
 # --------------------------------------------------------------------------- layout
 
 def test_a_layout_with_bad_booking_settings_is_refused_naming_the_service():
-    from hall.services.setup import load_layout, validate_layout
+    from hall.services.config.layout.seed import load_layout, validate_layout
     from tests.conftest import DATA
 
     layout = load_layout(DATA / "small_hall.toml")

@@ -8,8 +8,9 @@ from sqlalchemy import insert
 
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError
-from hall.services import alerts, cases
+from hall.services.cases import workflow as cases
 from hall.services.context import run
+from hall.services.supervision import alerts
 from hall.store.models import Case
 
 

@@ -11,8 +11,9 @@ from sqlalchemy import text
 
 from hall.domain.access import SYSTEM
 from hall.domain.errors import DomainError
-from hall.services import calling, counters, tickets, visits
 from hall.services.context import Context, SystemClock
+from hall.services.counters import state as counters
+from hall.services.queue import calling, tickets, visits
 
 ISSUERS, COUNTERS, SECONDS = 8, 4, 3.0
 

@@ -8,10 +8,13 @@ import pytest
 
 from hall.domain.access import SYSTEM, Actor
 from hall.domain.errors import DomainError, Forbidden, NotFound
-from hall.services import accounts, audit, calling, catalog, config, counters, tickets
-from hall.services.layout_rows import counter_spec, service_row, service_spec
-from hall.services.layout_spec import CounterSpec, DepartmentSpec, ServiceSpec
-from hall.services.setup import load_layout
+from hall.services.config import accounts, audit
+from hall.services.config import structure as config
+from hall.services.config.layout.rows import counter_spec, service_row, service_spec
+from hall.services.config.layout.seed import load_layout
+from hall.services.config.layout.spec import CounterSpec, DepartmentSpec, ServiceSpec
+from hall.services.counters import state as counters
+from hall.services.queue import calling, catalog, tickets
 from tests.conftest import DATA
 
 IP = "192.0.2.7"

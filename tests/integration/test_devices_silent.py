@@ -1,8 +1,10 @@
 """A device that stops reporting is marked offline (with an alert) and comes back by itself."""
 from __future__ import annotations
 
-from hall.services import accounts, alerts, devices
+from hall.services.config import accounts
 from hall.services.context import run
+from hall.services.devices import health as devices
+from hall.services.supervision import alerts
 
 
 def test_a_device_silent_too_long_goes_offline_with_an_alert_and_its_next_report_clears_it(

@@ -9,8 +9,10 @@ from sqlalchemy import text
 
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
-from hall.services import alerts, followups, ratings
 from hall.services.context import run
+from hall.services.ratings import followups
+from hall.services.ratings import rating as ratings
+from hall.services.supervision import alerts
 from tests.integration.test_ratings import finished_visit, pad_at, set_hall_settings
 
 

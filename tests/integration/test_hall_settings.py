@@ -10,9 +10,10 @@ from sqlalchemy import select, text
 
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError
-from hall.services import hall_settings, repo
+from hall.services import repo
+from hall.services.config import settings as hall_settings
+from hall.services.config.layout.spec import HallSpec, NoticeSpec
 from hall.services.context import read
-from hall.services.layout_spec import HallSpec, NoticeSpec
 from hall.store.models import AuditEntry
 
 

@@ -12,10 +12,12 @@ from sqlalchemy import func, select, text
 
 from hall.domain.access import SYSTEM, Actor
 from hall.domain.errors import DomainError
-from hall.services import accounts, hall_settings, layout
+from hall.services.config import accounts
+from hall.services.config import settings as hall_settings
+from hall.services.config.layout import exchange as layout
+from hall.services.config.layout.seed import load_layout, seed
+from hall.services.config.layout.spec import HallSpec, LayoutSpec
 from hall.services.context import Context
-from hall.services.layout_spec import HallSpec, LayoutSpec
-from hall.services.setup import load_layout, seed
 from hall.store.db import make_engine
 from hall.store.models import AuditEntry, Event
 from tests.conftest import _truncate

@@ -14,8 +14,9 @@ from display.led_board import Board, safe_text
 from display.led_bridge import LedBridge
 from drivers.led.emulator import Emulator
 from hall.domain.access import SYSTEM
-from hall.services import calling, counters, queries, tickets, visits
-from hall.services.setup import load_layout, seed
+from hall.services.config.layout.seed import load_layout, seed
+from hall.services.counters import state as counters
+from hall.services.queue import calling, queries, tickets, visits
 from tests.conftest import DATA
 
 STRIP = 100

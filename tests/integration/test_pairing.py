@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
-from hall.services import accounts, audit, pairing
+from hall.services.config import accounts, audit
+from hall.services.devices import pairing
 from hall.store.models import Device, Pairing
 
 

@@ -8,7 +8,10 @@ from sqlalchemy import select, update
 
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError
-from hall.services import accounts, alerts, catalog, printing, tickets
+from hall.services.config import accounts
+from hall.services.devices import printing
+from hall.services.queue import catalog, tickets
+from hall.services.supervision import alerts
 from hall.store.models import Device, Hall
 
 BASE = "https://hall.example.cn"

@@ -9,7 +9,9 @@ from sqlalchemy import text
 
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
-from hall.services import calling, counters, ratings, tickets, visits
+from hall.services.counters import state as counters
+from hall.services.queue import calling, tickets, visits
+from hall.services.ratings import rating as ratings
 
 DAY = date(2026, 11, 23)
 

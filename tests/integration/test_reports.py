@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from hall.domain import measures as m
 from hall.seed.history import generate
-from hall.services import reports
 from hall.services.context import ManualClock
+from hall.services.supervision import reports
 
 MONTH = date(2026, 10, 1)
 
@@ -147,7 +147,7 @@ def test_xlsx_and_csv_hold_the_same_numbers_as_the_report(ctx, hall, month):
 
     from openpyxl import load_workbook
 
-    from hall.services import exports
+    from hall.services.supervision import exports
 
     ctx.clock = ManualClock(datetime(2026, 11, 23, 2, tzinfo=UTC))
     data = reports.report(ctx, period="month", on="2026-10-15", group="counter")

@@ -8,9 +8,9 @@ from sqlalchemy import select, text
 
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, NotFound
-from hall.services import accounts, staff_admin
-from hall.services.audit import REDACTED
-from hall.services.layout_spec import StaffSpec
+from hall.services.config import accounts, staff_admin
+from hall.services.config.audit import REDACTED
+from hall.services.config.layout.spec import StaffSpec
 from hall.store.models import AuditEntry, Staff
 
 

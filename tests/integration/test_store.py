@@ -60,7 +60,7 @@ def test_queue_head_and_numbering_are_index_seeks(ctx, hall):
 
 def test_queue_heads_reads_one_row_per_queue(ctx, hall):
     from hall.domain.access import SYSTEM
-    from hall.services import tickets
+    from hall.services.queue import tickets
     for _ in range(5):
         tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=SYSTEM)
     tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=SYSTEM, kind="priority",

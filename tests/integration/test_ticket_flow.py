@@ -6,7 +6,9 @@ from sqlalchemy import text
 
 from hall.domain.access import SYSTEM, Actor
 from hall.domain.errors import DomainError, Forbidden, IllegalTransition
-from hall.services import calling, counters, queries, ratings, tickets, visits
+from hall.services.counters import state as counters
+from hall.services.queue import calling, queries, tickets, visits
+from hall.services.ratings import rating as ratings
 
 
 def kiosk(hall) -> Actor:

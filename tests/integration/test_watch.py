@@ -8,8 +8,10 @@ import time
 import pytest
 
 from hall.domain.access import Actor
-from hall.services import alerts, calling, counters, tickets, visits, watch
 from hall.services.context import read, run
+from hall.services.counters import state as counters
+from hall.services.queue import calling, tickets, visits
+from hall.services.supervision import alerts, watch
 
 
 def kiosk(hall) -> Actor:
@@ -176,7 +178,7 @@ def app_with_clock(db_url, clock, tmp_path):
     from sqlalchemy import text
 
     from hall.app import create_app
-    from hall.services.setup import load_layout, seed
+    from hall.services.config.layout.seed import load_layout, seed
     from tests.conftest import DATA
 
     app = create_app({"DATABASE_URL": db_url, "ASYNC_MODE": "threading", "SECRET_KEY": "t",

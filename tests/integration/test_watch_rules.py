@@ -9,18 +9,13 @@ from datetime import UTC, date, datetime
 from sqlalchemy import insert, select, update
 
 from hall.domain.access import Actor
-from hall.services import (
-    accounts,
-    alerts,
-    calling,
-    cases,
-    counters,
-    devices,
-    tickets,
-    visits,
-    watch_rules,
-)
+from hall.services.cases import workflow as cases
+from hall.services.config import accounts
 from hall.services.context import run
+from hall.services.counters import state as counters
+from hall.services.devices import health as devices
+from hall.services.queue import calling, tickets, visits
+from hall.services.supervision import alerts, watch_rules
 from hall.store.models import Case, FollowUp, Hall
 
 
@@ -238,7 +233,7 @@ def test_thresholds_fill_in_defaults_and_ignore_unknown_or_bad_values():
 
 def test_the_looking_rules_also_run_in_the_watch_scan_and_write_only_on_change(
         ctx, hall, clock):
-    from hall.services import watch
+    from hall.services.supervision import watch
 
     set_alerts(ctx, hall, long_wait_minutes=10, idle_minutes=0)
     entries = watch_rules.watch_entries()

@@ -7,9 +7,9 @@ import tomllib
 
 import pytest
 
-from hall.services.layout_spec import AlertsSpec, HallSpec, LayoutSpec
-from hall.services.setup import validate_layout
-from hall.services.watch_rules import DEFAULTS
+from hall.services.config.layout.seed import validate_layout
+from hall.services.config.layout.spec import AlertsSpec, HallSpec, LayoutSpec
+from hall.services.supervision.watch_rules import DEFAULTS
 from tests.conftest import DATA
 
 

@@ -1,0 +1,116 @@
+"""办件 management: the back office lists cases by due state and moves them on; the watch
+raises an alert at a case's warning point (yellow) and when it is overdue (red)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from hall.domain import cases as domain
+from hall.domain.access import Actor
+from hall.domain.errors import DomainError, Forbidden
+from hall.domain.i18n import N_
+from hall.services import repo
+from hall.services.context import Context, Result, UnitOfWork, read, run
+from hall.services.supervision import alerts
+from hall.store.models import Case, Service
+
+OPEN = (domain.CaseState.ACCEPTED.value, domain.CaseState.IN_PROGRESS.value)
+URGENCIES = tuple(u.value for u in domain.Urgency)
+
+
+def list_cases(ctx: Context, *, hall_id: int, service_id: int | None = None,
+               state: str | None = None, urgency: str | None = None, limit: int = 100,
+               offset: int = 0) -> dict[str, Any]:
+    """Cases newest first, each with its urgency today; ``urgency`` filters open cases
+    (yellow: at or past the warning day, red: past due)."""
+    if state is not None and state not in {s.value for s in domain.CaseState}:
+        raise DomainError("invalid_state", N_("Unknown case state %(state)s"), "state",
+                          state=state)
+    if urgency is not None and urgency not in URGENCIES:
+        raise DomainError("invalid_urgency", N_("Unknown urgency %(urgency)s"), "urgency",
+                          urgency=urgency)
+
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        c, s = Case.__table__, Service.__table__
+        today = repo.settings_of(repo.hall_row(uow.conn, hall_id)).local(uow.now).date()
+        where = [c.c.hall_id == hall_id]
+        if service_id is not None:
+            where.append(c.c.service_id == service_id)
+        if state is not None:
+            where.append(c.c.state == state)
+        if urgency == "red":
+            where += [c.c.state.in_(OPEN), c.c.due_date < today]
+        elif urgency == "yellow":
+            where += [c.c.state.in_(OPEN), c.c.due_date >= today, c.c.warning_date <= today]
+        elif urgency == "normal":
+            where.append((c.c.state.not_in(OPEN)) | (c.c.warning_date > today))
+        total = uow.conn.execute(select(func.count()).select_from(c).where(*where)).scalar_one()
+        rows = uow.conn.execute(
+            select(c, s.c.name.label("service"))
+            .join(s, s.c.id == c.c.service_id).where(*where)
+            .order_by(c.c.due_date, c.c.id).limit(limit).offset(offset)).all()
+        return {"total": total, "today": today.isoformat(),
+                "cases": [_view(r, today) for r in rows]}
+
+    return read(ctx, query)
+
+
+def act(ctx: Context, *, hall_id: int, number: str, action: str, actor: Actor,
+        note: str | None = None) -> Result:
+    """start / finish / return a case (staff of the hall)."""
+    if not actor.is_staff:
+        raise Forbidden(N_("Only staff update cases"), "authorization")
+
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        c = Case.__table__
+        row = uow.conn.execute(select(c).where(c.c.hall_id == hall_id,
+                                               c.c.number == number.strip().upper())
+                               .with_for_update()).first()
+        if row is None:
+            raise DomainError("case_not_found", N_("No case with this number"), "number")
+        new = domain.transition(row.state, action)
+        today = repo.settings_of(repo.hall_row(uow.conn, hall_id)).local(uow.now).date()
+        values: dict[str, Any] = {"state": new.value}
+        if new in domain.FINISHED:
+            values.update(done_at=uow.now, done_on=today)
+        uow.conn.execute(update(c).where(c.c.id == row.id).values(**values))
+        if new in domain.FINISHED:
+            alerts.clear_alert(uow, hall_id, f"case:{row.id}")
+        uow.emit("case.updated", hall_id, case_number=row.number, state=new.value,
+                 action=action, note=note)
+        return {"number": row.number, "state": new.value,
+                "done_on": today.isoformat() if new in domain.FINISHED else None,
+                "on_time": domain.is_on_time(today, row.due_date)
+                if new == domain.CaseState.DONE else None}
+
+    return run(ctx, command)
+
+
+def scan_due(uow: UnitOfWork, hall_id: int) -> None:
+    """Raise yellow/red alerts for open cases at their warning point or overdue."""
+    c = Case.__table__
+    today = repo.settings_of(repo.hall_row(uow.conn, hall_id)).local(uow.now).date()
+    rows = uow.conn.execute(select(c.c.id, c.c.number, c.c.counter_id, c.c.due_date,
+                                   c.c.warning_date, c.c.state)
+                            .where(c.c.hall_id == hall_id, c.c.state.in_(OPEN),
+                                   c.c.warning_date <= today)).all()
+    for r in rows:
+        level = domain.urgency(today, r.due_date, r.warning_date, r.state)
+        if level == domain.Urgency.NORMAL:
+            continue
+        alerts.raise_alert(uow, hall_id, f"case:{r.id}",
+                           "case_overdue" if level == domain.Urgency.RED else "case_warning",
+                           "critical" if level == domain.Urgency.RED else "warning",
+                           counter_id=r.counter_id, case_number=r.number,
+                           due_date=r.due_date.isoformat())
+
+
+def _view(r: Any, today) -> dict[str, Any]:
+    return {"number": r.number, "service": r.service, "service_id": r.service_id,
+            "state": r.state, "applicant": r.applicant_masked,
+            "accepted_on": r.accepted_on.isoformat(), "due_date": r.due_date.isoformat(),
+            "warning_date": r.warning_date.isoformat(),
+            "done_on": r.done_on.isoformat() if r.done_on else None,
+            "counter_id": r.counter_id, "staff_id": r.staff_id,
+            "urgency": domain.urgency(today, r.due_date, r.warning_date, r.state).value}

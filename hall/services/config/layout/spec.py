@@ -1,0 +1,274 @@
+"""The hall layout as typed specs: one shape for the TOML file ``hall seed`` reads, the file
+the admin console exports and imports, and the console's create/update requests.
+
+Field names are the TOML file's (minutes, not seconds; ``per_person_daily_limit``), so a
+layout exported from the database and read back validates through the very same models,
+and the admin API edits a service with the body a layout file would hold for it. Checks
+that span entries (a service's department exists, a counter serves known services) live in
+``LayoutSpec``; ``validate_layout`` in ``setup`` calls it for ``hall seed``.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from hall.domain.hall import parse_hours
+from hall.domain.slots import parse_booking
+
+# hall-level keys of the layout kept in halls.settings (each has a default in code)
+HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
+                 "appointment_early_minutes", "appointment_late_minutes", "rating_reasons",
+                 "followup_days", "alerts", "printer_profiles")
+CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+Name = Field(min_length=1, max_length=200)
+Reasons = Field(default=None, max_length=40)
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+Minutes = Field(default=None, ge=0, le=24 * 60, allow_inf_nan=False)
+
+
+class AlertsSpec(Spec):
+    """电子监察 thresholds in minutes (``[hall.alerts]``); unset ones take the defaults in
+    ``hall.services.supervision.watch_rules.DEFAULTS`` (a test keeps the two key sets equal)."""
+
+    long_wait_minutes: float | None = Minutes
+    long_wait_critical_minutes: float | None = Minutes
+    long_wait_by_service: dict[str, float] | None = Field(
+        default=None, description="service code → minutes")
+    idle_minutes: float | None = Minutes
+    pause_minutes: float | None = Minutes
+    pause_by_reason: dict[str, float] | None = Field(
+        default=None, description="pause reason → minutes")
+    device_silent_minutes: float | None = Minutes
+
+    @field_validator("long_wait_by_service", "pause_by_reason")
+    @classmethod
+    def _finite(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        if value and any(not 0 <= v <= 24 * 60 for v in value.values()):
+            raise ValueError("each value is a number of minutes from 0 to 1440")
+        return value
+
+
+class HallSpec(Spec):
+    code: str = Field(pattern=CODE)
+    name: str = Name
+    name_en: str = Field(default="", max_length=200)
+    timezone: str = "Asia/Shanghai"
+    target_wait_minutes: int = Field(default=15, ge=1, le=600)
+    priority_ratio: int = Field(default=2, ge=0, le=20,
+                                description="normal tickets called per priority ticket")
+    max_wait_minutes: int = Field(default=45, ge=1, le=1440)
+    rating_window_minutes: int = Field(default=10, ge=1, le=240)
+    recall_limit: int = Field(default=3, ge=0, le=20)
+    pause_reasons: list[str] | None = Reasons
+    priority_reasons: list[str] | None = Reasons
+    rating_reasons: list[str] | None = Reasons
+    holidays: list[date] | None = Field(default=None, max_length=400,
+                                        description="extra closed days (local holidays)")
+    workdays: list[date] | None = Field(default=None, max_length=400,
+                                        description="extra working days (调休 make-up days)")
+    appointment_early_minutes: int | None = Field(default=None, ge=0, le=240)
+    appointment_late_minutes: int | None = Field(default=None, ge=0, le=240)
+    followup_days: int | None = Field(default=None, ge=1, le=60)
+    alerts: AlertsSpec | None = None
+    printer_profiles: dict[str, Any] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("pause_reasons", "priority_reasons", "rating_reasons")
+    @classmethod
+    def _reasons(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
+        cleaned = [v.strip() for v in value]
+        if any(not v or len(v) > 50 for v in cleaned):
+            raise ValueError("each reason is 1 to 50 characters")
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError("reasons must not repeat")
+        return cleaned
+
+
+class DepartmentSpec(Spec):
+    code: str = Field(pattern=CODE)
+    name: str = Name
+    name_en: str = Field(default="", max_length=200)
+
+
+class BookingSpec(Spec):
+    slot_minutes: int
+    capacity: int
+    days_ahead: int
+
+
+class ServiceSpec(Spec):
+    code: str = Field(pattern=CODE)
+    department: str = Field(pattern=CODE, description="the department's code")
+    name: str = Name
+    name_en: str = Field(default="", max_length=200)
+    prefix: str = Field(pattern=r"^[A-Z]{1,2}$", description="ticket letter(s), e.g. A")
+    kind: Literal["instant", "promised"] = Field(description="即办件 or 承诺件")
+    legal_days: int = Field(default=0, ge=0, le=365, description="法定时限, working days")
+    promised_days: int = Field(default=0, ge=0, le=365, description="承诺时限, working days")
+    expected_visit_minutes: int = Field(ge=1, le=480)
+    time_limit_minutes: int = Field(ge=1, le=480, description="限时办结 at the window")
+    warning_minutes: int | None = Field(default=None, ge=1, le=480)
+    daily_quota: int | None = Field(default=None, ge=1, le=10_000_000)
+    per_person_daily_limit: int | None = Field(default=None, ge=1, le=100)
+    hours: list[str] = Field(default_factory=list, max_length=8,
+                             description='opening spans, e.g. ["09:00-12:00"]; none = always')
+    booking: BookingSpec | None = None
+    materials: list[str] | None = Field(default=None, max_length=60)
+    basis: str | None = Field(default=None, max_length=2000)
+    fee: str | None = Field(default=None, max_length=500)
+    steps: list[str] | None = Field(default=None, max_length=30)
+    notes: str | None = Field(default=None, max_length=2000)
+    active: bool = True
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: list[str]) -> list[str]:
+        parse_hours(value)
+        return value
+
+    @field_validator("booking", mode="before")
+    @classmethod
+    def _no_booking(cls, value: Any) -> Any:
+        return None if value == {} else value  # {} in a layout file means "no appointments"
+
+    @field_validator("booking")
+    @classmethod
+    def _booking(cls, value: BookingSpec | None) -> BookingSpec | None:
+        if value is not None:
+            parse_booking(value.model_dump())
+        return value
+
+    @model_validator(mode="after")
+    def _limits(self) -> ServiceSpec:
+        if self.warning_minutes is not None and self.warning_minutes >= self.time_limit_minutes:
+            raise ValueError("warning_minutes must be below time_limit_minutes")
+        if self.kind == "promised" and self.legal_days and self.promised_days > self.legal_days:
+            raise ValueError("promised_days exceeds legal_days")
+        return self
+
+
+class CounterServiceSpec(Spec):
+    service: str = Field(pattern=CODE)
+    weight: int = Field(default=1, ge=1, le=100, description="call-next share")
+
+
+class CounterSpec(Spec):
+    number: int = Field(ge=1, le=999)
+    name: str = Field(min_length=1, max_length=100)
+    led_address: int | None = Field(default=None, ge=0, le=65535)
+    services: list[CounterServiceSpec] = Field(default_factory=list, max_length=200)
+    active: bool = True
+
+    @field_validator("services")
+    @classmethod
+    def _unique(cls, value: list[CounterServiceSpec]) -> list[CounterServiceSpec]:
+        codes = [s.service for s in value]
+        if len(set(codes)) != len(codes):
+            raise ValueError("a service is listed twice")
+        return value
+
+
+class StaffSpec(Spec):
+    login: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    name: str = Field(min_length=1, max_length=100)
+    number: str = Field(default="", max_length=32)
+    role: Literal["staff", "supervisor", "admin"] = "staff"
+    active: bool = True
+
+
+class NoticeSpec(Spec):
+    text: str = Field(min_length=1, max_length=500)
+
+
+class LayoutSpec(Spec):
+    hall: HallSpec
+    departments: list[DepartmentSpec] = Field(default_factory=list)
+    services: list[ServiceSpec] = Field(default_factory=list)
+    counters: list[CounterSpec] = Field(default_factory=list)
+    staff: list[StaffSpec] = Field(default_factory=list)
+    notices: list[NoticeSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> LayoutSpec:
+        _unique("departments", [d.code for d in self.departments])
+        _unique("services", [s.code for s in self.services])
+        _unique("counters", [c.number for c in self.counters])
+        _unique("staff", [s.login for s in self.staff])
+        depts = {d.code for d in self.departments}
+        for s in self.services:
+            if s.department not in depts:
+                raise ValueError(f"services.{s.code}: unknown department {s.department!r}")
+        codes = {s.code for s in self.services}
+        for c in self.counters:
+            for cs in c.services:
+                if cs.service not in codes:
+                    raise ValueError(f"counters.{c.number}: unknown service {cs.service!r}")
+        return self
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The plain dict a TOML writer takes: no None values (TOML has no null)."""
+        return _drop_none(self.model_dump(mode="python"))
+
+
+KEYS = {"departments": "code", "services": "code", "counters": "number", "staff": "login"}
+
+
+def describe(err: ValidationError, data: dict[str, Any]) -> str:
+    """A layout error as a person reads it: ``services.hj: booking.capacity must be …``,
+    naming the entry by its code (number, login) rather than its position."""
+    lines = []
+    for e in err.errors(include_url=False):
+        loc, msg = list(e["loc"]), e["msg"].removeprefix("Value error, ")
+        where = []
+        if len(loc) >= 2 and loc[0] in KEYS and isinstance(loc[1], int):
+            entry = (data.get(loc[0]) or [{}])[loc[1]] if loc[1] < len(data.get(loc[0]) or []) \
+                else {}
+            where = [str(loc[0]), str(entry.get(KEYS[loc[0]], loc[1]) if isinstance(entry, dict)
+                                      else loc[1])]
+            loc = loc[2:]
+        path = ".".join(str(p) for p in loc)
+        head = ".".join(where)
+        text = msg if not path or msg.startswith(str(loc[-1])) else f"{path}: {msg}"
+        lines.append(f"{head}: {text}" if head else text)
+    return "; ".join(lines)
+
+
+def _unique(what: str, keys: list[Any]) -> None:
+    seen: set[Any] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"{what}: {key!r} appears twice")
+        seen.add(key)
+
+
+def _drop_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _drop_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_drop_none(v) for v in value]
+    return value

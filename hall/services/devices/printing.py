@@ -1,0 +1,295 @@
+"""Print jobs: a ticket sent to a printer, and what came of it.
+
+A job is created *after* its ticket is committed (the ticket never depends on the printer),
+for one device: a kiosk whose printer the server drives itself (``devices.url`` is an
+``escpos+…`` URL), or one whose printer hangs off an agent PC (no URL: the job is announced
+as ``print.requested`` to room ``device:<id>``, the agent fetches its content and answers).
+Either way the result is recorded here: the job becomes ``printed`` or ``failed`` with the
+reason, and the printer's status goes into the device's health (hall.services.devices.health),
+which emits ``device.health`` and opens or clears the ``alert``. A failed job never loses
+its ticket; a reprint is a new job for the same ticket.
+
+No driver is imported here (the core never imports one): the content is plain data, which
+the kiosk blueprint or the agent turns into bytes.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from hall.domain.access import Actor
+from hall.domain.errors import DomainError, Forbidden, NotFound
+from hall.domain.i18n import N_
+from hall.services import repo
+from hall.services.context import Context, Result, UnitOfWork, read, run
+from hall.services.devices import health as devices
+from hall.services.views import estimate_for
+from hall.store.models import Device, PrintJob, Ticket
+
+PRINTER_KINDS = ("kiosk", "agent")  # devices a printer can hang off
+NOT_PRINTABLE = ("cancelled", "done", "rated", "transferred")
+LABEL_PRIORITY = N_("Green channel")
+LABEL_APPOINTMENT = N_("Appointment")
+Translate = Callable[[str], str]
+
+
+def start_job(ctx: Context, *, ticket_id: int, actor: Actor, device_id: int | None = None,
+              base_url: str, translate: Translate = lambda s: s, english: bool = False,
+              lang: str | None = None) -> Result:
+    """Create a pending job and return it with the printer URL and the ticket's content.
+
+    Without a printer URL the job is announced (``print.requested``) for an agent."""
+
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        ticket = _ticket(uow, ticket_id, actor)
+        device = _device(uow, ticket, actor, device_id)
+        j = PrintJob.__table__
+        job_id = uow.conn.execute(insert(j).values(
+            hall_id=ticket.hall_id, ticket_id=ticket.id, device_id=device.id, state="pending",
+            attempts=0, requested_by=actor.audit()[:60], created_at=uow.now,
+        ).returning(j.c.id)).scalar_one()
+        if not device.url:
+            uow.emit("print.requested", ticket.hall_id, device_id=device.id, job_id=job_id,
+                     job={"id": job_id, "ticket_id": ticket.id, "number": ticket.number},
+                     lang=lang)
+        job = _view(uow.conn.execute(select(j).where(j.c.id == job_id)).one(), ticket.number)
+        return {**job, "url": device.url,
+                "content": _content(uow, ticket, base_url, translate, english)}
+
+    return run(ctx, command)
+
+
+def finish_job(ctx: Context, *, job_id: int, printed: bool, error: str | None = None,
+               health: dict[str, Any] | None = None, actor: Actor | None = None) -> Result:
+    """Record a job's outcome and the printer's status (its device's health).
+
+    ``actor`` (an agent answering) must be the job's device or an agent of its hall; the
+    server's own printing passes None. A job is finished once: a second answer is refused.
+    """
+
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        j = PrintJob.__table__
+        row = uow.conn.execute(select(j).where(j.c.id == job_id).with_for_update()).first()
+        if row is None or (actor is not None and actor.hall_id != row.hall_id):
+            raise NotFound("print_job", "job_id")
+        if actor is not None:
+            _may_answer(actor, row)
+        if row.state != "pending":
+            raise DomainError("job_finished", N_("This print job was already %(state)s"),
+                              "job_id", state=row.state)
+        state = "printed" if printed else "failed"
+        uow.conn.execute(update(j).where(j.c.id == row.id).values(
+            state=state, attempts=row.attempts + 1, done_at=uow.now,
+            error=None if printed else (error or N_("The ticket was not printed"))[:200]))
+        if row.device_id is not None:
+            _record_health(uow, row.device_id, health or {}, printed, error)
+        number = uow.conn.execute(select(Ticket.number).where(Ticket.id == row.ticket_id)
+                                  ).scalar_one()
+        return _view(uow.conn.execute(select(j).where(j.c.id == row.id)).one(), number)
+
+    return run(ctx, command)
+
+
+def _record_health(uow: UnitOfWork, device_id: int, health: dict[str, Any], printed: bool,
+                   error: str | None) -> None:
+    """The status the printer gave, with a running count of failed prints (``errors``)
+    unless the reporter keeps its own count."""
+    report = {k: v for k, v in health.items() if k != "reasons"}
+    if "errors" not in report:
+        old = uow.conn.execute(select(Device.health).where(Device.id == device_id)
+                               ).scalar_one_or_none() or {}
+        report["errors"] = int(old.get("errors", 0) or 0) + (0 if printed else 1)
+    if not printed:
+        report["error"] = report.get("error") or error or N_("The ticket was not printed")
+    report["last_print"] = "printed" if printed else "failed"
+    devices.record(uow, device_id, report)
+
+
+def job(ctx: Context, *, job_id: int, actor: Actor, base_url: str,
+        translate: Translate = lambda s: s, english: bool = False) -> dict[str, Any]:
+    """A job with its ticket's content, for the agent that prints it (or staff)."""
+
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        j = PrintJob.__table__
+        row = uow.conn.execute(select(j).where(j.c.id == job_id)).first()
+        if row is None or row.hall_id != actor.hall_id:
+            raise NotFound("print_job", "job_id")
+        if not actor.is_staff:
+            _may_answer(actor, row)
+        ticket = repo.ticket_row(uow.conn, row.ticket_id, lock=False)
+        return {**_view(row, ticket.number),
+                "content": _content(uow, ticket, base_url, translate, english)}
+
+    return read(ctx, query)
+
+
+def jobs(ctx: Context, *, actor: Actor, state: str | None = "pending",
+         device_id: int | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """A device's jobs (its own; an agent names the device), or the hall's for staff;
+    oldest first, so an agent back from a reconnect prints them in order."""
+
+    def query(uow: UnitOfWork) -> list[dict[str, Any]]:
+        j, t = PrintJob.__table__, Ticket.__table__
+        stmt = (select(j, t.c.number).select_from(j.join(t, t.c.id == j.c.ticket_id))
+                .where(j.c.hall_id == actor.hall_id).order_by(j.c.id).limit(limit))
+        if actor.kind == "device" and actor.role != "agent":
+            if device_id not in (None, actor.id):
+                raise Forbidden(N_("A device sees only its own print jobs"), "device_id")
+            stmt = stmt.where(j.c.device_id == actor.id)
+        elif actor.kind == "device" or device_id is not None:
+            stmt = stmt.where(j.c.device_id == (device_id or actor.id))
+        elif not actor.is_staff:
+            raise Forbidden(N_("Sign in first"), "authorization")
+        if state is not None:
+            stmt = stmt.where(j.c.state == state)
+        return [_view(r, r.number) for r in uow.conn.execute(stmt)]
+
+    return read(ctx, query)
+
+
+# ---- rules -------------------------------------------------------------------------
+
+
+def _ticket(uow: UnitOfWork, ticket_id: int, actor: Actor) -> Any:
+    if not (actor.is_staff or (actor.kind == "device" and actor.role in PRINTER_KINDS)):
+        raise Forbidden(N_("Only staff, kiosks and agents print tickets"), "authorization")
+    ticket = uow.conn.execute(select(Ticket.__table__).where(Ticket.id == ticket_id)).first()
+    if ticket is None or ticket.hall_id != actor.hall_id:
+        raise NotFound("ticket", "ticket_id")
+    if actor.kind == "device" and actor.role == "kiosk" and ticket.issued_by != actor.audit():
+        raise Forbidden(N_("A kiosk prints only the tickets it issued"), "ticket_id")
+    if ticket.state in NOT_PRINTABLE:
+        raise DomainError("ticket_not_printable",
+                          N_("Ticket %(number)s is %(state)s: there is nothing to print"),
+                          "ticket_id", number=ticket.number, state=ticket.state)
+    return ticket
+
+
+def _device(uow: UnitOfWork, ticket: Any, actor: Actor, device_id: int | None) -> Any:
+    """The printer's device: a kiosk prints on itself; staff name one, or by default the
+    device of the ticket's last job, or the kiosk that issued it."""
+    if actor.kind == "device" and actor.role == "kiosk":
+        if device_id not in (None, actor.id):
+            raise Forbidden(N_("A kiosk prints only on its own printer"), "device_id")
+        device_id = actor.id
+    if device_id is None:
+        j = PrintJob.__table__
+        device_id = uow.conn.execute(select(j.c.device_id).where(
+            j.c.ticket_id == ticket.id, j.c.device_id.is_not(None))
+            .order_by(j.c.id.desc()).limit(1)).scalar()
+    if device_id is None and (ticket.issued_by or "").startswith("device:kiosk:"):
+        device_id = int(ticket.issued_by.rsplit(":", 1)[1])
+    if device_id is None:
+        raise DomainError("printer_required", N_("Choose the kiosk whose printer to use"),
+                          "device_id")
+    d = Device.__table__
+    device = uow.conn.execute(select(d.c.id, d.c.hall_id, d.c.kind, d.c.url)
+                              .where(d.c.id == device_id, d.c.revoked_at.is_(None))).first()
+    if device is None or device.hall_id != ticket.hall_id or device.kind not in PRINTER_KINDS:
+        raise NotFound("printer", "device_id")
+    return device
+
+
+def _may_answer(actor: Actor, job: Any) -> None:
+    if actor.kind == "device" and (actor.id == job.device_id or actor.role == "agent"):
+        return
+    raise Forbidden(N_("Only the printer's own device handles this print job"), "job_id")
+
+
+# ---- views -------------------------------------------------------------------------
+
+
+def _view(row: Any, number: str) -> dict[str, Any]:
+    return {"id": row.id, "ticket_id": row.ticket_id, "number": number,
+            "device_id": row.device_id, "state": row.state, "attempts": row.attempts,
+            "error": row.error, "requested_by": row.requested_by,
+            "created_at": row.created_at.isoformat(),
+            "done_at": row.done_at.isoformat() if row.done_at else None}
+
+
+def _content(uow: UnitOfWork, ticket: Any, base_url: str, _: Translate,
+             english: bool) -> dict[str, Any]:
+    """What goes on the paper (drivers.escpos.ticket.TicketContent as JSON): the queue
+    facts as of now, the issue time in the hall's zone, the materials to bring."""
+    config = repo.hall_config(uow, ticket.hall_id)
+    svc = repo.service_row(uow.conn, ticket.hall_id, ticket.service_id)
+    ahead, wait = 0, (0, 0)
+    if ticket.state == "waiting":
+        est = estimate_for(uow.conn, ticket._asdict(), svc, uow.ctx.cache)
+        ahead = est["ahead"]
+        wait = (est["estimated_wait"]["min_s"] // 60,
+                math.ceil(est["estimated_wait"]["max_s"] / 60))
+    materials = (svc.guide or {}).get("materials") or []
+    kind, reason = "", ""
+    if ticket.kind == "priority":
+        kind, reason = _(LABEL_PRIORITY), ticket.priority_reason or ""
+    elif ticket.kind == "appointment":
+        kind = _(LABEL_APPOINTMENT)
+        if ticket.appointment_at is not None:
+            reason = f"{config.settings.local(ticket.appointment_at):%H:%M}"
+    hall = config.row
+    notes = (hall.settings or {}).get("ticket_notes") or []
+    return {
+        "hall_name": (hall.name_en if english and hall.name_en else hall.name),
+        "service_name": (svc.name_en if english and svc.name_en else svc.name),
+        "number": ticket.number, "people_ahead": ahead, "wait_minutes": list(wait),
+        "issued_at": config.settings.local(ticket.issued_at).isoformat(),
+        "qr_url": phone_url(_base(uow, ticket.hall_id, base_url), ticket.token),
+        "materials": [materials] if isinstance(materials, str) else list(materials),
+        "kind": kind, "kind_reason": reason,
+        "extra": [notes] if isinstance(notes, str) else list(notes),
+    }
+
+
+def phone_url(base_url: str, token: str) -> str:
+    """The phone page a ticket's QR code opens (display blueprint: /t/<token>)."""
+    return f"{base_url.rstrip('/')}/t/{token}"
+
+
+def phone_link(ctx: Context, token: str, fallback: str) -> str:
+    """The phone-page URL of the ticket with ``token``, as its printed QR code has it."""
+
+    def query(uow: UnitOfWork) -> str:
+        hall_id = uow.conn.execute(select(Ticket.hall_id).where(Ticket.token == token)
+                                   ).scalar()
+        if hall_id is None:
+            raise NotFound("ticket", "token")
+        return phone_url(_base(uow, hall_id, fallback), token)
+
+    return read(ctx, query)
+
+
+def _base(uow: UnitOfWork, hall_id: int, fallback: str) -> str:
+    """Where phones reach the hall: the hall's ``public_url`` setting when the server sits
+    behind another name (a kiosk may talk to 127.0.0.1), else the request's own address."""
+    settings = repo.hall_config(uow, hall_id).row.settings or {}
+    return str(settings.get("public_url") or fallback)
+
+
+def printer_url(ctx: Context, device_id: int) -> str | None:
+    """The URL of the printer the server drives for this device (None: an agent's)."""
+    return read(ctx, lambda uow: uow.conn.execute(
+        select(Device.url).where(Device.id == device_id)).scalar())
+
+
+def set_printer(ctx: Context, *, device_id: int, url: str | None) -> Result:
+    """Point a kiosk (or agent) at the printer the server drives for it; None: its printer
+    hangs off an agent. ``hall demo`` uses it for the emulated printer, whose port changes
+    from run to run. The URL is checked by the driver when it is used (the core imports no
+    driver); a bad one fails the print with a reason, never the ticket."""
+
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        d = Device.__table__
+        row = uow.conn.execute(select(d.c.id, d.c.kind).where(d.c.id == device_id)).first()
+        if row is None:
+            raise NotFound("device", "device_id")
+        if row.kind not in PRINTER_KINDS:
+            raise DomainError("not_a_printer_host", N_("Only kiosks and agents drive printers"),
+                              "device_id")
+        uow.conn.execute(update(d).where(d.c.id == device_id).values(url=url or None))
+        return {"id": device_id, "url": url or None}
+
+    return run(ctx, command)

@@ -1,0 +1,141 @@
+"""Ending a visit at a counter: finish with an outcome (opening a case on 受理), or
+transfer to another service or a named counter as a new, linked ticket."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from hall.domain import cases
+from hall.domain.access import Actor, require
+from hall.domain.errors import DomainError
+from hall.domain.i18n import N_
+from hall.domain.lifecycle import Action
+from hall.domain.numbering import format_number
+from hall.domain.outcomes import Outcome
+from hall.services import repo
+from hall.services.context import Context, Result, UnitOfWork, run
+from hall.services.queue.calling import move_ticket, need_current
+from hall.services.supervision import watch
+from hall.store import hot
+from hall.store.models import Case, Counter
+
+CASE_PREFIX = "#case"  # number_counters key for case numbers (never a ticket prefix)
+
+
+def finish(ctx: Context, *, counter_id: int, actor: Actor, outcome: str,
+           note: str | None = None, fee_cents: int = 0, applicant: str | None = None) -> Result:
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        conn = uow.conn
+        counter = repo.counter_row(conn, counter_id)
+        require(actor, "finish", counter.id)
+        try:
+            result = Outcome(outcome)
+        except ValueError:
+            raise DomainError("invalid_outcome", N_("Unknown outcome %(outcome)s"), "outcome",
+                              outcome=outcome) from None
+        if result.needs_reason and not (note or "").strip():
+            raise DomainError("reason_required", N_("Say why the application is refused"),
+                              "note")
+        if fee_cents < 0:
+            raise DomainError("invalid_fee", N_("A fee cannot be negative"), "fee_cents")
+        row = need_current(conn, counter, "finish")
+        move_ticket(uow, row, Action.FINISH, counter, actor, note, finished_at=uow.now,
+              outcome=result.value, outcome_note=note, fee_cents=fee_cents)
+        repo.set_counter(conn, counter.id, current_ticket_id=None)
+        watch.end_visit(uow, counter.hall_id, row.id)  # its time-limit alert ends here
+        case = _open_case(uow, counter, row, applicant) if result.opens_case else None
+        uow.emit("ticket.finished", counter.hall_id, ticket_id=row.id, number=row.number,
+                 service_id=row.service_id, counter_id=counter.id,
+                 counter_number=counter.number, outcome=result.value,
+                 case_number=case["number"] if case else None,
+                 case_due_date=case["due_date"] if case else None)
+        return {"id": row.id, "number": row.number, "state": "done", "outcome": result.value,
+                "case": case}
+
+    return run(ctx, command)
+
+
+def _open_case(uow: UnitOfWork, counter, ticket, applicant: str | None) -> dict[str, Any]:
+    conn = uow.conn
+    config = repo.hall_config(uow, counter.hall_id)
+    hall, cal = config.settings, config.calendar
+    svc = repo.service_cached(uow, hall.id, ticket.service_id)
+    today = hall.local(uow.now).date()
+    due = cases.due_date(today, svc.promised_days, cal)
+    warning = cases.warning_date(today, svc.promised_days, cal)
+    seq = repo.next_number(conn, hall.id, CASE_PREFIX, today)
+    number = cases.format_case_number(hall.code.upper(), today, seq)
+    conn.execute(insert(Case).values(
+        hall_id=hall.id, number=number, ticket_id=ticket.id, service_id=svc.id,
+        counter_id=counter.id, staff_id=counter.staff_id,
+        applicant_masked=mask_name(applicant), accepted_at=uow.now, accepted_on=today,
+        due_date=due, warning_date=warning, state="accepted"))
+    uow.emit("case.accepted", hall.id, number=number, service_id=svc.id,
+             due_date=due.isoformat())
+    return {"number": number, "due_date": due.isoformat(), "warning_date": warning.isoformat(),
+            "promised_days": svc.promised_days, "calendar_covered": cal.covered(due.year)}
+
+
+def mask_name(name: str | None) -> str:
+    """张三丰 → 张**: a case list needs to be recognisable, not to identify anyone."""
+    name = (name or "").strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | str | None = None,
+             to_counter: int | None = None, note: str | None = None) -> Result:
+    """Close the visit here and queue the visitor again as a new ticket linked to this one.
+
+    To a counter (by its number): the new ticket waits for that counter by name and is
+    called there first. To a service: it keeps its original arrival time in the new queue,
+    since the visitor has already waited once.
+    """
+
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        conn = uow.conn
+        counter = repo.counter_row(conn, counter_id)
+        require(actor, "transfer", counter.id)
+        if (to_service is None) == (to_counter is None):
+            raise DomainError("transfer_target", N_("Transfer to either a service or a counter"),
+                              "to_service")
+        row = need_current(conn, counter, "transfer")
+        target = _target_counter(conn, counter.hall_id, to_counter) if to_counter else None
+        svc = repo.service_row(conn, counter.hall_id,
+                               to_service if to_service is not None else row.service_id)
+        move_ticket(uow, row, Action.TRANSFER, counter, actor, note, released_at=uow.now)
+        repo.set_counter(conn, counter.id, current_ticket_id=None)
+        if row.state == "serving":
+            watch.end_visit(uow, counter.hall_id, row.id)
+        today = row.day
+        seq = repo.next_number(conn, counter.hall_id, svc.prefix, today)
+        values = dict(hall_id=counter.hall_id, service_id=svc.id, day=today, prefix=svc.prefix,
+                      seq_no=seq, number=format_number(svc.prefix, seq),
+                      token=secrets.token_urlsafe(12), kind=row.kind,
+                      priority_reason=row.priority_reason, state="waiting", issued_at=uow.now,
+                      queued_at=uow.now if target else row.issued_at,
+                      target_counter_id=target.id if target else None, parent_id=row.id,
+                      issued_by=actor.audit())
+        new_id = hot.INSERT_TICKET(conn, **values, appointment_at=None, recalls=0,
+                                   fee_cents=0).scalar_one()
+        repo.add_history(conn, new_id, uow.now, "issue", None, "waiting", counter.id,
+                         actor.audit(), f"transfer from {row.number}")
+        uow.emit("ticket.transferred", counter.hall_id, ticket_id=row.id, number=row.number,
+                 counter_id=counter.id, new_ticket_id=new_id, new_number=values["number"],
+                 service_id=svc.id, to_counter=target.number if target else None, note=note)
+        return {"id": row.id, "number": row.number, "state": "transferred",
+                "new_ticket": {"id": new_id, "number": values["number"], "token": values["token"],
+                               "service_id": svc.id,
+                               "to_counter": target.number if target else None}}
+
+    return run(ctx, command)
+
+
+def _target_counter(conn, hall_id: int, number: int) -> Any:
+    row = conn.execute(select(Counter.__table__).where(
+        Counter.hall_id == hall_id, Counter.number == number)).first()
+    if row is None:
+        raise DomainError("counter_not_found", N_("No counter %(number)s"), "to_counter",
+                          number=number)
+    return row

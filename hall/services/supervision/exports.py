@@ -1,0 +1,168 @@
+"""Reports as tables: CSV and XLSX (openpyxl), with headings in the reader's language.
+
+The same column list feeds both formats and the reports page, so the three never disagree.
+Rates stay fractions in XLSX (shown with a percent format, so a spreadsheet can compute on
+them) and become percentages with one decimal in CSV; durations are minutes; fees yuan.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from babel.support import NullTranslations, Translations
+
+from hall.domain.i18n import N_
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"  # hall/translations
+Gettext = Callable[[str], str]
+
+# (label, how to read it from a row, kind): kind is count | rate | minutes | yuan | hours
+COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
+    (N_("Tickets issued"), lambda r: r["issued"], "count"),
+    (N_("Called"), lambda r: r["called"], "count"),
+    (N_("Served"), lambda r: r["served"], "count"),
+    (N_("Done on the spot (办结)"), lambda r: r["outcomes"]["done"], "count"),
+    (N_("Accepted (受理)"), lambda r: r["outcomes"]["accepted"], "count"),
+    (N_("Materials missing (补正)"), lambda r: r["outcomes"]["correction"], "count"),
+    (N_("Refused (不予受理)"), lambda r: r["outcomes"]["refused"], "count"),
+    (N_("Inquiries (咨询)"), lambda r: r["outcomes"]["inquiry"], "count"),
+    (N_("Wait p50 (min)"), lambda r: r["wait_p50_s"], "minutes"),
+    (N_("Wait p90 (min)"), lambda r: r["wait_p90_s"], "minutes"),
+    (N_("Wait mean (min)"), lambda r: r["wait_mean_s"], "minutes"),
+    (N_("Service p50 (min)"), lambda r: r["service_p50_s"], "minutes"),
+    (N_("Service p90 (min)"), lambda r: r["service_p90_s"], "minutes"),
+    (N_("Service mean (min)"), lambda r: r["service_mean_s"], "minutes"),
+    (N_("Service level"), lambda r: r["service_level"], "rate"),
+    (N_("No-show rate"), lambda r: r["no_show_rate"], "rate"),
+    (N_("On-the-spot completion rate (现场办结率)"), lambda r: r["onsite_completion_rate"],
+     "rate"),
+    (N_("On-time completion rate (按时办结率)"), lambda r: r["on_time_rate"], "rate"),
+    (N_("Satisfaction rate (满意率)"), lambda r: r["satisfaction_rate"], "rate"),
+    (N_("Ratings"), lambda r: r["rated"], "count"),
+    (N_("Very satisfied"), lambda r: r["ratings"]["5"], "count"),
+    (N_("Satisfied"), lambda r: r["ratings"]["4"], "count"),
+    (N_("Basically satisfied"), lambda r: r["ratings"]["3"], "count"),
+    (N_("Dissatisfied"), lambda r: r["ratings"]["2"], "count"),
+    (N_("Very dissatisfied"), lambda r: r["ratings"]["1"], "count"),
+    (N_("Follow-ups opened"), lambda r: r["followups_opened"], "count"),
+    (N_("Follow-up rate"), lambda r: r["followup_rate"], "rate"),
+    (N_("Recalls"), lambda r: r["recalls"], "count"),
+    (N_("Transfers"), lambda r: r["transfers"], "count"),
+    (N_("No-shows"), lambda r: r["no_show"], "count"),
+    (N_("Cases received"), lambda r: r["cases_received"], "count"),
+    (N_("Cases done"), lambda r: r["cases_done"], "count"),
+    (N_("Fees collected (yuan)"), lambda r: r["fees_cents"], "yuan"),
+    (N_("Open (h)"), lambda r: r.get("open_s"), "hours"),
+    (N_("Idle (h)"), lambda r: r.get("idle_s"), "hours"),
+]
+GROUP_LABELS = {"hall": N_("Hall"), "department": N_("Department"), "service": N_("Service"),
+                "counter": N_("Window"), "staff": N_("Staff member")}
+
+
+def translator(lang: str = "zh_CN") -> Gettext:
+    """gettext for ``lang`` without a Flask request (the CLI exports too)."""
+    if lang.startswith("en"):
+        return NullTranslations().gettext
+    return Translations.load(str(TRANSLATIONS), ["zh_Hans_CN"]).gettext
+
+
+def _value(raw: Any, kind: str, for_csv: bool) -> Any:
+    if raw is None:
+        return None
+    if kind == "minutes":
+        return round(raw / 60, 1)
+    if kind == "hours":
+        return round(raw / 3600, 2)
+    if kind == "yuan":
+        return round(raw / 100, 2)
+    if kind == "rate" and for_csv:
+        return round(raw * 100, 1)
+    return raw
+
+
+def pause_reasons(report: dict[str, Any]) -> list[str]:
+    return sorted((report["total"].get("pauses") or {}).keys())
+
+
+def table(report: dict[str, Any], _: Gettext, for_csv: bool = False
+          ) -> tuple[list[str], list[list[Any]]]:
+    reasons = pause_reasons(report)
+    headers = [_(GROUP_LABELS[report["group"]])] + [
+        _(label) + (" %" if kind == "rate" and for_csv else "") for label, _get, kind in COLUMNS
+    ] + [_("Paused (h): %(reason)s") % {"reason": r} for r in reasons]
+    rows = []
+    for row in [*report["rows"], {**report["total"], "name": _("Total")}]:
+        pauses = row.get("pauses") or {}
+        rows.append([row["name"]] + [_value(get(row), kind, for_csv) for _l, get, kind in COLUMNS]
+                    + [_value(pauses.get(r), "hours", for_csv) for r in reasons])
+    return headers, rows
+
+
+def to_csv(report: dict[str, Any], _: Gettext) -> str:
+    """UTF-8 with a BOM so that Excel opens Chinese text right."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    headers, rows = table(report, _, for_csv=True)
+    writer.writerow(headers)
+    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    return out.getvalue()
+
+
+def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, LineChart, Reference
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Figures")[:31]
+    period = report["period"]
+    ws.append([f"{report['hall']}  {period['label']}  ({period['start']} – {period['end']})"])
+    ws["A1"].font = Font(bold=True, size=14)
+    headers, rows = table(report, _)
+    ws.append(headers)
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    kinds = ["text"] + [kind for _l, _g, kind in COLUMNS] + ["hours"] * len(pause_reasons(report))
+    for row in rows:
+        ws.append(row)
+        for cell, kind in zip(ws[ws.max_row], kinds, strict=True):
+            if kind == "rate":
+                cell.number_format = "0.0%"
+            elif kind in ("minutes", "hours", "yuan"):
+                cell.number_format = "0.00" if kind != "minutes" else "0.0"
+    ws[f"A{ws.max_row}"].font = Font(bold=True)
+    ws.column_dimensions["A"].width = 28
+    ws.freeze_panes = "B3"
+
+    charts = report["charts"]
+    hours = wb.create_sheet(_("By hour")[:31])
+    hours.append([_("Hour"), _("Tickets issued"), _("Served")])
+    for h, issued, served in zip(charts["hours"], charts["issued_by_hour"],
+                                 charts["served_by_hour"], strict=True):
+        hours.append([f"{h:02d}:00", issued, served])
+    line = LineChart()
+    line.title = _("Arrivals and visits served by hour")
+    line.add_data(Reference(hours, min_col=2, max_col=3, min_row=1, max_row=25),
+                  titles_from_data=True)
+    line.set_categories(Reference(hours, min_col=1, min_row=2, max_row=25))
+    hours.add_chart(line, "E2")
+
+    waits = wb.create_sheet(_("Waits")[:31])
+    waits.append([_("Wait from (min)"), _("Tickets")])
+    for edge, n in zip(charts["wait_bands_s"], charts["wait_bands"], strict=True):
+        waits.append([edge // 60, n])
+    bar = BarChart()
+    bar.title = _("Wait distribution")
+    bar.add_data(Reference(waits, min_col=2, min_row=1, max_row=len(charts["wait_bands"]) + 1),
+                 titles_from_data=True)
+    bar.set_categories(Reference(waits, min_col=1, min_row=2,
+                                 max_row=len(charts["wait_bands"]) + 1))
+    waits.add_chart(bar, "D2")
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

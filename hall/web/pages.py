@@ -1,0 +1,23 @@
+"""What every server-rendered page is given, and where phones reach this server."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from flask import current_app, request
+from flask_babel import get_locale
+
+
+def page_context() -> dict[str, Any]:
+    """The page's language (``lang`` for <html>, ``locale`` for the catalogs) and the zone
+    its clock starts in (a page that knows its hall shows the hall's own zone instead)."""
+    locale = str(get_locale() or "zh_CN")
+    return {"lang": "en" if locale.startswith("en") else "zh-CN", "locale": locale,
+            "tz": current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")}
+
+
+def base_url() -> str:
+    """Where phones reach this server, for the QR code (a hall's ``public_url`` setting
+    overrides it in the service layer)."""
+    return (current_app.config.get("PUBLIC_URL") or os.environ.get("HALL_PUBLIC_URL")
+            or request.host_url).rstrip("/")
