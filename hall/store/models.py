@@ -291,6 +291,23 @@ class ServiceDay(Base):
     issued: Mapped[int] = mapped_column(default=0)
 
 
+class WaitingCount(Base):
+    """How many tickets of a service and kind are ``waiting`` now, whatever their day.
+
+    Kept by the database itself: triggers on ``tickets`` (migration 0005) add or take one
+    in the same statement as every insert, update of state/kind/service and delete, so no
+    code path, bulk load or hand-made fix can make it drift from a real COUNT. Issuing and
+    calling read it instead of counting the line (hall/services/queue/standing.py). A
+    migration that rebuilds ``tickets`` on SQLite (batch "move and copy") drops its
+    triggers and must create them again; tests/integration/test_queue_counts.py notices.
+    """
+
+    __tablename__ = "waiting_counts"
+    service_id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    waiting: Mapped[int] = mapped_column(default=0)
+
+
 class Event(Base):
     __tablename__ = "events"
     hall_id: Mapped[int] = mapped_column(primary_key=True)
