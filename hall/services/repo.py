@@ -5,7 +5,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, literal, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    union_all,
+    update,
+)
 
 from hall.domain.callnext import Candidate
 from hall.domain.errors import NotFound
@@ -145,11 +155,12 @@ def queue_heads(conn: Connection, counter_id: int, weights: dict[int, int],
                 exclude: set[int] = frozenset()) -> list[Candidate]:
     """The few tickets call-next must compare: each queue's head per kind, in one statement.
 
-    Within one service and kind, the policy would always take the oldest, so only heads
-    are read — one index seek each on ix_tickets_queue — plus tickets transferred to this
-    counter by name. Cost is independent of how many tickets wait. The statement for a
-    counter of k services is prepared once (service ids are parameters); only the rare
-    retry that excludes tickets taken meanwhile builds a fresh one.
+    Within one service and kind, the policy would always take the oldest (appointments:
+    the earliest slot), so only heads are read — one index seek each on ix_tickets_queue
+    (ix_tickets_appointments) — plus tickets transferred to this counter by name. Cost is
+    independent of how many tickets wait (tests/integration/test_queue_cost.py). The
+    statement for a counter of k services is prepared once (service ids are parameters);
+    only the rare retry that excludes tickets taken meanwhile builds a fresh one.
     """
     services = sorted(weights)
     params = {f"s{i}": sid for i, sid in enumerate(services)} | {"counter_id": counter_id}
@@ -173,6 +184,7 @@ def queue_heads(conn: Connection, counter_id: int, weights: dict[int, int],
 
 
 _HEADS: dict[int, Prepared] = {}
+APPT = "'appointment'"
 
 
 def _prepared_heads(k: int) -> Prepared:
@@ -189,7 +201,9 @@ def _heads_statement(k: int, exclude: set[int] = frozenset()):
         for kind in ("normal", "priority"):
             parts.append(_head(t, t.c.service_id == sid, t.c.kind == kind,
                                t.c.target_counter_id.is_(None), exclude, t.c.queued_at))
-        parts.append(_head(t, t.c.service_id == sid, t.c.kind == "appointment",
+        # 'appointment' written into the SQL, not bound: the planners (SQLite's, and
+        # PostgreSQL's generic plans) then know ix_tickets_appointments applies
+        parts.append(_head(t, t.c.service_id == sid, t.c.kind == literal_column(APPT),
                            t.c.target_counter_id.is_(None), exclude, t.c.appointment_at))
     parts.append(_head(t, t.c.target_counter_id == bindparam("counter_id"), literal(True),
                        literal(True), exclude, t.c.queued_at))
