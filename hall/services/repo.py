@@ -5,17 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    bindparam,
-    func,
-    insert,
-    literal,
-    literal_column,
-    select,
-    union_all,
-    update,
-)
+from sqlalchemy import Connection, bindparam, func, insert, literal, select, union_all, update
 
 from hall.domain.callnext import Candidate
 from hall.domain.errors import NotFound
@@ -184,7 +174,6 @@ def queue_heads(conn: Connection, counter_id: int, weights: dict[int, int],
 
 
 _HEADS: dict[int, Prepared] = {}
-APPT = "'appointment'"
 
 
 def _prepared_heads(k: int) -> Prepared:
@@ -201,9 +190,7 @@ def _heads_statement(k: int, exclude: set[int] = frozenset()):
         for kind in ("normal", "priority"):
             parts.append(_head(t, t.c.service_id == sid, t.c.kind == kind,
                                t.c.target_counter_id.is_(None), exclude, t.c.queued_at))
-        # 'appointment' written into the SQL, not bound: the planners (SQLite's, and
-        # PostgreSQL's generic plans) then know ix_tickets_appointments applies
-        parts.append(_head(t, t.c.service_id == sid, t.c.kind == literal_column(APPT),
+        parts.append(_head(t, t.c.service_id == sid, t.c.kind == "appointment",
                            t.c.target_counter_id.is_(None), exclude, t.c.appointment_at))
     parts.append(_head(t, t.c.target_counter_id == bindparam("counter_id"), literal(True),
                        literal(True), exclude, t.c.queued_at))

@@ -59,7 +59,7 @@ def test_queue_head_and_numbering_are_index_seeks(ctx, hall):
 
 
 def test_the_appointment_head_is_an_index_seek_in_slot_order(ctx, hall):
-    """Call-next's appointment head per service (slot order) is one seek on the partial
+    """Call-next's appointment head per service (slot order) is one seek on
     ix_tickets_appointments, never a sort of the service's waiting appointments."""
     with ctx.engine.connect() as conn:
         head = _plan(conn, "SELECT id FROM tickets WHERE service_id = :s AND state = 'waiting' "

@@ -12,8 +12,8 @@ writes the ticket: the service layer, the demo history loader, a bulk import, a 
 The triggers are created before the backfill, in the same transaction: on PostgreSQL
 CREATE TRIGGER locks ``tickets`` against writes until commit, and SQLite has one writer.
 
-``ix_tickets_appointments`` (appointment tickets only) lets call-next read the head of a
-service's appointments in slot order with one seek instead of sorting all of them.
+``ix_tickets_appointments`` lets call-next read the head of a service's appointments in slot
+order with one seek instead of sorting all of them.
 """
 from typing import Sequence, Union
 
@@ -109,9 +109,7 @@ def upgrade() -> None:
     op.execute(BACKFILL)
     # not in a batch: rebuilding tickets on SQLite would drop the triggers just made
     op.create_index('ix_tickets_appointments', 'tickets',
-                    ['service_id', 'state', 'appointment_at', 'id'], unique=False,
-                    sqlite_where=sa.text("kind = 'appointment'"),
-                    postgresql_where=sa.text("kind = 'appointment'"))
+                    ['service_id', 'state', 'kind', 'appointment_at', 'id'], unique=False)
 
 
 def downgrade() -> None:
