@@ -434,8 +434,10 @@ def main() -> int:
         elapsed = time.monotonic() - wall0
         filled = fill(server.port, token, services, args.clients, max(0, args.fill - res["ok"]))
         log(f"filled: {res['ok'] + filled['ok']} tickets waiting before the second window")
+        cpu2 = server.cpu_seconds()
         late, t_start2, t_end2 = drive(server.port, token, services, args.clients, args.procs,
                                        0.0, args.seconds)
+        late_cpu = server.cpu_seconds() - cpu2
     finally:
         if spy is not None:
             spy.wait(args.seconds + args.warmup + 30)
@@ -457,6 +459,9 @@ def main() -> int:
         f"{res['sample'] or filled['sample'] or late['sample']}")
     log(f"first window: server CPU {100 * server_cpu / elapsed:.0f}% of one core; "
         f"client CPU {100 * res['cpu'] / elapsed:.0f}% of one core")
+    # CPU per ticket says what a ticket costs even when other work shares the machine
+    log(f"server CPU per ticket: {1000 * server_cpu / max(res['ok'], 1):.2f} ms at the start, "
+        f"{1000 * late_cpu / max(late['ok'], 1):.2f} ms after {res['ok'] + filled['ok']}")
     log(f"database: {checks}")
     print(f"issue: {figures(res, t_end - t_start)}; after {res['ok'] + filled['ok']} waiting "
           f"{figures(late, t_end2 - t_start2)}; duplicates {checks['duplicates']}", flush=True)

@@ -218,4 +218,3 @@ def cancel(ctx: Context, *, hall_id: int, actor: Actor, ticket_id: int | None = 
         return {"id": row.id, "number": row.number, "state": new}
 
     return run(ctx, command)
-
