@@ -109,7 +109,7 @@ def upgrade() -> None:
     op.execute(BACKFILL)
     # not in a batch: rebuilding tickets on SQLite would drop the triggers just made
     op.create_index('ix_tickets_appointments', 'tickets',
-                    ['service_id', 'state', 'kind', 'appointment_at', 'id'], unique=False)
+                    ['kind', 'service_id', 'state', 'appointment_at', 'id'], unique=False)
 
 
 def downgrade() -> None:
