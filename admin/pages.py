@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app, make_response, render_template, request, session
+from flask import current_app, render_template, request, session
 from flask_babel import gettext, lazy_gettext
 
 from hall.domain.access import Actor
 from hall.services.config import accounts
 from hall.web.context import hall_context
-from hall.web.pages import page_context
+from hall.web.pages import fresh, page_context
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")
 SUPERVISORS = ("supervisor", "admin")
 ADMINS = ("admin",)
 # (key, path, label, roles): the pages of the admin area, in the order of the navigation
@@ -41,12 +38,7 @@ NAV = (
 
 
 def secure(response, status: int = 200):
-    response = make_response(response, status)
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return fresh(response, status)
 
 
 def remember_language() -> None:

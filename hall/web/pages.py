@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from flask import current_app, request
+from flask import Response, current_app, make_response, request
 from flask_babel import get_locale
 
 
@@ -21,3 +21,12 @@ def base_url() -> str:
     overrides it in the service layer)."""
     return (current_app.config.get("PUBLIC_URL") or os.environ.get("HALL_PUBLIC_URL")
             or request.host_url).rstrip("/")
+
+
+def fresh(body: Any, status: int = 200) -> Response:
+    """A page whose content changes or is someone's own (a case, a pairing code, the
+    console): never kept by a browser or a proxy. Its Content-Security-Policy and the other
+    security headers are added to every response in one place (hall/web/security.py)."""
+    response = make_response(body, status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
