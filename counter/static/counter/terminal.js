@@ -268,6 +268,12 @@ function runQueued() {
   if (action && S.board && enabledActions(S.board)[action]) ACTIONS[action]();
 }
 
+// the slip's time in the hall's own zone (the board says which), not the PC's
+function hallTime(at) {
+  const timeZone = S.board ? S.board.hall.timezone : undefined;
+  return at.toLocaleString(body.dataset.lang || undefined, { timeZone, hour12: false });
+}
+
 function unhold(t) {
   command("unhold", { ticket_id: t.id });
 }
@@ -291,7 +297,7 @@ const forms = new Forms({
     remember({
       kind: "finished", ticketId: v.id, number: v.number, outcome: v.outcome,
       caseNumber: v.case && v.case.number, caseDue: v.case && v.case.due_date,
-      missing: extra.missing, service: extra.service, at: new Date().toLocaleString(),
+      missing: extra.missing, service: extra.service, at: hallTime(new Date()),
     });
   }),
   transfer: (payload, extra) => command("transfer", payload, (v) => {
