@@ -86,6 +86,7 @@ def _current(uow: UnitOfWork, counter, services: dict[int, Any]) -> dict[str, An
     return {
         "id": t.id, "number": t.number, "state": t.state, "kind": t.kind,
         "priority_reason": t.priority_reason, "call_reason": t.call_reason,
+        "call_reason_code": t.call_reason_code, "call_reason_params": t.call_reason_params,
         "recalls": t.recalls, "parent_id": t.parent_id,
         "issued_at": iso(t.issued_at), "called_at": iso(t.called_at),
         "started_at": iso(t.started_at), "waited_s": waited,
