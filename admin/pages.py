@@ -50,7 +50,7 @@ def remember_language() -> None:
 
 def render(template: str, *, actor: Actor | None, active: str = "", status: int = 200,
            **values):
-    context = page_context()
+    context = page_context(actor.hall_id if actor is not None else None)
     other = "zh_CN" if context["locale"].startswith("en") else "en"
     switch = urlencode({**request.args.to_dict(), "lang": other})
     nav = [(key, path, label) for key, path, label, roles in NAV

@@ -22,10 +22,11 @@ bp = Blueprint("booking", __name__, template_folder="templates", static_folder="
 
 
 
-def _page_context() -> dict[str, Any]:
+def _page_context(tz: str | None = None) -> dict[str, Any]:
+    """Language and zone; ``tz`` is the hall's own once the page knows its hall."""
     locale = str(get_locale() or "zh_CN")
     return {"lang": "en" if locale.startswith("en") else "zh-CN",
-            "tz": current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")}
+            "tz": tz or current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")}
 
 
 @bp.get("/book")
@@ -40,5 +41,5 @@ def book_page(hall_code: str | None = None):
                                               "booking link."))
         return html, 404
     html = render_template("booking/book.html", catalog=catalog, hall=catalog["hall"],
-                           **_page_context())
+                           **_page_context(catalog["hall"]["timezone"]))
     return html, 200

@@ -155,7 +155,8 @@ function called(e, replayed) {
   if (!replayed || !(age > ANNOUNCE_BACKLOG_S)) {
     announcer.push({
       number: e.number, counter: e.counter_number, text_zh: (e.announce || {}).zh || "",
-      text_en: (e.announce || {}).en || "", seq: e.seq, recall: call.recall,
+      text_en: (e.announce || {}).en || "", clips: (e.announce || {}).clips, seq: e.seq,
+      recall: call.recall,
     });
   }
 }

@@ -253,6 +253,9 @@ class Ticket(Base):
     parent_id: Mapped[int | None] = mapped_column(BigId, default=None)
     issued_by: Mapped[str | None] = mapped_column(String(40), default=None)
     call_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    # the same reason as data (hall/domain/callnext.REASONS), for reading in any language
+    call_reason_code: Mapped[str | None] = mapped_column(String(16), default=None)
+    call_reason_params: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     recalls: Mapped[int] = mapped_column(default=0)
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)
     outcome_note: Mapped[str | None] = mapped_column(Text, default=None)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from hall.domain import announce
 from hall.services.config import accounts
 from tests.conftest import unavailable
 from tests.e2e.server import running_hall
@@ -81,6 +82,9 @@ def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
     queue_fetches: list[str] = []
     page.on("request", lambda r: queue_fetches.append(r.url) if "/api/v1/queues" in r.url
             else None)
+    clip_fetches: list[str] = []  # the voice pack's files the screen plays
+    page.on("request", lambda r: clip_fetches.append(r.url.split("/voice/", 1)[1])
+            if "/display/static/voice/" in r.url else None)
     assert "token=" not in page.url  # kept in localStorage, gone from the address bar
     expect(page.locator("body")).to_have_attribute("data-time-zone", HALL_ZONE)
     clock_shows(page, HALL_ZONE)
@@ -119,6 +123,9 @@ def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
                            "window.hallAnnouncements[1].status !== 'queued'", timeout=40000)
     states = [a["status"] for a in announcements(page)]
     assert states.count("playing") <= 1 and states[0] == "done", states
+    # the clips are the ones the server named with the call (hall/domain/announce.py)
+    first = [f"{name}.wav" for name in announce.announcement_parts(earlier[0], 2, "zh")]
+    assert set(first) <= set(clip_fetches), (first, clip_fetches)
     page.screenshot(path=artifacts / "hall-1920x1080.png")
 
     # clips missing and no zh-CN voice (headless Chromium has none): silence, never stuck
