@@ -5,7 +5,7 @@
 // window always agree. Live events come from Socket.IO rooms counter:<id> (this window) and
 // hall:<hall> (queue lengths), through the shared client display/static/hall-live.js.
 import { connectLive, fill } from "/display/static/hall-live.js";
-import { Api, ApiError } from "./api.js";
+import { Api, ApiError } from "/web/static/api.js";
 import { ServerClock } from "./clock.js";
 import { Forms } from "./forms.js";
 import { coalesced, soon } from "./tasks.js";
@@ -16,7 +16,8 @@ import {
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
-const api = new Api(body.dataset.api, body.dataset.lang === "en" ? "en" : "zh-CN", T.offline);
+const api = new Api({ base: body.dataset.api, locale: body.dataset.lang === "en" ? "en" : "zh_CN",
+                      offlineText: T.offline });
 const clock = new ServerClock();
 const S = { me: null, counterId: null, board: null, result: null, rooms: [], busy: false,
             queued: null };
