@@ -187,6 +187,43 @@ def test_the_phone_page_follows_its_ticket_until_it_is_called(live_hall, browser
     assert errors == []
 
 
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("pages")
+@SQLITE_ONLY
+def test_now_calling_moves_on_after_skip_and_pause(live_hall, browser, artifacts):
+    """The big 正在呼叫 panel shows the newest call that still stands: a skip moves it to the
+    previous live call, a skip and a 午休 pause at that window leave it idle, and the window
+    screen says the same (issue 15 item 2)."""
+    from playwright.sync_api import expect
+
+    server, tokens, post = live_hall
+    screen = tokens["screen"]
+    page, errors = open_page(browser, f"{server.url}/display/hall/{screen['id']}"
+                                      f"?token={screen['token']}", 1920, 1080)
+    window, _ = open_page(browser, f"{server.url}/display/counter/1"
+                                   f"?token={screen['token']}", 1280, 720)
+    for _ in range(2):
+        post("/api/v1/tickets", "kiosk", service="hj")
+    first = post("/api/v1/counters/1/call-next", "keypad1")["ticket"]["number"]
+    second = post("/api/v1/counters/2/call-next", "keypad2")["ticket"]["number"]
+    expect(page.locator("#now-number")).to_have_text(second, timeout=SEEN)
+    post("/api/v1/counters/2/skip", "keypad2")
+    expect(page.locator("#now-number")).to_have_text(first, timeout=SEEN)
+    expect(page.locator("#now-counter")).to_contain_text("请到 1 号窗口")
+    post("/api/v1/counters/1/skip", "keypad1")
+    post("/api/v1/counters/1/pause", "keypad1", reason="午休")
+    expect(page.locator("#now-number")).to_have_text("—", timeout=SEEN)
+    expect(page.locator("#now")).to_have_class(re.compile(r"\bidle\b"))
+    expect(window.locator("#counter-reason")).to_have_text("午休", timeout=SEEN)
+    expect(window.locator("#counter-ticket")).not_to_have_text(first)
+    page.reload()  # a fresh screen draws the same from its snapshot
+    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
+    expect(page.locator("#now-number")).to_have_text("—")
+    page.screenshot(path=artifacts / "now-idle.png")
+    assert errors == []
+
+
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser

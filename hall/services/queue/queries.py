@@ -10,6 +10,7 @@ from hall.domain.estimate import estimate_wait, service_time_estimate
 from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
+from hall.services.queue import calls
 from hall.services.views import estimate_for, public_ticket, recent_service_times
 from hall.store.models import (
     Case,
@@ -209,7 +210,8 @@ def hall_snapshot(ctx: Context, hall_id: int) -> dict[str, Any]:
                                                      "name_en": hall.name_en},
                 "notices": (hall.settings or {}).get("notices", []),
                 "recent_calls": [{"seq": r.seq, "at": r.at.isoformat(), **r.payload}
-                                 for r in recent]}
+                                 for r in recent],
+                "live_calls": calls.hall_live_calls(uow.conn, hall_id)}
 
     snap = read(ctx, query)
     snap["counters"] = counters(ctx, hall_id)
