@@ -1,5 +1,7 @@
 // The counter terminal's only way to the server: JSON over /api/v1 with the session cookie,
-// the CSRF token on writes, and the page's language for the API's own error words.
+// the CSRF token on writes, and the page's language for the API's own error words. A session
+// signed in with a one-time password is refused everything (403 password_change_required):
+// the page reloads, and the server shows the form that replaces it instead of the terminal.
 
 export class ApiError extends Error {
   constructor(status, body, fallback) {
@@ -40,6 +42,10 @@ export class Api {
       data = await response.json();
     } catch {
       data = null;
+    }
+    if (response.status === 403 && data && data.error
+        && data.error.code === "password_change_required") {
+      window.location.reload(); // signed in with a one-time password: /counter shows the form
     }
     if (!response.ok) throw new ApiError(response.status, data);
     return data;
