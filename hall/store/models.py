@@ -107,6 +107,9 @@ class Staff(Base):
     # session cookie carries the version it was issued under and dies when they differ
     auth_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # set with a one-time password (an admin's create or reset, `hall user add`, the first
+    # run's admin): until the person chooses their own, their session may do nothing else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Counter(Base):

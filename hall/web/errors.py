@@ -28,6 +28,7 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "already_rate
             # pairing: the request was already decided, claimed, or has run out
             "pairing_decided", "pairing_expired", "pairing_rejected", "pairing_claimed"}
 TOO_MANY = {"pairing_busy"}
+FORBIDDEN = {"password_change_required"}  # besides Forbidden itself
 UNAUTHORIZED = {"bad_credentials", "unauthenticated"}
 
 
@@ -37,7 +38,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def status_of(err: DomainError) -> int:
-    if isinstance(err, Forbidden):
+    if isinstance(err, Forbidden) or err.code in FORBIDDEN:
         return 403
     if isinstance(err, NotFound) or err.code.endswith("_not_found"):
         return 404

@@ -56,6 +56,10 @@ export class Api {
     }
     const data = await response.json().catch(() => null);
     if (response.status === 401 && this.onUnauthorized) this.onUnauthorized();
+    if (response.status === 403 && data && data.error
+        && data.error.code === "password_change_required") {
+      window.location.reload();
+    }
     if (!response.ok) throw new ApiError(response.status, data);
     return data;
   }
