@@ -5,8 +5,10 @@
 // device token. No inline script anywhere: the page runs under a strict CSP.
 
 import { caseLookup } from "./case/kiosk-case.js";
-import { bindPad, el, fill, idNumberValid, kioskToken, request, resetEntry, say }
-  from "./kiosk-lib.js";
+import {
+  bindPad, el, entryValue, fill, idNumberProblem, kioskToken, maskIdNumber, request,
+  resetEntry, say,
+} from "./kiosk-lib.js";
 
 const body = document.body;
 const ds = body.dataset;
@@ -259,7 +261,7 @@ async function issue(idNumber) {
 }
 
 async function checkIn(idNumber) {
-  const value = $("appt-entry").value || "";
+  const value = entryValue($("appt-entry"));
   if (!value) return fail(T.codeEmpty, "appt");
   const payload = state.apptBy === "phone" ? { phone: value } : { code: value };
   if (idNumber) payload.id_number = idNumber;
@@ -494,10 +496,11 @@ function wire() {
   $("k-stay").addEventListener("click", touched);
   $("r-reprint").addEventListener("click", reprint);
   bindPad($("idnum-pad"), $("idnum-entry"), 18,
-          (value, k) => k !== "X" || value.length === 17);
+          (value, k) => k !== "X" || value.length === 17, maskIdNumber);
   $("idnum-ok").addEventListener("click", () => {
-    const id = $("idnum-entry").value || "";
-    if (!idNumberValid(id)) return fail(T.idInvalid, "idnum");
+    const id = entryValue($("idnum-entry"));
+    const problem = idNumberProblem(id);
+    if (problem) return fail(problem === "check" ? T.idCheck : T.idInvalid, "idnum");
     if (state.pending && state.pending.action === "checkin") checkIn(id);
     else issue(id);
   });

@@ -239,7 +239,7 @@ def test_an_idle_kiosk_counts_down_and_returns_to_the_start(kiosk_hall, browser,
     assert errors == []
 
 
-def test_a_limited_service_asks_for_the_id_number_and_refuses_a_second_ticket(
+def test_a_limited_service_asks_for_the_id_number_masked_and_refuses_a_second_ticket(
         kiosk_hall, browser, artifacts):
     from playwright.sync_api import expect
 
@@ -251,9 +251,11 @@ def test_a_limited_service_asks_for_the_id_number_and_refuses_a_second_ticket(
         page.locator("#svc-grid .k-card", has_text="驾驶证换证").click()
         page.locator("#k-take").click()
         expect(page.locator("#screen-idnum")).to_be_visible()
-        for key in id_number:
+        for i, key in enumerate(id_number):
             page.locator(f"#idnum-pad [data-key='{key}']").click()
-        expect(page.locator("#idnum-entry")).to_have_text(id_number)
+            if i == 5:  # masked as it is typed, not only once complete
+                expect(page.locator("#idnum-entry")).to_have_text("1101**")
+        expect(page.locator("#idnum-entry")).to_have_text(f"1101{'*' * 10}{id_number[-4:]}")
         page.locator("#idnum-ok").click()
 
     take_with("11010519491231002X")  # the standard's own sample number (valid check digit)
@@ -272,7 +274,12 @@ def test_a_limited_service_asks_for_the_id_number_and_refuses_a_second_ticket(
         page.locator(f"#idnum-pad [data-key='{key}']").click()
     page.locator("#idnum-ok").click()
     expect(dialog).to_be_visible()
+    expect(page.locator("#k-error-text")).to_have_text("身份证号码有误（校验位不符），请核对后重新输入")
     page.screenshot(path=artifacts / "id-typo.png")
+    page.locator("#k-error-ok").click()
+    page.locator("#idnum-pad [data-key=del]").click()  # 17 typed: the length is what is missing
+    page.locator("#idnum-ok").click()
+    expect(page.locator("#k-error-text")).to_have_text("请输入完整的 18 位身份证号码")
     assert errors == []
 
 
