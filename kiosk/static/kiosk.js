@@ -88,6 +88,7 @@ function show(screen, prompt) {
   body.dataset.screen = screen;
   for (const s of document.querySelectorAll(".k-screen")) s.hidden = s.dataset.screen !== screen;
   window.scrollTo(0, 0);
+  moreBelow();
   if (prompt) speak(prompt);
 }
 
@@ -166,7 +167,15 @@ function openGuide(code) {
   state.svc = findService(code);
   if (!state.svc) return home();
   drawGuide();
+  $("guide-body").scrollTop = 0;
   show("guide", `${name(state.svc)}。${T.sayGuide}`);
+}
+
+// The "more below" bar under the guide, while part of it is out of sight
+function moreBelow() {
+  const g = $("guide-body");
+  $("guide-more").hidden = state.screen !== "guide"
+    || g.scrollTop + g.clientHeight >= g.scrollHeight - 4;
 }
 
 function drawGuide() {
@@ -423,6 +432,7 @@ function setElder(on) {
     drawHome();
     drawServices();
   }
+  moreBelow();
 }
 
 // ---- data -------------------------------------------------------------------------
@@ -480,6 +490,12 @@ function wire() {
       else drawServices();
     });
   }
+  $("guide-body").addEventListener("scroll", moreBelow, { passive: true });
+  window.addEventListener("resize", moreBelow);
+  $("guide-more").addEventListener("click", () => {
+    const g = $("guide-body");
+    g.scrollBy({ top: g.clientHeight * 0.9, behavior: "smooth" });
+  });
   $("k-take").addEventListener("click", () => take("normal", null));
   $("k-priority").addEventListener("click", openPriority);
   $("k-appt").addEventListener("click", () => {

@@ -165,6 +165,56 @@ def test_elder_mode_is_larger_with_fewer_buttons_per_screen_and_english_works(
     assert errors == []
 
 
+GUIDE_KEYS = ("materials", "steps", "fee", "basis", "notes")
+
+
+def test_the_whole_guide_is_read_by_scrolling_the_guide_panel_once(kiosk_hall, browser,
+                                                                   artifacts, ctx):
+    """At 1080×1920 the demo hall's longest guide (不动产转移登记): the panel takes the
+    screen's height, is the only thing that scrolls, says there is more below, and one
+    scroll shows 设立依据 and 注意事项 with the take button still on screen."""
+    from playwright.sync_api import expect
+
+    server, tokens, _ = kiosk_hall
+    layout = load_layout(DATA.parents[1] / "hall" / "seed" / "demo_hall.toml")
+    demo = {s["code"]: s for s in layout["services"]}
+    with ctx.engine.begin() as conn:
+        conn.execute(update(Service).where(Service.code == "hj")
+                     .values(guide={k: demo["bdc-zy"][k] for k in GUIDE_KEYS}))
+    page, errors = open_kiosk(browser, server, tokens["kiosk"])
+    page.locator("#dept-grid .k-card", has_text="公安局").click()
+    page.locator("#svc-grid .k-card", has_text="户籍办理").click()
+    panel, more = page.locator("#guide-body"), page.locator("#guide-more")
+    expect(more).to_be_visible()
+    page.screenshot(path=artifacts / "guide-top.png")
+    scrollers = page.evaluate("""() => [...document.querySelectorAll('*')]
+        .filter((el) => el.scrollHeight > el.clientHeight + 1
+                        && /auto|scroll/.test(getComputedStyle(el).overflowY))
+        .map((el) => el.id)""")
+    assert scrollers == ["guide-body"]  # nothing else scrolls, the page itself neither
+    assert page.evaluate("document.scrollingElement.scrollHeight") <= 1920
+    box = panel.bounding_box()
+    gap = page.locator("#screen-guide .k-actions").bounding_box()["y"] \
+        - (more.bounding_box()["y"] + more.bounding_box()["height"])
+    assert gap <= 48, gap  # the panel fills the screen down to the bar and the buttons
+    hidden = page.evaluate("(g) => g.scrollHeight - g.clientHeight",
+                           panel.element_handle())
+    assert 0 < hidden <= box["height"]  # one scroll's worth out of sight, no more
+
+    more.click()  # once
+    expect(more).to_be_hidden(timeout=SEEN)
+    box = panel.bounding_box()
+    for part in ("basis", "notes"):
+        shown = page.locator(f"[data-part={part}]").bounding_box()
+        assert box["y"] <= shown["y"] and \
+            shown["y"] + shown["height"] <= box["y"] + box["height"] + 1, part
+    expect(page.locator("[data-part=notes]")).to_contain_text(demo["bdc-zy"]["notes"][:10])
+    take = page.locator("#k-take").bounding_box()
+    assert take["y"] + take["height"] <= 1920
+    page.screenshot(path=artifacts / "guide-end.png")
+    assert errors == []
+
+
 def test_paper_out_still_shows_the_number_and_says_what_happened(kiosk_hall, browser,
                                                                   artifacts, emulator):
     from playwright.sync_api import expect
