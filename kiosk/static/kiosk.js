@@ -4,6 +4,7 @@
 // print job's message); this file only draws and talks to the JSON API with the kiosk's
 // device token. No inline script anywhere: the page runs under a strict CSP.
 
+import { connectLive, debounce } from "/display/static/hall-live.js";
 import { caseLookup } from "./case/kiosk-case.js";
 import {
   bindPad, el, entryValue, fill, idNumberProblem, kioskToken, maskIdNumber, request,
@@ -18,7 +19,7 @@ const DEVICE = ds.device;
 const LOCALE = ds.locale; // zh_CN | en
 const IDLE_S = Number(ds.idle) || 60;
 const WARN_S = Math.min(10, Math.floor(IDLE_S / 3)); // the visible countdown at the end
-const CATALOG_EVERY_MS = 30000;
+const CATALOG_SOON_MS = 1000; // several events in a row: one catalog read
 const HEARTBEAT_EVERY_MS = 60000;
 const JOB_POLL_MS = 1000;
 const JOB_POLL_TRIES = 20;
@@ -26,6 +27,8 @@ const JOB_POLL_TRIES = 20;
 const state = {
   token: kioskToken(DEVICE),
   catalog: null,
+  live: null, // the hall's room (hall-live.js): configuration and queue changes
+  minute: "", // the hall's minute last seen by tick(): opening hours start and end on one
   dept: null,
   svc: null,
   pending: null, // {kind, reason} waiting for the ID number
@@ -390,11 +393,12 @@ function atRest() {
 function tick() {
   const idle = (Date.now() - state.lastActive) / 1000;
   const left = Math.ceil(IDLE_S - idle);
-  const clock = $("k-clock");
-  clock.textContent = new Date().toLocaleTimeString(LOCALE === "en" ? "en-GB" : "zh-CN", {
-    hour: "2-digit", minute: "2-digit",
-    timeZone: state.catalog ? state.catalog.hall.timezone : undefined,
-  });
+  const now = hallTime();
+  $("k-clock").textContent = now;
+  if (now !== state.minute) {
+    if (state.minute && state.catalog && boundaries().has(now)) loadCatalog();
+    state.minute = now;
+  }
   if (atRest() || state.screen === "busy") {
     $("k-countdown").hidden = true;
     return;
@@ -404,6 +408,26 @@ function tick() {
     $("k-countdown").hidden = false;
     $("k-countdown-text").textContent = fill(T.countdown, { s: left });
   }
+}
+
+// The hall's own time (halls.timezone), whatever the zone of the kiosk's OS or the server
+function hallTime() {
+  return new Date().toLocaleTimeString("en-GB", {
+    hour: "2-digit", minute: "2-digit", hour12: false,
+    timeZone: (state.catalog && state.catalog.hall.timezone) || ds.tz || undefined,
+  });
+}
+
+// Minutes at which a service opens or closes (and midnight: a new day, new quotas); the
+// catalog is read again then, as no event says so
+function boundaries() {
+  const at = new Set(["00:00"]);
+  for (const dep of state.catalog.departments) {
+    for (const svc of dep.services) {
+      for (const span of svc.hours) for (const t of span.split("-")) at.add(t);
+    }
+  }
+  return at;
 }
 
 function restart() {
@@ -446,11 +470,72 @@ async function loadCatalog() {
   }
   body.dataset.state = "ready";
   $("k-hall").textContent = state.catalog.hall.display_name;
-  if (state.screen === "home") drawHome();
-  if (state.screen === "services" && state.dept) {
+  if (state.dept) {
     state.dept = state.catalog.departments.find((d) => d.id === state.dept.id) || state.dept;
-    drawServices();
   }
+  if (state.svc) state.svc = findService(state.svc.code) || state.svc;
+  redraw();
+  listen();
+}
+
+// What the visitor looks at, drawn again from the catalog as it is now
+function redraw() {
+  if (state.screen === "home") drawHome();
+  else if (state.screen === "services" && state.dept) drawServices();
+  else if (state.screen === "guide" && state.svc) {
+    drawGuide();
+    moreBelow();
+  }
+}
+
+const loadCatalogSoon = debounce(loadCatalog, CATALOG_SOON_MS);
+
+// Live: the hall's room, as the screens and the counter terminal follow it. A change in
+// the console (config.changed) reaches the kiosk at once; a line's new length
+// (queue.stats) is drawn from the event itself; a window opening or closing, or a number
+// taken from a service with a daily quota, asks for the catalog again. After a reconnect
+// the missed events come first (or a snapshot): the catalog is read again then.
+function listen() {
+  if (state.live || !state.token) return;
+  state.live = connectLive({
+    room: `hall:${state.catalog.hall.id}`, token: state.token,
+    lastSeq: state.catalog.last_seq || 0,
+    onEvent: onHallEvent,
+    onSynced: ({ snapshot, count }) => {
+      if (snapshot || count) loadCatalogSoon();
+    },
+    onStatus: (status) => {
+      // dropped or refused by the server: a revoked kiosk learns it from the API (401)
+      if (status === "offline" || status === "refused") heartbeat();
+    },
+  });
+}
+
+function onHallEvent(e, { replayed }) {
+  if (e.type === "config.changed") {
+    if (!replayed) loadCatalog();
+  } else if (e.type === "queue.stats") {
+    const svc = serviceById(e.service_id);
+    if (!svc) return;
+    svc.waiting = e.waiting;
+    svc.open_counters = e.open_counters;
+    svc.estimated_wait = e.estimated_wait;
+    redraw();
+  } else if (e.type === "counter.state") {
+    loadCatalogSoon();
+  } else if (e.type === "ticket.issued") {
+    const svc = serviceById(((e.ticket || {}).service || {}).id);
+    if (svc && svc.quota != null) loadCatalogSoon();
+  }
+}
+
+function serviceById(id) {
+  if (!state.catalog || id == null) return null;
+  for (const dep of state.catalog.departments) {
+    const svc = dep.services.find((s) => s.id === id);
+    if (svc) return svc;
+  }
+  return null;
 }
 
 async function heartbeat() {
@@ -547,7 +632,4 @@ home();
 heartbeat();
 tick();
 setInterval(tick, 1000);
-setInterval(() => {
-  if (state.screen === "home" || state.screen === "services") loadCatalog();
-}, CATALOG_EVERY_MS);
 setInterval(heartbeat, HEARTBEAT_EVERY_MS);

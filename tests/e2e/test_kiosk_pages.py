@@ -7,15 +7,18 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 from sqlalchemy import update
 
 from drivers.escpos.emulator import PrinterEmulator
+from hall.services.config import accounts
 from hall.services.config.layout.seed import load_layout, seed
 from hall.store.models import Device, Service
 from tests.conftest import DATA
 from tests.e2e.server import running_hall
 
 SEEN = 5000  # ms
+LIVE = 2500  # ms: a change in the console is on the kiosk within a couple of seconds
 MM15 = 96 / 25.4 * 15  # 15 mm in CSS px (96 per inch): the smallest touch target allowed
 EXTRA = ("gjj-tq", "公积金提取"), ("gjj-dk", "公积金贷款"), ("crj-qz", "出入境签注"), \
     ("jsz-hz", "驾驶证换证")
@@ -349,4 +352,49 @@ def test_an_unknown_appointment_code_is_explained(kiosk_hall, browser, artifacts
     expect(page.locator("#k-error")).to_be_visible(timeout=SEEN)
     expect(page.locator("#k-error-text")).to_have_text("未找到该预约码对应的预约")
     expect(page.locator("#screen-appt")).to_be_visible()  # back where the code is typed
+    assert errors == []
+
+
+def admin_session(ctx, server) -> requests.Session:
+    """An admin signed in over HTTP, as the console's own page would be."""
+    password = accounts.add_user(ctx, login="root", name="管理员", role="admin").value["password"]
+    http = requests.Session()
+    r = http.post(f"{server.url}/api/v1/auth/login", json={"login": "root", "password": password},
+                  timeout=5)
+    assert r.status_code == 200, r.text
+    http.headers["X-CSRFToken"] = r.json()["csrf_token"]
+    return http
+
+
+def test_a_service_changed_in_the_console_reaches_the_open_kiosk_live(kiosk_hall, browser,
+                                                                      artifacts, ctx):
+    from playwright.sync_api import expect
+
+    server, tokens, post = kiosk_hall
+    admin = admin_session(ctx, server)
+    page, errors = open_kiosk(browser, server, tokens["kiosk"])
+    expect(page.locator("body")).to_have_attribute("data-live", "live", timeout=SEEN)
+    page.evaluate("window.sameDocument = true")  # gone if the page reloads
+    page.locator("#dept-grid .k-card", has_text="公安局").click()
+    card = page.locator("#svc-grid .k-card[data-service=sfz]")
+    expect(card).to_have_attribute("data-state", "open")
+
+    r = admin.post(f"{server.url}/api/v1/config/services/sfz/deactivate", timeout=5)
+    assert r.status_code == 200, r.text
+    expect(card).to_have_attribute("data-state", "closed", timeout=LIVE)
+    expect(card).to_contain_text("身份证办理暂停办理")
+
+    hj = admin.get(f"{server.url}/api/v1/config/services/hj", timeout=5).json()
+    del hj["id"]  # the answer names the row; the request does not
+    page.locator("#svc-grid .k-card[data-service=hj]").click()
+    hj.update(name="户籍业务办理", notes="请本人到场办理。")
+    r = admin.put(f"{server.url}/api/v1/config/services/hj", json=hj, timeout=5)
+    assert r.status_code == 200, r.text
+    expect(page.locator("#guide-title")).to_have_text("户籍业务办理", timeout=LIVE)
+    expect(page.locator("[data-part=notes]")).to_contain_text("请本人到场办理。")
+
+    post("/api/v1/tickets", "kiosk", service="hj")  # someone else takes a number
+    expect(page.locator("#guide-status")).to_contain_text("等候 1 人", timeout=LIVE)
+    page.screenshot(path=artifacts / "guide-changed-live.png")
+    assert page.evaluate("window.sameDocument") is True  # no reload did it
     assert errors == []
