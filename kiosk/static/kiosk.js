@@ -395,6 +395,7 @@ function tick() {
   const left = Math.ceil(IDLE_S - idle);
   const now = hallTime();
   $("k-clock").textContent = now;
+  if (!state.token) return; // not paired: a clock and how to pair, nothing else
   if (now !== state.minute) {
     if (state.minute && state.catalog && boundaries().has(now)) loadCatalog();
     state.minute = now;
@@ -628,8 +629,14 @@ function wire() {
 
 wire();
 setElder(state.elder);
-home();
-heartbeat();
 tick();
 setInterval(tick, 1000);
-setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+if (state.token) {
+  home();
+  heartbeat();
+  setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+} else {
+  // opened without a token (a new kiosk, or its storage cleared): say how to pair it
+  body.dataset.state = "unpaired";
+  show("unpaired");
+}

@@ -5,6 +5,8 @@ English; paper out."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -16,6 +18,7 @@ from hall.services.config.layout.seed import load_layout, seed
 from hall.store.models import Device, Service
 from tests.conftest import DATA
 from tests.e2e.server import running_hall
+from tests.e2e.test_pages import HALL_ZONE
 
 SEEN = 5000  # ms
 LIVE = 2500  # ms: a change in the console is on the kiosk within a couple of seconds
@@ -398,3 +401,32 @@ def test_a_service_changed_in_the_console_reaches_the_open_kiosk_live(kiosk_hall
     page.screenshot(path=artifacts / "guide-changed-live.png")
     assert page.evaluate("window.sameDocument") is True  # no reload did it
     assert errors == []
+
+
+def test_a_kiosk_without_a_token_shows_how_to_pair_it_and_the_halls_own_time(
+        ctx, db_url, tmp_path, browser, artifacts):
+    """The hall keeps Urumqi time; the kiosk's browser Shanghai's, the server its own."""
+    from playwright.sync_api import expect
+
+    with running_hall(ctx, db_url, tmp_path, hall_timezone=HALL_ZONE) as (server, tokens, _):
+        context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+                if r.status >= 400 else None)
+        page.goto(f"{server.url}/kiosk/{tokens['kiosk']['id']}")  # no token, none stored
+        expect(page.locator("#screen-unpaired")).to_be_visible(timeout=SEEN)
+        expect(page.locator("#screen-home")).to_be_hidden()
+        expect(page.locator("#k-pair")).to_have_attribute("href", "/pair?kind=kiosk")
+        before = datetime.now(ZoneInfo(HALL_ZONE)).strftime("%H:%M")
+        shown = page.locator("#k-clock").inner_text()
+        after = datetime.now(ZoneInfo(HALL_ZONE)).strftime("%H:%M")
+        assert shown in (before, after), (shown, HALL_ZONE)
+        page.screenshot(path=artifacts / "unpaired.png")
+        page.locator("#k-pair").click()
+        expect(page.locator("#pair-code")).to_have_text(re.compile(r"^\d{3} \d{3}$"),
+                                                        timeout=SEEN)
+        assert page.url.endswith("/pair?kind=kiosk")
+        assert errors == []
