@@ -80,6 +80,7 @@ def test_a_visitor_walks_from_department_to_a_printed_number(kiosk_hall, browser
     page, errors = open_kiosk(browser, server, tokens["kiosk"])
     assert "token=" not in page.url  # kept in localStorage, gone from the address bar
     expect(page.locator("#k-hall")).to_have_text("测试大厅")
+    expect(page.locator("#k-elder")).to_have_text("长辈模式")  # the glossary's word
     expect(page.locator("#dept-grid .k-card")).to_have_count(2)
     page.screenshot(path=artifacts / "1-departments.png")
 
