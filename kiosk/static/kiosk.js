@@ -144,13 +144,16 @@ function drawServices() {
     b.dataset.state = svc.state;
     b.append(el("span", "k-card-name", name(svc)));
     b.append(el("span", `k-badge k-badge-${svc.state}`, T[`state${camel(svc.state)}`] || svc.state));
-    const facts = svc.available
-      ? `${fill(T.waiting, { n: svc.waiting })} · ${waitText(svc.estimated_wait)}`
-      : svc.reason_text || "";
-    b.append(el("span", "k-card-sub", facts));
+    b.append(el("span", "k-card-sub", cardFacts(svc)));
     b.addEventListener("click", () => openGuide(svc.code));
     return b;
   });
+}
+
+function cardFacts(svc) {
+  return svc.available
+    ? `${fill(T.waiting, { n: svc.waiting })} · ${waitText(svc.estimated_wait)}`
+    : svc.reason_text || "";
 }
 
 function camel(s) {
@@ -184,11 +187,7 @@ function moreBelow() {
 function drawGuide() {
   const svc = state.svc;
   $("guide-title").textContent = name(svc);
-  const status = $("guide-status");
-  status.className = `k-status k-status-${svc.state}`;
-  status.textContent = svc.available
-    ? `${T.stateOpen} · ${fill(T.waiting, { n: svc.waiting })} · ${waitText(svc.estimated_wait)}`
-    : svc.reason_text || T[`state${camel(svc.state)}`];
+  drawStatus(svc);
   const facts = [];
   if (svc.kind === "promised") {
     let promised = fill(T.promised, { days: svc.promised_days });
@@ -218,6 +217,14 @@ function drawGuide() {
   $("k-take").disabled = !svc.available;
   $("k-priority").disabled = !svc.available;
   $("k-priority").hidden = reasons.length === 0;
+}
+
+function drawStatus(svc) {
+  const status = $("guide-status");
+  status.className = `k-status k-status-${svc.state}`;
+  status.textContent = svc.available
+    ? `${T.stateOpen} · ${fill(T.waiting, { n: svc.waiting })} · ${waitText(svc.estimated_wait)}`
+    : svc.reason_text || T[`state${camel(svc.state)}`];
 }
 
 function openPriority() {
@@ -491,11 +498,22 @@ function redraw() {
 
 const loadCatalogSoon = debounce(loadCatalog, CATALOG_SOON_MS);
 
+// A service's counts changed: its words change in place (a button redrawn under a finger
+// would lose the tap); the guide has no buttons in what it redraws
+function drawCounts(svc) {
+  if (state.screen === "services") {
+    const card = $("svc-grid").querySelector(`[data-service="${CSS.escape(svc.code)}"]`);
+    if (card) card.querySelector(".k-card-sub").textContent = cardFacts(svc);
+  } else if (state.screen === "guide" && state.svc && state.svc.id === svc.id) {
+    drawGuide();
+  }
+}
+
 // Live: the hall's room, as the screens and the counter terminal follow it. A change in
 // the console (config.changed) reaches the kiosk at once; a line's new length
-// (queue.stats) is drawn from the event itself; a window opening or closing, or a number
-// taken from a service with a daily quota, asks for the catalog again. After a reconnect
-// the missed events come first (or a snapshot): the catalog is read again then.
+// (queue.stats) is drawn from the event itself, as is a quota's count; a window opening
+// or closing, or a quota running out, asks for the catalog again. After a reconnect the
+// missed events come first (or a snapshot): the catalog is read again then.
 function listen() {
   if (state.live || !state.token) return;
   state.live = connectLive({
@@ -521,12 +539,15 @@ function onHallEvent(e, { replayed }) {
     svc.waiting = e.waiting;
     svc.open_counters = e.open_counters;
     svc.estimated_wait = e.estimated_wait;
-    redraw();
+    drawCounts(svc);
   } else if (e.type === "counter.state") {
     loadCatalogSoon();
-  } else if (e.type === "ticket.issued") {
+  } else if (e.type === "ticket.issued" && !replayed) {
     const svc = serviceById(((e.ticket || {}).service || {}).id);
-    if (svc && svc.quota != null) loadCatalogSoon();
+    if (!svc || svc.quota_left == null) return;
+    svc.quota_left = Math.max(0, svc.quota_left - 1);
+    if (svc.quota_left === 0) loadCatalogSoon(); // sold out: the catalog says why
+    else drawCounts(svc);
   }
 }
 
