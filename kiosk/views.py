@@ -51,8 +51,11 @@ def page(device: int):
     # the clock shows the hall's own time from the first second, paired or not
     tz = settings.hall_zone(hall_context(), device) or cfg.get("BABEL_DEFAULT_TIMEZONE",
                                                                  "Asia/Shanghai")
+    viewer = current_actor(required=False)  # a supervisor previewing it needs no token
+    preview = bool(viewer and viewer.is_staff and viewer.role in ("supervisor", "admin"))
     body = render_template("kiosk/kiosk.html", device=device, lang=_lang(), idle=idle,
-                           page_size=PAGE, locale="en" if _lang() == "en" else "zh_CN", tz=tz)
+                           page_size=PAGE, locale="en" if _lang() == "en" else "zh_CN", tz=tz,
+                           preview=preview)
     return fresh(body)
 
 

@@ -18,6 +18,7 @@ const $ = (id) => document.getElementById(id);
 const DEVICE = ds.device;
 const LOCALE = ds.locale; // zh_CN | en
 const IDLE_S = Number(ds.idle) || 60;
+const PREVIEW = ds.preview === "1"; // a supervisor's session, no kiosk token
 const WARN_S = Math.min(10, Math.floor(IDLE_S / 3)); // the visible countdown at the end
 const CATALOG_SOON_MS = 1000; // several events in a row: one catalog read
 const HEARTBEAT_EVERY_MS = 60000;
@@ -402,7 +403,7 @@ function tick() {
   const left = Math.ceil(IDLE_S - idle);
   const now = hallTime();
   $("k-clock").textContent = now;
-  if (!state.token) return; // not paired: a clock and how to pair, nothing else
+  if (!state.token && !PREVIEW) return; // not paired: a clock and how to pair, nothing else
   if (now !== state.minute) {
     if (state.minute && state.catalog && boundaries().has(now)) loadCatalog();
     state.minute = now;
@@ -515,7 +516,7 @@ function drawCounts(svc) {
 // or closing, or a quota running out, asks for the catalog again. After a reconnect the
 // missed events come first (or a snapshot): the catalog is read again then.
 function listen() {
-  if (state.live || !state.token) return;
+  if (state.live) return; // (a preview follows the room with the supervisor's session)
   state.live = connectLive({
     room: `hall:${state.catalog.hall.id}`, token: state.token,
     lastSeq: state.catalog.last_seq || 0,
@@ -656,6 +657,8 @@ if (state.token) {
   home();
   heartbeat();
   setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+} else if (PREVIEW) {
+  home();
 } else {
   // opened without a token (a new kiosk, or its storage cleared): say how to pair it
   body.dataset.state = "unpaired";

@@ -17,6 +17,7 @@ from hall.services.config import accounts
 from hall.services.config.layout.seed import load_layout, seed
 from hall.store.models import Device, Service
 from tests.conftest import DATA
+from tests.e2e.browsing import signed_in_page
 from tests.e2e.server import running_hall
 from tests.e2e.test_pages import HALL_ZONE
 
@@ -406,7 +407,8 @@ def test_a_service_changed_in_the_console_reaches_the_open_kiosk_live(kiosk_hall
 
 def test_a_kiosk_without_a_token_shows_how_to_pair_it_and_the_halls_own_time(
         ctx, db_url, tmp_path, browser, artifacts):
-    """The hall keeps Urumqi time; the kiosk's browser Shanghai's, the server its own."""
+    """The hall keeps Urumqi time; the kiosk's browser Shanghai's, the server its own. A
+    supervisor signed in still previews the kiosk without a token."""
     from playwright.sync_api import expect
 
     with running_hall(ctx, db_url, tmp_path, hall_timezone=HALL_ZONE) as (server, tokens, _):
@@ -431,3 +433,9 @@ def test_a_kiosk_without_a_token_shows_how_to_pair_it_and_the_halls_own_time(
                                                         timeout=SEEN)
         assert page.url.endswith("/pair?kind=kiosk")
         assert errors == []
+
+        boss, boss_errors = signed_in_page(browser, ctx, f"{server.url}/admin/board")
+        boss.goto(f"{server.url}/kiosk/{tokens['kiosk']['id']}")
+        boss.wait_for_selector("body[data-state=ready]", timeout=15000)
+        expect(boss.locator("#dept-grid .k-card")).to_have_count(2)
+        assert boss_errors == []
