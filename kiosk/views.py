@@ -19,7 +19,7 @@ from flask_babel import get_locale, gettext
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
-from hall.services.config import accounts
+from hall.services.config import accounts, settings
 from hall.services.devices import printing
 from hall.services.queue import catalog
 from hall.web.auth import current_actor
@@ -48,8 +48,14 @@ def page(device: int):
         return fresh(body, 403)
     cfg = current_app.config
     idle = _int(request.args.get("idle"), cfg.get("KIOSK_IDLE_SECONDS", IDLE_S), 10, 3600)
+    # the clock shows the hall's own time from the first second, paired or not
+    tz = settings.hall_zone(hall_context(), device) or cfg.get("BABEL_DEFAULT_TIMEZONE",
+                                                                 "Asia/Shanghai")
+    viewer = current_actor(required=False)  # a supervisor previewing it needs no token
+    preview = bool(viewer and viewer.is_staff and viewer.role in ("supervisor", "admin"))
     body = render_template("kiosk/kiosk.html", device=device, lang=_lang(), idle=idle,
-                           page_size=PAGE, locale="en" if _lang() == "en" else "zh_CN")
+                           page_size=PAGE, locale="en" if _lang() == "en" else "zh_CN", tz=tz,
+                           preview=preview)
     return fresh(body)
 
 
