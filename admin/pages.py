@@ -2,7 +2,8 @@
 them, the navigation, the security headers, the language switch.
 
 Pages are thin: ``supervisor_page()`` gives the signed-in supervisor or admin, or the page
-to show instead (a sign-in form without a session, a 403 page for other staff); ``render``
+to show instead (a sign-in form without a session, the form replacing a one-time password
+while the session signed in with one, a 403 page for other staff); ``render``
 adds the shell's values and headers. Scripts are static files that read their data from
 ``data-*`` attributes and the JSON API, so the Content-Security-Policy allows no inline
 script at all.
@@ -11,17 +12,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import current_app, make_response, render_template, request, session
+from flask import current_app, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext
 
 from hall.domain.access import Actor
+from hall.domain.passwords import MIN_LENGTH
 from hall.services.config import accounts
 from hall.web.context import hall_context
-from hall.web.pages import page_context
+from hall.web.pages import fresh, page_context
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")
 SUPERVISORS = ("supervisor", "admin")
 ADMINS = ("admin",)
 # (key, path, label, roles): the pages of the admin area, in the order of the navigation
@@ -41,12 +40,7 @@ NAV = (
 
 
 def secure(response, status: int = 200):
-    response = make_response(response, status)
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return fresh(response, status)
 
 
 def remember_language() -> None:
@@ -58,11 +52,11 @@ def remember_language() -> None:
 
 def render(template: str, *, actor: Actor | None, active: str = "", status: int = 200,
            **values):
-    context = page_context()
+    context = page_context(actor.hall_id if actor is not None else None)
     other = "zh_CN" if context["locale"].startswith("en") else "en"
     switch = urlencode({**request.args.to_dict(), "lang": other})
     nav = [(key, path, label) for key, path, label, roles in NAV
-           if actor is not None and actor.role in roles]
+           if actor is not None and actor.role in roles and not actor.must_change_password]
     return secure(render_template(template, actor=actor, active=active, nav=nav,
                                   switch_url=f"{request.path}?{switch}", switch_to=other,
                                   **context, **values), status)
@@ -90,9 +84,21 @@ def _page_for(roles: tuple[str, ...], title: str, detail: str
     actor = accounts.staff_actor(hall_context(), staff_id) if staff_id is not None else None
     if actor is None:
         return None, render("admin/login.html", actor=None, status=200)
+    if actor.must_change_password:
+        return None, password_form(actor)
     if actor.role not in roles:
         return None, error_page(actor, 403, title, detail)
     return actor, None
+
+
+def password_form(actor: Actor):
+    """The change-password form: asked for from the header's link, or shown instead of any
+    console page while the session's password is a one-time one (the page itself is shown
+    once it is replaced)."""
+    forced = actor.must_change_password
+    asked = url_for(request.endpoint, **request.view_args, **request.args) if forced else ""
+    return render("admin/password.html", actor=actor, active="password", forced=forced,
+                  min_length=MIN_LENGTH, next_url=asked)
 
 
 def error_page(actor: Actor | None, status: int, title: str, detail: str):

@@ -25,6 +25,7 @@ ALERTS = {"long_wait_minutes": lazy_gettext("Long wait"),
 ACTIONS = {"create": lazy_gettext("Created"), "update": lazy_gettext("Changed"),
            "deactivate": lazy_gettext("Deactivated"), "activate": lazy_gettext("Reactivated"),
            "reset_password": lazy_gettext("Password reset"), "unlock": lazy_gettext("Unlocked"),
+           "change_password": lazy_gettext("Own password changed"),
            "import": lazy_gettext("Layout imported"), "delete": lazy_gettext("Deleted"),
            "revoke": lazy_gettext("Revoked"), "approve": lazy_gettext("Approved")}
 ENTITIES = {"hall": lazy_gettext("Hall settings"), "notices": lazy_gettext("Notices"),

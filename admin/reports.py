@@ -11,9 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from flask import current_app, request
+from flask import request
 from flask_babel import get_locale, gettext
 
 from admin import ranking
@@ -21,6 +20,7 @@ from admin.blueprint import bp
 from admin.pages import error_page, render, supervisor_page
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
+from hall.services.config import zone
 from hall.services.supervision import exports, reports
 from hall.web.context import hall_context
 from hall.web.errors import translate
@@ -28,9 +28,10 @@ from hall.web.errors import translate
 DEFAULTS = {"period": "day", "group": "counter"}
 
 
-def _today() -> date:
-    tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return hall_context().clock.now().astimezone(tz).date()
+def _today(hall_id: int) -> date:
+    """Today where the hall is (halls.timezone), not in the server's default zone: a hall
+    five hours west of Beijing still has yesterday's evening when Beijing's day begins."""
+    return zone.today(hall_context(), hall_id)
 
 
 def cell(value: Any, kind: str) -> str:
@@ -68,7 +69,7 @@ def reports_page():
     if refusal is not None:
         return refusal
     form = {"period": request.args.get("period") or DEFAULTS["period"],
-            "on": request.args.get("on") or _today().isoformat(),
+            "on": request.args.get("on") or _today(actor.hall_id).isoformat(),
             "end": request.args.get("end") or "",
             "group": request.args.get("group") or DEFAULTS["group"]}
     try:
@@ -92,9 +93,9 @@ def _groups() -> list[tuple[str, str]]:
     return [(g, gettext(exports.GROUP_LABELS[g])) for g in reports.GROUPS]
 
 
-def _month(value: str | None) -> date:
+def _month(value: str | None, hall_id: int) -> date:
     if not value:
-        today = _today()
+        today = _today(hall_id)
         return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
     try:
         return datetime.strptime(value, "%Y-%m").date()
@@ -109,7 +110,7 @@ def bulletin_page():
     if refusal is not None:
         return refusal
     try:
-        first = _month(request.args.get("month"))
+        first = _month(request.args.get("month"), actor.hall_id)
         ctx = hall_context()
         depts = reports.report(ctx, period="month", on=first, group="department",
                                hall_id=actor.hall_id)
@@ -120,4 +121,4 @@ def bulletin_page():
     return render("admin/bulletin.html", actor=actor, active="bulletin",
                   month=first.strftime("%Y-%m"), hall=depts["hall"], total=depts["total"],
                   departments=ranking.rank(depts["rows"]), windows=ranking.rank(windows["rows"]),
-                  generated=_today().isoformat())
+                  generated=_today(actor.hall_id).isoformat())

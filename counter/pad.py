@@ -23,9 +23,6 @@ from hall.web.pages import page_context
 bp = Blueprint("pad", __name__, template_folder="templates", static_folder="static",
                static_url_path="/pad/static")
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")
 # The faces, best first: level → (css class, SVG mouth path). Drawn inline, no downloads.
 FACES = [(5, "M28 60 Q50 86 72 60"), (4, "M31 64 Q50 77 69 64"), (3, "M33 67 L67 67"),
          (2, "M31 72 Q50 60 69 72"), (1, "M28 76 Q50 54 72 76")]
@@ -33,12 +30,6 @@ RATE_TIMEOUT_S = 120  # the level screen goes back to idle after this (or when t
 THANKS_S = 6
 
 
-@bp.after_request
-def _headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    return response
 
 
 def _pad_token_ok(token: str, device_id: int) -> bool:

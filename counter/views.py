@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import current_app, make_response, render_template, request
 
 from counter.blueprint import bp
+from counter.password import one_time_password_form
 from hall.domain.outcomes import LABELS, Outcome
 from hall.web.pages import page_context
 
@@ -20,6 +21,9 @@ SHORTCUTS = {"call-next": "N", "recall": "R", "skip": "K", "start": "S", "finish
 
 @bp.get("/counter")
 def terminal():
+    forced = one_time_password_form()  # a one-time password: replaced before anything else
+    if forced is not None:
+        return forced
     outcomes = [(o.value, LABELS[o]) for o in Outcome]
     response = make_response(render_template(
         "counter/terminal.html", outcomes=outcomes, keys=SHORTCUTS, **page_context()))

@@ -1,8 +1,10 @@
 """What every LED sign of a hall should show, from the hall's events and snapshots.
 
 Pure state, no devices: ``Board.apply(event)`` and ``Board.load_snapshot(snapshot)`` keep
-each counter's state, the ticket at its window and the latest calls; ``window_text`` and
-``strip_lines`` turn that into sign text. The LED bridge (led_bridge.py) sends the result.
+each counter's state, the ticket at its window and the calls still standing (the server's
+``calls.live``: a skipped, transferred or finished visit, or a paused window, leaves the
+strip as it leaves the hall screen's panel); ``window_text`` and ``strip_lines`` turn that
+into sign text. The LED bridge (led_bridge.py) sends the result.
 
 Sign texts are Chinese only: the controllers' fonts are GB2312 (drivers/led/README.md), and
 a hall sets its own wording in devices.toml (``texts``), e.g. for a bilingual strip.
@@ -124,9 +126,7 @@ class Board:
     def load_snapshot(self, snap: dict[str, Any]) -> None:
         self.merge_counters(snap.get("counters") or [], live=True)
         self.notices = [n for n in snap.get("notices") or [] if isinstance(n, str)]
-        self.calls.clear()
-        for e in reversed(snap.get("recent_calls") or []):  # newest first in the snapshot
-            self._remember_call(e)
+        self._live(snap.get("live_calls") or [])
 
     def apply(self, e: dict[str, Any]) -> None:
         kind = e.get("type")
@@ -143,16 +143,22 @@ class Board:
             if view is None:
                 return
             view.ticket_id, view.ticket_number, view.live = e.get("ticket_id"), e["number"], True
-            self._remember_call(e)
+        elif kind == "calls.live":
+            self._live(e.get("calls") or [])
         elif kind in LEAVES_WINDOW:
             for view in self.counters.values():
                 if view.ticket_id is not None and view.ticket_id == e.get("ticket_id"):
                     view.ticket_id = view.ticket_number = None
 
-    def _remember_call(self, e: dict[str, Any]) -> None:
-        if e.get("number") and e.get("counter_number") is not None:
-            self.calls.appendleft(Call(e.get("seq") or 0, _when(e.get("at")), e["number"],
-                                       e["counter_number"]))
+    def _live(self, calls: list[dict[str, Any]]) -> None:
+        """The live calls, newest first (as the server orders them), for the strip."""
+        self.calls.clear()
+        for c in calls:
+            if c.get("number") and c.get("counter_number") is not None:
+                self.calls.append(Call(0, _when(c.get("called_at")), c["number"],
+                                       c["counter_number"]))
+                if len(self.calls) == self.calls.maxlen:
+                    break
 
     # -- texts ---------------------------------------------------------------------------
 

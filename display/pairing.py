@@ -9,15 +9,11 @@ device's page reads it from.
 """
 from __future__ import annotations
 
-from flask import make_response, render_template, request
+from flask import render_template, request
 from flask_babel import gettext
 
 from display.blueprint import bp
-from hall.web.pages import page_context
-
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; "
-       "frame-ancestors 'none'")
+from hall.web.pages import fresh, page_context
 
 
 def kinds() -> dict[str, str]:
@@ -32,9 +28,4 @@ def pair_page():
     body = render_template("display/pair.html", kind=kind if kind in labels else None,
                            kinds=labels, name=(request.args.get("name") or "")[:100],
                            revoked=request.args.get("revoked") == "1", **page_context())
-    response = make_response(body)
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return fresh(body)

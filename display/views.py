@@ -17,9 +17,7 @@ from display.blueprint import bp
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
-from hall.services import repo
-from hall.services.config import accounts
-from hall.services.context import read
+from hall.services.config import accounts, zone
 from hall.services.queue import queries
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -91,7 +89,7 @@ def _viewer(screen: int | None = None) -> Actor:
 def hall_timezone(hall_id: int) -> str:
     """The hall's own zone (halls.timezone): its clock shows it, whatever the zone of the
     screen's OS or of the server."""
-    return read(hall_context(), lambda uow: repo.hall_config(uow, hall_id).settings.timezone)
+    return zone.timezone(hall_context(), hall_id)
 
 
 def _snapshot(hall_id: int) -> dict[str, Any]:
@@ -128,4 +126,4 @@ def ticket_page(token: str):
                        gettext("This ticket does not exist or is no longer kept. Take a new "
                                "ticket at the kiosk."))
     return render_template("display/ticket.html", ticket=ticket, token=token,
-                           **{**page_context(), "tz": hall_timezone(ticket["hall_id"])})
+                           **page_context(ticket["hall_id"]))

@@ -55,10 +55,11 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     from counter import bp as counter_bp
     from counter.pad import bp as pad_bp
     from display import bp as display_bp
+    from hall.web.blueprint import bp as web_bp
     from kiosk import bp as kiosk_bp
     from kiosk.booking import bp as booking_bp
 
-    for blueprint in (display_bp, kiosk_bp, booking_bp, counter_bp, pad_bp, admin_bp):
+    for blueprint in (web_bp, display_bp, kiosk_bp, booking_bp, counter_bp, pad_bp, admin_bp):
         app.register_blueprint(blueprint)
     from hall.web import security
 

@@ -48,7 +48,8 @@ def _serve(host: str, port: int, devices: dict | None = None) -> None:
     # first start of a seeded hall: its admin, with a password shown here once (no default)
     for made in accounts.ensure_admins(hall_context(app)).value:
         click.echo(f"Hall {made['hall']}: administrator {made['login']} created; password "
-                   f"(shown once, keep it safe): {made['password']}")
+                   f"(shown once, keep it safe): {made['password']} (a one-time password: "
+                   "it must be replaced at the first sign-in)")
     start_watch(app, float(os.environ.get("HALL_WATCH_SECONDS", "5")))  # 电子监察 alerts
     _bridges_in_server(host, port, devices)
     click.echo(f"Hall serving on http://{host}:{port}/ ({app.config['ASYNC_MODE']}); "
@@ -222,7 +223,8 @@ def user() -> None:
     pass
 
 
-@user.command("add", help="Create (or reset) a staff account; prints a one-time password.")
+@user.command("add", help="Create (or reset) a staff account; prints a one-time password, "
+                          "which its owner must replace at the first sign-in.")
 @click.argument("login")
 @click.option("--name", default=None, help="Display name (defaults to LOGIN).")
 @click.option("--role", type=click.Choice(["staff", "supervisor", "admin"]), default="staff")
@@ -233,10 +235,11 @@ def user_add(login: str, name: str | None, role: str, hall_code: str | None) -> 
 
     try:
         u = accounts.add_user(_ctx(), login=login, name=name or login, role=role,
-                              hall_code=hall_code).value
+                              hall_code=hall_code, one_time=True).value
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{u['login']} ({u['role']}) password: {u['password']}")
+    click.echo(f"{u['login']} ({u['role']}) one-time password, to be replaced at the first "
+               f"sign-in: {u['password']}")
 
 
 @cli.group(help="Devices: kiosks, screens, keypads, pads, agents.")

@@ -26,12 +26,10 @@ from hall.domain.i18n import N_
 from hall.services.context import read
 from hall.services.queue import booking_catalog, queries
 from hall.web.context import hall_context
+from hall.web.pages import fresh
 from kiosk.blueprint import bp
 from kiosk.views import _kiosk  # the kiosk's own token (or a supervisor previewing it)
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
 MAX_TYPED = 60  # longer than any case number (40) with spaces; the rest is ignored
 _DASHES = re.compile(r"[\s\-‐‑‒–—―−_/.·]+")
 _DIGITS_ONLY = re.compile(r"(\d{8})(\d{4,})")
@@ -156,8 +154,4 @@ def _page(hall: Any | None, case: dict[str, Any] | None, *, typed: str, status: 
         "case/case.html", lang="en" if english else "zh-CN", english=english, case=case,
         typed=typed, problem=problem, example=f"{code}-{today:%Y%m%d}-0001",
         hall_name=(hall.name_en if english and hall.name_en else hall.name) if hall else "")
-    response = Response(html, status)
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"  # the state changes; never a stale answer
-    return response
+    return fresh(html, status)  # the state changes; never a stale answer

@@ -2,8 +2,9 @@
 URL the server can reach (``devices.url``, e.g. ``escpos+tcp://192.168.1.50:9100?paper=58``;
 profile, paper and Chinese mode ride in the URL's query, see drivers/escpos/README.md).
 
-The blueprint registers this module as ``app.extensions["hall.printer"]``, so the JSON API
-(hall/api/printing.py) can print without the core importing a driver. A print never
+The blueprint registers this module as ``app.extensions["hall.printer"]``: the printer port
+(``hall.services.devices.printing.Printer``) that the JSON API (hall/api/printing.py) hands
+to the print service ``print_ticket``, so the core never imports a driver. A print never
 blocks the server: over TCP the printer's I/O is a green socket under gevent/eventlet;
 serial, USB, file and CUPS printers, and drawing raster tickets, run in gevent's thread
 pool (under eventlet they stay green: see ``_thread_pool``). Labels are translated up

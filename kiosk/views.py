@@ -19,18 +19,15 @@ from flask_babel import get_locale, gettext
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
-from hall.services.config import accounts
+from hall.services.config import accounts, settings
 from hall.services.devices import printing
 from hall.services.queue import catalog
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
-from hall.web.pages import base_url
+from hall.web.pages import base_url, fresh
 from kiosk.blueprint import bp
 from kiosk.printing import check_printer
 
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
-       "frame-ancestors 'none'")
 IDLE_S = 60  # back to the start after this long untouched (KIOSK_IDLE_SECONDS, ?idle=)
 PAGE = {"normal": 8, "elder": 4}  # buttons per screen
 
@@ -48,12 +45,18 @@ def page(device: int):
             detail=gettext("The token in the address is unknown, revoked or belongs to another "
                            "device. Register the kiosk with `hall device add --kind kiosk` and "
                            "open /kiosk/<id>?token=<token> with the id and token it gives."))
-        return _secure(Response(body, 403))
+        return fresh(body, 403)
     cfg = current_app.config
     idle = _int(request.args.get("idle"), cfg.get("KIOSK_IDLE_SECONDS", IDLE_S), 10, 3600)
+    # the clock shows the hall's own time from the first second, paired or not
+    tz = settings.hall_zone(hall_context(), device) or cfg.get("BABEL_DEFAULT_TIMEZONE",
+                                                                 "Asia/Shanghai")
+    viewer = current_actor(required=False)  # a supervisor previewing it needs no token
+    preview = bool(viewer and viewer.is_staff and viewer.role in ("supervisor", "admin"))
     body = render_template("kiosk/kiosk.html", device=device, lang=_lang(), idle=idle,
-                           page_size=PAGE, locale="en" if _lang() == "en" else "zh_CN")
-    return _secure(Response(body))
+                           page_size=PAGE, locale="en" if _lang() == "en" else "zh_CN", tz=tz,
+                           preview=preview)
+    return fresh(body)
 
 
 @bp.get("/kiosk/<int:device>/catalog")
@@ -102,14 +105,6 @@ def qr(token: str):
 
 
 # ---- helpers -----------------------------------------------------------------------
-
-
-def _secure(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
 
 def _kiosk_token_ok(token: str, device: int) -> bool:
     actor = accounts.device_actor(hall_context(), token)

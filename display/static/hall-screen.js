@@ -21,6 +21,10 @@ const state = {
   timeZone: null,
   counters: new Map(), // id → {id, number, name, state, pause_reason, current}
   calls: [], // newest first: {ticket_id, number, counter_id, counter_number, seq, at, recall}
+  // the calls still standing, newest first, as the server says (snapshot live_calls, then
+  // each calls.live event): the big panel shows the first, or nothing
+  live: [],
+  flashNext: false, // a call arrived: flash the panel when its calls.live lands
   queues: [],
   notices: [],
   queuePage: 0,
@@ -96,6 +100,7 @@ function applySnapshot(snap) {
   for (const c of snap.counters || []) {
     state.counters.set(c.id, { ...c, current: currentFromCalls(c, calls) });
   }
+  state.live = snap.live_calls || [];
   state.queues = snap.queues || [];
   state.notices = snap.notices || [];
   renderAll();
@@ -121,6 +126,7 @@ function onEvent(e, { replayed }) {
     counterState(e);
     refreshQueues(); // open counters set the estimates; a few times a day per counter
   } else if (e.type === "queue.stats") queueStats(e);
+  else if (e.type === "calls.live") liveCalls(e);
   else if (e.type === "config.changed" && !replayed) {
     // an admin changed notices, services or windows: take the whole picture again
     loadSnapshot().catch(() => {});
@@ -148,16 +154,23 @@ function called(e, replayed) {
     .slice(0, RECENT + 1);
   const counter = state.counters.get(e.counter_id);
   if (counter) counter.current = { ticket_id: e.ticket_id, number: e.number, state: "called" };
-  renderNow(true);
+  state.flashNext = true; // the calls.live that follows in the same transaction shows it
   renderRecent();
   renderWindows();
   const age = (Date.now() - Date.parse(e.at || "")) / 1000;
   if (!replayed || !(age > ANNOUNCE_BACKLOG_S)) {
     announcer.push({
       number: e.number, counter: e.counter_number, text_zh: (e.announce || {}).zh || "",
-      text_en: (e.announce || {}).en || "", seq: e.seq, recall: call.recall,
+      text_en: (e.announce || {}).en || "", clips: (e.announce || {}).clips, seq: e.seq,
+      recall: call.recall,
     });
   }
+}
+
+function liveCalls(e) {
+  state.live = e.calls || [];
+  renderNow(state.flashNext);
+  state.flashNext = false;
 }
 
 function setCurrentState(e, value) {
@@ -200,7 +213,8 @@ const refreshQueues = debounce(async () => {
 // --- rendering --------------------------------------------------------------------------
 let flashTimer = null;
 function renderNow(flash = false) {
-  const newest = state.calls[0];
+  const newest = state.live[0];
+  $("now").classList.toggle("idle", !newest);
   text($("now-number"), newest ? newest.number : "—");
   text($("now-counter"), newest ? fill(T.goto, { counter: newest.counter_number }) : "\u00a0");
   if (flash) {

@@ -72,6 +72,7 @@ function onEvent(e, { replayed }) {
     if (!replayed || !(age > 90)) {
       announcer.push({ number: e.number, counter: e.counter_number,
                        text_zh: (e.announce || {}).zh || "", text_en: (e.announce || {}).en || "",
+                       clips: (e.announce || {}).clips,
                        seq: e.seq, recall: e.type === "ticket.recalled" });
     }
     showState("called");

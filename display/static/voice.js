@@ -1,18 +1,18 @@
 // The announcement queue: one call at a time, never two voices at once, and never stuck.
 //
-// Each item ({number, counter, text_zh, text_en}) gets a chime, then its text in each
+// Each item ({number, counter, text_zh, text_en, clips}) gets a chime, then its text in each
 // language (zh then en by default), the whole repeated `repeat` times. A language is played
 // from the clip pack under /display/static/voice/ when the server found it, joined with Web
-// Audio (80 ms between clips, as display/voice.py joins them); otherwise by the browser's speechSynthesis with a voice of that
-// language (zh-CN for Mandarin); otherwise it is skipped (silence). Every step has a time
-// limit, so a missing clip, a blocked AudioContext or a speech engine that never answers
-// only costs seconds. When calls pile up, each is said once, so the voice keeps up.
+// Audio (80 ms between clips, as display/voice.py joins them); otherwise by the browser's
+// speechSynthesis with a voice of that language (zh-CN for Mandarin); otherwise it is skipped
+// (silence). Every step has a time limit, so a missing clip, a blocked AudioContext or a
+// speech engine that never answers only costs seconds. When calls pile up, each is said
+// once, so the voice keeps up.
 //
-// Clip names follow the shipped pack and display/voice.py (announcement_parts), which says
-// what each clip is and how it was made (display/static/voice/README.md):
-//   chime.wav; zh/qing hao dao chuangkou banli shi, zh/0-9, zh/A-Z;
-//   en/number please_go_to window counter, en/0-9, en/10-19, en/20 … en/90, en/A-Z
-// 请 A 0 1 2 号 到 3 十 5 号 窗口 办理  /  number A 0 1 2, please go to window 30 5
+// Which clips a call is made of comes with the call: the event's announce.clips
+// ({chime: [...], zh: [...], en: [...]}, named by hall/domain/announce.py, the one table
+// display/voice.py joins from too). This file never names a clip; a call without clips is
+// spoken or left silent.
 
 const KEEP = 50; // items kept in the log for tests and diagnostics
 const STEP_LIMIT_MS = 15000;
@@ -36,33 +36,10 @@ function units(text) {
   return Array.from(String(text).toUpperCase()).filter((c) => /[0-9A-Z]/.test(c));
 }
 
-// Window numbers as a hall says them: 5 五, 12 十二, 35 三十五 / twelve, thirty five;
-// from 100 up digit by digit (as display/voice.py does)
-function zhCounterUnits(n) {
-  if (n < 10) return [String(n)];
-  if (n < 100) {
-    const tens = Math.floor(n / 10);
-    const ones = n % 10;
-    return [...(tens === 1 ? [] : [String(tens)]), "shi", ...(ones ? [String(ones)] : [])];
-  }
-  return Array.from(String(n));
-}
-
-function enCounterUnits(n) {
-  if (n < 20) return [String(n)];
-  if (n < 100) return [String(Math.floor(n / 10) * 10), ...(n % 10 ? [String(n % 10)] : [])];
-  return Array.from(String(n));
-}
-
-export function clipNames(item, lang) {
-  const number = units(item.number);
-  const counter = Number.parseInt(item.counter, 10);
-  if (!number.length || !(counter >= 1)) throw new Error("nothing to read");
-  const names = lang === "zh"
-    ? ["zh/qing", ...number.map((c) => `zh/${c}`), "zh/hao", "zh/dao",
-       ...zhCounterUnits(counter).map((u) => `zh/${u}`), "zh/hao", "zh/chuangkou", "zh/banli"]
-    : ["en/number", ...number.map((c) => `en/${c}`), "en/please_go_to", "en/window",
-       ...enCounterUnits(counter).map((u) => `en/${u}`)];
+// the files of one part of a call ("chime", "zh", "en"), as the server named them
+export function clipFiles(item, part) {
+  const names = (item.clips || {})[part];
+  if (!Array.isArray(names) || !names.length) throw new Error(`no ${part} clips for this call`);
   return names.map((n) => `${n}.wav`);
 }
 
@@ -121,7 +98,7 @@ export class Announcer {
   }
 
   async play(item) {
-    if (this.chime) await this.clipsOrNothing(() => ["chime.wav"]);
+    if (this.chime) await this.clipsOrNothing(() => clipFiles(item, "chime"));
     // when calls pile up, each is said once so the voice keeps up with the screen
     const behind = this.log.some((i) => i.status === "queued");
     const rounds = behind ? 1 : this.repeat;
@@ -132,7 +109,7 @@ export class Announcer {
   }
 
   async say(item, lang) {
-    if (this.clips.has(lang) && (await this.clipsOrNothing(() => clipNames(item, lang)))) return;
+    if (this.clips.has(lang) && (await this.clipsOrNothing(() => clipFiles(item, lang)))) return;
     if (this.speech) await this.speak(spokenText(item, lang), lang);
   }
 

@@ -29,8 +29,8 @@ from drivers.escpos import fonts, status
 from drivers.escpos.connectors import ConnectorUnusable, connect, escpos_options
 from drivers.escpos.status import PrinterStatus
 from drivers.escpos.ticket import PAPERS, Cut, Feed, Op, Paper, Qr, Text, TicketContent, layout
+from drivers.i18n import N_
 from drivers.urls import DeviceURL, DeviceURLError, parse
-from hall.domain.i18n import N_
 
 FS_CHINESE_ON = b"\x1c&"  # FS &: select Chinese (double-byte) character mode
 FS_CHINESE_OFF = b"\x1c."  # FS .: cancel it

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from escpos.escpos import Escpos
 
-from hall.domain.i18n import N_
+from drivers.i18n import N_
 
 DLE_EOT = b"\x10\x04"
 QUERIES = (1, 2, 4)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from hall.domain.i18n import N_
+from drivers.i18n import N_
 
 Align = Literal["left", "center", "right"]
 

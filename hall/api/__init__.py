@@ -8,6 +8,7 @@ from flask_openapi3 import Info, OpenAPI
 
 from hall.api.schemas import ErrorResponse
 from hall.web import errors
+from hall.web.auth import password_gate
 from hall.web.errors import error_response
 
 PREFIX = "/api/v1"
@@ -17,6 +18,9 @@ ERROR = {"content": {"application/json": {
 # Answers an operation may give whatever its blueprint declares: a path value its route does
 # not match; a write's body that is not JSON, too large, or sent without the CSRF token.
 WITH_PATH = {"404": "Not Found"}
+# A session signed in with a one-time password is refused everything but replacing it.
+PASSWORD_DUE = ("Forbidden (also password_change_required: a session signed in with a "
+                "one-time password may only replace it, POST /auth/password)")
 WRITE = {"400": "Bad Request", "403": "Forbidden", "413": "Content Too Large",
          "415": "Unsupported Media Type"}
 
@@ -43,6 +47,11 @@ class HallAPI(OpenAPI):
                           **(WRITE if method.upper() in WRITES else {})}
                 for status, description in common.items():
                     responses.setdefault(status, {"description": description, **ERROR})
+                if (any("session" in s for s in operation.get("security", []))
+                        and not rule.startswith(f"{PREFIX}/auth/")):
+                    forbidden = responses.setdefault("403", {**ERROR})
+                    if forbidden.get("description", "Forbidden") == "Forbidden":
+                        forbidden["description"] = PASSWORD_DUE
 
 
 def create_api(import_name: str) -> OpenAPI:
@@ -77,6 +86,7 @@ def create_api(import_name: str) -> OpenAPI:
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
                    followups, reports, cases, board, config, admin_api, pairing):
         app.register_api(module.api)
+    app.before_request(password_gate)  # a one-time password allows nothing else
     app.before_request(_check_json_body)
     errors.register(app)
     return app

@@ -64,6 +64,8 @@ class StaffOut(BaseModel):
     locked_until: datetime | None
     last_login_at: datetime | None
     auth_version: int
+    must_change_password: bool = Field(
+        description="signed in with a one-time password that is not replaced yet")
 
 
 class StaffList(BaseModel):

@@ -3,21 +3,30 @@
 Sessions and how they end: hall/web/auth.py. Repeated failures lock the account with a
 growing lock (hall/services/config/accounts.py, answered 409 ``locked``); sign-ins are also rate
 limited per address and per login (hall/web/security.py, answered 429 ``rate_limited``).
+A one-time password must be replaced (``POST /password``) before the session may do
+anything else: every other endpoint answers 403 ``password_change_required``.
 """
 from __future__ import annotations
 
+from flask import request
 from flask_openapi3 import APIBlueprint, Tag
 from flask_wtf.csrf import generate_csrf
+from pydantic import BaseModel, Field
 
-from hall.api.schemas import ErrorResponse, Generic, LoginBody
+from hall.api.schemas import ErrorResponse, Generic, LoginBody, PasswordBody
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
-from hall.services.config import accounts
-from hall.web.auth import current_actor, end_session, start_session
+from hall.services.config import accounts, passwords
+from hall.web.auth import current_actor, end_session, renew_session, start_session
 from hall.web.context import hall_context
 
 api = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth",
                    abp_tags=[Tag(name="auth")], abp_responses={"401": ErrorResponse})
+
+
+class PasswordChanged(BaseModel):
+    ok: bool
+    must_change_password: bool = Field(description="always false once changed")
 
 
 @api.post("/login", responses={"200": Generic, "409": ErrorResponse, "429": ErrorResponse})
@@ -26,6 +35,7 @@ def login(body: LoginBody):
     start_session(signed)
     actor = signed.actor
     return {"staff": {"id": actor.id, "name": actor.label, "role": actor.role},
+            "must_change_password": actor.must_change_password,
             "csrf_token": generate_csrf()}
 
 
@@ -50,9 +60,28 @@ def sign_out_everywhere():
     return {"ok": True}
 
 
+@api.post("/password", security=[{"session": []}], responses={
+    "200": PasswordChanged, "403": ErrorResponse, "409": ErrorResponse,
+    "422": ErrorResponse, "429": ErrorResponse})
+def password(body: PasswordBody):
+    """Change one's own password.
+
+    A one-time password must be changed before anything else. The current password is
+    asked again; a wrong one (422 ``wrong_password``, field
+    ``current``) counts toward the sign-in lock (409 ``locked``). The new one must pass the
+    password policy (422, field ``new``, a code per rule). Every other session of the
+    account ends; this one stays signed in."""
+    actor = current_actor()
+    done = passwords.change_own_password(hall_context(), actor, body.current, body.new,
+                                         ip=request.remote_addr)
+    renew_session(done["auth_version"])
+    return {"ok": True, "must_change_password": False}
+
+
 @api.get("/me", responses={"200": Generic}, security=[{"session": []}, {"device": []}])
 def me():
     actor = current_actor()
     return {"kind": actor.kind, "id": actor.id, "role": actor.role, "name": actor.label,
             "counter_id": actor.counter_id, "hall_id": actor.hall_id,
+            "must_change_password": actor.must_change_password,
             "csrf_token": generate_csrf() if actor.is_staff else None}

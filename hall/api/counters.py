@@ -4,8 +4,6 @@ Each view validates, calls one service command and returns its value (DESIGN.md 
 """
 from __future__ import annotations
 
-import re
-from functools import cache
 from typing import Any
 
 from flask_babel import gettext as _
@@ -32,6 +30,7 @@ from hall.api.schemas import (
     Transferred,
 )
 from hall.domain.access import Actor
+from hall.domain.callnext import REASONS
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
 from hall.services.counters import state as counters
@@ -82,7 +81,7 @@ def board(path: CounterPath):
     actor = _viewer(path.counter_id)
     view = counter_board.board(hall_context(), path.counter_id, hall_id=actor.hall_id)
     if view["current"] is not None:
-        view["current"]["call_reason_text"] = explain(view["current"]["call_reason"])
+        view["current"]["call_reason_text"] = explain(view["current"])
     return view
 
 
@@ -93,41 +92,14 @@ def today(path: CounterPath):
     return counter_today.today(hall_context(), path.counter_id, hall_id=actor.hall_id)
 
 
-# Why a ticket was called is stored as the policy's English sentence (hall/domain/
-# callnext.py); the terminal shows it in the page's language by matching it back to its
-# message. An unknown sentence is shown as it is.
-REASONS = (
-    N_("Appointment for %(time)s is due"), N_("Transferred to this counter"),
-    N_("Waited %(minutes)d min, over the %(limit)d min limit"), N_("Green channel: %(reason)s"),
-    N_("%(ratio)d green-channel calls in a row: a normal ticket's turn"),
-    N_("Next in line (weight %(weight)d)"), N_("Nobody else waits: appointment called early"),
-    N_("Called by number"),
-)
-
-
-@cache
-def _patterns() -> tuple[tuple[str, re.Pattern, frozenset[str]], ...]:
-    out = []
-    for msg in REASONS:
-        ints = frozenset(re.findall(r"%\((\w+)\)d", msg))
-        parts = re.split(r"(%\(\w+\)[sd])", msg)
-        regex = "".join(
-            (f"(?P<{p[2:-2]}>-?\\d+)" if p.endswith("d") else f"(?P<{p[2:-2]}>.+?)")
-            if p.startswith("%(") else re.escape(p) for p in parts)
-        out.append((msg, re.compile(regex + "$"), ints))
-    return tuple(out)
-
-
-def explain(reason: str | None) -> str | None:
-    if not reason:
-        return reason
-    for msg, pattern, ints in _patterns():
-        m = pattern.match(reason)
-        if m:
-            params: dict[str, Any] = {k: int(v) if k in ints else v
-                                      for k, v in m.groupdict().items()}
-            return _(msg) % params if params else _(msg)
-    return reason
+def explain(current: dict[str, Any]) -> str | None:
+    """Why the visitor at the window was called, in the reader's language: the reason
+    code's message (hall/domain/callnext.REASONS) with the call's parameters. A call
+    recorded before codes were kept shows its sentence as it was stored."""
+    message = REASONS.get(current.get("call_reason_code") or "")
+    if message is None:
+        return current.get("call_reason")
+    return _(message) % (current.get("call_reason_params") or {})
 
 
 @api.post("/<int:counter_id>/sign-in", responses={"200": SignedIn})

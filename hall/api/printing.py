@@ -22,7 +22,6 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hall.api.schemas import BigId, ErrorResponse, Id, Strict, TicketIdPath
-from hall.domain.i18n import N_
 from hall.services.devices import printing
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -35,11 +34,6 @@ api = APIBlueprint("printing", __name__, url_prefix="/api/v1", abp_tags=[Tag(nam
 SECURED = [{"device": []}, {"session": []}]
 Lang = Literal["zh_CN", "en"]
 
-MSG_PRINTED = N_("Your ticket has been printed. Please take it from the slot below.")
-MSG_PENDING = N_("Your ticket is being printed.")
-MSG_FAILED = N_("Your ticket could not be printed: %(reason)s. Your number is on the "
-                "screen: please note it, or scan the code with your phone. Staff have been "
-                "told.")
 
 
 class PrintBody(Strict):
@@ -164,36 +158,13 @@ def result(path: JobPath, body: ResultBody):
 
 
 def _print(ticket_id: int, device_id: int | None, lang: str | None) -> dict[str, Any]:
-    ctx = hall_context()
     lang = lang or str(get_locale() or "zh_CN")
     lang = "en" if lang.startswith("en") else "zh_CN"
     with force_locale(lang):
-        job = printing.start_job(ctx, ticket_id=ticket_id, actor=current_actor(),
-                                 device_id=device_id, base_url=base_url(), translate=gettext,
-                                 english=lang == "en", lang=lang).value
-        content, url = job.pop("content"), job.pop("url")
-        out: dict[str, Any] = {"job": job, "state": "pending", "printed": None, "reasons": [],
-                               "status": None, "qr_url": content["qr_url"], "lang": lang}
-        printer = current_app.extensions.get("hall.printer")
-        if url and printer is not None:
-            table = labels()
-            timeout = current_app.config.get("PRINT_TIMEOUT", printer.DEFAULT_TIMEOUT)
-            done = printer.print_job(ctx, {**job, "url": url, "content": content},
-                                     labels=table, timeout=timeout)
-            reasons, status, printed = done.pop("reasons"), done.pop("status"), done.pop("printed")
-            status = {k: v for k, v in status.items() if k != "reasons"}
-            out.update(job=done, state=done["state"], printed=printed, status=status,
-                       reasons=[table.get(r) or gettext(r) for r in reasons])
-        out["message"] = _message(out["state"], out["reasons"])
-    return out
-
-
-def _message(state: str, reasons: list[str]) -> str:
-    if state == "printed":
-        return gettext(MSG_PRINTED)
-    if state == "failed":
-        return gettext(MSG_FAILED, reason=reasons[0] if reasons else "?")
-    return gettext(MSG_PENDING)
+        return printing.print_ticket(
+            hall_context(), ticket_id=ticket_id, actor=current_actor(), device_id=device_id,
+            base_url=base_url(), lang=lang, printer=current_app.extensions.get("hall.printer"),
+            labels=labels(), translate=gettext, timeout=current_app.config.get("PRINT_TIMEOUT"))
 
 
 def labels() -> dict[str, str]:
@@ -201,4 +172,3 @@ def labels() -> dict[str, str]:
     the thread that prints without a request context)."""
     printer = current_app.extensions.get("hall.printer")
     return {m: gettext(m) for m in (printer.MSGIDS if printer is not None else ())}
-

@@ -5,6 +5,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from hall.domain.passwords import MIN_LENGTH
+
 Text = Field(default=None, max_length=500)
 
 # Row ids as the database can hold them: a larger number is refused as invalid (422) instead
@@ -52,6 +54,16 @@ class ErrorResponse(BaseModel):
 class LoginBody(Strict):
     login: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=200)
+
+
+class PasswordBody(Strict):
+    """Changing one's own password; the policy (hall/domain/passwords.py) answers 422 with
+    the field ``new`` and a code saying which rule (``password_too_short`` …)."""
+
+    current: str = Field(min_length=1, max_length=200,
+                         description="the password signed in with (a one-time one, too)")
+    new: str = Field(min_length=1, max_length=200, description=(
+        f"at least {MIN_LENGTH} characters, not the login, not the current password"))
 
 
 class IssueBody(Strict):

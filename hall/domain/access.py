@@ -34,6 +34,8 @@ class Actor:
     role: str | None = None  # staff role or device kind
     counter_id: int | None = None  # where a staff member is signed in / a device is bound
     label: str = ""
+    # a staff member signed in with a one-time password: they may only replace it
+    must_change_password: bool = False
 
     @property
     def is_staff(self) -> bool:

@@ -25,6 +25,26 @@ from zoneinfo import ZoneInfo
 from hall.domain.i18n import N_
 
 NORMAL, PRIORITY, APPOINTMENT = "normal", "priority", "appointment"
+BY_NUMBER = "number"  # the reason code of a ticket staff called by its number
+
+# Why a ticket was called, by reason code: the one table its words come from. A call keeps
+# the code and its parameters; the English sentence goes to the history and the audit,
+# and the web layer translates the message into the reader's language.
+REASONS: dict[str, str] = {
+    "appointment": N_("Appointment for %(time)s is due"),
+    "directed": N_("Transferred to this counter"),
+    "aged": N_("Waited %(minutes)d min, over the %(limit)d min limit"),
+    "priority": N_("Green channel: %(reason)s"),
+    "ratio": N_("%(ratio)d green-channel calls in a row: a normal ticket's turn"),
+    "fifo": N_("Next in line (weight %(weight)d)"),
+    "early": N_("Nobody else waits: appointment called early"),
+    BY_NUMBER: N_("Called by number"),
+}
+
+
+def reason_text(code: str, params: dict | None = None) -> str:
+    """The untranslated sentence for a reason code and its parameters."""
+    return REASONS[code] % (params or {})
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,17 +70,21 @@ class Policy:
 @dataclass(frozen=True, slots=True)
 class Choice:
     candidate: Candidate
-    reason: str  # stable code: appointment, directed, aged, priority, fifo, ratio, early
-    message: str  # N_-marked format string
+    reason: str  # stable code, a key of REASONS: appointment, directed, aged, priority, …
     params: dict = field(default_factory=dict)
+
+    @property
+    def message(self) -> str:
+        """The N_-marked format string of ``reason`` (the web layer translates it)."""
+        return REASONS[self.reason]
 
     @property
     def is_priority(self) -> bool:
         return self.candidate.kind == PRIORITY
 
     def text(self) -> str:
-        """Untranslated human-readable reason (the web layer translates ``message``)."""
-        return self.message % self.params
+        """Untranslated human-readable reason."""
+        return reason_text(self.reason, self.params)
 
     def next_streak(self, streak: int) -> int:
         """The counter's run of consecutive priority calls after this call."""
@@ -98,36 +122,32 @@ def choose(
     if due:
         c = min(due, key=lambda c: (c.appointment_at, *_weighted(c)))
         local = c.appointment_at.astimezone(ZoneInfo(policy.timezone))
-        return Choice(c, "appointment", N_("Appointment for %(time)s is due"),
-                      {"time": local.strftime("%H:%M")})
+        return Choice(c, "appointment", {"time": local.strftime("%H:%M")})
 
     directed = [c for c in pool if c.directed]
     if directed:
-        return Choice(min(directed, key=_fifo), "directed", N_("Transferred to this counter"))
+        return Choice(min(directed, key=_fifo), "directed")
 
     present = [c for c in pool if c.kind != APPOINTMENT]
     aged = [c for c in present if now - c.issued_at >= policy.max_wait]
     if aged:
         c = min(aged, key=_fifo)
-        return Choice(c, "aged", N_("Waited %(minutes)d min, over the %(limit)d min limit"),
-                      {"minutes": _minutes(now - c.issued_at), "limit": _minutes(policy.max_wait)})
+        return Choice(c, "aged", {"minutes": _minutes(now - c.issued_at),
+                                  "limit": _minutes(policy.max_wait)})
 
     priority = [c for c in present if c.kind == PRIORITY]
     if priority:
         c = min(priority, key=_weighted)
-        return Choice(c, "priority", N_("Green channel: %(reason)s"),
-                      {"reason": c.priority_reason or "-"})
+        return Choice(c, "priority", {"reason": c.priority_reason or "-"})
 
     if present:
         c = min(present, key=_weighted)
         if capped:
-            return Choice(c, "ratio",
-                          N_("%(ratio)d green-channel calls in a row: a normal ticket's turn"),
-                          {"ratio": policy.priority_ratio})
-        return Choice(c, "fifo", N_("Next in line (weight %(weight)d)"), {"weight": c.weight})
+            return Choice(c, "ratio", {"ratio": policy.priority_ratio})
+        return Choice(c, "fifo", {"weight": c.weight})
 
     c = min(pool, key=lambda c: (c.appointment_at or c.issued_at, c.ticket_id))
-    return Choice(c, "early", N_("Nobody else waits: appointment called early"))
+    return Choice(c, "early")
 
 
 def _is_due(c: Candidate, now: datetime, policy: Policy) -> bool:

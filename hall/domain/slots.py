@@ -136,12 +136,19 @@ def arrival(slot_start: datetime, now: datetime, early_s: int, late_s: int) -> A
 def check_in_kind(slot_start: datetime, now: datetime, early_s: int, late_s: int,
                   timezone: str, field: str = "appointment_code") -> str:
     """The ticket kind a check-in gets: ``appointment`` on time, ``normal`` when late the
-    same day. Too early, or an appointment of an earlier day, is refused."""
+    same day. Too early, or an appointment of another day, is refused; a wrong day is named
+    with the booked date and time in the hall's zone, so the visitor knows when to come."""
     zone = ZoneInfo(timezone)
-    if slot_start.astimezone(zone).date() < now.astimezone(zone).date():
+    booked, today = slot_start.astimezone(zone), now.astimezone(zone).date()
+    when_booked = {"day": booked.date().isoformat(), "time": booked.strftime("%H:%M")}
+    if booked.date() < today:
         raise DomainError("appointment_expired",
-                          N_("This appointment was for an earlier day; please book again"),
-                          field)
+                          N_("This appointment was for %(day)s %(time)s, an earlier day; "
+                             "please book again"), field, **when_booked)
+    if booked.date() > today:
+        raise DomainError("appointment_too_early",
+                          N_("Your appointment is on %(day)s at %(time)s: please check in "
+                             "on that day"), field, **when_booked)
     when = arrival(slot_start, now, early_s, late_s)
     if when is Arrival.EARLY:
         raise DomainError("appointment_too_early",

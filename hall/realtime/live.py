@@ -53,7 +53,7 @@ def on_connect(auth: dict[str, Any] | None = None):
         actor = accounts.device_actor(ctx, token, cached=False) or _visitor(token)
     elif session.get("staff_id") is not None:
         actor = session_staff()  # expiry, idle time, logout and auth_version as over HTTP
-    if actor is None:
+    if actor is None or actor.must_change_password:  # a one-time password allows no more
         log.info("refused socket %s: no valid token or session", request.sid)
         raise SocketRefused(REFUSED)
     session[ACTOR] = actor

@@ -30,7 +30,7 @@ from wsproto.events import BytesMessage, CloseConnection, Ping, TextMessage
 from wsproto.frame_protocol import CloseReason
 from wsproto.utilities import LocalProtocolError
 
-from hall.realtime.fanout import _nonblocking, frame, limit_send_buffer, sendall, write_direct
+from hall.realtime.frames import frame, limit_send_buffer, nonblocking, sendall, write_direct
 
 log = logging.getLogger(__name__)
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 §1.3
@@ -85,7 +85,7 @@ def websocket_class(fallback: type) -> type:
                 return [b"websocket handshake expected"]
             self._sock = sock
             limit_send_buffer(sock)
-            self.raw = _nonblocking(getattr(sock, "_sock", None))
+            self.raw = nonblocking(getattr(sock, "_sock", None))
             self.conn = Connection(ConnectionType.SERVER)
             self.open = True
             sock.sendall(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"

@@ -107,6 +107,9 @@ class Staff(Base):
     # session cookie carries the version it was issued under and dies when they differ
     auth_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # set with a one-time password (an admin's create or reset, `hall user add`, the first
+    # run's admin): until the person chooses their own, their session may do nothing else
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Counter(Base):
@@ -259,6 +262,9 @@ class Ticket(Base):
     parent_id: Mapped[int | None] = mapped_column(BigId, default=None)
     issued_by: Mapped[str | None] = mapped_column(String(40), default=None)
     call_reason: Mapped[str | None] = mapped_column(String(200), default=None)
+    # the same reason as data (hall/domain/callnext.REASONS), for reading in any language
+    call_reason_code: Mapped[str | None] = mapped_column(String(16), default=None)
+    call_reason_params: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     recalls: Mapped[int] = mapped_column(default=0)
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)
     outcome_note: Mapped[str | None] = mapped_column(Text, default=None)
@@ -300,7 +306,7 @@ class ServiceDay(Base):
 class WaitingCount(Base):
     """How many tickets of a service and kind are ``waiting`` now, whatever their day.
 
-    Kept by the database itself: triggers on ``tickets`` (migration 0005) add or take one
+    Kept by the database itself: triggers on ``tickets`` (migration 0007) add or take one
     in the same statement as every insert, update of state/kind/service and delete, so no
     code path, bulk load or hand-made fix can make it drift from a real COUNT. Issuing and
     calling read it instead of counting the line (hall/services/queue/standing.py). A

@@ -7,7 +7,9 @@ A staff session (a signed cookie) carries the account's ``auth_version`` at sign
 id, and when it was signed in and last used. It ends at the absolute lifetime
 (PERMANENT_SESSION_LIFETIME), after SESSION_IDLE_MINUTES without a request, at a logout (its
 id is remembered as ended, hall/web/security.py), and everywhere at once when the account's
-version moves on (password reset, role change, deactivation, "sign out everywhere").
+version moves on (password reset, role change, deactivation, "sign out everywhere", a
+password change made in another session). A session signed in with a one-time password
+may do nothing but replace it (``password_gate``; pages show the form instead).
 Times come from the hall's clock, which tests move.
 """
 from __future__ import annotations
@@ -26,6 +28,8 @@ from hall.web.context import hall_context
 SAFE = ("GET", "HEAD", "OPTIONS")
 TOUCH_EVERY = 60  # seconds: how stale "last used" may get before the cookie is rewritten
 FILES = ("static", ".vendor")  # endpoints that only serve files
+# what a session that must replace its one-time password may still call
+WHILE_PASSWORD_DUE = frozenset({"auth.login", "auth.logout", "auth.me", "auth.password"})
 
 
 def current_actor(required: bool = True) -> Actor | None:
@@ -73,6 +77,21 @@ def admins_only() -> None:
         require_staff("admin")
 
 
+def password_gate() -> None:
+    """``before_request`` of the API: a session signed in with a one-time password gets 403
+    ``password_change_required`` (field ``password``) from every endpoint but sign-in,
+    sign-out, "who am I" and the change itself. A device's token is not a session: it is
+    not held back by anyone's password."""
+    if (not request.path.startswith("/api/") or request.blueprint == "openapi"
+            or request.endpoint in WHILE_PASSWORD_DUE or request.method == "OPTIONS"
+            or request.headers.get("Authorization") or session.get("staff_id") is None):
+        return
+    actor = session_staff()
+    if actor is not None and actor.must_change_password:
+        raise DomainError("password_change_required",
+                          N_("Replace your one-time password first"), "password")
+
+
 # --- the staff session -------------------------------------------------------------------
 
 def start_session(signed: accounts.SignIn) -> None:
@@ -81,6 +100,13 @@ def start_session(signed: accounts.SignIn) -> None:
     now = _now()
     session.update(staff_id=signed.actor.id, auth_version=signed.auth_version,
                    sid=secrets.token_urlsafe(16), signed_in_at=now, seen_at=now)
+
+
+def renew_session(auth_version: int) -> None:
+    """After a password change made in this session: it carries on under the account's new
+    version (with a new id), while every other session, still on the old one, has ended."""
+    session.update(auth_version=auth_version, sid=secrets.token_urlsafe(16), seen_at=_now())
+    g.pop("session_staff", None)
 
 
 def end_session() -> None:

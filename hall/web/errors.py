@@ -1,9 +1,11 @@
-"""Every error as ``{"error": {"code", "message", "field"}}`` with the right status."""
+"""Every error as ``{"error": {"code", "message", "field"}}`` with the right status; an
+address no page has, asked for by a person's browser, gets the page ``web/not_found.html``
+instead (``/api/v1`` and page scripts keep the JSON)."""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
@@ -11,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from hall.domain.errors import DomainError, Forbidden, IllegalTransition, NotFound
 from hall.domain.labels import LABELS
+from hall.web.pages import page_context
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "already_rate
             # pairing: the request was already decided, claimed, or has run out
             "pairing_decided", "pairing_expired", "pairing_rejected", "pairing_claimed"}
 TOO_MANY = {"pairing_busy"}
+FORBIDDEN = {"password_change_required"}  # besides Forbidden itself
 UNAUTHORIZED = {"bad_credentials", "unauthenticated"}
 
 
@@ -37,7 +41,7 @@ def error_response(status: int, code: str, message: str, field: str | None = Non
 
 
 def status_of(err: DomainError) -> int:
-    if isinstance(err, Forbidden):
+    if isinstance(err, Forbidden) or err.code in FORBIDDEN:
         return 403
     if isinstance(err, NotFound) or err.code.endswith("_not_found"):
         return 404
@@ -84,6 +88,15 @@ def validation_response(err: ValidationError):
     return response
 
 
+def wants_page() -> bool:
+    """A person's browser asking for a page: anything outside /api/ whose request does not
+    prefer JSON (page scripts send ``Accept: application/json``)."""
+    if request.path.startswith("/api/"):
+        return False
+    accept = request.accept_mimetypes
+    return accept.quality("text/html") >= accept.quality("application/json")
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def _domain(err: DomainError):
@@ -98,6 +111,8 @@ def register(app: Flask) -> None:
     def _http(err: HTTPException):
         if err.response is not None and err.response.mimetype == "application/json":
             return err.response  # already one of ours (validation)
+        if err.code == 404 and wants_page():
+            return render_template("web/not_found.html", **page_context()), 404
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
                 415: "unsupported_media_type", 400: "bad_request"}.get(err.code or 500, "http")
         field = "body" if err.code in (400, 413, 415) else None

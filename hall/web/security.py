@@ -99,6 +99,8 @@ LIMITS = (
     # backoff, hall/services/config/accounts.py, then stop it for good)
     RateLimit("login_ip", ("auth.login",), "30/minute", by_ip, "login"),
     RateLimit("login_name", ("auth.login",), "10/minute", by_login, "login"),
+    # the current password asked again when changing one's own (wrong ones also lock)
+    RateLimit("password", ("auth.password",), "10/minute", by_device, "current"),
     # the public booking pages: a person (or a desk booking for visitors) with typos
     RateLimit("booking", ("appointments.book",), "20/minute", by_ip),
     RateLimit("cancel", ("appointments.cancel", "tickets.cancel"), "10/minute", by_ip),

@@ -88,32 +88,50 @@ export function say(text, locale) {
   }
 }
 
-// An on-screen keypad writing into an <output>; ``accept(value, key)`` may refuse a key.
-export function bindPad(pad, entry, max, accept) {
+// What was typed on each keypad's <output>. Not the output's own value: that is its text,
+// and the text may be masked (an ID number).
+const typed = new WeakMap();
+
+export function entryValue(entry) {
+  return typed.get(entry) || "";
+}
+
+// An on-screen keypad writing into an <output>; ``accept(value, key)`` may refuse a key;
+// ``shown(value)`` is what the screen shows of it (entryValue gives what was typed).
+export function bindPad(pad, entry, max, accept, shown = (value) => value) {
   pad.addEventListener("click", (ev) => {
     const key = ev.target.closest("[data-key]");
     if (!key) return;
     const k = key.dataset.key;
-    if (k === "del") entry.value = entry.value.slice(0, -1);
+    let value = entryValue(entry);
+    if (k === "del") value = value.slice(0, -1);
     else if (k === "abc") {
       const alpha = pad.querySelector(".k-keys-alpha");
       if (alpha) alpha.hidden = !alpha.hidden;
-    } else if (entry.value.length < max && accept(entry.value, k)) entry.value += k;
-    entry.textContent = entry.value;
+    } else if (value.length < max && accept(value, k)) value += k;
+    typed.set(entry, value);
+    entry.textContent = shown(value);
   });
 }
 
 export function resetEntry(entry) {
-  entry.value = "";
+  typed.set(entry, "");
   entry.textContent = "";
 }
 
 // GB 11643: 17 digits and a check character (ISO 7064 MOD 11-2), so a typo is caught here
-// rather than after a trip to the server
-export function idNumberValid(id) {
-  if (!/^\d{17}[\dX]$/.test(id)) return false;
+// rather than after a trip to the server. "length" when the number is not 17 digits and a
+// digit or X, "check" when it is but its check character does not match, else null.
+export function idNumberProblem(id) {
+  if (!/^\d{17}[\dX]$/.test(id)) return "length";
   const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   let sum = 0;
   for (let i = 0; i < 17; i += 1) sum += Number(id[i]) * w[i];
-  return "10X98765432"[sum % 11] === id[17];
+  return "10X98765432"[sum % 11] === id[17] ? null : "check";
+}
+
+// An ID number as the screen shows it while it is typed: the first four and the last four
+// characters, the ten between as * (1101**********1234), so a passer-by cannot read it.
+export function maskIdNumber(id) {
+  return id.slice(0, 4) + "*".repeat(Math.max(0, Math.min(id.length, 14) - 4)) + id.slice(14);
 }

@@ -4,9 +4,12 @@
 // print job's message); this file only draws and talks to the JSON API with the kiosk's
 // device token. No inline script anywhere: the page runs under a strict CSP.
 
+import { connectLive, debounce } from "/display/static/hall-live.js";
 import { caseLookup } from "./case/kiosk-case.js";
-import { bindPad, el, fill, idNumberValid, kioskToken, request, resetEntry, say }
-  from "./kiosk-lib.js";
+import {
+  bindPad, el, entryValue, fill, idNumberProblem, kioskToken, maskIdNumber, request,
+  resetEntry, say,
+} from "./kiosk-lib.js";
 
 const body = document.body;
 const ds = body.dataset;
@@ -15,8 +18,9 @@ const $ = (id) => document.getElementById(id);
 const DEVICE = ds.device;
 const LOCALE = ds.locale; // zh_CN | en
 const IDLE_S = Number(ds.idle) || 60;
+const PREVIEW = ds.preview === "1"; // a supervisor's session, no kiosk token
 const WARN_S = Math.min(10, Math.floor(IDLE_S / 3)); // the visible countdown at the end
-const CATALOG_EVERY_MS = 30000;
+const CATALOG_SOON_MS = 1000; // several events in a row: one catalog read
 const HEARTBEAT_EVERY_MS = 60000;
 const JOB_POLL_MS = 1000;
 const JOB_POLL_TRIES = 20;
@@ -24,6 +28,8 @@ const JOB_POLL_TRIES = 20;
 const state = {
   token: kioskToken(DEVICE),
   catalog: null,
+  live: null, // the hall's room (hall-live.js): configuration and queue changes
+  minute: "", // the hall's minute last seen by tick(): opening hours start and end on one
   dept: null,
   svc: null,
   pending: null, // {kind, reason} waiting for the ID number
@@ -86,6 +92,7 @@ function show(screen, prompt) {
   body.dataset.screen = screen;
   for (const s of document.querySelectorAll(".k-screen")) s.hidden = s.dataset.screen !== screen;
   window.scrollTo(0, 0);
+  moreBelow();
   if (prompt) speak(prompt);
 }
 
@@ -138,13 +145,16 @@ function drawServices() {
     b.dataset.state = svc.state;
     b.append(el("span", "k-card-name", name(svc)));
     b.append(el("span", `k-badge k-badge-${svc.state}`, T[`state${camel(svc.state)}`] || svc.state));
-    const facts = svc.available
-      ? `${fill(T.waiting, { n: svc.waiting })} · ${waitText(svc.estimated_wait)}`
-      : svc.reason_text || "";
-    b.append(el("span", "k-card-sub", facts));
+    b.append(el("span", "k-card-sub", cardFacts(svc)));
     b.addEventListener("click", () => openGuide(svc.code));
     return b;
   });
+}
+
+function cardFacts(svc) {
+  return svc.available
+    ? `${fill(T.waiting, { n: svc.waiting })} · ${waitText(svc.estimated_wait)}`
+    : svc.reason_text || "";
 }
 
 function camel(s) {
@@ -164,17 +174,21 @@ function openGuide(code) {
   state.svc = findService(code);
   if (!state.svc) return home();
   drawGuide();
+  $("guide-body").scrollTop = 0;
   show("guide", `${name(state.svc)}。${T.sayGuide}`);
+}
+
+// The "more below" bar under the guide, while part of it is out of sight
+function moreBelow() {
+  const g = $("guide-body");
+  $("guide-more").hidden = state.screen !== "guide"
+    || g.scrollTop + g.clientHeight >= g.scrollHeight - 4;
 }
 
 function drawGuide() {
   const svc = state.svc;
   $("guide-title").textContent = name(svc);
-  const status = $("guide-status");
-  status.className = `k-status k-status-${svc.state}`;
-  status.textContent = svc.available
-    ? `${T.stateOpen} · ${fill(T.waiting, { n: svc.waiting })} · ${waitText(svc.estimated_wait)}`
-    : svc.reason_text || T[`state${camel(svc.state)}`];
+  drawStatus(svc);
   const facts = [];
   if (svc.kind === "promised") {
     let promised = fill(T.promised, { days: svc.promised_days });
@@ -204,6 +218,14 @@ function drawGuide() {
   $("k-take").disabled = !svc.available;
   $("k-priority").disabled = !svc.available;
   $("k-priority").hidden = reasons.length === 0;
+}
+
+function drawStatus(svc) {
+  const status = $("guide-status");
+  status.className = `k-status k-status-${svc.state}`;
+  status.textContent = svc.available
+    ? `${T.stateOpen} · ${fill(T.waiting, { n: svc.waiting })} · ${waitText(svc.estimated_wait)}`
+    : svc.reason_text || T[`state${camel(svc.state)}`];
 }
 
 function openPriority() {
@@ -259,7 +281,7 @@ async function issue(idNumber) {
 }
 
 async function checkIn(idNumber) {
-  const value = $("appt-entry").value || "";
+  const value = entryValue($("appt-entry"));
   if (!value) return fail(T.codeEmpty, "appt");
   const payload = state.apptBy === "phone" ? { phone: value } : { code: value };
   if (idNumber) payload.id_number = idNumber;
@@ -379,11 +401,13 @@ function atRest() {
 function tick() {
   const idle = (Date.now() - state.lastActive) / 1000;
   const left = Math.ceil(IDLE_S - idle);
-  const clock = $("k-clock");
-  clock.textContent = new Date().toLocaleTimeString(LOCALE === "en" ? "en-GB" : "zh-CN", {
-    hour: "2-digit", minute: "2-digit",
-    timeZone: state.catalog ? state.catalog.hall.timezone : undefined,
-  });
+  const now = hallTime();
+  $("k-clock").textContent = now;
+  if (!state.token && !PREVIEW) return; // not paired: a clock and how to pair, nothing else
+  if (now !== state.minute) {
+    if (state.minute && state.catalog && boundaries().has(now)) loadCatalog();
+    state.minute = now;
+  }
   if (atRest() || state.screen === "busy") {
     $("k-countdown").hidden = true;
     return;
@@ -393,6 +417,26 @@ function tick() {
     $("k-countdown").hidden = false;
     $("k-countdown-text").textContent = fill(T.countdown, { s: left });
   }
+}
+
+// The hall's own time (halls.timezone), whatever the zone of the kiosk's OS or the server
+function hallTime() {
+  return new Date().toLocaleTimeString("en-GB", {
+    hour: "2-digit", minute: "2-digit", hour12: false,
+    timeZone: (state.catalog && state.catalog.hall.timezone) || ds.tz || undefined,
+  });
+}
+
+// Minutes at which a service opens or closes (and midnight: a new day, new quotas); the
+// catalog is read again then, as no event says so
+function boundaries() {
+  const at = new Set(["00:00"]);
+  for (const dep of state.catalog.departments) {
+    for (const svc of dep.services) {
+      for (const span of svc.hours) for (const t of span.split("-")) at.add(t);
+    }
+  }
+  return at;
 }
 
 function restart() {
@@ -421,6 +465,7 @@ function setElder(on) {
     drawHome();
     drawServices();
   }
+  moreBelow();
 }
 
 // ---- data -------------------------------------------------------------------------
@@ -434,11 +479,86 @@ async function loadCatalog() {
   }
   body.dataset.state = "ready";
   $("k-hall").textContent = state.catalog.hall.display_name;
-  if (state.screen === "home") drawHome();
-  if (state.screen === "services" && state.dept) {
+  if (state.dept) {
     state.dept = state.catalog.departments.find((d) => d.id === state.dept.id) || state.dept;
-    drawServices();
   }
+  if (state.svc) state.svc = findService(state.svc.code) || state.svc;
+  redraw();
+  listen();
+}
+
+// What the visitor looks at, drawn again from the catalog as it is now
+function redraw() {
+  if (state.screen === "home") drawHome();
+  else if (state.screen === "services" && state.dept) drawServices();
+  else if (state.screen === "guide" && state.svc) {
+    drawGuide();
+    moreBelow();
+  }
+}
+
+const loadCatalogSoon = debounce(loadCatalog, CATALOG_SOON_MS);
+
+// A service's counts changed: its words change in place (a button redrawn under a finger
+// would lose the tap); the guide has no buttons in what it redraws
+function drawCounts(svc) {
+  if (state.screen === "services") {
+    const card = $("svc-grid").querySelector(`[data-service="${CSS.escape(svc.code)}"]`);
+    if (card) card.querySelector(".k-card-sub").textContent = cardFacts(svc);
+  } else if (state.screen === "guide" && state.svc && state.svc.id === svc.id) {
+    drawGuide();
+  }
+}
+
+// Live: the hall's room, as the screens and the counter terminal follow it. A change in
+// the console (config.changed) reaches the kiosk at once; a line's new length
+// (queue.stats) is drawn from the event itself, as is a quota's count; a window opening
+// or closing, or a quota running out, asks for the catalog again. After a reconnect the
+// missed events come first (or a snapshot): the catalog is read again then.
+function listen() {
+  if (state.live) return; // (a preview follows the room with the supervisor's session)
+  state.live = connectLive({
+    room: `hall:${state.catalog.hall.id}`, token: state.token,
+    lastSeq: state.catalog.last_seq || 0,
+    onEvent: onHallEvent,
+    onSynced: ({ snapshot, count }) => {
+      if (snapshot || count) loadCatalogSoon();
+    },
+    onStatus: (status) => {
+      // dropped or refused by the server: a revoked kiosk learns it from the API (401)
+      if (status === "offline" || status === "refused") heartbeat();
+    },
+  });
+}
+
+function onHallEvent(e, { replayed }) {
+  if (e.type === "config.changed") {
+    if (!replayed) loadCatalog();
+  } else if (e.type === "queue.stats") {
+    const svc = serviceById(e.service_id);
+    if (!svc) return;
+    svc.waiting = e.waiting;
+    svc.open_counters = e.open_counters;
+    svc.estimated_wait = e.estimated_wait;
+    drawCounts(svc);
+  } else if (e.type === "counter.state") {
+    loadCatalogSoon();
+  } else if (e.type === "ticket.issued" && !replayed) {
+    const svc = serviceById(((e.ticket || {}).service || {}).id);
+    if (!svc || svc.quota_left == null) return;
+    svc.quota_left = Math.max(0, svc.quota_left - 1);
+    if (svc.quota_left === 0) loadCatalogSoon(); // sold out: the catalog says why
+    else drawCounts(svc);
+  }
+}
+
+function serviceById(id) {
+  if (!state.catalog || id == null) return null;
+  for (const dep of state.catalog.departments) {
+    const svc = dep.services.find((s) => s.id === id);
+    if (svc) return svc;
+  }
+  return null;
 }
 
 async function heartbeat() {
@@ -478,6 +598,12 @@ function wire() {
       else drawServices();
     });
   }
+  $("guide-body").addEventListener("scroll", moreBelow, { passive: true });
+  window.addEventListener("resize", moreBelow);
+  $("guide-more").addEventListener("click", () => {
+    const g = $("guide-body");
+    g.scrollBy({ top: g.clientHeight * 0.9, behavior: "smooth" });
+  });
   $("k-take").addEventListener("click", () => take("normal", null));
   $("k-priority").addEventListener("click", openPriority);
   $("k-appt").addEventListener("click", () => {
@@ -494,10 +620,11 @@ function wire() {
   $("k-stay").addEventListener("click", touched);
   $("r-reprint").addEventListener("click", reprint);
   bindPad($("idnum-pad"), $("idnum-entry"), 18,
-          (value, k) => k !== "X" || value.length === 17);
+          (value, k) => k !== "X" || value.length === 17, maskIdNumber);
   $("idnum-ok").addEventListener("click", () => {
-    const id = $("idnum-entry").value || "";
-    if (!idNumberValid(id)) return fail(T.idInvalid, "idnum");
+    const id = entryValue($("idnum-entry"));
+    const problem = idNumberProblem(id);
+    if (problem) return fail(problem === "check" ? T.idCheck : T.idInvalid, "idnum");
     if (state.pending && state.pending.action === "checkin") checkIn(id);
     else issue(id);
   });
@@ -524,11 +651,16 @@ function wire() {
 
 wire();
 setElder(state.elder);
-home();
-heartbeat();
 tick();
 setInterval(tick, 1000);
-setInterval(() => {
-  if (state.screen === "home" || state.screen === "services") loadCatalog();
-}, CATALOG_EVERY_MS);
-setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+if (state.token) {
+  home();
+  heartbeat();
+  setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+} else if (PREVIEW) {
+  home();
+} else {
+  // opened without a token (a new kiosk, or its storage cleared): say how to pair it
+  body.dataset.state = "unpaired";
+  show("unpaired");
+}

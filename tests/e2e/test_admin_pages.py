@@ -269,3 +269,27 @@ def test_the_reports_page_names_a_bad_field_and_agrees_with_the_csv(app, seeded,
             assert got == "–", name
         else:
             assert float(got) == float(want), name
+
+
+@pytest.mark.parametrize(("zone", "today", "last_month"),
+                         [("America/New_York", "2026-11-30", "2026-10"),
+                          ("Asia/Shanghai", "2026-12-01", "2026-11")])
+def test_reports_take_today_from_the_halls_own_zone(app, seeded, clock, zone, today,
+                                                    last_month):
+    """01:00 UTC on 1 December: Beijing (the app's default zone) is in December, New York
+    is still in November. The pages follow the hall, whatever the app's default."""
+    assert app.config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Shanghai"
+    with seeded.engine.begin() as conn:
+        conn.execute(text("UPDATE halls SET timezone = :tz"), {"tz": zone})
+    seeded.cache.clear()
+    clock.current = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    password = accounts.add_user(seeded, login="zhao", name="赵敏",
+                                 role="supervisor").value["password"]
+    client = app.test_client()
+    client.post("/api/v1/auth/login", json={"login": "zhao", "password": password})
+    page = client.get("/admin/reports").text
+    assert f'id="on" value="{today}"' in page
+    assert f'data-tz="{zone}"' in page  # the page's scripts show times in the hall's zone
+    bulletin = client.get("/admin/reports/bulletin").text
+    assert f'id="month" value="{last_month}"' in bulletin
+    assert today in bulletin  # "produced on <the hall's today>"

@@ -10,7 +10,7 @@ from hall.services.config import accounts
 from hall.services.context import run
 from hall.services.counters import state as counters
 from hall.services.queue import calling
-from hall.services.supervision import watch_rules
+from hall.services.supervision import watch, watch_rules
 
 
 def supervisor(app, seeded, login: str = "zhao"):
@@ -77,7 +77,10 @@ def test_the_board_shows_windows_visitors_clocks_idle_time_and_queue_waits(
     assert board["totals"]["busy"] == 1
 
     clock.advance(minutes=12)  # the sfz ticket has waited 30 minutes: a long wait
-    run(seeded, lambda uow: watch_rules.run_rules(uow, hall_id))
+    # the hall-wide rules (the visit's own time limit is tests/integration/test_watch.py's)
+    watch.scan(seeded, hall_id, (watch_rules.LONG_WAITS, watch_rules.IDLE_WINDOWS,
+                                 watch_rules.LONG_PAUSES))
+    run(seeded, lambda uow: watch_rules.run_sweeps(uow, hall_id))
     alerts = boss.get("/api/v1/board").json["alerts"]
     assert [(a["kind"], a["payload"]["service"]) for a in alerts] == [("long_wait", "身份证办理")]
     acked = boss.post(f"/api/v1/alerts/{alerts[0]['id']}/ack", json={"note": "已开二号窗口"},

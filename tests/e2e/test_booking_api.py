@@ -104,6 +104,18 @@ def test_a_late_check_in_is_a_normal_ticket_and_says_so(client, kiosk_headers, c
     assert r.json["appointment"]["message"].startswith("You are late for your 10:30")
 
 
+def test_a_check_in_on_the_wrong_day_says_which_day_was_booked(client, kiosk_headers, clock):
+    code = book(client, "2026-11-24T09:00:00+08:00").json["code"]  # tomorrow, 09:00
+    r = client.post("/api/v1/appointments/check-in", json={"code": code}, headers=kiosk_headers)
+    err(r, 409, "appointment_too_early", "code")
+    assert "2026-11-24" in r.json["error"]["message"] and "09:00" in r.json["error"]["message"]
+    clock.advance(days=2)  # Wednesday: the day has passed
+    r = client.post("/api/v1/appointments/check-in?lang=en", json={"code": code},
+                    headers=kiosk_headers)
+    err(r, 409, "appointment_expired", "code")
+    assert "2026-11-24" in r.json["error"]["message"]
+
+
 def test_check_in_too_early_unknown_or_without_a_kiosk_is_refused(client, kiosk_headers):
     code = book(client).json["code"]
     err(client.post("/api/v1/appointments/check-in", json={"code": code},

@@ -115,3 +115,25 @@ def test_the_booking_page_has_no_inline_script_and_a_strict_policy(app, seeded):
     assert missing.status_code == 404 and "text/html" in missing.content_type
     with client.get("/book/static/booking/book.js") as js:
         assert js.status_code == 200 and "javascript" in js.mimetype
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("pages")
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_booking_page_names_the_kiosk_check_in_button_as_the_kiosk_does(
+        live_hall, browser, lang):  # noqa: F811
+    from playwright.sync_api import expect
+
+    from tests.e2e.test_kiosk_pages import open_kiosk
+
+    server, tokens, _ = live_hall
+    kiosk, _ = open_kiosk(browser, server, tokens["kiosk"], f"lang={lang}")
+    button = kiosk.locator("#k-appt").inner_text().strip()
+    kiosk.locator("#k-appt").click()
+    expect(kiosk.locator("#screen-appt")).to_be_visible()  # that button is the check-in
+    page, errors = open_booking(browser, f"{server.url}/book?lang={lang}")
+    told = page.locator("#done-kiosk").text_content()
+    assert re.search(f"[“\"]{re.escape(button)}[”\"]", told), (button, told)
+    assert errors == []

@@ -104,6 +104,23 @@ def test_a_ticket_called_by_number_says_so_in_either_language(client, kiosk_head
     assert en["current"]["call_reason_text"] == "Called by number"
 
 
+def test_the_call_reason_is_kept_as_a_code_with_its_parameters_and_read_in_either_language(
+        client, kiosk_headers, staff_client, clock):
+    sign_in(staff_client)
+    r = client.post("/api/v1/tickets", json={"service": "hj", "kind": "priority",
+                                             "priority_reason": "老年人"}, headers=kiosk_headers)
+    assert r.status_code == 201, r.json
+    called = act(staff_client, 1, "call-next")["ticket"]
+    assert (called["reason_code"], called["reason_params"]) == ("priority", {"reason": "老年人"})
+    cur = staff_client.get("/api/v1/counters/1").json["current"]
+    assert cur["call_reason_code"] == "priority"
+    assert cur["call_reason_params"] == {"reason": "老年人"}
+    assert cur["call_reason"] == "Green channel: 老年人"  # the sentence the audit keeps
+    assert cur["call_reason_text"] == "绿色通道：老年人"
+    en = staff_client.get("/api/v1/counters/1?lang=en").json["current"]
+    assert en["call_reason_text"] == "Green channel: 老年人"
+
+
 def test_today_counts_this_counters_visits_service_time_and_ratings(
         client, kiosk_headers, staff_client, seeded, clock):
     sign_in(staff_client)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -280,6 +281,140 @@ def test_call_by_number_transfer_hold_skip_pause_and_close_from_the_terminal(
     expect(page.locator("#choose")).to_be_visible(timeout=SEEN)
     expect(page.locator("#choose-1")).to_have_attribute("data-state", "closed")
     assert errors == []
+    context.close()
+
+
+def _enabled(page) -> set[str]:
+    return set(page.evaluate("""() => [...document.querySelectorAll('#terminal [data-action]')]
+        .filter((b) => !b.disabled && !b.hidden).map((b) => b.dataset.action)"""))
+
+
+def _row_actions(page, list_id: str) -> set[str]:
+    return set(page.evaluate(f"""() => [...document.querySelectorAll('#{list_id} button')]
+        .map((b) => b.dataset.ticketAction)"""))
+
+
+@pytest.fixture
+def urumqi_hall(ctx, db_url, tmp_path):
+    with running_hall(ctx, db_url, tmp_path, hall_timezone="Asia/Urumqi") as hall:
+        yield hall
+
+
+@SQLITE_ONLY
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("pages")
+def test_counter_actions_come_from_the_lifecycle(urumqi_hall, browser, artifacts, ctx):
+    """A ticket goes through every state a counter sees it in: at each step the buttons
+    enabled on the page are the server's list, which is the life cycle's allowed_actions
+    within the counter's state; keys of commands not on the list do nothing."""
+    from playwright.sync_api import expect
+
+    from hall.domain.lifecycle import allowed_actions
+
+    server, tokens, post = urumqi_hall
+    keypad = {"Authorization": f"Bearer {tokens['keypad1']['token']}"}
+    password = accounts.add_user(ctx, login="li", name="李娜").value["password"]
+    ticket = post("/api/v1/tickets", "kiosk", service="hj")
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")  # the PC's zone, not the hall's
+    page, errors = new_tab(context, f"{server.url}/counter")
+    sign_in(page, "li", password)
+    page.click("#choose-1")
+    wait_live(page)
+    buttons = set(page.evaluate(
+        "() => [...document.querySelectorAll('#terminal [data-action]')]"
+        ".map((b) => b.dataset.action)"))
+    posted: list[str] = []
+    page.on("request", lambda r: posted.append(r.url.rsplit("/", 1)[1])
+            if r.method == "POST" and "/api/v1/counters/" in r.url else None)
+    body = page.locator("body")
+
+    def agrees(counter_state: str, ticket_state: str | None) -> list[str]:
+        """The page shows the server's list, and the server's list is the life cycle's."""
+        expect(page.locator("#t-state")).to_have_attribute("data-state", counter_state,
+                                                           timeout=SEEN)
+        expect(page.locator("#t-current")).to_have_attribute("data-state",
+                                                             ticket_state or "none")
+        board = requests.get(f"{server.url}/api/v1/counters/1", headers=keypad,
+                             timeout=5).json()
+        said = board["actions"]
+        expect(body).to_have_attribute("data-actions", " ".join(said), timeout=SEEN)
+        assert _enabled(page) == set(said) & buttons, (counter_state, ticket_state)
+        if ticket_state is not None:  # the ticket's steps are exactly the life cycle's
+            steps = buttons - {"call-next", "call", "pause", "resume", "close"}
+            assert set(said) & steps == {a.value for a in allowed_actions(ticket_state)} & steps
+        for listed, state in (("held", "held"), ("no_shows", "no_show")):
+            for t in board[listed]:
+                assert set(t["actions"]) == {a.value for a in allowed_actions(state)} & {
+                    "unhold", "reinstate"}
+        return said
+
+    def keys_do_nothing(*keys: str) -> None:
+        before = len(posted)
+        for key in keys:
+            body.press(key)
+        page.wait_for_timeout(300)
+        assert posted[before:] == [] and not page.locator("dialog[open]").count()
+
+    said = agrees("open", None)
+    assert set(said) == {"call-next", "call", "pause", "close"}
+    keys_do_nothing("r", "s", "k", "f", "t", "h")
+
+    body.press("n")
+    said = agrees("open", "called")
+    assert "finish" not in said and "call-next" not in said
+    keys_do_nothing("f", "n", "c", "p")
+    page.screenshot(path=artifacts / "1-called.png")
+
+    body.press("s")
+    said = agrees("open", "serving")
+    keys_do_nothing("r", "s", "k", "n")
+
+    body.press("h")
+    page.fill("#hold-note", "去复印身份证")
+    page.click("#hold-submit")
+    agrees("open", None)
+    expect(page.locator("#t-held li")).to_have_count(1, timeout=SEEN)
+    assert _row_actions(page, "t-held") == {"unhold"}
+    page.click("#t-held button")
+    expect(page.locator("#t-held li")).to_have_count(0, timeout=SEEN)
+
+    body.press("n")  # back, ahead of the queue, to this window
+    agrees("open", "called")
+    body.press("k")
+    agrees("open", None)
+    expect(page.locator("#t-no-shows li")).to_have_count(1, timeout=SEEN)
+    assert _row_actions(page, "t-no-shows") == {"reinstate"}
+    page.click("#t-no-shows button")
+    expect(page.locator("#t-no-shows li")).to_have_count(0, timeout=SEEN)
+
+    body.press("n")
+    agrees("open", "called")
+    body.press("s")
+    agrees("open", "serving")
+    body.press("f")
+    page.locator("#outcome-done").press("3")  # 补正: the slip is stamped in the hall's zone
+    page.check("#material-0")
+    page.click("#finish-submit")
+    expect(page.locator("#t-correction")).to_be_visible(timeout=SEEN)
+    foot = page.locator("#t-correction-foot").inner_text()
+    hall_now = [datetime.now(ZoneInfo("Asia/Urumqi")) + timedelta(minutes=m) for m in (-1, 0)]
+    assert any(f"{t:%H:%M}" in foot for t in hall_now), foot
+    said = agrees("open", None)
+
+    body.press("p")
+    page.select_option("#pause-reason", "午休")
+    page.click("#pause-submit")
+    said = agrees("paused", None)
+    assert set(said) == {"resume", "close"}
+    expect(page.locator("#btn-resume")).to_be_visible()
+    expect(page.locator("#btn-pause")).to_be_hidden()
+    keys_do_nothing("n", "c", "r")
+    page.screenshot(path=artifacts / "2-paused.png")
+    body.press("p")
+    agrees("open", None)
+    assert ticket["number"] and errors == []
     context.close()
 
 

@@ -5,17 +5,24 @@ English; paper out."""
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from sqlalchemy import update
 
 from drivers.escpos.emulator import PrinterEmulator
+from hall.services.config import accounts
 from hall.services.config.layout.seed import load_layout, seed
 from hall.store.models import Device, Service
 from tests.conftest import DATA
+from tests.e2e.browsing import signed_in_page
 from tests.e2e.server import running_hall
+from tests.e2e.test_pages import HALL_ZONE
 
 SEEN = 5000  # ms
+LIVE = 3000  # ms: a change in the console is on the kiosk within a couple of seconds
 MM15 = 96 / 25.4 * 15  # 15 mm in CSS px (96 per inch): the smallest touch target allowed
 EXTRA = ("gjj-tq", "公积金提取"), ("gjj-dk", "公积金贷款"), ("crj-qz", "出入境签注"), \
     ("jsz-hz", "驾驶证换证")
@@ -74,6 +81,7 @@ def test_a_visitor_walks_from_department_to_a_printed_number(kiosk_hall, browser
     page, errors = open_kiosk(browser, server, tokens["kiosk"])
     assert "token=" not in page.url  # kept in localStorage, gone from the address bar
     expect(page.locator("#k-hall")).to_have_text("测试大厅")
+    expect(page.locator("#k-elder")).to_have_text("长辈模式")  # the glossary's word
     expect(page.locator("#dept-grid .k-card")).to_have_count(2)
     page.screenshot(path=artifacts / "1-departments.png")
 
@@ -165,6 +173,56 @@ def test_elder_mode_is_larger_with_fewer_buttons_per_screen_and_english_works(
     assert errors == []
 
 
+GUIDE_KEYS = ("materials", "steps", "fee", "basis", "notes")
+
+
+def test_the_whole_guide_is_read_by_scrolling_the_guide_panel_once(kiosk_hall, browser,
+                                                                   artifacts, ctx):
+    """At 1080×1920 the demo hall's longest guide (不动产转移登记): the panel takes the
+    screen's height, is the only thing that scrolls, says there is more below, and one
+    scroll shows 设立依据 and 注意事项 with the take button still on screen."""
+    from playwright.sync_api import expect
+
+    server, tokens, _ = kiosk_hall
+    layout = load_layout(DATA.parents[1] / "hall" / "seed" / "demo_hall.toml")
+    demo = {s["code"]: s for s in layout["services"]}
+    with ctx.engine.begin() as conn:
+        conn.execute(update(Service).where(Service.code == "hj")
+                     .values(guide={k: demo["bdc-zy"][k] for k in GUIDE_KEYS}))
+    page, errors = open_kiosk(browser, server, tokens["kiosk"])
+    page.locator("#dept-grid .k-card", has_text="公安局").click()
+    page.locator("#svc-grid .k-card", has_text="户籍办理").click()
+    panel, more = page.locator("#guide-body"), page.locator("#guide-more")
+    expect(more).to_be_visible()
+    page.screenshot(path=artifacts / "guide-top.png")
+    scrollers = page.evaluate("""() => [...document.querySelectorAll('*')]
+        .filter((el) => el.scrollHeight > el.clientHeight + 1
+                        && /auto|scroll/.test(getComputedStyle(el).overflowY))
+        .map((el) => el.id)""")
+    assert scrollers == ["guide-body"]  # nothing else scrolls, the page itself neither
+    assert page.evaluate("document.scrollingElement.scrollHeight") <= 1920
+    box = panel.bounding_box()
+    gap = page.locator("#screen-guide .k-actions").bounding_box()["y"] \
+        - (more.bounding_box()["y"] + more.bounding_box()["height"])
+    assert gap <= 48, gap  # the panel fills the screen down to the bar and the buttons
+    hidden = page.evaluate("(g) => g.scrollHeight - g.clientHeight",
+                           panel.element_handle())
+    assert 0 < hidden <= box["height"]  # one scroll's worth out of sight, no more
+
+    more.click()  # once
+    expect(more).to_be_hidden(timeout=SEEN)
+    box = panel.bounding_box()
+    for part in ("basis", "notes"):
+        shown = page.locator(f"[data-part={part}]").bounding_box()
+        assert box["y"] <= shown["y"] and \
+            shown["y"] + shown["height"] <= box["y"] + box["height"] + 1, part
+    expect(page.locator("[data-part=notes]")).to_contain_text(demo["bdc-zy"]["notes"][:10])
+    take = page.locator("#k-take").bounding_box()
+    assert take["y"] + take["height"] <= 1920
+    page.screenshot(path=artifacts / "guide-end.png")
+    assert errors == []
+
+
 def test_paper_out_still_shows_the_number_and_says_what_happened(kiosk_hall, browser,
                                                                   artifacts, emulator):
     from playwright.sync_api import expect
@@ -239,7 +297,7 @@ def test_an_idle_kiosk_counts_down_and_returns_to_the_start(kiosk_hall, browser,
     assert errors == []
 
 
-def test_a_limited_service_asks_for_the_id_number_and_refuses_a_second_ticket(
+def test_a_limited_service_asks_for_the_id_number_masked_and_refuses_a_second_ticket(
         kiosk_hall, browser, artifacts):
     from playwright.sync_api import expect
 
@@ -251,9 +309,11 @@ def test_a_limited_service_asks_for_the_id_number_and_refuses_a_second_ticket(
         page.locator("#svc-grid .k-card", has_text="驾驶证换证").click()
         page.locator("#k-take").click()
         expect(page.locator("#screen-idnum")).to_be_visible()
-        for key in id_number:
+        for i, key in enumerate(id_number):
             page.locator(f"#idnum-pad [data-key='{key}']").click()
-        expect(page.locator("#idnum-entry")).to_have_text(id_number)
+            if i == 5:  # masked as it is typed, not only once complete
+                expect(page.locator("#idnum-entry")).to_have_text("1101**")
+        expect(page.locator("#idnum-entry")).to_have_text(f"1101{'*' * 10}{id_number[-4:]}")
         page.locator("#idnum-ok").click()
 
     take_with("11010519491231002X")  # the standard's own sample number (valid check digit)
@@ -272,7 +332,12 @@ def test_a_limited_service_asks_for_the_id_number_and_refuses_a_second_ticket(
         page.locator(f"#idnum-pad [data-key='{key}']").click()
     page.locator("#idnum-ok").click()
     expect(dialog).to_be_visible()
+    expect(page.locator("#k-error-text")).to_have_text("身份证号码有误（校验位不符），请核对后重新输入")
     page.screenshot(path=artifacts / "id-typo.png")
+    page.locator("#k-error-ok").click()
+    page.locator("#idnum-pad [data-key=del]").click()  # 17 typed: the length is what is missing
+    page.locator("#idnum-ok").click()
+    expect(page.locator("#k-error-text")).to_have_text("请输入完整的 18 位身份证号码")
     assert errors == []
 
 
@@ -293,3 +358,84 @@ def test_an_unknown_appointment_code_is_explained(kiosk_hall, browser, artifacts
     expect(page.locator("#k-error-text")).to_have_text("未找到该预约码对应的预约")
     expect(page.locator("#screen-appt")).to_be_visible()  # back where the code is typed
     assert errors == []
+
+
+def admin_session(ctx, server) -> requests.Session:
+    """An admin signed in over HTTP, as the console's own page would be."""
+    password = accounts.add_user(ctx, login="root", name="管理员", role="admin").value["password"]
+    http = requests.Session()
+    r = http.post(f"{server.url}/api/v1/auth/login", json={"login": "root", "password": password},
+                  timeout=5)
+    assert r.status_code == 200, r.text
+    http.headers["X-CSRFToken"] = r.json()["csrf_token"]
+    return http
+
+
+def test_a_service_changed_in_the_console_reaches_the_open_kiosk_live(kiosk_hall, browser,
+                                                                      artifacts, ctx):
+    from playwright.sync_api import expect
+
+    server, tokens, post = kiosk_hall
+    admin = admin_session(ctx, server)
+    page, errors = open_kiosk(browser, server, tokens["kiosk"])
+    expect(page.locator("body")).to_have_attribute("data-live", "live", timeout=SEEN)
+    page.evaluate("window.sameDocument = true")  # gone if the page reloads
+    page.locator("#dept-grid .k-card", has_text="公安局").click()
+    card = page.locator("#svc-grid .k-card[data-service=sfz]")
+    expect(card).to_have_attribute("data-state", "open")
+
+    r = admin.post(f"{server.url}/api/v1/config/services/sfz/deactivate", timeout=5)
+    assert r.status_code == 200, r.text
+    expect(card).to_have_attribute("data-state", "closed", timeout=LIVE)
+    expect(card).to_contain_text("身份证办理暂停办理")
+
+    hj = admin.get(f"{server.url}/api/v1/config/services/hj", timeout=5).json()
+    del hj["id"]  # the answer names the row; the request does not
+    page.locator("#svc-grid .k-card[data-service=hj]").click()
+    hj.update(name="户籍业务办理", notes="请本人到场办理。")
+    r = admin.put(f"{server.url}/api/v1/config/services/hj", json=hj, timeout=5)
+    assert r.status_code == 200, r.text
+    expect(page.locator("#guide-title")).to_have_text("户籍业务办理", timeout=LIVE)
+    expect(page.locator("[data-part=notes]")).to_contain_text("请本人到场办理。")
+
+    post("/api/v1/tickets", "kiosk", service="hj")  # someone else takes a number
+    expect(page.locator("#guide-status")).to_contain_text("等候 1 人", timeout=LIVE)
+    page.screenshot(path=artifacts / "guide-changed-live.png")
+    assert page.evaluate("window.sameDocument") is True  # no reload did it
+    assert errors == []
+
+
+def test_a_kiosk_without_a_token_shows_how_to_pair_it_and_the_halls_own_time(
+        ctx, db_url, tmp_path, browser, artifacts):
+    """The hall keeps Urumqi time; the kiosk's browser Shanghai's, the server its own. A
+    supervisor signed in still previews the kiosk without a token."""
+    from playwright.sync_api import expect
+
+    with running_hall(ctx, db_url, tmp_path, hall_timezone=HALL_ZONE) as (server, tokens, _):
+        context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN",
+                                      timezone_id="Asia/Shanghai")
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+                if r.status >= 400 else None)
+        page.goto(f"{server.url}/kiosk/{tokens['kiosk']['id']}")  # no token, none stored
+        expect(page.locator("#screen-unpaired")).to_be_visible(timeout=SEEN)
+        expect(page.locator("#screen-home")).to_be_hidden()
+        expect(page.locator("#k-pair")).to_have_attribute("href", "/pair?kind=kiosk")
+        before = datetime.now(ZoneInfo(HALL_ZONE)).strftime("%H:%M")
+        shown = page.locator("#k-clock").inner_text()
+        after = datetime.now(ZoneInfo(HALL_ZONE)).strftime("%H:%M")
+        assert shown in (before, after), (shown, HALL_ZONE)
+        page.screenshot(path=artifacts / "unpaired.png")
+        page.locator("#k-pair").click()
+        expect(page.locator("#pair-code")).to_have_text(re.compile(r"^\d{3} \d{3}$"),
+                                                        timeout=SEEN)
+        assert page.url.endswith("/pair?kind=kiosk")
+        assert errors == []
+
+        boss, boss_errors = signed_in_page(browser, ctx, f"{server.url}/admin/board")
+        boss.goto(f"{server.url}/kiosk/{tokens['kiosk']['id']}")
+        boss.wait_for_selector("body[data-state=ready]", timeout=15000)
+        expect(boss.locator("#dept-grid .k-card")).to_have_count(2)
+        assert boss_errors == []

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from hall.domain import announce
 from hall.services.config import accounts
 from tests.conftest import unavailable
 from tests.e2e.server import running_hall
@@ -81,6 +82,9 @@ def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
     queue_fetches: list[str] = []
     page.on("request", lambda r: queue_fetches.append(r.url) if "/api/v1/queues" in r.url
             else None)
+    clip_fetches: list[str] = []  # the voice pack's files the screen plays
+    page.on("request", lambda r: clip_fetches.append(r.url.split("/voice/", 1)[1])
+            if "/display/static/voice/" in r.url else None)
     assert "token=" not in page.url  # kept in localStorage, gone from the address bar
     expect(page.locator("body")).to_have_attribute("data-time-zone", HALL_ZONE)
     clock_shows(page, HALL_ZONE)
@@ -119,6 +123,9 @@ def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
                            "window.hallAnnouncements[1].status !== 'queued'", timeout=40000)
     states = [a["status"] for a in announcements(page)]
     assert states.count("playing") <= 1 and states[0] == "done", states
+    # the clips are the ones the server named with the call (hall/domain/announce.py)
+    first = [f"{name}.wav" for name in announce.announcement_parts(earlier[0], 2, "zh")]
+    assert set(first) <= set(clip_fetches), (first, clip_fetches)
     page.screenshot(path=artifacts / "hall-1920x1080.png")
 
     # clips missing and no zh-CN voice (headless Chromium has none): silence, never stuck
@@ -177,6 +184,43 @@ def test_the_phone_page_follows_its_ticket_until_it_is_called(live_hall, browser
     expect(page.locator(".t-turn")).to_contain_text("It's your turn — please go to window 2")
     expect(page.locator(".t-service")).to_have_text("Household registration")
     page.screenshot(path=artifacts / "phone-called-360-en.png", full_page=True)
+    assert errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.xdist_group("pages")
+@SQLITE_ONLY
+def test_now_calling_moves_on_after_skip_and_pause(live_hall, browser, artifacts):
+    """The big 正在呼叫 panel shows the newest call that still stands: a skip moves it to the
+    previous live call, a skip and a 午休 pause at that window leave it idle, and the window
+    screen says the same (issue 15 item 2)."""
+    from playwright.sync_api import expect
+
+    server, tokens, post = live_hall
+    screen = tokens["screen"]
+    page, errors = open_page(browser, f"{server.url}/display/hall/{screen['id']}"
+                                      f"?token={screen['token']}", 1920, 1080)
+    window, _ = open_page(browser, f"{server.url}/display/counter/1"
+                                   f"?token={screen['token']}", 1280, 720)
+    for _ in range(2):
+        post("/api/v1/tickets", "kiosk", service="hj")
+    first = post("/api/v1/counters/1/call-next", "keypad1")["ticket"]["number"]
+    second = post("/api/v1/counters/2/call-next", "keypad2")["ticket"]["number"]
+    expect(page.locator("#now-number")).to_have_text(second, timeout=SEEN)
+    post("/api/v1/counters/2/skip", "keypad2")
+    expect(page.locator("#now-number")).to_have_text(first, timeout=SEEN)
+    expect(page.locator("#now-counter")).to_contain_text("请到 1 号窗口")
+    post("/api/v1/counters/1/skip", "keypad1")
+    post("/api/v1/counters/1/pause", "keypad1", reason="午休")
+    expect(page.locator("#now-number")).to_have_text("—", timeout=SEEN)
+    expect(page.locator("#now")).to_have_class(re.compile(r"\bidle\b"))
+    expect(window.locator("#counter-reason")).to_have_text("午休", timeout=SEEN)
+    expect(window.locator("#counter-ticket")).not_to_have_text(first)
+    page.reload()  # a fresh screen draws the same from its snapshot
+    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
+    expect(page.locator("#now-number")).to_have_text("—")
+    page.screenshot(path=artifacts / "now-idle.png")
     assert errors == []
 
 

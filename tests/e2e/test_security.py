@@ -58,6 +58,7 @@ WHO_MAY = (
     ("POST /api/v1/auth/logout", EVERYONE),
     ("POST /api/v1/auth/sign-out-everywhere", STAFF),
     ("GET /api/v1/auth/me", SIGNED_IN),
+    ("POST /api/v1/auth/password", STAFF),  # one's own
     ("POST /api/v1/tickets", STAFF | {KIOSK}),  # reception staff issue too
     ("GET /api/v1/tickets/<token>", EVERYONE),  # the phone page: the token is the proof
     ("POST /api/v1/tickets/<token>/cancel", EVERYONE),
@@ -91,7 +92,8 @@ WHO_MAY = (
 # refusals that answer as if the thing did not exist, so as not to tell that it does
 HIDDEN = {("POST /api/v1/alerts/<int:alert_id>/ack", STAFF2): 404}
 SUPERVISOR_PAGES = ("/admin/board", "/admin/reports", "/admin/reports/bulletin", "/admin/cases",
-                    "/admin/followups", "/admin/devices")  # any other /admin page: admins
+                    "/admin/followups", "/admin/devices")  # any other /admin page: admins …
+OWN_PAGES = ("/admin/password",)  # … but these: everyone signed in, for their own account
 # writes that never read a session (so no CSRF token): whoever may call them anyway
 PUBLIC_WRITES = {"auth.login", "appointments.book", "tickets.cancel", "pairing.ask",
                  "pairing.claim"}
@@ -113,6 +115,7 @@ def bodies(ids: dict) -> dict[str, dict]:
         "appointments.check_in": {"code": ids["code"]},
         "appointments.cancel": {"code": ids["code"]},
         "pairing.approve": {"code": "123456"},
+        "auth.password": {"current": "not the password", "new": "窗口服务 2026 好差评"},
     }
 
 
@@ -176,7 +179,8 @@ def test_admin_pages_are_for_their_roles_only(world):
     for rule in world.app.url_map.iter_rules():
         if not rule.rule.startswith("/admin") or STATIC.search(rule.endpoint):
             continue
-        allowed = SUPERVISORS if rule.rule in SUPERVISOR_PAGES else ADMINS
+        allowed = (STAFF if rule.rule in OWN_PAGES else
+                   SUPERVISORS if rule.rule in SUPERVISOR_PAGES else ADMINS)
         for role in ROLES:
             r = world[role].call("GET", path_of(rule, world.ids))
             sign_in_form = 'id="login-form"' in r.get_data(True)

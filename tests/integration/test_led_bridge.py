@@ -180,15 +180,28 @@ def test_the_strip_drops_old_calls_and_stays_within_one_frame():
     board = Board(strip_calls=3, strip_max_age_s=3600,
                   notices=["请携带身份证原件办理业务"] * 60)
     now = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
-    for i, minutes in enumerate((300, 20, 10, 5)):  # the oldest is five hours old
-        board.apply({"type": "ticket.called", "seq": i + 1, "number": f"A00{i + 1}",
-                     "counter_id": 1, "counter_number": 1, "ticket_id": i + 1,
-                     "at": (now - timedelta(minutes=minutes)).isoformat()})
+    live = [{"ticket_id": n, "number": f"A00{n}", "counter_id": n, "counter_number": n,
+             "called_at": (now - timedelta(minutes=minutes)).isoformat()}
+            for n, minutes in ((4, 5), (3, 10), (2, 20), (1, 300))]  # newest first
+    board.apply({"type": "calls.live", "calls": live})
     lines = board.strip_lines(now)
-    assert lines[:3] == ("A004 请到1号窗口", "A003 请到1号窗口", "A002 请到1号窗口")
+    assert lines[:3] == ("A004 请到4号窗口", "A003 请到3号窗口", "A002 请到2号窗口")
     assert len("\u3000\u3000".join(lines).encode("gb2312")) <= 900 and len(lines) < 63
-    board.calls.appendleft(board.calls.pop())  # a stale call in front is left out too
+    board.apply({"type": "calls.live", "calls": live[3:]})  # a stale call in front
     assert "A001 请到1号窗口" not in board.strip_lines(now + timedelta(hours=2))
+
+
+def test_the_strip_shows_only_calls_that_still_stand():
+    """A call ends when its visit is skipped, transferred or finished, or its window pauses:
+    the server's calls.live says so and the strip follows, as the hall screen's panel does."""
+    board = Board(strip_max_age_s=0)
+    board.load_snapshot({"counters": [], "live_calls": [
+        {"ticket_id": 7, "number": "A005", "counter_id": 1, "counter_number": 1,
+         "called_at": "2026-11-23T02:00:00+00:00"}]})
+    assert board.strip_lines() == ("A005 请到1号窗口",)
+    board.apply({"type": "ticket.skipped", "ticket_id": 7, "counter_id": 1})
+    board.apply({"type": "calls.live", "calls": []})
+    assert board.strip_lines() == ()
 
 
 def test_text_a_sign_cannot_show_is_replaced_not_refused():

@@ -52,6 +52,64 @@ def test_a_server_printed_job_carries_url_and_content_and_is_not_announced(ctx, 
     assert c["wait_minutes"][1] >= c["wait_minutes"][0] >= 0
 
 
+class FakePrinter:
+    """The printer port as the kiosk blueprint installs it: prints (here: fails for want of
+    paper), records the outcome through the service, says which reasons (msgids)."""
+
+    DEFAULT_TIMEOUT = 2.0
+    MSGIDS = ("Out of paper",)
+
+    def __init__(self, printed: bool):
+        self.printed = printed
+        self.jobs: list[tuple[dict, dict, float]] = []
+
+    def print_job(self, ctx, job, *, labels, timeout):
+        self.jobs.append((job, labels, timeout))
+        reasons = [] if self.printed else ["Out of paper"]
+        done = printing.finish_job(ctx, job_id=job["id"], printed=self.printed,
+                                   error=(reasons or [None])[0], health={"paper": "out"}).value
+        return {**done, "printed": self.printed, "reasons": reasons,
+                "status": {"paper": "out", "reasons": reasons}}
+
+
+def test_print_ticket_prints_once_through_the_port_and_tells_the_visitor(ctx, hall, devices):
+    kiosk = devices["kiosk"]
+    t = issue(ctx, hall, kiosk)
+    zh = {"Out of paper": "缺纸"}
+    printer = FakePrinter(printed=False)
+    out = printing.print_ticket(ctx, ticket_id=t["id"], actor=kiosk, device_id=None,
+                                base_url=BASE, lang="zh_CN", printer=printer, labels=zh,
+                                translate=lambda m: m)
+    ((job, labels, timeout),) = printer.jobs
+    assert job["url"] == "escpos+tcp://10.0.0.9:9100" and job["content"]["number"] == t["number"]
+    assert labels == zh and timeout == FakePrinter.DEFAULT_TIMEOUT
+    assert out["state"] == "failed" and out["printed"] is False
+    assert out["job"]["state"] == "failed" and out["job"]["attempts"] == 1
+    assert out["reasons"] == ["缺纸"] and out["status"] == {"paper": "out"}
+    assert out["message"].startswith("Your ticket could not be printed: 缺纸.")
+    assert out["qr_url"] == f"{BASE}/t/{t['token']}" and out["lang"] == "zh_CN"
+
+    good = FakePrinter(printed=True)
+    again = printing.print_ticket(ctx, ticket_id=t["id"], actor=kiosk, device_id=None,
+                                  base_url=BASE, lang="en", printer=good, labels={},
+                                  translate=str.upper, timeout=0.5)
+    assert good.jobs[0][2] == 0.5 and again["state"] == "printed"
+    assert again["message"] == printing.MSG_PRINTED.upper()  # in the caller's language
+
+
+def test_print_ticket_leaves_an_agents_job_pending_and_never_calls_the_port(ctx, hall,
+                                                                             devices):
+    kiosk = devices["agent-kiosk"]
+    t = issue(ctx, hall, kiosk)
+    printer = FakePrinter(printed=True)
+    out = printing.print_ticket(ctx, ticket_id=t["id"], actor=kiosk, device_id=None,
+                                base_url=BASE, lang="en", printer=printer, labels={},
+                                translate=lambda m: m)
+    assert printer.jobs == [] and out["state"] == "pending" and out["printed"] is None
+    assert out["message"] == printing.MSG_PENDING and out["status"] is None
+    assert printing.jobs(ctx, actor=kiosk)[0]["id"] == out["job"]["id"]
+
+
 def test_a_job_for_an_agent_printer_is_announced_to_the_device_room(ctx, hall, devices):
     kiosk = devices["agent-kiosk"]
     t = issue(ctx, hall, kiosk)

@@ -11,7 +11,9 @@ from hall.domain.access import Actor
 from hall.services.context import read, run
 from hall.services.counters import state as counters
 from hall.services.queue import calling, tickets, visits
-from hall.services.supervision import alerts, watch
+from hall.services.supervision import alerts, watch, watch_rules
+
+VISIT = (watch_rules.VISIT_LIMIT,)  # the 限时办结 rule alone: other rules have their own tests
 
 
 def kiosk(hall) -> Actor:
@@ -38,9 +40,9 @@ def test_the_visit_alert_is_raised_at_the_warning_point_and_escalates_at_the_lim
     staff, t = serving(ctx, hall, clock)
     hid = hall["id"]
     clock.advance(minutes=15, seconds=-1)
-    assert alert_events(watch.scan(ctx, hid)) == []
+    assert alert_events(watch.scan(ctx, hid, VISIT)) == []
     clock.advance(seconds=1)  # exactly 15:00 into the visit
-    warned = watch.scan(ctx, hid)
+    warned = watch.scan(ctx, hid, VISIT)
     assert alert_events(warned) == [("raised", "visit_warning", "warning")]
     event = warned.events[0]
     assert event.payload["counter_id"] == hall["counters"][1]
@@ -49,19 +51,19 @@ def test_the_visit_alert_is_raised_at_the_warning_point_and_escalates_at_the_lim
     assert event.seq is not None  # in the event log, so screens and the board replay it
 
     clock.advance(minutes=4, seconds=59)
-    assert alert_events(watch.scan(ctx, hid)) == []  # known already: nothing new to say
+    assert alert_events(watch.scan(ctx, hid, VISIT)) == []  # known already: nothing new to say
     clock.advance(seconds=1)  # exactly 20:00
-    over = watch.scan(ctx, hid)
+    over = watch.scan(ctx, hid, VISIT)
     assert alert_events(over) == [("raised", "visit_over", "critical")]
     open_ = alerts.open_alerts(ctx, hid)
     assert len(open_) == 1 and open_[0]["level"] == "critical"
     assert open_[0]["id"] == event.payload["alert"]["id"]  # the same alert, escalated
-    assert alert_events(watch.scan(ctx, hid)) == []
+    assert alert_events(watch.scan(ctx, hid, VISIT)) == []
 
     done = visits.finish(ctx, counter_id=hall["counters"][1], actor=staff, outcome="done")
     assert alert_events(done) == [("cleared", open_[0]["kind"], "critical")]
     assert alerts.open_alerts(ctx, hid) == []
-    assert watch.scan(ctx, hid).events == []
+    assert watch.scan(ctx, hid, VISIT).events == []
 
 
 def test_a_visit_finished_before_its_warning_point_never_alerts(ctx, hall, clock):
@@ -69,7 +71,7 @@ def test_a_visit_finished_before_its_warning_point_never_alerts(ctx, hall, clock
     clock.advance(minutes=14)
     visits.finish(ctx, counter_id=hall["counters"][1], actor=staff, outcome="inquiry")
     clock.advance(minutes=30)
-    assert watch.scan(ctx, hall["id"]).events == []
+    assert watch.scan(ctx, hall["id"], VISIT).events == []
     assert alerts.open_alerts(ctx, hall["id"]) == []
 
 
@@ -77,12 +79,12 @@ def test_each_service_uses_its_own_limits(ctx, hall, clock):
     serving(ctx, hall, clock, service="ss", number=3)  # ss: warning 12, limit 15 min
     serving(ctx, hall, clock, service="sfz", number=4, login="wang")  # sfz: warning 8, limit 10 min
     clock.advance(minutes=10)
-    result = watch.scan(ctx, hall["id"])
+    result = watch.scan(ctx, hall["id"], VISIT)
     levels = {e.payload["alert"]["payload"]["service"]: e.payload["alert"]["level"]
               for e in result.events}
     assert levels == {"身份证办理": "critical"}
     clock.advance(minutes=2)
-    result = watch.scan(ctx, hall["id"])
+    result = watch.scan(ctx, hall["id"], VISIT)
     assert [(e.payload["alert"]["payload"]["service"], e.payload["alert"]["level"])
             for e in result.events] == [("税务申报", "warning")]
 
@@ -90,13 +92,15 @@ def test_each_service_uses_its_own_limits(ctx, hall, clock):
 def test_a_held_or_transferred_visit_stops_its_clock_and_clears_its_alert(ctx, hall, clock):
     staff, _ = serving(ctx, hall, clock)
     clock.advance(minutes=16)
-    assert alert_events(watch.scan(ctx, hall["id"])) == [("raised", "visit_warning", "warning")]
+    assert alert_events(watch.scan(ctx, hall["id"], VISIT)) == [
+        ("raised", "visit_warning", "warning")]
     held = calling.hold(ctx, counter_id=hall["counters"][1], actor=staff, note="复印材料")
     assert alert_events(held) == [("cleared", "visit_warning", "warning")]
 
     serving(ctx, hall, clock)
     clock.advance(minutes=21)
-    assert alert_events(watch.scan(ctx, hall["id"])) == [("raised", "visit_over", "critical")]
+    assert alert_events(watch.scan(ctx, hall["id"], VISIT)) == [
+        ("raised", "visit_over", "critical")]
     moved = visits.transfer(ctx, counter_id=hall["counters"][1], actor=staff, to_service="sfz")
     assert alert_events(moved) == [("cleared", "visit_over", "critical")]
     assert alerts.open_alerts(ctx, hall["id"]) == []
@@ -106,12 +110,12 @@ def test_the_scan_clears_an_alert_whose_visit_ended_without_clearing_it(ctx, hal
     """The safety net: e.g. an alert raised by a scan that raced with the finish."""
     staff, t = serving(ctx, hall, clock)
     visits.finish(ctx, counter_id=hall["counters"][1], actor=staff, outcome="done")
-    run(ctx, lambda uow: alerts.raise_alert(uow, hall["id"], watch.visit_key(t["id"]),
+    run(ctx, lambda uow: alerts.raise_alert(uow, hall["id"], watch_rules.visit_key(t["id"]),
                                             "visit_over", "critical", ticket_id=t["id"]))
-    result = watch.scan(ctx, hall["id"])
+    result = watch.scan(ctx, hall["id"], VISIT)
     assert alert_events(result) == [("cleared", "visit_over", "critical")]
     other = run(ctx, lambda uow: alerts.raise_alert(uow, hall["id"], "device:9", "offline"))
-    assert watch.scan(ctx, hall["id"]).events == []  # not a key this rule owns
+    assert watch.scan(ctx, hall["id"], VISIT).events == []  # not a key this rule owns
     assert [a["id"] for a in alerts.open_alerts(ctx, hall["id"])] == [other.value["id"]]
 
 
@@ -120,8 +124,9 @@ def test_a_quiet_scan_reads_and_writes_nothing(ctx, hall, clock):
     clock.advance(minutes=5)
     last = read(ctx, lambda uow: uow.conn.exec_driver_sql(
         "SELECT last_seq FROM halls").scalar_one())
-    result = watch.scan(ctx, hall["id"])
-    assert result.events == [] and result.value == {"found": 0, "raised": [], "cleared": []}
+    result = watch.scan(ctx, hall["id"], VISIT)
+    assert result.events == []
+    assert result.value == {"found": 0, "raised": [], "cleared": [], "failed": []}
     assert read(ctx, lambda uow: uow.conn.exec_driver_sql(
         "SELECT last_seq FROM halls").scalar_one()) == last
 
@@ -143,7 +148,7 @@ def test_the_serving_query_uses_the_queue_index(ctx, hall):
 
         conn.execute = spy
         try:
-            return watch.visit_limits(uow, hall_id)
+            return watch_rules.visit_limits(uow, hall_id, {})
         finally:
             del conn.execute
 

@@ -15,7 +15,7 @@ from hall.services.context import run
 from hall.services.counters import state as counters
 from hall.services.devices import health as devices
 from hall.services.queue import calling, tickets, visits
-from hall.services.supervision import alerts, watch_rules
+from hall.services.supervision import alerts, watch, watch_rules
 from hall.store.models import Case, FollowUp, Hall
 
 
@@ -27,11 +27,18 @@ def set_alerts(ctx, hall, **values) -> None:
     ctx.cache.clear()
 
 
-def scan(ctx, hall, rules=None):
-    """One pass of the rules; the alert events it emitted as (action, key, kind, level)."""
-    result = run(ctx, lambda uow: watch_rules.run_rules(uow, hall["id"], rules))
+# the rules of this file (the visit time limit has tests/integration/test_watch.py)
+LOOKING = (watch_rules.LONG_WAITS, watch_rules.IDLE_WINDOWS, watch_rules.LONG_PAUSES)
+
+
+def scan(ctx, hall):
+    """One pass of the rules and the sweeps, as the watch makes it; the alert events it
+    emitted as (action, key, kind, level)."""
+    looked = watch.scan(ctx, hall["id"], LOOKING)
+    swept = run(ctx, lambda uow: watch_rules.run_sweeps(uow, hall["id"]))
     return [(e.payload["action"], e.payload["alert"]["key"], e.payload["alert"]["kind"],
-             e.payload["alert"]["level"]) for e in result.events if e.type == "alert"]
+             e.payload["alert"]["level"]) for e in looked.events + swept.events
+            if e.type == "alert"]
 
 
 def issue(ctx, hall, service: str) -> dict:
@@ -188,9 +195,10 @@ def test_an_overdue_follow_up_is_raised_by_the_rule_list(ctx, hall, clock):
     assert scan(ctx, hall) == []  # due today: not late yet
     clock.current = datetime(2026, 11, 24, 2, tzinfo=UTC)
     assert scan(ctx, hall) == [("raised", f"followup:{fid}", "followup_overdue", "warning")]
-    assert [r.__name__ for r in watch_rules.RULES] == [
-        "long_wait", "idle_window", "paused_too_long", "case_due", "followup_overdue",
-        "device_silent"]
+    assert [r.name for r in watch_rules.RULES] == [
+        "visit_limit", "long_wait", "idle_window", "paused_too_long"]
+    assert [s.__name__ for s in watch_rules.SWEEPS] == [
+        "case_due", "followup_overdue", "device_silent"]
 
 
 def test_a_device_silent_for_n_minutes_is_marked_offline_by_the_rules(ctx, hall, clock):
@@ -207,19 +215,38 @@ def test_a_device_silent_for_n_minutes_is_marked_offline_by_the_rules(ctx, hall,
     assert open_kinds(ctx, hall) == {}
 
 
-def test_a_broken_rule_is_rolled_back_and_the_others_still_run(ctx, hall, clock):
+def test_a_broken_sweep_is_rolled_back_and_the_others_still_run(ctx, hall, clock):
     def broken(uow, hall_id, settings):
         alerts.raise_alert(uow, hall_id, "broken:1", "broken")
-        raise RuntimeError("a bug in one rule")
+        raise RuntimeError("a bug in one sweep")
+
+    def long_wait(uow, hall_id, settings):  # a sweep that raises what the rule finds
+        for f in watch_rules.find_long_waits(uow, hall_id, settings):
+            alerts.raise_alert(uow, hall_id, f.key, f.kind, f.level, **f.payload)
 
     set_alerts(ctx, hall, long_wait_minutes=1)
     issue(ctx, hall, "hj")
     clock.advance(minutes=1)
-    result = run(ctx, lambda uow: watch_rules.run_rules(
-        uow, hall["id"], [broken, watch_rules.long_wait]))
+    result = run(ctx, lambda uow: watch_rules.run_sweeps(uow, hall["id"], [broken, long_wait]))
     assert result.value == ["broken"]
     assert [e.payload["alert"]["kind"] for e in result.events] == ["long_wait"]
     assert list(open_kinds(ctx, hall).values()) == ["long_wait"]
+
+
+def test_a_broken_rule_is_named_and_the_others_still_raise_and_clear(ctx, hall, clock):
+    def broken(uow, hall_id, settings):
+        uow.conn.exec_driver_sql("SELECT no_such_column FROM halls")  # a bug in one rule
+
+    rule = watch_rules.Rule("broken", "broken:", broken)
+    set_alerts(ctx, hall, long_wait_minutes=1)
+    run(ctx, lambda uow: alerts.raise_alert(uow, hall["id"], "broken:1", "broken"))
+    issue(ctx, hall, "hj")
+    clock.advance(minutes=1)
+    result = watch.scan(ctx, hall["id"], [rule, watch_rules.LONG_WAITS])
+    assert result.value["failed"] == ["broken"]
+    assert [e.payload["alert"]["kind"] for e in result.events] == ["long_wait"]
+    # what a broken rule owns is left as it was: it could not say the condition ended
+    assert sorted(open_kinds(ctx, hall).values()) == ["broken", "long_wait"]
 
 
 def test_thresholds_fill_in_defaults_and_ignore_unknown_or_bad_values():
@@ -233,10 +260,8 @@ def test_thresholds_fill_in_defaults_and_ignore_unknown_or_bad_values():
 
 def test_the_looking_rules_also_run_in_the_watch_scan_and_write_only_on_change(
         ctx, hall, clock):
-    from hall.services.supervision import watch
-
     set_alerts(ctx, hall, long_wait_minutes=10, idle_minutes=0)
-    entries = watch_rules.watch_entries()
+    entries = LOOKING
     assert [e.prefix for e in entries] == ["long_wait:", "idle:", "paused:"]
     issue(ctx, hall, "ss")
     clock.advance(minutes=10)

@@ -29,6 +29,15 @@ def test_a_mistyped_id_number_is_refused_naming_the_field_without_echoing_it(raw
     assert raw not in str(exc.value) and not exc.value.params
 
 
+def test_eighteen_characters_with_a_wrong_check_digit_say_the_check_digit_is_wrong():
+    with pytest.raises(DomainError) as exc:
+        normalize_id_number("110105194912310021")  # 18 typed, the last one wrong
+    assert "check digit" in exc.value.message and "18" not in exc.value.message
+    with pytest.raises(DomainError) as short:
+        normalize_id_number("11010519491231002")  # 17 typed: the length is what is wrong
+    assert "18 characters" in short.value.message
+
+
 @pytest.mark.parametrize("raw", ["13812341234", "138 1234 1234", "+86 138-1234-1234",
                                  "008613812341234"])
 def test_phone_numbers_are_normalised(raw):

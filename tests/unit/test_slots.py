@@ -170,3 +170,17 @@ def test_check_in_kind_refuses_early_and_past_days_and_makes_late_normal():
     assert err.params == {"minutes": 30}
     refused("appointment_expired", "appointment_code", check_in_kind, start,
             start + timedelta(days=1), 1800, 900, TZ)
+
+
+def test_a_check_in_on_the_wrong_day_names_the_booked_day_in_the_halls_zone():
+    # 07:30 in Shanghai on the 24th is still the 23rd in UTC: the hall's date is the one shown
+    start = local(2026, 11, 24, 7, 30)
+    assert start.astimezone(UTC).date() == date(2026, 11, 23)
+    early = refused("appointment_too_early", "code", check_in_kind, start,
+                    start - timedelta(days=1), 1800, 900, TZ, "code")
+    assert early.params == {"day": "2026-11-24", "time": "07:30"}
+    assert "2026-11-24" in str(early) and "07:30" in str(early)
+    late = refused("appointment_expired", "code", check_in_kind, start,
+                   start + timedelta(days=2), 1800, 900, TZ, "code")
+    assert late.params == {"day": "2026-11-24", "time": "07:30"}
+    assert "2026-11-24" in str(late)

@@ -5,10 +5,13 @@
 // once. Countdowns and idle times tick here every second from the server's timestamps,
 // with the page's clock corrected by the offset measured on each read.
 import { connectLive, fill, text } from "/display/static/hall-live.js";
+import { Api } from "/web/static/api.js";
 
 const ds = document.body.dataset;
 const strings = document.getElementById("strings");
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
+// signed out elsewhere (401) or no longer a supervisor (403): reloading shows why
+const reload = () => window.location.reload();
+const api = new Api({ locale: ds.locale, onUnauthorized: reload });
 const $ = (id) => document.getElementById(id);
 const MIN_REFRESH_MS = 1000;
 
@@ -19,10 +22,6 @@ function S(name, values) {
   const s = strings.getAttribute(`data-${name}`);
   if (s == null) return null;
   return values ? fill(s, values) : s;
-}
-
-function withLang(url) {
-  return `${url}${url.includes("?") ? "&" : "?"}lang=${encodeURIComponent(ds.locale)}`;
 }
 
 function serverNow() {
@@ -56,15 +55,16 @@ function wall(at) {
 
 async function load() {
   const sent = Date.now();
-  const r = await fetch(withLang("/api/v1/board"), {
-    headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
-  });
-  if (r.status === 401 || r.status === 403) {
-    window.location.reload(); // signed out elsewhere: the server shows the sign-in page
-    return;
+  let board;
+  try {
+    board = await api.get("/api/v1/board");
+  } catch (err) {
+    if (err.status === 401 || err.status === 403) {
+      reload(); // signed out elsewhere: the server shows the sign-in page
+      return;
+    }
+    throw err;
   }
-  if (!r.ok) throw new Error(`HTTP ${r.status}`);
-  const board = await r.json();
   const received = Date.now();
   page.offset = Date.parse(board.now) - (sent + received) / 2;
   page.board = board;
@@ -306,21 +306,10 @@ async function acknowledge(id, note, button, error) {
   button.disabled = true;
   error.textContent = "";
   try {
-    const r = await fetch(withLang(`/api/v1/alerts/${id}/ack`), {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json",
-                 "X-CSRFToken": csrf },
-      body: JSON.stringify({ note }),
-    });
-    const reply = await r.json().catch(() => null);
-    if (!r.ok) {
-      error.textContent = (reply && reply.error && reply.error.message) || `HTTP ${r.status}`;
-      if (r.status === 409) schedule(); // acknowledged by someone else meanwhile
-      return;
-    }
-    applyAlert("acknowledged", reply);
+    applyAlert("acknowledged", await api.post(`/api/v1/alerts/${id}/ack`, { note }));
   } catch (err) {
     error.textContent = String(err.message || err);
+    if (err.status === 409) schedule(); // acknowledged by someone else meanwhile
   } finally {
     button.disabled = false;
   }

@@ -1,6 +1,7 @@
 // 办件 page: list with filters (GET /api/v1/cases), yellow/red rows, start / done / return
 // (POST /api/v1/cases/<number>/<action> with the CSRF token); re-reads on case events.
 import { connectLive, debounce, fill, text } from "/display/static/hall-live.js";
+import { Api } from "/web/static/api.js";
 
 const ds = document.body.dataset;
 const strings = document.getElementById("strings");
@@ -9,30 +10,13 @@ const S = (name, values) => {
   return values ? fill(s, values) : s;
 };
 const $ = (id) => document.getElementById(id);
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const ACTIONS = { accepted: ["start", "finish", "return"], in_progress: ["finish", "return"] };
 const page = { cases: [], total: 0, loads: 0 };
 window.hallCases = page;
 
-function withLang(url) {
-  return `${url}${url.includes("?") ? "&" : "?"}lang=${encodeURIComponent(ds.locale)}`;
-}
-
-async function call(method, url, payload) {
-  const headers = { Accept: "application/json" };
-  if (method !== "GET") {
-    headers["Content-Type"] = "application/json";
-    headers["X-CSRFToken"] = csrf;
-  }
-  const r = await fetch(withLang(url), {
-    method, headers, credentials: "same-origin", cache: "no-store",
-    body: payload === undefined ? undefined : JSON.stringify(payload),
-  });
-  const reply = await r.json().catch(() => null);
-  if (r.status === 401) window.location.reload();
-  if (!r.ok) throw new Error((reply && reply.error && reply.error.message) || `HTTP ${r.status}`);
-  return reply;
-}
+// signed out elsewhere: reloading shows the sign-in form
+const api = new Api({ locale: ds.locale, onUnauthorized: () => window.location.reload() });
+const call = (method, url, payload) => api.request(method, url, payload);
 
 function query() {
   const q = new URLSearchParams({ limit: "500" });

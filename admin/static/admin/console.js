@@ -2,36 +2,18 @@
 // Reads and writes /api/v1/config with the staff session (+ X-CSRFToken on writes); every
 // refusal is shown next to the field the API names (console-forms.js).
 import { fill, text } from "/display/static/hall-live.js";
+import { Api } from "/web/static/api.js";
 import { clearErrors, control, read, setValue, showErrors } from "./console-forms.js";
 
 const ds = document.body.dataset;
 const T = document.getElementById("strings").dataset;
 const $ = (id) => document.getElementById(id);
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const API = "/api/v1/config";
 const page = { departments: [], services: [], counters: [], editing: null, opener: "" };
 window.hallConsole = page;
 
-async function call(method, url, payload) {
-  const headers = { Accept: "application/json" };
-  if (method !== "GET") {
-    headers["Content-Type"] = "application/json";
-    headers["X-CSRFToken"] = csrf;
-  }
-  const sep = url.includes("?") ? "&" : "?";
-  const r = await fetch(`${url}${sep}lang=${encodeURIComponent(ds.locale)}`, {
-    method, headers, credentials: "same-origin", cache: "no-store",
-    body: payload === undefined ? undefined : JSON.stringify(payload),
-  });
-  const reply = r.status === 204 ? null : await r.json().catch(() => null);
-  if (!r.ok) {
-    const e = reply && reply.error ? reply.error : {};
-    const err = new Error(e.message || `HTTP ${r.status}`);
-    Object.assign(err, { status: r.status, field: e.field, details: e.details });
-    throw err;
-  }
-  return reply;
-}
+const api = new Api({ locale: ds.locale });
+const call = (method, url, payload) => api.request(method, url, payload);
 
 function flash(words, bad = false) {
   const m = $("cf-message");

@@ -5,6 +5,7 @@
 // admin picks its request, types the code and approves or rejects it — and revoke a device
 // (two clicks: the first arms the button for a few seconds).
 import { connectLive, debounce, fill, text } from "/display/static/hall-live.js";
+import { Api } from "/web/static/api.js";
 
 const ds = document.body.dataset;
 const strings = document.getElementById("strings");
@@ -16,38 +17,20 @@ const $ = (id) => document.getElementById(id);
 const page = { devices: new Map(), counters: new Map(), loads: 0, events: 0, armed: null };
 window.hallDevices = page;
 const manage = ds.manage === "1";
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const ARMED_MS = 5000;
 const PAIRINGS_EVERY_MS = 4000;
 const pairing = { items: [], selected: null, filled: null };
 page.pairing = pairing;
 
-async function getJSON(url) {
-  const sep = url.includes("?") ? "&" : "?";
-  const r = await fetch(`${url}${sep}lang=${encodeURIComponent(ds.locale)}`, {
-    headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store",
-  });
-  const reply = await r.json().catch(() => null);
-  if (r.status === 401) window.location.reload();
-  if (!r.ok) throw new Error((reply && reply.error && reply.error.message) || `HTTP ${r.status}`);
-  return reply;
+// signed out elsewhere: reloading shows the sign-in form
+const api = new Api({ locale: ds.locale, onUnauthorized: () => window.location.reload() });
+
+function getJSON(url) {
+  return api.get(url);
 }
 
-async function send(url, payload) {
-  const r = await fetch(`${url}?lang=${encodeURIComponent(ds.locale)}`, {
-    method: "POST", credentials: "same-origin", cache: "no-store",
-    headers: { Accept: "application/json", "Content-Type": "application/json",
-               "X-CSRFToken": csrf },
-    body: payload === undefined ? undefined : JSON.stringify(payload),
-  });
-  const reply = await r.json().catch(() => null);
-  if (r.status === 401) window.location.reload();
-  if (!r.ok) {
-    const err = new Error((reply && reply.error && reply.error.message) || `HTTP ${r.status}`);
-    err.field = reply && reply.error && reply.error.field;
-    throw err;
-  }
-  return reply;
+function send(url, payload) {
+  return api.post(url, payload);
 }
 
 async function load() {

@@ -2,12 +2,12 @@
 // Reads and writes /api/v1/followups with the staff session (+ X-CSRFToken on writes) and
 // reloads when a followup.* event arrives in the hall's room.
 import { connectLive, debounce, fill, text } from "/display/static/hall-live.js";
+import { Api } from "/web/static/api.js";
 
 const body = document.body;
 const ds = body.dataset;
 const T = document.getElementById("strings").dataset;
 const $ = (id) => document.getElementById(id);
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
 const API = "/api/v1/followups";
 const page = { items: [], selected: null, owners: [] };
 window.hallFollowups = page;
@@ -17,29 +17,8 @@ const stamp = new Intl.DateTimeFormat(ds.lang === "en" ? "en-GB" : "zh-CN", {
   minute: "2-digit", hour12: false,
 });
 
-function withLang(url) {
-  return `${url}${url.includes("?") ? "&" : "?"}lang=${encodeURIComponent(ds.locale)}`;
-}
-
-async function call(method, url, payload) {
-  const headers = { Accept: "application/json" };
-  if (method !== "GET") {
-    headers["Content-Type"] = "application/json";
-    headers["X-CSRFToken"] = csrf;
-  }
-  const r = await fetch(withLang(url), {
-    method, headers, credentials: "same-origin", cache: "no-store",
-    body: payload === undefined ? undefined : JSON.stringify(payload),
-  });
-  const reply = await r.json().catch(() => null);
-  if (!r.ok) {
-    const e = new Error((reply && reply.error && reply.error.message) || `HTTP ${r.status}`);
-    e.status = r.status;
-    e.field = reply && reply.error && reply.error.field;
-    throw e;
-  }
-  return reply;
-}
+const api = new Api({ locale: ds.locale });
+const call = (method, url, payload) => api.request(method, url, payload);
 
 function levelText(level) {
   return `${level} · ${T[`level-${level}`] || ""}`;

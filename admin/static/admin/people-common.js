@@ -1,41 +1,17 @@
 // Shared by the admin pages for staff, settings and the audit log: the JSON API with the
 // staff session (+ X-CSRFToken on writes), translated strings from #strings, a status
 // message, a confirm dialog, and dates in the hall's time zone.
+import { Api, ApiError } from "/web/static/api.js";
+
 export const $ = (id) => document.getElementById(id);
 export const ds = document.body.dataset;
 export const T = ($("strings") || document.body).dataset;
-const csrf = document.querySelector('meta[name="csrf-token"]').content;
 export const API = "/api/v1/admin";
+export { ApiError };
+const api = new Api({ base: API, locale: ds.locale });
 
-export class ApiError extends Error {
-  constructor(message, status, field, details) {
-    super(message);
-    this.status = status;
-    this.field = field;
-    this.details = details || [];
-  }
-}
-
-function withLang(url) {
-  return `${url}${url.includes("?") ? "&" : "?"}lang=${encodeURIComponent(ds.locale)}`;
-}
-
-export async function call(method, path, payload) {
-  const headers = { Accept: "application/json" };
-  if (method !== "GET") {
-    headers["Content-Type"] = "application/json";
-    headers["X-CSRFToken"] = csrf;
-  }
-  const r = await fetch(withLang(API + path), {
-    method, headers, credentials: "same-origin", cache: "no-store",
-    body: payload === undefined ? undefined : JSON.stringify(payload),
-  });
-  const reply = await r.json().catch(() => null);
-  if (!r.ok) {
-    const e = (reply && reply.error) || {};
-    throw new ApiError(e.message || `HTTP ${r.status}`, r.status, e.field, e.details);
-  }
-  return reply;
+export function call(method, path, payload) {
+  return api.request(method, path, payload);
 }
 
 export const stamp = new Intl.DateTimeFormat(ds.lang === "en" ? "en-GB" : "zh-CN", {

@@ -1,15 +1,15 @@
 // The admin shell: sign out (POST /api/v1/auth/logout with the CSRF token), then reload,
 // which shows the sign-in form.
+import { Api } from "/web/static/api.js";
+
 const button = document.getElementById("sign-out");
 if (button) {
   button.addEventListener("click", async () => {
-    const csrf = document.querySelector('meta[name="csrf-token"]').content;
     button.disabled = true;
     try {
-      await fetch("/api/v1/auth/logout", {
-        method: "POST", credentials: "same-origin",
-        headers: { Accept: "application/json", "X-CSRFToken": csrf },
-      });
+      await new Api().post("/api/v1/auth/logout");
+    } catch {
+      // signed out already, or the server is away: the reload shows which
     } finally {
       window.location.reload();
     }

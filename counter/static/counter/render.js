@@ -26,25 +26,12 @@ export function outcomeLabel(value) {
   return T[`outcome${value.charAt(0).toUpperCase()}${value.slice(1)}`] || value;
 }
 
-// which buttons make sense now (the server still decides; this only avoids futile clicks)
-export function enabledActions(board) {
-  const state = board.counter.state;
-  const cur = board.current;
-  const called = cur && cur.state === "called";
-  const serving = cur && cur.state === "serving";
-  return {
-    "call-next": state === "open" && !cur,
-    call: state === "open" && !cur,
-    recall: called,
-    skip: called,
-    start: called,
-    finish: serving,
-    transfer: Boolean(cur),
-    hold: Boolean(cur),
-    pause: state === "open" && !cur,
-    resume: state === "paused",
-    close: state !== "closed" && !cur,
-  };
+// May the counter take this command now? The server says, with the board: the life cycle's
+// allowed actions for the ticket at the window within what the counter's state allows
+// (hall/domain/counter_actions.py). It still checks every command; the page only avoids
+// futile clicks and never restates the rules.
+export function allowed(board, action) {
+  return Boolean(board && board.actions && board.actions.includes(action));
 }
 
 export function renderHeader(board, me) {
@@ -110,12 +97,14 @@ export function renderClock(board, clock) {
 }
 
 export function renderButtons(board) {
-  const can = enabledActions(board);
   for (const button of document.querySelectorAll("#terminal [data-action]")) {
-    button.disabled = !can[button.dataset.action];
+    button.disabled = !allowed(board, button.dataset.action);
   }
-  $("btn-pause").hidden = board.counter.state === "paused";
-  $("btn-resume").hidden = board.counter.state !== "paused";
+  // one place for pause and resume: resume when the counter may resume, else pause
+  const resumable = allowed(board, "resume");
+  $("btn-pause").hidden = resumable;
+  $("btn-resume").hidden = !resumable;
+  document.body.dataset.actions = (board.actions || []).join(" ");
 }
 
 export function renderLists(board, handlers) {
@@ -128,10 +117,13 @@ export function renderLists(board, handlers) {
       el("span", { className: "ct-q-name" }, T.waitingHere),
       el("span", { className: "ct-q-waiting" }, String(board.directed_waiting))));
   }
+  // a listed ticket's button is there only while the server allows its action
   const row = (t, label, action) => el("li", { dataset: { ticketId: t.id } },
     el("span", {}, t.number),
-    el("button", { type: "button", className: "ct-link", dataset: { ticketAction: action },
-                   onclick: () => handlers[action](t) }, label));
+    ...((t.actions || []).includes(action)
+      ? [el("button", { type: "button", className: "ct-link", dataset: { ticketAction: action },
+                        onclick: () => handlers[action](t) }, label)]
+      : []));
   $("t-held").replaceChildren(...board.held.map((t) => row(t, T.unhold, "unhold")));
   $("t-no-shows").replaceChildren(...board.no_shows.map((t) => row(t, T.reinstate, "reinstate")));
 }

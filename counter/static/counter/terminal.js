@@ -5,18 +5,19 @@
 // window always agree. Live events come from Socket.IO rooms counter:<id> (this window) and
 // hall:<hall> (queue lengths), through the shared client display/static/hall-live.js.
 import { connectLive, fill } from "/display/static/hall-live.js";
-import { Api, ApiError } from "./api.js";
+import { Api, ApiError } from "/web/static/api.js";
 import { ServerClock } from "./clock.js";
 import { Forms } from "./forms.js";
 import { coalesced, soon } from "./tasks.js";
 import {
-  T, enabledActions, renderAlerts, renderButtons, renderClock, renderCurrent, renderHeader,
+  T, allowed, renderAlerts, renderButtons, renderClock, renderCurrent, renderHeader,
   renderLists, renderResult, renderToday, serviceName,
 } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
 const body = document.body;
-const api = new Api(body.dataset.api, body.dataset.lang === "en" ? "en" : "zh-CN", T.offline);
+const api = new Api({ base: body.dataset.api, locale: body.dataset.lang === "en" ? "en" : "zh_CN",
+                      offlineText: T.offline });
 const clock = new ServerClock();
 const S = { me: null, counterId: null, board: null, result: null, rooms: [], busy: false,
             queued: null };
@@ -265,7 +266,13 @@ function press(action) {
 function runQueued() {
   const action = S.queued;
   S.queued = null;
-  if (action && S.board && enabledActions(S.board)[action]) ACTIONS[action]();
+  if (action && allowed(S.board, action)) ACTIONS[action]();
+}
+
+// the slip's time in the hall's own zone (the board says which), not the PC's
+function hallTime(at) {
+  const timeZone = S.board ? S.board.hall.timezone : undefined;
+  return at.toLocaleString(body.dataset.lang || undefined, { timeZone, hour12: false });
 }
 
 function unhold(t) {
@@ -291,7 +298,7 @@ const forms = new Forms({
     remember({
       kind: "finished", ticketId: v.id, number: v.number, outcome: v.outcome,
       caseNumber: v.case && v.case.number, caseDue: v.case && v.case.due_date,
-      missing: extra.missing, service: extra.service, at: new Date().toLocaleString(),
+      missing: extra.missing, service: extra.service, at: hallTime(new Date()),
     });
   }),
   transfer: (payload, extra) => command("transfer", payload, (v) => {
@@ -329,7 +336,8 @@ for (const button of document.querySelectorAll("#terminal [data-action]")) {
   button.addEventListener("click", () => press(button.dataset.action));
 }
 
-// one key per step; never while typing or while a form is open
+// one key per step, for the commands the server allows now (the same list as the buttons);
+// never while typing or while a form is open
 const KEYS = { n: "call-next", r: "recall", k: "skip", s: "start", f: "finish", t: "transfer",
                c: "call", h: "hold" };
 
@@ -340,8 +348,8 @@ document.addEventListener("keydown", (e) => {
   if (!S.board) return;
   const key = e.key.toLowerCase();
   let action = KEYS[key];
-  if (key === "p") action = S.board.counter.state === "paused" ? "resume" : "pause";
-  if (!action || !(S.busy || enabledActions(S.board)[action])) return;
+  if (key === "p") action = allowed(S.board, "resume") ? "resume" : "pause";
+  if (!action || !(S.busy || allowed(S.board, action))) return;
   e.preventDefault();
   press(action);
 });

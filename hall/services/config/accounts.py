@@ -1,7 +1,9 @@
 """Staff accounts and device tokens: creation, sign-in with lockout, token lookup.
 
 No default passwords: every password is generated, printed once and stored only as a
-scrypt hash. Device tokens are random and stored only as a SHA-256 digest.
+scrypt hash; a generated password is a one-time password (``must_change_password``) that
+its owner replaces at first sign-in (hall/services/config/passwords.py). Device tokens are
+random and stored only as a SHA-256 digest.
 """
 from __future__ import annotations
 
@@ -43,9 +45,11 @@ def _hall_id(uow: UnitOfWork, hall_code: str | None) -> int:
 
 
 def add_user(ctx: Context, *, login: str, name: str, role: str = "staff",
-             hall_code: str | None = None) -> Result:
-    """Create or reset a staff account; the value holds the one-time password. A reset
-    also ends every session of the account (its ``auth_version`` moves on)."""
+             hall_code: str | None = None, one_time: bool = False) -> Result:
+    """Create or reset a staff account; the value holds the generated password. A reset
+    also ends every session of the account (its ``auth_version`` moves on). ``one_time``
+    (``hall user add``) makes its owner replace it at first sign-in; without it the account
+    is ready to use as it is (demo halls, tests, benchmarks)."""
     if role not in STAFF_ROLES:
         raise DomainError("invalid_role", N_("Unknown role %(role)s"), "role", role=role)
 
@@ -53,7 +57,8 @@ def add_user(ctx: Context, *, login: str, name: str, role: str = "staff",
         password = secrets.token_urlsafe(12)
         t = Staff.__table__
         values = {"name": name, "role": role, "password_hash": generate_password_hash(password),
-                  "failed_logins": 0, "locked_until": None, "active": True}
+                  "failed_logins": 0, "locked_until": None, "active": True,
+                  "must_change_password": one_time}
         existing = uow.conn.execute(select(t.c.id).where(t.c.login == login)).scalar_one_or_none()
         if existing is None:
             staff_id = uow.conn.execute(insert(t).values(
@@ -86,7 +91,8 @@ def ensure_admins(ctx: Context) -> Result:
                 continue
             login = _free_login(uow, f"admin-{hall.code}")
             password = secrets.token_urlsafe(12)
-            row = {"login": login, "name": "管理员", "role": "admin", "active": True}
+            row = {"login": login, "name": "管理员", "role": "admin", "active": True,
+                   "must_change_password": True}
             staff_id = uow.conn.execute(insert(t).values(
                 hall_id=hall.id, password_hash=generate_password_hash(password), **row
             ).returning(t.c.id)).scalar_one()
@@ -132,22 +138,17 @@ def sign_in(ctx: Context, login: str, password: str) -> SignIn:
             check_password_hash(_DUMMY_HASH, password)  # same time whether or not it exists
             return None
         if row.locked_until and row.locked_until > uow.now:
-            raise _locked(row.locked_until - uow.now)
+            raise locked(row.locked_until - uow.now)
         if not check_password_hash(row.password_hash, password):
-            failed = uow.conn.execute(  # counted in SQL: two guesses at once both count
-                update(t).where(t.c.id == row.id).values(failed_logins=t.c.failed_logins + 1)
-                .returning(t.c.failed_logins)).scalar_one()
-            if failed % LOCK_AFTER == 0:
-                uow.conn.execute(update(t).where(t.c.id == row.id).values(
-                    locked_until=uow.now + lock_time(failed)))
+            count_failure(uow, row.id)
             return None
         values: dict[str, Any] = {"failed_logins": 0, "locked_until": None,
                                   "last_login_at": uow.now}
         if _hash_params(row.password_hash) != _hash_params(_DUMMY_HASH):
             values["password_hash"] = generate_password_hash(password)
         uow.conn.execute(update(t).where(t.c.id == row.id).values(**values))
-        return SignIn(Actor("staff", row.id, row.hall_id, row.role, None, row.name),
-                      row.auth_version)
+        return SignIn(Actor("staff", row.id, row.hall_id, row.role, None, row.name,
+                            bool(row.must_change_password)), row.auth_version)
 
     done = run(ctx, command).value
     if done is None:
@@ -160,16 +161,29 @@ def authenticate(ctx: Context, login: str, password: str) -> Actor:
     return sign_in(ctx, login, password).actor
 
 
+def count_failure(uow: UnitOfWork, staff_id: int) -> None:
+    """One more wrong password for the account (at sign-in, or when changing one's own):
+    every LOCK_AFTER-th in a row locks it for ``lock_time``. The caller returns instead of
+    raising, so that the count commits."""
+    t = Staff.__table__
+    failed = uow.conn.execute(  # counted in SQL: two guesses at once both count
+        update(t).where(t.c.id == staff_id).values(failed_logins=t.c.failed_logins + 1)
+        .returning(t.c.failed_logins)).scalar_one()
+    if failed % LOCK_AFTER == 0:
+        uow.conn.execute(update(t).where(t.c.id == staff_id).values(
+            locked_until=uow.now + lock_time(failed)))
+
+
 def lock_time(failed: int) -> timedelta:
     """How long the lock that ``failed`` failures in a row set lasts: doubling, capped."""
     doublings = min(failed // LOCK_AFTER - 1, 16)
     return min(LOCK_FOR * 2 ** max(doublings, 0), LOCK_MAX)
 
 
-def _locked(remaining: timedelta) -> DomainError:
+def locked(remaining: timedelta, field: str = "login") -> DomainError:
     minutes = max(1, math.ceil(remaining.total_seconds() / 60))
     return DomainError("locked", N_("Too many failed attempts: signing in is locked for "
-                                    "%(minutes)s more minutes"), "login", minutes=minutes)
+                                    "%(minutes)s more minutes"), field, minutes=minutes)
 
 
 def _hash_params(digest: str) -> str:
@@ -197,7 +211,8 @@ def staff_actor(ctx: Context, staff_id: int, auth_version: int | None = None
         counter_id = uow.conn.execute(select(Counter.id).where(Counter.staff_id == staff_id,
                                                                 Counter.state != "closed")
                                       ).scalars().first()
-        return Actor("staff", row.id, row.hall_id, row.role, counter_id, row.name)
+        return Actor("staff", row.id, row.hall_id, row.role, counter_id, row.name,
+                     bool(row.must_change_password))
 
     return read(ctx, query)
 

@@ -23,7 +23,7 @@ from hall.services import repo
 from hall.services.config import audit
 from hall.services.config.layout.spec import HALL_SETTINGS, HallSpec, NoticeSpec
 from hall.services.context import Context, Result, UnitOfWork, read, run
-from hall.store.models import Hall
+from hall.store.models import Device, Hall
 
 MIN = 60
 PLAIN = ("name", "name_en", "timezone", "priority_ratio", "recall_limit")  # same in both
@@ -71,6 +71,22 @@ def write_hall(uow: UnitOfWork, spec: HallSpec, notices: list[str] | None = None
 
 def get_settings(ctx: Context, hall_id: int) -> HallSpec:
     return read(ctx, lambda uow: hall_spec(repo.hall_row(uow.conn, hall_id)))
+
+
+def hall_zone(ctx: Context, device_id: int | None = None) -> str | None:
+    """The time zone of a device's hall, else of the server's first hall (None without any
+    hall): the clock of a page that does not yet know who is asking, such as a kiosk that
+    has no token. A zone says nothing about the device, so anyone may read it."""
+
+    def query(uow: UnitOfWork) -> str | None:
+        h, d = Hall.__table__, Device.__table__
+        zone = None
+        if device_id is not None:
+            zone = uow.conn.execute(select(h.c.timezone).join(d, d.c.hall_id == h.c.id)
+                                    .where(d.c.id == device_id)).scalar()
+        return zone or uow.conn.execute(select(h.c.timezone).order_by(h.c.id)).scalar()
+
+    return read(ctx, query)
 
 
 def update_settings(ctx: Context, actor: Actor, hall_id: int, spec: HallSpec, *,

@@ -1,8 +1,10 @@
 """Staff accounts as admins manage them: list, create, reset a password, change role, name
 or number, deactivate and reactivate, unlock after failed sign-ins.
 
-Passwords are never chosen by people: each is random, returned once (the admin hands it
-over) and stored only as werkzeug's scrypt hash, exactly as ``accounts.add_user`` does.
+Passwords an admin gives out are never chosen by people: each is random, returned once (the
+admin hands it over), stored only as werkzeug's scrypt hash, exactly as ``accounts.add_user``
+does, and one-time: its owner must replace it at first sign-in (``must_change_password``,
+hall/services/config/passwords.py).
 A reset, a role change or a deactivation bumps ``staff.auth_version``, which ends every
 session issued under the old version. An admin cannot demote or deactivate themself, and
 the hall's last active admin cannot be demoted or deactivated, so a hall is never left
@@ -27,7 +29,7 @@ from hall.store.models import Staff
 ENTITY = "staff"
 # what an admin (and the audit log) sees of an account: never the hash
 VIEW = ("id", "login", "name", "number", "role", "active", "failed_logins", "locked_until",
-        "last_login_at", "auth_version")
+        "last_login_at", "auth_version", "must_change_password")
 
 
 def fields(row: Any) -> dict[str, Any]:
@@ -71,7 +73,8 @@ def create(ctx: Context, actor: Actor, spec: StaffSpec, *, ip: str | None = None
         password, digest = new_password()
         staff_id = uow.conn.execute(insert(t).values(
             hall_id=actor.hall_id, login=spec.login, name=spec.name, number=spec.number,
-            role=spec.role, active=spec.active, password_hash=digest).returning(t.c.id)
+            role=spec.role, active=spec.active, password_hash=digest,
+            must_change_password=True).returning(t.c.id)
         ).scalar_one()
         row = _row(uow, actor, staff_id)
         audit.record(uow, actor, "create", ENTITY, staff_id,
@@ -103,14 +106,14 @@ def change(ctx: Context, actor: Actor, staff_id: int, *, name: str | None = None
 
 def reset_password(ctx: Context, actor: Actor, staff_id: int, *,
                    ip: str | None = None) -> Result:
-    """A new one-time password; the old one and every open session stop working, and a
-    lock from failed sign-ins is lifted."""
+    """A new one-time password; the old one and every open session stop working, a lock
+    from failed sign-ins is lifted, and the owner must choose their own at next sign-in."""
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         row = _row(uow, actor, staff_id, lock=True)
         password, digest = new_password()
         values = {"password_hash": digest, "failed_logins": 0, "locked_until": None,
-                  "auth_version": row.auth_version + 1}
+                  "auth_version": row.auth_version + 1, "must_change_password": True}
         return _apply(uow, actor, row, values, "reset_password", ip) | {"password": password}
 
     return run(ctx, command)

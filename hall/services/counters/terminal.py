@@ -1,7 +1,9 @@
 """What a counter terminal draws itself from: the counter, the visitor at the window (why
 they were chosen, how long they waited, the visit's time-limit clock), the tickets held or
-missed here, the queue lengths of its services, and the choices its forms offer (pause
-reasons, services and counters to transfer to, the service's materials for 补正).
+missed here, the queue lengths of its services, the choices its forms offer (pause
+reasons, services and counters to transfer to, the service's materials for 补正), and the
+commands the counter and each listed ticket allow now (hall/domain/counter_actions.py),
+so a terminal's buttons and keys follow the life cycle without restating it.
 
 A read in one snapshot; every part is an index seek or a small table (services, counters).
 Pages and keypad bridges re-read it after a live event instead of keeping their own state.
@@ -12,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from hall.domain.counter_actions import counter_commands, ticket_commands
 from hall.domain.errors import NotFound
 from hall.domain.lifecycle import AT_COUNTER_STATES
 from hall.domain.timelimit import visit_clock
@@ -31,6 +34,7 @@ def board(ctx: Context, counter_id: int, hall_id: int | None = None) -> dict[str
             raise NotFound("counter", "counter_id")
         config = repo.hall_config(uow, counter.hall_id)
         services = _services(conn, counter.hall_id)
+        current = _current(uow, counter, services)
         return {
             # the event seq this picture includes: live events after it are news to apply
             "last_seq": repo.hall_row(conn, counter.hall_id).last_seq,
@@ -38,7 +42,9 @@ def board(ctx: Context, counter_id: int, hall_id: int | None = None) -> dict[str
             "hall": {"id": counter.hall_id, "name": config.row.name,
                      "timezone": config.settings.timezone},
             "counter": _counter(conn, counter),
-            "current": _current(uow, counter, services),
+            "current": current,
+            "actions": counter_commands(counter.state, current["state"] if current else None,
+                                        counter.active),
             "held": _held(conn, counter.id),
             "no_shows": _no_shows(conn, counter, config.settings.local(uow.now).date()),
             "queues": _queues(conn, counter.id, services),
@@ -86,6 +92,7 @@ def _current(uow: UnitOfWork, counter, services: dict[int, Any]) -> dict[str, An
     return {
         "id": t.id, "number": t.number, "state": t.state, "kind": t.kind,
         "priority_reason": t.priority_reason, "call_reason": t.call_reason,
+        "call_reason_code": t.call_reason_code, "call_reason_params": t.call_reason_params,
         "recalls": t.recalls, "parent_id": t.parent_id,
         "issued_at": iso(t.issued_at), "called_at": iso(t.called_at),
         "started_at": iso(t.started_at), "waited_s": waited,
@@ -96,9 +103,9 @@ def _current(uow: UnitOfWork, counter, services: dict[int, Any]) -> dict[str, An
     }
 
 
-def _ticket_ref(r) -> dict[str, Any]:
+def _ticket_ref(r, state: str) -> dict[str, Any]:
     return {"id": r.id, "number": r.number, "service_id": r.service_id,
-            "issued_at": iso(r.issued_at)}
+            "issued_at": iso(r.issued_at), "actions": ticket_commands(state)}
 
 
 def _held(conn, counter_id: int) -> list[dict[str, Any]]:
@@ -107,7 +114,7 @@ def _held(conn, counter_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(select(t.c.id, t.c.number, t.c.service_id, t.c.issued_at)
                         .where(t.c.target_counter_id == counter_id, t.c.state == "held")
                         .order_by(t.c.queued_at)).all()
-    return [_ticket_ref(r) for r in rows]
+    return [_ticket_ref(r, "held") for r in rows]
 
 
 def _no_shows(conn, counter, day) -> list[dict[str, Any]]:
@@ -117,7 +124,7 @@ def _no_shows(conn, counter, day) -> list[dict[str, Any]]:
                         .where(t.c.counter_id == counter.id, t.c.state == "no_show",
                                t.c.day == day)
                         .order_by(t.c.released_at.desc()).limit(RECENT_NO_SHOWS)).all()
-    return [_ticket_ref(r) for r in rows]
+    return [_ticket_ref(r, "no_show") for r in rows]
 
 
 def _queues(conn, counter_id: int, services: dict[int, Any]) -> list[dict[str, Any]]:

@@ -10,13 +10,15 @@ which emits ``device.health`` and opens or clears the ``alert``. A failed job ne
 its ticket; a reprint is a new job for the same ticket.
 
 No driver is imported here (the core never imports one): the content is plain data, which
-the kiosk blueprint or the agent turns into bytes.
+the kiosk blueprint or the agent turns into bytes. ``print_ticket`` is the whole one-box
+path a view calls once; the printer reaches it as a port (``Printer``) that the kiosk
+blueprint installs as ``app.extensions["hall.printer"]``.
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select, update
 
@@ -33,7 +35,61 @@ PRINTER_KINDS = ("kiosk", "agent")  # devices a printer can hang off
 NOT_PRINTABLE = ("cancelled", "done", "rated", "transferred")
 LABEL_PRIORITY = N_("Green channel")
 LABEL_APPOINTMENT = N_("Appointment")
+MSG_PRINTED = N_("Your ticket has been printed. Please take it from the slot below.")
+MSG_PENDING = N_("Your ticket is being printed.")
+MSG_FAILED = N_("Your ticket could not be printed: %(reason)s. Your number is on the "
+                "screen: please note it, or scan the code with your phone. Staff have been "
+                "told.")
 Translate = Callable[[str], str]
+
+
+class Printer(Protocol):
+    """The server's own printing (kiosk/printing.py): prints a started job on its URL and
+    records the outcome with ``finish_job``; never raises for printer trouble."""
+
+    DEFAULT_TIMEOUT: float
+    MSGIDS: tuple[str, ...]  # every label and printer message it may hand back
+
+    def print_job(self, ctx: Context, job: dict[str, Any], *, labels: dict[str, str],
+                  timeout: float) -> dict[str, Any]: ...
+
+
+def print_ticket(ctx: Context, *, ticket_id: int, actor: Actor, device_id: int | None,
+                 base_url: str, lang: str, printer: Printer | None, labels: dict[str, str],
+                 translate: Translate, timeout: float | None = None) -> dict[str, Any]:
+    """Print a ticket (or reprint it) and say how it went, in ``lang``.
+
+    Two transactions with the printer's I/O between them and none held open across it:
+    the job is committed first (``start_job``), so a printer that hangs or fails never
+    loses the ticket or its job; then, when the server drives this device's printer,
+    ``printer`` prints and records the outcome (``finish_job``). Without a URL or a
+    printer the job stays ``pending`` for the agent. ``labels`` are the printer's texts
+    already translated (a print may run in a thread with no request context);
+    ``translate`` gives the visitor's message and any reason the table lacks."""
+    job = start_job(ctx, ticket_id=ticket_id, actor=actor, device_id=device_id,
+                    base_url=base_url, translate=translate, english=lang == "en",
+                    lang=lang).value
+    content, url = job.pop("content"), job.pop("url")
+    out: dict[str, Any] = {"job": job, "state": "pending", "printed": None, "reasons": [],
+                           "status": None, "qr_url": content["qr_url"], "lang": lang}
+    if url and printer is not None:
+        done = printer.print_job(ctx, {**job, "url": url, "content": content}, labels=labels,
+                                 timeout=printer.DEFAULT_TIMEOUT if timeout is None else timeout)
+        reasons, status, printed = done.pop("reasons"), done.pop("status"), done.pop("printed")
+        out.update(job=done, state=done["state"], printed=printed,
+                   status={k: v for k, v in status.items() if k != "reasons"},
+                   reasons=[labels.get(r) or translate(r) for r in reasons])
+    out["message"] = visitor_message(out["state"], out["reasons"], translate)
+    return out
+
+
+def visitor_message(state: str, reasons: list[str], translate: Translate) -> str:
+    """What the kiosk tells the visitor about their ticket's print."""
+    if state == "printed":
+        return translate(MSG_PRINTED)
+    if state == "failed":
+        return translate(MSG_FAILED) % {"reason": reasons[0] if reasons else "?"}
+    return translate(MSG_PENDING)
 
 
 def start_job(ctx: Context, *, ticket_id: int, actor: Actor, device_id: int | None = None,

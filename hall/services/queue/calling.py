@@ -8,14 +8,14 @@ from sqlalchemy import select, update
 
 from hall.domain import announce
 from hall.domain.access import Actor, require
-from hall.domain.callnext import choose
+from hall.domain.callnext import BY_NUMBER, choose, reason_text
 from hall.domain.errors import DomainError
 from hall.domain.hall import require_counter_open
 from hall.domain.i18n import N_
 from hall.domain.lifecycle import AT_COUNTER_STATES, Action, next_state
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
-from hall.services.supervision import watch
+from hall.services.supervision import watch_rules
 from hall.services.views import iso
 from hall.store.models import Ticket
 
@@ -88,7 +88,8 @@ def call_next(ctx: Context, *, counter_id: int, actor: Actor) -> Result:
             tried.add(row.id)  # taken by a concurrent counter between read and lock
         reason = choice.text()
         move_ticket(uow, row, Action.CALL, counter, actor, reason, called_at=uow.now,
-              counter_id=counter.id, staff_id=counter.staff_id, call_reason=reason[:200])
+              counter_id=counter.id, staff_id=counter.staff_id, call_reason=reason[:200],
+              call_reason_code=choice.reason, call_reason_params=choice.params or None)
         repo.set_counter(conn, counter.id, current_ticket_id=row.id,
                          priority_streak=choice.next_streak(counter.priority_streak))
         _called_event(uow, counter, row, reason, "ticket.called")
@@ -117,9 +118,10 @@ def call_number(ctx: Context, *, counter_id: int, number: str, actor: Actor) -> 
         if found is None:
             raise DomainError("ticket_not_found", N_("No ticket %(number)s today"), "number",
                               number=number)
-        reason = N_("Called by number")
+        reason = reason_text(BY_NUMBER)
         move_ticket(uow, found, Action.CALL, counter, actor, reason, called_at=uow.now,
-              counter_id=counter.id, staff_id=counter.staff_id, call_reason=reason)
+              counter_id=counter.id, staff_id=counter.staff_id, call_reason=reason,
+              call_reason_code=BY_NUMBER, call_reason_params=None)
         repo.set_counter(conn, counter.id, current_ticket_id=found.id)
         _called_event(uow, counter, found, reason, "ticket.called")
         return {"id": found.id, "number": found.number, "reason": reason}
@@ -184,7 +186,7 @@ def hold(ctx: Context, *, counter_id: int, actor: Actor, note: str | None = None
               released_at=uow.now)
         repo.set_counter(uow.conn, counter.id, current_ticket_id=None)
         if row.state == "serving":  # the visit's clock stops; its time-limit alert ends
-            watch.end_visit(uow, counter.hall_id, row.id)
+            watch_rules.end_visit(uow, counter.hall_id, row.id)
         uow.emit("ticket.held", counter.hall_id, ticket_id=row.id, number=row.number,
                  counter_id=counter.id)
         return {"id": row.id, "number": row.number, "state": "held"}

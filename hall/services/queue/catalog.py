@@ -54,6 +54,7 @@ def catalog(ctx: Context, hall_id: int) -> dict[str, Any]:
         return {"hall": {"id": row.id, "name": row.name, "name_en": row.name_en,
                          "timezone": row.timezone},
                 "at": uow.now.isoformat(), "local_time": local_now.strftime("%H:%M"),
+                "last_seq": row.last_seq,  # where the kiosk's live events take over
                 "priority_reasons": list(extra.get("priority_reasons") or []),
                 "departments": [dep for dep in departments if dep["services"]]}
 

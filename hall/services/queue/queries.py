@@ -10,7 +10,7 @@ from hall.domain.estimate import service_time_estimate
 from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
-from hall.services.queue import standing
+from hall.services.queue import calls, standing
 from hall.services.views import public_ticket
 from hall.store.models import (
     Case,
@@ -202,7 +202,8 @@ def hall_snapshot(ctx: Context, hall_id: int) -> dict[str, Any]:
                                                      "name_en": hall.name_en},
                 "notices": (hall.settings or {}).get("notices", []),
                 "recent_calls": [{"seq": r.seq, "at": r.at.isoformat(), **r.payload}
-                                 for r in recent]}
+                                 for r in recent],
+                "live_calls": calls.hall_live_calls(uow.conn, hall_id)}
 
     snap = read(ctx, query)
     snap["counters"] = counters(ctx, hall_id)

@@ -5,7 +5,7 @@ The one owner of these figures, so the issue path, the phone page, the printed t
 GET /api/v1/queues, the kiosk catalog and queue.stats can never disagree.
 
 Issuing and calling never count a line. The waiting tickets per (service, kind) are kept
-by the database in ``waiting_counts`` (triggers on tickets, migration 0005), so a
+by the database in ``waiting_counts`` (triggers on tickets, migration 0007), so a
 newcomer's people ahead and a service's waiting total are one primary-key read however
 long the line. Only a ticket already in line (its phone page, its printed slip) gets an
 exact count of who is before it: a range of ix_tickets_queue, on a read.

@@ -1,108 +1,50 @@
 """The watch (电子监察): rules that look at the hall every few seconds and raise alerts.
 
-A rule is a small function ``find(uow, hall_id) -> [Finding]`` that reads what is wrong
-*now* with one cheap indexed query, and a key ``prefix`` it owns. ``scan`` compares the
-findings of every rule with the hall's open alerts and only then writes:
+The rules are in watch_rules.py, in one shape: ``Rule(name, prefix, find)``, where
+``find(uow, hall_id, settings) -> [Finding]`` reads what is wrong *now* with one cheap
+indexed query. ``scan`` compares the findings of every rule with the hall's open alerts and
+only then writes:
 
 - a finding with no open alert, or above the open alert's level → ``raise_alert``
   (a warning escalates to critical under the same key; nothing de-escalates by itself);
 - an open alert under a rule's prefix that no finding names any more → ``clear_alert``.
 
 So a quiet pass is one read-only transaction (open alerts + one query per rule) and no
-write; the write transaction, when needed, holds a per-hall lock on PostgreSQL so two
-server processes never raise the same alert twice. Commands that end a condition may
+write (a rule that fails is logged, named in the result, and clears nothing); the write
+transaction, when needed, holds a per-hall lock on PostgreSQL so two server processes never
+raise the same alert twice. Commands that end a condition may
 also clear its alert at once (``end_visit`` from finish/transfer/hold); the scan's
 clearing is then the safety net for anything that slipped by (a process crash, a race
 with a finish), at most one interval late.
 
-More rules (issue 8: long wait, idle window, paused too long, device offline, case due …)
-are more ``Rule(prefix, find)`` entries in ``RULES``.
+Every few passes the loop also runs the sweeps (watch_rules.SWEEPS): conditions whose
+alerts their own modules keep (cases due, follow-ups overdue, silent devices).
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 
-from hall.domain.timelimit import ALERT_LEVEL, LimitState, visit_clock
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.supervision import alerts
-from hall.store.models import Alert, Counter, Hall, Service, Ticket
+from hall.services.supervision.watch_rules import (
+    RULES,
+    SWEEPS,
+    Finding,
+    Rule,
+    Sweep,
+    hall_thresholds,
+    run_sweeps,
+)
+from hall.store.models import Alert, Hall
 
 log = logging.getLogger(__name__)
 RANK = {"warning": 1, "critical": 2}
 SCAN_LOCK = 0x4841_4C4C  # "HALL": pg advisory lock class for the per-hall scan
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One condition that holds now and the alert it should have."""
-
-    key: str
-    kind: str
-    level: str
-    counter_id: int | None = None
-    ticket_id: int | None = None
-    device_id: int | None = None
-    payload: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    prefix: str  # the alert keys this rule owns, e.g. "visit_limit:"
-    find: Callable[[UnitOfWork, int], Iterable[Finding]]
-
-
-# --- rules -------------------------------------------------------------------------------
-
-VISIT_PREFIX = "visit_limit:"
-VISIT_KIND = {LimitState.WARNING: "visit_warning", LimitState.OVER: "visit_over"}
-
-
-def visit_key(ticket_id: int) -> str:
-    return f"{VISIT_PREFIX}{ticket_id}"
-
-
-def visit_limits(uow: UnitOfWork, hall_id: int) -> list[Finding]:
-    """限时办结: visits being served past their service's warning point or time limit.
-
-    One statement: the hall's services (a handful) each seek ``ix_tickets_queue``
-    (service_id, state …) for their serving tickets — a few dozen rows at most.
-    """
-    t, s, c = Ticket.__table__, Service.__table__, Counter.__table__
-    rows = uow.conn.execute(
-        select(t.c.id, t.c.number, t.c.counter_id, t.c.staff_id, t.c.started_at,
-               t.c.service_id, s.c.name.label("service"), s.c.time_limit_s, s.c.warning_s,
-               c.c.number.label("counter_number"))
-        .select_from(s.join(t, (t.c.service_id == s.c.id) & (t.c.state == "serving"))
-                     .outerjoin(c, c.c.id == t.c.counter_id))
-        .where(s.c.hall_id == hall_id)).all()
-    out = []
-    for r in rows:
-        if r.started_at is None:
-            continue
-        clock = visit_clock(r.started_at, uow.now, r.warning_s, r.time_limit_s)
-        if clock.state is LimitState.OK:
-            continue
-        out.append(Finding(
-            key=visit_key(r.id), kind=VISIT_KIND[clock.state], level=ALERT_LEVEL[clock.state],
-            counter_id=r.counter_id, ticket_id=r.id,
-            payload={"number": r.number, "counter_number": r.counter_number,
-                     "service_id": r.service_id, "service": r.service, "staff_id": r.staff_id,
-                     "started_at": r.started_at.isoformat(), "limit_s": clock.limit_s,
-                     "warning_s": clock.warning_s}))
-    return out
-
-
-RULES: tuple[Rule, ...] = (Rule(VISIT_PREFIX, visit_limits),)
-
-
-def end_visit(uow: UnitOfWork, hall_id: int, ticket_id: int) -> None:
-    """A visit left service (finish, transfer, hold): its time-limit alert ends with it."""
-    alerts.clear_alert(uow, hall_id, visit_key(ticket_id))
 
 
 # --- the scan ------------------------------------------------------------------------------
@@ -112,18 +54,20 @@ class Plan:
     raise_: list[Finding]
     clear: list[str]
     found: int
+    failed: list[str]
 
 
 def plan(findings: Iterable[Finding], open_levels: dict[str, str],
-         prefixes: Iterable[str]) -> Plan:
-    """What to write: findings above their open alert's level, and orphaned open alerts."""
+         prefixes: Iterable[str], failed: Iterable[str] = ()) -> Plan:
+    """What to write: findings above their open alert's level, and orphaned open alerts
+    (under the prefixes of rules that looked; a rule that failed clears nothing)."""
     findings = list(findings)
     wanted = {f.key for f in findings}
     raise_ = [f for f in findings
               if RANK[f.level] > RANK.get(open_levels.get(f.key, ""), 0)]
     owned = tuple(prefixes)
     clear = sorted(k for k in open_levels if k.startswith(owned) and k not in wanted)
-    return Plan(raise_, clear, len(findings))
+    return Plan(raise_, clear, len(findings), list(failed))
 
 
 def _open_levels(uow: UnitOfWork, hall_id: int) -> dict[str, str]:
@@ -132,16 +76,33 @@ def _open_levels(uow: UnitOfWork, hall_id: int) -> dict[str, str]:
         a.c.hall_id == hall_id, a.c.cleared_at.is_(None))).all())
 
 
+def look(uow: UnitOfWork, hall_id: int, rules: Iterable[Rule]) -> Plan:
+    """Every rule's findings, each rule in a savepoint: one broken rule is logged and named,
+    the others still count (and the broken one's alerts stay as they are)."""
+    settings = hall_thresholds(uow, hall_id)
+    findings: list[Finding] = []
+    looked, failed = [], []
+    for rule in rules:
+        savepoint = uow.conn.begin_nested()
+        try:
+            found = list(rule.find(uow, hall_id, settings))
+        except Exception:  # noqa: BLE001 - one broken rule must not silence the others
+            savepoint.rollback()
+            failed.append(rule.name)
+            log.exception("watch rule %s failed for hall %s", rule.name, hall_id)
+            continue
+        savepoint.commit()
+        findings.extend(found)
+        looked.append(rule.prefix)
+    return plan(findings, _open_levels(uow, hall_id), looked, failed)
+
+
 def scan(ctx: Context, hall_id: int, rules: Iterable[Rule] = RULES) -> Result:
-    """One pass of every rule over one hall; value counts what was found, raised, cleared."""
+    """One pass of the rules over one hall; value counts what was found, raised, cleared
+    and names the rules that failed."""
     rules = tuple(rules)
-
-    def look(uow: UnitOfWork) -> Plan:
-        findings = [f for rule in rules for f in rule.find(uow, hall_id)]
-        return plan(findings, _open_levels(uow, hall_id), [r.prefix for r in rules])
-
-    todo = read(ctx, look)
-    summary = {"found": todo.found, "raised": [], "cleared": []}
+    todo = read(ctx, lambda uow: look(uow, hall_id, rules))
+    summary = {"found": todo.found, "raised": [], "cleared": [], "failed": todo.failed}
     if not todo.raise_ and not todo.clear:
         return Result(summary, [])
 
@@ -177,34 +138,30 @@ class Watch:
 
     SLICE_S = 0.25  # how soon a stopped watch notices
 
-    # the rules that write through their own modules (cases, follow-ups, silent devices)
-    # change by the day or the minute: every this many passes, so SQLite's write lock is
-    # not taken every few seconds for nothing
+    # the sweeps (cases, follow-ups, silent devices: their own modules write) change by the
+    # day or the minute: every this many passes, so SQLite's write lock is not taken every
+    # few seconds for nothing
     SLOW_EVERY = 12
 
-    def __init__(self, app, interval_s: float = 5.0, rules: Iterable[Rule] | None = None):
-        from hall.services.supervision import watch_rules
-
+    def __init__(self, app, interval_s: float = 5.0, rules: Iterable[Rule] = RULES,
+                 sweeps: Iterable[Sweep] = SWEEPS):
         self.app = app
         self.interval_s = interval_s
-        self.rules = tuple(RULES + watch_rules.watch_entries() if rules is None else rules)
-        self.writers = watch_rules.WRITERS
+        self.rules = tuple(rules)
+        self.sweeps = tuple(sweeps)
         self.passes = 0
         self.failures = 0
         self.stopped = False
         self.task = None
 
     def tick(self) -> None:
-        from hall.services.supervision import watch_rules
-
         ctx = self.app.extensions["hall"]
         with self.app.app_context():
             for hall_id in hall_ids(ctx):
                 try:
                     scan(ctx, hall_id, self.rules)
                     if self.passes % self.SLOW_EVERY == 0:
-                        run(ctx, lambda uow, h=hall_id: watch_rules.run_rules(
-                            uow, h, self.writers))
+                        run(ctx, lambda uow, h=hall_id: run_sweeps(uow, h, self.sweeps))
                 except Exception:  # noqa: BLE001 - the watch must outlive any one bad pass
                     self.failures += 1
                     log.exception("watch: scan of hall %s failed", hall_id)
@@ -235,7 +192,7 @@ class Watch:
                 self.task.join()
 
 
-def start_watch(app, interval_s: float = 5.0, rules: Iterable[Rule] | None = None) -> Watch:
+def start_watch(app, interval_s: float = 5.0, rules: Iterable[Rule] = RULES) -> Watch:
     """Run the watch in a background green thread (or thread, per the async mode); the
     returned Watch stops with ``stop()``."""
     watch = Watch(app, interval_s, rules)

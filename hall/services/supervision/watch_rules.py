@@ -1,12 +1,16 @@
-"""电子监察 rules for the periodic watch: long waits, idle windows, long pauses, cases due,
-follow-ups overdue, silent devices.
+"""电子监察 rules: what the watch looks at every few seconds, in one shape.
 
-Each rule is ``rule(uow, hall_id, settings) -> None``: it looks at the hall *now* and brings
-the alerts it owns (one key prefix each) in line with what it saw: it raises the alert of
-every condition that holds (``alerts.raise_alert`` is idempotent, so a pass every few
-seconds writes nothing new) and clears every open alert under its prefix whose condition
-ended. ``run_rules(uow, hall_id)`` runs them all in the caller's transaction, each inside a
-savepoint so one broken rule never stops the others.
+A ``Rule`` owns one key prefix and has ``find(uow, hall_id, settings) -> [Finding]``: it
+reads what is wrong *now* with one cheap indexed query and writes nothing. The watch
+(``watch.scan``) compares the findings of every rule with the hall's open alerts and only
+then writes (raise, escalate, clear), so a quiet pass is a read. Rules here: the visit time
+limit (限时办结), long waits, idle windows, long pauses.
+
+Three conditions are owned by other modules, which raise and clear their alerts themselves
+because the condition is also state of theirs: 办件 due (``cases.scan_due``), follow-ups
+overdue (``followups.scan_overdue``) and silent devices (``devices.mark_silent``, which also
+marks the device offline). They run as *sweeps*, ``sweep(uow, hall_id, settings)``, every
+few passes (``run_sweeps``), each in a savepoint so one broken sweep never stops the others.
 
 Thresholds come from ``halls.settings["alerts"]`` (minutes), falling back to ``DEFAULTS``;
 a threshold of 0 turns its rule off::
@@ -17,10 +21,8 @@ a threshold of 0 turns its rule off::
      "pause_minutes": 30, "pause_by_reason": {"午休": 90},
      "device_silent_minutes": 2}                  # no report for this long: offline
 
-Rules owned elsewhere and only called from here: ``cases.scan_due`` (办件 warning point and
-overdue), ``followups.scan_overdue`` and ``devices.mark_silent``. The visit
-time limit (限时办结) is supervision/watch.py's own rule; device offline and paper out are
-raised when the device reports (devices.record); bad ratings when the rating is given.
+Commands that end a condition may clear its alert at once (``end_visit`` from finish,
+transfer and hold); the watch's clearing is then the safety net.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from hall.domain.timelimit import ALERT_LEVEL, LimitState, visit_clock
 from hall.services import repo
 from hall.services.cases import workflow as cases
 from hall.services.context import UnitOfWork
@@ -57,14 +60,31 @@ BUSY = ("called", "serving")
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One condition that holds now and the alert it should have."""
+
     key: str
     kind: str
     level: str = "warning"
     counter_id: int | None = None
+    ticket_id: int | None = None
+    device_id: int | None = None
     payload: dict[str, Any] = field(default_factory=dict)
 
 
-Rule = Callable[[UnitOfWork, int, dict[str, Any]], None]
+Settings = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """An alert rule: the keys it owns (``prefix``) and how it finds what is wrong now."""
+
+    name: str
+    prefix: str  # the alert keys this rule owns, e.g. "visit_limit:"
+    find: Callable[[UnitOfWork, int, Settings], Iterable[Finding]]
+
+
+# A condition another module owns (it raises and clears that alert itself)
+Sweep = Callable[[UnitOfWork, int, Settings], None]
 
 
 # --- settings ---------------------------------------------------------------------------
@@ -110,20 +130,6 @@ def _seconds(minutes: float | None) -> float | None:
     return None if minutes is None or minutes <= 0 else minutes * 60.0
 
 
-# --- applying what a rule found ----------------------------------------------------------
-
-def apply(uow: UnitOfWork, hall_id: int, prefix: str, findings: Iterable[Finding]) -> None:
-    """Raise every finding, clear the rule's open alerts that no finding names any more."""
-    wanted = set()
-    for f in findings:
-        wanted.add(f.key)
-        alerts.raise_alert(uow, hall_id, f.key, f.kind, f.level, counter_id=f.counter_id,
-                           **f.payload)
-    for key in _open_keys(uow, hall_id, prefix):
-        if key not in wanted:
-            alerts.clear_alert(uow, hall_id, key)
-
-
 def _open_keys(uow: UnitOfWork, hall_id: int, prefix: str) -> list[str]:
     a = Alert.__table__
     return list(uow.conn.execute(select(a.c.key).where(
@@ -137,8 +143,50 @@ def _waited(now: datetime, since: datetime) -> float:
 
 # --- the rules ---------------------------------------------------------------------------
 
-def long_wait(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> None:
-    apply(uow, hall_id, LONG_WAIT, find_long_waits(uow, hall_id, settings))
+VISIT_PREFIX = "visit_limit:"
+VISIT_KIND = {LimitState.WARNING: "visit_warning", LimitState.OVER: "visit_over"}
+
+
+def visit_key(ticket_id: int) -> str:
+    return f"{VISIT_PREFIX}{ticket_id}"
+
+
+def visit_limits(uow: UnitOfWork, hall_id: int, settings: dict[str, Any] | None = None
+                 ) -> list[Finding]:
+    """限时办结: visits being served past their service's warning point or time limit.
+
+    One statement: the hall's services (a handful) each seek ``ix_tickets_queue``
+    (service_id, state …) for their serving tickets — a few dozen rows at most.
+    """
+    t, s, c = Ticket.__table__, Service.__table__, Counter.__table__
+    rows = uow.conn.execute(
+        select(t.c.id, t.c.number, t.c.counter_id, t.c.staff_id, t.c.started_at,
+               t.c.service_id, s.c.name.label("service"), s.c.time_limit_s, s.c.warning_s,
+               c.c.number.label("counter_number"))
+        .select_from(s.join(t, (t.c.service_id == s.c.id) & (t.c.state == "serving"))
+                     .outerjoin(c, c.c.id == t.c.counter_id))
+        .where(s.c.hall_id == hall_id)).all()
+    out = []
+    for r in rows:
+        if r.started_at is None:
+            continue
+        clock = visit_clock(r.started_at, uow.now, r.warning_s, r.time_limit_s)
+        if clock.state is LimitState.OK:
+            continue
+        out.append(Finding(
+            key=visit_key(r.id), kind=VISIT_KIND[clock.state], level=ALERT_LEVEL[clock.state],
+            counter_id=r.counter_id, ticket_id=r.id,
+            payload={"number": r.number, "counter_number": r.counter_number,
+                     "service_id": r.service_id, "service": r.service, "staff_id": r.staff_id,
+                     "started_at": r.started_at.isoformat(), "limit_s": clock.limit_s,
+                     "warning_s": clock.warning_s}))
+    return out
+
+
+
+def end_visit(uow: UnitOfWork, hall_id: int, ticket_id: int) -> None:
+    """A visit left service (finish, transfer, hold): its time-limit alert ends with it."""
+    alerts.clear_alert(uow, hall_id, visit_key(ticket_id))
 
 
 def find_long_waits(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> list[Finding]:
@@ -167,10 +215,6 @@ def find_long_waits(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> 
             "service_id": r.id, "service": r.name, "waiting": r.waiting,
             "oldest_issued_at": r.oldest.isoformat(), "limit_s": int(warn)}))
     return found
-
-
-def idle_window(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> None:
-    apply(uow, hall_id, IDLE, find_idle_windows(uow, hall_id, settings))
 
 
 def find_idle_windows(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]
@@ -241,10 +285,6 @@ def _last_released(uow: UnitOfWork, hall_id: int, counter_ids: list[int]) -> dic
     return out
 
 
-def paused_too_long(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> None:
-    apply(uow, hall_id, PAUSED, find_long_pauses(uow, hall_id, settings))
-
-
 def find_long_pauses(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> list[Finding]:
     """A window paused for longer than its reason allows (``pause_by_reason``) or
     ``pause_minutes``; clears when the window resumes or closes."""
@@ -298,50 +338,33 @@ def device_silent(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> No
         mark(uow, hall_id, uow.now, after)
 
 
-RULES: list[Rule] = [long_wait, idle_window, paused_too_long, case_due, followup_overdue,
-                     device_silent]
+VISIT_LIMIT = Rule("visit_limit", VISIT_PREFIX, visit_limits)
+LONG_WAITS = Rule("long_wait", LONG_WAIT, find_long_waits)
+IDLE_WINDOWS = Rule("idle_window", IDLE, find_idle_windows)
+LONG_PAUSES = Rule("paused_too_long", PAUSED, find_long_pauses)
+RULES: tuple[Rule, ...] = (VISIT_LIMIT, LONG_WAITS, IDLE_WINDOWS, LONG_PAUSES)
+SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent)
 
 
-# the rules that write through their own modules; the others are also looked at by
-# hall.services.supervision.watch.scan (see watch_entries), which writes only when an alert changes
-WRITERS: list[Rule] = [case_due, followup_overdue, device_silent]
+def hall_thresholds(uow: UnitOfWork, hall_id: int) -> Settings:
+    return thresholds(repo.hall_row(uow.conn, hall_id).settings)
 
 
-def run_rules(uow: UnitOfWork, hall_id: int, rules: Iterable[Rule] | None = None) -> list[str]:
-    """Every rule over one hall in the caller's transaction; returns the names of the
-    rules that failed (logged; their writes and events rolled back to a savepoint)."""
-    settings = thresholds(repo.hall_row(uow.conn, hall_id).settings)
+def run_sweeps(uow: UnitOfWork, hall_id: int, sweeps: Iterable[Sweep] = SWEEPS) -> list[str]:
+    """Every sweep over one hall in the caller's transaction; returns the names of the
+    sweeps that failed (logged; their writes and events rolled back to a savepoint)."""
+    settings = hall_thresholds(uow, hall_id)
     failed = []
-    for rule in RULES if rules is None else rules:
+    for sweep in sweeps:
         mark = len(uow.events)
         savepoint = uow.conn.begin_nested()
         try:
-            rule(uow, hall_id, settings)
-        except Exception:  # noqa: BLE001 - one broken rule must not silence the others
+            sweep(uow, hall_id, settings)
+        except Exception:  # noqa: BLE001 - one broken sweep must not silence the others
             savepoint.rollback()
             del uow.events[mark:]
-            failed.append(rule.__name__)
-            log.exception("watch rule %s failed for hall %s", rule.__name__, hall_id)
+            failed.append(sweep.__name__)
+            log.exception("watch sweep %s failed for hall %s", sweep.__name__, hall_id)
         else:
             savepoint.commit()
     return failed
-
-
-# the rules that only look (the others write through their own modules), by key prefix
-FINDERS = ((LONG_WAIT, find_long_waits), (IDLE, find_idle_windows), (PAUSED, find_long_pauses))
-
-
-def watch_entries() -> tuple:
-    """The looking rules as ``hall.services.supervision.watch.Rule`` entries, for ``watch.scan``'s
-    read-first pass (it opens a write transaction only when an alert must change)."""
-    from hall.services.supervision import watch  # here: watch imports the services this module uses
-
-    def entry(prefix: str, find: Callable) -> watch.Rule:
-        def found(uow: UnitOfWork, hall_id: int) -> list[watch.Finding]:
-            settings = thresholds(repo.hall_row(uow.conn, hall_id).settings)
-            return [watch.Finding(f.key, f.kind, f.level, counter_id=f.counter_id,
-                                  payload=f.payload) for f in find(uow, hall_id, settings)]
-
-        return watch.Rule(prefix, found)
-
-    return tuple(entry(prefix, find) for prefix, find in FINDERS)

@@ -1,0 +1,63 @@
+"""Live calls (正在呼叫) of a hall, as the screens' big panel and the LED strip show them.
+
+``live_calls`` reads them: the current ticket of every open counter that is still ``called``
+or ``serving`` there (hall/domain/calling.py says why those), newest call first — at most
+one row per counter, so a bounded read whatever the day's volume. ``calls_live`` is a
+follow-up of the unit of work (hall/services/wiring.py): a command that called, recalled,
+started, ended a visit or changed a counter's state gets a ``calls.live`` event with the
+whole list, after its own events, so every screen and sign moves on from the same answer.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from hall.domain.calling import LIVE_COUNTER_STATES, LIVE_TICKET_STATES, LiveCall, newest_first
+from hall.services.context import UnitOfWork
+from hall.store.models import Counter, Ticket, TicketHistory
+
+# Events that can start or end a live call
+CALL_EVENTS = frozenset({"ticket.called", "ticket.recalled", "ticket.started",
+                         "ticket.finished", "ticket.skipped", "ticket.held",
+                         "ticket.transferred", "ticket.cancelled", "counter.state"})
+
+
+def live_calls(conn: Connection, hall_id: int) -> list[LiveCall]:
+    c, t, h = Counter.__table__, Ticket.__table__, TicketHistory.__table__
+    rows = conn.execute(
+        select(t.c.id, t.c.number, t.c.state, t.c.called_at, t.c.recalls,
+               c.c.id.label("counter_id"), c.c.number.label("counter_number"))
+        .select_from(c.join(t, t.c.id == c.c.current_ticket_id))
+        .where(c.c.hall_id == hall_id, c.c.state.in_(LIVE_COUNTER_STATES),
+               t.c.state.in_(LIVE_TICKET_STATES), t.c.counter_id == c.c.id)).all()
+    recalled = {}
+    ids = [r.id for r in rows if r.recalls]
+    if ids:  # when each recalled ticket was last called (ix_ticket_history_ticket)
+        recalled = dict(conn.execute(
+            select(h.c.ticket_id, func.max(h.c.at))
+            .where(h.c.ticket_id.in_(ids), h.c.action == "recall")
+            .group_by(h.c.ticket_id)).all())
+    return newest_first(
+        LiveCall(r.id, r.number, r.counter_id, r.counter_number, r.state,
+                 max(x for x in (r.called_at, recalled.get(r.id)) if x is not None),
+                 r.recalls)
+        for r in rows if r.called_at is not None)
+
+
+def view(call: LiveCall) -> dict[str, Any]:
+    return {"ticket_id": call.ticket_id, "number": call.number,
+            "counter_id": call.counter_id, "counter_number": call.counter_number,
+            "state": call.state, "called_at": call.called_at.isoformat(),
+            "recalls": call.recalls}
+
+
+def hall_live_calls(conn: Connection, hall_id: int) -> list[dict[str, Any]]:
+    return [view(c) for c in live_calls(conn, hall_id)]
+
+
+def calls_live(uow: UnitOfWork) -> None:
+    """Follow-up: one ``calls.live`` per hall whose live calls this command may have moved."""
+    halls = sorted({e.hall_id for e in uow.events if e.type in CALL_EVENTS})
+    for hall_id in halls:
+        uow.emit("calls.live", hall_id, calls=hall_live_calls(uow.conn, hall_id))
