@@ -11,11 +11,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hall.services.context import Context, Followup
-from hall.services.queue import calls, standing
+from hall.services.queue import standing
 
-# In the order they run: each sees the events of the command and of those before it.
-# queue.stats comes last, after the events of a line's change (tests pin that order).
-FOLLOWUPS: tuple[Followup, ...] = (calls.calls_live, standing.queue_stats)
+# in the order they run: each sees the events of the command and of those before it
+FOLLOWUPS: tuple[Followup, ...] = (standing.queue_stats,)
 
 
 def make_context(engine: Engine, **options: Any) -> Context:
