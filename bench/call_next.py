@@ -42,6 +42,7 @@ from hall.services.config.layout.seed import load_layout, seed  # noqa: E402
 from hall.services.context import Context, SystemClock  # noqa: E402
 from hall.services.counters import state as counters  # noqa: E402
 from hall.services.queue import calling, tickets, visits  # noqa: E402
+from hall.services.wiring import make_context  # noqa: E402
 from hall.store.db import make_engine  # noqa: E402
 from hall.store.migrate import upgrade  # noqa: E402
 
@@ -125,7 +126,7 @@ def run(url: str, calls: int, waiting: int, warmup: int) -> int:
     upgrade(url)
     engine = make_engine(url)
     try:
-        ctx = Context(engine=engine, clock=SystemClock(), secret=b"bench")
+        ctx = make_context(engine, clock=SystemClock(), secret=b"bench")
         seed(ctx, bench_layout(), ignore_hours=True)
         bench = Bench(ctx, random.Random(20261123))
         service_ids = sorted(bench.services)

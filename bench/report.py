@@ -33,8 +33,9 @@ from bench.call_next import BENCH_DB, pg_admin_url, pg_exec  # noqa: E402
 from hall.domain.workdays import WorkCalendar  # noqa: E402
 from hall.seed.history import generate  # noqa: E402
 from hall.services.config.layout.seed import load_layout, seed  # noqa: E402
-from hall.services.context import Context, ManualClock  # noqa: E402
+from hall.services.context import ManualClock  # noqa: E402
 from hall.services.supervision import reports  # noqa: E402
+from hall.services.wiring import make_context  # noqa: E402
 from hall.store.db import make_engine  # noqa: E402
 from hall.store.migrate import upgrade  # noqa: E402
 
@@ -71,7 +72,7 @@ def working_days(first: date) -> int:
 def run(url: str, total: int, name: str) -> str:
     upgrade(url)
     engine = make_engine(url)
-    ctx = Context(engine=engine, clock=ManualClock(datetime(2026, 11, 2, 2, tzinfo=UTC)))
+    ctx = make_context(engine, clock=ManualClock(datetime(2026, 11, 2, 2, tzinfo=UTC)))
     seed(ctx, forty_windows())
     days = working_days(MONTH)
     t0 = time.perf_counter()

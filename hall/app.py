@@ -7,7 +7,8 @@ from flask import current_app, request, session
 
 from hall import config as hall_config
 from hall.extensions import babel, csrf, socketio
-from hall.services.context import Clock, Context, SystemClock
+from hall.services.context import Clock, SystemClock
+from hall.services.wiring import make_context
 from hall.store.db import make_engine
 from hall.store.migrate import upgrade
 
@@ -36,8 +37,8 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
         from hall.store import checkpoint
 
         checkpoint.start(engine.url.database, cfg["ASYNC_MODE"])
-    app.extensions["hall"] = Context(engine=engine, clock=clock or SystemClock(),
-                                     secret=cfg["PERSON_KEY"])
+    app.extensions["hall"] = make_context(engine, clock=clock or SystemClock(),
+                                          secret=cfg["PERSON_KEY"])
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
     csrf.init_app(app)

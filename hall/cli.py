@@ -12,14 +12,14 @@ DEMO_LAYOUT = Path(__file__).parent / "seed" / "demo_hall.toml"
 
 
 def _ctx():
-    from hall.services.context import Context
+    from hall.services.wiring import make_context
     from hall.store.db import make_engine
     from hall.store.migrate import upgrade
 
     upgrade()
     engine = make_engine()
     click.get_current_context().call_on_close(engine.dispose)
-    return Context(engine=engine)
+    return make_context(engine)
 
 
 @click.group(help="Hall: queue and kiosk management for public service halls.")

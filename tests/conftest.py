@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from hall.services.config.layout.seed import load_layout, seed
-from hall.services.context import Context, ManualClock
+from hall.services.context import ManualClock
+from hall.services.wiring import make_context
 from hall.store.db import make_engine
 from hall.store.migrate import upgrade
 
@@ -86,7 +87,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 def ctx(db_url, clock):
     engine = make_engine(db_url)
-    context = Context(engine=engine, clock=clock, secret=b"test-secret")
+    context = make_context(engine, clock=clock, secret=b"test-secret")
     yield context
     engine.dispose()
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 # With few recent visits the mean is noisy; blend with the service's expected visit length.
 _PRIOR_WEIGHT = 5
@@ -25,3 +25,16 @@ def estimate_wait(ahead: int, per_visit_s: float, open_counters: int) -> tuple[i
     mid = ahead * per_visit_s / max(open_counters, 1)
     spread = 0.25 + 0.5 / math.sqrt(ahead)
     return (int(mid * (1 - spread / 2)), int(mid * (1 + spread)))
+
+
+def ahead_of_newcomer(waiting: Mapping[str, int], kind: str) -> int:
+    """People ahead of a ticket joining its line now, from the line's waiting counts per
+    kind (the newcomer itself not included).
+
+    Green-channel tickets go first, then walk-ins by arrival, so a newcomer is behind every
+    waiting priority ticket and, unless it is one itself, every waiting normal ticket.
+    Appointments have slots of their own and are counted ahead of nobody. This is the exact
+    count (hall/services/queue/standing.py) for the last in line, without counting.
+    """
+    priority = waiting.get("priority", 0)
+    return priority if kind == "priority" else priority + waiting.get("normal", 0)

@@ -14,7 +14,6 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hall.domain.events import DomainEvent
 from hall.services.cache import TTLCache
-from hall.services.views import queue_stats
 from hall.store import hot
 
 log = logging.getLogger(__name__)
@@ -45,15 +44,23 @@ class ManualClock:
 
 
 Publisher = Callable[[list[DomainEvent]], None]
+# Adds the events that follow from a command's own (queue.stats after a line changed),
+# inside its transaction, before seqs are given.
+Followup = Callable[["UnitOfWork"], None]
 
 
 @dataclass
 class Context:
+    """What every command runs with. ``followups`` has no default: a real hall's are put
+    together by ``hall.services.wiring.make_context``, and a Context built by hand has to
+    say that it wants none (``followups=[]``) rather than silently lose queue.stats."""
+
     engine: Engine
     clock: Clock = field(default_factory=SystemClock)
     publishers: list[Publisher] = field(default_factory=list)
     secret: bytes = b""  # keys hashes of personal data (ID numbers, phones)
     cache: TTLCache = field(default_factory=TTLCache)
+    followups: list[Followup] = field(kw_only=True)
 
     def publish(self, events: list[DomainEvent]) -> None:
         for publisher in self.publishers:
@@ -85,10 +92,12 @@ class UnitOfWork:
         """Give events the hall's next seqs and write them to the log, in this transaction.
 
         The hall row is locked by the UPDATE until commit, so seqs become visible in order:
-        a reader of ``seq > N`` can never see N+2 committed before N+1. A command that
-        changed a service's line gets a ``queue.stats`` for it here, after its own events.
+        a reader of ``seq > N`` can never see N+2 committed before N+1. The context's
+        follow-ups add theirs first (a command that changed a service's line gets a
+        ``queue.stats`` for it), so they come after the events that caused them.
         """
-        queue_stats(self)
+        for followup in self.ctx.followups:
+            followup(self)
         by_hall: dict[int, list[DomainEvent]] = {}
         for e in self.events:
             by_hall.setdefault(e.hall_id, []).append(e)

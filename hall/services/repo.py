@@ -145,11 +145,12 @@ def queue_heads(conn: Connection, counter_id: int, weights: dict[int, int],
                 exclude: set[int] = frozenset()) -> list[Candidate]:
     """The few tickets call-next must compare: each queue's head per kind, in one statement.
 
-    Within one service and kind, the policy would always take the oldest, so only heads
-    are read — one index seek each on ix_tickets_queue — plus tickets transferred to this
-    counter by name. Cost is independent of how many tickets wait. The statement for a
-    counter of k services is prepared once (service ids are parameters); only the rare
-    retry that excludes tickets taken meanwhile builds a fresh one.
+    Within one service and kind, the policy would always take the oldest (appointments:
+    the earliest slot), so only heads are read — one index seek each on ix_tickets_queue
+    (ix_tickets_appointments) — plus tickets transferred to this counter by name. Cost is
+    independent of how many tickets wait (tests/integration/test_queue_cost.py). The
+    statement for a counter of k services is prepared once (service ids are parameters);
+    only the rare retry that excludes tickets taken meanwhile builds a fresh one.
     """
     services = sorted(weights)
     params = {f"s{i}": sid for i, sid in enumerate(services)} | {"counter_id": counter_id}

@@ -1,7 +1,7 @@
 """The statements on the hottest paths (issue a ticket, append events), prepared once."""
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hall.store.models import Event, Hall, NumberCounter, ServiceDay, Ticket
@@ -47,18 +47,6 @@ BUMP_SEQ = Prepared(update(Hall.__table__).where(Hall.__table__.c.id == bindpara
 INSERT_EVENT = Prepared(insert(Event.__table__).values(
     hall_id=bindparam("hall_id"), seq=bindparam("seq"), at=bindparam("at"),
     type=bindparam("type"), payload=bindparam("payload", type_=Event.__table__.c.payload.type)))
-
-_earlier = or_(T.c.queued_at < bindparam("queued_at"),
-               and_(T.c.queued_at == bindparam("queued_at"), T.c.id < bindparam("id")))
-# Green-channel tickets go before normal ones; within a kind, by queue time. Appointments
-# have slots of their own and are not counted ahead of walk-ins.
-AHEAD_OF_NORMAL = Prepared(select(func.count()).where(
-    T.c.service_id == bindparam("service_id"), T.c.state == "waiting",
-    or_(T.c.kind == "priority", and_(T.c.kind == "normal", _earlier))))
-AHEAD_OF_PRIORITY = Prepared(select(func.count()).where(
-    T.c.service_id == bindparam("service_id"), T.c.state == "waiting",
-    T.c.kind == "priority", _earlier))
-
 
 def for_dialect(statements: dict[str, Prepared], conn) -> Prepared:
     return statements[conn.dialect.name]

@@ -11,16 +11,17 @@ from sqlalchemy import text
 
 from hall.domain.access import SYSTEM
 from hall.domain.errors import DomainError
-from hall.services.context import Context, SystemClock
+from hall.services.context import SystemClock
 from hall.services.counters import state as counters
 from hall.services.queue import calling, tickets, visits
+from hall.services.wiring import make_context
 
 ISSUERS, COUNTERS, SECONDS = 8, 4, 3.0
 
 
 @pytest.mark.slow
 def test_two_counters_never_get_the_same_ticket(ctx, hall):
-    live = Context(engine=ctx.engine, clock=SystemClock())  # real time: hall always open
+    live = make_context(ctx.engine, clock=SystemClock())  # real time: hall always open
     for number in range(1, COUNTERS + 1):
         counters.open_counter(live, counter_id=hall["counters"][number], actor=SYSTEM)
     issued: list[dict] = []

@@ -18,6 +18,7 @@ from hall.services.config.layout import exchange as layout
 from hall.services.config.layout.seed import load_layout, seed
 from hall.services.config.layout.spec import HallSpec, LayoutSpec
 from hall.services.context import Context
+from hall.services.wiring import make_context
 from hall.store.db import make_engine
 from hall.store.models import AuditEntry, Event
 from tests.conftest import _truncate
@@ -40,7 +41,7 @@ def empty(ctx, db_url, sqlite_template, tmp_path):
             ctx.engine.dispose()
             _truncate(db_url)
             url = db_url
-        made.append(Context(engine=make_engine(url), clock=ctx.clock))
+        made.append(make_context(make_engine(url), clock=ctx.clock))
         return made[-1]
 
     yield make

@@ -58,6 +58,17 @@ def test_queue_head_and_numbering_are_index_seeks(ctx, hall):
         assert seek in number, number
 
 
+def test_the_appointment_head_is_an_index_seek_in_slot_order(ctx, hall):
+    """Call-next's appointment head per service (slot order) is one seek on
+    ix_tickets_appointments, never a sort of the service's waiting appointments."""
+    with ctx.engine.connect() as conn:
+        head = _plan(conn, "SELECT id FROM tickets WHERE service_id = :s AND state = 'waiting' "
+                           "AND kind = 'appointment' AND target_counter_id IS NULL "
+                           "ORDER BY appointment_at, id LIMIT 1", {"s": 1})
+    assert "ix_tickets_appointments" in head, head
+    assert "TEMP B-TREE" not in head.upper() and "Sort" not in head, head
+
+
 def test_queue_heads_reads_one_row_per_queue(ctx, hall):
     from hall.domain.access import SYSTEM
     from hall.services.queue import tickets

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from hall.domain.access import SYSTEM, Actor, require
 from hall.domain.errors import CounterStateError, Forbidden, ServiceUnavailable
-from hall.domain.estimate import estimate_wait, service_time_estimate
+from hall.domain.estimate import ahead_of_newcomer, estimate_wait, service_time_estimate
 from hall.domain.hall import (
     COUNTER_TRANSITIONS,
     CounterState,
@@ -292,6 +292,14 @@ def test_more_open_counters_never_lengthen_the_estimate(ahead, per_visit, counte
     low2, high2 = estimate_wait(ahead, per_visit, counters + 1)
     assert low2 <= low
     assert high2 <= high
+
+
+def test_a_newcomer_is_behind_the_green_channel_and_its_own_kind_never_appointments():
+    line = {"normal": 5, "priority": 2, "appointment": 7}
+    assert ahead_of_newcomer(line, "normal") == 7
+    assert ahead_of_newcomer(line, "priority") == 2
+    assert ahead_of_newcomer(line, "appointment") == 7  # ordered like a walk-in, as before
+    assert ahead_of_newcomer({}, "normal") == 0
 
 
 def test_service_time_without_history_is_the_expected_visit():

@@ -28,7 +28,7 @@ from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.devices import health as devices
-from hall.services.views import estimate_for
+from hall.services.queue import standing
 from hall.store.models import Device, PrintJob, Ticket
 
 PRINTER_KINDS = ("kiosk", "agent")  # devices a printer can hang off
@@ -274,7 +274,7 @@ def _content(uow: UnitOfWork, ticket: Any, base_url: str, _: Translate,
     svc = repo.service_row(uow.conn, ticket.hall_id, ticket.service_id)
     ahead, wait = 0, (0, 0)
     if ticket.state == "waiting":
-        est = estimate_for(uow.conn, ticket._asdict(), svc, uow.ctx.cache)
+        est = standing.estimate_for(uow.conn, ticket._asdict(), svc, uow.ctx.cache)
         ahead = est["ahead"]
         wait = (est["estimated_wait"]["min_s"] // 60,
                 math.ceil(est["estimated_wait"]["max_s"] / 60))

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from hall.domain.errors import ServiceUnavailable
-from hall.domain.estimate import estimate_wait, service_time_estimate
 from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
-from hall.services.views import open_counters, recent_service_times
-from hall.store.models import Department, Service, ServiceDay, Ticket
+from hall.services.queue import standing
+from hall.store.models import Department, Service, ServiceDay
 
 MSG_QUOTA = N_("Today's %(quota)d tickets for %(service)s are all taken")  # = tickets.issue's
 # ServiceUnavailable codes → the state a kiosk button shows
@@ -36,12 +35,8 @@ def catalog(ctx: Context, hall_id: int) -> dict[str, Any]:
         local_now = settings.local(uow.now)
         day = local_now.date()
         conn = uow.conn
-        d, s, t, sd = (Department.__table__, Service.__table__, Ticket.__table__,
-                       ServiceDay.__table__)
-        waiting = dict(conn.execute(
-            select(t.c.service_id, func.count()).where(t.c.hall_id == hall_id,
-                                                       t.c.state == "waiting")
-            .group_by(t.c.service_id)).all())
+        d, s, sd = Department.__table__, Service.__table__, ServiceDay.__table__
+        waiting = standing.waiting_by_service(conn, hall_id)
         issued = dict(conn.execute(select(sd.c.service_id, sd.c.issued).where(
             sd.c.day == day, sd.c.service_id.in_(select(s.c.id).where(s.c.hall_id == hall_id))
         )).all())
@@ -78,8 +73,8 @@ def _service(uow: UnitOfWork, svc: Any, local_now, is_workday, waiting: int,
     if reason is None and quota_left == 0:
         reason = ServiceUnavailable("quota_exceeded", MSG_QUOTA, quota=svc.daily_quota or 0,
                                     service=svc.name)
-    per_visit, counters = _pace(uow, svc, local_now.date())
-    low, high = estimate_wait(waiting, per_visit, counters)
+    per_visit, counters = standing.pace(uow.conn, svc.id, svc.expected_visit_s,
+                                        local_now.date(), uow.ctx.cache)
     guide = svc.guide or {}
     return {
         "id": svc.id, "code": svc.code, "name": svc.name, "name_en": svc.name_en,
@@ -94,17 +89,6 @@ def _service(uow: UnitOfWork, svc: Any, local_now, is_workday, waiting: int,
         "reason": None if reason is None else {"code": reason.code, "message": reason.message,
                                                "params": dict(reason.params)},
         "quota": svc.daily_quota, "quota_left": quota_left,
-        "waiting": waiting, "open_counters": counters,
-        "estimated_wait": {"min_s": low, "max_s": high},
+        **standing.line(waiting, per_visit, counters),
     }
 
-
-def _pace(uow: UnitOfWork, svc: Any, day) -> tuple[float, int]:
-    """Per-visit time and open counters, shared with the issue path's cache entry."""
-
-    def load() -> tuple[float, int]:
-        recent = recent_service_times(uow.conn, svc.id, day)
-        return (service_time_estimate(recent, svc.expected_visit_s),
-                open_counters(uow.conn, svc.id))
-
-    return uow.ctx.cache.get(("pace", svc.id, day), load)

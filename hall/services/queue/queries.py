@@ -6,12 +6,12 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hall.domain.errors import DomainError
-from hall.domain.estimate import estimate_wait, service_time_estimate
+from hall.domain.estimate import service_time_estimate
 from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
-from hall.services.queue import calls
-from hall.services.views import estimate_for, public_ticket, recent_service_times
+from hall.services.queue import calls, standing
+from hall.services.views import public_ticket
 from hall.store.models import (
     Case,
     Counter,
@@ -32,26 +32,18 @@ def queues(ctx: Context, hall_id: int) -> dict[str, Any]:
         conn = uow.conn
         hall = repo.settings_of(repo.hall_row(conn, hall_id))
         day = hall.local(uow.now).date()
-        t, s = Ticket.__table__, Service.__table__
-        waiting = dict(conn.execute(
-            select(t.c.service_id, func.count()).where(t.c.hall_id == hall_id,
-                                                       t.c.state == "waiting")
-            .group_by(t.c.service_id)).all())
-        c, cs = Counter.__table__, CounterService.__table__
-        open_by_service = dict(conn.execute(
-            select(cs.c.service_id, func.count()).select_from(c.join(cs, cs.c.counter_id == c.c.id))
-            .where(c.c.hall_id == hall_id, c.c.state == "open").group_by(cs.c.service_id)).all())
+        s = Service.__table__
+        waiting = standing.waiting_by_service(conn, hall_id)
+        open_by_service = standing.open_counters_by_service(conn, hall_id)
         out = []
         for svc in conn.execute(select(s).where(s.c.hall_id == hall_id, s.c.active)
                                 .order_by(s.c.sort, s.c.id)):
-            n = waiting.get(svc.id, 0)
-            per_visit = service_time_estimate(recent_service_times(conn, svc.id, day),
-                                              svc.expected_visit_s)
-            low, high = estimate_wait(n, per_visit, open_by_service.get(svc.id, 0))
+            per_visit = service_time_estimate(
+                standing.recent_service_times(conn, svc.id, day), svc.expected_visit_s)
             out.append({"service_id": svc.id, "code": svc.code, "name": svc.name,
-                        "name_en": svc.name_en, "prefix": svc.prefix, "waiting": n,
-                        "open_counters": open_by_service.get(svc.id, 0),
-                        "estimated_wait": {"min_s": low, "max_s": high}})
+                        "name_en": svc.name_en, "prefix": svc.prefix,
+                        **standing.line(waiting.get(svc.id, 0), per_visit,
+                                        open_by_service.get(svc.id, 0))})
         return {"hall_id": hall_id, "at": uow.now.isoformat(), "services": out}
 
     return read(ctx, query)
@@ -69,7 +61,7 @@ def ticket_by_token(ctx: Context, token: str) -> dict[str, Any]:
         svc = repo.service_row(conn, row.hall_id, row.service_id)
         view = public_ticket(row, svc)
         if row.state == "waiting":
-            view.update(estimate_for(conn, row._asdict(), svc))
+            view.update(standing.estimate_for(conn, row._asdict(), svc))
         if row.counter_id is not None:
             c = conn.execute(select(Counter.number, Counter.name)
                              .where(Counter.id == row.counter_id)).first()

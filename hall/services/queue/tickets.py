@@ -15,8 +15,8 @@ from hall.domain.personal import keyed_hash, normalize_id_number
 from hall.domain.slots import check_in_kind
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
-from hall.services.queue import limits
-from hall.services.views import estimate_for, iso, public_ticket
+from hall.services.queue import limits, standing
+from hall.services.views import iso, public_ticket
 from hall.store import hot
 from hall.store.models import Appointment, Ticket
 
@@ -91,7 +91,7 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
         _mark_checked_in(conn, appointment.id, ticket_id, appointment_field)
     # no history row: issued_at/issued_by on the ticket and the event log record it
     view = public_ticket(values, svc_row)
-    view.update(estimate_for(conn, values, svc_row, uow.ctx.cache))
+    view.update(standing.newcomer_estimate(uow, values, svc_row))
     uow.emit("ticket.issued", hall_id, ticket=_event_view(view))
     if appointment is not None:  # for the visitor only, never broadcast
         view["appointment"] = {"slot_start": iso(hall.local(appointment.slot_start)),
@@ -218,10 +218,3 @@ def cancel(ctx: Context, *, hall_id: int, actor: Actor, ticket_id: int | None = 
         return {"id": row.id, "number": row.number, "state": new}
 
     return run(ctx, command)
-
-
-def people_ahead(conn, ticket: dict[str, Any]) -> int:
-    """Waiting tickets of the same service that will be called first (see store.hot)."""
-    stmt = hot.AHEAD_OF_PRIORITY if ticket["kind"] == "priority" else hot.AHEAD_OF_NORMAL
-    return stmt(conn, service_id=ticket["service_id"], queued_at=ticket["queued_at"],
-                id=ticket["id"]).scalar_one()
