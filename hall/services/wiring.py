@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hall.services.context import Context, Followup
-from hall.services.queue import standing
+from hall.services.queue import calls, standing
 
 # in the order they run: each sees the events of the command and of those before it
-FOLLOWUPS: tuple[Followup, ...] = (standing.queue_stats,)
+# (queue.stats right after the command's own events, as screens have always had it; then
+# calls.live, the calls still standing after it)
+FOLLOWUPS: tuple[Followup, ...] = (standing.queue_stats, calls.calls_live)
 
 
 def make_context(engine: Engine, **options: Any) -> Context:

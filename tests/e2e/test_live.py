@@ -49,12 +49,16 @@ def test_a_reconnecting_screen_gets_exactly_what_it_missed_in_order(live_hall):
     again = LiveClient(server.url, tokens["screen"]["token"]).connect()
     try:
         ack = again.subscribe(room, last_seq)
-        # exactly the three calls, each followed by its line's queue.stats, in order
-        assert [e["type"] for e in ack["events"]] == ["ticket.called", "queue.stats"] * 3
-        assert [e["number"] for e in ack["events"][::2]] == numbers
-        assert [e["waiting"] for e in ack["events"][1::2]] == [2, 1, 0]
+        # exactly the three calls, each followed by its line's queue.stats and the calls
+        # still standing, in order
+        assert [e["type"] for e in ack["events"]] == [
+            "ticket.called", "queue.stats", "calls.live"] * 3
+        assert [e["number"] for e in ack["events"][::3]] == numbers
+        assert [e["waiting"] for e in ack["events"][1::3]] == [2, 1, 0]
+        assert [[c["number"] for c in e["calls"]] for e in ack["events"][2::3]] == [
+            numbers[:1], numbers[1::-1], numbers[::-1]]
         seqs = [e["seq"] for e in ack["events"]]
-        assert seqs == list(range(last_seq + 1, last_seq + 7)) and ack["last_seq"] == seqs[-1]
+        assert seqs == list(range(last_seq + 1, last_seq + 10)) and ack["last_seq"] == seqs[-1]
     finally:
         again.close()
 

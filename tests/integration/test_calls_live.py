@@ -4,6 +4,7 @@ hall snapshot carries the same list. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from hall.domain.access import SYSTEM, Actor
+from hall.domain.errors import DomainError
 from hall.services.context import read
 from hall.services.counters import state as counters
 from hall.services.queue import calling, calls, queries, tickets, visits
@@ -41,7 +42,7 @@ def test_the_newest_live_call_leads_and_a_skip_moves_the_panel_on(ctx, hall, clo
     clock.advance(seconds=30)
     calling.recall(ctx, counter_id=hall["counters"][1], actor=SYSTEM)
     paused = counters.pause(ctx, counter_id=hall["counters"][2], actor=SYSTEM, reason="午休")
-    assert live_of(paused) == [(a["number"], 1)]
+    assert "calls.live" not in [e.type for e in paused.events]  # nobody was called there
     snap = queries.hall_snapshot(ctx, hall["id"])
     assert [(c["number"], c["counter_number"]) for c in snap["live_calls"]] == [
         (a["number"], 1)]
@@ -51,9 +52,9 @@ def test_a_recall_brings_its_call_to_the_front(ctx, hall, clock):
     opened(ctx, hall, 1, 2)
     for _ in range(2):
         tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
-    first = call(ctx, hall, 1).value["ticket"]["number"]
+    first = call(ctx, hall, 1).value["number"]
     clock.advance(seconds=20)
-    second = call(ctx, hall, 2).value["ticket"]["number"]
+    second = call(ctx, hall, 2).value["number"]
     clock.advance(seconds=20)
     recalled = calling.recall(ctx, counter_id=hall["counters"][1], actor=SYSTEM)
     assert live_of(recalled) == [(first, 1), (second, 2)]
@@ -64,7 +65,7 @@ def test_serving_stands_finishing_transferring_and_holding_end_the_call(ctx, hal
     for _ in range(3):
         tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
     staff = SYSTEM
-    number = call(ctx, hall, 1).value["ticket"]["number"]
+    number = call(ctx, hall, 1).value["number"]
     started = calling.start(ctx, counter_id=hall["counters"][1], actor=staff)
     assert live_of(started) == [(number, 1)]  # at the window: the call still stands
     assert live_of(visits.finish(ctx, counter_id=hall["counters"][1], actor=staff,
@@ -78,11 +79,23 @@ def test_serving_stands_finishing_transferring_and_holding_end_the_call(ctx, hal
     assert live_of(held) == []
 
 
-def test_a_closed_window_calls_nobody(ctx, hall):
+def test_a_window_with_a_live_call_cannot_pause_so_its_call_never_goes_stale(ctx, hall):
     opened(ctx, hall, 1)
     assert read(ctx, lambda uow: calls.live_calls(uow.conn, hall["id"])) == []
-    closed = counters.close(ctx, counter_id=hall["counters"][1], actor=SYSTEM)
-    assert live_of(closed) == []
+    tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
+    number = call(ctx, hall, 1).value["number"]
+    refused(counters.pause, ctx, counter_id=hall["counters"][1], actor=SYSTEM, reason="午休")
+    assert [c.number for c in read(ctx, lambda uow: calls.live_calls(uow.conn, hall["id"]))
+            ] == [number]
+
+
+def refused(command, *args, **kwargs) -> None:
+    try:
+        command(*args, **kwargs)
+    except DomainError as err:
+        assert err.code == "counter_busy"
+    else:
+        raise AssertionError("a window with a live call paused")
 
 
 def test_commands_that_cannot_move_a_call_carry_no_calls_live(ctx, hall):

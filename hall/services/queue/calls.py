@@ -4,8 +4,8 @@
 or ``serving`` there (hall/domain/calling.py says why those), newest call first — at most
 one row per counter, so a bounded read whatever the day's volume. ``calls_live`` is a
 follow-up of the unit of work (hall/services/wiring.py): a command that called, recalled,
-started, ended a visit or changed a counter's state gets a ``calls.live`` event with the
-whole list, after its own events, so every screen and sign moves on from the same answer.
+started or ended a visit gets a ``calls.live`` event with the whole list, after its own
+events, so every screen and sign moves on from the same answer.
 """
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from hall.domain.calling import LIVE_COUNTER_STATES, LIVE_TICKET_STATES, LiveCal
 from hall.services.context import UnitOfWork
 from hall.store.models import Counter, Ticket, TicketHistory
 
-# Events that can start or end a live call
+# Events that can start or end a live call. Not counter.state: a window pauses or closes
+# only with nobody called or served at it (counters/state.py refuses it otherwise).
 CALL_EVENTS = frozenset({"ticket.called", "ticket.recalled", "ticket.started",
                          "ticket.finished", "ticket.skipped", "ticket.held",
-                         "ticket.transferred", "ticket.cancelled", "counter.state"})
+                         "ticket.transferred", "ticket.cancelled"})
 
 
 def live_calls(conn: Connection, hall_id: int) -> list[LiveCall]:
