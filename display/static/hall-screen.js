@@ -122,10 +122,8 @@ function onEvent(e, { replayed }) {
   if (e.type === "ticket.called" || e.type === "ticket.recalled") called(e, replayed);
   else if (e.type === "ticket.started") setCurrentState(e, "serving");
   else if (LEAVES_COUNTER.has(e.type)) leave(e);
-  else if (e.type === "counter.state") {
-    counterState(e);
-    refreshQueues(); // open counters set the estimates; a few times a day per counter
-  } else if (e.type === "queue.stats") queueStats(e);
+  else if (e.type === "counter.state") counterState(e); // its lines' queue.stats follow
+  else if (e.type === "queue.stats") queueStats(e);
   else if (e.type === "calls.live") liveCalls(e);
   else if (e.type === "config.changed" && !replayed) {
     // an admin changed notices, services or windows: take the whole picture again
@@ -275,6 +273,7 @@ function renderWindows() {
 }
 
 function estimateText(q) {
+  if (q.estimated_wait === null) return T.noWindow; // no open window serves it: no number
   if (!q.waiting) return T.noWait;
   const range = minutesRange(q.estimated_wait);
   if (!range) return "";

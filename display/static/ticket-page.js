@@ -15,6 +15,7 @@ function setField(name, value) {
 }
 
 function estimateText(estimate) {
+  if (estimate === null) return T.noWindow; // no open window serves it: no number
   const range = minutesRange(estimate);
   if (!range) return "";
   if (range.low === 0) return fill(T.estimateShort, { high: Math.max(range.high, 1) });

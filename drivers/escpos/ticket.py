@@ -65,7 +65,7 @@ class TicketContent:
     service_name: str
     number: str  # e.g. "A001"
     people_ahead: int
-    wait_minutes: tuple[int, int]  # estimated range, low–high
+    wait_minutes: tuple[int, int] | None  # estimated range, low–high; None: no window open
     issued_at: datetime  # already in the hall's time zone
     qr_url: str  # the phone page, …/t/<token>
     materials: tuple[str, ...] = ()
@@ -78,17 +78,21 @@ class TicketContent:
         offset, so the agent prints the hall's local time whatever its own zone)."""
         return {"hall_name": self.hall_name, "service_name": self.service_name,
                 "number": self.number, "people_ahead": self.people_ahead,
-                "wait_minutes": list(self.wait_minutes), "issued_at": self.issued_at.isoformat(),
+                "wait_minutes": None if self.wait_minutes is None else list(self.wait_minutes),
+                "issued_at": self.issued_at.isoformat(),
                 "qr_url": self.qr_url, "materials": list(self.materials), "kind": self.kind,
                 "kind_reason": self.kind_reason, "extra": list(self.extra)}
 
     @classmethod
     def from_json(cls, data: dict) -> TicketContent:
         """The inverse of ``to_json``; raises KeyError/ValueError/TypeError on garbage."""
-        low, high = (int(v) for v in data["wait_minutes"])
+        span = data["wait_minutes"]
+        wait = None if span is None else tuple(int(v) for v in span)
+        if wait is not None and len(wait) != 2:
+            raise ValueError(f"wait_minutes: expected [low, high] or null, got {span!r}")
         return cls(hall_name=str(data["hall_name"]), service_name=str(data["service_name"]),
                    number=str(data["number"]), people_ahead=int(data["people_ahead"]),
-                   wait_minutes=(low, high),
+                   wait_minutes=wait,
                    issued_at=datetime.fromisoformat(str(data["issued_at"])),
                    qr_url=str(data["qr_url"]),
                    materials=tuple(str(m) for m in data.get("materials") or ()),
@@ -104,13 +108,14 @@ LABEL_NONE_AHEAD = N_("Nobody is ahead of you")
 # an ASCII hyphen: "–" is not in GB2312, and older printers' fonts stop there
 LABEL_WAIT = N_("Estimated wait %(low)s-%(high)s min")
 LABEL_WAIT_SHORT = N_("You will be called shortly")
+LABEL_NO_WINDOW = N_("No window serves this now; please ask at the help desk")
 LABEL_ISSUED = N_("Taken at %(time)s")
 LABEL_MATERIALS = N_("Please have these ready:")
 LABEL_SCAN = N_("Scan to follow the queue on your phone")
 # every label ``layout`` translates: a caller without Flask-Babel (an agent) gets them as a
 # {msgid: text} table from the server and translates with its ``get``
 LABELS = (LABEL_KIND, LABEL_AHEAD, LABEL_NONE_AHEAD, LABEL_WAIT, LABEL_WAIT_SHORT,
-          LABEL_ISSUED, LABEL_MATERIALS, LABEL_SCAN)
+          LABEL_NO_WINDOW, LABEL_ISSUED, LABEL_MATERIALS, LABEL_SCAN)
 
 # The number is the one thing a visitor must read from a metre away: as big as fits.
 NUMBER_SCALE = {"58": 4, "80": 5}
@@ -218,8 +223,11 @@ def layout(content: TicketContent, paper: Paper | str = "80",
 def _queue_facts(content: TicketContent, p: Paper, _: Callable[[str], str]) -> list[Op]:
     ahead = (_(LABEL_AHEAD) % {"n": content.people_ahead} if content.people_ahead > 0
              else _(LABEL_NONE_AHEAD))
-    low, high = content.wait_minutes
-    wait = (_(LABEL_WAIT) % {"low": low, "high": high} if high > 1 else _(LABEL_WAIT_SHORT))
+    if content.wait_minutes is None:
+        wait = _(LABEL_NO_WINDOW)
+    else:
+        low, high = content.wait_minutes
+        wait = _(LABEL_WAIT) % {"low": low, "high": high} if high > 1 else _(LABEL_WAIT_SHORT)
     issued = _(LABEL_ISSUED) % {"time": content.issued_at.strftime("%Y-%m-%d %H:%M")}
     return [*_lines(ahead, p), *_lines(wait, p), *_lines(issued, p)]
 

@@ -178,7 +178,8 @@ class QueueOut(BaseModel):
     prefix: str
     waiting: int
     open_counters: int
-    estimated_wait: Estimate
+    estimated_wait: Estimate | None = Field(
+        description="a newcomer's wait; null when no open window serves the service now")
 
 
 class QueuesOut(BaseModel):

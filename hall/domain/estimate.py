@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 # With few recent visits the mean is noisy; blend with the service's expected visit length.
 _PRIOR_WEIGHT = 5
@@ -14,15 +14,28 @@ def service_time_estimate(recent_service_s: Sequence[float], expected_visit_s: f
     return (sum(recent_service_s) + _PRIOR_WEIGHT * expected_visit_s) / (n + _PRIOR_WEIGHT)
 
 
-def estimate_wait(ahead: int, per_visit_s: float, open_counters: int) -> tuple[int, int]:
-    """(low, high) seconds until a ticket with ``ahead`` people before it is called.
+def capacity(windows: Iterable[tuple[int, int]]) -> float:
+    """How many windows' worth of serving a service has now, from each open, unpaused window
+    that serves it: (its weight for this service, the sum of its weights over all the
+    services it serves). A window serving this service alone counts 1; one that serves
+    two services at weights 2 and 1 counts 2/3 for the first and 1/3 for the second, as
+    call-next shares its calls by those weights."""
+    return sum(w / total for w, total in windows if w > 0 and total > 0)
 
-    Counters work in parallel; the range widens with the queue because service times vary.
-    With no counter open we still assume one will open, rather than showing infinity.
+
+def estimate_wait(ahead: int, per_visit_s: float, serving: float) -> tuple[int, int] | None:
+    """(low, high) seconds until a ticket with ``ahead`` people before it is called, or None
+    when no open window serves the service now: there is no honest number to give, and the
+    visitor is told so (暂无窗口办理) instead of a wait that assumes a window will open.
+
+    ``serving`` is the service's capacity in windows (``capacity``); windows work in
+    parallel, and the range widens with the queue because service times vary.
     """
+    if serving <= 0:
+        return None
     if ahead <= 0:
-        return (0, int(per_visit_s / max(open_counters, 1)))
-    mid = ahead * per_visit_s / max(open_counters, 1)
+        return (0, int(per_visit_s / max(serving, 1.0)))
+    mid = ahead * per_visit_s / serving
     spread = 0.25 + 0.5 / math.sqrt(ahead)
     return (int(mid * (1 - spread / 2)), int(mid * (1 + spread)))
 

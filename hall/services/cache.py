@@ -31,3 +31,7 @@ class TTLCache:
 
     def clear(self) -> None:
         self._data.clear()
+
+    def forget(self, key: Hashable) -> None:
+        """Drop one entry (its fact changed in this process); the next ``get`` loads it."""
+        self._data.pop(key, None)

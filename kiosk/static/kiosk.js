@@ -73,6 +73,7 @@ function name(thing) {
 }
 
 function waitText(estimate) {
+  if (estimate === null) return T.noWindow; // no open window serves it: no number
   if (!estimate) return "";
   const low = Math.floor((estimate.min_s || 0) / 60);
   const high = Math.max(low, Math.ceil((estimate.max_s || 0) / 60));

@@ -234,7 +234,9 @@ def test_a_counter_with_a_visitor_at_it_cannot_be_deactivated_and_an_idle_one_is
     calling.skip(ctx, counter_id=counter_id, actor=SYSTEM)
     off = config.set_counter_active(ctx, actor=admin, number=2, active=False, ip=IP)
     assert off.value["active"] is False and off.value["state"] == "closed"
-    assert [e.type for e in off.events] == ["counter.state", "config.changed"]
+    # and its lines' figures follow (issue 15 item 1): window 2 served hj and sfz
+    assert [e.type for e in off.events] == ["counter.state", "config.changed", "queue.stats",
+                                            "queue.stats"]
     entry = last_entry(ctx, hall, "counter")
     assert entry["action"] == "deactivate" and entry["after"]["active"] is False
     back = config.set_counter_active(ctx, actor=admin, number=2, active=True)

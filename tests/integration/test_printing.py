@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 
-from hall.domain.access import Actor
+from hall.domain.access import SYSTEM, Actor
 from hall.domain.errors import DomainError
 from hall.services.config import accounts
+from hall.services.counters import state as counters
 from hall.services.devices import printing
 from hall.services.queue import catalog, tickets
 from hall.services.supervision import alerts
@@ -49,6 +50,9 @@ def test_a_server_printed_job_carries_url_and_content_and_is_not_announced(ctx, 
     assert c["issued_at"] == "2026-11-23T10:00:00+08:00"  # the hall's zone, not UTC
     assert c["qr_url"] == f"{BASE}/t/{t['token']}"
     assert c["materials"] == ["居民户口簿原件", "居民身份证原件"]
+    assert c["wait_minutes"] is None  # no window is open: the slip says so, not a number
+    counters.open_counter(ctx, counter_id=hall["counters"][1], actor=SYSTEM)  # serves hj
+    c = start(ctx, t, kiosk).value["content"]
     assert c["wait_minutes"][1] >= c["wait_minutes"][0] >= 0
 
 
@@ -201,6 +205,7 @@ def test_the_halls_public_url_is_what_phones_scan(ctx, hall, devices):
 
 def test_the_catalog_lists_departments_guides_queues_and_states(ctx, hall, devices):
     kiosk = devices["kiosk"]
+    counters.open_counter(ctx, counter_id=hall["counters"][4], actor=SYSTEM)  # serves ss
     for _ in range(2):
         issue(ctx, hall, kiosk, "ss")
     data = catalog.catalog(ctx, hall["id"])

@@ -25,6 +25,7 @@ def sign_in(ctx, hall, number: int) -> Actor:
 
 
 def test_issue_numbers_per_prefix_and_emits_event(ctx, hall):
+    counters.open_counter(ctx, counter_id=hall["counters"][3], actor=SYSTEM)  # serves ss
     a1 = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
     a2 = tickets.issue(ctx, hall_id=hall["id"], service="sfz", actor=kiosk(hall))
     b1 = tickets.issue(ctx, hall_id=hall["id"], service="ss", actor=kiosk(hall))
@@ -36,6 +37,7 @@ def test_issue_numbers_per_prefix_and_emits_event(ctx, hall):
 
 
 def test_people_ahead_counts_the_same_service_queue(ctx, hall):
+    counters.open_counter(ctx, counter_id=hall["counters"][1], actor=SYSTEM)  # serves hj
     for _ in range(3):
         tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
     fourth = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall)).value
@@ -194,6 +196,7 @@ def waiting_now(ctx, hall, code: str) -> int:
 
 def test_each_issue_is_followed_by_its_lines_queue_stats_with_a_seq(ctx, hall):
     hj = hall["services"]["hj"]
+    counters.open_counter(ctx, counter_id=hall["counters"][1], actor=SYSTEM)  # serves hj
     for n in (1, 2, 3):
         result = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
         assert [e.type for e in result.events] == ["ticket.issued", "queue.stats"]
@@ -201,7 +204,7 @@ def test_each_issue_is_followed_by_its_lines_queue_stats_with_a_seq(ctx, hall):
         assert stat.seq == issued.seq + 1 and stat.hall_id == hall["id"]
         assert stat.payload["service_id"] == hj and stat.payload["waiting"] == n
     low, high = stat.payload["estimated_wait"]["min_s"], stat.payload["estimated_wait"]["max_s"]
-    assert 0 < low < high  # nobody is open yet: the estimate still assumes one counter
+    assert 0 < low < high  # window 1 serves hj (and sfz): its share of a window
     logged = queries.events_after(ctx, hall["id"], stat.seq - 1)["events"]
     assert logged[0]["type"] == "queue.stats" and logged[0]["waiting"] == 3
     # the same figures as GET /api/v1/queues
@@ -237,9 +240,10 @@ def test_calls_cancels_transfers_and_reinstates_report_the_new_count(ctx, hall, 
     assert waiting_now(ctx, hall, "ss") == 1
 
 
-def test_a_command_touching_no_line_adds_no_queue_stats(ctx, hall):
+def test_a_window_opening_gives_each_of_its_lines_fresh_queue_stats(ctx, hall):
     opened = counters.sign_in(ctx, counter_id=hall["counters"][2], staff_id=hall["staff"]["li"])
-    assert stats(opened) == {}  # screens fetch the queues again on counter.state
+    # window 2 serves hj and sfz: their estimates change with it (issue 15 item 1)
+    assert set(stats(opened)) == {hall["services"]["hj"], hall["services"]["sfz"]}
     staff = staff_at(hall, 2)
     tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
     calling.call_next(ctx, counter_id=hall["counters"][2], actor=staff)

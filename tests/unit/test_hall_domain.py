@@ -10,7 +10,12 @@ from hypothesis import strategies as st
 
 from hall.domain.access import SYSTEM, Actor, require
 from hall.domain.errors import CounterStateError, Forbidden, ServiceUnavailable
-from hall.domain.estimate import ahead_of_newcomer, estimate_wait, service_time_estimate
+from hall.domain.estimate import (
+    ahead_of_newcomer,
+    capacity,
+    estimate_wait,
+    service_time_estimate,
+)
 from hall.domain.hall import (
     COUNTER_TRANSITIONS,
     CounterState,
@@ -265,9 +270,20 @@ def test_nobody_ahead_waits_from_zero_up_to_one_visit():
     assert estimate_wait(-2, 600, 2) == (0, 300)
 
 
-def test_no_open_counter_is_treated_as_one():
-    assert estimate_wait(4, 600, 0) == estimate_wait(4, 600, 1)
-    assert estimate_wait(0, 600, 0) == (0, 600)
+def test_no_open_window_gives_no_number_at_all():
+    """Issue 15: with no window open for a service the screens said 约 5–14 分钟; there is
+    no honest number, and every surface says 暂无窗口办理 instead."""
+    assert estimate_wait(4, 600, 0) is None
+    assert estimate_wait(0, 600, 0) is None
+
+
+def test_a_window_counts_for_a_service_by_its_share_of_weights():
+    assert capacity([]) == 0
+    assert capacity([(1, 1)]) == 1  # a window serving this service alone
+    assert capacity([(2, 3), (1, 1)]) == 2 / 3 + 1  # one shares 2:1 with another service
+    assert capacity([(0, 2)]) == 0  # weight 0: never called for it
+    # a shared window serves this line more slowly than a dedicated one
+    assert estimate_wait(6, 600, capacity([(1, 2)]))[0] > estimate_wait(6, 600, 1)[0]
 
 
 def test_estimate_brackets_the_plain_average():
@@ -276,7 +292,7 @@ def test_estimate_brackets_the_plain_average():
 
 
 @settings(max_examples=200, deadline=None)
-@given(ahead=st.integers(0, 500), per_visit=st.floats(1, 3600), counters=st.integers(0, 30))
+@given(ahead=st.integers(0, 500), per_visit=st.floats(1, 3600), counters=st.integers(1, 30))
 def test_estimate_is_a_range_growing_with_the_queue(ahead, per_visit, counters):
     low, high = estimate_wait(ahead, per_visit, counters)
     assert 0 <= low <= high

@@ -275,9 +275,9 @@ def _content(uow: UnitOfWork, ticket: Any, base_url: str, _: Translate,
     ahead, wait = 0, (0, 0)
     if ticket.state == "waiting":
         est = standing.estimate_for(uow.conn, ticket._asdict(), svc, uow.ctx.cache)
-        ahead = est["ahead"]
-        wait = (est["estimated_wait"]["min_s"] // 60,
-                math.ceil(est["estimated_wait"]["max_s"] / 60))
+        ahead, span = est["ahead"], est["estimated_wait"]
+        # None: no window serves the service now, and the slip says so (暂无窗口办理)
+        wait = None if span is None else (span["min_s"] // 60, math.ceil(span["max_s"] / 60))
     materials = (svc.guide or {}).get("materials") or []
     kind, reason = "", ""
     if ticket.kind == "priority":
@@ -291,7 +291,8 @@ def _content(uow: UnitOfWork, ticket: Any, base_url: str, _: Translate,
     return {
         "hall_name": (hall.name_en if english and hall.name_en else hall.name),
         "service_name": (svc.name_en if english and svc.name_en else svc.name),
-        "number": ticket.number, "people_ahead": ahead, "wait_minutes": list(wait),
+        "number": ticket.number, "people_ahead": ahead,
+        "wait_minutes": None if wait is None else list(wait),
         "issued_at": config.settings.local(ticket.issued_at).isoformat(),
         "qr_url": phone_url(_base(uow, ticket.hall_id, base_url), ticket.token),
         "materials": [materials] if isinstance(materials, str) else list(materials),

@@ -73,7 +73,7 @@ def _service(uow: UnitOfWork, svc: Any, local_now, is_workday, waiting: int,
     if reason is None and quota_left == 0:
         reason = ServiceUnavailable("quota_exceeded", MSG_QUOTA, quota=svc.daily_quota or 0,
                                     service=svc.name)
-    per_visit, counters = standing.pace(uow.conn, svc.id, svc.expected_visit_s,
+    per_visit, windows = standing.pace(uow.conn, svc.id, svc.expected_visit_s,
                                         local_now.date(), uow.ctx.cache)
     guide = svc.guide or {}
     return {
@@ -89,6 +89,6 @@ def _service(uow: UnitOfWork, svc: Any, local_now, is_workday, waiting: int,
         "reason": None if reason is None else {"code": reason.code, "message": reason.message,
                                                "params": dict(reason.params)},
         "quota": svc.daily_quota, "quota_left": quota_left,
-        **standing.line(waiting, per_visit, counters),
+        **standing.line(waiting, per_visit, windows),
     }
 

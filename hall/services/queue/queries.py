@@ -34,7 +34,7 @@ def queues(ctx: Context, hall_id: int) -> dict[str, Any]:
         day = hall.local(uow.now).date()
         s = Service.__table__
         waiting = standing.waiting_by_service(conn, hall_id)
-        open_by_service = standing.open_counters_by_service(conn, hall_id)
+        windows = standing.serving_windows_by_service(conn, hall_id)
         out = []
         for svc in conn.execute(select(s).where(s.c.hall_id == hall_id, s.c.active)
                                 .order_by(s.c.sort, s.c.id)):
@@ -43,7 +43,7 @@ def queues(ctx: Context, hall_id: int) -> dict[str, Any]:
             out.append({"service_id": svc.id, "code": svc.code, "name": svc.name,
                         "name_en": svc.name_en, "prefix": svc.prefix,
                         **standing.line(waiting.get(svc.id, 0), per_visit,
-                                        open_by_service.get(svc.id, 0))})
+                                        windows.get(svc.id, standing.Windows()))})
         return {"hall_id": hall_id, "at": uow.now.isoformat(), "services": out}
 
     return read(ctx, query)

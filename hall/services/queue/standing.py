@@ -12,12 +12,18 @@ exact count of who is before it: a range of ix_tickets_queue, on a read.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, bindparam, func, or_, select
 
-from hall.domain.estimate import ahead_of_newcomer, estimate_wait, service_time_estimate
+from hall.domain.estimate import (
+    ahead_of_newcomer,
+    capacity,
+    estimate_wait,
+    service_time_estimate,
+)
 from hall.services import repo
 from hall.services.cache import TTLCache
 from hall.store.models import Counter, CounterService, Service, Ticket, WaitingCount
@@ -30,10 +36,11 @@ RECENT = 20  # service times of the last 20 visits of a service drive its estima
 
 # Events that change how many wait for a service: each is followed by a queue.stats for
 # that service. A skip, start, finish, recall or hold of a counter's current ticket leaves
-# the line as it was. A counter opening, pausing or closing changes only the estimate:
-# screens fetch the queues again on counter.state, a few times a day per counter.
+# the line as it was. A counter opening, pausing, resuming or closing (counter.state)
+# changes the estimates of the services it serves: each of those gets its queue.stats too.
 QUEUE_EVENTS = frozenset({"ticket.issued", "ticket.called", "ticket.cancelled",
                           "ticket.reinstated", "ticket.transferred", "ticket.unheld"})
+COUNTER_EVENT = "counter.state"
 
 _T, _W = Ticket.__table__, WaitingCount.__table__
 WAITING_BY_KIND = Prepared(select(_W.c.kind, _W.c.waiting)
@@ -100,36 +107,73 @@ def recent_service_times(conn: Connection, service_id: int, day: date) -> list[f
     return [(f - s).total_seconds() for s, f in rows]
 
 
-def open_counters(conn: Connection, service_id: int) -> int:
-    c, cs = Counter.__table__, CounterService.__table__
-    return conn.execute(
-        select(func.count()).select_from(c.join(cs, cs.c.counter_id == c.c.id))
-        .where(cs.c.service_id == service_id, c.c.state == "open")).scalar_one()
+@dataclass(frozen=True, slots=True)
+class Windows:
+    """The windows serving a service now: how many are open (not paused, not closed), and
+    their capacity in windows (each one's share of its weights, estimate.capacity)."""
+
+    open: int = 0
+    capacity: float = 0.0
 
 
-def open_counters_by_service(conn: Connection, hall_id: int) -> dict[int, int]:
+def _serving_windows(conn: Connection, where) -> dict[int, Windows]:
+    """Per service: the open windows serving it with their weights, in one read of the
+    hall's counter_services (a few rows per window)."""
     c, cs = Counter.__table__, CounterService.__table__
-    return dict(conn.execute(
-        select(cs.c.service_id, func.count()).select_from(c.join(cs, cs.c.counter_id == c.c.id))
-        .where(c.c.hall_id == hall_id, c.c.state == "open").group_by(cs.c.service_id)).all())
+    totals = (select(cs.c.counter_id, func.sum(cs.c.weight).label("total"))
+              .group_by(cs.c.counter_id).subquery())
+    rows = conn.execute(
+        select(cs.c.service_id, cs.c.weight, totals.c.total)
+        .select_from(c.join(cs, cs.c.counter_id == c.c.id)
+                     .join(totals, totals.c.counter_id == c.c.id))
+        .where(c.c.state == "open", where)).all()
+    shares: dict[int, list[tuple[int, int]]] = {}
+    for service_id, weight, total in rows:
+        shares.setdefault(service_id, []).append((int(weight), int(total)))
+    return {sid: Windows(len(s), capacity(s)) for sid, s in shares.items()}
+
+
+def serving_windows(conn: Connection, service_id: int) -> Windows:
+    cs = CounterService.__table__
+    return _serving_windows(conn, cs.c.service_id == service_id).get(service_id, Windows())
+
+
+def serving_windows_by_service(conn: Connection, hall_id: int) -> dict[int, Windows]:
+    return _serving_windows(conn, Counter.__table__.c.hall_id == hall_id)
+
+
+def services_of_counter(conn: Connection, counter_id: int) -> list[int]:
+    cs = CounterService.__table__
+    return list(conn.execute(select(cs.c.service_id).where(cs.c.counter_id == counter_id)
+                             .order_by(cs.c.service_id)).scalars())
+
+
+def _pace_key(service_id: int, day: date) -> tuple[str, int, date]:
+    return ("pace", service_id, day)
 
 
 def pace(conn: Connection, service_id: int, expected_visit_s: float, day: date,
-         cache: TTLCache | None = None) -> tuple[float, int]:
-    """(seconds per visit, open counters) of a service today. They move slowly, so they
-    may come from ``cache`` for a couple of seconds (one entry shared by every caller)."""
+         cache: TTLCache | None = None) -> tuple[float, Windows]:
+    """(seconds per visit, the windows serving it) of a service today. They move slowly, so
+    they may come from ``cache`` for a couple of seconds (one entry shared by every caller;
+    a window changing state forgets its services' entries in this process at once)."""
 
-    def load() -> tuple[float, int]:
+    def load() -> tuple[float, Windows]:
         recent = recent_service_times(conn, service_id, day)
         return (service_time_estimate(recent, expected_visit_s),
-                open_counters(conn, service_id))
+                serving_windows(conn, service_id))
 
-    return cache.get(("pace", service_id, day), load) if cache is not None else load()
+    return cache.get(_pace_key(service_id, day), load) if cache is not None else load()
 
 
-def _estimate(ahead: int, per_visit: float, counters: int) -> dict[str, Any]:
-    low, high = estimate_wait(ahead, per_visit, counters)
-    return {"ahead": ahead, "estimated_wait": {"min_s": low, "max_s": high}}
+def wait_range(ahead: int, per_visit: float, windows: Windows) -> dict[str, int] | None:
+    """The estimated wait as the API gives it, or None: no window serves the service now."""
+    found = estimate_wait(ahead, per_visit, windows.capacity)
+    return None if found is None else {"min_s": found[0], "max_s": found[1]}
+
+
+def _estimate(ahead: int, per_visit: float, windows: Windows) -> dict[str, Any]:
+    return {"ahead": ahead, "estimated_wait": wait_range(ahead, per_visit, windows)}
 
 
 def estimate_for(conn: Connection, ticket: dict[str, Any], svc: Any,
@@ -148,12 +192,12 @@ def newcomer_estimate(uow: UnitOfWork, ticket: dict[str, Any], svc: Any) -> dict
                                   uow.ctx.cache))
 
 
-def line(waiting: int, per_visit: float, counters: int) -> dict[str, Any]:
+def line(waiting: int, per_visit: float, windows: Windows) -> dict[str, Any]:
     """A service's line as queue.stats, GET /api/v1/queues and the kiosk show it: how many
-    wait, how many counters serve it, and a newcomer's estimated wait."""
-    low, high = estimate_wait(waiting, per_visit, counters)
-    return {"waiting": waiting, "open_counters": counters,
-            "estimated_wait": {"min_s": low, "max_s": high}}
+    wait, how many open windows serve it, and a newcomer's estimated wait (None when no
+    window serves it now)."""
+    return {"waiting": waiting, "open_counters": windows.open,
+            "estimated_wait": wait_range(waiting, per_visit, windows)}
 
 
 # ---- queue.stats ---------------------------------------------------------------------
@@ -181,6 +225,11 @@ def queue_stats(uow: UnitOfWork) -> None:
             service_id = _service_of(e.payload)
             if service_id is not None:
                 wanted.setdefault((e.hall_id, service_id))
+        elif e.type == COUNTER_EVENT and e.payload.get("counter_id") is not None:
+            day = repo.hall_config(uow, e.hall_id).settings.local(uow.now).date()
+            for service_id in services_of_counter(uow.conn, e.payload["counter_id"]):
+                uow.ctx.cache.forget(_pace_key(service_id, day))  # the windows changed
+                wanted.setdefault((e.hall_id, service_id))
     for hall_id, service_id in wanted:
         uow.emit("queue.stats", hall_id, **service_stats(uow, hall_id, service_id))
 
@@ -189,5 +238,5 @@ def service_stats(uow: UnitOfWork, hall_id: int, service_id: int) -> dict[str, A
     waiting = sum(waiting_by_kind(uow.conn, service_id).values())
     svc = repo.service_cached(uow, hall_id, service_id)
     day = repo.hall_config(uow, hall_id).settings.local(uow.now).date()
-    per_visit, counters = pace(uow.conn, service_id, svc.expected_visit_s, day, uow.ctx.cache)
-    return {"service_id": service_id, **line(waiting, per_visit, counters)}
+    per_visit, windows = pace(uow.conn, service_id, svc.expected_visit_s, day, uow.ctx.cache)
+    return {"service_id": service_id, **line(waiting, per_visit, windows)}
