@@ -33,6 +33,7 @@ function render(flash = false) {
   text($("counter-no"), fill(T.window, { counter: c.number }));
   text($("counter-name"), c.name || "");
   text($("counter-staff"), c.staff ? fill(T.staff, { name: c.staff }) : T.noStaff);
+  for (const id of ["counter-name", "counter-staff"]) $(id).title = $(id).textContent;
   const main = $("counter-main");
   const cur = state.current;
   let mode = "idle";
@@ -44,6 +45,7 @@ function render(flash = false) {
                   called: T.called };
   text($("counter-state"), mode === "paused" ? "" : words[mode]);
   text($("counter-ticket"), mode === "paused" ? T.paused : cur ? cur.number : "—");
+  $("counter-ticket").style.setProperty("--chars", String(cur ? cur.number.length : 1));
   text($("counter-reason"), mode === "paused" ? (c.pause_reason || "") : "");
   if (flash) {
     void main.offsetWidth;

@@ -88,6 +88,7 @@ function applySnapshot(snap) {
     tick();
   }
   text($("hall-name"), (english && snap.hall.name_en) || snap.hall.name);
+  $("hall-name").title = $("hall-name").textContent; // in full where a long one ends in "…"
   const calls = (snap.recent_calls || []).slice().sort((a, b) => b.seq - a.seq);
   state.calls = [];
   const seenTickets = new Set();
@@ -214,6 +215,7 @@ function renderNow(flash = false) {
   const newest = state.live[0];
   $("now").classList.toggle("idle", !newest);
   text($("now-number"), newest ? newest.number : "—");
+  $("now-number").style.setProperty("--chars", String(newest ? newest.number.length : 1));
   text($("now-counter"), newest ? fill(T.goto, { counter: newest.counter_number }) : "\u00a0");
   if (flash) {
     const now = $("now");
@@ -256,6 +258,7 @@ function windowCard(c) {
   note.className = "window-note";
   note.textContent = paused ? (c.pause_reason || "") :
     current ? (current.state === "serving" ? T.serving : T.called) : T.idle;
+  note.title = note.textContent;
   card.append(head, ticket, note);
   return card;
 }
@@ -305,7 +308,11 @@ function renderQueues(again = true) {
   const rows = shown.slice(state.queuePage * size, (state.queuePage + 1) * size).map((q) => {
     const tr = document.createElement("tr");
     const name = document.createElement("td");
-    name.textContent = (english && q.name_en) || q.name;
+    const words = document.createElement("span"); // two lines at most (hall.css)
+    words.className = "queue-name";
+    words.textContent = (english && q.name_en) || q.name;
+    words.title = words.textContent;
+    name.append(words);
     const waiting = document.createElement("td");
     waiting.className = "num";
     waiting.textContent = String(q.waiting);

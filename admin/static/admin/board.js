@@ -134,6 +134,13 @@ function visitClock(cur) {
   return { state, label };
 }
 
+// a name the card may cut short ("…", admin.css): the whole of it as its title
+function named(tag, cls, value) {
+  const e = el(tag, cls, value);
+  e.title = value;
+  return e;
+}
+
 function windowCard(c, alerting) {
   const card = el("article", `win state-${c.state}`);
   card.id = `window-${c.number}`;
@@ -141,15 +148,15 @@ function windowCard(c, alerting) {
   if (alerting.has(c.id)) card.classList.add("has-alert");
   const head = el("header", "win-head");
   head.append(el("b", "win-number", S("window", { counter: c.number })),
-              el("span", "win-name", c.name),
+              named("span", "win-name", c.name),
               el("span", `badge badge-${c.state}`, S(`state-${c.state}`) || c.state));
   card.append(head);
-  card.append(el("div", "win-staff", c.staff ? `${c.staff.name}${c.staff.number ?
+  card.append(named("div", "win-staff", c.staff ? `${c.staff.name}${c.staff.number ?
     ` (${c.staff.number})` : ""}` : S("nobody")));
   const cur = c.current;
   if (cur) {
     const line = el("div", "win-visit");
-    line.append(el("span", "ticket", cur.number), el("span", "win-service", cur.service || ""),
+    line.append(el("span", "ticket", cur.number), named("span", "win-service", cur.service || ""),
                 el("span", `badge badge-${cur.state}`, S(`state-${cur.state}`) || cur.state));
     card.append(line);
     if (cur.state === "serving") {

@@ -42,6 +42,8 @@ export function renderHeader(board, me) {
   const words = { open: T.stateOpen, closed: T.stateClosed,
                   paused: fill(T.statePaused, { reason: c.pause_reason || "" }) };
   text(st, words[c.state] || c.state);
+  // in full where a long name or reason ends in "…" (terminal.css)
+  for (const box of [$("t-counter"), st]) box.title = box.textContent;
   text($("t-staff"), (c.staff && c.staff.name) || (me && me.name) || "");
 }
 
