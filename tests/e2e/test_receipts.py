@@ -233,6 +233,13 @@ def test_the_materials_notice_is_stamped_in_the_halls_local_time(urumqi_hall, br
 
     finish(page, ticket["number"], "3", missing)
     expect(page.locator("#t-document-title")).to_have_text("一次性告知书", timeout=SEEN)
+    api = f"{server.url}/api/v1/tickets/{ticket['id']}/document"
+    for _ in range(20):  # the server reads hall settings through a cache of a few seconds
+        notes = [x["text"] for x in page.request.get(api).json()["lines"] if x["kind"] == "note"]
+        if notes:
+            break
+        page.wait_for_timeout(250)
+    assert notes == ["咨询电话：0991-1234567"]
     expect(page.locator("#t-document-page")).to_be_hidden()  # no printer: 打印 is the page
     with page.expect_popup() as popup:
         page.click("#btn-print")
@@ -249,7 +256,7 @@ def test_the_materials_notice_is_stamped_in_the_halls_local_time(urumqi_hall, br
         assert fact in shown, (fact, shown)
     doc_page.screenshot(path=artifacts / "notice-80.png", full_page=True)
 
-    doc = doc_page.request.get(f"{server.url}/api/v1/tickets/{ticket['id']}/document").json()
+    doc = doc_page.request.get(api).json()
     cut = []
     Parser(cut.append).feed(ticket_bytes(layout(DocumentContent.from_json(doc), "80"),
                                          PROFILES["generic"]))
