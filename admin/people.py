@@ -10,6 +10,7 @@ from flask_babel import gettext, lazy_gettext
 
 from admin.blueprint import bp
 from admin.pages import admin_page, render
+from hall.services.cases import documents
 from hall.services.queue import tickets
 from hall.services.ratings import followups
 from hall.services.supervision.watch_rules import DEFAULTS as ALERT_DEFAULTS
@@ -49,7 +50,9 @@ def settings_page():
         return refusal
     defaults = {"followup_days": followups.DEFAULT_DAYS,
                 "appointment_early_minutes": tickets.EARLY_MINUTES,
-                "appointment_late_minutes": tickets.LATE_MINUTES}
+                "appointment_late_minutes": tickets.LATE_MINUTES,
+                "refusal_basis": gettext(documents.DEFAULT_BASIS),
+                "refusal_review": gettext(documents.DEFAULT_REVIEW)}
     return render("admin/settings.html", actor=actor, active="settings", alerts=ALERTS,
                   alert_defaults=ALERT_DEFAULTS, defaults=defaults,
                   sections=_sections())

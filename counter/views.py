@@ -11,7 +11,7 @@ from flask import current_app, make_response, render_template, request
 
 from counter.blueprint import bp
 from counter.password import one_time_password_form
-from hall.domain.outcomes import LABELS, Outcome
+from hall.domain.outcomes import DOCUMENTS, LABELS, Outcome
 from hall.web.pages import page_context
 
 YEAR = 365 * 24 * 3600
@@ -26,7 +26,8 @@ def terminal():
         return forced
     outcomes = [(o.value, LABELS[o]) for o in Outcome]
     response = make_response(render_template(
-        "counter/terminal.html", outcomes=outcomes, keys=SHORTCUTS, **page_context()))
+        "counter/terminal.html", outcomes=outcomes, keys=SHORTCUTS, documents=DOCUMENTS,
+        **page_context()))
     lang = request.args.get("lang")
     if lang in current_app.config["LANGUAGES"]:  # the switch sticks, for the API's words too
         response.set_cookie("lang", lang, max_age=YEAR, samesite="Lax")

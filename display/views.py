@@ -7,11 +7,12 @@ snapshot with ``Authorization: Bearer <token>`` and then follow the live events.
 """
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from flask import current_app, render_template, request
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 
 from display.blueprint import bp
 from hall.domain.access import Actor
@@ -125,5 +126,7 @@ def ticket_page(token: str):
         return _refuse(404, gettext("Ticket not found"),
                        gettext("This ticket does not exist or is no longer kept. Take a new "
                                "ticket at the kiosk."))
-    return render_template("display/ticket.html", ticket=ticket, token=token,
+    case = ticket.get("case")
+    due = format_date(date.fromisoformat(case["due_date"]), "long") if case else None
+    return render_template("display/ticket.html", ticket=ticket, token=token, case_due=due,
                            **page_context(ticket["hall_id"]))

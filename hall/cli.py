@@ -94,6 +94,8 @@ def demo(host: str, port: int, keep_hours: bool) -> None:
     emulated, lines = demo_devices.start(devices, _instance())
     printer_url, printer_lines = start_demo_printer(_instance())
     printing.set_printer(ctx, device_id=devices["kiosk"]["id"], url=printer_url)
+    # window 1's papers (受理回执 …) come out of the same emulated printer
+    printing.set_printer(ctx, device_id=devices["printer"]["id"], url=printer_url)
     base = f"http://{host}:{port}"
     screen, kiosk, pad = devices["screen"], devices["kiosk"], devices["pad"]
     click.echo("\n".join([
@@ -114,7 +116,7 @@ def demo(host: str, port: int, keep_hours: bool) -> None:
 
 
 # the demo's devices: key → (kind, name, window number); emulated ones are driven by
-# drivers/demo.py, the kiosk's printer by kiosk/demo.py
+# drivers/demo.py, the kiosk's and window 1's printer by kiosk/demo.py
 DEMO_DEVICES = {
     "kiosk": ("kiosk", "大厅1号取号机", None),
     "screen": ("screen", "大厅主屏", None),
@@ -122,6 +124,7 @@ DEMO_DEVICES = {
     "pad": ("pad", "1号窗口评价器", 1),
     "keypad": ("keypad", "2号窗口叫号器", 2),
     "ratingpad": ("pad", "2号窗口按键评价器", 2),
+    "printer": ("printer", "1号窗口打印机", 1),
 }
 
 
@@ -242,25 +245,30 @@ def user_add(login: str, name: str | None, role: str, hall_code: str | None) -> 
                f"sign-in: {u['password']}")
 
 
-@cli.group(help="Devices: kiosks, screens, keypads, pads, agents.")
+@cli.group(help="Devices: kiosks, screens, keypads, pads, agents, window printers.")
 def device() -> None:
     pass
 
 
 @device.command("add", help="Register a device; prints its token (shown once).")
 @click.option("--kind", required=True,
-              type=click.Choice(["kiosk", "screen", "sign", "keypad", "pad", "agent"]))
+              type=click.Choice(["kiosk", "screen", "sign", "keypad", "pad", "agent",
+                                 "printer"]))
 @click.option("--counter", "counter_number", type=int, default=None,
-              help="Window number (keypads and pads).")
+              help="Window number (keypads, pads and window printers).")
 @click.option("--name", default="")
 @click.option("--hall", "hall_code", default=None)
-def device_add(kind: str, counter_number: int | None, name: str, hall_code: str | None) -> None:
+@click.option("--url", default=None,
+              help="The printer the server drives itself (escpos+tcp://HOST:9100 …): a window "
+                   "printer or a kiosk's. Without it an agent's printer bridge prints.")
+def device_add(kind: str, counter_number: int | None, name: str, hall_code: str | None,
+               url: str | None) -> None:
     from hall.domain.errors import DomainError
     from hall.services.config import accounts
 
     try:
         d = accounts.add_device(_ctx(), kind=kind, name=name, counter_number=counter_number,
-                                hall_code=hall_code).value
+                                hall_code=hall_code, url=url).value
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(d["token"])
@@ -270,7 +278,7 @@ def device_add(kind: str, counter_number: int | None, name: str, hall_code: str 
                   "approve on /admin/devices, then keep the token it is given.")
 @click.option("--server", required=True, envvar="HALL_SERVER",
               help="The server's URL, e.g. http://hall.local:5000 (or HALL_SERVER).")
-@click.option("--kind", type=click.Choice(["agent", "kiosk", "screen", "pad"]),
+@click.option("--kind", type=click.Choice(["agent", "kiosk", "screen", "pad", "printer"]),
               default="agent", show_default=True)
 @click.option("--name", default="", help="A name to suggest (the admin may change it).")
 @click.option("--token-file", required=True, type=click.Path(dir_okay=False),

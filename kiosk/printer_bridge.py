@@ -1,5 +1,7 @@
 """Agent-side printer bridge: a kiosk's ticket printer that hangs off a PC the server cannot
-reach (a USB printer in the kiosk's own PC, a serial one on a cabinet PC).
+reach (a USB printer in the kiosk's own PC, a serial one on a cabinet PC), or a window's
+printer (a ``printer`` device bound to its counter: ``hall device add --kind printer
+--counter 5``, or ``hall pair --kind printer``) that prints the visitor's papers.
 
 It follows hall.agent.bridge: the agent runtime builds it from its table in devices.toml
 and hosts it; it acts with the kiosk's device token. The flow, for a kiosk whose device
@@ -20,7 +22,7 @@ devices.toml::
 
     [[bridges]]
     bridge = "kiosk.printer_bridge:PrinterBridge"   # however the runtime names the class
-    token = "<kiosk device token>"
+    token = "<kiosk (or window printer) device token>"
     url = "escpos+usb://0416:5011"                  # or escpos+serial:///dev/ttyUSB0 …
     profile = "generic-58"                          # optional: profile, paper, chinese
 """
@@ -32,7 +34,8 @@ from collections import OrderedDict, deque
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from drivers.escpos.printer import print_ticket, printer_status, profile_for
+from drivers.escpos.document import DocumentContent
+from drivers.escpos.printer import print_document, print_ticket, printer_status, profile_for
 from drivers.escpos.status import PrinterStatus
 from drivers.escpos.ticket import TicketContent
 from drivers.urls import DeviceURLError, parse
@@ -141,20 +144,24 @@ class PrinterBridge:
             return
         labels = job.get("labels") or {}
         try:
-            content = TicketContent.from_json(job["content"])
+            content = (DocumentContent.from_json(job["content"]) if job.get("document")
+                       else TicketContent.from_json(job["content"]))
         except (KeyError, TypeError, ValueError) as exc:
             log.error("%s: job %s has unreadable content: %s", self.name, job_id, exc)
             self._answer(job_id, False, "The ticket's content could not be read", None)
             return
-        result = print_ticket(self.url, content, translate=lambda m: labels.get(m, m),
-                              timeout=self.timeout)
+        if isinstance(content, DocumentContent):  # worded by the server already
+            result = print_document(self.url, content, timeout=self.timeout)
+        else:
+            result = print_ticket(self.url, content, translate=lambda m: labels.get(m, m),
+                                  timeout=self.timeout)
         self.status = result.status
         self._next_status = time.monotonic() + self.status_every
         error = None if result.printed else (result.reasons or ("not printed",))[0]
         if not result.printed:
             self.errors += 1
             self.last_error = error
-            log.warning("%s: ticket %s not printed: %s %s", self.name, content.number, error,
+            log.warning("%s: job %s not printed: %s %s", self.name, job_id, error,
                         result.detail)
         self._answer(job_id, result.printed, error, result.status)
 

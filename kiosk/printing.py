@@ -1,6 +1,8 @@
 """The server printing a ticket itself: the one-box layout, where the kiosk's printer has a
 URL the server can reach (``devices.url``, e.g. ``escpos+tcp://192.168.1.50:9100?paper=58``;
-profile, paper and Chinese mode ride in the URL's query, see drivers/escpos/README.md).
+profile, paper and Chinese mode ride in the URL's query, see drivers/escpos/README.md). A
+window's printer prints the visitor's papers (受理回执 …) the same way: a job whose
+``document`` is set carries a ``DocumentContent``, already worded, instead of a ticket.
 
 The blueprint registers this module as ``app.extensions["hall.printer"]``: the printer port
 (``hall.services.devices.printing.Printer``) that the JSON API (hall/api/printing.py) hands
@@ -18,7 +20,14 @@ from collections.abc import Callable
 from typing import Any
 
 from drivers.escpos import status as escpos_status
-from drivers.escpos.printer import MSG_FONT_MISSING, PrintResult, printer_status, profile_for
+from drivers.escpos.document import DocumentContent
+from drivers.escpos.printer import (
+    MSG_FONT_MISSING,
+    PrintResult,
+    print_document,
+    printer_status,
+    profile_for,
+)
 from drivers.escpos.printer import print_ticket as driver_print
 from drivers.escpos.status import PrinterStatus
 from drivers.escpos.ticket import LABELS, TicketContent
@@ -84,7 +93,8 @@ def print_job(ctx, job: dict[str, Any], *, labels: dict[str, str],
     the outcome. Returns the finished job plus ``printed``, ``reasons`` (msgids) and the
     printer ``status``; never raises for printer trouble."""
     try:
-        content = TicketContent.from_json(job["content"])
+        content = (DocumentContent.from_json(job["content"]) if job.get("document")
+                   else TicketContent.from_json(job["content"]))
         result = run_io(_print, job["url"], job["url"], content, labels, timeout,
                         heavy=_heavy(job["url"]))
     except Exception:  # a bug here must not leave the visitor without an answer
@@ -100,9 +110,11 @@ def print_job(ctx, job: dict[str, Any], *, labels: dict[str, str],
             "status": health}
 
 
-def _print(url: str, content: TicketContent, labels: dict[str, str],
+def _print(url: str, content: TicketContent | DocumentContent, labels: dict[str, str],
            timeout: float) -> PrintResult:
     try:
+        if isinstance(content, DocumentContent):  # worded by the server: nothing to translate
+            return print_document(url, content, timeout=timeout)
         return driver_print(url, content, translate=lambda m: labels.get(m, m),
                             timeout=timeout)
     except DeviceURLError as exc:

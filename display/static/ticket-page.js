@@ -41,12 +41,30 @@ function apply(ticket) {
     document.querySelector('[data-when="next"]').hidden = ahead !== 0;
     setField("estimate", estimateText(ticket.estimated_wait));
   }
+  showCase(ticket.case);
   if (ticket.transferred_to) {
     const link = document.getElementById("t-transfer");
     link.href = `../t/${encodeURIComponent(ticket.transferred_to.token)}`;
     text(link, ticket.transferred_to.number);
   }
   if (before !== "called" && ticket.state === "called") alertTurn();
+}
+
+// 受理: the case number (a link to 办件查询) and its due date instead of "done"
+function showCase(found) {
+  for (const el of document.querySelectorAll("[data-case]")) {
+    el.hidden = (el.dataset.case === "some") !== Boolean(found);
+  }
+  if (!found) return;
+  const link = document.getElementById("t-case-number");
+  link.href = `/case/${encodeURIComponent(found.number)}`;
+  text(link, found.number);
+  const due = document.getElementById("t-case-due");
+  if (due.dataset.date === found.due_date && due.textContent.trim()) return;
+  due.dataset.date = found.due_date;
+  const day = new Date(`${found.due_date}T00:00:00Z`);
+  text(due, new Intl.DateTimeFormat(ds.lang || undefined, { dateStyle: "long", timeZone: "UTC" })
+    .format(day));
 }
 
 function alertTurn() {

@@ -27,6 +27,8 @@ from escpos.printer import Dummy
 
 from drivers.escpos import fonts, status
 from drivers.escpos.connectors import ConnectorUnusable, connect, escpos_options
+from drivers.escpos.document import DocumentContent
+from drivers.escpos.document import layout as document_layout
 from drivers.escpos.status import PrinterStatus
 from drivers.escpos.ticket import PAPERS, Cut, Feed, Op, Paper, Qr, Text, TicketContent, layout
 from drivers.i18n import N_
@@ -193,10 +195,24 @@ def print_ticket(url: str | DeviceURL, content: TicketContent, *,
                  timeout: float = 2.0, raise_on_failure: bool = False) -> PrintResult:
     """Check status, print, check again. Device trouble is returned, not raised (unless asked),
     so the kiosk can still show the number and QR code on screen."""
+    return _print(url, lambda paper: layout(content, paper, translate), timeout,
+                  raise_on_failure)
+
+
+def print_document(url: str | DeviceURL, content: DocumentContent, *, timeout: float = 2.0,
+                   raise_on_failure: bool = False) -> PrintResult:
+    """A visitor's paper from a window (document.py), the same way as a ticket: status,
+    print, status; trouble returned as a result, so the window can print the page instead."""
+    return _print(url, lambda paper: document_layout(content, paper), timeout,
+                  raise_on_failure)
+
+
+def _print(url: str | DeviceURL, ops_for: Callable[[str], Sequence[Op]], timeout: float,
+           raise_on_failure: bool) -> PrintResult:
     device = parse(url) if isinstance(url, str) else url
     profile = profile_for(device)
     try:
-        data = ticket_bytes(layout(content, profile.paper, translate), profile)
+        data = ticket_bytes(ops_for(profile.paper), profile)
     except fonts.FontMissing as exc:
         result = PrintResult(False, PrinterStatus.unknown(), error=MSG_FONT_MISSING,
                              detail=str(exc))

@@ -26,7 +26,7 @@ api = APIBlueprint("pairing", __name__, url_prefix="/api/v1/pairings",
 PUBLIC = frozenset({"ask", "claim"})  # the views a device without a token calls
 SECURED = [{"session": []}]
 REFUSALS = {"404": ErrorResponse, "409": ErrorResponse}
-Kind = Literal["kiosk", "screen", "pad", "agent"]
+Kind = Literal["kiosk", "screen", "pad", "agent", "printer"]
 MAX_ID = 2**31 - 1
 
 
@@ -102,8 +102,9 @@ class ApproveBody(Strict):
     kind: Kind | None = Field(default=None, description="default: what the device asked as")
     name: str | None = Field(default=None, max_length=100)
     counter: int | None = Field(default=None, ge=1, le=999,
-                                description="window number: a pad's counter, or the window "
-                                            "a screen shows (none: the hall screen)")
+                                description="window number: a pad's or a printer's counter, "
+                                            "or the window a screen shows (none: the hall "
+                                            "screen)")
 
 
 class ApprovedDevice(BaseModel):
@@ -162,7 +163,8 @@ def reject(path: PairingPath):
 
 
 def device_page(device: dict) -> str | None:
-    """Where a paired device's browser goes; an agent is a program and has no page."""
+    """Where a paired device's browser goes; an agent (or the printer bridge it runs) is a
+    program and has no page."""
     kind, device_id = device["kind"], device["device_id"]
     if kind == "kiosk":
         return url_for("kiosk.page", device=device_id)

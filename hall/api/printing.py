@@ -5,6 +5,9 @@ hangs off another PC.
   the server drives the printer (the kiosk's device has a printer URL) it prints at once
   and answers with the outcome in plain words; otherwise the job is announced to the agent
   (``print.requested`` in room ``device:<id>``) and answered ``pending``.
+- ``POST /print-jobs`` {ticket_id, document}: the paper a finished visit produced (受理回执,
+  不予受理通知书, 一次性告知书) on its window's printer, for the window's staff; a window
+  without a printer answers 409 ``printer_required`` (the terminal prints the page instead).
 - ``POST /tickets/{id}/reprint`` {device_id?, lang?}: the same, for staff or the kiosk.
 - ``GET /print-jobs?state=pending``: a device's jobs (an agent after a reconnect).
 - ``GET /print-jobs/{id}``: a job with what to print and the label texts.
@@ -21,7 +24,7 @@ from flask_babel import force_locale, get_locale, gettext
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hall.api.schemas import BigId, ErrorResponse, Id, Strict, TicketIdPath
+from hall.api.schemas import BigId, DocumentKind, ErrorResponse, Id, Strict, TicketIdPath
 from hall.services.devices import printing
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -40,6 +43,9 @@ class PrintBody(Strict):
     ticket_id: BigId
     device_id: Id | None = Field(default=None, description="the kiosk whose printer to use (staff)")
     lang: Lang | None = Field(default=None, description="language of the printed labels")
+    document: DocumentKind | None = Field(
+        default=None, description="print the paper the finished visit produced, on its "
+                                  "window's printer, instead of the queue ticket")
 
 
 class ReprintBody(Strict):
@@ -88,6 +94,9 @@ class PrintJobOut(BaseModel):
     ticket_id: int
     number: str
     device_id: int | None = Field(description="the device whose printer prints it")
+    document: DocumentKind | None = Field(default=None,
+                                          description="None: the queue ticket; else the "
+                                                      "visit's paper")
     state: Literal["pending", "printed", "failed"]
     attempts: int
     error: str | None
@@ -106,7 +115,8 @@ class PrintOut(BaseModel):
     status: dict | None = Field(description="the printer's status after printing")
     qr_url: str
     lang: Lang
-    message: str = Field(description="what the kiosk tells the visitor")
+    message: str = Field(description="what the kiosk tells the visitor (for a document: "
+                                     "what the terminal tells the window's staff)")
 
 
 class JobsOut(BaseModel):
@@ -116,14 +126,15 @@ class JobsOut(BaseModel):
 class JobOut(PrintJobOut):
     """A job with what goes on the paper, and the label texts in ``lang``."""
 
-    content: dict = Field(description="drivers.escpos.ticket.TicketContent as JSON")
+    content: dict = Field(description="drivers.escpos.ticket.TicketContent as JSON; a "
+                                      "document's: drivers.escpos.document.DocumentContent")
     lang: Lang
     labels: dict[str, str]
 
 
 @api.post("/print-jobs", responses={"201": PrintOut}, security=SECURED)
 def create(body: PrintBody):
-    return _print(body.ticket_id, body.device_id, body.lang), 201
+    return _print(body.ticket_id, body.device_id, body.lang, body.document), 201
 
 
 @api.post("/tickets/<int:ticket_id>/reprint", responses={"201": PrintOut}, security=SECURED)
@@ -157,14 +168,16 @@ def result(path: JobPath, body: ResultBody):
                                health=health, actor=current_actor()).value
 
 
-def _print(ticket_id: int, device_id: int | None, lang: str | None) -> dict[str, Any]:
+def _print(ticket_id: int, device_id: int | None, lang: str | None,
+           document: str | None = None) -> dict[str, Any]:
     lang = lang or str(get_locale() or "zh_CN")
     lang = "en" if lang.startswith("en") else "zh_CN"
     with force_locale(lang):
         return printing.print_ticket(
             hall_context(), ticket_id=ticket_id, actor=current_actor(), device_id=device_id,
             base_url=base_url(), lang=lang, printer=current_app.extensions.get("hall.printer"),
-            labels=labels(), translate=gettext, timeout=current_app.config.get("PRINT_TIMEOUT"))
+            labels=labels(), translate=gettext, timeout=current_app.config.get("PRINT_TIMEOUT"),
+            document=document)
 
 
 def labels() -> dict[str, str]:

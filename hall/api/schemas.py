@@ -204,6 +204,11 @@ class TicketLink(BaseModel):
     token: str
 
 
+class TicketCase(BaseModel):
+    number: str = Field(description="办件编号: look it up on /case/<number>")
+    due_date: str = Field(description="the promised date (ISO)")
+
+
 class TicketStatus(TicketOut):
     """What the visitor's phone shows: the ticket, where to go, what to bring."""
 
@@ -211,6 +216,31 @@ class TicketStatus(TicketOut):
     department: str
     counter: CounterName | None = Field(default=None, description="once called")
     transferred_to: TicketLink | None = Field(default=None, description="once transferred")
+    case: TicketCase | None = Field(default=None, description="the case a 受理 opened")
+
+
+DocumentKind = Literal["acceptance", "refusal", "correction"]
+
+
+class DocumentLineOut(BaseModel):
+    kind: Literal["field", "heading", "text", "item", "note"]
+    label: str = Field(description="a field's label, an item's number")
+    text: str
+
+
+class DocumentOut(BaseModel):
+    """The paper a finished visit produced, worded in the reader's language: the window's
+    printer and the print page render this very content
+    (drivers.escpos.document.DocumentContent as JSON)."""
+
+    ticket_id: int
+    number: str
+    kind: DocumentKind = Field(description="受理回执, 不予受理通知书 or 一次性告知书")
+    hall_name: str
+    title: str
+    lines: list[DocumentLineOut]
+    qr_url: str = Field(description="what its QR code opens; empty: none")
+    qr_caption: str
 
 
 class TicketChange(BaseModel):
@@ -262,6 +292,9 @@ class CaseOpened(BaseModel):
 class Finished(TicketChange):
     outcome: str
     case: CaseOpened | None = Field(description="the 办件 the visit opened, if any")
+    document: DocumentKind | None = Field(
+        default=None, description="the paper for the visitor: print it on the window's "
+                                  "printer (POST /print-jobs) or as /counter/documents/<id>")
 
 
 class NewTicket(BaseModel):

@@ -1,10 +1,13 @@
-"""Tickets: issue (kiosk, reception), status by public token, cancel, rate."""
+"""Tickets: issue (kiosk, reception), status by public token, cancel, rate; the paper a
+finished visit produced, for its window's staff."""
 from __future__ import annotations
 
+from flask_babel import get_locale, gettext
 from flask_openapi3 import APIBlueprint, Tag
 
 from hall.api.appointments import with_check_in_note
 from hall.api.schemas import (
+    DocumentOut,
     ErrorResponse,
     IssueBody,
     Rated,
@@ -16,10 +19,12 @@ from hall.api.schemas import (
     TokenPath,
 )
 from hall.domain.access import Actor
+from hall.services.cases import documents
 from hall.services.queue import queries, tickets
 from hall.services.ratings import rating as ratings
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
+from hall.web.pages import base_url
 
 api = APIBlueprint("tickets", __name__, url_prefix="/api/v1/tickets",
                    abp_tags=[Tag(name="tickets")],
@@ -59,3 +64,12 @@ def rate(path: TicketIdPath, body: RatingBody):
     result = ratings.rate(hall_context(), ticket_id=path.ticket_id, level=body.level,
                           actor=current_actor(), reason=body.reason, comment=body.comment)
     return result.value, 201
+
+
+@api.get("/<int:ticket_id>/document", responses={"200": DocumentOut}, security=SECURED)
+def document(path: TicketIdPath):
+    """The 受理回执, 不予受理通知书 or 一次性告知书 of a finished visit, in the reader's
+    language, exactly as the window's printer and the print page show it."""
+    return documents.document(hall_context(), ticket_id=path.ticket_id, actor=current_actor(),
+                              base_url=base_url(), translate=gettext,
+                              english=str(get_locale() or "").startswith("en"))

@@ -1,7 +1,8 @@
 """Who may do what: one table for staff roles and device kinds (DESIGN.md §3, issue 9).
 
 A staff member acts only at the counter they are signed in at; supervisors and admins may
-act at any counter. A keypad or pad token acts only for its own counter.
+act at any counter. A keypad or pad token acts only for its own counter; a window's printer
+(``printer``, bound to its counter) only prints what is sent to it.
 """
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ DEVICE_ACTIONS: dict[str, frozenset[str]] = {
     "pad": frozenset({"rate"}),
     "screen": frozenset(),
     "sign": frozenset(),  # LED window sign or hall strip: listens only
+    "printer": frozenset(),  # a window's printer: prints the jobs sent to it, nothing else
     "agent": frozenset({"issue", "rate"}) | COUNTER_ACTIONS | COUNTER_STATE_ACTIONS,
 }
 STAFF_ROLES = ("staff", "supervisor", "admin")
+COUNTER_BOUND = ("keypad", "pad", "printer")  # device kinds that belong to one window
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,13 @@ def hall_config(uow, hall_id: int) -> HallConfig:
     return uow.ctx.cache.get(("hall", hall_id), load)
 
 
+def public_base(uow, hall_id: int, fallback: str) -> str:
+    """Where phones reach the hall: the hall's ``public_url`` setting when the server sits
+    behind another name (a kiosk may talk to 127.0.0.1), else the request's own address."""
+    settings = hall_config(uow, hall_id).row.settings or {}
+    return str(settings.get("public_url") or fallback).rstrip("/")
+
+
 def service_cached(uow, hall_id: int, service: int | str) -> Any:
     return uow.ctx.cache.get(("service", hall_id, service),
                              lambda: service_row(uow.conn, hall_id, service))

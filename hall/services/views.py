@@ -9,6 +9,16 @@ def iso(at: datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
+def phone_url(base_url: str, token: str) -> str:
+    """The phone page a ticket's QR code opens (display blueprint: /t/<token>)."""
+    return f"{base_url.rstrip('/')}/t/{token}"
+
+
+def case_url(base_url: str, number: str) -> str:
+    """办件查询 with the case number filled in (kiosk blueprint: /case/<number>)."""
+    return f"{base_url.rstrip('/')}/case/{number}"
+
+
 def public_ticket(t: Any, svc: Any) -> dict[str, Any]:
     """A ticket as its holder and the hall screens see it (no personal data)."""
     g = t.get if isinstance(t, dict) else lambda k, d=None: getattr(t, k, d)

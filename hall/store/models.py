@@ -203,7 +203,8 @@ class PersonDay(Base):
 
 
 class PrintJob(Base):
-    """A ticket sent to a printer: printed, failed (with the reason) or waiting for an agent.
+    """A ticket (or its visit's paper) sent to a printer: printed, failed (with the reason) or
+    waiting for an agent.
     A failed job never loses its ticket; staff reprint it (a new job for the same ticket)."""
 
     __tablename__ = "print_jobs"
@@ -213,6 +214,9 @@ class PrintJob(Base):
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
     ticket_id: Mapped[int] = mapped_column(BigId)
     device_id: Mapped[int | None] = mapped_column(default=None)  # the printer (or kiosk) device
+    # None: the queue ticket itself; else the paper its visit produced (acceptance, refusal,
+    # correction: hall/domain/outcomes.DOCUMENTS), printed at the window
+    document: Mapped[str | None] = mapped_column(String(16), default=None)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|printed|failed
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -25,6 +25,8 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "already_rate
             "person_limit_reached", "appointment_expired", "job_finished",
             "ticket_not_printable", "already_acknowledged", "followup_closed",
             "counter_inactive",
+            # a visit's paper: none for this outcome, or no printer at its window
+            "no_document", "printer_required",
             # configuration (admin console): the hall's current state refuses the change
             "already_exists", "department_in_use", "key_changed", "login_taken",
             "cannot_change_self", "last_admin",

@@ -64,6 +64,8 @@ WHO_MAY = (
     ("POST /api/v1/tickets/<token>/cancel", EVERYONE),
     ("POST /api/v1/tickets/<int:ticket_id>/rating", {PAD1}),  # the visitor, at the window's pad
     ("POST /api/v1/tickets/<int:ticket_id>/reprint", STAFF | {KIOSK}),
+    # the visit's paper (受理回执): the window that served it (counter 1), and supervisors
+    ("GET /api/v1/tickets/<int:ticket_id>/document", {STAFF1, SUP, ADMIN}),
     ("POST /api/v1/print-jobs", STAFF | {KIOSK}),
     ("GET /api/v1/print-jobs", SIGNED_IN),  # a device lists its own jobs only
     ("GET /api/v1/print-jobs/<int:job_id>", STAFF | {KIOSK}),

@@ -259,7 +259,7 @@ function wirePairing() {
 }
 
 function render(changed) {
-  const order = { agent: 0, sign: 1, kiosk: 2, keypad: 3, pad: 4, screen: 5 };
+  const order = { agent: 0, sign: 1, kiosk: 2, keypad: 3, pad: 4, printer: 5, screen: 6 };
   const devices = [...page.devices.values()].sort((a, b) =>
     (order[a.kind] ?? 9) - (order[b.kind] ?? 9) || a.id - b.id);
   const rows = devices.map((d) => row(d, d.id === changed));

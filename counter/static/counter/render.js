@@ -158,8 +158,15 @@ export function renderAlerts(alerts, onAck) {
   }));
 }
 
-// the last visit's outcome: case number and due date, or the 补正 list to hand over/print
-export function renderResult(result) {
+// where a visit's paper prints as a page (counter/documents.py): an 80 mm roll by default
+export function documentPage(result, print = false) {
+  return `/counter/documents/${encodeURIComponent(result.ticketId)}?paper=80${print ? "&print=1" : ""}`;
+}
+
+// the last visit's outcome: case number and due date, or the 补正 list to hand over, and
+// the paper it gives the visitor (受理回执, 不予受理通知书, 一次性告知书) with 打印; a window
+// with its own printer also offers the page
+export function renderResult(result, printer = null) {
   const box = $("t-result");
   box.hidden = !result;
   if (!result) return;
@@ -182,4 +189,13 @@ export function renderResult(result) {
   text($("t-correction-service"), result.service || "");
   $("t-correction-list").replaceChildren(...missing.map((m) => el("li", {}, m)));
   text($("t-correction-foot"), result.at || "");
+  const doc = $("t-document");
+  doc.hidden = !result.document;
+  doc.dataset.kind = result.document || "";
+  if (!result.document) return;
+  const title = T[`document${result.document.charAt(0).toUpperCase()}${result.document.slice(1)}`];
+  text($("t-document-title"), title || result.document);
+  const page = $("t-document-page");
+  page.hidden = !printer;
+  page.href = documentPage(result);
 }

@@ -10,8 +10,8 @@ import { ServerClock } from "./clock.js";
 import { Forms } from "./forms.js";
 import { coalesced, soon } from "./tasks.js";
 import {
-  T, allowed, renderAlerts, renderButtons, renderClock, renderCurrent, renderHeader,
-  renderLists, renderResult, renderToday, serviceName,
+  T, allowed, documentPage, renderAlerts, renderButtons, renderClock, renderCurrent,
+  renderHeader, renderLists, renderResult, renderToday, serviceName,
 } from "./render.js";
 
 const $ = (id) => document.getElementById(id);
@@ -149,6 +149,7 @@ const refreshBoard = coalesced(async () => {
   renderButtons(board);
   renderLists(board, { unhold, reinstate });
   renderClock(board, clock);
+  if (S.result) renderResult(S.result, board.counter.printer);
   forms.options(board);
   body.dataset.ticket = board.current ? board.current.number : "";
   body.dataset.counterState = board.counter.state;
@@ -178,7 +179,7 @@ function onCounterEvent(e) {
   if (e.type === "alert") return alertsSoon();
   if (e.type === "ticket.finished") {
     remember({ kind: "finished", ticketId: e.ticket_id, number: e.number, outcome: e.outcome,
-               caseNumber: e.case_number, caseDue: e.case_due_date });
+               caseNumber: e.case_number, caseDue: e.case_due_date, document: e.document });
   } else if (e.type === "ticket.transferred") {
     remember({ kind: "transferred", ticketId: e.ticket_id, number: e.number,
                newNumber: e.new_number });
@@ -230,7 +231,26 @@ function remember(result) {
   } else {
     S.result = result;
   }
-  renderResult(S.result);
+  renderResult(S.result, S.board && S.board.counter.printer);
+}
+
+// 打印 the visitor's paper: on the window's printer when it has one (the server prints, or
+// its agent does), else as a page in a new tab that opens the browser's print dialog
+async function printDocument() {
+  const result = S.result;
+  if (!result || !result.document) return;
+  if (!(S.board && S.board.counter.printer)) {
+    window.open(documentPage(result, true), "_blank");
+    return;
+  }
+  try {
+    const out = await api.post("/print-jobs", {
+      ticket_id: result.ticketId, document: result.document,
+      lang: body.dataset.lang === "en" ? "en" : "zh_CN" });
+    say(out.message, out.state === "failed" ? "error" : "info");
+  } catch (err) {
+    failed(err);
+  }
 }
 
 async function command(action, payload, after) {
@@ -298,6 +318,7 @@ const forms = new Forms({
     remember({
       kind: "finished", ticketId: v.id, number: v.number, outcome: v.outcome,
       caseNumber: v.case && v.case.number, caseDue: v.case && v.case.due_date,
+      document: v.document,
       missing: extra.missing, service: extra.service, at: hallTime(new Date()),
     });
   }),
@@ -381,6 +402,6 @@ $("btn-logout").addEventListener("click", async () => {
 });
 
 $("t-message-close").addEventListener("click", () => say(""));
-$("btn-print").addEventListener("click", () => window.print());
+$("btn-print").addEventListener("click", printDocument);
 setInterval(() => S.board && renderClock(S.board, clock), 1000);
 start();

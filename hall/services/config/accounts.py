@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from hall.domain.access import DEVICE_ACTIONS, STAFF_ROLES, SYSTEM, Actor
+from hall.domain.access import COUNTER_BOUND, DEVICE_ACTIONS, STAFF_ROLES, SYSTEM, Actor
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services.config import audit
@@ -248,7 +248,7 @@ def insert_device(uow: UnitOfWork, *, kind: str, name: str, counter_number: int 
     the kind and the counter, keeps only the token's digest, writes the audit entry."""
     if kind not in DEVICE_ACTIONS:
         raise DomainError("invalid_kind", N_("Unknown device kind %(kind)s"), "kind", kind=kind)
-    if kind in ("keypad", "pad") and counter_number is None:
+    if kind in COUNTER_BOUND and counter_number is None:
         raise DomainError("counter_required", N_("A %(kind)s must be bound to a counter"),
                           "counter", kind=kind)
     counter_id = None

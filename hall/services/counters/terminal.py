@@ -1,6 +1,7 @@
 """What a counter terminal draws itself from: the counter, the visitor at the window (why
 they were chosen, how long they waited, the visit's time-limit clock), the tickets held or
-missed here, the queue lengths of its services, the choices its forms offer (pause
+missed here, the queue lengths of its services, the window's printer (where the visitor's
+papers print; none: the terminal prints a page), the choices its forms offer (pause
 reasons, services and counters to transfer to, the service's materials for 补正), and the
 commands the counter and each listed ticket allow now (hall/domain/counter_actions.py),
 so a terminal's buttons and keys follow the life cycle without restating it.
@@ -20,6 +21,7 @@ from hall.domain.lifecycle import AT_COUNTER_STATES
 from hall.domain.timelimit import visit_clock
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
+from hall.services.devices.printing import window_printer
 from hall.services.views import iso
 from hall.store.models import Counter, CounterService, Service, Staff, Ticket
 
@@ -63,8 +65,10 @@ def _counter(conn, c) -> dict[str, Any]:
         s = conn.execute(select(Staff.id, Staff.name, Staff.number)
                          .where(Staff.id == c.staff_id)).first()
         staff = {"id": s.id, "name": s.name, "number": s.number} if s else None
+    printer = window_printer(conn, c.id)  # where the visitor's papers print, if anywhere
     return {"id": c.id, "number": c.number, "name": c.name, "state": c.state,
-            "pause_reason": c.pause_reason, "state_since": iso(c.state_since), "staff": staff}
+            "pause_reason": c.pause_reason, "state_since": iso(c.state_since), "staff": staff,
+            "printer": {"id": printer.id, "name": printer.name} if printer else None}
 
 
 def _services(conn, hall_id: int) -> dict[int, Any]:

@@ -69,6 +69,8 @@ def mark_silent(uow: UnitOfWork, hall_id: int, now: datetime, after_s: float
 
     Devices that never reported (screens, which are browsers) are left alone, and one
     already marked offline is not marked again, so calling this every few seconds is cheap.
+    A window printer the server drives itself (a ``printer`` with a URL) reports only when
+    it prints, so its silence says nothing: a print that cannot reach it says so instead.
     """
     d = Device.__table__
     cutoff = now - timedelta(seconds=after_s)
@@ -76,7 +78,7 @@ def mark_silent(uow: UnitOfWork, hall_id: int, now: datetime, after_s: float
         select(d.c.id, d.c.hall_id, d.c.kind, d.c.name, d.c.counter_id, d.c.health,
                d.c.last_seen)
         .where(d.c.hall_id == hall_id, d.c.revoked_at.is_(None), d.c.last_seen.is_not(None),
-               d.c.last_seen < cutoff)
+               d.c.last_seen < cutoff, ~((d.c.kind == "printer") & d.c.url.is_not(None)))
         .with_for_update()).all()
     marked = []
     for row in rows:

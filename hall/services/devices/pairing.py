@@ -29,7 +29,8 @@ from hall.services.config import accounts, audit
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.store.models import Counter, Device, Pairing
 
-PAIRABLE = ("kiosk", "screen", "pad", "agent")  # devices with a screen, and agents
+# devices with a screen, agents, and a window's printer (paired by the agent PC it hangs off)
+PAIRABLE = ("kiosk", "screen", "pad", "agent", "printer")
 REQUEST_TTL = timedelta(minutes=10)  # a code shown on a device is good this long
 CLAIM_TTL = timedelta(minutes=10)  # after approval, the device claims within this
 KEEP = timedelta(hours=1)  # an expired request still answers "expired"/"rejected" this long

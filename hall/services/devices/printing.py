@@ -9,6 +9,11 @@ reason, and the printer's status goes into the device's health (hall.services.de
 which emits ``device.health`` and opens or clears the ``alert``. A failed job never loses
 its ticket; a reprint is a new job for the same ticket.
 
+A job may also print the paper a finished visit produced (``document``: 受理回执,
+不予受理通知书, 一次性告知书, worded by hall.services.cases.documents) on its window's
+printer: a ``printer`` device bound to that counter, driven by the server (its URL) or by an
+agent's printer bridge (its token), the same two ways as a kiosk's.
+
 No driver is imported here (the core never imports one): the content is plain data, which
 the kiosk blueprint or the agent turns into bytes. ``print_ticket`` is the whole one-box
 path a view calls once; the printer reaches it as a port (``Printer``) that the kiosk
@@ -26,12 +31,14 @@ from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden, NotFound
 from hall.domain.i18n import N_
 from hall.services import repo
+from hall.services.cases import documents
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.devices import health as devices
 from hall.services.queue import standing
+from hall.services.views import phone_url
 from hall.store.models import Device, PrintJob, Ticket
 
-PRINTER_KINDS = ("kiosk", "agent")  # devices a printer can hang off
+PRINTER_KINDS = ("kiosk", "agent", "printer")  # devices a printer can hang off
 NOT_PRINTABLE = ("cancelled", "done", "rated", "transferred")
 LABEL_PRIORITY = N_("Green channel")
 LABEL_APPOINTMENT = N_("Appointment")
@@ -40,6 +47,10 @@ MSG_PENDING = N_("Your ticket is being printed.")
 MSG_FAILED = N_("Your ticket could not be printed: %(reason)s. Your number is on the "
                 "screen: please note it, or scan the code with your phone. Staff have been "
                 "told.")
+# what the window's staff are told about a document's print
+MSG_DOC_PRINTED = N_("%(document)s printed at the window's printer")
+MSG_DOC_PENDING = N_("%(document)s sent to the window's printer")
+MSG_DOC_FAILED = N_("%(document)s could not be printed: %(reason)s. Print the page instead.")
 Translate = Callable[[str], str]
 
 
@@ -56,8 +67,10 @@ class Printer(Protocol):
 
 def print_ticket(ctx: Context, *, ticket_id: int, actor: Actor, device_id: int | None,
                  base_url: str, lang: str, printer: Printer | None, labels: dict[str, str],
-                 translate: Translate, timeout: float | None = None) -> dict[str, Any]:
-    """Print a ticket (or reprint it) and say how it went, in ``lang``.
+                 translate: Translate, timeout: float | None = None,
+                 document: str | None = None) -> dict[str, Any]:
+    """Print a ticket (or reprint it), or with ``document`` the paper its visit produced on
+    its window's printer, and say how it went, in ``lang``.
 
     Two transactions with the printer's I/O between them and none held open across it:
     the job is committed first (``start_job``), so a printer that hangs or fails never
@@ -68,7 +81,7 @@ def print_ticket(ctx: Context, *, ticket_id: int, actor: Actor, device_id: int |
     ``translate`` gives the visitor's message and any reason the table lacks."""
     job = start_job(ctx, ticket_id=ticket_id, actor=actor, device_id=device_id,
                     base_url=base_url, translate=translate, english=lang == "en",
-                    lang=lang).value
+                    lang=lang, document=document).value
     content, url = job.pop("content"), job.pop("url")
     out: dict[str, Any] = {"job": job, "state": "pending", "printed": None, "reasons": [],
                            "status": None, "qr_url": content["qr_url"], "lang": lang}
@@ -79,7 +92,8 @@ def print_ticket(ctx: Context, *, ticket_id: int, actor: Actor, device_id: int |
         out.update(job=done, state=done["state"], printed=printed,
                    status={k: v for k, v in status.items() if k != "reasons"},
                    reasons=[labels.get(r) or translate(r) for r in reasons])
-    out["message"] = visitor_message(out["state"], out["reasons"], translate)
+    out["message"] = (staff_message(out["state"], out["reasons"], content["title"], translate)
+                      if document else visitor_message(out["state"], out["reasons"], translate))
     return out
 
 
@@ -92,28 +106,43 @@ def visitor_message(state: str, reasons: list[str], translate: Translate) -> str
     return translate(MSG_PENDING)
 
 
+def staff_message(state: str, reasons: list[str], title: str, translate: Translate) -> str:
+    """What the terminal tells the window's staff about a document's print."""
+    if state == "printed":
+        return translate(MSG_DOC_PRINTED) % {"document": title}
+    if state == "failed":
+        return translate(MSG_DOC_FAILED) % {"document": title,
+                                            "reason": reasons[0] if reasons else "?"}
+    return translate(MSG_DOC_PENDING) % {"document": title}
+
+
 def start_job(ctx: Context, *, ticket_id: int, actor: Actor, device_id: int | None = None,
               base_url: str, translate: Translate = lambda s: s, english: bool = False,
-              lang: str | None = None) -> Result:
-    """Create a pending job and return it with the printer URL and the ticket's content.
+              lang: str | None = None, document: str | None = None) -> Result:
+    """Create a pending job and return it with the printer URL and the ticket's content
+    (or, with ``document``, that paper's, for the window's printer).
 
     Without a printer URL the job is announced (``print.requested``) for an agent."""
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        ticket = _ticket(uow, ticket_id, actor)
-        device = _device(uow, ticket, actor, device_id)
+        if document is None:
+            ticket = _ticket(uow, ticket_id, actor)
+            device = _device(uow, ticket, actor, device_id)
+        else:
+            ticket = documents.printable(uow.conn, ticket_id, actor, document)
+            device = _window_device(uow, ticket)
         j = PrintJob.__table__
         job_id = uow.conn.execute(insert(j).values(
             hall_id=ticket.hall_id, ticket_id=ticket.id, device_id=device.id, state="pending",
             attempts=0, requested_by=actor.audit()[:60], created_at=uow.now,
-        ).returning(j.c.id)).scalar_one()
+            document=document).returning(j.c.id)).scalar_one()
         if not device.url:
             uow.emit("print.requested", ticket.hall_id, device_id=device.id, job_id=job_id,
                      job={"id": job_id, "ticket_id": ticket.id, "number": ticket.number},
                      lang=lang)
         job = _view(uow.conn.execute(select(j).where(j.c.id == job_id)).one(), ticket.number)
         return {**job, "url": device.url,
-                "content": _content(uow, ticket, base_url, translate, english)}
+                "content": _paper(uow, ticket, document, base_url, translate, english)}
 
     return run(ctx, command)
 
@@ -177,7 +206,7 @@ def job(ctx: Context, *, job_id: int, actor: Actor, base_url: str,
             _may_answer(actor, row)
         ticket = repo.ticket_row(uow.conn, row.ticket_id, lock=False)
         return {**_view(row, ticket.number),
-                "content": _content(uow, ticket, base_url, translate, english)}
+                "content": _paper(uow, ticket, row.document, base_url, translate, english)}
 
     return read(ctx, query)
 
@@ -249,6 +278,22 @@ def _device(uow: UnitOfWork, ticket: Any, actor: Actor, device_id: int | None) -
     return device
 
 
+def window_printer(conn, counter_id: int | None) -> Any | None:
+    """The window's own printer: the newest live ``printer`` device bound to the counter."""
+    d = Device.__table__
+    return conn.execute(select(d.c.id, d.c.hall_id, d.c.kind, d.c.name, d.c.url).where(
+        d.c.counter_id == counter_id, d.c.kind == "printer", d.c.revoked_at.is_(None))
+        .order_by(d.c.id.desc()).limit(1)).first() if counter_id is not None else None
+
+
+def _window_device(uow: UnitOfWork, ticket: Any) -> Any:
+    device = window_printer(uow.conn, ticket.counter_id)
+    if device is None:
+        raise DomainError("printer_required",
+                          N_("This window has no printer: print the page instead"), "document")
+    return device
+
+
 def _may_answer(actor: Actor, job: Any) -> None:
     if actor.kind == "device" and (actor.id == job.device_id or actor.role == "agent"):
         return
@@ -260,10 +305,19 @@ def _may_answer(actor: Actor, job: Any) -> None:
 
 def _view(row: Any, number: str) -> dict[str, Any]:
     return {"id": row.id, "ticket_id": row.ticket_id, "number": number,
-            "device_id": row.device_id, "state": row.state, "attempts": row.attempts,
+            "device_id": row.device_id, "document": row.document, "state": row.state,
+            "attempts": row.attempts,
             "error": row.error, "requested_by": row.requested_by,
             "created_at": row.created_at.isoformat(),
             "done_at": row.done_at.isoformat() if row.done_at else None}
+
+
+def _paper(uow: UnitOfWork, ticket: Any, document: str | None, base_url: str, _: Translate,
+           english: bool) -> dict[str, Any]:
+    """What goes on the paper: the ticket, or the document its visit produced."""
+    if document is not None:
+        return documents.content(uow, ticket, document, base_url, _, english)
+    return _content(uow, ticket, base_url, _, english)
 
 
 def _content(uow: UnitOfWork, ticket: Any, base_url: str, _: Translate,
@@ -301,11 +355,6 @@ def _content(uow: UnitOfWork, ticket: Any, base_url: str, _: Translate,
     }
 
 
-def phone_url(base_url: str, token: str) -> str:
-    """The phone page a ticket's QR code opens (display blueprint: /t/<token>)."""
-    return f"{base_url.rstrip('/')}/t/{token}"
-
-
 def phone_link(ctx: Context, token: str, fallback: str) -> str:
     """The phone-page URL of the ticket with ``token``, as its printed QR code has it."""
 
@@ -320,10 +369,7 @@ def phone_link(ctx: Context, token: str, fallback: str) -> str:
 
 
 def _base(uow: UnitOfWork, hall_id: int, fallback: str) -> str:
-    """Where phones reach the hall: the hall's ``public_url`` setting when the server sits
-    behind another name (a kiosk may talk to 127.0.0.1), else the request's own address."""
-    settings = repo.hall_config(uow, hall_id).row.settings or {}
-    return str(settings.get("public_url") or fallback)
+    return repo.public_base(uow, hall_id, fallback)
 
 
 def printer_url(ctx: Context, device_id: int) -> str | None:
@@ -333,10 +379,10 @@ def printer_url(ctx: Context, device_id: int) -> str | None:
 
 
 def set_printer(ctx: Context, *, device_id: int, url: str | None) -> Result:
-    """Point a kiosk (or agent) at the printer the server drives for it; None: its printer
-    hangs off an agent. ``hall demo`` uses it for the emulated printer, whose port changes
-    from run to run. The URL is checked by the driver when it is used (the core imports no
-    driver); a bad one fails the print with a reason, never the ticket."""
+    """Point a kiosk, agent or window printer at the printer the server drives for it; None:
+    its printer hangs off an agent. ``hall demo`` uses it for the emulated printer, whose
+    port changes from run to run. The URL is checked by the driver when it is used (the core
+    imports no driver); a bad one fails the print with a reason, never the ticket."""
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         d = Device.__table__
@@ -344,7 +390,8 @@ def set_printer(ctx: Context, *, device_id: int, url: str | None) -> Result:
         if row is None:
             raise NotFound("device", "device_id")
         if row.kind not in PRINTER_KINDS:
-            raise DomainError("not_a_printer_host", N_("Only kiosks and agents drive printers"),
+            raise DomainError("not_a_printer_host",
+                              N_("Only kiosks, agents and window printers drive printers"),
                               "device_id")
         uow.conn.execute(update(d).where(d.c.id == device_id).values(url=url or None))
         return {"id": device_id, "url": url or None}

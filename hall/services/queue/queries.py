@@ -9,6 +9,7 @@ from hall.domain.errors import DomainError
 from hall.domain.estimate import service_time_estimate
 from hall.domain.i18n import N_
 from hall.services import repo
+from hall.services.cases.documents import case_of_ticket
 from hall.services.context import Context, UnitOfWork, read
 from hall.services.queue import calls, standing
 from hall.services.views import public_ticket
@@ -70,6 +71,8 @@ def ticket_by_token(ctx: Context, token: str) -> dict[str, Any]:
             child = conn.execute(select(t.c.number, t.c.token).where(t.c.parent_id == row.id)
                                  .order_by(t.c.id.desc())).first()
             view["transferred_to"] = dict(child._mapping) if child else None
+        if row.outcome == "accepted":  # 受理: the case number and due date replace "done"
+            view["case"] = case_of_ticket(conn, row.id)
         view["guide"] = svc.guide or {}
         view["department"] = conn.execute(select(Department.name).where(
             Department.id == svc.department_id)).scalar_one()

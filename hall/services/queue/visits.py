@@ -50,9 +50,9 @@ def finish(ctx: Context, *, counter_id: int, actor: Actor, outcome: str,
                  service_id=row.service_id, counter_id=counter.id,
                  counter_number=counter.number, outcome=result.value,
                  case_number=case["number"] if case else None,
-                 case_due_date=case["due_date"] if case else None)
+                 case_due_date=case["due_date"] if case else None, document=result.document)
         return {"id": row.id, "number": row.number, "state": "done", "outcome": result.value,
-                "case": case}
+                "case": case, "document": result.document}
 
     return run(ctx, command)
 

@@ -28,7 +28,8 @@ from hall.domain.slots import parse_booking
 # hall-level keys of the layout kept in halls.settings (each has a default in code)
 HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
                  "appointment_early_minutes", "appointment_late_minutes", "rating_reasons",
-                 "followup_days", "alerts", "printer_profiles")
+                 "followup_days", "alerts", "printer_profiles", "contact_phone",
+                 "refusal_basis", "refusal_review")
 CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Name = Field(min_length=1, max_length=200)
 Reasons = Field(default=None, max_length=40)
@@ -86,6 +87,18 @@ class HallSpec(Spec):
     followup_days: int | None = Field(default=None, ge=1, le=60)
     alerts: AlertsSpec | None = None
     printer_profiles: dict[str, Any] | None = None
+    # the visitor's paper from a window (hall/services/cases/documents.py has the defaults)
+    contact_phone: str | None = Field(default=None, max_length=40,
+                                      description="the hall's phone, on every document")
+    refusal_basis: str | None = Field(default=None, max_length=1000,
+                                      description="不予受理通知书: the legal basis")
+    refusal_review: str | None = Field(default=None, max_length=1000,
+                                       description="不予受理通知书: how to seek review")
+
+    @field_validator("contact_phone", "refusal_basis", "refusal_review")
+    @classmethod
+    def _blank_is_default(cls, value: str | None) -> str | None:
+        return value or None  # an emptied form field means "the default"
 
     @field_validator("timezone")
     @classmethod
