@@ -165,7 +165,7 @@ def finish(path: CounterPath, body: FinishBody):
 @api.post("/<int:counter_id>/transfer", responses={"200": Transferred})
 def transfer(path: CounterPath, body: TransferBody):
     return _do(visits.transfer, path, to_service=body.to_service, to_counter=body.to_counter,
-               note=body.note)
+               note=body.note, confirm_closed=body.confirm_closed)
 
 
 @api.post("/<int:counter_id>/hold", responses={"200": TicketChange})

@@ -120,6 +120,8 @@ class TransferBody(Strict):
     to_service: str | Id | None = None
     to_counter: Id | None = None
     note: str | None = Text
+    confirm_closed: bool = Field(default=False, description=(
+        "send the visitor to a closed window anyway (otherwise 409 target_closed)"))
 
 
 class RatingBody(Strict):

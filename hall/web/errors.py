@@ -17,7 +17,8 @@ from hall.web.pages import page_context
 
 log = logging.getLogger(__name__)
 
-CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "already_rated",
+CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_closed",
+            "already_rated",
             "not_finished", "conflict", "quota_exceeded", "service_closed",
             "service_closed_today", "service_outside_hours", "counter_taken", "recall_limit",
             "appointment_used", "appointment_too_early", "rating_closed", "no_current_ticket",

@@ -61,7 +61,8 @@ export class Forms {
     keep($("transfer-service"), board.services.map(
       (s) => option(s.id, `${s.prefix} · ${this.handlers.serviceName(s)}`)));
     keep($("transfer-counter"), board.counters.filter((c) => c.id !== board.counter.id).map(
-      (c) => option(c.number, fill(T.counterOption, { counter: c.number, name: c.name }))));
+      (c) => option(c.number, fill(T.counterOption, { counter: c.number, name: c.name })
+        + (c.state === "closed" ? ` · ${T.closedWindow}` : ""))));
   }
 
   open(name, board) {

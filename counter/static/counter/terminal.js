@@ -253,24 +253,28 @@ async function printDocument() {
   }
 }
 
-async function command(action, payload, after) {
+// ``again(err)``: a refusal the staff member may answer (a confirmation) gives the payload
+// to send once more, or null.
+async function command(action, payload, after, again = null) {
   if (S.busy) return null;
   S.busy = true;
   body.dataset.busy = "1";
+  let retry = null;
   try {
     const value = await api.post(`/counters/${S.counterId}/${action}`, payload);
     say("");
     if (after) after(value);
     return value;
   } catch (err) {
-    failed(err);
-    return null;
+    retry = again ? again(err) : null;
+    if (!retry) failed(err);
   } finally {
     S.busy = false;
     if (S.board) await refreshBoard().catch(failed);
     body.dataset.busy = "";
     runQueued();
   }
+  return retry ? command(action, retry, after) : null; // once, after the refusal
 }
 
 // A key pressed while a command is on its way (its live echo may already have redrawn the
@@ -299,6 +303,19 @@ function unhold(t) {
   command("unhold", { ticket_id: t.id });
 }
 
+// A visitor sent to a closed window would wait for nobody: the server refuses it
+// (409 target_closed) and says so; the staff member confirms, or picks another window.
+function transfer(payload, extra) {
+  const done = (v) => {
+    extra.close();
+    remember({ kind: "transferred", ticketId: v.id, number: v.number,
+               newNumber: v.new_ticket.number });
+  };
+  const confirmClosed = (err) => (err instanceof ApiError && err.code === "target_closed"
+    && window.confirm(err.message) ? { ...payload, confirm_closed: true } : null);
+  return command("transfer", payload, done, confirmClosed);
+}
+
 function reinstate(t) {
   command("reinstate", { ticket_id: t.id });
 }
@@ -322,11 +339,7 @@ const forms = new Forms({
       missing: extra.missing, service: extra.service, at: hallTime(new Date()),
     });
   }),
-  transfer: (payload, extra) => command("transfer", payload, (v) => {
-    extra.close();
-    remember({ kind: "transferred", ticketId: v.id, number: v.number,
-               newNumber: v.new_ticket.number });
-  }),
+  transfer: (payload, extra) => transfer(payload, extra),
   call: (payload, extra) => command("call", payload, extra.close),
   hold: (payload, extra) => command("hold", payload, extra.close),
   pause: (payload, extra) => command("pause", payload, extra.close),

@@ -85,12 +85,15 @@ def mask_name(name: str | None) -> str:
 
 
 def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | str | None = None,
-             to_counter: int | None = None, note: str | None = None) -> Result:
+             to_counter: int | None = None, note: str | None = None,
+             confirm_closed: bool = False) -> Result:
     """Close the visit here and queue the visitor again as a new ticket linked to this one.
 
     To a counter (by its number): the new ticket waits for that counter by name and is
     called there first. To a service: it keeps its original arrival time in the new queue,
-    since the visitor has already waited once.
+    since the visitor has already waited once. A closed window calls nobody: sending a
+    visitor there is refused (``target_closed``) unless the staff member confirms it
+    (``confirm_closed``), and the watch then raises an alert while they wait there.
     """
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
@@ -102,6 +105,11 @@ def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | s
                               "to_service")
         row = need_current(conn, counter, "transfer")
         target = _target_counter(conn, counter.hall_id, to_counter) if to_counter else None
+        if target is not None and target.state == "closed" and not confirm_closed:
+            raise DomainError("target_closed",
+                              N_("Window %(number)s is closed: nobody there will call "
+                                 "%(ticket)s. Send the visitor anyway, or choose another"),
+                              "to_counter", number=target.number, ticket=row.number)
         svc = repo.service_row(conn, counter.hall_id,
                                to_service if to_service is not None else row.service_id)
         move_ticket(uow, row, Action.TRANSFER, counter, actor, note, released_at=uow.now)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from hall.domain.lifecycle import AT_COUNTER_STATES
 from hall.domain.timelimit import visit_clock
@@ -85,22 +85,34 @@ def _services(uow: UnitOfWork, hall_id: int) -> dict[int, dict[str, Any]]:
 
 
 def _waiting(uow: UnitOfWork, hall_id: int, service_ids: list[int]) -> dict[str, dict]:
-    """Waiting tickets per service (general queue) and per counter (sent to it by name):
-    how many, and when the oldest was issued and queued. Both are seeks of the queue
-    indexes (ix_tickets_queue, ix_tickets_directed), never a scan of the hall's history."""
+    """Waiting tickets per service (general queue: ``service``; every waiting ticket of the
+    service, those sent to a window by name included: ``all``, with how many of them were
+    sent to a window) and per counter (sent to it by name): how many, and when the oldest
+    was issued and queued. Seeks of the queue indexes (ix_tickets_queue,
+    ix_tickets_directed), never a scan of the hall's history."""
     t, c = Ticket.__table__, Counter.__table__
-    general = uow.conn.execute(
-        select(t.c.service_id, func.count(), func.min(t.c.issued_at), func.min(t.c.queued_at))
-        .where(t.c.service_id.in_(service_ids), t.c.state == "waiting",
-               t.c.target_counter_id.is_(None))
-        .group_by(t.c.service_id)).all() if service_ids else []
+    directed_flag = case((t.c.target_counter_id.is_(None), 0), else_=1)
+    per_service = uow.conn.execute(
+        select(t.c.service_id, directed_flag, func.count(), func.min(t.c.issued_at),
+               func.min(t.c.queued_at))
+        .where(t.c.service_id.in_(service_ids), t.c.state == "waiting")
+        .group_by(t.c.service_id, directed_flag)).all() if service_ids else []
+    general = [(sid, n, issued, queued) for sid, sent, n, issued, queued in per_service
+               if not sent]
+    every: dict[int, list] = {}
+    for sid, sent, n, issued, queued in per_service:
+        have = every.setdefault(sid, [sid, 0, issued, queued, 0])
+        have[1] += n
+        have[2], have[3] = min(have[2], issued), min(have[3], queued)
+        have[4] += n if sent else 0
     directed = uow.conn.execute(
         select(t.c.target_counter_id, func.count(), func.min(t.c.issued_at),
                func.min(t.c.queued_at))
         .where(t.c.target_counter_id.in_(select(c.c.id).where(c.c.hall_id == hall_id)),
                t.c.state == "waiting")
         .group_by(t.c.target_counter_id)).all()
-    return {"service": {r[0]: r for r in general}, "counter": {r[0]: r for r in directed}}
+    return {"service": {r[0]: r for r in general}, "counter": {r[0]: r for r in directed},
+            "all": every}
 
 
 def _counters(uow: UnitOfWork, hall_id: int, services: dict[int, dict],
@@ -185,7 +197,7 @@ def _queues(services: dict[int, dict], waiting: dict[str, dict],
             counters: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for sid, svc in services.items():
-        w = waiting["service"].get(sid)
+        w = waiting["all"].get(sid)  # the line as visitors see it: sent to a window too
         if not svc["active"] and w is None:
             continue
         out.append({
@@ -195,6 +207,7 @@ def _queues(services: dict[int, dict], waiting: dict[str, dict],
             "waiting": w[1] if w else 0,
             "oldest_issued_at": iso(w[2]) if w else None,  # its wait is the longest
             "oldest_queued_at": iso(w[3]) if w else None,
+            "to_windows": w[4] if w else 0,  # of them, sent to a window by name
             "open_counters": sum(c["state"] == "open" and sid in c["services"]
                                  for c in counters),
         })

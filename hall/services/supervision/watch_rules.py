@@ -55,6 +55,7 @@ DEFAULTS: dict[str, Any] = {
     "device_silent_minutes": 2,
 }
 LONG_WAIT, IDLE, PAUSED, CASE = "long_wait:", "idle:", "paused:", "case:"
+CLOSED_WAIT = "closed_wait:"
 BUSY = ("called", "serving")
 
 
@@ -338,11 +339,34 @@ def device_silent(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> No
         mark(uow, hall_id, uow.now, after)
 
 
+def find_waits_at_closed_windows(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]
+                                 ) -> list[Finding]:
+    """Visitors sent to a window by name (a transfer) while that window is closed: nobody
+    will call them, and the hall's own queue counts do not show them to anyone else. One
+    alert per window (``closed_wait:<counter id>``), raised at once; it clears when the
+    window opens or nobody waits for it any more. One seek of ix_tickets_directed."""
+    c, t = Counter.__table__, Ticket.__table__
+    rows = uow.conn.execute(
+        select(c.c.id, c.c.number, c.c.name, func.count(t.c.id).label("waiting"),
+               func.min(t.c.queued_at).label("since"), func.min(t.c.number).label("first"))
+        .select_from(c.join(t, (t.c.target_counter_id == c.c.id) & (t.c.state == "waiting")))
+        .where(c.c.hall_id == hall_id, c.c.state == "closed")
+        .group_by(c.c.id, c.c.number, c.c.name)).all()
+    return [Finding(f"{CLOSED_WAIT}{r.id}", "waiting_at_closed_window", counter_id=r.id,
+                    payload={"counter_number": r.number, "counter": r.name,
+                             "waiting": r.waiting, "number": r.first,
+                             "since": r.since.isoformat() if r.since else None})
+            for r in rows]
+
+
 VISIT_LIMIT = Rule("visit_limit", VISIT_PREFIX, visit_limits)
 LONG_WAITS = Rule("long_wait", LONG_WAIT, find_long_waits)
 IDLE_WINDOWS = Rule("idle_window", IDLE, find_idle_windows)
 LONG_PAUSES = Rule("paused_too_long", PAUSED, find_long_pauses)
-RULES: tuple[Rule, ...] = (VISIT_LIMIT, LONG_WAITS, IDLE_WINDOWS, LONG_PAUSES)
+CLOSED_WINDOW_WAITS = Rule("waiting_at_closed_window", CLOSED_WAIT,
+                           find_waits_at_closed_windows)
+RULES: tuple[Rule, ...] = (VISIT_LIMIT, LONG_WAITS, IDLE_WINDOWS, LONG_PAUSES,
+                           CLOSED_WINDOW_WAITS)
 SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent)
 
 
