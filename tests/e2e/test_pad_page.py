@@ -139,7 +139,9 @@ def test_the_pad_takes_one_rating_and_the_follow_up_reaches_the_supervisor(
 
     # English on the same pad
     page.locator("#lang-switch").click()
-    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
+    page.wait_for_load_state()  # a new page: its body exists before its live state is read
+    page.wait_for_function("() => document.body && document.body.dataset.live === 'live'",
+                           timeout=15000)
     expect(page.locator("#pad-window")).to_have_text("Window 1")
     expect(page.locator("#level-5")).to_contain_text("Very satisfied")
     page.screenshot(path=artifacts / "pad-idle-en.png")
