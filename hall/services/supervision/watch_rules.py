@@ -38,6 +38,7 @@ from hall.domain.timelimit import ALERT_LEVEL, LimitState, visit_clock
 from hall.services import repo
 from hall.services.cases import workflow as cases
 from hall.services.context import UnitOfWork
+from hall.services.counters import signout
 from hall.services.devices import health as devices
 from hall.services.ratings import followups
 from hall.services.supervision import alerts
@@ -338,12 +339,19 @@ def device_silent(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> No
         mark(uow, hall_id, uow.now, after)
 
 
+def staff_gone(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> None:
+    """Windows whose staff session idled out with no request to notice it are closed
+    (``counters.signout.sweep_idle``; the idle limit is HALL_SESSION_IDLE_MINUTES)."""
+    if uow.ctx.session_idle_s:
+        signout.sweep_idle(uow, hall_id, uow.ctx.session_idle_s)
+
+
 VISIT_LIMIT = Rule("visit_limit", VISIT_PREFIX, visit_limits)
 LONG_WAITS = Rule("long_wait", LONG_WAIT, find_long_waits)
 IDLE_WINDOWS = Rule("idle_window", IDLE, find_idle_windows)
 LONG_PAUSES = Rule("paused_too_long", PAUSED, find_long_pauses)
 RULES: tuple[Rule, ...] = (VISIT_LIMIT, LONG_WAITS, IDLE_WINDOWS, LONG_PAUSES)
-SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent)
+SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent, staff_gone)
 
 
 def hall_thresholds(uow: UnitOfWork, hall_id: int) -> Settings:
