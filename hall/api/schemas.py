@@ -56,7 +56,7 @@ class LoginBody(Strict):
     password: str = Field(min_length=1, max_length=200)
 
 
-class LogoutQuery(Strict):
+class LogoutQuery(BaseModel):
     """Signing out closes one's window; with a visitor called or served there it is refused
     (409 ``counter_busy``, naming the ticket) unless ``then`` says what to do first. In the
     query, so a plain sign-out still needs no body."""
