@@ -38,7 +38,8 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
 
         checkpoint.start(engine.url.database, cfg["ASYNC_MODE"])
     app.extensions["hall"] = make_context(engine, clock=clock or SystemClock(),
-                                          secret=cfg["PERSON_KEY"])
+                                          secret=cfg["PERSON_KEY"],
+                                          session_idle_s=cfg["SESSION_IDLE_MINUTES"] * 60)
     babel.init_app(app, locale_selector=select_locale,
                    default_translation_directories="translations")
     csrf.init_app(app)

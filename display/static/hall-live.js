@@ -53,6 +53,7 @@ export class LiveRoom {
     this.holding = true;
     this.generation = 0;
     this.socket = null;
+    this.closed = false;
   }
 
   start() {
@@ -79,6 +80,7 @@ export class LiveRoom {
 
   close() {
     this.generation += 1;
+    this.closed = true; // closed on purpose: its disconnect is no news for the page
     if (this.socket) this.socket.close();
   }
 
@@ -99,6 +101,7 @@ export class LiveRoom {
   }
 
   status(state, detail) {
+    if (this.closed) return;
     document.body.dataset.live = state;
     if (this.opts.onStatus) this.opts.onStatus(state, detail);
   }

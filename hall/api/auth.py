@@ -13,11 +13,18 @@ from flask_openapi3 import APIBlueprint, Tag
 from flask_wtf.csrf import generate_csrf
 from pydantic import BaseModel, Field
 
-from hall.api.schemas import ErrorResponse, Generic, LoginBody, PasswordBody
+from hall.api.schemas import ErrorResponse, Generic, LoginBody, LogoutQuery, PasswordBody
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
 from hall.services.config import accounts, passwords
-from hall.web.auth import current_actor, end_session, renew_session, start_session
+from hall.services.counters import signout
+from hall.web.auth import (
+    current_actor,
+    end_session,
+    renew_session,
+    session_id,
+    start_session,
+)
 from hall.web.context import hall_context
 
 api = APIBlueprint("auth", __name__, url_prefix="/api/v1/auth",
@@ -39,10 +46,15 @@ def login(body: LoginBody):
             "csrf_token": generate_csrf()}
 
 
-@api.post("/logout", responses={"200": Generic, "403": ErrorResponse})
-def logout():
-    """End this session; a copy of its cookie is refused from now on too."""
-    current_actor(required=False)  # CSRF-checks a cookie session before ending it
+@api.post("/logout", responses={"200": Generic, "403": ErrorResponse, "409": ErrorResponse})
+def logout(query: LogoutQuery):
+    """End this session; a copy of its cookie is refused from now on too. The window it
+    signed in at closes (the board, screens and LED signs follow). With a visitor called or
+    served there: 409 ``counter_busy`` naming the ticket, unless ``?then=`` is ``skip`` or
+    ``hold`` (hall/services/counters/signout.py)."""
+    actor = current_actor(required=False)  # CSRF-checks a cookie session before ending it
+    if actor is not None and actor.is_staff:
+        signout.sign_out(hall_context(), actor=actor, sid=session_id(), then=query.then)
     end_session()
     return {"ok": True}
 

@@ -37,7 +37,7 @@ from hall.services.counters import state as counters
 from hall.services.counters import terminal as counter_board
 from hall.services.counters import today as counter_today
 from hall.services.queue import calling, queries, visits
-from hall.web.auth import current_actor
+from hall.web.auth import current_actor, session_id
 from hall.web.context import hall_context
 
 api = APIBlueprint("counters", __name__, url_prefix="/api/v1/counters",
@@ -107,7 +107,8 @@ def sign_in(path: CounterPath):
     actor = current_actor()
     if not actor.is_staff:
         raise Forbidden(N_("Only staff sign in at a counter"), "authorization")
-    return counters.sign_in(hall_context(), counter_id=path.counter_id, staff_id=actor.id).value
+    return counters.sign_in(hall_context(), counter_id=path.counter_id, staff_id=actor.id,
+                            sid=session_id()).value
 
 
 @api.post("/<int:counter_id>/open", responses={"200": CounterChange})

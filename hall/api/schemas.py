@@ -56,6 +56,15 @@ class LoginBody(Strict):
     password: str = Field(min_length=1, max_length=200)
 
 
+class LogoutQuery(BaseModel):
+    """Signing out closes one's window; with a visitor called or served there it is refused
+    (409 ``counter_busy``, naming the ticket) unless ``then`` says what to do first. In the
+    query, so a plain sign-out still needs no body."""
+
+    then: Literal["skip", "hold"] | None = Field(default=None, description=(
+        "skip (过号) or hold (挂起) the visitor at the window, then sign out"))
+
+
 class PasswordBody(Strict):
     """Changing one's own password; the policy (hall/domain/passwords.py) answers 422 with
     the field ``new`` and a code saying which rule (``password_too_short`` …)."""

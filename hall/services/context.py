@@ -60,6 +60,9 @@ class Context:
     publishers: list[Publisher] = field(default_factory=list)
     secret: bytes = b""  # keys hashes of personal data (ID numbers, phones)
     cache: TTLCache = field(default_factory=TTLCache)
+    # how long a staff session may go unused (HALL_SESSION_IDLE_MINUTES): the watch closes
+    # a window whose session idled out (counters/signout.py); None: no such sweep
+    session_idle_s: float | None = None
     followups: list[Followup] = field(kw_only=True)
 
     def publish(self, events: list[DomainEvent]) -> None:

@@ -128,6 +128,11 @@ class Counter(Base):
     state_since: Mapped[datetime | None] = mapped_column(default=None)
     # a window taken out of the layout keeps its row (tickets and reports point at it)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the staff session signed in at the window (its random id, never the cookie) and when
+    # that session was last used, at most a minute stale: sessions are signed cookies, so
+    # this is how the watch knows a window's staff session has idled out (counters/signout.py)
+    staff_session: Mapped[str | None] = mapped_column(String(64), default=None)
+    staff_seen_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class CounterService(Base):

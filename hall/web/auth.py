@@ -11,6 +11,11 @@ version moves on (password reset, role change, deactivation, "sign out everywher
 password change made in another session). A session signed in with a one-time password
 may do nothing but replace it (``password_gate``; pages show the form instead).
 Times come from the hall's clock, which tests move.
+
+A session that ends closes the window it signed in at (hall/services/counters/signout.py):
+a request arriving on an ended session closes it here; the session bound to a window writes
+when it was last used (at most once a minute, with the cookie) so that the watch closes the
+window of a session that idles out with nobody there to send a request.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
 from hall.extensions import csrf
 from hall.services.config import accounts
+from hall.services.counters import signout
 from hall.web.context import hall_context
 
 SAFE = ("GET", "HEAD", "OPTIONS")
@@ -105,8 +111,21 @@ def start_session(signed: accounts.SignIn) -> None:
 def renew_session(auth_version: int) -> None:
     """After a password change made in this session: it carries on under the account's new
     version (with a new id), while every other session, still on the old one, has ended."""
-    session.update(auth_version=auth_version, sid=secrets.token_urlsafe(16), seen_at=_now())
+    old, new = session.get("sid"), secrets.token_urlsafe(16)
+    session.update(auth_version=auth_version, sid=new, seen_at=_now())
     g.pop("session_staff", None)
+    staff_id = session.get("staff_id")
+    if isinstance(old, str) and isinstance(staff_id, int):
+        ctx = hall_context()
+        signout.touch(ctx, staff_id=staff_id, sid=old, new_sid=new)  # the window stays
+        signout.session_ended(ctx, staff_id=staff_id, other_than=new)  # the others' close
+
+
+def session_id() -> str | None:
+    """The random id of this request's staff session (the window it signs in at is bound
+    to it), None without one."""
+    sid = session.get("sid")
+    return sid if isinstance(sid, str) else None
 
 
 def end_session() -> None:
@@ -152,9 +171,13 @@ def _check_session_cookie() -> Actor | None:
         actor = accounts.staff_actor(hall_context(), staff_id, version)
     if actor is None:
         session.clear()
+        if isinstance(sid, str) and isinstance(staff_id, int):
+            signout.session_ended(hall_context(), staff_id=staff_id, sid=sid)
         return None
     if now - seen >= TOUCH_EVERY:
         session["seen_at"] = now
+        if actor.counter_id is not None:
+            signout.touch(hall_context(), staff_id=staff_id, sid=sid)
     return actor
 
 

@@ -11,7 +11,7 @@ from hall.domain.access import Actor
 from hall.services.context import read, run
 from hall.services.counters import state as counters
 from hall.services.queue import calling, tickets, visits
-from hall.services.supervision import alerts, watch, watch_rules
+from hall.services.supervision import alerts, visit_alerts, watch, watch_rules
 
 VISIT = (watch_rules.VISIT_LIMIT,)  # the 限时办结 rule alone: other rules have their own tests
 
@@ -110,7 +110,7 @@ def test_the_scan_clears_an_alert_whose_visit_ended_without_clearing_it(ctx, hal
     """The safety net: e.g. an alert raised by a scan that raced with the finish."""
     staff, t = serving(ctx, hall, clock)
     visits.finish(ctx, counter_id=hall["counters"][1], actor=staff, outcome="done")
-    run(ctx, lambda uow: alerts.raise_alert(uow, hall["id"], watch_rules.visit_key(t["id"]),
+    run(ctx, lambda uow: alerts.raise_alert(uow, hall["id"], visit_alerts.visit_key(t["id"]),
                                             "visit_over", "critical", ticket_id=t["id"]))
     result = watch.scan(ctx, hall["id"], VISIT)
     assert alert_events(result) == [("cleared", "visit_over", "critical")]

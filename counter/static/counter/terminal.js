@@ -34,7 +34,10 @@ function say(words, kind = "error") {
 
 function failed(err) {
   if (err instanceof ApiError && err.status === 401) {
+    const signedOut = !S.me; // this tab signed out: a read still in flight is no news
+    S.me = null;
     showLogin();
+    if (signedOut) return;
   } else if (err instanceof ApiError && err.status === 403 && err.field === "counter" && S.board) {
     leaveTerminal(T.signedOut); // e.g. the window was closed from another tab
     return;
@@ -54,6 +57,8 @@ function setView(view) {
 
 function showLogin() {
   stopLive();
+  if ($("t-message").dataset.kind === "info") say(""); // no "reconnecting" once signed out
+  $("t-signout").hidden = true;
   S.board = null;
   setView("login");
   $("login-name").focus();
@@ -142,6 +147,7 @@ async function openTerminal(counterId) {
 
 const refreshBoard = coalesced(async () => {
   const board = await api.get(`/counters/${S.counterId}`);
+  if (!S.me) return; // signed out while it was on its way
   clock.sync(board.now);
   S.board = board;
   renderHeader(board, S.me);
@@ -404,15 +410,35 @@ $("login-form").addEventListener("submit", async (e) => {
   }
 });
 
-$("btn-logout").addEventListener("click", async () => {
+// Signing out closes the window everywhere. With a visitor at the window the server refuses
+// (409 counter_busy, naming the ticket) and the page offers 过号后退出 / 挂起后退出, each the
+// command then the sign-out in one request (hall/services/counters/signout.py).
+async function signOut(then = null) {
+  $("t-signout").hidden = true;
   try {
-    await api.post("/auth/logout");
-  } catch {
-    /* signed out anyway */
+    await api.post(then ? `/auth/logout?then=${then}` : "/auth/logout");
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 409 && err.code === "counter_busy") {
+      say(err.message);
+      $("btn-signout-skip").hidden = !allowed(S.board, "skip");
+      $("btn-signout-hold").hidden = !allowed(S.board, "hold");
+      $("t-signout").hidden = false;
+      return;
+    }
+    if (!(err instanceof ApiError && err.status === 401)) {
+      say(err.message || String(err));
+      return;
+    }
   }
   S.me = null;
   showLogin();
-});
+  say("");
+}
+
+$("btn-logout").addEventListener("click", () => signOut());
+for (const id of ["btn-signout-skip", "btn-signout-hold"]) {
+  $(id).addEventListener("click", (e) => signOut(e.currentTarget.dataset.then));
+}
 
 $("t-message-close").addEventListener("click", () => say(""));
 $("btn-print").addEventListener("click", printDocument);

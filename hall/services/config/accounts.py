@@ -22,6 +22,7 @@ from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services.config import audit
 from hall.services.context import Context, Result, UnitOfWork, read, run
+from hall.services.counters import signout
 from hall.store.models import Counter, Device, Hall, Staff
 
 LOCK_AFTER = 5  # failed sign-ins in a row before the account is locked for a while
@@ -68,6 +69,7 @@ def add_user(ctx: Context, *, login: str, name: str, role: str = "staff",
             staff_id = existing
             uow.conn.execute(update(t).where(t.c.id == existing).values(
                 auth_version=t.c.auth_version + 1, **values))
+            signout.close_staff_windows(uow, existing)
         return {"id": staff_id, "login": login, "role": role, "password": password}
 
     return run(ctx, command)
@@ -218,13 +220,15 @@ def staff_actor(ctx: Context, staff_id: int, auth_version: int | None = None
 
 
 def sign_out_everywhere(ctx: Context, staff_id: int) -> Result:
-    """End every session of the account, on every device, by moving its version on."""
+    """End every session of the account, on every device, by moving its version on; its
+    window closes as for any session that ends by itself (counters/signout.py)."""
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         t = Staff.__table__
         version = uow.conn.execute(update(t).where(t.c.id == staff_id).values(
             auth_version=t.c.auth_version + 1).returning(t.c.auth_version)).scalar_one()
-        return {"id": staff_id, "auth_version": version}
+        closed = signout.close_staff_windows(uow, staff_id)
+        return {"id": staff_id, "auth_version": version, "closed": closed}
 
     return run(ctx, command)
 

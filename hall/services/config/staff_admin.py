@@ -24,6 +24,7 @@ from hall.domain.i18n import N_
 from hall.services.config import audit
 from hall.services.config.layout.spec import StaffSpec
 from hall.services.context import Context, Result, UnitOfWork, read, run
+from hall.services.counters import signout
 from hall.store.models import Staff
 
 ENTITY = "staff"
@@ -164,6 +165,8 @@ def _apply(uow: UnitOfWork, actor: Actor, row: Any, values: dict[str, Any], acti
     t = Staff.__table__
     if values:
         uow.conn.execute(update(t).where(t.c.id == row.id).values(**values))
+    if "auth_version" in values:  # their sessions end: so does their window
+        signout.close_staff_windows(uow, row.id)
     after = _row(uow, actor, row.id)
     old, new = fields(row), fields(after)
     if "password_hash" in values:  # the log says that the hash changed, never what it is

@@ -29,8 +29,10 @@ def switch_state(uow: UnitOfWork, counter, state: str, reason: str | None,
     if state != "closed":
         uow.conn.execute(insert(ci).values(counter_id=counter.id, staff_id=staff_id, state=state,
                                            reason=reason, start=uow.now))
+    # a closed window belongs to no session (signout.py); an open one keeps its own
+    bound = {} if state != "closed" else {"staff_session": None, "staff_seen_at": None}
     repo.set_counter(uow.conn, counter.id, state=state, pause_reason=reason,
-                     state_since=uow.now, staff_id=staff_id)
+                     state_since=uow.now, staff_id=staff_id, **bound)
     _state_event(uow, counter, state, reason, staff_id)
 
 
@@ -87,8 +89,10 @@ def close(ctx: Context, *, counter_id: int, actor: Actor) -> Result:
     return _change(ctx, counter_id, actor, "close")
 
 
-def sign_in(ctx: Context, *, counter_id: int, staff_id: int) -> Result:
-    """A staff member takes a counter (one at a time) and opens it if it was closed."""
+def sign_in(ctx: Context, *, counter_id: int, staff_id: int, sid: str | None = None) -> Result:
+    """A staff member takes a counter (one at a time) and opens it if it was closed. The
+    window is held by their session ``sid`` from now on: when it ends, the window closes
+    (hall/services/counters/signout.py)."""
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
@@ -115,6 +119,7 @@ def sign_in(ctx: Context, *, counter_id: int, staff_id: int) -> Result:
         state = "open" if counter.state == "closed" else counter.state
         switch_state(uow, counter, state, counter.pause_reason if state == "paused" else None,
                 staff_id)
+        repo.set_counter(conn, counter.id, staff_session=sid, staff_seen_at=uow.now)
         return {"id": counter.id, "number": counter.number, "name": counter.name,
                 "state": state, "staff": {"id": staff.id, "name": staff.name}}
 

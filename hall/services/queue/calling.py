@@ -15,7 +15,7 @@ from hall.domain.i18n import N_
 from hall.domain.lifecycle import AT_COUNTER_STATES, Action, next_state
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
-from hall.services.supervision import watch_rules
+from hall.services.supervision import visit_alerts
 from hall.services.views import iso
 from hall.store.models import Ticket
 
@@ -186,7 +186,7 @@ def hold(ctx: Context, *, counter_id: int, actor: Actor, note: str | None = None
               released_at=uow.now)
         repo.set_counter(uow.conn, counter.id, current_ticket_id=None)
         if row.state == "serving":  # the visit's clock stops; its time-limit alert ends
-            watch_rules.end_visit(uow, counter.hall_id, row.id)
+            visit_alerts.end_visit(uow, counter.hall_id, row.id)
         uow.emit("ticket.held", counter.hall_id, ticket_id=row.id, number=row.number,
                  counter_id=counter.id)
         return {"id": row.id, "number": row.number, "state": "held"}

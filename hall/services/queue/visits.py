@@ -17,7 +17,7 @@ from hall.domain.outcomes import Outcome
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
 from hall.services.queue.calling import move_ticket, need_current
-from hall.services.supervision import watch_rules
+from hall.services.supervision import visit_alerts
 from hall.store import hot
 from hall.store.models import Case, Counter
 
@@ -44,7 +44,7 @@ def finish(ctx: Context, *, counter_id: int, actor: Actor, outcome: str,
         move_ticket(uow, row, Action.FINISH, counter, actor, note, finished_at=uow.now,
               outcome=result.value, outcome_note=note, fee_cents=fee_cents)
         repo.set_counter(conn, counter.id, current_ticket_id=None)
-        watch_rules.end_visit(uow, counter.hall_id, row.id)  # its time-limit alert ends here
+        visit_alerts.end_visit(uow, counter.hall_id, row.id)  # its time-limit alert ends here
         case = _open_case(uow, counter, row, applicant) if result.opens_case else None
         uow.emit("ticket.finished", counter.hall_id, ticket_id=row.id, number=row.number,
                  service_id=row.service_id, counter_id=counter.id,
@@ -115,7 +115,7 @@ def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | s
         move_ticket(uow, row, Action.TRANSFER, counter, actor, note, released_at=uow.now)
         repo.set_counter(conn, counter.id, current_ticket_id=None)
         if row.state == "serving":
-            watch_rules.end_visit(uow, counter.hall_id, row.id)
+            visit_alerts.end_visit(uow, counter.hall_id, row.id)
         today = row.day
         seq = repo.next_number(conn, counter.hall_id, svc.prefix, today)
         values = dict(hall_id=counter.hall_id, service_id=svc.id, day=today, prefix=svc.prefix,

@@ -38,9 +38,11 @@ from hall.domain.timelimit import ALERT_LEVEL, LimitState, visit_clock
 from hall.services import repo
 from hall.services.cases import workflow as cases
 from hall.services.context import UnitOfWork
+from hall.services.counters import signout
 from hall.services.devices import health as devices
 from hall.services.ratings import followups
 from hall.services.supervision import alerts
+from hall.services.supervision.visit_alerts import VISIT_PREFIX, visit_key
 from hall.store.models import Alert, Case, Counter, CounterService, Service, Ticket
 
 log = logging.getLogger(__name__)
@@ -144,12 +146,7 @@ def _waited(now: datetime, since: datetime) -> float:
 
 # --- the rules ---------------------------------------------------------------------------
 
-VISIT_PREFIX = "visit_limit:"
 VISIT_KIND = {LimitState.WARNING: "visit_warning", LimitState.OVER: "visit_over"}
-
-
-def visit_key(ticket_id: int) -> str:
-    return f"{VISIT_PREFIX}{ticket_id}"
 
 
 def visit_limits(uow: UnitOfWork, hall_id: int, settings: dict[str, Any] | None = None
@@ -183,11 +180,6 @@ def visit_limits(uow: UnitOfWork, hall_id: int, settings: dict[str, Any] | None 
                      "warning_s": clock.warning_s}))
     return out
 
-
-
-def end_visit(uow: UnitOfWork, hall_id: int, ticket_id: int) -> None:
-    """A visit left service (finish, transfer, hold): its time-limit alert ends with it."""
-    alerts.clear_alert(uow, hall_id, visit_key(ticket_id))
 
 
 def find_long_waits(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> list[Finding]:
@@ -359,6 +351,13 @@ def find_waits_at_closed_windows(uow: UnitOfWork, hall_id: int, settings: dict[s
             for r in rows]
 
 
+def staff_gone(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> None:
+    """Windows whose staff session idled out with no request to notice it are closed
+    (``counters.signout.sweep_idle``; the idle limit is HALL_SESSION_IDLE_MINUTES)."""
+    if uow.ctx.session_idle_s:
+        signout.sweep_idle(uow, hall_id, uow.ctx.session_idle_s)
+
+
 VISIT_LIMIT = Rule("visit_limit", VISIT_PREFIX, visit_limits)
 LONG_WAITS = Rule("long_wait", LONG_WAIT, find_long_waits)
 IDLE_WINDOWS = Rule("idle_window", IDLE, find_idle_windows)
@@ -367,7 +366,7 @@ CLOSED_WINDOW_WAITS = Rule("waiting_at_closed_window", CLOSED_WAIT,
                            find_waits_at_closed_windows)
 RULES: tuple[Rule, ...] = (VISIT_LIMIT, LONG_WAITS, IDLE_WINDOWS, LONG_PAUSES,
                            CLOSED_WINDOW_WAITS)
-SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent)
+SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent, staff_gone)
 
 
 def hall_thresholds(uow: UnitOfWork, hall_id: int) -> Settings:

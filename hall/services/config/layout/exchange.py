@@ -32,6 +32,7 @@ from hall.services.config.layout.spec import LayoutSpec, NoticeSpec, describe
 from hall.services.config.settings import hall_spec, notices_of, write_hall
 from hall.services.config.staff_admin import staff_spec
 from hall.services.context import Context, Result, UnitOfWork, read, run
+from hall.services.counters import signout
 from hall.store.models import Counter, CounterService, Department, Hall, Service, Staff
 
 HEADER = ("# Hall layout, exported from the admin console.\n"
@@ -186,6 +187,8 @@ def _apply(uow: UnitOfWork, actor: Actor, spec: LayoutSpec, plan: dict[str, Any]
             values = {"active": False} | ({"auth_version": row.auth_version + 1}
                                           if name == "staff" else {})
             uow.conn.execute(update(table).where(table.c.id == row_id).values(**values))
+            if name == "staff":  # their sessions end: so does their window
+                signout.close_staff_windows(uow, row_id)
     _audit(uow, actor, hall_id, plan, ids, ip)
     audit.record(uow, actor, "import", "layout", hall_id, hall_id=hall_id, ip=ip, whole=True,
                  before=old.model_dump(mode="json", exclude_none=True) if old else None,
