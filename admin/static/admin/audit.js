@@ -1,7 +1,7 @@
 // /admin/audit: the configuration audit log, newest first, filtered by what, which, who
 // and when; each entry's before and after shown as the fields that changed. Pages go back
 // in time with before_id (the last id of the page shown).
-import { $, T, call, diffList, el, fill, when } from "./people-common.js";
+import { $, T, call, diffList, el, fill, show, when } from "./people-common.js";
 
 const LIMIT = 50;
 const page = { entries: [], before: null, shown: 0, next: null };
@@ -16,7 +16,7 @@ function label(kind, key) {
 function subject(e) {
   const side = e.after || e.before || {};
   const names = IDENTITY.filter((k) => side[k] !== undefined && typeof side[k] !== "object")
-    .map((k) => String(side[k]));
+    .map((k) => show(side[k], k));
   return [label("entity", e.entity), e.entity_id ? `#${e.entity_id}` : "", ...names]
     .filter(Boolean).join(" ");
 }
