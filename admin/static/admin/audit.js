@@ -21,13 +21,25 @@ function subject(e) {
     .filter(Boolean).join(" ");
 }
 
+// "staff:admin:1" → 系统管理员 #1; "system" → 系统
+function whoKind(actor) {
+  const [kind, role, id] = String(actor || "").split(":");
+  if (kind === "system" || !role) return T.system || kind;
+  return [show(role, "role"), id ? `#${id}` : ""].filter(Boolean).join(" ");
+}
+
+function who(e) {
+  return e.actor === "system" || !e.actor_name || e.actor_name === "system"
+    ? T.system || e.actor : e.actor_name;
+}
+
 function row(e) {
   return el("tr", {
     id: `audit-${e.id}`, class: `entity-${e.entity} action-${e.action}`,
     dataset: { entity: e.entity, action: e.action, entityId: e.entity_id ?? "" },
   },
   el("td", { class: "at" }, when(e.at)),
-  el("td", { class: "actor" }, e.actor_name || e.actor, el("small", {}, e.actor),
+  el("td", { class: "actor" }, who(e), el("small", {}, whoKind(e.actor)),
     e.ip ? el("small", {}, e.ip) : null),
   el("td", { class: "action" }, label("action", e.action)),
   el("td", { class: "subject" }, subject(e)),
