@@ -48,6 +48,10 @@ FIELD_LABELS: dict[str, str] = {
     "staff": N_("staff"), "login": N_("login"), "role": N_("role"),
     "password": N_("password"), "current": N_("current password"), "new": N_("new password"),
     "must_change_password": N_("must change password"), "device": N_("device"),
+    "password_hash": N_("password"), "token_hash": N_("token"), "claim_hash": N_("pairing code"),
+    "failed_logins": N_("failed sign-ins"), "locked_until": N_("locked until"),
+    "auth_version": N_("sign-in version"), "last_login_at": N_("last signed in"),
+    "last_seen": N_("last seen"), "hall_id": N_("hall"), "counter_number": N_("window"),
     "revoked": N_("revoked"), "revoked_at": N_("revoked at"), "label": N_("label"),
     # visits, cases, appointments, follow-ups
     "ticket": N_("ticket"), "ticket_id": N_("ticket"), "counter_id": N_("window"),

@@ -51,7 +51,8 @@ def hall_data(ctx) -> frozenset[str]:
     words: set[str] = set()
     with ctx.engine.connect() as conn:
         for sql in ("SELECT code, name_en FROM halls", "SELECT code, name_en FROM departments",
-                    "SELECT code, name_en FROM services", "SELECT login, '' FROM staff", "SELECT name, '' FROM devices"):
+                    "SELECT code, name_en FROM services", "SELECT login, '' FROM staff",
+                    "SELECT name, '' FROM devices"):
             for code, english in conn.execute(text(sql)):
                 if code:
                     words |= {code, code.upper(), *WORD.findall(english or "")}
