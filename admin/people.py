@@ -10,6 +10,7 @@ from flask_babel import gettext, lazy_gettext
 
 from admin.blueprint import bp
 from admin.pages import admin_page, render
+from hall.domain.fields import FIELD_LABELS, VALUE_LABELS
 from hall.services.cases import documents
 from hall.services.queue import tickets
 from hall.services.ratings import followups
@@ -28,11 +29,13 @@ ACTIONS = {"create": lazy_gettext("Created"), "update": lazy_gettext("Changed"),
            "reset_password": lazy_gettext("Password reset"), "unlock": lazy_gettext("Unlocked"),
            "change_password": lazy_gettext("Own password changed"),
            "import": lazy_gettext("Layout imported"), "delete": lazy_gettext("Deleted"),
-           "revoke": lazy_gettext("Revoked"), "approve": lazy_gettext("Approved")}
+           "revoke": lazy_gettext("Revoked"), "approve": lazy_gettext("Approved"),
+           "reject": lazy_gettext("Turned down"), "claim": lazy_gettext("Paired")}
 ENTITIES = {"hall": lazy_gettext("Hall settings"), "notices": lazy_gettext("Notices"),
             "layout": lazy_gettext("Layout"), "department": lazy_gettext("Department"),
             "service": lazy_gettext("Service"), "counter": lazy_gettext("Window"),
-            "staff": lazy_gettext("Staff account"), "device": lazy_gettext("Device")}
+            "staff": lazy_gettext("Staff account"), "device": lazy_gettext("Device"),
+            "pairing": lazy_gettext("Pairing request")}
 
 
 @bp.get("/staff")
@@ -55,7 +58,7 @@ def settings_page():
                 "refusal_review": gettext(documents.DEFAULT_REVIEW)}
     return render("admin/settings.html", actor=actor, active="settings", alerts=ALERTS,
                   alert_defaults=ALERT_DEFAULTS, defaults=defaults,
-                  sections=_sections())
+                  sections=_sections(), fields=FIELD_LABELS, values=VALUE_LABELS)
 
 
 @bp.get("/audit")
@@ -64,7 +67,7 @@ def audit_page():
     if refusal is not None:
         return refusal
     return render("admin/audit.html", actor=actor, active="audit", actions=ACTIONS,
-                  entities=ENTITIES)
+                  entities=ENTITIES, fields=FIELD_LABELS, values=VALUE_LABELS)
 
 
 def _sections() -> dict[str, str]:

@@ -20,7 +20,7 @@ DEFAULT_TEXTS = {
     "call": "{number} 请到{counter}号窗口",
     "paused": "暂停服务 {reason}",
     "idle": "{counter}号窗口 欢迎办理",
-    "closed": "{counter}号窗口 已关闭",
+    "closed": "{counter}号窗口已关闭",
 }
 LEAVES_WINDOW = ("ticket.finished", "ticket.skipped", "ticket.held", "ticket.transferred",
                  "ticket.cancelled")

@@ -6,12 +6,14 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from flask_wtf.csrf import CSRFError
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 from hall.domain.errors import DomainError, Forbidden, IllegalTransition, NotFound
+from hall.domain.fields import FIELD_LABELS
+from hall.domain.i18n import N_
 from hall.domain.labels import LABELS
 from hall.web.pages import page_context
 
@@ -77,16 +79,95 @@ def field_path(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
+# pydantic's error types → a sentence naming the field in words; its own English ``msg``
+# never reaches a person (``ctx`` supplies the limits)
+PROBLEMS = {
+    "missing": N_("%(field)s is required"),
+    "string_too_short": N_("%(field)s needs at least %(min_length)s characters"),
+    "string_too_long": N_("%(field)s takes at most %(max_length)s characters"),
+    "too_short": N_("%(field)s needs at least %(min_length)s entries"),
+    "too_long": N_("%(field)s takes at most %(max_length)s entries"),
+    "greater_than_equal": N_("%(field)s must be at least %(ge)s"),
+    "greater_than": N_("%(field)s must be more than %(gt)s"),
+    "less_than_equal": N_("%(field)s must be at most %(le)s"),
+    "less_than": N_("%(field)s must be less than %(lt)s"),
+    "int_parsing": N_("%(field)s must be a whole number"),
+    "int_type": N_("%(field)s must be a whole number"),
+    "int_from_float": N_("%(field)s must be a whole number"),
+    "float_parsing": N_("%(field)s must be a number"),
+    "float_type": N_("%(field)s must be a number"),
+    "finite_number": N_("%(field)s must be a number"),
+    "bool_parsing": N_("%(field)s must be yes or no"),
+    "bool_type": N_("%(field)s must be yes or no"),
+    "string_type": N_("%(field)s must be text"),
+    "literal_error": N_("%(field)s is not one of the choices offered"),
+    "enum": N_("%(field)s is not one of the choices offered"),
+    "extra_forbidden": N_("%(field)s is not something this form takes"),
+    "string_pattern_mismatch": N_("%(field)s is not written in the expected form"),
+    "date_parsing": N_("%(field)s must be a date, e.g. 2026-10-01"),
+    "date_from_datetime_parsing": N_("%(field)s must be a date, e.g. 2026-10-01"),
+    "date_from_datetime_inexact": N_("%(field)s must be a date, e.g. 2026-10-01"),
+    "date_type": N_("%(field)s must be a date, e.g. 2026-10-01"),
+    "datetime_parsing": N_("%(field)s must be a date and time"),
+    "datetime_from_date_parsing": N_("%(field)s must be a date and time"),
+    "datetime_type": N_("%(field)s must be a date and time"),
+    "timezone_aware": N_("%(field)s must say its time zone"),
+    "list_type": N_("%(field)s must be a list"),
+    "dict_type": N_("%(field)s must be a table of values"),
+    "model_type": N_("%(field)s must be a table of values"),
+    "model_attributes_type": N_("%(field)s must be a table of values"),
+    "json_invalid": N_("The request is not readable (invalid JSON)"),
+    "json_type": N_("The request is not readable (invalid JSON)"),
+}
+EMPTY = N_("%(field)s must not be empty")
+INVALID = N_("Invalid value for %(field)s")
+EXPLAINED = N_("%(field)s: %(problem)s")
+
+
+def field_label(path: str) -> str:
+    """``materials.3`` → 材料; a field with no label keeps its name (add it to
+    hall/domain/fields.py)."""
+    names = [p for p in path.split(".") if not p.isdigit()] or ["body"]
+    known = [FIELD_LABELS[n] for n in reversed(names) if n in FIELD_LABELS]
+    return gettext(known[0]) if known else names[-1]
+
+
+def problem_detail(problem: dict, path: str) -> dict[str, str]:
+    """One of pydantic's problems as ``{"field", "message"}``; a check across fields
+    ("warning_minutes must be below …", reported for the whole model) is given to the field
+    its sentence starts with."""
+    kind, ctx = problem["type"], problem.get("ctx") or {}
+    if kind in ("value_error", "assertion_error"):
+        said = problem["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        first = said.split(" ", 1)[0]
+        if first in FIELD_LABELS and not path.endswith(first):
+            path = first if path == "body" else f"{path}.{first}"
+        if get_locale().language == "en":
+            return {"field": path, "message": said}
+        words = gettext(said)
+        label = field_label(path)
+        message = (gettext(EXPLAINED, field=label, problem=words) if words != said
+                   else gettext(INVALID, field=label))
+        return {"field": path, "message": message}
+    values = {k: v for k, v in ctx.items() if isinstance(v, (int, float, str))}
+    said = PROBLEMS.get(kind, INVALID)
+    if kind in ("string_too_short", "too_short") and values.get("min_length") == 1:
+        said = EMPTY
+    try:
+        message = gettext(said, **values, field=field_label(path))
+    except (KeyError, TypeError, ValueError):  # a limit ctx did not carry
+        message = gettext(INVALID, field=field_label(path))
+    return {"field": path, "message": message}
+
+
 def validation_response(err: ValidationError):
-    """First problem named by its field path; all of them listed for forms to show."""
-    problems = err.errors(include_url=False, include_context=False, include_input=False)
-    first = problems[0]
-    field = field_path(first["loc"])
-    details = [{"field": field_path(e["loc"]), "message": e["msg"]}
-               for e in problems]
-    response, status = error_response(
-        422, "invalid", gettext("Invalid value for %(field)s: %(problem)s", field=field,
-                                problem=first["msg"]), field, details=details)
+    """First problem named by its field path; all of them listed for forms to show, each
+    a sentence in the caller's language naming the field in words (``problem_detail``)."""
+    problems = err.errors(include_url=False, include_input=False)
+    details = [problem_detail(e, field_path(e["loc"])) for e in problems]
+    first = details[0]
+    response, status = error_response(422, "invalid", first["message"], first["field"],
+                                      details=details)
     response.status_code = status
     return response
 

@@ -136,7 +136,8 @@ def test_refusals_name_the_field_a_form_shows_them_next_to(admin, seeded):
     assert bad.status_code == 422 and bad.json["error"]["field"] == "prefix"
     late = send(admin, "put", "/services/hj", body | {"warning_minutes": 30}, h)
     assert late.status_code == 422
-    assert "warning_minutes must be below" in late.json["error"]["details"][0]["message"]
+    assert late.json["error"]["details"][0]["field"] == "warning_minutes"
+    assert "警戒时限" in late.json["error"]["details"][0]["message"]
     dept = send(admin, "put", "/services/hj", body | {"department": "nope"}, h)
     assert dept.status_code == 404 and dept.json["error"]["field"] == "department"
     weight = send(admin, "put", "/counters/1", COUNTER | {"number": 1, "services": [
@@ -212,7 +213,7 @@ def test_a_guide_and_weights_edited_on_the_page_reach_the_api_and_the_next_call(
         page.fill("#counter-weight-hj", "0")
         page.press("#counter-weight-hj", "Enter")
         expect(page.locator("#counter-services tr[data-service=hj] .cf-error")).to_contain_text(
-            "greater than or equal to 1", timeout=SEEN)
+            "weight must be at least 1", timeout=SEEN)
         page.fill("#counter-weight-hj", "1")
         page.fill("#counter-weight-sfz", "5")
         page.check("#counter-serves-ss")

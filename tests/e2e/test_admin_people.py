@@ -199,7 +199,7 @@ def test_an_admin_adds_an_account_sees_its_password_once_and_finds_it_in_the_log
     expect(created).to_have_count(1, timeout=SEEN)
     expect(created.locator(".action")).to_have_text("Created")
     expect(created.locator(".subject")).to_contain_text("zhou")
-    expect(created.locator(".changes")).to_contain_text(re.compile(r"role\s*supervisor"))
+    expect(created.locator(".changes")).to_contain_text(re.compile(r"role\s*Supervisor"))
     expect(created.locator(".changes")).to_contain_text("••••••")
     expect(created.locator(".actor")).to_contain_text("管理员")
     assert password not in page.content()
@@ -239,7 +239,7 @@ def test_an_admin_edits_settings_and_notices_and_imports_a_layout_after_a_previe
     assert settings.alerts.model_dump(exclude_none=True) == {"idle_minutes": 8}
     page.fill("#f-holidays", "31/12/2026")  # refused, and the field says so
     page.click("#hall-save")
-    expect(page.locator("#hall-error")).to_contain_text("holidays", timeout=SEEN)
+    expect(page.locator("#hall-error")).to_contain_text("extra closed days", timeout=SEEN)
     expect(page.locator("#f-holidays")).to_have_attribute("aria-invalid", "true")
 
     page.click("#notice-add")

@@ -98,7 +98,7 @@ def test_a_call_reaches_window_five_and_the_strip_and_a_paused_window_says_why(
                      what="the strip to list the call")
             post("/api/v1/counters/2/pause", "keypad2", reason="午休")
             wait_shows(led, 2, "暂停服务 午休")
-            assert shows(led, 4) == "4号窗口 已关闭"  # never opened
+            assert shows(led, 4) == "4号窗口已关闭"  # never opened
             assert led.bad_frames == 0 and led.rejected == 0
             health = wait_for(lambda: _device(server, tokens, "sign"), what="a health report")
             assert health["health"]["online"] is True and health["last_seen"]
@@ -245,7 +245,7 @@ url = "led+tcp://127.0.0.1:{led.start_tcp()}"
         server = Server(db_url, tmp_path, async_mode=async_mode,
                         extra_env={"HALL_DEVICES": str(config)}).start()
         try:
-            wait_shows(led, 5, "5号窗口 已关闭")
+            wait_shows(led, 5, "5号窗口已关闭")
             with requests.Session() as http:
                 def as_(token):
                     return {"Authorization": f"Bearer {token}"}

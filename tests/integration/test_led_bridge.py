@@ -78,7 +78,7 @@ def test_window_signs_and_the_strip_follow_calls_pauses_finishes_and_closing(ctx
             feed = Feed(ctx, hall["id"], bridge)
             assert bridge.wait_idle()
             assert [shows(led, n) for n in (1, 2, 3, 4)] == [
-                "1号窗口 欢迎办理", "2号窗口 欢迎办理", "3号窗口 已关闭", "4号窗口 已关闭"]
+                "1号窗口 欢迎办理", "2号窗口 欢迎办理", "3号窗口已关闭", "4号窗口已关闭"]
             first = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk).value
             second = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk).value
             calling.call_next(ctx, counter_id=hall["counters"][1], actor=SYSTEM)
@@ -101,7 +101,7 @@ def test_window_signs_and_the_strip_follow_calls_pauses_finishes_and_closing(ctx
             counters.close(ctx, counter_id=hall["counters"][2], actor=SYSTEM)
             feed()
             assert bridge.wait_idle()
-            assert shows(led, 2) == "2号窗口 已关闭"
+            assert shows(led, 2) == "2号窗口已关闭"
             assert led.bad_frames == 0 and led.rejected == 0
             assert bridge.health()["online"] is True
         finally:
@@ -150,7 +150,7 @@ def test_a_dead_sign_is_reported_and_does_not_hold_up_the_others(ctx, hall_open,
         try:
             began = time.monotonic()
             feed = Feed(ctx, hall["id"], bridge)
-            wait_for(lambda: shows(four, 4) == "4号窗口 已关闭", 0.5, "window 4 at once")
+            wait_for(lambda: shows(four, 4) == "4号窗口已关闭", 0.5, "window 4 at once")
             wait_for(lambda: shows(bus, 1) and shows(bus, 2), 2.5, "windows 1 and 2")
             assert time.monotonic() - began < 2.5  # at most one timeout of the dead sign
             def dead_ones():

@@ -1,7 +1,7 @@
 // /admin/audit: the configuration audit log, newest first, filtered by what, which, who
 // and when; each entry's before and after shown as the fields that changed. Pages go back
 // in time with before_id (the last id of the page shown).
-import { $, T, call, diffList, el, fill, when } from "./people-common.js";
+import { $, T, call, diffList, el, fill, show, when } from "./people-common.js";
 
 const LIMIT = 50;
 const page = { entries: [], before: null, shown: 0, next: null };
@@ -16,9 +16,21 @@ function label(kind, key) {
 function subject(e) {
   const side = e.after || e.before || {};
   const names = IDENTITY.filter((k) => side[k] !== undefined && typeof side[k] !== "object")
-    .map((k) => String(side[k]));
+    .map((k) => show(side[k], k));
   return [label("entity", e.entity), e.entity_id ? `#${e.entity_id}` : "", ...names]
     .filter(Boolean).join(" ");
+}
+
+// "staff:admin:1" → 系统管理员 #1; "system" → 系统
+function whoKind(actor) {
+  const [kind, role, id] = String(actor || "").split(":");
+  if (kind === "system" || !role) return T.system || kind;
+  return [show(role, "role"), id ? `#${id}` : ""].filter(Boolean).join(" ");
+}
+
+function who(e) {
+  return e.actor === "system" || !e.actor_name || e.actor_name === "system"
+    ? T.system || e.actor : e.actor_name;
 }
 
 function row(e) {
@@ -27,7 +39,7 @@ function row(e) {
     dataset: { entity: e.entity, action: e.action, entityId: e.entity_id ?? "" },
   },
   el("td", { class: "at" }, when(e.at)),
-  el("td", { class: "actor" }, e.actor_name || e.actor, el("small", {}, e.actor),
+  el("td", { class: "actor" }, who(e), el("small", {}, whoKind(e.actor)),
     e.ip ? el("small", {}, e.ip) : null),
   el("td", { class: "action" }, label("action", e.action)),
   el("td", { class: "subject" }, subject(e)),

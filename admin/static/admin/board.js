@@ -5,6 +5,7 @@
 // once. Countdowns and idle times tick here every second from the server's timestamps,
 // with the page's clock corrected by the offset measured on each read.
 import { connectLive, fill, text } from "/display/static/hall-live.js";
+import { alertWords } from "/web/static/alert-words.js";
 import { Api } from "/web/static/api.js";
 
 const ds = document.body.dataset;
@@ -221,15 +222,7 @@ function renderTotals() {
 }
 
 function alertText(a) {
-  const p = a.payload || {};
-  const values = {
-    service: p.service || "", waiting: p.waiting ?? "", reason: p.reason || "",
-    counter: p.counter_number ?? (a.counter_id ? counterNumber(a.counter_id) : "?"),
-    number: p.number || "", device: p.device || (a.device_id ? `#${a.device_id}` : ""),
-    rating: p.rating ?? "", case: p.case_number || "", due: p.due_date || "",
-    id: p.followup_id ?? "",
-  };
-  return S(`kind-${a.kind}`, values) || `${a.kind} ${a.key}`;
+  return alertWords(a, strings, (id) => counterNumber(id) ?? "?") || `${a.kind} ${a.key}`;
 }
 
 function alertVersion(a) {

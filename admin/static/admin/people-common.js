@@ -74,14 +74,27 @@ function clip(s) {
 }
 
 // a stored value as a person reads it: lists joined, tables as "key value" pairs
-export function show(value) {
+// a field's name and a coded value (kind, role) in words, from data-field-* / data-value-*
+// (hall/domain/fields.py); unknown ones as they are
+const strings = $("strings");
+const CODED = new Set(["kind", "role", "action", "state"]);
+export function fieldLabel(key) {
+  return (strings && strings.getAttribute(`data-field-${key}`)) || key;
+}
+
+function valueLabel(key, value) {
+  return (CODED.has(key) && strings && strings.getAttribute(`data-value-${value}`)) || value;
+}
+
+export function show(value, key = "") {
   if (value === null || value === undefined) return "—";
   if (typeof value === "boolean") return value ? T.yes || "✓" : T.no || "✗";
   if (Array.isArray(value)) return clip(value.map((v) => show(v)).join("、")) || "—";
   if (typeof value === "object") {
-    return clip(Object.entries(value).map(([k, v]) => `${k} ${show(v)}`).join(", ")) || "—";
+    return clip(Object.entries(value).map(([k, v]) => `${fieldLabel(k)} ${show(v, k)}`)
+      .join(", ")) || "—";
   }
-  return clip(String(value));
+  return clip(String(valueLabel(key, value)));
 }
 
 // the keys whose values differ, with both sides
@@ -100,9 +113,9 @@ export function diffList(before, after) {
   for (const d of differences(before, after)) {
     if (d.key === "id" || (!before && (d.after === null || d.after === undefined))) continue;
     const dd = el("dd");
-    if (before) dd.append(el("del", {}, show(d.before)), " → ");
-    dd.append(el("ins", {}, after ? show(d.after) : "—"));
-    list.append(el("dt", {}, d.key), dd);
+    if (before) dd.append(el("del", {}, show(d.before, d.key)), " → ");
+    dd.append(el("ins", {}, after ? show(d.after, d.key) : "—"));
+    list.append(el("dt", {}, fieldLabel(d.key)), dd);
   }
   return list;
 }

@@ -1,6 +1,7 @@
 // Drawing the terminal from the server's picture of the counter (GET /api/v1/counters/<id>)
 // and its figures (…/today). Nothing here remembers state: every call redraws from its input.
 import { fill, text } from "/display/static/hall-live.js";
+import { alertWords } from "/web/static/alert-words.js";
 import { duration, limitState, minutes } from "./clock.js";
 
 const $ = (id) => document.getElementById(id);
@@ -34,8 +35,11 @@ export function allowed(board, action) {
   return Boolean(board && board.actions && board.actions.includes(action));
 }
 
+let shownCounter = ""; // this window's number, for an alert whose payload lacks it
+
 export function renderHeader(board, me) {
   const c = board.counter;
+  shownCounter = c.number;
   text($("t-counter"), `${fill(T.window, { counter: c.number })} · ${c.name}`);
   const st = $("t-state");
   st.dataset.state = c.state;
@@ -145,8 +149,7 @@ export function renderAlerts(alerts, onAck) {
   const card = $("t-alerts-card");
   card.hidden = alerts.length === 0;
   $("t-alerts").replaceChildren(...alerts.map((a) => {
-    const words = T[`alert${a.kind.replace(/(^|_)(\w)/g, (m, _u, c) => c.toUpperCase())}`];
-    const label = `${a.payload.number || ""} ${words || a.kind}`.trim();
+    const label = alertWords(a, $("strings"), () => shownCounter) || T.alertOther;
     const item = el("li", { className: `ct-alert ${a.level}`, dataset: { alertId: a.id } },
       el("span", {}, label));
     if (!a.acked_at) {

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from hall.domain.hall import parse_hours
+from hall.domain.i18n import N_
 from hall.domain.slots import parse_booking
 
 # hall-level keys of the layout kept in halls.settings (each has a default in code)
@@ -60,7 +61,7 @@ class AlertsSpec(Spec):
     @classmethod
     def _finite(cls, value: dict[str, float] | None) -> dict[str, float] | None:
         if value and any(not 0 <= v <= 24 * 60 for v in value.values()):
-            raise ValueError("each value is a number of minutes from 0 to 1440")
+            raise ValueError(N_("each value is a number of minutes from 0 to 1440"))
         return value
 
 
@@ -116,9 +117,9 @@ class HallSpec(Spec):
             return None
         cleaned = [v.strip() for v in value]
         if any(not v or len(v) > 50 for v in cleaned):
-            raise ValueError("each reason is 1 to 50 characters")
+            raise ValueError(N_("each reason is 1 to 50 characters"))
         if len(set(cleaned)) != len(cleaned):
-            raise ValueError("reasons must not repeat")
+            raise ValueError(N_("reasons must not repeat"))
         return cleaned
 
 
@@ -179,9 +180,9 @@ class ServiceSpec(Spec):
     @model_validator(mode="after")
     def _limits(self) -> ServiceSpec:
         if self.warning_minutes is not None and self.warning_minutes >= self.time_limit_minutes:
-            raise ValueError("warning_minutes must be below time_limit_minutes")
+            raise ValueError(N_("warning_minutes must be below time_limit_minutes"))
         if self.kind == "promised" and self.legal_days and self.promised_days > self.legal_days:
-            raise ValueError("promised_days exceeds legal_days")
+            raise ValueError(N_("promised_days exceeds legal_days"))
         return self
 
 
@@ -202,7 +203,7 @@ class CounterSpec(Spec):
     def _unique(cls, value: list[CounterServiceSpec]) -> list[CounterServiceSpec]:
         codes = [s.service for s in value]
         if len(set(codes)) != len(codes):
-            raise ValueError("a service is listed twice")
+            raise ValueError(N_("a service is listed twice"))
         return value
 
 

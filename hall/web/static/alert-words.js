@@ -1,0 +1,17 @@
+// An alert in words: its kind's sentence from the page's #strings (data-kind-*, from
+// hall/web/templates/web/alert_kinds.html) filled with what its payload names — the window,
+// the visit's number, the device, the case. Used by the live board and the counter terminal.
+import { fill } from "/display/static/hall-live.js";
+
+export function alertWords(a, strings, counterNumber = () => "") {
+  const p = a.payload || {};
+  const values = {
+    service: p.service || "", waiting: p.waiting ?? "", reason: p.reason || "",
+    counter: p.counter_number ?? (a.counter_id ? counterNumber(a.counter_id) : ""),
+    number: p.number || "", device: p.device || (a.device_id ? `#${a.device_id}` : ""),
+    rating: p.rating ?? "", case: p.case_number || "", due: p.due_date || "",
+    id: p.followup_id ?? "",
+  };
+  const template = strings.getAttribute(`data-kind-${a.kind}`);
+  return template == null ? null : fill(template, values);
+}
