@@ -264,7 +264,7 @@ def test_sign_out_closes_the_window_everywhere(live_hall, browser, artifacts, ct
     for event in queries.events_after(ctx, hall, led_seq)["events"]:
         led.apply(event)
         seen = event["seq"]
-    assert seen > led_seq and led.window_text(number2) == "2号窗口 已关闭"
+    assert seen > led_seq and led.window_text(number2) == "2号窗口已关闭"
     assert errors == [] and board_errors == [] and screen_errors == []
     context.close()
 
