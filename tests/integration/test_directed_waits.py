@@ -37,7 +37,7 @@ def test_sending_a_visitor_to_a_closed_window_needs_a_confirmation(ctx, hall):
     assert sent.value["new_ticket"]["to_counter"] == 3
 
 
-def test_board_counts_tickets_transferred_to_a_window(ctx, hall):
+def test_the_boards_lines_count_visitors_sent_to_a_window(ctx, hall):
     serving_at_1(ctx, hall)
     sent = visits.transfer(ctx, counter_id=hall["counters"][1], actor=SYSTEM, to_counter=3,
                            confirm_closed=True).value["new_ticket"]

@@ -22,7 +22,7 @@ def line(ctx, hall, code: str) -> dict:
     return next(q for q in queries.queues(ctx, hall["id"])["services"] if q["code"] == code)
 
 
-def test_estimate_says_no_window_when_none_is_open(ctx, hall):
+def test_no_open_window_means_no_estimate_in_any_answer(ctx, hall):
     issued = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
     assert issued.value["estimated_wait"] is None  # the small hall's windows start closed
     assert stats_of(issued)[hall["services"]["hj"]]["estimated_wait"] is None

@@ -181,7 +181,9 @@ function windowCard(c, alerting) {
     card.append(el("div", "win-clock win-paused", S("paused-for", {
       time: duration(secondsSince(c.state_since)), reason: c.pause_reason || "" })));
   }
-  if (c.state !== "closed") {
+  // a closed window shows its count only when someone waits for it by name (a transfer):
+  // they are waiting for nobody, and the board must not hide them
+  if (c.state !== "closed" || c.waiting) {
     card.append(el("div", `win-waiting${c.waiting ? "" : " none"}`,
                    S("waiting-for", { n: c.waiting })));
   }
