@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy.pool import NullPool
 
 from hall.services.config.layout.seed import load_layout, seed
 from hall.services.context import ManualClock
@@ -56,14 +57,30 @@ def pg_database(worker_id="master") -> str:
     admin.dispose()
 
 
+_EMPTYING: dict[str, str] = {}  # database URL → the SQL that empties it
+
+
 def _truncate(url: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-            "AND tablename <> 'alembic_version'"))]
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    """Empty every table of a migrated PostgreSQL database and restart its sequences (ids
+    start at 1 again). DELETE, children first, takes ~10 ms for the whole schema where one
+    TRUNCATE of every table took ~0.5 s (it rewrites each table's files): a test on
+    PostgreSQL pays this once."""
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        if url not in _EMPTYING:
+            tables = MetaData()
+            tables.reflect(engine)
+            with engine.connect() as conn:
+                sequences = conn.execute(text(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname='public'")).scalars()
+                restart = [f'ALTER SEQUENCE "{name}" RESTART;' for name in sequences]
+            _EMPTYING[url] = "".join(
+                [f'DELETE FROM "{t.name}";' for t in reversed(tables.sorted_tables)
+                 if t.name != "alembic_version"] + restart)
+        with engine.begin() as conn:
+            conn.exec_driver_sql(_EMPTYING[url])
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
