@@ -1,13 +1,18 @@
-"""Shared fixtures: a real SQLite file or the real PostgreSQL, migrated by Alembic.
+"""What every layer shares: a real SQLite file or the real PostgreSQL, migrated by Alembic;
+the clock; the service context; the small test hall; the ESC/POS printer emulator; and the
+helpers ``refused``, ``wait_for`` and ``need_font`` (imported by name). Each layer's own
+fixtures are in its conftest.py (tests/unit, tests/integration, tests/e2e).
 
-``HALL_REQUIRE_SERVICES=1`` (set by .ci/run) turns a missing PostgreSQL/Redis/Chromium into
-a failure instead of a skip.
+``HALL_REQUIRE_SERVICES=1`` (set by .ci/run) turns a missing PostgreSQL/Redis/Chromium/CJK
+font into a failure instead of a skip.
 """
 from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +20,7 @@ import pytest
 from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.pool import NullPool
 
+from hall.domain.errors import DomainError
 from hall.services.config.layout.seed import load_layout, seed
 from hall.services.context import ManualClock
 from hall.services.wiring import make_context
@@ -30,6 +36,36 @@ def unavailable(what: str, why: object) -> None:
     if REQUIRE:
         pytest.fail(f"{what} is required (HALL_REQUIRE_SERVICES=1) but unavailable: {why}")
     pytest.skip(f"{what} unavailable: {why}")
+
+
+def need_font() -> None:
+    """Raster printing needs a CJK font (make fonts)."""
+    from drivers.escpos import fonts
+
+    if not fonts.available():
+        unavailable("a CJK font", "make fonts (fonts-wqy-microhei)")
+
+
+def refused(code: str, field: str | None, call: Callable, /, *args, **kwargs) -> DomainError:
+    """``call(*args, **kwargs)`` raises the DomainError ``code`` naming ``field``; it is
+    returned for further checks."""
+    with pytest.raises(DomainError) as exc:
+        call(*args, **kwargs)
+    assert (exc.value.code, exc.value.field) == (code, field), exc.value
+    return exc.value
+
+
+def wait_for(check: Callable, timeout: float = 10.0, what: str = "condition",
+             every: float = 0.02):
+    """Poll ``check`` until it returns something true, and return that."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(every)
+    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
 
 
 @pytest.fixture(scope="session")
@@ -119,3 +155,16 @@ def hall(ctx) -> dict:
         staff = dict(conn.execute(text("SELECT login, id FROM staff")).all())
         hall_id = conn.execute(text("SELECT id FROM halls")).scalar_one()
     return {"id": hall_id, "services": services, "counters": counters, "staff": staff}
+
+
+@pytest.fixture
+def printer(tmp_path):
+    """The ESC/POS printer emulator (58 mm paper) listening on TCP and on a pty; it decodes
+    what it is sent and answers status queries with the paper state a test sets."""
+    from drivers.escpos.emulator import PrinterEmulator
+
+    emu = PrinterEmulator(tmp_path / "previews", paper="58")
+    emu.listen_tcp()
+    emu.open_pty()
+    with emu:
+        yield emu

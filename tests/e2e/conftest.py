@@ -1,5 +1,10 @@
-"""Fixtures of the end-to-end tests: the real app on a real database, a kiosk token, a
-signed-in staff member; a real server process with the test hall, and headless Chromium."""
+"""Fixtures of the end-to-end tests: the real app on a real database with Flask's test client
+(a kiosk token, signed-in staff, a supervisor, an admin); a real server process with the test
+hall; headless Chromium. Helpers several test modules share are here too, imported by name.
+
+Chromium starts once per test process (``chromium``); each test gets it as ``browser`` and its
+browser contexts are closed when the test ends, so no page of an earlier test keeps polling a
+server that is gone."""
 from __future__ import annotations
 
 import re
@@ -9,7 +14,7 @@ import pytest
 
 from hall.app import create_app
 from hall.services.config import accounts
-from tests.conftest import unavailable
+from tests.conftest import DATA, unavailable
 from tests.e2e.server import running_hall
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +24,40 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 
+SEEN = 5000  # ms: "within a blink" on a page, with margin for a loaded CI machine
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+# A real server on each database and in each async mode, without crossing the two axes (the
+# full cross is tests/e2e/test_server_modes.py): gevent + SQLite and eventlet + PostgreSQL.
+BOTH_STACKS = pytest.mark.parametrize(("db_url", "async_mode"),
+                                      [("sqlite", "gevent"), ("postgresql", "eventlet")],
+                                      indirect=["db_url"])
+
+
+def err(r, status: int, code: str, field: str | None) -> None:
+    """A Flask test client's answer is the refusal with this status, code and field."""
+    assert r.status_code == status, r.json
+    assert r.json["error"]["code"] == code, r.json
+    assert r.json["error"]["field"] == field, r.json
+    assert r.json["error"]["message"]
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def issue(client, headers: dict, service: str = "hj", **extra):
+    """POST /api/v1/tickets; the response."""
+    return client.post("/api/v1/tickets", json={"service": service, **extra}, headers=headers)
+
+
+def sign_in_at_counter(client, counter: int = 1):
+    """A signed-in staff client takes counter ``counter`` (POST …/sign-in)."""
+    r = client.post(f"/api/v1/counters/{counter}/sign-in", headers=client.csrf)
+    assert r.status_code == 200, r.json
+    return r
+
+
+# --- the app in this process, Flask's test client --------------------------------------------
 
 @pytest.fixture
 def app(db_url, clock, tmp_path):
@@ -37,33 +76,65 @@ def actx(app):
 @pytest.fixture
 def seeded(actx):
     from hall.services.config.layout.seed import load_layout, seed
-    from tests.conftest import DATA
 
     seed(actx, load_layout(DATA / "small_hall.toml"))
     return actx
 
 
 @pytest.fixture
-def kiosk_headers(seeded) -> dict:
-    token = accounts.add_device(seeded, kind="kiosk").value["token"]
-    return {"Authorization": f"Bearer {token}"}
+def client(app):
+    """Flask's test client with no credentials (a visitor, a phone)."""
+    return app.test_client()
 
 
 @pytest.fixture
-def staff_client(app, seeded):
-    """A browser-like client signed in as staff 'li', with its CSRF header ready."""
-    password = accounts.add_user(seeded, login="li", name="李娜").value["password"]
-    client = app.test_client()
-    r = client.post("/api/v1/auth/login", json={"login": "li", "password": password})
-    assert r.status_code == 200, r.json
-    client.csrf = {"X-CSRFToken": r.json["csrf_token"]}
-    return client
+def kiosk_headers(seeded) -> dict:
+    return bearer(accounts.add_device(seeded, kind="kiosk").value["token"])
+
+
+@pytest.fixture
+def login_as(app, seeded):
+    """``login_as(login, role="staff", name=None)``: a new account and a test client signed
+    in as it, like a browser: its CSRF header in ``.csrf``, its id in ``.staff_id`` and its
+    one-time password in ``.password``."""
+
+    def sign_in(login: str, role: str = "staff", name: str | None = None):
+        password = accounts.add_user(seeded, login=login, name=name or login,
+                                     role=role).value["password"]
+        client = app.test_client()
+        r = client.post("/api/v1/auth/login", json={"login": login, "password": password})
+        assert r.status_code == 200, r.json
+        client.csrf = {"X-CSRFToken": r.json["csrf_token"]}
+        client.staff_id = r.json["staff"]["id"]
+        client.password = password
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def staff_client(login_as):
+    """Staff member 'li' (李娜), signed in."""
+    return login_as("li", "staff", "李娜")
+
+
+@pytest.fixture
+def supervisor_client(login_as):
+    """Supervisor 'wang' (王强), signed in."""
+    return login_as("wang", "supervisor", "王强")
+
+
+@pytest.fixture
+def admin_client(login_as):
+    """Administrator 'root' (管理员), signed in."""
+    return login_as("root", "admin", "管理员")
 
 
 # --- real server processes and headless Chromium, shared by the page tests ---------------
 
-@pytest.fixture(scope="module")
-def browser():
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole test process (tests take it as ``browser``)."""
     if not CHROMIUM.exists():
         unavailable("Chromium", f"{CHROMIUM} is missing (apt-get install chromium)")
     try:
@@ -72,14 +143,24 @@ def browser():
         unavailable("Playwright", exc)
     playwright = sync_playwright().start()
     try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
                                               args=CHROMIUM_ARGS)
     except Exception as exc:  # noqa: BLE001 - a browser that cannot start is reported
         playwright.stop()
         unavailable("Chromium", exc)
-    yield chromium
-    chromium.close()
+    yield launched
+    launched.close()
     playwright.stop()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The test process's Chromium; the contexts (and pages) a test opens close after it."""
+    before = set(chromium.contexts)
+    yield chromium
+    for context in chromium.contexts:
+        if context not in before:
+            context.close()
 
 
 @pytest.fixture
@@ -91,10 +172,13 @@ def artifacts(request) -> Path:
 
 @pytest.fixture
 def async_mode() -> str:
+    """The server's async mode; a test parametrizes it to run on another."""
     return "gevent"
 
 
 @pytest.fixture
 def live_hall(ctx, db_url, tmp_path, async_mode):
+    """The small test hall served by a real process (tests/e2e/server.py running_hall):
+    (server, device tokens by name, post)."""
     with running_hall(ctx, db_url, tmp_path, async_mode) as hall:
         yield hall
