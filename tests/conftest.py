@@ -13,11 +13,11 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import MetaData, create_engine, insert, text
 from sqlalchemy.pool import NullPool
 
 from hall.domain.errors import DomainError
@@ -26,6 +26,7 @@ from hall.services.context import ManualClock
 from hall.services.wiring import make_context
 from hall.store.db import make_engine
 from hall.store.migrate import upgrade
+from hall.store.models import Case
 
 DATA = Path(__file__).parent / "data"
 PG_ADMIN_URL = os.environ.get("HALL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -155,6 +156,18 @@ def hall(ctx) -> dict:
         staff = dict(conn.execute(text("SELECT login, id FROM staff")).all())
         hall_id = conn.execute(text("SELECT id FROM halls")).scalar_one()
     return {"id": hall_id, "services": services, "counters": counters, "staff": staff}
+
+
+def add_case(ctx, hall, number: str, accepted: date, warning: date, due: date) -> int:
+    """A 办件 accepted at counter 1 on ``accepted`` (10:00 in Shanghai), written straight to
+    the table; its id."""
+    with ctx.engine.begin() as conn:
+        return conn.execute(insert(Case).values(
+            hall_id=hall["id"], number=number, ticket_id=1, service_id=hall["services"]["hj"],
+            counter_id=hall["counters"][1], staff_id=None, applicant_masked="张*",
+            accepted_at=datetime(accepted.year, accepted.month, accepted.day, 2, tzinfo=UTC),
+            accepted_on=accepted, due_date=due, warning_date=warning).returning(Case.id)
+        ).scalar_one()
 
 
 @pytest.fixture

@@ -16,9 +16,9 @@ from sqlalchemy import text, update
 from hall.services.config import accounts
 from hall.store.models import Case
 from kiosk.case_lookup import normalize
+from tests.conftest import add_case
 from tests.e2e.server import running_hall
 from tests.e2e.test_kiosk_pages import SEEN, open_kiosk
-from tests.integration.test_cases import add_case
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 IN_BROWSER = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
