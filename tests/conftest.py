@@ -57,7 +57,7 @@ def refused(code: str, field: str | None, call: Callable, /, *args, **kwargs) ->
 
 
 def wait_for(check: Callable, timeout: float = 10.0, what: str = "condition",
-             every: float = 0.02):
+             every: float = 0.01):
     """Poll ``check`` until it returns something true, and return that."""
     deadline = time.monotonic() + timeout
     last = None

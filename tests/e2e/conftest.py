@@ -8,9 +8,12 @@ server that is gone."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import requests
+from sqlalchemy import text
 
 from hall.app import create_app
 from hall.services.config import accounts
@@ -25,6 +28,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-sync"]
 
 SEEN = 5000  # ms: "within a blink" on a page, with margin for a loaded CI machine
+HALL_ZONE = "Asia/Urumqi"  # UTC+6: neither the server's default zone nor the browser's
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 # A real server on each database and in each async mode, without crossing the two axes (the
 # full cross is tests/e2e/test_server_modes.py): gevent + SQLite and eventlet + PostgreSQL.
@@ -55,6 +59,57 @@ def sign_in_at_counter(client, counter: int = 1):
     r = client.post(f"/api/v1/counters/{counter}/sign-in", headers=client.csrf)
     assert r.status_code == 200, r.json
     return r
+
+
+def open_kiosk(browser, server, kiosk, query: str = "", width=1080, height=1920):
+    """The kiosk page, ready. Its clock is Playwright's (running at real speed): a test
+    that waits for the idle countdown moves it on with ``page.clock.fast_forward``."""
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.clock.install()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # resources that fail to load (API refusals are answers the page shows, not errors)
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
+            if r.status >= 400 and "/api/v1/" not in r.url
+            else None)
+    sep = "&" if query else ""
+    page.goto(f"{server.url}/kiosk/{kiosk['id']}?{query}{sep}token={kiosk['token']}")
+    page.wait_for_selector("body[data-state=ready]", timeout=15000)
+    return page, errors
+
+
+def open_pad(browser, url: str, locale: str = "zh-CN"):
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=locale,
+                                  timezone_id="Asia/Shanghai", has_touch=True)
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda m: problems.append(m.text)
+            if m.type == "error" and "Content Security Policy" in m.text else None)
+    page.goto(url)
+    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
+    return page, problems
+
+
+def backdate_start(ctx, ticket_id: int, minutes: float) -> None:
+    """Move the visit's start into the past: the server's clock is the system's, so the
+    countdown is driven by changing when the visit began (a real row, a real server)."""
+    with ctx.engine.begin() as conn:
+        conn.execute(text("UPDATE tickets SET started_at = :at WHERE id = :id"),
+                     {"at": datetime.now(UTC) - timedelta(minutes=minutes), "id": ticket_id})
+
+
+def admin_session(ctx, url: str) -> requests.Session:
+    password = accounts.add_user(ctx, login="root", name="管理员",
+                                 role="admin").value["password"]
+    http = requests.Session()
+    r = http.post(url + "/api/v1/auth/login", json={"login": "root", "password": password},
+                  timeout=5)
+    assert r.status_code == 200, r.text
+    http.headers["X-CSRFToken"] = r.json()["csrf_token"]
+    return http
 
 
 # --- the app in this process, Flask's test client --------------------------------------------
@@ -98,7 +153,7 @@ def login_as(app, seeded):
     in as it, like a browser: its CSRF header in ``.csrf``, its id in ``.staff_id`` and its
     one-time password in ``.password``."""
 
-    def sign_in(login: str, role: str = "staff", name: str | None = None):
+    def sign_in_as(login: str, role: str = "staff", name: str | None = None):
         password = accounts.add_user(seeded, login=login, name=name or login,
                                      role=role).value["password"]
         client = app.test_client()
@@ -109,7 +164,7 @@ def login_as(app, seeded):
         client.password = password
         return client
 
-    return sign_in
+    return sign_in_as
 
 
 @pytest.fixture

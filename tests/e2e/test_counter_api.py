@@ -73,7 +73,7 @@ def test_a_ticket_called_by_number_says_so_in_either_language(client, kiosk_head
 
 def test_the_call_reason_is_kept_as_a_code_with_its_parameters_and_read_in_either_language(
         client, kiosk_headers, staff_client, clock):
-    sign_in(staff_client)
+    sign_in_at_counter(staff_client)
     r = client.post("/api/v1/tickets", json={"service": "hj", "kind": "priority",
                                              "priority_reason": "老年人"}, headers=kiosk_headers)
     assert r.status_code == 201, r.json

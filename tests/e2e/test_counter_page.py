@@ -17,16 +17,8 @@ from sqlalchemy import text
 
 from hall.services.config import accounts
 from hall.services.supervision import watch
+from tests.e2e.conftest import SEEN, SQLITE_ONLY, backdate_start
 from tests.e2e.server import running_hall
-from tests.e2e.test_pages import SEEN
-
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def live_hall(ctx, db_url, tmp_path):
-    with running_hall(ctx, db_url, tmp_path) as hall:
-        yield hall
 
 
 def new_tab(context, url: str):
@@ -41,7 +33,7 @@ def wait_live(page):
     page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
 
 
-def sign_in(page, login: str, password: str):
+def sign_in_on_page(page, login: str, password: str):
     from playwright.sync_api import expect
 
     expect(page.locator("#login")).to_be_visible(timeout=SEEN)
@@ -55,18 +47,9 @@ def hall_id(ctx) -> int:
         return conn.execute(text("SELECT id FROM halls")).scalar_one()
 
 
-def backdate_start(ctx, ticket_id: int, minutes: float) -> None:
-    """Move the visit's start into the past: the server's clock is the system's, so the
-    countdown is driven by changing when the visit began (a real row, a real server)."""
-    with ctx.engine.begin() as conn:
-        conn.execute(text("UPDATE tickets SET started_at = :at WHERE id = :id"),
-                     {"at": datetime.now(UTC) - timedelta(minutes=minutes), "id": ticket_id})
-
-
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
         live_hall, browser, artifacts, ctx):  # noqa: F811 - fixtures
     from playwright.sync_api import expect
@@ -77,7 +60,7 @@ def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
     page, errors = new_tab(context, f"{server.url}/counter")
-    sign_in(page, "li", password)
+    sign_in_on_page(page, "li", password)
     expect(page.locator("#choose")).to_be_visible(timeout=SEEN)
     expect(page.locator("#choose-1")).to_contain_text("一号窗口")
     page.screenshot(path=artifacts / "1-choose-counter.png")
@@ -140,7 +123,6 @@ def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_papers(
         live_hall, browser, artifacts, ctx, clock):  # noqa: F811 - fixtures
     from playwright.sync_api import expect
@@ -151,7 +133,7 @@ def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_pa
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
     page, errors = new_tab(context, f"{server.url}/counter")
-    sign_in(page, "li", password)
+    sign_in_on_page(page, "li", password)
     page.click("#choose-1")
     wait_live(page)
     page.locator("body").press("n")
@@ -213,7 +195,6 @@ def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_pa
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_call_by_number_transfer_hold_skip_pause_and_close_from_the_terminal(
         live_hall, browser, artifacts, ctx):  # noqa: F811 - fixtures
     from playwright.sync_api import expect
@@ -226,7 +207,7 @@ def test_call_by_number_transfer_hold_skip_pause_and_close_from_the_terminal(
                                   timezone_id="Asia/Shanghai")
     page, errors = new_tab(context, f"{server.url}/counter")
     page.on("dialog", lambda d: d.accept())  # "close this window for today?" → yes
-    sign_in(page, "li", password)
+    sign_in_on_page(page, "li", password)
     page.click("#choose-1")
     wait_live(page)
     body = page.locator("body")
@@ -303,7 +284,6 @@ def urumqi_hall(ctx, db_url, tmp_path):
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_counter_actions_come_from_the_lifecycle(urumqi_hall, browser, artifacts, ctx):
     """A ticket goes through every state a counter sees it in: at each step the buttons
     enabled on the page are the server's list, which is the life cycle's allowed_actions
@@ -319,7 +299,7 @@ def test_counter_actions_come_from_the_lifecycle(urumqi_hall, browser, artifacts
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")  # the PC's zone, not the hall's
     page, errors = new_tab(context, f"{server.url}/counter")
-    sign_in(page, "li", password)
+    sign_in_on_page(page, "li", password)
     page.click("#choose-1")
     wait_live(page)
     buttons = set(page.evaluate(

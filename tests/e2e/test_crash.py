@@ -14,7 +14,6 @@ from tests.e2e.server import Server
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("servers")
 def test_kill_9_loses_no_committed_ticket(ctx, db_url, tmp_path):
     seed(ctx, load_layout(DATA / "small_hall.toml"))
     token = accounts.add_device(ctx, kind="kiosk").value["token"]
@@ -24,7 +23,7 @@ def test_kill_9_loses_no_committed_ticket(ctx, db_url, tmp_path):
     lock = threading.Lock()
     stop = threading.Event()
 
-    def client(service: str) -> None:
+    def keep_issuing(service: str) -> None:
         with requests.Session() as s:
             while not stop.is_set():
                 try:
@@ -36,7 +35,7 @@ def test_kill_9_loses_no_committed_ticket(ctx, db_url, tmp_path):
                     with lock:
                         acknowledged.append(r.json())
 
-    threads = [threading.Thread(target=client, args=(svc,)) for svc in ["hj", "sfz"] * 4]
+    threads = [threading.Thread(target=keep_issuing, args=(svc,)) for svc in ["hj", "sfz"] * 4]
     try:
         for th in threads:
             th.start()

@@ -34,7 +34,7 @@ from tests.e2e.test_kiosk_pages import open_kiosk
 from tests.e2e.test_pad_page import open_pad
 from tests.e2e.test_pages import open_page
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
+pytestmark = [pytest.mark.slow, pytest.mark.browser,
               pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 
 HALL_NAME = "乌鲁木齐市沙依巴克区政务服务中心"

@@ -220,7 +220,6 @@ def fill_password_form(page, current: str, new: str, again: str | None = None) -
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_staff_change_their_own_password(live_hall, ctx, browser, artifacts):
     from playwright.sync_api import expect
@@ -281,7 +280,6 @@ def test_staff_change_their_own_password(live_hall, ctx, browser, artifacts):
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_one_time_password_must_be_replaced(live_hall, ctx, browser, artifacts):
     from playwright.sync_api import expect

@@ -30,7 +30,7 @@ from tests.e2e.server import running_hall
 from tests.e2e.test_counter_page import new_tab, sign_in, wait_live
 from tests.e2e.test_pages import SEEN, open_page
 
-PAGE = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
+PAGE = [pytest.mark.slow, pytest.mark.browser,
         pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 MM = 72 / 25.4  # PDF points per millimetre
 BASIS = "《中华人民共和国行政许可法》第三十二条"  # the defaults, in Chinese

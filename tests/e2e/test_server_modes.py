@@ -11,7 +11,6 @@ from tests.e2e.server import Server
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("servers")
 @pytest.mark.parametrize("mode", ["gevent", "eventlet"])
 def test_server_issues_and_calls_in_each_async_mode(ctx, db_url, tmp_path, mode):
     seed(ctx, load_layout(DATA / "small_hall.toml"))
