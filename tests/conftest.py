@@ -8,6 +8,8 @@ font into a failure instead of a skip.
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import shutil
 import time
@@ -31,6 +33,14 @@ from hall.store.models import Case
 DATA = Path(__file__).parent / "data"
 PG_ADMIN_URL = os.environ.get("HALL_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE = os.environ.get("HALL_REQUIRE_SERVICES") == "1"
+
+
+def pytest_configure(config) -> None:
+    # werkzeug checks a password by running scrypt again on it with the stored salt: the very
+    # call it made when the password was set. The tests set and check hundreds of passwords
+    # (~0.1 s of scrypt each), so a test process remembers the answers of this pure function;
+    # servers the tests start compute their own.
+    hashlib.scrypt = functools.lru_cache(maxsize=1024)(hashlib.scrypt)
 
 
 def unavailable(what: str, why: object) -> None:
