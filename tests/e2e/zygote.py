@@ -59,6 +59,12 @@ def reap() -> None:
 def child(request: dict) -> None:
     """In the forked child: become `hall <argv>` with the request's environment."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if os.environ["HALL_ASYNC_MODE"] == "eventlet":
+        # the warm-up made an eventlet hub, whose epoll set every child would share: a new
+        # one for this process (gevent's patched os.fork re-creates its own loop by itself)
+        from eventlet import hubs
+
+        hubs.use_hub()
     os.setpgrp()
     os.chdir(request["cwd"])
     os.environ.clear()
