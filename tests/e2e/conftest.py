@@ -81,8 +81,11 @@ def open_kiosk(browser, server, kiosk, query: str = "", width=1080, height=1920)
 
 
 def open_pad(browser, url: str, locale: str = "zh-CN"):
+    """The rating pad's page, live. Its clock is Playwright's (running at real speed): a
+    test moves it on with ``page.clock.fast_forward`` instead of waiting out a screen."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=locale,
                                   timezone_id="Asia/Shanghai", has_touch=True)
+    context.clock.install()
     page = context.new_page()
     problems: list[str] = []
     page.on("pageerror", lambda exc: problems.append(str(exc)))

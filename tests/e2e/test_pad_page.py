@@ -111,7 +111,8 @@ def test_the_pad_takes_one_rating_and_the_follow_up_reaches_the_supervisor(
     assert page.evaluate("document.body.dataset.refused") == "already_rated"
     expect(page.locator("#notice-text")).not_to_be_empty()
     page.screenshot(path=artifacts / "pad-refused-second.png")
-    expect(page.locator("#pad-idle")).to_be_visible(timeout=10000)  # back to idle by itself
+    page.clock.fast_forward(6000)  # the notice's 6 s
+    expect(page.locator("#pad-idle")).to_be_visible(timeout=SEEN)  # back to idle by itself
     with ctx.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM ratings")).scalar_one() == 1
 
