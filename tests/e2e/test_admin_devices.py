@@ -33,7 +33,7 @@ def test_the_devices_page_is_for_supervisors_and_shows_a_sign_in_form_otherwise(
 @pytest.mark.browser
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_devices_page_shows_every_device_and_follows_health_reports_live(
-        ctx, db_url, tmp_path, browser, artifacts):  # noqa: F811 - the shared fixtures
+        ctx, db_url, tmp_path, browser, artifacts):
     from playwright.sync_api import expect
 
     with running_hall(ctx, db_url, tmp_path) as (server, tokens, post):

@@ -16,7 +16,7 @@ CODE = re.compile(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}")
 PHONE = "13812341234"
 
 
-def open_booking(browser, url: str):  # noqa: F811 - the fixture's value
+def open_booking(browser, url: str):
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai", has_touch=True, is_mobile=True)
     page = context.new_page()
@@ -45,8 +45,8 @@ def first_free_slot(page) -> str:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-def test_a_visitor_books_a_slot_on_a_phone_and_sees_the_code(live_hall, browser,  # noqa: F811
-                                                            artifacts):  # noqa: F811
+def test_a_visitor_books_a_slot_on_a_phone_and_sees_the_code(live_hall, browser,
+                                                            artifacts):
     from playwright.sync_api import expect
 
     server, _, _ = live_hall

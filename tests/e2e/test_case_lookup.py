@@ -160,7 +160,7 @@ def case_hall(ctx, db_url, tmp_path):
         yield server, tokens, dated_cases(ctx, today)
 
 
-def open_phone(browser, url: str):  # noqa: F811 - the fixture's value
+def open_phone(browser, url: str):
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai", has_touch=True, is_mobile=True)
     page = context.new_page()
@@ -177,7 +177,7 @@ def open_phone(browser, url: str):  # noqa: F811 - the fixture's value
 @pytest.mark.slow
 @pytest.mark.browser
 @SQLITE_ONLY
-def test_a_visitor_looks_a_case_up_on_a_phone(case_hall, browser, artifacts):  # noqa: F811
+def test_a_visitor_looks_a_case_up_on_a_phone(case_hall, browser, artifacts):
     from playwright.sync_api import expect
 
     server, _, n = case_hall
@@ -236,7 +236,7 @@ def type_digits(page, number: str) -> None:
 @pytest.mark.slow
 @pytest.mark.browser
 @SQLITE_ONLY
-def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts):  # noqa: F811
+def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts):
     from playwright.sync_api import expect
 
     server, tokens, n = case_hall
@@ -299,7 +299,7 @@ def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts): 
 @pytest.mark.browser
 @SQLITE_ONLY
 def test_the_kiosk_case_screens_work_in_elder_mode_and_return_to_the_start(
-        case_hall, browser, artifacts):  # noqa: F811
+        case_hall, browser, artifacts):
     from playwright.sync_api import expect
 
     server, tokens, n = case_hall

@@ -22,7 +22,7 @@ from tests.e2e.conftest import SEEN, open_pad
 @pytest.mark.slow
 @pytest.mark.browser
 def test_staff_serves_a_visit_with_a_case_and_the_pad_takes_one_rating(
-        ctx, live_hall, browser, artifacts):  # noqa: F811
+        ctx, live_hall, browser, artifacts):
     from playwright.sync_api import expect
 
     server, _, post = live_hall

@@ -51,7 +51,7 @@ def hall_id(ctx) -> int:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
-        live_hall, browser, artifacts, ctx):  # noqa: F811 - fixtures
+        live_hall, browser, artifacts, ctx):
     from playwright.sync_api import expect
 
     server, _, post = live_hall
@@ -124,7 +124,7 @@ def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_papers(
-        live_hall, browser, artifacts, ctx, clock):  # noqa: F811 - fixtures
+        live_hall, browser, artifacts, ctx, clock):
     from playwright.sync_api import expect
 
     server, _, post = live_hall
@@ -196,7 +196,7 @@ def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_pa
 @pytest.mark.slow
 @pytest.mark.browser
 def test_call_by_number_transfer_hold_skip_pause_and_close_from_the_terminal(
-        live_hall, browser, artifacts, ctx):  # noqa: F811 - fixtures
+        live_hall, browser, artifacts, ctx):
     from playwright.sync_api import expect
 
     server, _, post = live_hall

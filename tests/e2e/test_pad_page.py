@@ -47,7 +47,7 @@ def serve_one(post, li: Staff, outcome: str = "done") -> dict:
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_pad_takes_one_rating_and_the_follow_up_reaches_the_supervisor(
-        ctx, live_hall, browser, artifacts):  # noqa: F811
+        ctx, live_hall, browser, artifacts):
     from playwright.sync_api import expect
 
     server, _, post = live_hall
