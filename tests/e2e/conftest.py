@@ -61,6 +61,39 @@ def sign_in_at_counter(client, counter: int = 1):
     return r
 
 
+def open_page(browser, url: str, width: int, height: int, timezone_id: str = "Asia/Shanghai"):
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  locale="zh-CN", timezone_id=timezone_id)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
+    return page, errors
+
+
+def new_tab(context, url: str):
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(url)
+    return page, errors
+
+
+def wait_live(page):
+    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
+
+
+def sign_in_on_page(page, login: str, password: str):
+    """Sign in through the counter terminal's own form."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#login")).to_be_visible(timeout=SEEN)
+    page.fill("#login-name", login)
+    page.fill("#login-password", password)
+    page.click("#login-submit")
+
+
 def open_kiosk(browser, server, kiosk, query: str = "", width=1080, height=1920):
     """The kiosk page, ready. Its clock is Playwright's (running at real speed): a test
     that waits for the idle countdown moves it on with ``page.clock.fast_forward``."""
@@ -240,3 +273,22 @@ def live_hall(ctx, db_url, tmp_path, async_mode):
     (server, device tokens by name, post)."""
     with running_hall(ctx, db_url, tmp_path, async_mode) as hall:
         yield hall
+
+
+@pytest.fixture
+def zoned_hall(ctx, db_url, tmp_path, async_mode):
+    """The test hall with its clock in HALL_ZONE (Asia/Urumqi, UTC+6), served by a real
+    process: (server, device tokens by name, post)."""
+    with running_hall(ctx, db_url, tmp_path, async_mode, hall_timezone=HALL_ZONE) as hall:
+        yield hall
+
+
+@pytest.fixture
+def printer_80mm(tmp_path):
+    """The ESC/POS printer emulator with 80 mm paper on TCP (a kiosk's, a window's)."""
+    from drivers.escpos.emulator import PrinterEmulator
+
+    emu = PrinterEmulator(tmp_path / "printed", paper="80")
+    emu.listen_tcp()
+    with emu:
+        yield emu

@@ -17,29 +17,14 @@ from sqlalchemy import text
 
 from hall.services.config import accounts
 from hall.services.supervision import watch
-from tests.e2e.conftest import SEEN, SQLITE_ONLY, backdate_start
-from tests.e2e.server import running_hall
-
-
-def new_tab(context, url: str):
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    return page, errors
-
-
-def wait_live(page):
-    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
-
-
-def sign_in_on_page(page, login: str, password: str):
-    from playwright.sync_api import expect
-
-    expect(page.locator("#login")).to_be_visible(timeout=SEEN)
-    page.fill("#login-name", login)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
+from tests.e2e.conftest import (
+    SEEN,
+    SQLITE_ONLY,
+    backdate_start,
+    new_tab,
+    sign_in_on_page,
+    wait_live,
+)
 
 
 def hall_id(ctx) -> int:
@@ -275,16 +260,10 @@ def _row_actions(page, list_id: str) -> set[str]:
         .map((b) => b.dataset.ticketAction)"""))
 
 
-@pytest.fixture
-def urumqi_hall(ctx, db_url, tmp_path):
-    with running_hall(ctx, db_url, tmp_path, hall_timezone="Asia/Urumqi") as hall:
-        yield hall
-
-
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-def test_counter_actions_come_from_the_lifecycle(urumqi_hall, browser, artifacts, ctx):
+def test_counter_actions_come_from_the_lifecycle(zoned_hall, browser, artifacts, ctx):
     """A ticket goes through every state a counter sees it in: at each step the buttons
     enabled on the page are the server's list, which is the life cycle's allowed_actions
     within the counter's state; keys of commands not on the list do nothing."""
@@ -292,7 +271,7 @@ def test_counter_actions_come_from_the_lifecycle(urumqi_hall, browser, artifacts
 
     from hall.domain.lifecycle import allowed_actions
 
-    server, tokens, post = urumqi_hall
+    server, tokens, post = zoned_hall
     keypad = {"Authorization": f"Bearer {tokens['keypad1']['token']}"}
     password = accounts.add_user(ctx, login="li", name="李娜").value["password"]
     ticket = post("/api/v1/tickets", "kiosk", service="hj")

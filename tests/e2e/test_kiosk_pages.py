@@ -12,7 +12,6 @@ import pytest
 import requests
 from sqlalchemy import update
 
-from drivers.escpos.emulator import PrinterEmulator
 from hall.services.config import accounts
 from hall.services.config.layout.seed import load_layout, seed
 from hall.store.models import Device, Service
@@ -28,14 +27,6 @@ EXTRA = ("gjj-tq", "公积金提取"), ("gjj-dk", "公积金贷款"), ("crj-qz",
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser,
               SQLITE_ONLY]
-
-
-@pytest.fixture
-def printer_80mm(tmp_path):
-    emu = PrinterEmulator(tmp_path / "tickets", paper="80")
-    emu.listen_tcp()
-    with emu:
-        yield emu
 
 
 @pytest.fixture

@@ -16,26 +16,7 @@ import requests
 from hall.domain import announce
 from hall.services.config import accounts
 from tests.conftest import unavailable
-from tests.e2e.conftest import BOTH_STACKS, HALL_ZONE, ROOT, SEEN, SQLITE_ONLY
-from tests.e2e.server import running_hall
-
-
-@pytest.fixture
-def zoned_hall(ctx, db_url, tmp_path, async_mode):
-    """The test hall with its clock in HALL_ZONE."""
-    with running_hall(ctx, db_url, tmp_path, async_mode, hall_timezone=HALL_ZONE) as hall:
-        yield hall
-
-
-def open_page(browser, url: str, width: int, height: int, timezone_id: str = "Asia/Shanghai"):
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale="zh-CN", timezone_id=timezone_id)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
-    return page, errors
+from tests.e2e.conftest import BOTH_STACKS, HALL_ZONE, ROOT, SEEN, SQLITE_ONLY, open_page
 
 
 def announcements(page) -> list[dict]:

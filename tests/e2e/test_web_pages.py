@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_pages import SEEN, SQLITE_ONLY
+from tests.e2e.conftest import SEEN, SQLITE_ONLY
 
 ROOMS = {"start-book": "/book", "start-case": "/case", "start-counter": "/counter",
          "start-admin": "/admin/", "start-pair-kiosk": "/pair?kind=kiosk",
