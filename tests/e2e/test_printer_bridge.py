@@ -143,7 +143,7 @@ def test_paper_out_at_the_agent_fails_the_job_and_reports_health(live_hall, prin
 
 
 @with_server
-def test_a_windows_printer_bridge_prints_the_visitors_paper(hall_up, emulator, ctx):
+def test_a_windows_printer_bridge_prints_the_visitors_paper(live_hall, printer, ctx):
     """A window's printer on an agent PC (a ``printer`` device of window 1, no URL): the
     job for the 受理回执 waits for it; the bridge, asking for pending jobs at start, prints
     the paper the server worded (title, case number, the case page's QR) and answers."""
@@ -151,9 +151,9 @@ def test_a_windows_printer_bridge_prints_the_visitors_paper(hall_up, emulator, c
     from hall.services.config import accounts
     from hall.services.devices import printing
 
-    server, _, post = hall_up
-    printer = accounts.add_device(ctx, kind="printer", name="1号窗口打印机",
-                                  counter_number=1).value
+    server, _, post = live_hall
+    device = accounts.add_device(ctx, kind="printer", name="1号窗口打印机",
+                                 counter_number=1).value
     post("/api/v1/tickets", "kiosk", service="hj")
     post("/api/v1/counters/1/call-next", "keypad1")
     post("/api/v1/counters/1/start", "keypad1")
@@ -162,10 +162,10 @@ def test_a_windows_printer_bridge_prints_the_visitors_paper(hall_up, emulator, c
     supervisor = Actor("staff", 2, 1, "supervisor")  # 王强, of the layout
     job = printing.start_job(ctx, ticket_id=done["id"], actor=supervisor, base_url=server.url,
                              document="acceptance", lang="zh_CN").value
-    assert job["url"] is None and job["device_id"] == printer["id"]
-    bridge, link = bridge_for(server, printer, emulator)
+    assert job["url"] is None and job["device_id"] == device["id"]
+    bridge, link = bridge_for(server, device, printer)
     bridge.poll()  # asks for the pending jobs first, then prints them
-    rec = emulator.wait_for_tickets(1)[0]
+    rec = printer.wait_for_tickets(1)[0]
     assert rec.ticket.lines[:2] == ["测试大厅", "受理回执"]
     assert f"办件编号：{done['case']['number']}" in rec.ticket.lines
     assert rec.ticket.qr == [f"{server.url}/case/{done['case']['number']}"]
