@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import MetaData, create_engine, insert, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.pool import NullPool
 
 from hall.domain.errors import DomainError
@@ -104,28 +104,29 @@ def pg_database(worker_id="master") -> str:
     admin.dispose()
 
 
-_EMPTYING: dict[str, str] = {}  # database URL → the SQL that empties it
+_RESTART: dict[str, str] = {}  # database URL → the SQL that restarts its sequences
+_USED = text("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> 'alembic_version' "
+             "AND pg_relation_size(c.oid) > 0")
 
 
 def _truncate(url: str) -> None:
-    """Empty every table of a migrated PostgreSQL database and restart its sequences (ids
-    start at 1 again). DELETE, children first, takes ~10 ms for the whole schema where one
-    TRUNCATE of every table took ~0.5 s (it rewrites each table's files): a test on
-    PostgreSQL pays this once."""
+    """Empty a migrated PostgreSQL database as if it were new: every table that has ever
+    held a row (its file is not empty) is truncated, so it starts again from a new empty
+    file (rows come back in the order they are written, as some tests' seeded walks need),
+    and every sequence restarts (ids from 1). A test touches a few tables: truncating only
+    those, without waiting for the commit's WAL flush, costs a fraction of truncating all
+    27 (~0.1 s on a quiet machine, ~0.5 s when PostgreSQL is busy)."""
     engine = create_engine(url, poolclass=NullPool)
     try:
-        if url not in _EMPTYING:
-            tables = MetaData()
-            tables.reflect(engine)
-            with engine.connect() as conn:
+        with engine.begin() as conn:
+            if url not in _RESTART:
                 sequences = conn.execute(text(
                     "SELECT sequencename FROM pg_sequences WHERE schemaname='public'")).scalars()
-                restart = [f'ALTER SEQUENCE "{name}" RESTART;' for name in sequences]
-            _EMPTYING[url] = "".join(
-                [f'DELETE FROM "{t.name}";' for t in reversed(tables.sorted_tables)
-                 if t.name != "alembic_version"] + restart)
-        with engine.begin() as conn:
-            conn.exec_driver_sql(_EMPTYING[url])
+                _RESTART[url] = "".join(f'ALTER SEQUENCE "{name}" RESTART;' for name in sequences)
+            used = ", ".join(f'"{name}"' for name in conn.execute(_USED).scalars())
+            conn.exec_driver_sql("SET LOCAL synchronous_commit = off;"
+                                 + (f"TRUNCATE {used} CASCADE;" if used else "") + _RESTART[url])
     finally:
         engine.dispose()
 
