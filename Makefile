@@ -9,14 +9,29 @@ PORT     ?= 5000
 # pytest-xdist workers; the slow layers (processes, browsers) are safe to run in parallel
 WORKERS  ?= 2
 
-.PHONY: run test install install-dev translations translations-update fonts lint bench clean
+PYTEST   := $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
+
+.PHONY: run test test-unit test-integration test-e2e install install-dev translations \
+	translations-update fonts lint bench clean
 
 run: install translations fonts  ## demo hall on SQLite with emulated devices; prints the URLs
 	$(BIN)/hall demo --host $(HOST) --port $(PORT)
 
-test: install-dev translations fonts  ## the whole suite (SQLite, PostgreSQL, Redis, real processes)
+# The suite in three layers (README, "Tests"); `make test` is ruff and then all three in one
+# pytest run, the slowest layer first, so both workers stay busy to the end. PYTEST_ARGS
+# passes options through (e.g. PYTEST_ARGS="-k live --durations=20").
+test: install-dev translations fonts  ## ruff, then every layer (SQLite, PostgreSQL, Redis, processes, Chromium)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PYTEST) tests/e2e tests/integration tests/unit $(PYTEST_ARGS)
+
+test-unit: install-dev translations fonts  ## domain, protocols, pure functions: no database, no network
+	$(PYTEST) tests/unit $(PYTEST_ARGS)
+
+test-integration: install-dev translations fonts  ## services on SQLite and PostgreSQL, migrations, drivers over emulators
+	$(PYTEST) tests/integration $(PYTEST_ARGS)
+
+test-e2e: install-dev translations fonts  ## HTTP, Socket.IO, real server processes, Redis, headless Chromium
+	$(PYTEST) tests/e2e $(PYTEST_ARGS)
 
 bench: install-dev translations  ## printed figures, never part of CI
 	$(BIN)/python bench/issue.py

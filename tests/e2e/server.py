@@ -1,10 +1,18 @@
-"""Start the real server (`hall run`) as a separate OS process for end-to-end tests."""
+"""Start the real server (`hall run`) as a separate OS process for end-to-end tests.
+
+Each server is its own process, forked from a warm `hall` of its async mode
+(tests/e2e/zygote.py: the monkey patching and Hall's imports done once per test process
+instead of ~2 s of CPU per server). HALL_TEST_FORK=0 starts `python -m hall.boot` instead."""
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +20,94 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+FORK = os.environ.get("HALL_TEST_FORK", "1") != "0"
+
+
+class Zygote:
+    """One warm `hall` per async mode and test process; it forks the servers."""
+
+    running: dict[str, Zygote] = {}
+    lock = threading.Lock()
+
+    def __init__(self, mode: str):
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        self.proc = subprocess.Popen([sys.executable, "-m", "tests.e2e.zygote", mode], cwd=ROOT,
+                                     env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     text=True, bufsize=1)
+        ready = self.proc.stdout.readline()
+        if not ready.startswith('{"ready"'):
+            raise RuntimeError(f"the {mode} zygote did not start: {ready!r}")
+
+    @classmethod
+    def of(cls, mode: str) -> Zygote:
+        with cls.lock:
+            if mode not in cls.running or cls.running[mode].proc.poll() is not None:
+                cls.running[mode] = cls(mode)
+            return cls.running[mode]
+
+    def fork(self, argv: list[str], env: dict[str, str], log: Path) -> Forked:
+        with self.lock:
+            self.proc.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": str(ROOT),
+                                              "log": str(log)}) + "\n")
+            answer = json.loads(self.proc.stdout.readline())
+        return Forked(answer["pid"], log)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        for zygote in cls.running.values():
+            zygote.proc.stdin.close()
+            zygote.proc.terminate()
+            zygote.proc.wait(timeout=10)
+
+
+atexit.register(Zygote.stop_all)
+
+
+class Forked:
+    """What Server needs of subprocess.Popen, for a process forked by a Zygote (its parent).
+    It has ended once it is a zombie or gone; its pid is told apart from a later process's
+    by its start time, so a signal never reaches a stranger. Its exit status is the
+    zygote's to collect: ``returncode`` is -1 once it has ended."""
+
+    def __init__(self, pid: int, log: Path):
+        self.pid, self.log, self.returncode = pid, log, None
+        self.started = self._stat()[1]
+
+    def _stat(self) -> tuple[str, str]:
+        """(state, start time) from /proc; ("X", "") for a pid that is gone."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            return "X", ""
+        return fields[0], fields[19]
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            state, started = self._stat()
+            if state in ("Z", "X") or started != self.started:
+                self.returncode = -1
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(f"hall (pid {self.pid})", timeout)
+            time.sleep(0.01)
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.poll() is None:
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
 
 
 def free_port() -> int:
@@ -23,8 +119,9 @@ def free_port() -> int:
 class Server:
     def __init__(self, database_url: str, instance: Path, port: int | None = None,
                  async_mode: str = "gevent", extra_env: dict[str, str] | None = None,
-                 command: str = "run"):
+                 command: str = "run", fork: bool = FORK):
         self.port = port or free_port()
+        self.fork = fork  # from a warm zygote, or a new interpreter (python -m hall.boot)
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "HALL_DATABASE_URL": database_url,
                     "HALL_INSTANCE": str(instance), "HALL_SECRET_KEY": "e2e-secret",
@@ -32,7 +129,7 @@ class Server:
                     # tests drive hundreds of tickets a minute from one kiosk; the limits
                     # themselves are tested in test_rate_limits.py
                     "HALL_RATELIMIT_ENABLED": "0", **(extra_env or {})}
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen | Forked | None = None
         self.command = command  # "run", or "demo" (seeds the demo hall and its devices)
         self.log = instance / f"server-{self.port}.log"
 
@@ -47,10 +144,14 @@ class Server:
 
     def _start(self, timeout: float) -> Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "hall.boot", self.command, "--port", str(self.port)],
-                cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT)
+        argv = [self.command, "--port", str(self.port)]
+        if self.fork:
+            self.proc = Zygote.of(self.env["HALL_ASYNC_MODE"]).fork(argv, self.env, self.log)
+        else:
+            with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
+                self.proc = subprocess.Popen([sys.executable, "-m", "hall.boot", *argv],
+                                             cwd=ROOT, env=self.env, stdout=out,
+                                             stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -59,7 +160,7 @@ class Server:
                 if requests.get(self.url + "/api/v1/openapi.json", timeout=1).ok:
                     return self
             except requests.RequestException:
-                time.sleep(0.1)
+                time.sleep(0.02)
         raise TimeoutError(f"server did not answer: {self.log.read_text()[-2000:]}")
 
     def kill9(self) -> None:

@@ -11,9 +11,8 @@ from sqlalchemy import text
 from hall.api.config import CounterOut, CountersOut, DepartmentOut, ServiceOut, ServicesOut
 from hall.services.config import audit
 from tests.e2e.browsing import signed_in_page
+from tests.e2e.conftest import SEEN
 from tests.e2e.server import running_hall
-from tests.e2e.test_followups_api import login
-from tests.e2e.test_pages import SEEN
 
 API = "/api/v1/config"
 SERVICE = {"code": "jz", "department": "gaj", "name": "居住证办理", "prefix": "C",
@@ -42,18 +41,13 @@ ENDPOINTS = [
 ]
 
 
-@pytest.fixture
-def admin(app, seeded):
-    return login(app, seeded, "root", "管理员", "admin")
-
-
 def send(client, method: str, path: str, body=None, headers=None):
     return getattr(client, method)(API + path, json=body, headers=headers or {})
 
 
 def test_everyone_but_an_admin_is_refused_before_anything_changes(
-        app, seeded, staff_client, kiosk_headers, admin):
-    boss = login(app, seeded, "wang", "王强", "supervisor")
+        app, seeded, staff_client, kiosk_headers, admin_client, login_as):
+    boss = login_as("wang", "supervisor", "王强")
     callers = {"staff": (staff_client, staff_client.csrf), "supervisor": (boss, boss.csrf),
                "kiosk": (app.test_client(), kiosk_headers)}
     for method, path, body in ENDPOINTS:
@@ -69,11 +63,11 @@ def test_everyone_but_an_admin_is_refused_before_anything_changes(
             if body is not None:  # the role is checked before the body: nothing learnt
                 assert send(who, method, path, {"x": 1}, headers).status_code == 403, where
         if method != "get":
-            no_csrf = send(admin, method, path, body)
+            no_csrf = send(admin_client, method, path, body)
             assert no_csrf.status_code == 403, where
             assert no_csrf.json["error"]["code"] == "csrf", where
         assert len(config_entries(seeded)) == done, where
-        allowed = send(admin, method, path, body, admin.csrf)
+        allowed = send(admin_client, method, path, body, admin_client.csrf)
         assert allowed.status_code < 300 or (
             where == "DELETE /departments/gaj" and allowed.status_code == 409), where
 
@@ -86,36 +80,36 @@ def config_entries(ctx) -> list[dict]:
             if e["entity"] in ("department", "service", "counter")]
 
 
-def test_an_admin_configures_departments_services_and_counters_over_http(admin, seeded):
-    h = admin.csrf
-    made = send(admin, "post", "/departments", {"code": "mzj", "name": "民政局"}, h)
+def test_an_admin_configures_departments_services_and_counters_over_http(admin_client, seeded):
+    h = admin_client.csrf
+    made = send(admin_client, "post", "/departments", {"code": "mzj", "name": "民政局"}, h)
     assert made.status_code == 201 and DepartmentOut.model_validate(made.json).services == 0
-    duplicate = send(admin, "post", "/departments", {"code": "mzj", "name": "重复"}, h)
+    duplicate = send(admin_client, "post", "/departments", {"code": "mzj", "name": "重复"}, h)
     assert duplicate.status_code == 409 and duplicate.json["error"]["field"] == "code"
-    in_use = send(admin, "delete", "/departments/gaj", None, h)
+    in_use = send(admin_client, "delete", "/departments/gaj", None, h)
     assert in_use.status_code == 409 and in_use.json["error"]["code"] == "department_in_use"
-    assert send(admin, "delete", "/departments/mzj", None, h).status_code == 204
-    assert send(admin, "delete", "/departments/mzj", None, h).status_code == 404
+    assert send(admin_client, "delete", "/departments/mzj", None, h).status_code == 204
+    assert send(admin_client, "delete", "/departments/mzj", None, h).status_code == 404
 
-    created = send(admin, "post", "/services", SERVICE, h)
+    created = send(admin_client, "post", "/services", SERVICE, h)
     assert created.status_code == 201
     assert ServiceOut.model_validate(created.json).steps == ["取号", "受理", "领证"]
-    changed = send(admin, "put", "/services/jz", SERVICE | {"fee": "不收费", "daily_quota": 40},
-                   h)
+    changed = send(admin_client, "put", "/services/jz",
+                   SERVICE | {"fee": "不收费", "daily_quota": 40}, h)
     assert changed.status_code == 200 and changed.json["fee"] == "不收费"
-    listed = ServicesOut.model_validate(send(admin, "get", "/services").json).services
+    listed = ServicesOut.model_validate(send(admin_client, "get", "/services").json).services
     assert [s.code for s in listed] == ["hj", "sfz", "ss", "jz"]
-    off = send(admin, "post", "/services/jz/deactivate", None, h)
+    off = send(admin_client, "post", "/services/jz/deactivate", None, h)
     assert off.status_code == 200 and off.json["active"] is False
-    assert send(admin, "get", "/services/nope").status_code == 404
+    assert send(admin_client, "get", "/services/nope").status_code == 404
 
-    counter = send(admin, "post", "/counters", COUNTER | {"services": [
+    counter = send(admin_client, "post", "/counters", COUNTER | {"services": [
         {"service": "jz", "weight": 3}, {"service": "hj", "weight": 1}]}, h)
     assert counter.status_code == 201 and CounterOut.model_validate(counter.json).state == "closed"
-    weights = send(admin, "put", "/counters/5", COUNTER | {"services": [
+    weights = send(admin_client, "put", "/counters/5", COUNTER | {"services": [
         {"service": "hj", "weight": 7}]}, h)
     assert weights.json["services"] == [{"service": "hj", "weight": 7}]
-    counters = CountersOut.model_validate(send(admin, "get", "/counters").json).counters
+    counters = CountersOut.model_validate(send(admin_client, "get", "/counters").json).counters
     assert [c.number for c in counters] == [1, 2, 3, 4, 5]
 
     entries = config_entries(seeded)
@@ -128,35 +122,36 @@ def test_an_admin_configures_departments_services_and_counters_over_http(admin, 
         {"service": "hj", "weight": 7}]
 
 
-def test_refusals_name_the_field_a_form_shows_them_next_to(admin, seeded):
-    h = admin.csrf
-    hj = send(admin, "get", "/services/hj").json
+def test_refusals_name_the_field_a_form_shows_them_next_to(admin_client, seeded):
+    h = admin_client.csrf
+    hj = send(admin_client, "get", "/services/hj").json
     body = {k: v for k, v in hj.items() if k != "id"}
-    bad = send(admin, "put", "/services/hj", body | {"prefix": "a1", "materials": ["x" * 3]}, h)
+    bad = send(admin_client, "put", "/services/hj",
+               body | {"prefix": "a1", "materials": ["x" * 3]}, h)
     assert bad.status_code == 422 and bad.json["error"]["field"] == "prefix"
-    late = send(admin, "put", "/services/hj", body | {"warning_minutes": 30}, h)
+    late = send(admin_client, "put", "/services/hj", body | {"warning_minutes": 30}, h)
     assert late.status_code == 422
     assert late.json["error"]["details"][0]["field"] == "warning_minutes"
     assert "警戒时限" in late.json["error"]["details"][0]["message"]
-    dept = send(admin, "put", "/services/hj", body | {"department": "nope"}, h)
+    dept = send(admin_client, "put", "/services/hj", body | {"department": "nope"}, h)
     assert dept.status_code == 404 and dept.json["error"]["field"] == "department"
-    weight = send(admin, "put", "/counters/1", COUNTER | {"number": 1, "services": [
+    weight = send(admin_client, "put", "/counters/1", COUNTER | {"number": 1, "services": [
         {"service": "hj", "weight": 1}, {"service": "sfz", "weight": 0}]}, h)
     assert weight.status_code == 422 and weight.json["error"]["field"] == "services.1.weight"
-    unknown = send(admin, "put", "/counters/1", COUNTER | {"number": 1, "services": [
+    unknown = send(admin_client, "put", "/counters/1", COUNTER | {"number": 1, "services": [
         {"service": "nope", "weight": 1}]}, h)
     assert unknown.status_code == 404 and unknown.json["error"]["field"] == "services.0.service"
-    renumbered = send(admin, "put", "/counters/1", COUNTER | {"number": 2}, h)
+    renumbered = send(admin_client, "put", "/counters/1", COUNTER | {"number": 2}, h)
     assert renumbered.status_code == 409 and renumbered.json["error"]["code"] == "key_changed"
     assert config_entries(seeded) == []
 
 
-def test_the_console_page_is_for_admins_only(app, seeded, staff_client, admin):
+def test_the_console_page_is_for_admins_only(app, staff_client, admin_client, login_as):
     anonymous = app.test_client().get("/admin/")
     assert anonymous.status_code == 200 and b'id="login-form"' in anonymous.data
     assert staff_client.get("/admin/").status_code == 403
-    assert login(app, seeded, "wang", "王强", "supervisor").get("/admin/").status_code == 403
-    page = admin.get("/admin/")
+    assert login_as("wang", "supervisor", "王强").get("/admin/").status_code == 403
+    page = admin_client.get("/admin/")
     assert page.status_code == 200 and b'id="service-form"' in page.data
     assert b"console.js" in page.data and b'id="nav-console"' in page.data
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
@@ -166,7 +161,6 @@ def test_the_console_page_is_for_admins_only(app, seeded, staff_client, admin):
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_guide_and_weights_edited_on_the_page_reach_the_api_and_the_next_call(
         ctx, db_url, tmp_path, browser, artifacts):

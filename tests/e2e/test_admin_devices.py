@@ -9,8 +9,8 @@ import requests
 
 from hall.services.config import accounts
 from tests.e2e.browsing import signed_in_page
+from tests.e2e.conftest import SEEN
 from tests.e2e.server import running_hall
-from tests.e2e.test_pages import SEEN
 
 
 def test_the_devices_page_is_for_supervisors_and_shows_a_sign_in_form_otherwise(
@@ -31,10 +31,9 @@ def test_the_devices_page_is_for_supervisors_and_shows_a_sign_in_form_otherwise(
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_devices_page_shows_every_device_and_follows_health_reports_live(
-        ctx, db_url, tmp_path, browser, artifacts):  # noqa: F811 - the shared fixtures
+        ctx, db_url, tmp_path, browser, artifacts):
     from playwright.sync_api import expect
 
     with running_hall(ctx, db_url, tmp_path) as (server, tokens, post):

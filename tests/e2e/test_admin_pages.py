@@ -14,8 +14,7 @@ from sqlalchemy import text
 from hall.seed.history import generate
 from hall.services.config import accounts
 from tests.e2e.browsing import signed_in_page
-from tests.e2e.server import running_hall
-from tests.e2e.test_pages import SEEN
+from tests.e2e.conftest import SEEN, backdate_start
 
 MONTH = date(2026, 10, 1)  # a closed month before the real clock's (the server's) today
 NONEMPTY_PIXELS = """(id) => {
@@ -27,23 +26,8 @@ NONEMPTY_PIXELS = """(id) => {
 }"""
 
 
-@pytest.fixture
-def live_hall(ctx, db_url, tmp_path):
-    with running_hall(ctx, db_url, tmp_path) as hall:
-        yield hall
-
-
-
-def backdate_start(ctx, ticket_id: int, minutes: float) -> None:
-    """The server's clock is the system's: move the visit's start into the past instead."""
-    with ctx.engine.begin() as conn:
-        conn.execute(text("UPDATE tickets SET started_at = :at WHERE id = :id"),
-                     {"at": datetime.now(UTC) - timedelta(minutes=minutes), "id": ticket_id})
-
-
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_board_follows_calls_clocks_and_alerts_live(live_hall, ctx, browser, artifacts):
     from playwright.sync_api import expect
@@ -94,7 +78,6 @@ def test_the_board_follows_calls_clocks_and_alerts_live(live_hall, ctx, browser,
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_a_month_report_draws_its_charts_and_the_bulletin_ranks_and_prints(
         live_hall, ctx, browser, artifacts):
@@ -162,7 +145,6 @@ def test_a_month_report_draws_its_charts_and_the_bulletin_ranks_and_prints(
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_the_cases_page_filters_highlights_and_marks_a_case_done(
         live_hall, ctx, browser, artifacts):

@@ -10,9 +10,8 @@ import tomllib
 import pytest
 import requests
 
-from hall.services.config import accounts
 from tests.e2e.browsing import signed_in_page
-from tests.e2e.test_pages import SEEN
+from tests.e2e.conftest import SEEN, SQLITE_ONLY
 
 API = "/api/v1/admin"
 # (method, path, body): each admin endpoint, with a body that would not even validate,
@@ -28,84 +27,73 @@ ENDPOINTS = [
 ]
 
 
-def signed_in(app, ctx, login: str, role: str):
-    password = accounts.add_user(ctx, login=login, name=login.title(), role=role
-                                 ).value["password"]
-    client = app.test_client()
-    r = client.post("/api/v1/auth/login", json={"login": login, "password": password})
-    assert r.status_code == 200, r.json
-    client.csrf = {"X-CSRFToken": r.json["csrf_token"]}
-    client.staff_id = r.json["staff"]["id"]
-    return client
-
-
-@pytest.fixture
-def admin(app, seeded):
-    return signed_in(app, seeded, "boss", "admin")
-
-
 def send(client, method: str, path: str, body=None, headers=None):
     return client.open(API + path, method=method, json=body, headers=headers or {})
 
 
+# the role is checked before the body is read, the same on either database: SQLite (the admin
+# API on PostgreSQL is in the tests below)
+@SQLITE_ONLY
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
-def test_only_admins_may_call_the_admin_api(app, seeded, staff_client, kiosk_headers, method,
+def test_only_admins_may_call_the_admin_api(app, staff_client, kiosk_headers, login_as, method,
                                             path, body):
     anonymous = send(app.test_client(), method, path, body)
     assert anonymous.status_code == 401, anonymous.json
     assert send(staff_client, method, path, body, staff_client.csrf).status_code == 403
-    supervisor = signed_in(app, seeded, "wang", "supervisor")
+    supervisor = login_as("wang", "supervisor", "Wang")
     refused = send(supervisor, method, path, body, supervisor.csrf)
     assert refused.status_code == 403 and refused.json["error"]["code"] == "forbidden"
     assert send(app.test_client(), method, path, body, kiosk_headers).status_code == 403
 
 
-def test_a_change_without_the_csrf_token_is_refused(admin):
-    bare = send(admin, "POST", "/staff", {"login": "zhou", "name": "周"})
+def test_a_change_without_the_csrf_token_is_refused(admin_client):
+    bare = send(admin_client, "POST", "/staff", {"login": "zhou", "name": "周"})
     assert bare.status_code == 403 and bare.json["error"]["code"] == "csrf"
-    assert send(admin, "PUT", "/notices", {"notices": []}).status_code == 403
-    made = send(admin, "POST", "/staff", {"login": "zhou", "name": "周"}, admin.csrf)
+    assert send(admin_client, "PUT", "/notices", {"notices": []}).status_code == 403
+    made = send(admin_client, "POST", "/staff", {"login": "zhou", "name": "周"}, admin_client.csrf)
     assert made.status_code == 201 and made.json["password"]
 
 
-def test_every_change_is_in_the_audit_log_with_before_and_after(admin):
-    made = send(admin, "POST", "/staff", {"login": "zhou", "name": "周敏", "role": "staff"},
-                admin.csrf).json
+def test_every_change_is_in_the_audit_log_with_before_and_after(admin_client):
+    made = send(admin_client, "POST", "/staff", {"login": "zhou", "name": "周敏", "role": "staff"},
+                admin_client.csrf).json
     zhou = made["staff"]["id"]
-    assert send(admin, "PUT", f"/staff/{zhou}", {"role": "supervisor"},
-                admin.csrf).json["staff"]["role"] == "supervisor"
-    reset = send(admin, "POST", f"/staff/{zhou}/reset-password", None, admin.csrf).json
+    assert send(admin_client, "PUT", f"/staff/{zhou}", {"role": "supervisor"},
+                admin_client.csrf).json["staff"]["role"] == "supervisor"
+    reset = send(admin_client, "POST", f"/staff/{zhou}/reset-password", None,
+                 admin_client.csrf).json
     assert reset["password"] != made["password"]
-    settings = send(admin, "GET", "/settings").json
-    saved = send(admin, "PUT", "/settings", settings | {"target_wait_minutes": 12,
-                                                        "holidays": ["2026-12-31"]}, admin.csrf)
+    settings = send(admin_client, "GET", "/settings").json
+    saved = send(admin_client, "PUT", "/settings",
+                 settings | {"target_wait_minutes": 12, "holidays": ["2026-12-31"]},
+                 admin_client.csrf)
     assert saved.status_code == 200 and saved.json["holidays"] == ["2026-12-31"]
 
-    log = send(admin, "GET", f"/audit?entity=staff&entity_id={zhou}").json["entries"]
+    log = send(admin_client, "GET", f"/audit?entity=staff&entity_id={zhou}").json["entries"]
     assert [e["action"] for e in log] == ["reset_password", "update", "create"]  # newest first
     assert log[1]["before"]["role"] == "staff" and log[1]["after"]["role"] == "supervisor"
     assert log[2]["before"] is None and log[2]["after"]["login"] == "zhou"
     assert log[0]["after"]["password_hash"] == "••••••"
-    assert all(e["actor"] == f"staff:admin:{admin.staff_id}" and e["actor_name"] == "Boss"
+    assert all(e["actor"] == f"staff:admin:{admin_client.staff_id}" and e["actor_name"] == "管理员"
                and e["ip"] == "127.0.0.1" for e in log)
     assert reset["password"] not in str(log) and made["password"] not in str(log)
-    [hall] = send(admin, "GET", "/audit?entity=hall").json["entries"]
+    [hall] = send(admin_client, "GET", "/audit?entity=hall").json["entries"]
     assert (hall["before"]["target_wait_minutes"], hall["after"]["target_wait_minutes"]) == (
         15, 12)
 
-    first = send(admin, "GET", "/audit?limit=2").json  # paging back in time
+    first = send(admin_client, "GET", "/audit?limit=2").json  # paging back in time
     assert len(first["entries"]) == 2 and first["next_before_id"] == first["entries"][-1]["id"]
-    rest = send(admin, "GET", f"/audit?limit=50&before_id={first['next_before_id']}").json
+    rest = send(admin_client, "GET", f"/audit?limit=50&before_id={first['next_before_id']}").json
     assert rest["next_before_id"] is None
     assert [e["id"] for e in first["entries"] + rest["entries"]] == sorted(
         (e["id"] for e in first["entries"] + rest["entries"]), reverse=True)
     assert len(rest["entries"]) == 2
-    bad = send(admin, "GET", "/audit?since=2026-11-01T00:00:00")  # no zone: ambiguous
+    bad = send(admin_client, "GET", "/audit?since=2026-11-01T00:00:00")  # no zone: ambiguous
     assert bad.status_code == 422 and bad.json["error"]["field"] == "since"
 
 
-def test_the_layout_downloads_as_toml_and_imports_after_a_preview(admin):
-    download = send(admin, "GET", "/layout")
+def test_the_layout_downloads_as_toml_and_imports_after_a_preview(admin_client):
+    download = send(admin_client, "GET", "/layout")
     assert download.status_code == 200 and download.mimetype == "application/toml"
     assert download.headers["Content-Disposition"] == 'attachment; filename="test-layout.toml"'
     file = download.data.decode("utf-8")
@@ -114,42 +102,45 @@ def test_the_layout_downloads_as_toml_and_imports_after_a_preview(admin):
     assert "scrypt" not in file and "hash" not in file
 
     changed = file.replace('name = "税务申报"', 'name = "税务申报（综合）"')
-    preview = send(admin, "POST", "/layout", {"toml": changed}, admin.csrf).json
+    preview = send(admin_client, "POST", "/layout", {"toml": changed}, admin_client.csrf).json
     assert preview["dry_run"] is True
     assert preview["changes"]["services"]["changed"][0]["after"]["name"] == "税务申报（综合）"
-    assert send(admin, "GET", "/layout").data.decode("utf-8") == file  # nothing yet
+    assert send(admin_client, "GET", "/layout").data.decode("utf-8") == file  # nothing yet
 
-    applied = send(admin, "POST", "/layout", {"toml": changed, "dry_run": False}, admin.csrf)
+    applied = send(admin_client, "POST", "/layout", {"toml": changed, "dry_run": False},
+                   admin_client.csrf)
     assert applied.status_code == 200 and applied.json["dry_run"] is False
-    assert send(admin, "GET", "/layout").data.decode("utf-8") == changed
-    [entry] = send(admin, "GET", "/audit?entity=layout").json["entries"]
+    assert send(admin_client, "GET", "/layout").data.decode("utf-8") == changed
+    [entry] = send(admin_client, "GET", "/audit?entity=layout").json["entries"]
     assert entry["action"] == "import"
     assert entry["after"]["services"][2]["name"] == "税务申报（综合）"
 
-    broken = send(admin, "POST", "/layout", {"toml": "[hall"}, admin.csrf)
+    broken = send(admin_client, "POST", "/layout", {"toml": "[hall"}, admin_client.csrf)
     assert broken.status_code == 422 and broken.json["error"]["code"] == "invalid_layout"
-    other = send(admin, "POST", "/layout", {"toml": file.replace('code = "test"',
-                                                                  'code = "else"')}, admin.csrf)
+    other = send(admin_client, "POST", "/layout",
+                 {"toml": file.replace('code = "test"', 'code = "else"')}, admin_client.csrf)
     assert other.status_code == 422 and other.json["error"]["code"] == "hall_mismatch"
 
 
-def test_an_admin_keeps_their_own_account_and_role(admin):
-    me = admin.staff_id
+def test_an_admin_keeps_their_own_account_and_role(admin_client):
+    me = admin_client.staff_id
     for path, body in ((f"/staff/{me}/deactivate", None), (f"/staff/{me}", {"role": "staff"})):
-        r = send(admin, "POST" if body is None else "PUT", path, body, admin.csrf)
+        r = send(admin_client, "POST" if body is None else "PUT", path, body, admin_client.csrf)
         assert r.status_code == 409 and r.json["error"]["code"] == "cannot_change_self"
-    taken = send(admin, "POST", "/staff", {"login": "li", "name": "又一个"}, admin.csrf)
+    taken = send(admin_client, "POST", "/staff", {"login": "li", "name": "又一个"},
+                 admin_client.csrf)
     assert taken.status_code == 409 and taken.json["error"]["code"] == "login_taken"
-    assert send(admin, "POST", "/staff/9999/unlock", None, admin.csrf).status_code == 404
+    unknown = send(admin_client, "POST", "/staff/9999/unlock", None, admin_client.csrf)
+    assert unknown.status_code == 404
 
 
 @pytest.mark.parametrize("path", ["/admin/staff", "/admin/settings", "/admin/audit"])
-def test_the_people_pages_are_for_admins_only(app, seeded, admin, path):
+def test_the_people_pages_are_for_admins_only(app, admin_client, login_as, path):
     anonymous = app.test_client().get(path)
     assert anonymous.status_code == 200 and b'id="login-form"' in anonymous.data
-    supervisor = signed_in(app, seeded, "wang", "supervisor")
+    supervisor = login_as("wang", "supervisor", "Wang")
     assert supervisor.get(path).status_code == 403
-    page = admin.get(path)
+    page = admin_client.get(path)
     assert page.status_code == 200
     script = path.rsplit("/", 1)[1] + ".js"
     assert script.encode() in page.data and b"<script>" not in page.data
@@ -158,7 +149,6 @@ def test_the_people_pages_are_for_admins_only(app, seeded, admin, path):
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_an_admin_adds_an_account_sees_its_password_once_and_finds_it_in_the_log(
         live_hall, ctx, browser, artifacts):
@@ -215,7 +205,6 @@ def test_an_admin_adds_an_account_sees_its_password_once_and_finds_it_in_the_log
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_an_admin_edits_settings_and_notices_and_imports_a_layout_after_a_preview(
         live_hall, ctx, browser, artifacts, tmp_path):

@@ -20,11 +20,11 @@ from hall.agent.link import HttpLink
 from hall.agent.runtime import Agent
 from hall.services.config import accounts
 from hall.services.config.layout.seed import seed, validate_layout
-from tests.conftest import DATA
+from tests.conftest import DATA, wait_for
+from tests.e2e.conftest import SQLITE_ONLY
 from tests.e2e.server import ROOT, Server, running_hall
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+pytestmark = [pytest.mark.slow]
 STRIP = 100
 FAST = {"health_every_s": 0.5, "reconnect_first_s": 0.2, "reconnect_max_s": 1.0}
 
@@ -58,17 +58,6 @@ def led_table(token: str, port: int, **options) -> dict:
             "signs": [{"kind": "strip", "address": STRIP, "width": 256}], **options}
 
 
-def wait_for(check, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}; last: {last!r}")
-
-
 def shows(led: Emulator, address: int) -> str | None:
     shown = led.shown(address)
     return shown.text if shown else None
@@ -84,6 +73,7 @@ def call(post, counter: int, keypad: str) -> str:
     return post(f"/api/v1/counters/{counter}/call-next", keypad)["ticket"]["number"]
 
 
+@SQLITE_ONLY  # the agent talks to the server over HTTP: the database is not its business
 def test_a_call_reaches_window_five_and_the_strip_and_a_paused_window_says_why(
         ctx, db_url, tmp_path):
     with signed_hall(ctx, db_url, tmp_path) as (server, tokens, post, led):

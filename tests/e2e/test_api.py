@@ -2,29 +2,7 @@
 every bad input the issue lists, asserting status, code and field."""
 from __future__ import annotations
 
-import pytest
-
-
-def err(r, status: int, code: str, field: str | None):
-    assert r.status_code == status, r.json
-    assert r.json["error"]["code"] == code, r.json
-    assert r.json["error"]["field"] == field, r.json
-    assert r.json["error"]["message"]
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def sign_in_at(staff_client, counter_id: int = 1):
-    r = staff_client.post(f"/api/v1/counters/{counter_id}/sign-in", headers=staff_client.csrf)
-    assert r.status_code == 200, r.json
-    return r
-
-
-def issue(client, headers, service="hj", **extra):
-    return client.post("/api/v1/tickets", json={"service": service, **extra}, headers=headers)
+from tests.e2e.conftest import err, issue, sign_in_at_counter
 
 
 def test_kiosk_issues_and_visitor_follows_by_token(client, kiosk_headers):
@@ -37,7 +15,7 @@ def test_kiosk_issues_and_visitor_follows_by_token(client, kiosk_headers):
 
 def test_counter_serves_a_visit_end_to_end(client, kiosk_headers, staff_client):
     t = issue(client, kiosk_headers).json
-    sign_in_at(staff_client)
+    sign_in_at_counter(staff_client)
     h = staff_client.csrf
     called = staff_client.post("/api/v1/counters/1/call-next", headers=h)
     assert called.json["ticket"]["number"] == t["number"]
@@ -133,7 +111,7 @@ def test_a_screen_token_cannot_issue(client, seeded):
 
 
 def test_calling_on_a_paused_counter(client, kiosk_headers, staff_client):
-    sign_in_at(staff_client)
+    sign_in_at_counter(staff_client)
     h = staff_client.csrf
     assert staff_client.post("/api/v1/counters/1/pause", json={"reason": "午休"},
                              headers=h).status_code == 200
@@ -143,13 +121,13 @@ def test_calling_on_a_paused_counter(client, kiosk_headers, staff_client):
 
 
 def test_pause_needs_a_configured_reason(staff_client):
-    sign_in_at(staff_client)
+    sign_in_at_counter(staff_client)
     err(staff_client.post("/api/v1/counters/1/pause", json={"reason": "打牌"},
                           headers=staff_client.csrf), 422, "invalid_reason", "reason")
 
 
 def test_finishing_a_waiting_ticket(client, kiosk_headers, staff_client):
-    sign_in_at(staff_client)
+    sign_in_at_counter(staff_client)
     issue(client, kiosk_headers)
     staff_client.post("/api/v1/counters/1/call-next", headers=staff_client.csrf)
     r = staff_client.post("/api/v1/counters/1/finish", json={"outcome": "done"},
@@ -161,7 +139,7 @@ def test_finishing_a_waiting_ticket(client, kiosk_headers, staff_client):
 def test_rating_twice(client, kiosk_headers, staff_client, seeded):
     from hall.services.config import accounts
     t = issue(client, kiosk_headers).json
-    sign_in_at(staff_client)
+    sign_in_at_counter(staff_client)
     h = staff_client.csrf
     staff_client.post("/api/v1/counters/1/call-next", headers=h)
     staff_client.post("/api/v1/counters/1/start", headers=h)
@@ -183,7 +161,7 @@ def test_cookie_write_without_csrf_token_is_refused(staff_client):
 
 
 def test_staff_cannot_drive_another_counter(staff_client):
-    sign_in_at(staff_client, 1)
+    sign_in_at_counter(staff_client, 1)
     err(staff_client.post("/api/v1/counters/2/call-next", headers=staff_client.csrf), 403,
         "forbidden", "counter")
 

@@ -13,16 +13,6 @@ from hall.services.queue import calling
 from hall.services.supervision import watch, watch_rules
 
 
-def supervisor(app, seeded, login: str = "zhao"):
-    password = accounts.add_user(seeded, login=login, name="赵敏",
-                                 role="supervisor").value["password"]
-    client = app.test_client()
-    r = client.post("/api/v1/auth/login", json={"login": login, "password": password})
-    assert r.status_code == 200, r.json
-    client.csrf = {"X-CSRFToken": r.json["csrf_token"]}
-    return client
-
-
 def window(board: dict, number: int) -> dict:
     return next(c for c in board["counters"] if c["number"] == number)
 
@@ -32,8 +22,8 @@ def queue(board: dict, code: str) -> dict:
 
 
 def test_the_board_shows_windows_visitors_clocks_idle_time_and_queue_waits(
-        app, seeded, kiosk_headers, clock):
-    boss = supervisor(app, seeded)
+        app, seeded, kiosk_headers, clock, login_as):
+    boss = login_as("zhao", "supervisor", "赵敏")
     start = clock.now()
     client = app.test_client()
     first = client.post("/api/v1/tickets", json={"service": "hj"}, headers=kiosk_headers).json

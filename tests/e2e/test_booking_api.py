@@ -8,21 +8,13 @@ from sqlalchemy import select, update
 
 from hall.domain.personal import id_check_char
 from hall.store.models import Service, Ticket
+from tests.e2e.conftest import err
 
 PHONE = "13812341234"
 ID_A = "11010519491231002X"
 
 
-def err(r, status: int, code: str, field: str | None):
-    assert r.status_code == status, r.json
-    assert r.json["error"]["code"] == code, r.json
-    assert r.json["error"]["field"] == field, r.json
-    assert r.json["error"]["message"]
-
-
-@pytest.fixture
-def client(app, seeded):
-    return app.test_client()
+pytestmark = pytest.mark.usefixtures("seeded")  # the small hall: "hj" takes appointments
 
 
 def book(client, start="2026-11-23T11:00:00+08:00", phone=PHONE, service="hj", **extra):

@@ -10,13 +10,13 @@ import pytest
 import requests
 
 # the display pages' Chromium, artifacts folder and live server fixtures, shared
-from tests.e2e.test_pages import SEEN, SQLITE_ONLY
+from tests.e2e.conftest import SEEN, SQLITE_ONLY
 
 CODE = re.compile(r"[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{8}")
 PHONE = "13812341234"
 
 
-def open_booking(browser, url: str):  # noqa: F811 - the fixture's value
+def open_booking(browser, url: str):
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai", has_touch=True, is_mobile=True)
     page = context.new_page()
@@ -45,9 +45,8 @@ def first_free_slot(page) -> str:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
-def test_a_visitor_books_a_slot_on_a_phone_and_sees_the_code(live_hall, browser,  # noqa: F811
-                                                            artifacts):  # noqa: F811
+def test_a_visitor_books_a_slot_on_a_phone_and_sees_the_code(live_hall, browser,
+                                                            artifacts):
     from playwright.sync_api import expect
 
     server, _, _ = live_hall
@@ -120,7 +119,6 @@ def test_the_booking_page_has_no_inline_script_and_a_strict_policy(app, seeded):
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("lang", ["zh_CN", "en"])
 def test_the_booking_page_names_the_kiosk_check_in_button_as_the_kiosk_does(
         live_hall, browser, lang):  # noqa: F811

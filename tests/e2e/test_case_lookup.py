@@ -16,13 +16,9 @@ from sqlalchemy import text, update
 from hall.services.config import accounts
 from hall.store.models import Case
 from kiosk.case_lookup import normalize
+from tests.conftest import add_case
+from tests.e2e.conftest import SEEN, SQLITE_ONLY, open_kiosk
 from tests.e2e.server import running_hall
-from tests.e2e.test_kiosk_pages import SEEN, open_kiosk
-from tests.integration.test_cases import add_case
-
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-IN_BROWSER = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
-              SQLITE_ONLY]
 
 
 def ids(ctx) -> dict:
@@ -164,7 +160,7 @@ def case_hall(ctx, db_url, tmp_path):
         yield server, tokens, dated_cases(ctx, today)
 
 
-def open_phone(browser, url: str):  # noqa: F811 - the fixture's value
+def open_phone(browser, url: str):
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai", has_touch=True, is_mobile=True)
     page = context.new_page()
@@ -180,9 +176,8 @@ def open_phone(browser, url: str):  # noqa: F811 - the fixture's value
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @SQLITE_ONLY
-def test_a_visitor_looks_a_case_up_on_a_phone(case_hall, browser, artifacts):  # noqa: F811
+def test_a_visitor_looks_a_case_up_on_a_phone(case_hall, browser, artifacts):
     from playwright.sync_api import expect
 
     server, _, n = case_hall
@@ -240,9 +235,8 @@ def type_digits(page, number: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @SQLITE_ONLY
-def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts):  # noqa: F811
+def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts):
     from playwright.sync_api import expect
 
     server, tokens, n = case_hall
@@ -303,10 +297,9 @@ def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts): 
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @SQLITE_ONLY
 def test_the_kiosk_case_screens_work_in_elder_mode_and_return_to_the_start(
-        case_hall, browser, artifacts):  # noqa: F811
+        case_hall, browser, artifacts):
     from playwright.sync_api import expect
 
     server, tokens, n = case_hall
@@ -341,8 +334,10 @@ def test_the_kiosk_case_screens_work_in_elder_mode_and_return_to_the_start(
     page.screenshot(path=artifacts / "4-elder-due-soon.png", full_page=True)
 
     # nobody touches it: the countdown, then the start for the next visitor
-    expect(page.locator("#k-countdown")).to_be_visible(timeout=12000)
-    expect(page.locator("#screen-home")).to_be_visible(timeout=8000)
+    page.clock.fast_forward(9000)  # of its 12 s (the kiosk's clock is Playwright's)
+    expect(page.locator("#k-countdown")).to_be_visible(timeout=SEEN)
+    page.clock.fast_forward(4000)
+    expect(page.locator("#screen-home")).to_be_visible(timeout=SEEN)
     expect(page.locator("body")).not_to_have_class(re.compile(r"\belder\b"))
     page.screenshot(path=artifacts / "5-back-home.png")
     assert errors == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 
 from hall.services.config import accounts
-from tests.integration.test_cases import add_case
+from tests.conftest import add_case
 
 
 def test_supervisors_list_and_finish_a_case_and_the_visitor_sees_it_done(app, seeded):

@@ -15,16 +15,14 @@ from sqlalchemy import text
 from hall.domain import cases
 from hall.domain.workdays import WorkCalendar
 from hall.services.config import accounts
-from tests.e2e.test_pad_page import open_pad
-from tests.e2e.test_pages import SEEN
+from tests.e2e.conftest import SEEN, open_pad
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_staff_serves_a_visit_with_a_case_and_the_pad_takes_one_rating(
-        ctx, live_hall, browser, artifacts):  # noqa: F811
+        ctx, live_hall, browser, artifacts):
     from playwright.sync_api import expect
 
     server, _, post = live_hall

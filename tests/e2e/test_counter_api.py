@@ -2,45 +2,12 @@
 and PostgreSQL: GET /counters/<id>, GET /counters/<id>/today, GET /alerts, POST ack."""
 from __future__ import annotations
 
-import pytest
-
 from hall.services.config import accounts
 from hall.services.supervision import watch
+from tests.e2e.conftest import err, sign_in_at_counter
 
 
-def err(r, status: int, code: str, field: str | None):
-    assert r.status_code == status, r.json
-    assert r.json["error"]["code"] == code, r.json
-    assert r.json["error"]["field"] == field, r.json
-    assert r.json["error"]["message"]
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def login(app, seeded, name: str, role: str = "staff"):
-    password = accounts.add_user(seeded, login=name, name=name, role=role).value["password"]
-    client = app.test_client()
-    r = client.post("/api/v1/auth/login", json={"login": name, "password": password})
-    assert r.status_code == 200, r.json
-    client.csrf = {"X-CSRFToken": r.json["csrf_token"]}
-    return client
-
-
-@pytest.fixture
-def boss(app, seeded):
-    """Signed in as the supervisor 'wang' (王强)."""
-    return login(app, seeded, "wang", "supervisor")
-
-
-def sign_in(client, counter: int = 1):
-    assert client.post(f"/api/v1/counters/{counter}/sign-in",
-                       headers=client.csrf).status_code == 200
-
-
-def issue(client, headers, service="hj"):
+def issued(client, headers, service="hj"):
     r = client.post("/api/v1/tickets", json={"service": service}, headers=headers)
     assert r.status_code == 201, r.json
     return r.json
@@ -55,10 +22,10 @@ def act(client, counter: int, action: str, **body):
 
 def test_the_board_shows_the_visitor_why_they_were_chosen_and_the_visit_clock(
         client, kiosk_headers, staff_client, clock):
-    sign_in(staff_client)
-    first = issue(client, kiosk_headers)
-    issue(client, kiosk_headers, "sfz")
-    issue(client, kiosk_headers, "ss")
+    sign_in_at_counter(staff_client)
+    first = issued(client, kiosk_headers)
+    issued(client, kiosk_headers, "sfz")
+    issued(client, kiosk_headers, "ss")
     clock.advance(minutes=4)
     act(staff_client, 1, "call-next")
     board = staff_client.get("/api/v1/counters/1").json
@@ -94,9 +61,9 @@ def test_the_board_shows_the_visitor_why_they_were_chosen_and_the_visit_clock(
 
 def test_a_ticket_called_by_number_says_so_in_either_language(client, kiosk_headers,
                                                              staff_client):
-    sign_in(staff_client)
-    issue(client, kiosk_headers)
-    wanted = issue(client, kiosk_headers)
+    sign_in_at_counter(staff_client)
+    issued(client, kiosk_headers)
+    wanted = issued(client, kiosk_headers)
     act(staff_client, 1, "call", number=wanted["number"].lower())
     zh = staff_client.get("/api/v1/counters/1").json["current"]
     assert zh["number"] == wanted["number"] and zh["call_reason_text"] == "指定号码叫号"
@@ -106,7 +73,7 @@ def test_a_ticket_called_by_number_says_so_in_either_language(client, kiosk_head
 
 def test_the_call_reason_is_kept_as_a_code_with_its_parameters_and_read_in_either_language(
         client, kiosk_headers, staff_client, clock):
-    sign_in(staff_client)
+    sign_in_at_counter(staff_client)
     r = client.post("/api/v1/tickets", json={"service": "hj", "kind": "priority",
                                              "priority_reason": "老年人"}, headers=kiosk_headers)
     assert r.status_code == 201, r.json
@@ -123,12 +90,12 @@ def test_the_call_reason_is_kept_as_a_code_with_its_parameters_and_read_in_eithe
 
 def test_today_counts_this_counters_visits_service_time_and_ratings(
         client, kiosk_headers, staff_client, seeded, clock):
-    sign_in(staff_client)
+    sign_in_at_counter(staff_client)
     pad = {"Authorization": "Bearer " + accounts.add_device(
         seeded, kind="pad", counter_number=1).value["token"]}
     served = []
     for minutes, outcome, level in ((6, "done", 5), (10, "accepted", 2), (2, "inquiry", None)):
-        served.append(issue(client, kiosk_headers))
+        served.append(issued(client, kiosk_headers))
         act(staff_client, 1, "call-next")
         act(staff_client, 1, "start")
         clock.advance(minutes=minutes)
@@ -137,7 +104,7 @@ def test_today_counts_this_counters_visits_service_time_and_ratings(
             body = {"level": level, "reason": "服务态度差" if level <= 2 else None}
             assert client.post(f"/api/v1/tickets/{served[-1]['id']}/rating", json=body,
                                headers=pad).status_code == 201
-    issue(client, kiosk_headers)
+    issued(client, kiosk_headers)
     act(staff_client, 1, "call-next")
     act(staff_client, 1, "skip")
     today = staff_client.get("/api/v1/counters/1/today").json
@@ -155,15 +122,15 @@ def test_today_counts_this_counters_visits_service_time_and_ratings(
 
 
 def test_a_counters_board_and_figures_are_its_own_staffs_and_supervisors(
-        client, staff_client, boss, seeded, kiosk_headers):
-    sign_in(staff_client, 1)
+        client, staff_client, supervisor_client, seeded, kiosk_headers):
+    sign_in_at_counter(staff_client, 1)
     err(staff_client.get("/api/v1/counters/2"), 403, "forbidden", "counter")
     err(staff_client.get("/api/v1/counters/2/today"), 403, "forbidden", "counter")
     err(client.get("/api/v1/counters/1"), 401, "unauthenticated", "authorization")
     err(client.get("/api/v1/counters/1", headers=kiosk_headers), 403, "forbidden", "counter")
-    assert boss.get("/api/v1/counters/2").status_code == 200
-    assert boss.get("/api/v1/counters/2/today").json["served"] == 0
-    err(boss.get("/api/v1/counters/99"), 404, "counter_not_found", "counter_id")
+    assert supervisor_client.get("/api/v1/counters/2").status_code == 200
+    assert supervisor_client.get("/api/v1/counters/2/today").json["served"] == 0
+    err(supervisor_client.get("/api/v1/counters/99"), 404, "counter_not_found", "counter_id")
     keypad = {"Authorization": "Bearer " + accounts.add_device(
         seeded, kind="keypad", counter_number=2).value["token"]}
     assert client.get("/api/v1/counters/2", headers=keypad).status_code == 200
@@ -171,18 +138,18 @@ def test_a_counters_board_and_figures_are_its_own_staffs_and_supervisors(
 
 
 def serve(client, kiosk_headers, staff, counter: int, service: str) -> None:
-    issue(client, kiosk_headers, service)
+    issued(client, kiosk_headers, service)
     act(staff, counter, "call-next")
     act(staff, counter, "start")
 
 
 def test_staff_see_and_acknowledge_their_own_counters_alerts(
-        client, kiosk_headers, staff_client, boss, clock, app):
+        client, kiosk_headers, staff_client, supervisor_client, clock, app):
     ctx = app.extensions["hall"]
-    sign_in(staff_client, 1)
-    sign_in(boss, 3)
+    sign_in_at_counter(staff_client, 1)
+    sign_in_at_counter(supervisor_client, 3)
     serve(client, kiosk_headers, staff_client, 1, "hj")
-    serve(client, kiosk_headers, boss, 3, "ss")
+    serve(client, kiosk_headers, supervisor_client, 3, "ss")
     clock.advance(minutes=12)  # ss at counter 3 warns at 12 min; hj at counter 1 at 15
     hall_id = staff_client.get("/api/v1/auth/me").json["hall_id"]
     watch.scan(ctx, hall_id)
@@ -193,9 +160,10 @@ def test_staff_see_and_acknowledge_their_own_counters_alerts(
     mine = staff_client.get("/api/v1/alerts").json["alerts"]
     assert [(a["kind"], a["level"], a["counter_id"]) for a in mine] == [
         ("visit_warning", "warning", 1)]
-    every = boss.get("/api/v1/alerts").json["alerts"]
+    every = supervisor_client.get("/api/v1/alerts").json["alerts"]
     assert sorted(a["counter_id"] for a in every) == [1, 3]
-    assert [a["counter_id"] for a in boss.get("/api/v1/alerts?counter=3").json["alerts"]] == [3]
+    at_3 = supervisor_client.get("/api/v1/alerts?counter=3").json["alerts"]
+    assert [a["counter_id"] for a in at_3] == [3]
 
     theirs = next(a for a in every if a["counter_id"] == 3)
     err(staff_client.post(f"/api/v1/alerts/{theirs['id']}/ack", json={"note": "x"},
@@ -210,8 +178,8 @@ def test_staff_see_and_acknowledge_their_own_counters_alerts(
     assert twice.status_code in (409, 422)
     assert twice.json["error"]["code"] == "already_acknowledged"
     assert twice.json["error"]["field"] == "alert_id"
-    assert boss.post(f"/api/v1/alerts/{theirs['id']}/ack", json={},
-                     headers=boss.csrf).status_code == 200
+    assert supervisor_client.post(f"/api/v1/alerts/{theirs['id']}/ack", json={},
+                     headers=supervisor_client.csrf).status_code == 200
     act(staff_client, 1, "finish", outcome="done")
     assert staff_client.get("/api/v1/alerts").json["alerts"] == []  # cleared with the visit
 
@@ -236,7 +204,7 @@ def test_a_visit_alert_reaches_its_counters_live_room_at_the_warning_point(
     from hall.extensions import socketio
 
     ctx = app.extensions["hall"]
-    sign_in(staff_client)
+    sign_in_at_counter(staff_client)
     serve(client, kiosk_headers, staff_client, 1, "hj")  # warning at 15 min, limit 20 min
     live = socketio.test_client(app, namespace="/hall", flask_test_client=staff_client)
     ack = live.emit("subscribe", {"room": "counter:1", "last_seq": 0}, namespace="/hall",

@@ -17,37 +17,14 @@ from sqlalchemy import text
 
 from hall.services.config import accounts
 from hall.services.supervision import watch
-from tests.e2e.server import running_hall
-from tests.e2e.test_pages import SEEN
-
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-
-
-@pytest.fixture
-def live_hall(ctx, db_url, tmp_path):
-    with running_hall(ctx, db_url, tmp_path) as hall:
-        yield hall
-
-
-def new_tab(context, url: str):
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    return page, errors
-
-
-def wait_live(page):
-    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
-
-
-def sign_in(page, login: str, password: str):
-    from playwright.sync_api import expect
-
-    expect(page.locator("#login")).to_be_visible(timeout=SEEN)
-    page.fill("#login-name", login)
-    page.fill("#login-password", password)
-    page.click("#login-submit")
+from tests.e2e.conftest import (
+    SEEN,
+    SQLITE_ONLY,
+    backdate_start,
+    new_tab,
+    sign_in_on_page,
+    wait_live,
+)
 
 
 def hall_id(ctx) -> int:
@@ -55,20 +32,11 @@ def hall_id(ctx) -> int:
         return conn.execute(text("SELECT id FROM halls")).scalar_one()
 
 
-def backdate_start(ctx, ticket_id: int, minutes: float) -> None:
-    """Move the visit's start into the past: the server's clock is the system's, so the
-    countdown is driven by changing when the visit began (a real row, a real server)."""
-    with ctx.engine.begin() as conn:
-        conn.execute(text("UPDATE tickets SET started_at = :at WHERE id = :id"),
-                     {"at": datetime.now(UTC) - timedelta(minutes=minutes), "id": ticket_id})
-
-
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
-        live_hall, browser, artifacts, ctx):  # noqa: F811 - fixtures
+        live_hall, browser, artifacts, ctx):
     from playwright.sync_api import expect
 
     server, _, post = live_hall
@@ -77,7 +45,7 @@ def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
     page, errors = new_tab(context, f"{server.url}/counter")
-    sign_in(page, "li", password)
+    sign_in_on_page(page, "li", password)
     expect(page.locator("#choose")).to_be_visible(timeout=SEEN)
     expect(page.locator("#choose-1")).to_contain_text("一号窗口")
     page.screenshot(path=artifacts / "1-choose-counter.png")
@@ -140,9 +108,8 @@ def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_papers(
-        live_hall, browser, artifacts, ctx, clock):  # noqa: F811 - fixtures
+        live_hall, browser, artifacts, ctx, clock):
     from playwright.sync_api import expect
 
     server, _, post = live_hall
@@ -151,7 +118,7 @@ def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_pa
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
     page, errors = new_tab(context, f"{server.url}/counter")
-    sign_in(page, "li", password)
+    sign_in_on_page(page, "li", password)
     page.click("#choose-1")
     wait_live(page)
     page.locator("body").press("n")
@@ -213,9 +180,8 @@ def test_the_countdown_turns_yellow_then_red_and_correction_lists_the_missing_pa
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_call_by_number_transfer_hold_skip_pause_and_close_from_the_terminal(
-        live_hall, browser, artifacts, ctx):  # noqa: F811 - fixtures
+        live_hall, browser, artifacts, ctx):
     from playwright.sync_api import expect
 
     server, _, post = live_hall
@@ -226,7 +192,7 @@ def test_call_by_number_transfer_hold_skip_pause_and_close_from_the_terminal(
                                   timezone_id="Asia/Shanghai")
     page, errors = new_tab(context, f"{server.url}/counter")
     page.on("dialog", lambda d: d.accept())  # "close this window for today?" → yes
-    sign_in(page, "li", password)
+    sign_in_on_page(page, "li", password)
     page.click("#choose-1")
     wait_live(page)
     body = page.locator("body")
@@ -294,17 +260,10 @@ def _row_actions(page, list_id: str) -> set[str]:
         .map((b) => b.dataset.ticketAction)"""))
 
 
-@pytest.fixture
-def urumqi_hall(ctx, db_url, tmp_path):
-    with running_hall(ctx, db_url, tmp_path, hall_timezone="Asia/Urumqi") as hall:
-        yield hall
-
-
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
-def test_counter_actions_come_from_the_lifecycle(urumqi_hall, browser, artifacts, ctx):
+def test_counter_actions_come_from_the_lifecycle(zoned_hall, browser, artifacts, ctx):
     """A ticket goes through every state a counter sees it in: at each step the buttons
     enabled on the page are the server's list, which is the life cycle's allowed_actions
     within the counter's state; keys of commands not on the list do nothing."""
@@ -312,14 +271,14 @@ def test_counter_actions_come_from_the_lifecycle(urumqi_hall, browser, artifacts
 
     from hall.domain.lifecycle import allowed_actions
 
-    server, tokens, post = urumqi_hall
+    server, tokens, post = zoned_hall
     keypad = {"Authorization": f"Bearer {tokens['keypad1']['token']}"}
     password = accounts.add_user(ctx, login="li", name="李娜").value["password"]
     ticket = post("/api/v1/tickets", "kiosk", service="hj")
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")  # the PC's zone, not the hall's
     page, errors = new_tab(context, f"{server.url}/counter")
-    sign_in(page, "li", password)
+    sign_in_on_page(page, "li", password)
     page.click("#choose-1")
     wait_live(page)
     buttons = set(page.evaluate(

@@ -3,30 +3,22 @@ printer and a call shows on the emulated LED sign, all in the `hall demo` proces
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 import requests
 
+from tests.conftest import wait_for
 from tests.e2e.server import Server
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
-
-
-def wait_for(check, timeout: float = 15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (value := check()):
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
+pytestmark = [pytest.mark.slow]
 
 
 def test_the_demo_hall_prints_tickets_and_drives_its_signs(tmp_path):
     instance = tmp_path / "instance"
     server = Server(f"sqlite:///{tmp_path}/demo.db", instance, command="demo").start(60)
     try:
-        out = wait_for(lambda: "Device bridges" in (t := server.log.read_text()) and t)
+        out = wait_for(lambda: "Device bridges" in (t := server.log.read_text()) and t, 15,
+                       "the demo's device bridges")
         kiosk = re.search(r"Kiosk +\S+/kiosk/(\d+)\?token=(\S+)", out)
         admin_password = re.search(r"admin password \(shown once\): (\S+)", out).group(1)
         assert kiosk and "/admin/board" in out and "/pad/" in out and "Printer" in out
@@ -49,6 +41,6 @@ def test_the_demo_hall_prints_tickets_and_drives_its_signs(tmp_path):
             assert r.status_code == 200, (step, r.text)
         shown = instance / "demo-led.txt"
         wait_for(lambda: shown.exists() and f"{ticket['number']} 请到1号窗口" in shown.read_text(
-            encoding="utf-8"))
+            encoding="utf-8"), 15, "the demo sign to show the call")
     finally:
         server.stop()

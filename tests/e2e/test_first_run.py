@@ -22,27 +22,26 @@ from tests.e2e.server import Server
 ONE_TIME = re.compile(r"administrator (\S+) created; password \(shown once, keep it safe\): (\S+)")
 
 
-def sign_in(url: str, login: str, password: str) -> requests.Response:
+def log_in_over_http(url: str, login: str, password: str) -> requests.Response:
     return requests.post(url + "/api/v1/auth/login", json={"login": login, "password": password},
                          timeout=10)
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("servers")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # both: the seeding test below
 def test_the_first_start_prints_the_admins_password_once(ctx, db_url, tmp_path):
     seed(ctx, load_layout(DATA / "small_hall.toml"))
     server = Server(db_url, tmp_path).start()
     try:
         ((login, password),) = ONE_TIME.findall(server.log.read_text())
-        r = sign_in(server.url, login, password)
+        r = log_in_over_http(server.url, login, password)
         assert r.status_code == 200 and r.json()["staff"]["role"] == "admin", r.text
     finally:
         server.stop()
     again = Server(db_url, tmp_path).start()  # the second start: an admin exists, no password
     try:
         assert "password" not in again.log.read_text()
-        assert sign_in(again.url, login, password).status_code == 200  # and it still works
+        assert log_in_over_http(again.url, login, password).status_code == 200  # and it still works
     finally:
         again.stop()
 

@@ -2,34 +2,12 @@
 refused rating is a 4xx naming its field; follow-ups are for supervisors (session + CSRF)."""
 from __future__ import annotations
 
-import pytest
-
 from hall.services.config import accounts
-from tests.e2e.test_api import err, issue, sign_in_at
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-def login(app, seeded, login: str, name: str, role: str):
-    password = accounts.add_user(seeded, login=login, name=name, role=role).value["password"]
-    c = app.test_client()
-    r = c.post("/api/v1/auth/login", json={"login": login, "password": password})
-    assert r.status_code == 200, r.json
-    c.csrf = {"X-CSRFToken": r.json["csrf_token"]}
-    return c
-
-
-@pytest.fixture
-def boss(app, seeded):
-    return login(app, seeded, "wang", "王强", "supervisor")
+from tests.e2e.conftest import bearer, err, issue, sign_in_at_counter
 
 
 def pad(seeded, counter: int) -> dict:
-    token = accounts.add_device(seeded, kind="pad", counter_number=counter).value["token"]
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(accounts.add_device(seeded, kind="pad", counter_number=counter).value["token"])
 
 
 def served(client, kiosk_headers, staff_client) -> dict:
@@ -48,7 +26,7 @@ def rate(client, ticket: dict, headers: dict, **body):
 
 def test_every_refused_rating_names_its_field(client, kiosk_headers, staff_client, seeded,
                                               clock):
-    sign_in_at(staff_client)
+    sign_in_at_counter(staff_client)
     pad1, pad2 = pad(seeded, 1), pad(seeded, 2)
     t = served(client, kiosk_headers, staff_client)
     err(rate(client, t, pad2, level=5), 403, "wrong_counter", "ticket")
@@ -77,25 +55,26 @@ def test_every_refused_rating_names_its_field(client, kiosk_headers, staff_clien
 
 
 def test_a_bad_rating_reaches_the_supervisors_list(client, kiosk_headers, staff_client,
-                                                    seeded, boss):
-    sign_in_at(staff_client)
+                                                    seeded, supervisor_client):
+    sign_in_at_counter(staff_client)
     t = served(client, kiosk_headers, staff_client)
     r = rate(client, t, pad(seeded, 1), level=1, reason="服务态度差", comment="不耐烦")
     assert r.status_code == 201 and r.json["followup"]["due_date"] == "2026-11-26"
-    listed = boss.get("/api/v1/followups")
+    listed = supervisor_client.get("/api/v1/followups")
     assert listed.status_code == 200
     (item,) = listed.json["followups"]
     assert (item["ticket_number"], item["reason"], item["comment"], item["owner_name"]) == (
         t["number"], "服务态度差", "不耐烦", "王强")
-    assert boss.get(f"/api/v1/followups/{item['id']}").json["due_date"] == "2026-11-26"
-    assert boss.get("/api/v1/followups?overdue=true").json["followups"] == []
-    err(boss.get("/api/v1/followups?state=lost"), 422, "invalid", "state")
-    err(boss.get("/api/v1/followups/999"), 404, "followup_not_found", "followup_id")
+    assert supervisor_client.get(f"/api/v1/followups/{item['id']}").json["due_date"] == "2026-11-26"
+    assert supervisor_client.get("/api/v1/followups?overdue=true").json["followups"] == []
+    err(supervisor_client.get("/api/v1/followups?state=lost"), 422, "invalid", "state")
+    err(supervisor_client.get("/api/v1/followups/999"), 404, "followup_not_found", "followup_id")
 
 
 def test_supervisor_assigns_records_and_closes(client, kiosk_headers, staff_client, seeded,
-                                               boss):
-    sign_in_at(staff_client)
+                                               supervisor_client):
+    boss = supervisor_client  # 王强
+    sign_in_at_counter(staff_client)
     t = served(client, kiosk_headers, staff_client)
     rate(client, t, pad(seeded, 1), level=2, reason="等候时间长")
     fid = boss.get("/api/v1/followups").json["followups"][0]["id"]

@@ -21,10 +21,12 @@ from hall.agent.bridge import LinkError
 from hall.services.config import accounts
 from hall.services.context import read
 from hall.store.models import Counter, Rating, Ticket
+from tests.e2e.conftest import SQLITE_ONLY
 from tests.e2e.live_client import LiveClient
 from tests.e2e.server import running_hall
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
+# the bridges act over HTTP: one database suffices (both are under a server in test_live.py)
+pytestmark = [pytest.mark.slow, SQLITE_ONLY]
 
 
 class RequestsLink:
@@ -84,7 +86,7 @@ class Harness:
 
 
 @pytest.fixture
-def hall(ctx, db_url, tmp_path):
+def keypad_hall(ctx, db_url, tmp_path):
     with running_hall(ctx, db_url, tmp_path) as (server, tokens, post):
         tokens["pad1"] = accounts.add_device(ctx, kind="pad", counter_number=1).value
         harness = Harness(server.url)
@@ -102,8 +104,8 @@ def ticket_state(ctx, number: str) -> tuple[str, int | None]:
         select(Ticket.state, Ticket.counter_id).where(Ticket.number == number)).one()))
 
 
-def test_keypad_presses_run_a_visit_and_the_display_shows_number_and_waiting(hall):
-    harness, emu, tokens, post, ctx = hall
+def test_keypad_presses_run_a_visit_and_the_display_shows_number_and_waiting(keypad_hall):
+    harness, emu, tokens, post, ctx = keypad_hall
     for _ in range(2):
         post("/api/v1/tickets", "kiosk", service="hj")
     keypad = harness.add(KeypadBridge(token=tokens["keypad1"]["token"],
@@ -136,8 +138,8 @@ def test_keypad_presses_run_a_visit_and_the_display_shows_number_and_waiting(hal
     assert keypad.presses == 6 and keypad.refused == 0 and keypad.failed == 0
 
 
-def test_garbage_frames_are_logged_and_counted_and_the_keypad_still_calls(hall, caplog):
-    harness, emu, tokens, post, ctx = hall
+def test_garbage_frames_are_logged_and_counted_and_the_keypad_still_calls(keypad_hall, caplog):
+    harness, emu, tokens, post, ctx = keypad_hall
     post("/api/v1/tickets", "kiosk", service="hj")
     keypad = harness.add(KeypadBridge(token=tokens["keypad1"]["token"],
                                       url=f"{emu.link}?address=1"), tokens["keypad1"])
@@ -162,8 +164,8 @@ def test_garbage_frames_are_logged_and_counted_and_the_keypad_still_calls(hall, 
     assert link.call("POST", "/devices/me/health", health)  # the server takes the report
 
 
-def test_the_bridge_resumes_when_the_port_closes_and_comes_back(hall):
-    harness, emu, tokens, post, ctx = hall
+def test_the_bridge_resumes_when_the_port_closes_and_comes_back(keypad_hall):
+    harness, emu, tokens, post, ctx = keypad_hall
     keypad = harness.add(KeypadBridge(token=tokens["keypad1"]["token"],
                                       url=f"keypad+serial://{emu.link}", address=1),
                          tokens["keypad1"])
@@ -180,8 +182,8 @@ def test_the_bridge_resumes_when_the_port_closes_and_comes_back(hall):
     assert keypad.health()["reconnects"] == 1 and keypad.health()["online"]
 
 
-def test_a_keypad_started_mid_visit_takes_number_and_count_from_the_resync_snapshot(hall):
-    harness, emu, tokens, post, ctx = hall
+def test_a_keypad_started_mid_visit_takes_number_and_count_from_the_resync_snapshot(keypad_hall):
+    harness, emu, tokens, post, ctx = keypad_hall
     for _ in range(3):
         post("/api/v1/tickets", "kiosk", service="hj")
     post("/api/v1/counters/1/call-next", "keypad1")
@@ -191,8 +193,8 @@ def test_a_keypad_started_mid_visit_takes_number_and_count_from_the_resync_snaps
     harness.run_until(lambda: emu.keypad(1).display == ("002", "001"))
 
 
-def test_a_rating_key_is_recorded_once_and_a_second_press_is_refused(hall):
-    harness, emu, tokens, post, ctx = hall
+def test_a_rating_key_is_recorded_once_and_a_second_press_is_refused(keypad_hall):
+    harness, emu, tokens, post, ctx = keypad_hall
     post("/api/v1/tickets", "kiosk", service="hj")
     post("/api/v1/tickets", "kiosk", service="hj")
     url = f"keypad+serial://{emu.link}"  # one RS-485 line: keypad at 1, rating pad at 9

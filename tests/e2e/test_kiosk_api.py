@@ -4,7 +4,6 @@ ESC/POS emulator, which decodes them (GB18030 text, QR payload, raster images, c
 answers the status queries with the paper state a test sets."""
 from __future__ import annotations
 
-import os
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,24 +15,10 @@ from hall.services.config import accounts
 from hall.services.queue import queries
 from hall.services.supervision import alerts
 from hall.store.models import Device, PrintJob, Service
-
-REQUIRE = os.environ.get("HALL_REQUIRE_SERVICES") == "1"
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+from tests.conftest import need_font
 
 
-@pytest.fixture
-def emulator(tmp_path):
-    emu = PrinterEmulator(tmp_path / "previews", paper="58")
-    emu.listen_tcp()
-    with emu:
-        yield emu
-
-
-def kiosk(ctx, url: str | None, name: str = "1号取号机") -> tuple[int, dict]:
+def add_kiosk(ctx, url: str | None, name: str = "1号取号机") -> tuple[int, dict]:
     d = accounts.add_device(ctx, kind="kiosk", name=name, url=url).value
     return d["id"], {"Authorization": f"Bearer {d['token']}"}
 
@@ -60,21 +45,16 @@ def device_health(ctx, device_id: int) -> dict:
         return conn.execute(select(Device.health).where(Device.id == device_id)).scalar_one()
 
 
-def need_font() -> None:
-    if not fonts.available():
-        (pytest.fail if REQUIRE else pytest.skip)("no CJK font: make fonts (fonts-wqy-microhei)")
-
-
 def test_a_kiosk_ticket_prints_number_chinese_service_phone_qr_and_cut(client, seeded,
-                                                                       emulator):
-    _, headers = kiosk(seeded, tcp(emulator))
+                                                                       printer):
+    _, headers = add_kiosk(seeded, tcp(printer))
     take(client, headers, "hj")  # someone ahead, so the ticket has a queue to tell about
     ticket, printed = take(client, headers, "hj", kind="priority", priority_reason="老年人")
     assert printed["state"] == "printed" and printed["printed"] is True
     assert printed["job"]["attempts"] == 1 and printed["status"]["paper"] == "ok"
     assert printed["qr_url"] == f"http://localhost/t/{ticket['token']}"
 
-    rec = emulator.wait_for_tickets(2)[1]
+    rec = printer.wait_for_tickets(2)[1]
     t = rec.ticket
     assert "户籍办理" in t.lines and "测试大厅" in t.lines  # GB18030 out, GB18030 back
     number = next(b for b in t.blocks if getattr(b, "text", None) == ticket["number"])
@@ -88,11 +68,11 @@ def test_a_kiosk_ticket_prints_number_chinese_service_phone_qr_and_cut(client, s
     assert client.get(urlsplit(t.qr[0]).path).status_code == 200  # and the page is there
 
 
-def test_an_english_kiosk_prints_english_labels_and_service_name(client, seeded, emulator):
-    _, headers = kiosk(seeded, tcp(emulator))
+def test_an_english_kiosk_prints_english_labels_and_service_name(client, seeded, printer):
+    _, headers = add_kiosk(seeded, tcp(printer))
     ticket, printed = take(client, headers, "hj", lang="en")
     assert printed["state"] == "printed"
-    lines = emulator.wait_for_tickets(1)[0].ticket.lines
+    lines = printer.wait_for_tickets(1)[0].ticket.lines
     # 2× wide on 58 mm paper: 16 columns, so the English name wraps at the word
     assert lines[2:4] == ["Household", "registration"] and "Nobody is ahead of you" in lines
     assert "Test Hall" in lines and ticket["number"] in lines
@@ -105,7 +85,7 @@ def test_a_raster_kiosk_sends_paper_wide_images_with_the_chinese_drawn(client, s
     emu = PrinterEmulator(tmp_path / "raster", paper=paper)
     emu.listen_tcp()
     with emu:
-        _, headers = kiosk(seeded, tcp(emu, f"chinese=raster&paper={paper}"))
+        _, headers = add_kiosk(seeded, tcp(emu, f"chinese=raster&paper={paper}"))
         ticket, printed = take(client, headers, "hj")
         assert printed["state"] == "printed"
         t = emu.wait_for_tickets(1)[0].ticket
@@ -126,14 +106,14 @@ def test_a_raster_kiosk_sends_paper_wide_images_with_the_chinese_drawn(client, s
 
 
 def test_paper_out_says_so_keeps_the_ticket_and_staff_reprint_when_paper_is_back(
-        client, seeded, emulator, staff_client):
-    device_id, headers = kiosk(seeded, tcp(emulator))
-    emulator.state = "paper_end"
+        client, seeded, printer, staff_client):
+    device_id, headers = add_kiosk(seeded, tcp(printer))
+    printer.state = "paper_end"
     ticket, printed = take(client, headers, "hj")
     assert printed["state"] == "failed" and printed["printed"] is False
     assert printed["reasons"] == ["打印机缺纸"] and "打印机缺纸" in printed["message"]
     assert printed["qr_url"].endswith(ticket["token"])  # what the screen shows instead
-    assert emulator.tickets == []  # nothing was sent after the status said paper end
+    assert printer.tickets == []  # nothing was sent after the status said paper end
     # the ticket is issued and in the queue all the same
     shown = client.get(f"/api/v1/tickets/{ticket['token']}").json
     assert shown["state"] == "waiting" and shown["number"] == ticket["number"]
@@ -144,13 +124,13 @@ def test_paper_out_says_so_keeps_the_ticket_and_staff_reprint_when_paper_is_back
     assert alert["kind"] == "printer_paper_out" and alert["device_id"] == device_id
     assert {"device.health", "alert"} <= set(event_types(seeded))
 
-    emulator.state = "ok"  # paper back in: staff reprint at the information desk
+    printer.state = "ok"  # paper back in: staff reprint at the information desk
     again = staff_client.post(f"/api/v1/tickets/{ticket['id']}/reprint", json={},
                               headers=staff_client.csrf)
     assert again.status_code == 201, again.json
     assert again.json["state"] == "printed" and again.json["job"]["id"] != printed["job"]["id"]
     assert again.json["job"]["requested_by"].startswith("staff:")
-    assert emulator.wait_for_tickets(1)[0].ticket.qr == [printed["qr_url"]]
+    assert printer.wait_for_tickets(1)[0].ticket.qr == [printed["qr_url"]]
     assert alerts.open_alerts(seeded, 1) == []  # the printer said it is fine again
     assert device_health(seeded, device_id)["paper"] == "ok"
     with seeded.engine.connect() as conn:
@@ -159,9 +139,9 @@ def test_paper_out_says_so_keeps_the_ticket_and_staff_reprint_when_paper_is_back
     assert jobs == ["failed", "printed"]
 
 
-def test_the_kiosk_can_print_again_but_only_its_own_tickets(client, seeded, emulator):
-    _, headers = kiosk(seeded, tcp(emulator))
-    _, other = kiosk(seeded, tcp(emulator), "2号取号机")
+def test_the_kiosk_can_print_again_but_only_its_own_tickets(client, seeded, printer):
+    _, headers = add_kiosk(seeded, tcp(printer))
+    _, other = add_kiosk(seeded, tcp(printer), "2号取号机")
     ticket, _ = take(client, headers, "hj")
     mine = client.post(f"/api/v1/tickets/{ticket['id']}/reprint", json={}, headers=headers)
     assert mine.status_code == 201 and mine.json["state"] == "printed"
@@ -175,7 +155,7 @@ def test_the_kiosk_can_print_again_but_only_its_own_tickets(client, seeded, emul
     assert missing.status_code == 404 and missing.json["error"]["field"] == "ticket_id"
     bad = client.post("/api/v1/print-jobs", json={"ticket_id": "x"}, headers=headers)
     assert bad.status_code == 422 and bad.json["error"]["field"] == "ticket_id"
-    assert len(emulator.wait_for_tickets(2)) == 2
+    assert len(printer.wait_for_tickets(2)) == 2
 
 
 def test_an_unreachable_printer_is_reported_and_the_ticket_still_stands(client, seeded):
@@ -183,7 +163,7 @@ def test_an_unreachable_printer_is_reported_and_the_ticket_still_stands(client, 
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))  # bound, never listening: connection refused
-        device_id, headers = kiosk(seeded, f"escpos+tcp://127.0.0.1:{s.getsockname()[1]}")
+        device_id, headers = add_kiosk(seeded, f"escpos+tcp://127.0.0.1:{s.getsockname()[1]}")
         ticket, printed = take(client, headers, "ss")
     assert printed["state"] == "failed" and printed["reasons"] == ["无法连接打印机"]
     assert device_health(seeded, device_id)["online"] is False
@@ -192,8 +172,8 @@ def test_an_unreachable_printer_is_reported_and_the_ticket_still_stands(client, 
 
 
 def test_quota_and_closed_services_are_refused_with_the_reason_the_catalog_shows(
-        client, seeded, emulator, clock):
-    device_id, headers = kiosk(seeded, tcp(emulator))
+        client, seeded, printer, clock):
+    device_id, headers = add_kiosk(seeded, tcp(printer))
 
     def catalog_service(code: str) -> dict:
         data = client.get(f"/kiosk/{device_id}/catalog", headers=headers).json
@@ -235,7 +215,7 @@ def test_quota_and_closed_services_are_refused_with_the_reason_the_catalog_shows
 
 
 def test_a_printer_on_an_agent_gets_the_job_announced_and_answers_it(client, seeded):
-    device_id, headers = kiosk(seeded, None)  # no URL: its printer hangs off an agent PC
+    device_id, headers = add_kiosk(seeded, None)  # no URL: its printer hangs off an agent PC
     ticket, printed = take(client, headers, "hj")
     assert printed["state"] == "pending" and printed["printed"] is None
     job_id = printed["job"]["id"]
@@ -266,25 +246,25 @@ def test_a_printer_on_an_agent_gets_the_job_announced_and_answers_it(client, see
 
 
 def test_the_kiosk_page_heartbeat_asks_the_printer_and_clears_the_alert(client, seeded,
-                                                                       emulator):
-    device_id, headers = kiosk(seeded, tcp(emulator))
-    emulator.state = "cover_open"
+                                                                       printer):
+    device_id, headers = add_kiosk(seeded, tcp(printer))
+    printer.state = "cover_open"
     beat = client.post(f"/kiosk/{device_id}/heartbeat", headers=headers)
     assert beat.status_code == 200 and beat.json["printer_ok"] is False
     assert "打印机盖未关好" in beat.json["message"]
     assert alerts.open_alerts(seeded, 1)[0]["kind"] == "printer_cover_open"
-    emulator.state = "ok"
+    printer.state = "ok"
     beat = client.post(f"/kiosk/{device_id}/heartbeat", headers=headers)
     assert beat.json["printer_ok"] is True and beat.json["message"] is None
     assert alerts.open_alerts(seeded, 1) == []
     with seeded.engine.connect() as conn:
         seen = conn.execute(select(Device.last_seen).where(Device.id == device_id)).scalar()
     assert seen is not None
-    assert emulator.queries[-3:] == [1, 2, 4]
+    assert printer.queries[-3:] == [1, 2, 4]
 
 
 def test_kiosk_pages_refuse_strangers_and_carry_a_strict_csp(client, seeded):
-    device_id, headers = kiosk(seeded, None)
+    device_id, headers = add_kiosk(seeded, None)
     page = client.get(f"/kiosk/{device_id}?token=wrong-token-123")
     assert page.status_code == 403
     ok = client.get(f"/kiosk/{device_id}")
@@ -295,8 +275,8 @@ def test_kiosk_pages_refuse_strangers_and_carry_a_strict_csp(client, seeded):
     assert client.get("/kiosk/qr/nosuchtoken1.svg").status_code == 404
 
 
-def test_the_qr_code_on_screen_encodes_the_same_phone_url(client, seeded, emulator):
-    _, headers = kiosk(seeded, tcp(emulator))
+def test_the_qr_code_on_screen_encodes_the_same_phone_url(client, seeded, printer):
+    _, headers = add_kiosk(seeded, tcp(printer))
     ticket, printed = take(client, headers, "hj")
     svg = client.get(f"/kiosk/qr/{ticket['token']}.svg")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
@@ -310,8 +290,8 @@ def test_the_qr_code_on_screen_encodes_the_same_phone_url(client, seeded, emulat
 
 
 def test_an_appointment_checked_in_at_the_kiosk_prints_as_an_appointment(client, seeded,
-                                                                        emulator):
-    _, headers = kiosk(seeded, tcp(emulator))
+                                                                        printer):
+    _, headers = add_kiosk(seeded, tcp(printer))
     slots = client.get("/api/v1/appointments/slots?service=hj&day=2026-11-23").json["slots"]
     slot = next(s for s in slots if s["remaining"] > 0)
     booked = client.post("/api/v1/appointments", json={"service": "hj", "start": slot["start"],
@@ -323,7 +303,7 @@ def test_an_appointment_checked_in_at_the_kiosk_prints_as_an_appointment(client,
     printed = client.post("/api/v1/print-jobs", json={"ticket_id": ticket.json["id"]},
                           headers=headers)
     assert printed.status_code == 201 and printed.json["state"] == "printed"
-    lines = emulator.wait_for_tickets(1)[0].ticket.lines
+    lines = printer.wait_for_tickets(1)[0].ticket.lines
     assert ticket.json["number"] in lines
     assert f"预约：{slot['start'][11:16]}" in lines  # the kind and the slot's local time
     unknown = client.post("/api/v1/appointments/check-in", json={"code": "ZZZZ2345"},

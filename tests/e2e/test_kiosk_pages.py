@@ -12,35 +12,25 @@ import pytest
 import requests
 from sqlalchemy import update
 
-from drivers.escpos.emulator import PrinterEmulator
 from hall.services.config import accounts
 from hall.services.config.layout.seed import load_layout, seed
 from hall.store.models import Device, Service
 from tests.conftest import DATA
 from tests.e2e.browsing import signed_in_page
+from tests.e2e.conftest import HALL_ZONE, SEEN, SQLITE_ONLY, open_kiosk
 from tests.e2e.server import running_hall
-from tests.e2e.test_pages import HALL_ZONE
 
-SEEN = 5000  # ms
 LIVE = 3000  # ms: a change in the console is on the kiosk within a couple of seconds
 MM15 = 96 / 25.4 * 15  # 15 mm in CSS px (96 per inch): the smallest touch target allowed
 EXTRA = ("gjj-tq", "公积金提取"), ("gjj-dk", "公积金贷款"), ("crj-qz", "出入境签注"), \
     ("jsz-hz", "驾驶证换证")
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
-              pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.browser,
+              SQLITE_ONLY]
 
 
 @pytest.fixture
-def emulator(tmp_path):
-    emu = PrinterEmulator(tmp_path / "tickets", paper="80")
-    emu.listen_tcp()
-    with emu:
-        yield emu
-
-
-@pytest.fixture
-def kiosk_hall(ctx, db_url, tmp_path, emulator):
+def kiosk_hall(ctx, db_url, tmp_path, printer_80mm):
     """The small test hall with four more 公安局 services (so elder mode has pages to turn),
     served by a real process; the kiosk prints to the emulator."""
     layout = load_layout(DATA / "small_hall.toml")
@@ -53,28 +43,12 @@ def kiosk_hall(ctx, db_url, tmp_path, emulator):
     with running_hall(ctx, db_url, tmp_path) as (server, tokens, post):
         with ctx.engine.begin() as conn:
             conn.execute(update(Device).where(Device.id == tokens["kiosk"]["id"])
-                         .values(url=f"escpos+tcp://127.0.0.1:{emulator.tcp_port}"))
+                         .values(url=f"escpos+tcp://127.0.0.1:{printer_80mm.tcp_port}"))
         yield server, tokens, post
 
 
-def open_kiosk(browser, server, kiosk, query: str = "", width=1080, height=1920):
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    # resources that fail to load (API refusals are answers the page shows, not errors)
-    page.on("response", lambda r: errors.append(f"{r.status} {r.url}")
-            if r.status >= 400 and "/api/v1/" not in r.url
-            else None)
-    sep = "&" if query else ""
-    page.goto(f"{server.url}/kiosk/{kiosk['id']}?{query}{sep}token={kiosk['token']}")
-    page.wait_for_selector("body[data-state=ready]", timeout=15000)
-    return page, errors
-
-
 def test_a_visitor_walks_from_department_to_a_printed_number(kiosk_hall, browser, artifacts,
-                                                             emulator):
+                                                             printer_80mm):
     from playwright.sync_api import expect
 
     server, tokens, _ = kiosk_hall
@@ -114,7 +88,7 @@ def test_a_visitor_walks_from_department_to_a_printed_number(kiosk_hall, browser
     expect(page.locator("#r-ahead")).to_have_text("前面没有人等候")
     expect(page.locator("#r-print")).to_have_attribute("data-print", "printed", timeout=SEEN)
     page.wait_for_function("() => document.getElementById('r-qr').naturalWidth > 0")
-    rec = emulator.wait_for_tickets(1)[0]
+    rec = printer_80mm.wait_for_tickets(1)[0]
     assert "A001" in rec.ticket.lines and "户籍办理" in rec.ticket.lines
     token = re.search(r"/kiosk/qr/([^/.]+)\.svg$", page.get_attribute("#r-qr", "src"))[1]
     assert rec.ticket.qr == [f"{server.url}/t/{token}"]  # paper and screen: the same page
@@ -224,11 +198,11 @@ def test_the_whole_guide_is_read_by_scrolling_the_guide_panel_once(kiosk_hall, b
 
 
 def test_paper_out_still_shows_the_number_and_says_what_happened(kiosk_hall, browser,
-                                                                  artifacts, emulator):
+                                                                  artifacts, printer_80mm):
     from playwright.sync_api import expect
 
     server, tokens, _ = kiosk_hall
-    emulator.state = "paper_end"
+    printer_80mm.state = "paper_end"
     page, errors = open_kiosk(browser, server, tokens["kiosk"], width=1920, height=1080)
     expect(page.locator("#k-printer-banner")).to_contain_text("打印机缺纸", timeout=SEEN)
     page.locator("#dept-grid .k-card", has_text="税务局").click()
@@ -241,12 +215,12 @@ def test_paper_out_still_shows_the_number_and_says_what_happened(kiosk_hall, bro
     page.wait_for_function("() => document.getElementById('r-qr').naturalWidth > 0")
     expect(page.locator("#r-reprint")).to_be_visible()
     page.screenshot(path=artifacts / "paper-out-1920x1080.png")
-    assert emulator.tickets == []
+    assert printer_80mm.tickets == []
 
-    emulator.state = "ok"  # paper back in: the visitor taps "print again"
+    printer_80mm.state = "ok"  # paper back in: the visitor taps "print again"
     page.locator("#r-reprint").click()
     expect(status).to_have_attribute("data-print", "printed", timeout=SEEN)
-    assert "B001" in emulator.wait_for_tickets(1)[0].ticket.lines
+    assert "B001" in printer_80mm.wait_for_tickets(1)[0].ticket.lines
     expect(page.locator("#k-printer-banner")).to_be_hidden(timeout=SEEN)
     assert errors == []
 
@@ -288,10 +262,12 @@ def test_an_idle_kiosk_counts_down_and_returns_to_the_start(kiosk_hall, browser,
     page.locator("#dept-grid .k-card", has_text="公安局").click()
     expect(page.locator("#screen-services")).to_be_visible()
     countdown = page.locator("#k-countdown")
-    expect(countdown).to_be_visible(timeout=12000)
+    page.clock.fast_forward(9000)  # untouched for 9 of its 12 s: the last 4 count down
+    expect(countdown).to_be_visible(timeout=SEEN)
     expect(page.locator("#k-countdown-text")).to_contain_text(re.compile(r"\d"))
     page.screenshot(path=artifacts / "countdown.png")
-    expect(page.locator("#screen-home")).to_be_visible(timeout=8000)
+    page.clock.fast_forward(4000)
+    expect(page.locator("#screen-home")).to_be_visible(timeout=SEEN)
     expect(countdown).to_be_hidden()
     expect(page.locator("body")).not_to_have_class(re.compile(r"\belder\b"))  # reset too
     assert errors == []

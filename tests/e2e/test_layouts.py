@@ -28,14 +28,18 @@ from hall.services.config.layout.seed import load_layout, seed
 from hall.store.models import NumberCounter
 from tests.conftest import DATA
 from tests.e2e.browsing import page_signed_in_as
+from tests.e2e.conftest import (
+    SQLITE_ONLY,
+    new_tab,
+    open_kiosk,
+    open_pad,
+    open_page,
+    sign_in_on_page,
+    wait_live,
+)
 from tests.e2e.server import running_hall
-from tests.e2e.test_counter_page import new_tab, sign_in, wait_live
-from tests.e2e.test_kiosk_pages import open_kiosk
-from tests.e2e.test_pad_page import open_pad
-from tests.e2e.test_pages import open_page
 
-pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
-              pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, SQLITE_ONLY]
 
 HALL_NAME = "乌鲁木齐市沙依巴克区政务服务中心"
 LONG_PAUSE = "参加市政务服务管理局组织的业务培训"
@@ -129,7 +133,7 @@ class Session:
 
 
 @pytest.fixture
-def busy_hall(ctx, db_url, tmp_path):
+def served_busy_hall(ctx, db_url, tmp_path):
     """The test hall grown to 40 windows and 17 services, busy: most windows calling or
     serving (window 5, which takes every service, calls A1234 last), five paused with a
     long reason, three closed; a visit to rate at window 37, staff signed in at 36."""
@@ -207,7 +211,7 @@ def problems(page, checks: Checks) -> list[str]:
 
 # --- the rooms: each opens its pages at its first size and yields (view, page, checks) ---
 
-def kiosk(browser, hall):
+def kiosk_views(browser, hall):
     server, tokens, _, _ = hall
     page, errors = open_kiosk(browser, server, tokens["kiosk"], *SIZES["kiosk"][0])
     checks = Checks([".k-badge", "#r-number", ".k-tool", ".k-btn", ".k-page-no", ".k-clock"])
@@ -242,7 +246,7 @@ def next_queue_page(page) -> bool:
     }""")
 
 
-def hall_screen(browser, hall):
+def hall_screen_views(browser, hall):
     server, tokens, _, _ = hall
     screen = tokens["screen"]
     page, errors = open_page(browser, f"{server.url}/display/hall/{screen['id']}"
@@ -257,7 +261,7 @@ def hall_screen(browser, hall):
     page.context.close()
 
 
-def window_screen(browser, hall):
+def window_screen_views(browser, hall):
     server, tokens, counters, _ = hall
     screen = tokens["screen"]
     for n, view in ((5, "calling"), (PAUSED[0], "paused")):
@@ -269,7 +273,7 @@ def window_screen(browser, hall):
         page.context.close()
 
 
-def pad(browser, hall):
+def pad_views(browser, hall):
     server, tokens, _, _ = hall
     checks = Checks(["#pad-window", ".level-label", "#pad-ticket", ".pad-actions button"])
     for who, view in (("pad36", "idle"), ("pad37", "rate")):
@@ -287,13 +291,13 @@ def pad(browser, hall):
     page.context.close()
 
 
-def terminal(browser, hall):
+def terminal_views(browser, hall):
     server, _, _, users = hall
     width, height = SIZES["terminal"][0]
     context = browser.new_context(viewport={"width": width, "height": height},
                                   locale="zh-CN", timezone_id="Asia/Shanghai")
     page, errors = new_tab(context, f"{server.url}/counter")
-    sign_in(page, "wu", users["wu"])
+    sign_in_on_page(page, "wu", users["wu"])
     page.click("#choose-5")  # the window of every service, A1234 called there
     wait_live(page)
     page.wait_for_selector(f"#t-number:text('{NUMBER}')")
@@ -318,7 +322,7 @@ def terminal(browser, hall):
     page.context.close()
 
 
-def board(browser, hall):
+def board_views(browser, hall):
     server, _, _, users = hall
     width, height = SIZES["board"][0]
     page, errors = page_signed_in_as(browser, f"{server.url}/admin/board", "chen",
@@ -332,14 +336,15 @@ def board(browser, hall):
     page.context.close()
 
 
-ROOMS = {"kiosk": kiosk, "hall-screen": hall_screen, "window-screen": window_screen,
-         "pad": pad, "terminal": terminal, "board": board}
+ROOMS = {"kiosk": kiosk_views, "hall-screen": hall_screen_views,
+         "window-screen": window_screen_views, "pad": pad_views, "terminal": terminal_views,
+         "board": board_views}
 
 
 @pytest.mark.parametrize("room", list(SIZES))
-def test_every_room_fits_its_screen_sizes(busy_hall, browser, artifacts, room):
+def test_every_room_fits_its_screen_sizes(served_busy_hall, browser, artifacts, room):
     found: list[str] = []
-    for view, page, checks in ROOMS[room](browser, busy_hall):
+    for view, page, checks in ROOMS[room](browser, served_busy_hall):
         for width, height in SIZES[room]:
             page.set_viewport_size({"width": width, "height": height})
             page.wait_for_timeout(400)  # pages that measure themselves do so after a resize

@@ -1,4 +1,5 @@
-"""Live hall over Socket.IO against a real server process, in both async modes."""
+"""Live hall over Socket.IO against a real server process, in both async modes and on both
+databases (gevent + SQLite, eventlet + PostgreSQL)."""
 from __future__ import annotations
 
 import json
@@ -8,20 +9,14 @@ import requests
 import socketio
 from sqlalchemy import text
 
+from tests.e2e.conftest import BOTH_STACKS
 from tests.e2e.live_client import LiveClient, RawWebSocket
-from tests.e2e.server import running_hall
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
-
-
-@pytest.fixture(params=["gevent", "eventlet"])
-def live_hall(request, ctx, db_url, tmp_path):
-    with running_hall(ctx, db_url, tmp_path, request.param) as (server, tokens, post):
-        yield server, tokens, post, ctx
+pytestmark = [pytest.mark.slow, BOTH_STACKS]
 
 
 def test_a_screen_receives_the_call_with_number_counter_and_announcement(live_hall):
-    server, tokens, post, _ = live_hall
+    server, tokens, post = live_hall
     screen = LiveClient(server.url, tokens["screen"]["token"]).connect()
     try:
         ack = screen.subscribe(f"hall:{tokens['screen']['hall_id']}", 0)
@@ -37,7 +32,7 @@ def test_a_screen_receives_the_call_with_number_counter_and_announcement(live_ha
 
 
 def test_a_reconnecting_screen_gets_exactly_what_it_missed_in_order(live_hall):
-    server, tokens, post, _ = live_hall
+    server, tokens, post = live_hall
     room = f"hall:{tokens['screen']['hall_id']}"
     for _ in range(3):
         post("/api/v1/tickets", "kiosk", service="hj")
@@ -63,8 +58,8 @@ def test_a_reconnecting_screen_gets_exactly_what_it_missed_in_order(live_hall):
         again.close()
 
 
-def test_a_client_whose_events_were_compacted_away_gets_a_snapshot(live_hall):
-    server, tokens, post, ctx = live_hall
+def test_a_client_whose_events_were_compacted_away_gets_a_snapshot(live_hall, ctx):
+    server, tokens, post = live_hall
     for _ in range(4):
         post("/api/v1/tickets", "kiosk", service="hj")
     with ctx.engine.begin() as conn:  # compaction: the oldest events are gone
@@ -80,7 +75,7 @@ def test_a_client_whose_events_were_compacted_away_gets_a_snapshot(live_hall):
 
 
 def test_a_phone_hears_its_own_call_and_nothing_it_may_not(live_hall):
-    server, tokens, post, _ = live_hall
+    server, tokens, post = live_hall
     mine = post("/api/v1/tickets", "kiosk", service="hj")
     other = post("/api/v1/tickets", "kiosk", service="hj")
     phone = LiveClient(server.url, mine["token"]).connect()
@@ -98,13 +93,13 @@ def test_a_phone_hears_its_own_call_and_nothing_it_may_not(live_hall):
 
 
 def test_an_unknown_token_cannot_connect(live_hall):
-    server, _, _, _ = live_hall
+    server, _, _ = live_hall
     with pytest.raises(socketio.exceptions.ConnectionError):
         LiveClient(server.url, "not-a-token").connect()
 
 
 def test_a_screen_hears_each_lines_queue_stats_with_the_waiting_count(live_hall):
-    server, tokens, post, _ = live_hall
+    server, tokens, post = live_hall
     hall_id = tokens["screen"]["hall_id"]
     screen = LiveClient(server.url, tokens["screen"]["token"]).connect()
     try:
@@ -132,7 +127,7 @@ def test_events_arrive_once_and_in_seq_order_after_a_polling_upgrade(live_hall):
     """Published frames go straight to idle sockets and through Engine.IO's queue when one is
     busy (hall/realtime/fanout.py); a client that started on long-polling gets the same, in
     order."""
-    server, tokens, post, _ = live_hall
+    server, tokens, post = live_hall
     room = f"hall:{tokens['screen']['hall_id']}"
     clients = [LiveClient(server.url, tokens["screen"]["token"],
                           transports=("polling", "websocket")).connect(),
@@ -156,7 +151,7 @@ def test_events_arrive_once_and_in_seq_order_after_a_polling_upgrade(live_hall):
 
 def test_the_websocket_reassembles_fragments_answers_pings_and_declines_compression(
         live_hall):
-    server, tokens, _, _ = live_hall
+    server, tokens, _ = live_hall
     ws = RawWebSocket(server.url, extensions="permessage-deflate; client_max_window_bits")
     try:
         assert " 101 " in ws.status
@@ -184,7 +179,7 @@ def test_the_websocket_reassembles_fragments_answers_pings_and_declines_compress
 def test_a_screen_that_stops_reading_does_not_hold_up_the_others(live_hall):
     """A screen whose network hangs (no FIN, buffers full) must not stall the fan-out: its
     unfinished frame is left to a greenlet of its own and the other screens go on."""
-    server, tokens, post, _ = live_hall
+    server, tokens, post = live_hall
     room = f"hall:{tokens['screen']['hall_id']}"
     stuck = RawWebSocket(server.url, rcvbuf=2048)
     screen = LiveClient(server.url, tokens["screen"]["token"]).connect()

@@ -15,14 +15,14 @@ from hall.cli import cli
 from hall.services.config import accounts
 from hall.store.models import Staff
 from tests.e2e.browsing import page_signed_in_as
-from tests.e2e.test_pages import SEEN
+from tests.e2e.conftest import SEEN
 
 NEW = "窗口服务 2026 好差评"
 ALLOWED = {("post", "/api/v1/auth/login"), ("post", "/api/v1/auth/logout"),
            ("get", "/api/v1/auth/me"), ("post", "/api/v1/auth/password")}
 
 
-def sign_in(app, login: str, password: str):
+def signed_in_with(app, login: str, password: str):
     client = app.test_client()
     r = client.post("/api/v1/auth/login", json={"login": login, "password": password})
     assert r.status_code == 200, r.json
@@ -34,7 +34,7 @@ def sign_in(app, login: str, password: str):
 def one_time(app, seeded, login: str = "li", role: str = "staff"):
     """A session signed in with a password made by `hall user add` (its service)."""
     made = accounts.add_user(seeded, login=login, name="李娜", role=role, one_time=True).value
-    client = sign_in(app, login, made["password"])
+    client = signed_in_with(app, login, made["password"])
     client.password = made["password"]
     return client
 
@@ -91,7 +91,7 @@ def test_a_one_time_session_gets_no_live_socket(app, seeded):
 def test_a_change_ends_the_other_sessions_and_keeps_this_one(app, seeded):
     password = accounts.add_user(seeded, login="wang", name="王强", role="supervisor"
                                  ).value["password"]
-    desk, phone = sign_in(app, "wang", password), sign_in(app, "wang", password)
+    desk, phone = signed_in_with(app, "wang", password), signed_in_with(app, "wang", password)
     copy = app.test_client()  # a copy of the desk's cookie, taken before the change
     copy.set_cookie("session", desk.get_cookie("session").value)
     assert change(desk, password).status_code == 200
@@ -101,7 +101,7 @@ def test_a_change_ends_the_other_sessions_and_keeps_this_one(app, seeded):
     assert copy.get("/api/v1/auth/me").status_code == 401
     assert app.test_client().post("/api/v1/auth/login", json={
         "login": "wang", "password": password}).status_code == 401
-    again = sign_in(app, "wang", NEW)
+    again = signed_in_with(app, "wang", NEW)
     assert again.signed_in["must_change_password"] is False
     assert desk.post("/api/v1/auth/logout", headers=desk.csrf).status_code == 200  # CSRF kept
 
@@ -143,12 +143,12 @@ def test_the_openapi_document_describes_the_change(app):
 
 
 def test_admins_create_and_reset_one_time_passwords(app, seeded):
-    admin = sign_in(app, "boss", accounts.add_user(seeded, login="boss", name="管理员",
+    admin = signed_in_with(app, "boss", accounts.add_user(seeded, login="boss", name="管理员",
                                                    role="admin").value["password"])
     made = admin.post("/api/v1/admin/staff", json={"login": "zhou", "name": "周敏"},
                       headers=admin.csrf).json
     assert made["staff"]["must_change_password"] is True
-    zhou = sign_in(app, "zhou", made["password"])
+    zhou = signed_in_with(app, "zhou", made["password"])
     assert zhou.signed_in["must_change_password"] is True
     assert error(zhou.get("/api/v1/counters"))[1] == "password_change_required"
     assert change(zhou, made["password"]).status_code == 200
@@ -159,7 +159,7 @@ def test_admins_create_and_reset_one_time_passwords(app, seeded):
                        headers=admin.csrf).json
     assert reset["staff"]["must_change_password"] is True
     assert zhou.get("/api/v1/auth/me").status_code == 401  # the reset ended the session
-    assert sign_in(app, "zhou", reset["password"]).signed_in["must_change_password"] is True
+    assert signed_in_with(app, "zhou", reset["password"]).signed_in["must_change_password"] is True
     log = admin.get(f"/api/v1/admin/audit?entity=staff&entity_id={made['staff']['id']}").json
     assert [e["action"] for e in log["entries"]] == [
         "reset_password", "change_password", "create"]
@@ -174,7 +174,7 @@ def test_hall_user_add_prints_a_one_time_password(app, seeded, db_url, monkeypat
     with seeded.engine.connect() as conn:
         assert conn.execute(select(Staff.must_change_password).where(
             Staff.login == "liu")).scalar_one() is True
-    assert sign_in(app, "liu", password).signed_in["must_change_password"] is True
+    assert signed_in_with(app, "liu", password).signed_in["must_change_password"] is True
 
 
 def test_pages_show_the_form_instead_of_their_content(app, seeded):
@@ -220,7 +220,6 @@ def fill_password_form(page, current: str, new: str, again: str | None = None) -
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_staff_change_their_own_password(live_hall, ctx, browser, artifacts):
     from playwright.sync_api import expect
@@ -281,7 +280,6 @@ def test_staff_change_their_own_password(live_hall, ctx, browser, artifacts):
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_one_time_password_must_be_replaced(live_hall, ctx, browser, artifacts):
     from playwright.sync_api import expect

@@ -15,7 +15,7 @@ import requests
 from sqlalchemy import text
 
 from hall.services.config import accounts
-from tests.e2e.test_pages import SEEN, SQLITE_ONLY
+from tests.e2e.conftest import SEEN, SQLITE_ONLY, open_pad
 
 
 class Staff:
@@ -35,19 +35,6 @@ class Staff:
         return r.json()
 
 
-def open_pad(browser, url: str, locale: str = "zh-CN"):  # noqa: F811
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=locale,
-                                  timezone_id="Asia/Shanghai", has_touch=True)
-    page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("console", lambda m: problems.append(m.text)
-            if m.type == "error" and "Content Security Policy" in m.text else None)
-    page.goto(url)
-    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
-    return page, problems
-
-
 def serve_one(post, li: Staff, outcome: str = "done") -> dict:
     ticket = post("/api/v1/tickets", "kiosk", service="hj")
     assert li.post("/api/v1/counters/1/call-next")["ticket"]["number"] == ticket["number"]
@@ -56,12 +43,11 @@ def serve_one(post, li: Staff, outcome: str = "done") -> dict:
     return ticket
 
 
-@pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
+@SQLITE_ONLY  # a browser against a server on PostgreSQL: tests/e2e/test_pages.py
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_the_pad_takes_one_rating_and_the_follow_up_reaches_the_supervisor(
-        ctx, live_hall, browser, artifacts):  # noqa: F811
+        ctx, live_hall, browser, artifacts):
     from playwright.sync_api import expect
 
     server, _, post = live_hall
@@ -125,7 +111,8 @@ def test_the_pad_takes_one_rating_and_the_follow_up_reaches_the_supervisor(
     assert page.evaluate("document.body.dataset.refused") == "already_rated"
     expect(page.locator("#notice-text")).not_to_be_empty()
     page.screenshot(path=artifacts / "pad-refused-second.png")
-    expect(page.locator("#pad-idle")).to_be_visible(timeout=10000)  # back to idle by itself
+    page.clock.fast_forward(6000)  # the notice's 6 s
+    expect(page.locator("#pad-idle")).to_be_visible(timeout=SEEN)  # back to idle by itself
     with ctx.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM ratings")).scalar_one() == 1
 

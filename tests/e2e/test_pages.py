@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,38 +16,7 @@ import requests
 from hall.domain import announce
 from hall.services.config import accounts
 from tests.conftest import unavailable
-from tests.e2e.server import running_hall
-
-ROOT = Path(__file__).resolve().parents[2]
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-IN_BROWSER = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
-              SQLITE_ONLY]
-SEEN = 5000  # ms: "within a blink" with margin for a loaded CI machine
-
-
-# The hall screen and the phone page run on gevent + SQLite and on eventlet + PostgreSQL.
-BOTH_STACKS = pytest.mark.parametrize(("db_url", "async_mode"),
-                                      [("sqlite", "gevent"), ("postgresql", "eventlet")],
-                                      indirect=["db_url"])
-HALL_ZONE = "Asia/Urumqi"  # UTC+6: neither the server's default zone nor the browser's
-
-
-@pytest.fixture
-def zoned_hall(ctx, db_url, tmp_path, async_mode):
-    """The test hall with its clock in HALL_ZONE."""
-    with running_hall(ctx, db_url, tmp_path, async_mode, hall_timezone=HALL_ZONE) as hall:
-        yield hall
-
-
-def open_page(browser, url: str, width: int, height: int, timezone_id: str = "Asia/Shanghai"):
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale="zh-CN", timezone_id=timezone_id)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
-    return page, errors
+from tests.e2e.conftest import BOTH_STACKS, HALL_ZONE, ROOT, SEEN, SQLITE_ONLY, open_page
 
 
 def announcements(page) -> list[dict]:
@@ -68,7 +36,6 @@ def clock_shows(page, zone: str) -> None:
 @BOTH_STACKS
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
         zoned_hall, browser, artifacts, async_mode):
     from playwright.sync_api import expect
@@ -153,7 +120,6 @@ def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
 @BOTH_STACKS
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_the_phone_page_follows_its_ticket_until_it_is_called(live_hall, browser, artifacts,
                                                               async_mode):
     from playwright.sync_api import expect
@@ -189,7 +155,6 @@ def test_the_phone_page_follows_its_ticket_until_it_is_called(live_hall, browser
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @SQLITE_ONLY
 def test_now_calling_moves_on_after_skip_and_pause(live_hall, browser, artifacts):
     """The big 正在呼叫 panel shows the newest call that still stands: a skip moves it to the
@@ -227,7 +192,6 @@ def test_now_calling_moves_on_after_skip_and_pause(live_hall, browser, artifacts
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_the_window_screen_shows_its_ticket_and_its_pause(live_hall, browser, artifacts):
     from playwright.sync_api import expect
 

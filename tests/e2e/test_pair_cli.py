@@ -12,14 +12,13 @@ import sys
 import pytest
 import requests
 
-from tests.e2e.test_pairing import admin_session, bearer
+from tests.e2e.conftest import admin_session, bearer
 
 HALL = [sys.executable, "-m", "hall.cli"]
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
-@pytest.mark.xdist_group("servers")
 def test_an_agent_pairs_from_the_terminal_and_keeps_its_token_in_a_private_file(
         live_hall, ctx, tmp_path):
     server, _tokens, _post = live_hall
@@ -53,7 +52,6 @@ def test_an_agent_pairs_from_the_terminal_and_keeps_its_token_in_a_private_file(
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
-@pytest.mark.xdist_group("servers")
 def test_a_rejected_pairing_ends_with_the_servers_reason_and_no_token(live_hall, ctx, tmp_path):
     server, _tokens, _post = live_hall
     token_file = tmp_path / "token"

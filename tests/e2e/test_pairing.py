@@ -18,28 +18,11 @@ from hall.services.config import accounts
 from hall.services.config.layout.seed import load_layout, seed
 from tests.conftest import DATA, unavailable
 from tests.e2e.browsing import signed_in_page
+from tests.e2e.conftest import SEEN, admin_session, bearer
 from tests.e2e.live_client import LiveClient
 from tests.e2e.server import Server, running_hall
-from tests.e2e.test_pages import SEEN
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-LIVE = [pytest.mark.slow, pytest.mark.xdist_group("servers")]
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def admin_client(app, ctx, login: str = "root", role: str = "admin"):
-    """Flask's test client signed in as a new staff account, CSRF header ready."""
-    password = accounts.add_user(ctx, login=login, name="管理员", role=role).value["password"]
-    client = app.test_client()
-    r = client.post("/api/v1/auth/login", json={"login": login, "password": password})
-    assert r.status_code == 200, r.json
-    client.csrf = {"X-CSRFToken": r.json["csrf_token"]}
-    return client
-
-
 def pair(device, admin, kind: str, counter: int | None = None) -> dict:
     """A device (a test client without credentials) pairs through the API; its claim."""
     asked = device.post("/api/v1/pairings", json={"kind": kind, "name": f"新{kind}"})
@@ -56,9 +39,9 @@ def pair(device, admin, kind: str, counter: int | None = None) -> dict:
 
 # --- the API, in-process ------------------------------------------------------------------
 
-def test_a_device_asks_waits_is_approved_and_claims_its_token_once(app, seeded):
+def test_a_device_asks_waits_is_approved_and_claims_its_token_once(app, seeded, login_as):
     device = app.test_client()
-    admin = admin_client(app, seeded)
+    admin = login_as("root", "admin", "管理员")
     asked = device.post("/api/v1/pairings", json={"kind": "screen", "name": "大厅屏",
                                                   "info": {"screen": "1920x1080"}},
                         headers={"User-Agent": "KioskBrowser/1.0"})
@@ -88,9 +71,9 @@ def test_a_device_asks_waits_is_approved_and_claims_its_token_once(app, seeded):
     assert again.status_code == 409 and again.json["error"]["code"] == "pairing_claimed"
 
 
-def test_a_rejected_device_is_told_so_and_unknown_claims_are_not_found(app, seeded):
+def test_a_rejected_device_is_told_so_and_unknown_claims_are_not_found(app, seeded, login_as):
     device = app.test_client()
-    admin = admin_client(app, seeded)
+    admin = login_as("root", "admin", "管理员")
     asked = device.post("/api/v1/pairings", json={"kind": "kiosk"}).json
     r = admin.post(f"/api/v1/pairings/{asked['id']}/reject", headers=admin.csrf)
     assert r.status_code == 200 and r.json == {"id": asked["id"], "state": "rejected"}
@@ -101,11 +84,11 @@ def test_a_rejected_device_is_told_so_and_unknown_claims_are_not_found(app, seed
     assert forged.status_code == 404
 
 
-def test_only_admins_list_approve_reject_and_revoke(app, seeded):
+def test_only_admins_list_approve_reject_and_revoke(app, seeded, login_as):
     device = app.test_client()
     asked = device.post("/api/v1/pairings", json={"kind": "pad"}).json
     screen = accounts.add_device(seeded, kind="screen").value
-    supervisor = admin_client(app, seeded, login="wang", role="supervisor")
+    supervisor = login_as("wang", "supervisor", "管理员")
     calls = [("get", "/api/v1/pairings", None),
              ("post", f"/api/v1/pairings/{asked['id']}/approve", {"code": asked["code"]}),
              ("post", f"/api/v1/pairings/{asked['id']}/reject", None),
@@ -116,14 +99,14 @@ def test_only_admins_list_approve_reject_and_revoke(app, seeded):
         assert r.status_code == 403, (path, r.json)
         r = getattr(device, method)(path, json=body, headers=bearer(screen["token"]))
         assert r.status_code == 403, path
-    admin = admin_client(app, seeded)
+    admin = login_as("root", "admin", "管理员")
     no_csrf = admin.post(f"/api/v1/pairings/{asked['id']}/reject")
     assert no_csrf.status_code == 403 and no_csrf.json["error"]["code"] == "csrf"
 
 
-def test_a_token_grants_only_its_own_devices_actions(app, seeded):
+def test_a_token_grants_only_its_own_devices_actions(app, seeded, login_as):
     device = app.test_client()
-    admin = admin_client(app, seeded)
+    admin = login_as("root", "admin", "管理员")
     screen = pair(device, admin, "screen")
     pad1 = pair(device, admin, "pad", counter=1)
     pad2 = pair(device, admin, "pad", counter=2)
@@ -153,9 +136,9 @@ def test_a_token_grants_only_its_own_devices_actions(app, seeded):
     assert r.status_code == 201, r.json
 
 
-def test_a_revoked_token_is_refused_at_once(app, seeded):
+def test_a_revoked_token_is_refused_at_once(app, seeded, login_as):
     device = app.test_client()
-    admin = admin_client(app, seeded)
+    admin = login_as("root", "admin", "管理员")
     kiosk = pair(device, admin, "kiosk")
     issue = {"json": {"service": "hj"}, "headers": bearer(kiosk["token"])}
     assert device.post("/api/v1/tickets", **issue).status_code == 201  # its actor is cached
@@ -180,17 +163,6 @@ class Watched(LiveClient):
         self.sio.on("connect_error", self.refusals.append, namespace="/hall")
 
 
-def admin_session(ctx, url: str) -> requests.Session:
-    password = accounts.add_user(ctx, login="root", name="管理员",
-                                 role="admin").value["password"]
-    http = requests.Session()
-    r = http.post(url + "/api/v1/auth/login", json={"login": "root", "password": password},
-                  timeout=5)
-    assert r.status_code == 200, r.text
-    http.headers["X-CSRFToken"] = r.json()["csrf_token"]
-    return http
-
-
 def connected(url: str, token: str, room: str) -> Watched:
     client = Watched(url, token).connect()
     assert client.subscribe(room)["ok"]
@@ -200,7 +172,6 @@ def connected(url: str, token: str, room: str) -> Watched:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("async_mode", ["gevent", "eventlet"])
 @pytest.mark.slow
-@pytest.mark.xdist_group("servers")
 def test_a_revoked_device_is_refused_and_its_live_connections_are_dropped(live_hall, ctx):
     server, tokens, post = live_hall
     screen, hall_room = tokens["screen"], f"hall:{tokens['screen']['hall_id']}"
@@ -232,7 +203,6 @@ def test_a_revoked_device_is_refused_and_its_live_connections_are_dropped(live_h
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 @pytest.mark.slow
-@pytest.mark.xdist_group("servers")
 def test_a_revocation_through_one_process_drops_the_device_on_another(ctx, db_url, tmp_path):
     try:
         redis.Redis.from_url(REDIS_URL, socket_timeout=2).ping()
@@ -272,7 +242,6 @@ def test_a_revocation_through_one_process_drops_the_device_on_another(ctx, db_ur
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("servers")
 def test_a_screen_pairs_through_the_pair_page_and_is_sent_back_there_when_revoked(
         ctx, db_url, tmp_path, browser, artifacts):
     from playwright.sync_api import expect
@@ -331,12 +300,12 @@ def test_a_screen_pairs_through_the_pair_page_and_is_sent_back_there_when_revoke
         assert errors == []
 
 
-def test_only_admins_see_pairing_requests_and_revoke_buttons_on_the_devices_page(app, seeded):
-    supervisor = admin_client(app, seeded, login="wang", role="supervisor")
+def test_only_admins_see_pairing_requests_and_revoke_buttons_on_the_devices_page(login_as):
+    supervisor = login_as("wang", "supervisor", "管理员")
     page = supervisor.get("/admin/devices")
     assert page.status_code == 200 and b'id="devices"' in page.data
     assert b'id="pairing"' not in page.data and b"data-manage" not in page.data
-    page = admin_client(app, seeded).get("/admin/devices")
+    page = login_as("root", "admin", "管理员").get("/admin/devices")
     assert b'id="pairing"' in page.data and b'data-manage="1"' in page.data
 
 

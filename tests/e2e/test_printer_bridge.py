@@ -11,7 +11,6 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from drivers.escpos.emulator import PrinterEmulator
 from hall.agent.bridge import LinkError
 from hall.services.supervision import alerts
 from hall.store.models import Device, PrintJob
@@ -21,8 +20,8 @@ from tests.e2e.server import running_hall
 
 
 def with_server(test):
-    """A real server process on SQLite, grouped with the other server tests."""
-    for mark in (pytest.mark.slow, pytest.mark.xdist_group("servers"),
+    """A real server process on SQLite."""
+    for mark in (pytest.mark.slow,
                  pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)):
         test = mark(test)
     return test
@@ -45,23 +44,9 @@ class HttpLink:
         return r.json()
 
 
-@pytest.fixture
-def hall_up(ctx, db_url, tmp_path):
-    with running_hall(ctx, db_url, tmp_path) as up:
-        yield up
-
-
-@pytest.fixture
-def emulator(tmp_path):
-    emu = PrinterEmulator(tmp_path / "previews", paper="58")
-    emu.listen_tcp()
-    with emu:
-        yield emu
-
-
-def bridge_for(server, kiosk, emulator, **options) -> tuple[PrinterBridge, HttpLink]:
+def bridge_for(server, kiosk, printer, **options) -> tuple[PrinterBridge, HttpLink]:
     bridge = PrinterBridge(token=kiosk["token"], url=f"escpos+tcp://127.0.0.1:"
-                           f"{emulator.tcp_port}", paper="58", status_every=0, timeout=1,
+                           f"{printer.tcp_port}", paper="58", status_every=0, timeout=1,
                            **options)
     link = HttpLink(server.url, bridge.token)
     bridge.start(link, link.call("GET", "/devices/me"))
@@ -74,10 +59,10 @@ def take(post, kiosk_name="kiosk", service="hj") -> tuple[dict, dict]:
 
 
 @with_server
-def test_an_announced_job_is_printed_by_the_bridge_and_answered(hall_up, emulator, ctx):
-    server, tokens, post = hall_up
+def test_an_announced_job_is_printed_by_the_bridge_and_answered(live_hall, printer, ctx):
+    server, tokens, post = live_hall
     kiosk = tokens["kiosk"]
-    bridge, link = bridge_for(server, kiosk, emulator)
+    bridge, link = bridge_for(server, kiosk, printer)
     assert bridge.rooms() == [f"device:{kiosk['id']}"]
     bridge.poll()  # nothing pending yet; asks the printer's status
     assert bridge.health()["paper"] == "ok" and bridge.health()["errors"] == 0
@@ -92,7 +77,7 @@ def test_an_announced_job_is_printed_by_the_bridge_and_answered(hall_up, emulato
     assert event["job_id"] == answer["job"]["id"] and event["device_id"] == kiosk["id"]
     bridge.on_event(event)
     bridge.poll()
-    rec = emulator.wait_for_tickets(1)[0]
+    rec = printer.wait_for_tickets(1)[0]
     assert "户籍办理" in rec.ticket.lines and ticket["number"] in rec.ticket.lines
     assert rec.ticket.qr == [answer["qr_url"]] and rec.ticket.cut
     assert rec.ticket.qr[0].startswith(server.url + "/t/")
@@ -102,30 +87,30 @@ def test_an_announced_job_is_printed_by_the_bridge_and_answered(hall_up, emulato
     bridge.on_event(event)  # the same announcement again (a backlog replay): no second print
     bridge.poll()
     time.sleep(0.3)
-    assert len(emulator.tickets) == 1
+    assert len(printer.tickets) == 1
 
 
 @with_server
-def test_jobs_announced_while_the_bridge_was_away_are_printed_in_order(hall_up, emulator):
-    server, tokens, post = hall_up
+def test_jobs_announced_while_the_bridge_was_away_are_printed_in_order(live_hall, printer):
+    server, tokens, post = live_hall
     numbers = [take(post)[0]["number"] for _ in range(3)]
-    bridge, link = bridge_for(server, tokens["kiosk"], emulator)
+    bridge, link = bridge_for(server, tokens["kiosk"], printer)
     bridge.poll()
-    printed = emulator.wait_for_tickets(3)
+    printed = printer.wait_for_tickets(3)
     assert [next(n for n in numbers if n in r.ticket.lines) for r in printed] == numbers
     assert link.call("GET", "/print-jobs?state=pending")["jobs"] == []
     bridge.on_snapshot(f"device:{tokens['kiosk']['id']}", {})  # too far behind: asks again
     bridge.poll()
     assert ("GET", "/print-jobs?state=pending") in link.calls[-3:]
-    assert len(emulator.tickets) == 3
+    assert len(printer.tickets) == 3
 
 
 @with_server
-def test_paper_out_at_the_agent_fails_the_job_and_reports_health(hall_up, emulator, ctx):
-    server, tokens, post = hall_up
+def test_paper_out_at_the_agent_fails_the_job_and_reports_health(live_hall, printer, ctx):
+    server, tokens, post = live_hall
     kiosk = tokens["kiosk"]
-    bridge, link = bridge_for(server, kiosk, emulator)
-    emulator.state = "paper_end"
+    bridge, link = bridge_for(server, kiosk, printer)
+    printer.state = "paper_end"
     ticket, answer = take(post)
     bridge.on_event({"type": "print.requested", "device_id": kiosk["id"],
                      "job_id": answer["job"]["id"], "lang": "zh_CN"})
@@ -143,7 +128,7 @@ def test_paper_out_at_the_agent_fails_the_job_and_reports_health(hall_up, emulat
     assert requests.get(f"{server.url}/api/v1/tickets/{ticket['token']}",
                         timeout=5).json()["state"] == "waiting"
 
-    emulator.state = "ok"  # paper back: the next status poll says so, the runtime reports it
+    printer.state = "ok"  # paper back: the next status poll says so, the runtime reports it
     bridge.poll()
     link.call("POST", "/devices/me/health", bridge.health())
     assert alerts.open_alerts(ctx, 1) == []
@@ -151,14 +136,14 @@ def test_paper_out_at_the_agent_fails_the_job_and_reports_health(hall_up, emulat
     bridge.on_event({"type": "print.requested", "device_id": kiosk["id"],
                      "job_id": again["job"]["id"]})
     bridge.poll()
-    assert emulator.wait_for_tickets(1)[0].ticket.qr == [answer["qr_url"]]
+    assert printer.wait_for_tickets(1)[0].ticket.qr == [answer["qr_url"]]
     with ctx.engine.connect() as conn:
         states = conn.execute(select(PrintJob.state).order_by(PrintJob.id)).scalars().all()
     assert states == ["failed", "printed"]
 
 
 @with_server
-def test_a_windows_printer_bridge_prints_the_visitors_paper(hall_up, emulator, ctx):
+def test_a_windows_printer_bridge_prints_the_visitors_paper(live_hall, printer, ctx):
     """A window's printer on an agent PC (a ``printer`` device of window 1, no URL): the
     job for the 受理回执 waits for it; the bridge, asking for pending jobs at start, prints
     the paper the server worded (title, case number, the case page's QR) and answers."""
@@ -166,9 +151,9 @@ def test_a_windows_printer_bridge_prints_the_visitors_paper(hall_up, emulator, c
     from hall.services.config import accounts
     from hall.services.devices import printing
 
-    server, _, post = hall_up
-    printer = accounts.add_device(ctx, kind="printer", name="1号窗口打印机",
-                                  counter_number=1).value
+    server, _, post = live_hall
+    device = accounts.add_device(ctx, kind="printer", name="1号窗口打印机",
+                                 counter_number=1).value
     post("/api/v1/tickets", "kiosk", service="hj")
     post("/api/v1/counters/1/call-next", "keypad1")
     post("/api/v1/counters/1/start", "keypad1")
@@ -177,10 +162,10 @@ def test_a_windows_printer_bridge_prints_the_visitors_paper(hall_up, emulator, c
     supervisor = Actor("staff", 2, 1, "supervisor")  # 王强, of the layout
     job = printing.start_job(ctx, ticket_id=done["id"], actor=supervisor, base_url=server.url,
                              document="acceptance", lang="zh_CN").value
-    assert job["url"] is None and job["device_id"] == printer["id"]
-    bridge, link = bridge_for(server, printer, emulator)
+    assert job["url"] is None and job["device_id"] == device["id"]
+    bridge, link = bridge_for(server, device, printer)
     bridge.poll()  # asks for the pending jobs first, then prints them
-    rec = emulator.wait_for_tickets(1)[0]
+    rec = printer.wait_for_tickets(1)[0]
     assert rec.ticket.lines[:2] == ["测试大厅", "受理回执"]
     assert f"办件编号：{done['case']['number']}" in rec.ticket.lines
     assert rec.ticket.qr == [f"{server.url}/case/{done['case']['number']}"]
@@ -201,32 +186,33 @@ def test_bridge_options_go_into_the_printer_url_and_bad_ones_fail_at_start():
         PrinterBridge(token="t", url="escpos+tcp://h:9100", colour="red")
 
 
+# a serial port is read differently in each mode; TCP is a green socket in both
 @with_server
 @pytest.mark.parametrize("mode, transport", [("gevent", "tcp"), ("gevent", "serial"),
-                                             ("eventlet", "tcp"), ("eventlet", "serial")])
-def test_a_slow_printer_never_holds_up_other_requests(ctx, db_url, tmp_path, emulator, mode,
+                                             ("eventlet", "serial")])
+def test_a_slow_printer_never_holds_up_other_requests(ctx, db_url, tmp_path, printer, mode,
                                                       transport):
     """The server prints itself (kiosk with a printer URL); the printer is switched off
     (silent: every status query waits out its timeout), yet the hall keeps answering. Over
     TCP the wait is a green socket; a serial port is read in gevent's thread pool, or in
     eventlet's green select."""
     with running_hall(ctx, db_url, tmp_path, async_mode=mode) as up:
-        _slow_printer(up, ctx, emulator, transport)
+        _slow_printer(up, ctx, printer, transport)
 
 
-def _slow_printer(hall_up, ctx, emulator, transport) -> None:
+def _slow_printer(hall_up, ctx, printer, transport) -> None:
     import threading
 
     from sqlalchemy import update
 
     server, tokens, post = hall_up
-    url = (f"escpos+tcp://127.0.0.1:{emulator.tcp_port}" if transport == "tcp" else
-           f"escpos+serial://{emulator.open_pty()}?baudrate=115200")
+    url = (f"escpos+tcp://127.0.0.1:{printer.tcp_port}" if transport == "tcp" else
+           f"escpos+serial://{printer.pty_path}?baudrate=115200")
     with ctx.engine.begin() as conn:
         conn.execute(update(Device).where(Device.id == tokens["kiosk"]["id"]).values(url=url))
     ticket = post("/api/v1/tickets", "kiosk", service="hj")
     assert post("/api/v1/print-jobs", "kiosk", ticket_id=ticket["id"])["state"] == "printed"
-    emulator.state = "silent"
+    printer.state = "silent"
     answer: dict = {}
 
     def tap() -> None:
@@ -246,4 +232,4 @@ def _slow_printer(hall_up, ctx, emulator, transport) -> None:
     assert answer["state"] == "failed" and answer["took"] >= 1.5
     assert answer["reasons"] == ["打印机无响应：请检查电源和连接线"]
     assert max(quick) < 0.5, quick  # nobody waited for the printer but its own kiosk
-    assert emulator.wait_for_tickets(1)[0].printed  # the first, before it went silent
+    assert printer.wait_for_tickets(1)[0].printed  # the first, before it went silent

@@ -18,7 +18,6 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("servers")
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_a_call_through_one_process_reaches_a_screen_on_another(ctx, db_url, tmp_path):
     try:

@@ -20,17 +20,15 @@ from sqlalchemy import update
 
 from counter.documents import qr_data_uri
 from drivers.escpos.document import DocumentContent, layout
-from drivers.escpos.emulator import PrinterEmulator
 from drivers.escpos.parser import Parser
 from drivers.escpos.printer import PROFILES, ticket_bytes
 from hall.domain.access import SYSTEM
 from hall.services.config import accounts, settings
 from hall.store.models import Staff
+from tests.e2e.conftest import SEEN, new_tab, open_page, sign_in_on_page, wait_live
 from tests.e2e.server import running_hall
-from tests.e2e.test_counter_page import new_tab, sign_in, wait_live
-from tests.e2e.test_pages import SEEN, open_page
 
-PAGE = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
+PAGE = [pytest.mark.slow, pytest.mark.browser,
         pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
 MM = 72 / 25.4  # PDF points per millimetre
 BASIS = "《中华人民共和国行政许可法》第三十二条"  # the defaults, in Chinese
@@ -43,14 +41,6 @@ def marked(test):
     return test
 
 
-@pytest.fixture
-def emulator(tmp_path):
-    emu = PrinterEmulator(tmp_path / "printed", paper="80")
-    emu.listen_tcp()
-    with emu:
-        yield emu
-
-
 def staff_li(ctx) -> str:
     """李娜, 工号 1001 (the layout's account, with a password the test knows)."""
     password = accounts.add_user(ctx, login="li", name="李娜").value["password"]
@@ -60,20 +50,13 @@ def staff_li(ctx) -> str:
 
 
 @pytest.fixture
-def window_hall(ctx, db_url, tmp_path, emulator):
+def window_hall(ctx, db_url, tmp_path, printer_80mm):
     """The test hall served by a real process; window 1 has its own printer (the emulator,
     which the server drives), the other windows have none."""
     with running_hall(ctx, db_url, tmp_path) as (server, tokens, post):
         accounts.add_device(ctx, kind="printer", name="1号窗口打印机", counter_number=1,
-                            url=f"escpos+tcp://127.0.0.1:{emulator.tcp_port}?paper=80")
+                            url=f"escpos+tcp://127.0.0.1:{printer_80mm.tcp_port}?paper=80")
         yield server, tokens, post
-
-
-@pytest.fixture
-def urumqi_hall(ctx, db_url, tmp_path):
-    """The test hall in Asia/Urumqi (UTC+6); no window has a printer."""
-    with running_hall(ctx, db_url, tmp_path, hall_timezone="Asia/Urumqi") as hall:
-        yield hall
 
 
 def terminal(browser, server, password: str, timezone_id: str = "Asia/Shanghai"):
@@ -81,7 +64,7 @@ def terminal(browser, server, password: str, timezone_id: str = "Asia/Shanghai")
     context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
                                   timezone_id=timezone_id)
     page, errors = new_tab(context, f"{server.url}/counter")
-    sign_in(page, "li", password)
+    sign_in_on_page(page, "li", password)
     page.click("#choose-1")
     wait_live(page)
     return context, page, errors
@@ -139,7 +122,7 @@ def check_page(doc_page, artifacts, name: str, *facts: str) -> None:
 
 
 @marked
-def test_acceptance_receipt_has_case_number_and_qr(window_hall, emulator, browser, artifacts,
+def test_acceptance_receipt_has_case_number_and_qr(window_hall, printer_80mm, browser, artifacts,
                                                    ctx):
     from playwright.sync_api import expect
 
@@ -158,7 +141,7 @@ def test_acceptance_receipt_has_case_number_and_qr(window_hall, emulator, browse
     page.click("#btn-print")  # window 1 has a printer: the server prints on it
     expect(page.locator("#t-message-text")).to_have_text("受理回执已在窗口打印机打印",
                                                          timeout=SEEN)
-    text, qr = printed_text(emulator, 1)
+    text, qr = printed_text(printer_80mm, 1)
     case_url = f"{server.url}/case/{case['number']}"
     for fact in ("受理回执", "测试大厅", f"办件编号：{case['number']}", "办理事项：户籍办理",
                  "申请人：王*", f"承诺办结日期：{case['due_date']}（承诺时限5个工作日）",
@@ -182,7 +165,7 @@ def test_acceptance_receipt_has_case_number_and_qr(window_hall, emulator, browse
 
 
 @marked
-def test_refusal_notice_prints_reason(window_hall, emulator, browser, artifacts, ctx):
+def test_refusal_notice_prints_reason(window_hall, printer_80mm, browser, artifacts, ctx):
     from playwright.sync_api import expect
 
     server, _, post = window_hall
@@ -195,7 +178,7 @@ def test_refusal_notice_prints_reason(window_hall, emulator, browser, artifacts,
     page.click("#btn-print")
     expect(page.locator("#t-message-text")).to_have_text("不予受理通知书已在窗口打印机打印",
                                                          timeout=SEEN)
-    text, qr = printed_text(emulator, 1)
+    text, qr = printed_text(printer_80mm, 1)
     for fact in ("不予受理通知书", "不予受理的理由", reason, "决定依据", BASIS, "救济途径",
                  REVIEW, f"排队号码：{ticket['number']}", "窗口：1号窗口",
                  "经办人：李娜（工号1001）"):
@@ -214,13 +197,13 @@ def test_refusal_notice_prints_reason(window_hall, emulator, browser, artifacts,
 
 
 @marked
-def test_the_materials_notice_is_stamped_in_the_halls_local_time(urumqi_hall, browser,
+def test_the_materials_notice_is_stamped_in_the_halls_local_time(zoned_hall, browser,
                                                                   artifacts, ctx):
     """补正 at a window without a printer: 打印 opens the 一次性告知书 as a page, which says
     when in Urumqi (UTC+6) — not UTC, not the PC's Shanghai — as do its bytes."""
     from playwright.sync_api import expect
 
-    server, _, post = urumqi_hall
+    server, _, post = zoned_hall
     spec = settings.get_settings(ctx, 1).model_copy(update={"contact_phone": "0991-1234567"})
     settings.update_settings(ctx, SYSTEM, 1, spec)  # the enquiries phone, a hall setting
     password = staff_li(ctx)

@@ -7,21 +7,12 @@ from datetime import UTC, date, datetime
 from openpyxl import load_workbook
 
 from hall.seed.history import generate
-from hall.services.config import accounts
 
 
-def sign_in(app, seeded, login: str, role: str):
-    password = accounts.add_user(seeded, login=login, name=login, role=role).value["password"]
-    client = app.test_client()
-    r = client.post("/api/v1/auth/login", json={"login": login, "password": password})
-    assert r.status_code == 200, r.json
-    return client
-
-
-def test_supervisor_downloads_the_month_in_three_formats(app, seeded, clock):
+def test_supervisor_downloads_the_month_in_three_formats(seeded, login_as, clock):
     generate(seeded.engine, first=date(2026, 11, 2), days=5, per_day=40, seed=3)
     clock.current = datetime(2026, 11, 23, 2, tzinfo=UTC)
-    boss = sign_in(app, seeded, "zhao", "supervisor")
+    boss = login_as("zhao", "supervisor")
     q = "/api/v1/reports?period=month&on=2026-11-01&group=counter"
     data = boss.get(q).json
     assert data["period"]["label"] == "2026-11" and data["total"]["issued"] == 200
@@ -33,11 +24,11 @@ def test_supervisor_downloads_the_month_in_three_formats(app, seeded, clock):
     assert sheet["A2"].value == "窗口" and sheet.cell(sheet.max_row, 2).value == 200
 
 
-def test_staff_may_not_read_reports_and_bad_queries_name_the_field(app, seeded):
-    staff = sign_in(app, seeded, "li2", "staff")
+def test_staff_may_not_read_reports_and_bad_queries_name_the_field(login_as):
+    staff = login_as("li2", "staff")
     r = staff.get("/api/v1/reports")
     assert r.status_code == 403
-    boss = sign_in(app, seeded, "zhao2", "supervisor")
+    boss = login_as("zhao2", "supervisor")
     bad = boss.get("/api/v1/reports?group=planet")
     assert bad.status_code == 422 and bad.json["error"]["field"] == "group"
     bad = boss.get("/api/v1/reports?period=range&on=2026-11-05&end=2026-11-01")

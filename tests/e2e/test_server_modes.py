@@ -1,4 +1,6 @@
-"""The real server process serves the API on gevent (default) and on eventlet."""
+"""The real server process serves the API on gevent (default) and on eventlet, on SQLite and
+on PostgreSQL: every pair, each started the way `hall run` starts (python -m hall.boot, not
+forked from the tests' warm zygote)."""
 from __future__ import annotations
 
 import pytest
@@ -11,13 +13,12 @@ from tests.e2e.server import Server
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("servers")
 @pytest.mark.parametrize("mode", ["gevent", "eventlet"])
 def test_server_issues_and_calls_in_each_async_mode(ctx, db_url, tmp_path, mode):
     seed(ctx, load_layout(DATA / "small_hall.toml"))
     token = accounts.add_device(ctx, kind="kiosk").value["token"]
     keypad = accounts.add_device(ctx, kind="keypad", counter_number=1).value["token"]
-    server = Server(db_url, tmp_path, async_mode=mode).start()
+    server = Server(db_url, tmp_path, async_mode=mode, fork=False).start()
     try:
         with requests.Session() as s:
             t = s.post(server.url + "/api/v1/tickets", json={"service": "hj"}, timeout=5,

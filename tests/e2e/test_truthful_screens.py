@@ -7,29 +7,15 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.browsing import signed_in_page
+from tests.e2e.conftest import SEEN, SQLITE_ONLY, open_page
 
-SEEN = 5000  # ms
 NO_WINDOW = "暂无窗口办理"
-IN_BROWSER = [pytest.mark.slow, pytest.mark.browser, pytest.mark.xdist_group("pages"),
-              pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
-
-
-def open_screen(browser, url: str, width: int = 1920, height: int = 1080):
-    context = browser.new_context(viewport={"width": width, "height": height},
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(url)
-    page.wait_for_function("() => document.body && document.body.dataset.live === 'live'",
-                           timeout=15000)
-    return page, errors
 
 
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.xdist_group("pages")
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_estimate_says_no_window_when_none_is_open(live_hall, browser, artifacts):
     from playwright.sync_api import expect
 
@@ -39,11 +25,11 @@ def test_estimate_says_no_window_when_none_is_open(live_hall, browser, artifacts
     ticket = post("/api/v1/tickets", "kiosk", service="hj")
     assert ticket["estimated_wait"] is None
     screen = tokens["screen"]
-    hall, errors = open_screen(browser, f"{server.url}/display/hall/{screen['id']}"
-                                        f"?token={screen['token']}")
+    hall, errors = open_page(browser, f"{server.url}/display/hall/{screen['id']}"
+                                      f"?token={screen['token']}", 1920, 1080)
     row = hall.locator("#queues tr", has_text="户籍办理")
     expect(row).to_contain_text(NO_WINDOW, timeout=SEEN)
-    phone, phone_errors = open_screen(browser, f"{server.url}/t/{ticket['token']}", 390, 844)
+    phone, phone_errors = open_page(browser, f"{server.url}/t/{ticket['token']}", 390, 844)
     expect(phone.locator("body")).to_contain_text(NO_WINDOW, timeout=SEEN)
     hall.screenshot(path=artifacts / "no-window.png")
     post("/api/v1/counters/1/open", "keypad1")  # a window opens: the figures move at once
@@ -55,7 +41,7 @@ def test_estimate_says_no_window_when_none_is_open(live_hall, browser, artifacts
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.xdist_group("pages")
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_board_counts_tickets_transferred_to_a_window(live_hall, ctx, browser, artifacts):
     from playwright.sync_api import expect
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.test_pages import SEEN, SQLITE_ONLY
+from tests.e2e.conftest import SEEN, SQLITE_ONLY
 
 ROOMS = {"start-book": "/book", "start-case": "/case", "start-counter": "/counter",
          "start-admin": "/admin/", "start-pair-kiosk": "/pair?kind=kiosk",
@@ -50,7 +50,6 @@ def test_an_unknown_page_is_a_chinese_page_and_an_unknown_api_path_stays_json(ap
 @SQLITE_ONLY
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_a_visitor_starts_at_the_start_page_and_an_unknown_address_leads_back(
         live_hall, browser, artifacts):
     from playwright.sync_api import expect

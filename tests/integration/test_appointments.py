@@ -16,6 +16,8 @@ from hall.domain.errors import DomainError
 from hall.domain.personal import id_check_char
 from hall.services.queue import appointments, booking_catalog, tickets
 from hall.store.models import Appointment, Hall, PersonDay, Service, SlotBooking, Ticket
+from tests.conftest import refused
+from tests.integration.conftest import kiosk
 
 SH = ZoneInfo("Asia/Shanghai")
 PHONE = "13812341234"
@@ -27,20 +29,9 @@ def at(day: int, hh: int, mm: int = 0) -> datetime:
     return datetime(2026, 11, day, hh, mm, tzinfo=SH)
 
 
-def kiosk(hall) -> Actor:
-    return Actor("device", 1, hall["id"], "kiosk")
-
-
 def book(ctx, start=None, phone=PHONE, service="hj", **kw) -> dict:
     return appointments.book(ctx, service=service, start=start or at(23, 11), phone=phone,
                              **kw).value
-
-
-def refused(code: str, field: str, fn, /, *args, **kw) -> DomainError:
-    with pytest.raises(DomainError) as exc:
-        fn(*args, **kw)
-    assert (exc.value.code, exc.value.field) == (code, field), exc.value
-    return exc.value
 
 
 def set_service(ctx, code: str, **values) -> None:

@@ -3,15 +3,12 @@
 hall snapshot carries the same list. SQLite and PostgreSQL."""
 from __future__ import annotations
 
-from hall.domain.access import SYSTEM, Actor
-from hall.domain.errors import DomainError
+from hall.domain.access import SYSTEM
 from hall.services.context import read
 from hall.services.counters import state as counters
 from hall.services.queue import calling, calls, queries, tickets, visits
-
-
-def kiosk(hall) -> Actor:
-    return Actor("device", 1, hall["id"], "kiosk")
+from tests.conftest import refused
+from tests.integration.conftest import kiosk
 
 
 def live_of(result) -> list[tuple[str, int]]:
@@ -84,18 +81,10 @@ def test_a_window_with_a_live_call_cannot_pause_so_its_call_never_goes_stale(ctx
     assert read(ctx, lambda uow: calls.live_calls(uow.conn, hall["id"])) == []
     tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
     number = call(ctx, hall, 1).value["number"]
-    refused(counters.pause, ctx, counter_id=hall["counters"][1], actor=SYSTEM, reason="午休")
+    refused("counter_busy", "counter", counters.pause, ctx, counter_id=hall["counters"][1],
+            actor=SYSTEM, reason="午休")
     assert [c.number for c in read(ctx, lambda uow: calls.live_calls(uow.conn, hall["id"]))
             ] == [number]
-
-
-def refused(command, *args, **kwargs) -> None:
-    try:
-        command(*args, **kwargs)
-    except DomainError as err:
-        assert err.code == "counter_busy"
-    else:
-        raise AssertionError("a window with a live call paused")
 
 
 def test_commands_that_cannot_move_a_call_carry_no_calls_live(ctx, hall):

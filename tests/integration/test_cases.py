@@ -4,23 +4,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import insert
 
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError
 from hall.services.cases import workflow as cases
 from hall.services.context import run
 from hall.services.supervision import alerts
-from hall.store.models import Case
-
-
-def add_case(ctx, hall, number: str, accepted: date, warning: date, due: date) -> None:
-    with ctx.engine.begin() as conn:
-        conn.execute(insert(Case).values(
-            hall_id=hall["id"], number=number, ticket_id=1, service_id=hall["services"]["hj"],
-            counter_id=hall["counters"][1], staff_id=None, applicant_masked="张*",
-            accepted_at=datetime(accepted.year, accepted.month, accepted.day, 2, tzinfo=UTC),
-            accepted_on=accepted, due_date=due, warning_date=warning))
+from tests.conftest import add_case
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from hall.domain.access import SYSTEM, Actor
 from hall.domain.errors import DomainError, Forbidden, NotFound
-from hall.services.config import accounts, audit
+from hall.services.config import audit
 from hall.services.config import structure as config
 from hall.services.config.layout.rows import counter_spec, service_row, service_spec
 from hall.services.config.layout.seed import load_layout
@@ -16,18 +16,9 @@ from hall.services.config.layout.spec import CounterSpec, DepartmentSpec, Servic
 from hall.services.counters import state as counters
 from hall.services.queue import calling, catalog, tickets
 from tests.conftest import DATA
+from tests.integration.conftest import kiosk
 
 IP = "192.0.2.7"
-
-
-@pytest.fixture
-def admin(ctx, hall) -> Actor:
-    staff_id = accounts.add_user(ctx, login="root", name="管理员", role="admin").value["id"]
-    return Actor("staff", staff_id, hall["id"], "admin", label="管理员")
-
-
-def kiosk(hall) -> Actor:
-    return Actor("device", 1, hall["id"], "kiosk")
 
 
 def spec_of(ctx, admin, code: str, **changes) -> ServiceSpec:

@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from hall.domain.access import SYSTEM, Actor
+from hall.domain.access import SYSTEM
 from hall.domain.errors import DomainError
 from hall.services.counters import state as counters
 from hall.services.queue import calling, queries, tickets, visits
 from hall.services.supervision import alerts, board, watch, watch_rules
-
-
-def kiosk(hall) -> Actor:
-    return Actor("device", 1, hall["id"], "kiosk")
+from tests.integration.conftest import kiosk
 
 
 def serving_at_1(ctx, hall) -> dict:

@@ -2,7 +2,6 @@
 tickets; status queries answered with the paper states a kiosk has to explain."""
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -17,10 +16,10 @@ from drivers.escpos import fonts, status
 from drivers.escpos.emulator import PrinterEmulator
 from drivers.escpos.printer import print_ticket
 from drivers.escpos.ticket import LABEL_AHEAD, LABEL_WAIT, TicketContent
+from tests.conftest import need_font
 
 URL = "https://hall.example.cn/t/Xq3vT9bK2mPz"
 ZH = {LABEL_AHEAD: "前面还有 %(n)s 人", LABEL_WAIT: "预计等候 %(low)s-%(high)s 分钟"}
-REQUIRE = os.environ.get("HALL_REQUIRE_SERVICES") == "1"
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -28,25 +27,11 @@ def zh(msgid: str) -> str:
     return ZH.get(msgid, msgid)
 
 
-def need_font() -> None:
-    if not fonts.available():
-        (pytest.fail if REQUIRE else pytest.skip)("no CJK font: make fonts (fonts-wqy-microhei)")
-
-
 def content(**changes) -> TicketContent:
     base = dict(hall_name="某某市政务服务中心", service_name="社保业务", number="A001",
                 people_ahead=3, wait_minutes=(5, 12), issued_at=datetime(2025, 3, 14, 9, 30),
                 qr_url=URL, materials=("居民身份证原件",), kind="绿色通道", kind_reason="老年人")
     return TicketContent(**{**base, **changes})
-
-
-@pytest.fixture
-def emulator(tmp_path):
-    emu = PrinterEmulator(tmp_path / "previews", paper="58")
-    emu.listen_tcp()
-    emu.open_pty()
-    with emu:
-        yield emu
 
 
 def assert_native_ticket(ticket) -> None:
@@ -58,26 +43,26 @@ def assert_native_ticket(ticket) -> None:
 
 
 @pytest.mark.parametrize("where", ["tcp", "pty", "pyserial-socket"])
-def test_a_native_ticket_arrives_with_chinese_number_qr_and_cut(emulator, where):
-    url = {"tcp": f"escpos+tcp://127.0.0.1:{emulator.tcp_port}?paper=58",
-           "pty": f"escpos+serial://{emulator.pty_path}?baudrate=115200&paper=58",
-           "pyserial-socket": f"escpos+serial:socket://127.0.0.1:{emulator.tcp_port}"
+def test_a_native_ticket_arrives_with_chinese_number_qr_and_cut(printer, where):
+    url = {"tcp": f"escpos+tcp://127.0.0.1:{printer.tcp_port}?paper=58",
+           "pty": f"escpos+serial://{printer.pty_path}?baudrate=115200&paper=58",
+           "pyserial-socket": f"escpos+serial:socket://127.0.0.1:{printer.tcp_port}"
                               f"?paper=58"}[where]
     result = print_ticket(url, content(), translate=zh)
     assert result.printed, result
     assert result.before.ok and result.after is not None and result.after.ok
-    (rec,) = emulator.wait_for_tickets(1)
+    (rec,) = printer.wait_for_tickets(1)
     assert_native_ticket(rec.ticket)
     assert "前面还有 3 人" in rec.ticket.lines and "预计等候 5-12 分钟" in rec.ticket.lines
-    assert emulator.queries[:3] == [1, 2, 4]
+    assert printer.queries[:3] == [1, 2, 4]
 
 
-def test_a_raster_ticket_is_paper_wide_images_matching_the_font(emulator):
+def test_a_raster_ticket_is_paper_wide_images_matching_the_font(printer):
     need_font()
-    result = print_ticket(f"escpos+tcp://127.0.0.1:{emulator.tcp_port}?profile=raster-58",
+    result = print_ticket(f"escpos+tcp://127.0.0.1:{printer.tcp_port}?profile=raster-58",
                           content())
     assert result.printed
-    (rec,) = emulator.wait_for_tickets(1)
+    (rec,) = printer.wait_for_tickets(1)
     images = rec.ticket.images
     assert images and all(image.width == 384 for image in images)
     assert "社保业务" not in rec.ticket.lines and "A001" in rec.ticket.lines
@@ -86,13 +71,13 @@ def test_a_raster_ticket_is_paper_wide_images_matching_the_font(emulator):
     assert expected.getextrema() == (0, 255)  # and it is not blank
 
 
-def test_paper_end_stops_the_print_and_says_why(emulator):
-    emulator.state = "paper_end"
-    result = print_ticket(f"escpos+tcp://127.0.0.1:{emulator.tcp_port}", content())
+def test_paper_end_stops_the_print_and_says_why(printer):
+    printer.state = "paper_end"
+    result = print_ticket(f"escpos+tcp://127.0.0.1:{printer.tcp_port}", content())
     assert not result.printed and result.before.paper_end and result.after is None
     assert result.reasons[0] == status.MSG_PAPER_END
     assert result.status.health()["paper"] == "out"
-    assert emulator.tickets == []
+    assert printer.tickets == []
 
 
 def test_paper_running_out_during_the_print_is_reported_failed(tmp_path):
@@ -109,9 +94,9 @@ def test_paper_running_out_during_the_print_is_reported_failed(tmp_path):
                                            ("cover_open", status.MSG_COVER),
                                            ("offline", status.MSG_OFFLINE),
                                            ("silent", status.MSG_SILENT)])
-def test_every_printer_state_has_plain_words(emulator, state, reason):
-    emulator.state = state
-    result = print_ticket(f"escpos+serial://{emulator.pty_path}", content(), timeout=0.3)
+def test_every_printer_state_has_plain_words(printer, state, reason):
+    printer.state = state
+    result = print_ticket(f"escpos+serial://{printer.pty_path}", content(), timeout=0.3)
     assert result.printed is (state == "near_end")
     assert reason in result.reasons
 
@@ -124,11 +109,11 @@ def test_a_printer_nobody_listens_for_is_unreachable():
     assert not result.printed and result.reasons == (status.MSG_UNREACHABLE,)
 
 
-def test_each_ticket_has_a_png_preview_and_a_json_record(emulator):
+def test_each_ticket_has_a_png_preview_and_a_json_record(printer):
     need_font()
     for number in ("A001", "A002"):
-        print_ticket(f"escpos+tcp://127.0.0.1:{emulator.tcp_port}", content(number=number))
-    recs = emulator.wait_for_tickets(2)
+        print_ticket(f"escpos+tcp://127.0.0.1:{printer.tcp_port}", content(number=number))
+    recs = printer.wait_for_tickets(2)
     for rec in recs:
         with Image.open(rec.preview) as png:
             png.verify()

@@ -5,13 +5,10 @@ says ``estimated_wait: null`` and every surface says 暂无窗口办理. The fig
 PostgreSQL."""
 from __future__ import annotations
 
-from hall.domain.access import SYSTEM, Actor
+from hall.domain.access import SYSTEM
 from hall.services.counters import state as counters
 from hall.services.queue import queries, tickets
-
-
-def kiosk(hall) -> Actor:
-    return Actor("device", 1, hall["id"], "kiosk")
+from tests.integration.conftest import kiosk
 
 
 def stats_of(result) -> dict[int, dict]:

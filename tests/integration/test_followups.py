@@ -13,7 +13,7 @@ from hall.services.context import run
 from hall.services.ratings import followups
 from hall.services.ratings import rating as ratings
 from hall.services.supervision import alerts
-from tests.integration.test_ratings import finished_visit, pad_at, set_hall_settings
+from tests.integration.conftest import finished_visit, pad_at, set_hall_settings
 
 
 def supervisor(hall) -> Actor:

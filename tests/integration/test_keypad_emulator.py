@@ -19,14 +19,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def emulator(tmp_path):
+def keypads(tmp_path):
     with KeypadEmulator([1, 2], [9], link=tmp_path / "ttyKEYPAD") as emu:
         yield emu
 
 
 @pytest.fixture
-def bus(emulator):
-    bus = open_bus(f"keypad+serial://{emulator.start_pty()}")
+def keypad_bus(keypads):
+    bus = open_bus(f"keypad+serial://{keypads.start_pty()}")
     for address in (1, 2, 9):
         bus.attach(address)
     yield bus
@@ -44,94 +44,98 @@ def pump_until(bus: KeypadBus, address: int, count: int = 1, timeout: float = 5
     return frames
 
 
-def test_presses_of_keypads_sharing_one_line_reach_their_own_address(emulator, bus):
-    emulator.keypad(1).press("call")
-    emulator.keypad(2).press(kp.Key.TRANSFER, "3")
-    emulator.rating_pad(9).rate(2)
-    assert pump_until(bus, 1) == [kp.key_frame(1, kp.Key.CALL)]
-    assert kp.interpret(pump_until(bus, 2)[0]) == kp.Press(2, kp.Action.TRANSFER, "3", 0x13)
-    assert kp.score_level(pump_until(bus, 9)[0]) == 2
-    assert bus.frames == 3 and sum(bus.errors.values()) == 0
+def test_presses_of_keypads_sharing_one_line_reach_their_own_address(keypads, keypad_bus):
+    keypads.keypad(1).press("call")
+    keypads.keypad(2).press(kp.Key.TRANSFER, "3")
+    keypads.rating_pad(9).rate(2)
+    assert pump_until(keypad_bus, 1) == [kp.key_frame(1, kp.Key.CALL)]
+    assert kp.interpret(pump_until(keypad_bus, 2)[0]) == kp.Press(2, kp.Action.TRANSFER, "3", 0x13)
+    assert kp.score_level(pump_until(keypad_bus, 9)[0]) == 2
+    assert keypad_bus.frames == 3 and sum(keypad_bus.errors.values()) == 0
 
 
-def test_display_beep_and_start_rating_frames_light_the_emulated_devices(emulator, bus):
-    assert bus.send(kp.display_frame(1, 7, "A012"))
-    assert bus.send(kp.beep_frame(2))
-    assert bus.send(kp.start_rating_frame(9))
-    assert bus.send(kp.key_frame(1, kp.Key.CALL))  # the host's echo of a press: an ack
-    one, two, pad = emulator.keypad(1), emulator.keypad(2), emulator.rating_pad(9)
-    assert emulator.wait(lambda: one.acks == 1 and two.beeps == 1 and pad.asked == 1)
+def test_display_beep_and_start_rating_frames_light_the_emulated_devices(keypads, keypad_bus):
+    assert keypad_bus.send(kp.display_frame(1, 7, "A012"))
+    assert keypad_bus.send(kp.beep_frame(2))
+    assert keypad_bus.send(kp.start_rating_frame(9))
+    assert keypad_bus.send(kp.key_frame(1, kp.Key.CALL))  # the host's echo of a press: an ack
+    one, two, pad = keypads.keypad(1), keypads.keypad(2), keypads.rating_pad(9)
+    assert keypads.wait(lambda: one.acks == 1 and two.beeps == 1 and pad.asked == 1)
     assert one.display == ("007", "012") and one.waiting == "007" and one.ticket == "012"
-    assert two.display is None and emulator.foreign == 0
+    assert two.display is None and keypads.foreign == 0
 
 
 def test_garbage_on_the_line_is_logged_and_counted_by_kind_and_presses_still_arrive(
-        emulator, bus, caplog):
+        keypads, keypad_bus, caplog):
     call = kp.key_frame(1, kp.Key.CALL).encode()
     bad_sum = call[:-2] + bytes([call[-2] ^ 0x40]) + call[-1:]
     caplog.set_level(logging.WARNING, logger="drivers.keypad")
-    emulator.send(b"\x00\x01line noise" + bad_sum)
-    emulator.send(call[:6])  # cut short: the next press starts inside it
-    emulator.send(bytes.fromhex("FF 68 05 04 68 01 01 0C 0E 16"))  # L ≠ L'
-    emulator.keypad(1).press("recall")
-    frames = pump_until(bus, 1)
+    keypads.send(b"\x00\x01line noise" + bad_sum)
+    keypads.send(call[:6])  # cut short: the next press starts inside it
+    keypads.send(bytes.fromhex("FF 68 05 04 68 01 01 0C 0E 16"))  # L ≠ L'
+    keypads.keypad(1).press("recall")
+    frames = pump_until(keypad_bus, 1)
     assert [kp.interpret(f).action for f in frames] == [kp.Action.RECALL]
-    assert bus.errors == {"noise": 1, "bad_length": 1, "bad_checksum": 1, "bad_end": 0,
+    assert keypad_bus.errors == {"noise": 1, "bad_length": 1, "bad_checksum": 1, "bad_end": 0,
                           "truncated": 1}
-    assert bus.health()["errors"] == 4 and bus.health()["online"]
+    assert keypad_bus.health()["errors"] == 4 and keypad_bus.health()["online"]
     logged = [r.getMessage() for r in caplog.records if r.name == "drivers.keypad"]
     assert len(logged) == 4 and any("bad_checksum" in m for m in logged)
 
 
-def test_a_frame_cut_off_when_the_line_falls_silent_is_counted_as_truncated(emulator, bus):
-    emulator.send(kp.key_frame(2, kp.Key.CALL).encode()[:7])
-    assert pump_until(bus, 2, timeout=0.2) == []
-    assert bus.errors["truncated"] == 0  # the rest may still come
+def test_a_frame_cut_off_when_the_line_falls_silent_is_counted_as_truncated(keypads, keypad_bus):
+    keypads.send(kp.key_frame(2, kp.Key.CALL).encode()[:7])
+    assert pump_until(keypad_bus, 2, timeout=0.2) == []
+    assert keypad_bus.errors["truncated"] == 0  # the rest may still come
     time.sleep(0.6)  # longer than the bus's idle limit
-    assert pump_until(bus, 2, timeout=0.1) == []
-    assert bus.errors["truncated"] == 1
-    emulator.keypad(2).press("call")
-    assert len(pump_until(bus, 2)) == 1
+    assert pump_until(keypad_bus, 2, timeout=0.1) == []
+    assert keypad_bus.errors["truncated"] == 1
+    keypads.keypad(2).press("call")
+    assert len(pump_until(keypad_bus, 2)) == 1
 
 
 def test_the_bus_goes_offline_when_the_port_vanishes_and_reopens_it_when_it_returns(
-        emulator, bus):
-    emulator.unplug()
-    assert not emulator.keypad(1).press("call")
+        keypads, keypad_bus):
+    keypads.unplug()
+    assert not keypads.keypad(1).press("call")
     deadline = time.monotonic() + 3
-    while bus.online and time.monotonic() < deadline:
-        bus.pump()
-    assert not bus.online and "read failed" in bus.health()["error"]
-    assert not bus.send(kp.beep_frame(1))  # written to nowhere: refused, not raised
-    emulator.replug()
+    while keypad_bus.online and time.monotonic() < deadline:
+        keypad_bus.pump()
+    assert not keypad_bus.online and "read failed" in keypad_bus.health()["error"]
+    assert not keypad_bus.send(kp.beep_frame(1))  # written to nowhere: refused, not raised
+    keypads.replug()
     deadline = time.monotonic() + 8
-    while not bus.online and time.monotonic() < deadline:
-        bus.pump()
+    while not keypad_bus.online and time.monotonic() < deadline:
+        keypad_bus.pump()
         time.sleep(0.05)
-    assert bus.online and bus.reconnects == 1 and bus.generation == 2
-    emulator.keypad(1).press("call")
-    assert pump_until(bus, 1) == [kp.key_frame(1, kp.Key.CALL)]
+    assert keypad_bus.online and keypad_bus.reconnects == 1 and keypad_bus.generation == 2
+    keypads.keypad(1).press("call")
+    assert pump_until(keypad_bus, 1) == [kp.key_frame(1, kp.Key.CALL)]
 
 
 def test_our_own_frames_heard_back_on_an_echoing_line_are_not_taken_as_presses(
-        emulator, bus):
+        keypads, keypad_bus):
     shown, ack = kp.display_frame(1, 0, None), kp.key_frame(1, kp.Key.EVALUATE)
-    assert bus.send(shown) and bus.send(ack)
-    emulator.send(shown.encode() + ack.encode())  # an RS-485 adapter that echoes its sends
-    assert pump_until(bus, 1, timeout=0.5) == [] and bus.echoes == 2 and bus.echoing
-    emulator.keypad(1).press("evaluate")  # the same key again, pressed for real
-    assert pump_until(bus, 1) == [ack]
+    assert keypad_bus.send(shown) and keypad_bus.send(ack)
+    keypads.send(shown.encode() + ack.encode())  # an RS-485 adapter that echoes its sends
+    assert pump_until(keypad_bus, 1, timeout=0.5) == []
+    assert keypad_bus.echoes == 2 and keypad_bus.echoing
+    keypads.keypad(1).press("evaluate")  # the same key again, pressed for real
+    assert pump_until(keypad_bus, 1) == [ack]
 
 
-def test_on_a_line_that_does_not_echo_a_press_equal_to_the_last_ack_is_a_press(emulator, bus):
+def test_on_a_line_that_does_not_echo_a_press_equal_to_the_last_ack_is_a_press(keypads,
+                                                                               keypad_bus):
     call = kp.key_frame(1, kp.Key.CALL)
-    assert bus.send(kp.display_frame(1, 0, None)) and bus.send(call)  # no echo comes back
-    emulator.keypad(1).press("call")
-    assert pump_until(bus, 1) == [call] and bus.echoes == 0 and not bus.echoing
+    # no echo comes back
+    assert keypad_bus.send(kp.display_frame(1, 0, None)) and keypad_bus.send(call)
+    keypads.keypad(1).press("call")
+    assert pump_until(keypad_bus, 1) == [call]
+    assert keypad_bus.echoes == 0 and not keypad_bus.echoing
 
 
-def test_bridges_naming_the_same_port_share_one_bus(emulator):
-    path = emulator.start_pty()
+def test_bridges_naming_the_same_port_share_one_bus(keypads):
+    path = keypads.start_pty()
     first = open_bus(f"keypad+serial://{path}?address=1")
     second = open_bus(f"pad+serial://{path}?address=9")
     try:

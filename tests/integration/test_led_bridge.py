@@ -17,18 +17,9 @@ from hall.domain.access import SYSTEM
 from hall.services.config.layout.seed import load_layout, seed
 from hall.services.counters import state as counters
 from hall.services.queue import calling, queries, tickets, visits
-from tests.conftest import DATA
+from tests.conftest import DATA, wait_for
 
 STRIP = 100
-
-
-def wait_for(check, timeout: float = 5.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def shows(led: Emulator, address: int) -> str | None:

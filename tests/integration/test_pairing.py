@@ -7,27 +7,15 @@ import pytest
 from sqlalchemy import select
 
 from hall.domain.access import Actor
-from hall.domain.errors import DomainError, Forbidden
+from hall.domain.errors import Forbidden
 from hall.services.config import accounts, audit
 from hall.services.devices import pairing
 from hall.store.models import Device, Pairing
-
-
-@pytest.fixture
-def admin(ctx, hall) -> Actor:
-    staff_id = accounts.add_user(ctx, login="root", name="管理员", role="admin").value["id"]
-    return Actor("staff", staff_id, hall["id"], "admin", label="管理员")
+from tests.conftest import refused
 
 
 def ask(ctx, kind="screen", name="大厅屏", **info) -> dict:
     return pairing.request_pairing(ctx, kind, name, info or {"ip": "10.0.0.7"}).value
-
-
-def refused(code: str, call, *args, **kwargs) -> DomainError:
-    with pytest.raises(DomainError) as err:
-        call(*args, **kwargs)
-    assert err.value.code == code, err.value
-    return err.value
 
 
 def test_a_request_gets_a_six_digit_code_and_a_secret_kept_only_as_a_digest(ctx, hall, clock):
@@ -67,16 +55,16 @@ def test_an_approved_device_claims_its_own_token_exactly_once(ctx, hall, admin):
     actor = accounts.device_actor(ctx, got["token"])
     assert actor == Actor("device", got["device_id"], hall["id"], "pad",
                           hall["counters"][1], "1号窗评价器")
-    refused("pairing_claimed", pairing.claim, ctx, asked["id"], asked["secret"])
+    refused("pairing_claimed", "id", pairing.claim, ctx, asked["id"], asked["secret"])
     assert pairing.pending(ctx, hall["id"]) == []
 
 
 def test_a_claim_needs_the_secret_and_the_approval_needs_the_code_on_the_device(
         ctx, hall, admin):
     asked = ask(ctx)
-    refused("pairing_not_found", pairing.claim, ctx, asked["id"], "x" * 32)
+    refused("pairing_not_found", "id", pairing.claim, ctx, asked["id"], "x" * 32)
     wrong = "000000" if asked["code"] != "000000" else "111111"
-    err = refused("wrong_code", pairing.approve, ctx, admin, asked["id"], wrong)
+    err = refused("wrong_code", "code", pairing.approve, ctx, admin, asked["id"], wrong)
     assert err.field == "code"
     assert pairing.claim(ctx, asked["id"], asked["secret"]).value["state"] == "pending"
     with ctx.engine.connect() as conn:
@@ -100,20 +88,20 @@ def test_a_rejected_request_tells_its_device_and_cannot_be_approved(ctx, hall, a
     asked = ask(ctx)
     assert pairing.reject(ctx, admin, asked["id"]).value == {"id": asked["id"],
                                                              "state": "rejected"}
-    refused("pairing_rejected", pairing.claim, ctx, asked["id"], asked["secret"])
-    refused("pairing_decided", pairing.approve, ctx, admin, asked["id"], asked["code"])
-    refused("pairing_decided", pairing.reject, ctx, admin, asked["id"])
+    refused("pairing_rejected", "id", pairing.claim, ctx, asked["id"], asked["secret"])
+    refused("pairing_decided", "id", pairing.approve, ctx, admin, asked["id"], asked["code"])
+    refused("pairing_decided", "id", pairing.reject, ctx, admin, asked["id"])
 
 
 def test_a_request_expires_after_ten_minutes_and_is_cleaned_up_later(ctx, hall, admin, clock):
     asked = ask(ctx)
     clock.advance(minutes=10, seconds=1)
     assert pairing.pending(ctx, hall["id"]) == []
-    refused("pairing_expired", pairing.claim, ctx, asked["id"], asked["secret"])
-    refused("pairing_expired", pairing.approve, ctx, admin, asked["id"], asked["code"])
+    refused("pairing_expired", "id", pairing.claim, ctx, asked["id"], asked["secret"])
+    refused("pairing_expired", "id", pairing.approve, ctx, admin, asked["id"], asked["code"])
     clock.advance(hours=1)
     ask(ctx)  # any new request sweeps the old ones away
-    refused("pairing_not_found", pairing.claim, ctx, asked["id"], asked["secret"])
+    refused("pairing_not_found", "id", pairing.claim, ctx, asked["id"], asked["secret"])
 
 
 def test_an_approved_device_that_never_claims_is_revoked_by_the_clean_up(ctx, hall, admin,
@@ -121,7 +109,7 @@ def test_an_approved_device_that_never_claims_is_revoked_by_the_clean_up(ctx, ha
     asked = ask(ctx, "kiosk")
     device_id = pairing.approve(ctx, admin, asked["id"], asked["code"]).value["device"]["id"]
     clock.advance(minutes=10, seconds=1)
-    refused("pairing_expired", pairing.claim, ctx, asked["id"], asked["secret"])
+    refused("pairing_expired", "id", pairing.claim, ctx, asked["id"], asked["secret"])
     clock.advance(hours=1)
     result = pairing.request_pairing(ctx, "screen", "", {})
     assert [(e.type, e.payload) for e in result.events] == [
@@ -129,15 +117,16 @@ def test_an_approved_device_that_never_claims_is_revoked_by_the_clean_up(ctx, ha
     with ctx.engine.connect() as conn:
         assert conn.execute(select(Device.revoked_at).where(Device.id == device_id)
                             ).scalar() is not None
-    refused("pairing_not_found", pairing.claim, ctx, asked["id"], asked["secret"])
+    refused("pairing_not_found", "id", pairing.claim, ctx, asked["id"], asked["secret"])
 
 
 def test_a_pad_needs_a_window_and_a_screen_with_a_window_is_that_windows_screen(
         ctx, hall, admin):
     pad = ask(ctx, "pad")
-    err = refused("counter_required", pairing.approve, ctx, admin, pad["id"], pad["code"])
+    err = refused("counter_required", "counter", pairing.approve, ctx, admin, pad["id"],
+                  pad["code"])
     assert err.field == "counter"
-    refused("counter_not_found", pairing.approve, ctx, admin, pad["id"], pad["code"],
+    refused("counter_not_found", "counter", pairing.approve, ctx, admin, pad["id"], pad["code"],
             counter_number=99)
     screen = ask(ctx, "screen")
     approved = pairing.approve(ctx, admin, screen["id"], screen["code"], counter_number=2)
@@ -150,7 +139,7 @@ def test_a_pad_needs_a_window_and_a_screen_with_a_window_is_that_windows_screen(
 def test_too_many_waiting_requests_are_refused(ctx, hall):
     for _ in range(pairing.MAX_PENDING):
         ask(ctx)
-    refused("pairing_busy", ask, ctx)
+    refused("pairing_busy", "kind", ask, ctx)
 
 
 def test_approvals_rejections_claims_and_revocations_are_audited(ctx, hall, admin):
@@ -185,4 +174,5 @@ def test_a_revoked_device_is_refused_at_once_and_revoking_twice_changes_nothing(
     again = accounts.revoke_device(ctx, device["id"], actor=admin)
     assert again.events == [] and again.value["revoked_at"] == first.value["revoked_at"]
     other_hall = Actor("staff", admin.id, hall["id"] + 1, "admin")
-    refused("device_not_found", accounts.revoke_device, ctx, device["id"], actor=other_hall)
+    refused("device_not_found", "device", accounts.revoke_device, ctx, device["id"],
+            actor=other_hall)

@@ -23,6 +23,7 @@ from hall.services.counters import state as counters
 from hall.services.queue import calling, tickets
 from hall.store.models import NumberCounter, ServiceDay, Ticket
 from hall.store.prepared import Prepared
+from tests.integration.conftest import kiosk
 
 LONG = 5_000
 # Rows read may differ by a few between a short and a long line (a B-tree one level
@@ -167,10 +168,6 @@ def assert_seeks(ctx, cost: Cost) -> None:
 def assert_flat(short: Cost, long: Cost) -> None:
     assert long.statements == short.statements
     assert long.rows <= short.rows + SLACK, (short.rows, long.rows)
-
-
-def kiosk(hall) -> Actor:
-    return Actor("device", 1, hall["id"], "kiosk")
 
 
 @pytest.mark.parametrize("kind", ["normal", "priority"])

@@ -8,65 +8,25 @@ import pytest
 from sqlalchemy import text
 
 from hall.domain.access import Actor
-from hall.domain.errors import DomainError, Forbidden
-from hall.services.counters import state as counters
-from hall.services.queue import calling, tickets, visits
+from hall.domain.errors import Forbidden
+from hall.services.queue import calling, tickets
 from hall.services.ratings import rating as ratings
+from tests.conftest import refused
+from tests.integration.conftest import (
+    finished_visit,
+    kiosk,
+    pad_at,
+    set_hall_settings,
+    signed_in_at,
+)
 
 DAY = date(2026, 11, 23)
 
 
-def kiosk(hall) -> Actor:
-    return Actor("device", 1, hall["id"], "kiosk")
-
-
-def pad_at(hall, number: int) -> Actor:
-    return Actor("device", 90 + number, hall["id"], "pad", hall["counters"][number])
-
-
-def staff_at(ctx, hall, number: int, login: str = "li") -> Actor:
-    counters.sign_in(ctx, counter_id=hall["counters"][number], staff_id=hall["staff"][login])
-    return Actor("staff", hall["staff"][login], hall["id"], "staff", hall["counters"][number])
-
-
-def finished_visit(ctx, hall, number: int = 1, outcome: str = "done",
-                   service: str = "hj") -> dict:
-    """Issue a ticket and serve it to the end at counter ``number``; returns the ticket."""
-    t = tickets.issue(ctx, hall_id=hall["id"], service=service, actor=kiosk(hall)).value
-    staff = staff_at(ctx, hall, number)
-    called = calling.call_next(ctx, counter_id=hall["counters"][number], actor=staff).value
-    assert called["id"] == t["id"]
-    calling.start(ctx, counter_id=hall["counters"][number], actor=staff)
-    visits.finish(ctx, counter_id=hall["counters"][number], actor=staff, outcome=outcome)
-    return t
-
-
-def set_hall_settings(ctx, hall, **values) -> None:
-    """Change the hall's JSON settings as `hall seed` would, and drop cached copies."""
-    import json
-
-    with ctx.engine.begin() as conn:
-        current = conn.execute(text("SELECT settings FROM halls WHERE id=:i"),
-                               {"i": hall["id"]}).scalar_one()
-        current = json.loads(current) if isinstance(current, str) else dict(current or {})
-        conn.execute(text("UPDATE halls SET settings=:s WHERE id=:i"),
-                     {"s": json.dumps({**current, **values}, ensure_ascii=False),
-                      "i": hall["id"]})
-    ctx.cache.clear()
-
-
-def refused(call, code: str, field: str) -> DomainError:
-    with pytest.raises(DomainError) as err:
-        call()
-    assert err.value.code == code and err.value.field == field, (err.value.code,
-                                                                  err.value.field)
-    return err.value
-
-
 def test_a_pad_of_another_window_is_refused_naming_both_windows(ctx, hall):
     t = finished_visit(ctx, hall, 1)
-    err = refused(lambda: ratings.rate(ctx, ticket_id=t["id"], level=5, actor=pad_at(hall, 2)),
-                  "wrong_counter", "ticket")
+    err = refused("wrong_counter", "ticket", ratings.rate, ctx, ticket_id=t["id"], level=5,
+                  actor=pad_at(hall, 2))
     assert isinstance(err, Forbidden)
     assert err.params == {"number": t["number"], "served": 1, "here": 2}
     assert str(err) == f"Ticket {t['number']} was served at window 1, not at window 2"
@@ -78,8 +38,8 @@ def test_staff_cannot_rate_the_visits_they_served(ctx, hall):
     t = finished_visit(ctx, hall, 1)
     for role in ("staff", "supervisor"):
         me = Actor("staff", hall["staff"]["li"], hall["id"], role, hall["counters"][1])
-        refused(lambda me=me: ratings.rate(ctx, ticket_id=t["id"], level=5, actor=me),
-                "forbidden", "authorization")
+        refused("forbidden", "authorization", ratings.rate, ctx, ticket_id=t["id"], level=5,
+                actor=me)
 
 
 def test_rating_is_accepted_up_to_the_end_of_the_window_and_refused_after(ctx, hall, clock):
@@ -88,16 +48,16 @@ def test_rating_is_accepted_up_to_the_end_of_the_window_and_refused_after(ctx, h
     ratings.rate(ctx, ticket_id=first["id"], level=4, actor=pad_at(hall, 1))
     second = finished_visit(ctx, hall, 1)
     clock.advance(minutes=10, seconds=1)
-    err = refused(lambda: ratings.rate(ctx, ticket_id=second["id"], level=4,
-                                       actor=pad_at(hall, 1)), "rating_closed", "ticket")
+    err = refused("rating_closed", "ticket", ratings.rate, ctx, ticket_id=second["id"], level=4,
+                  actor=pad_at(hall, 1))
     assert err.params == {"number": second["number"], "minutes": 10}
 
 
 def test_a_visit_is_rated_once(ctx, hall):
     t = finished_visit(ctx, hall, 1)
     ratings.rate(ctx, ticket_id=t["id"], level=3, actor=pad_at(hall, 1))
-    refused(lambda: ratings.rate(ctx, ticket_id=t["id"], level=5, actor=pad_at(hall, 1)),
-            "already_rated", "ticket")
+    refused("already_rated", "ticket", ratings.rate, ctx, ticket_id=t["id"], level=5,
+            actor=pad_at(hall, 1))
     with ctx.engine.connect() as conn:
         assert conn.execute(text("SELECT level FROM ratings WHERE ticket_id=:i"),
                             {"i": t["id"]}).scalars().all() == [3]
@@ -106,14 +66,13 @@ def test_a_visit_is_rated_once(ctx, hall):
 def test_a_low_rating_needs_a_reason_from_the_halls_list(ctx, hall):
     t = finished_visit(ctx, hall, 1)
     pad = pad_at(hall, 1)
-    refused(lambda: ratings.rate(ctx, ticket_id=t["id"], level=2, actor=pad), "reason_required",
-            "reason")
-    refused(lambda: ratings.rate(ctx, ticket_id=t["id"], level=1, actor=pad, reason="  "),
-            "reason_required", "reason")
-    refused(lambda: ratings.rate(ctx, ticket_id=t["id"], level=1, actor=pad, reason="看不顺眼"),
-            "invalid_reason", "reason")
-    refused(lambda: ratings.rate(ctx, ticket_id=t["id"], level=2, actor=pad, reason="其他"),
-            "comment_required", "comment")
+    refused("reason_required", "reason", ratings.rate, ctx, ticket_id=t["id"], level=2, actor=pad)
+    refused("reason_required", "reason", ratings.rate, ctx, ticket_id=t["id"], level=1, actor=pad,
+            reason="  ")
+    refused("invalid_reason", "reason", ratings.rate, ctx, ticket_id=t["id"], level=1, actor=pad,
+            reason="看不顺眼")
+    refused("comment_required", "comment", ratings.rate, ctx, ticket_id=t["id"], level=2, actor=pad,
+            reason="其他")
     done = ratings.rate(ctx, ticket_id=t["id"], level=2, actor=pad, reason="等候时间长",
                         comment="  排了一个小时  ").value
     assert done["reason"] == "等候时间长" and done["followup"] is not None
@@ -132,25 +91,25 @@ def test_a_five_key_hardware_pad_rates_low_without_a_reason(ctx, hall):
 def test_a_hall_configures_its_own_reasons(ctx, hall):
     set_hall_settings(ctx, hall, rating_reasons=["材料要求反复", "其他"])
     t = finished_visit(ctx, hall, 1)
-    refused(lambda: ratings.rate(ctx, ticket_id=t["id"], level=1, actor=pad_at(hall, 1),
-                                 reason="等候时间长"), "invalid_reason", "reason")
+    refused("invalid_reason", "reason", ratings.rate, ctx, ticket_id=t["id"], level=1,
+            actor=pad_at(hall, 1), reason="等候时间长")
     ratings.rate(ctx, ticket_id=t["id"], level=1, actor=pad_at(hall, 1), reason="材料要求反复")
 
 
 def test_a_visit_not_yet_finished_cannot_be_rated(ctx, hall):
     t = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall)).value
-    staff = staff_at(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
     calling.call_next(ctx, counter_id=hall["counters"][1], actor=staff)
     calling.start(ctx, counter_id=hall["counters"][1], actor=staff)
-    err = refused(lambda: ratings.rate(ctx, ticket_id=t["id"], level=5, actor=pad_at(hall, 1)),
-                  "not_finished", "ticket")
+    err = refused("not_finished", "ticket", ratings.rate, ctx, ticket_id=t["id"], level=5,
+                  actor=pad_at(hall, 1))
     assert err.params["number"] == t["number"]
 
 
 def test_a_level_outside_one_to_five_is_refused(ctx, hall):
     t = finished_visit(ctx, hall, 1)
-    refused(lambda: ratings.rate(ctx, ticket_id=t["id"], level=6, actor=pad_at(hall, 1)),
-            "invalid_level", "level")
+    refused("invalid_level", "level", ratings.rate, ctx, ticket_id=t["id"], level=6,
+            actor=pad_at(hall, 1))
 
 
 def test_a_good_rating_opens_no_follow_up_and_raises_no_alert(ctx, hall):

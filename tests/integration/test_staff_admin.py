@@ -7,17 +7,12 @@ import pytest
 from sqlalchemy import select, text
 
 from hall.domain.access import Actor
-from hall.domain.errors import DomainError, NotFound
+from hall.domain.errors import NotFound
 from hall.services.config import accounts, staff_admin
 from hall.services.config.audit import REDACTED
 from hall.services.config.layout.spec import StaffSpec
 from hall.store.models import AuditEntry, Staff
-
-
-@pytest.fixture
-def boss(ctx, hall) -> Actor:
-    made = accounts.add_user(ctx, login="boss", name="管理员", role="admin").value
-    return Actor("staff", made["id"], hall["id"], "admin", None, "管理员")
+from tests.conftest import refused
 
 
 def row(ctx, staff_id: int):
@@ -32,21 +27,15 @@ def entries(ctx, entity_id: int) -> list:
                             .order_by(AuditEntry.id)).all()
 
 
-def refused(code: str, call) -> None:
-    with pytest.raises(DomainError) as err:
-        call()
-    assert err.value.code == code
-
-
 def test_a_new_account_signs_in_with_its_one_time_password_stored_only_as_scrypt(ctx, hall,
-                                                                               boss):
-    made = staff_admin.create(ctx, boss, StaffSpec(login="zhou", name="周敏", number="GA07",
+                                                                               admin):
+    made = staff_admin.create(ctx, admin, StaffSpec(login="zhou", name="周敏", number="GA07",
                                                    role="supervisor"), ip="10.0.0.2").value
     assert len(made["password"]) >= 16
     assert accounts.authenticate(ctx, "zhou", made["password"]).role == "supervisor"
     assert row(ctx, made["staff"]["id"]).password_hash.startswith("scrypt:")
     listed = {s["login"]: s for s in staff_admin.list_staff(ctx, hall["id"])}
-    assert set(listed) == {"li", "wang", "boss", "zhou"}
+    assert set(listed) == {"li", "wang", "root", "zhou"}
     assert listed["zhou"]["number"] == "GA07" and not listed["zhou"]["locked"]
     assert all("password_hash" not in s and "password" not in s for s in listed.values())
 
@@ -54,22 +43,22 @@ def test_a_new_account_signs_in_with_its_one_time_password_stored_only_as_scrypt
     assert entry.action == "create" and entry.before is None and entry.ip == "10.0.0.2"
     assert entry.after["login"] == "zhou" and entry.after["password_hash"] == REDACTED
     assert made["password"] not in str(entry.after)
-    refused("login_taken", lambda: staff_admin.create(ctx, boss, StaffSpec(login="zhou",
-                                                                           name="另一个")))
+    refused("login_taken", "login", staff_admin.create, ctx, admin,
+            StaffSpec(login="zhou", name="另一个"))
 
 
-def test_a_reset_gives_a_new_password_lifts_the_lock_and_ends_old_sessions(ctx, hall, boss):
+def test_a_reset_gives_a_new_password_lifts_the_lock_and_ends_old_sessions(ctx, hall, admin):
     li = hall["staff"]["li"]
     old = accounts.add_user(ctx, login="li", name="李娜").value["password"]
     for _ in range(accounts.LOCK_AFTER):
-        refused("bad_credentials", lambda: accounts.authenticate(ctx, "li", "wrong"))
+        refused("bad_credentials", "password", accounts.authenticate, ctx, "li", "wrong")
     assert staff_admin.list_staff(ctx, hall["id"])[0]["locked"] is True
     version = row(ctx, li).auth_version
 
-    reset = staff_admin.reset_password(ctx, boss, li).value
+    reset = staff_admin.reset_password(ctx, admin, li).value
     assert reset["password"] != old and reset["staff"]["locked"] is False
     assert row(ctx, li).auth_version == version + 1
-    refused("bad_credentials", lambda: accounts.authenticate(ctx, "li", old))
+    refused("bad_credentials", "password", accounts.authenticate, ctx, "li", old)
     assert accounts.authenticate(ctx, "li", reset["password"]).id == li
     entry = entries(ctx, li)[-1]
     assert entry.action == "reset_password"
@@ -77,25 +66,25 @@ def test_a_reset_gives_a_new_password_lifts_the_lock_and_ends_old_sessions(ctx, 
     assert entry.after["auth_version"] == version + 1
 
 
-def test_unlock_clears_failed_sign_ins_and_keeps_the_password(ctx, hall, boss):
+def test_unlock_clears_failed_sign_ins_and_keeps_the_password(ctx, hall, admin):
     password = accounts.add_user(ctx, login="li", name="李娜").value["password"]
     for _ in range(accounts.LOCK_AFTER):
-        refused("bad_credentials", lambda: accounts.authenticate(ctx, "li", "wrong"))
-    refused("locked", lambda: accounts.authenticate(ctx, "li", password))
-    unlocked = staff_admin.unlock(ctx, boss, hall["staff"]["li"]).value["staff"]
+        refused("bad_credentials", "password", accounts.authenticate, ctx, "li", "wrong")
+    refused("locked", "login", accounts.authenticate, ctx, "li", password)
+    unlocked = staff_admin.unlock(ctx, admin, hall["staff"]["li"]).value["staff"]
     assert unlocked["failed_logins"] == 0 and unlocked["locked"] is False
     assert accounts.authenticate(ctx, "li", password).id == hall["staff"]["li"]
     assert [e.action for e in entries(ctx, hall["staff"]["li"])] == ["unlock"]
-    staff_admin.unlock(ctx, boss, hall["staff"]["li"])  # nothing to unlock: no entry
+    staff_admin.unlock(ctx, admin, hall["staff"]["li"])  # nothing to unlock: no entry
     assert len(entries(ctx, hall["staff"]["li"])) == 1
 
 
-def test_a_role_change_ends_sessions_a_rename_does_not(ctx, hall, boss):
+def test_a_role_change_ends_sessions_a_rename_does_not(ctx, hall, admin):
     wang = hall["staff"]["wang"]
     version = row(ctx, wang).auth_version
-    staff_admin.change(ctx, boss, wang, name="王强强", number="S2")
+    staff_admin.change(ctx, admin, wang, name="王强强", number="S2")
     assert row(ctx, wang).auth_version == version
-    changed = staff_admin.change(ctx, boss, wang, role="admin").value["staff"]
+    changed = staff_admin.change(ctx, admin, wang, role="admin").value["staff"]
     assert changed["role"] == "admin" and changed["auth_version"] == version + 1
     last = entries(ctx, wang)[-1]
     assert last.before == {"id": wang, "name": "王强强", "login": "wang", "number": "S2",
@@ -103,34 +92,35 @@ def test_a_role_change_ends_sessions_a_rename_does_not(ctx, hall, boss):
     assert last.after["role"] == "admin"
 
 
-def test_a_deactivated_account_cannot_sign_in_until_reactivated(ctx, hall, boss):
+def test_a_deactivated_account_cannot_sign_in_until_reactivated(ctx, hall, admin):
     password = accounts.add_user(ctx, login="li", name="李娜").value["password"]
     li = hall["staff"]["li"]
     version = row(ctx, li).auth_version
-    staff_admin.set_active(ctx, boss, li, False)
+    staff_admin.set_active(ctx, admin, li, False)
     assert row(ctx, li).auth_version == version + 1
     assert accounts.staff_actor(ctx, li) is None
-    refused("bad_credentials", lambda: accounts.authenticate(ctx, "li", password))
-    staff_admin.set_active(ctx, boss, li, True)
+    refused("bad_credentials", "password", accounts.authenticate, ctx, "li", password)
+    staff_admin.set_active(ctx, admin, li, True)
     assert accounts.authenticate(ctx, "li", password).id == li
     assert [e.action for e in entries(ctx, li)] == ["deactivate", "activate"]
 
 
-def test_an_admin_cannot_demote_or_deactivate_themself_nor_the_last_admin(ctx, hall, boss):
-    refused("cannot_change_self", lambda: staff_admin.change(ctx, boss, boss.id, role="staff"))
-    refused("cannot_change_self", lambda: staff_admin.set_active(ctx, boss, boss.id, False))
-    staff_admin.change(ctx, boss, boss.id, name="新名字")  # anything else is fine
+def test_an_admin_cannot_demote_or_deactivate_themself_nor_the_last_admin(ctx, hall, admin):
+    refused("cannot_change_self", "staff_id", staff_admin.change, ctx, admin, admin.id,
+            role="staff")
+    refused("cannot_change_self", "staff_id", staff_admin.set_active, ctx, admin, admin.id, False)
+    staff_admin.change(ctx, admin, admin.id, name="新名字")  # anything else is fine
 
-    second = staff_admin.create(ctx, boss, StaffSpec(login="zhao", name="赵", role="admin"))
+    second = staff_admin.create(ctx, admin, StaffSpec(login="zhao", name="赵", role="admin"))
     zhao = Actor("staff", second.value["staff"]["id"], hall["id"], "admin", None, "赵")
-    staff_admin.change(ctx, zhao, boss.id, role="supervisor")  # another admin remains
+    staff_admin.change(ctx, zhao, admin.id, role="supervisor")  # another admin remains
     system = Actor("system", None, hall["id"], None, None, "system")
-    refused("last_admin", lambda: staff_admin.change(ctx, system, zhao.id, role="staff"))
-    refused("last_admin", lambda: staff_admin.set_active(ctx, system, zhao.id, False))
+    refused("last_admin", "role", staff_admin.change, ctx, system, zhao.id, role="staff")
+    refused("last_admin", "role", staff_admin.set_active, ctx, system, zhao.id, False)
     assert row(ctx, zhao.id).role == "admin" and row(ctx, zhao.id).active
 
 
-def test_an_admin_sees_and_changes_only_their_own_halls_accounts(ctx, hall, boss):
+def test_an_admin_sees_and_changes_only_their_own_halls_accounts(ctx, hall, admin):
     with ctx.engine.begin() as conn:
         conn.execute(text("INSERT INTO halls (code, name, name_en, timezone, target_wait_s, "
                           "priority_ratio, max_wait_s, rating_window_s, recall_limit, "
@@ -142,6 +132,6 @@ def test_an_admin_sees_and_changes_only_their_own_halls_accounts(ctx, hall, boss
     assert far["login"] == "far"
     assert "far" not in {s["login"] for s in staff_admin.list_staff(ctx, hall["id"])}
     with pytest.raises(NotFound):
-        staff_admin.reset_password(ctx, boss, far["id"])
+        staff_admin.reset_password(ctx, admin, far["id"])
     with pytest.raises(NotFound):
-        staff_admin.set_active(ctx, boss, far["id"], False)
+        staff_admin.set_active(ctx, admin, far["id"], False)

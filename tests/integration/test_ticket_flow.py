@@ -9,19 +9,11 @@ from hall.domain.errors import DomainError, Forbidden, IllegalTransition
 from hall.services.counters import state as counters
 from hall.services.queue import calling, queries, tickets, visits
 from hall.services.ratings import rating as ratings
-
-
-def kiosk(hall) -> Actor:
-    return Actor("device", 1, hall["id"], "kiosk")
+from tests.integration.conftest import kiosk, signed_in_at
 
 
 def staff_at(hall, number: int) -> Actor:
     return Actor("staff", hall["staff"]["li"], hall["id"], "staff", hall["counters"][number])
-
-
-def sign_in(ctx, hall, number: int) -> Actor:
-    counters.sign_in(ctx, counter_id=hall["counters"][number], staff_id=hall["staff"]["li"])
-    return staff_at(hall, number)
 
 
 def test_issue_numbers_per_prefix_and_emits_event(ctx, hall):
@@ -56,7 +48,7 @@ def test_quota_refuses_the_fourth_ticket(ctx, hall):
 
 def test_full_visit_with_case_and_rating(ctx, hall, clock):
     t = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall)).value
-    staff = sign_in(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
     called = calling.call_next(ctx, counter_id=hall["counters"][1], actor=staff)
     assert called.value["number"] == t["number"] and called.value["reason_code"] == "fifo"
     assert called.events[0].payload["announce"]["zh"] == "请 A001 号到 1 号窗口办理"
@@ -82,7 +74,7 @@ def test_full_visit_with_case_and_rating(ctx, hall, clock):
 
 def test_pad_of_another_counter_cannot_rate(ctx, hall):
     t = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall)).value
-    staff = sign_in(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
     calling.call_next(ctx, counter_id=hall["counters"][1], actor=staff)
     calling.start(ctx, counter_id=hall["counters"][1], actor=staff)
     visits.finish(ctx, counter_id=hall["counters"][1], actor=staff, outcome="done")
@@ -92,7 +84,7 @@ def test_pad_of_another_counter_cannot_rate(ctx, hall):
 
 
 def test_calling_on_a_paused_counter_is_refused(ctx, hall):
-    staff = sign_in(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
     counters.pause(ctx, counter_id=hall["counters"][1], actor=staff, reason="午休")
     tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
     with pytest.raises(DomainError) as err:
@@ -101,7 +93,7 @@ def test_calling_on_a_paused_counter_is_refused(ctx, hall):
 
 
 def test_finishing_a_waiting_ticket_names_the_state(ctx, hall):
-    staff = sign_in(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
     tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
     calling.call_next(ctx, counter_id=hall["counters"][1], actor=staff)
     with pytest.raises(IllegalTransition) as err:
@@ -110,14 +102,14 @@ def test_finishing_a_waiting_ticket_names_the_state(ctx, hall):
 
 
 def test_staff_cannot_act_at_another_counter(ctx, hall):
-    staff = sign_in(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
     counters.sign_in(ctx, counter_id=hall["counters"][2], staff_id=hall["staff"]["wang"])
     with pytest.raises(Forbidden):
         calling.call_next(ctx, counter_id=hall["counters"][2], actor=staff)
 
 
 def test_skip_reinstate_and_hold_unhold(ctx, hall, clock):
-    staff = sign_in(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
     c1 = hall["counters"][1]
     first = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall)).value
     clock.advance(seconds=1)
@@ -136,7 +128,7 @@ def test_skip_reinstate_and_hold_unhold(ctx, hall, clock):
 
 
 def test_transfer_to_a_counter_creates_a_linked_ticket_called_there_first(ctx, hall, clock):
-    staff = sign_in(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
     counters.sign_in(ctx, counter_id=hall["counters"][3], staff_id=hall["staff"]["wang"])
     boss = Actor("staff", hall["staff"]["wang"], hall["id"], "supervisor", hall["counters"][3])
     t = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall)).value
@@ -216,7 +208,7 @@ def test_calls_cancels_transfers_and_reinstates_report_the_new_count(ctx, hall, 
     hj, ss = hall["services"]["hj"], hall["services"]["ss"]
     kept = [tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall)).value
             for _ in range(3)]
-    staff = sign_in(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
 
     called = calling.call_next(ctx, counter_id=hall["counters"][1], actor=staff)
     # the line's queue.stats right after the call, then the calls still standing

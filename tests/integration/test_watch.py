@@ -12,12 +12,9 @@ from hall.services.context import read, run
 from hall.services.counters import state as counters
 from hall.services.queue import calling, tickets, visits
 from hall.services.supervision import alerts, visit_alerts, watch, watch_rules
+from tests.integration.conftest import kiosk
 
 VISIT = (watch_rules.VISIT_LIMIT,)  # the 限时办结 rule alone: other rules have their own tests
-
-
-def kiosk(hall) -> Actor:
-    return Actor("device", 1, hall["id"], "kiosk")
 
 
 def serving(ctx, hall, clock, service="hj", number=1, login="li") -> tuple[Actor, dict]:

@@ -17,6 +17,8 @@ from hall.services.devices import health as devices
 from hall.services.queue import calling, tickets, visits
 from hall.services.supervision import alerts, watch, watch_rules
 from hall.store.models import Case, FollowUp, Hall
+from tests.conftest import add_case
+from tests.integration.conftest import signed_in_at
 
 
 def set_alerts(ctx, hall, **values) -> None:
@@ -46,12 +48,6 @@ def issue(ctx, hall, service: str) -> dict:
                          actor=Actor("device", 1, hall["id"], "kiosk")).value
 
 
-def at_counter(ctx, hall, number: int, login: str = "li") -> Actor:
-    """Sign ``login`` in at counter ``number`` (which opens it); their actor there."""
-    counters.sign_in(ctx, counter_id=hall["counters"][number], staff_id=hall["staff"][login])
-    return Actor("staff", hall["staff"][login], hall["id"], "staff", hall["counters"][number])
-
-
 def open_kinds(ctx, hall) -> dict[str, str]:
     return {a["key"]: a["kind"] for a in alerts.open_alerts(ctx, hall["id"])}
 
@@ -75,7 +71,7 @@ def test_a_long_wait_is_raised_at_n_minutes_escalates_and_clears_when_the_visito
     assert scan(ctx, hall) == [("raised", key, "long_wait", "critical"),
                                ("raised", sfz, "long_wait", "warning")]
 
-    staff = at_counter(ctx, hall, 1)  # counter 1 serves hj first (weight 2)
+    staff = signed_in_at(ctx, hall, 1)  # counter 1 serves hj first (weight 2)
     called = calling.call_next(ctx, counter_id=hall["counters"][1], actor=staff).value
     assert called["number"] == "A001"
     assert scan(ctx, hall) == [("cleared", key, "long_wait", "critical")]
@@ -97,7 +93,7 @@ def test_an_idle_window_alerts_only_while_people_wait_for_it_and_clears_when_it_
         ctx, hall, clock):
     set_alerts(ctx, hall, idle_minutes=5, long_wait_minutes=0)
     key = f"idle:{hall['counters'][1]}"
-    staff = at_counter(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
     clock.advance(minutes=30)
     assert scan(ctx, hall) == []  # free for half an hour, but nobody was waiting
     issue(ctx, hall, "hj")  # 10:30: the clock of "idle while people wait" starts now
@@ -125,7 +121,7 @@ def test_an_idle_window_alerts_only_while_people_wait_for_it_and_clears_when_it_
 def test_a_window_paused_longer_than_its_reason_allows_alerts_until_it_resumes(
         ctx, hall, clock):
     set_alerts(ctx, hall, pause_minutes=15, pause_by_reason={"午休": 60}, idle_minutes=0)
-    one, two = at_counter(ctx, hall, 1), at_counter(ctx, hall, 2, "wang")
+    one, two = signed_in_at(ctx, hall, 1), signed_in_at(ctx, hall, 2, "wang")
     counters.pause(ctx, counter_id=hall["counters"][1], actor=one, reason="业务咨询")
     counters.pause(ctx, counter_id=hall["counters"][2], actor=two, reason="午休")
     clock.advance(minutes=15, seconds=-1)
@@ -145,7 +141,7 @@ def test_a_window_paused_longer_than_its_reason_allows_alerts_until_it_resumes(
 def test_zero_turns_a_rule_off_and_a_setting_that_is_not_a_number_keeps_the_default(
         ctx, hall, clock):
     set_alerts(ctx, hall, idle_minutes=0, long_wait_minutes="soon", pause_minutes=-1)
-    staff = at_counter(ctx, hall, 1)
+    staff = signed_in_at(ctx, hall, 1)
     issue(ctx, hall, "hj")
     clock.advance(minutes=29)
     assert scan(ctx, hall) == []  # no idle alert at all, long wait still at 30 min
@@ -159,19 +155,13 @@ def test_zero_turns_a_rule_off_and_a_setting_that_is_not_a_number_keeps_the_defa
     assert [e[:3:2] for e in scan(ctx, hall)] == [("cleared", "long_wait")]
 
 
-def add_case(ctx, hall, number: str, warning: date, due: date) -> int:
-    with ctx.engine.begin() as conn:
-        return conn.execute(insert(Case).values(
-            hall_id=hall["id"], number=number, ticket_id=1, service_id=hall["services"]["hj"],
-            counter_id=hall["counters"][1], applicant_masked="张*",
-            accepted_at=datetime(2026, 11, 16, 2, tzinfo=UTC), accepted_on=date(2026, 11, 16),
-            due_date=due, warning_date=warning).returning(Case.id)).scalar_one()
-
-
 def test_a_case_turns_yellow_then_red_under_one_alert_and_clears_when_no_longer_open(
         ctx, hall, clock):
-    first = add_case(ctx, hall, "T-20261116-0001", date(2026, 11, 23), date(2026, 11, 24))
-    second = add_case(ctx, hall, "T-20261116-0002", date(2026, 11, 24), date(2026, 11, 25))
+    accepted = date(2026, 11, 16)
+    first = add_case(ctx, hall, "T-20261116-0001", accepted, date(2026, 11, 23),
+                     date(2026, 11, 24))
+    second = add_case(ctx, hall, "T-20261116-0002", accepted, date(2026, 11, 24),
+                      date(2026, 11, 25))
     assert scan(ctx, hall) == [("raised", f"case:{first}", "case_warning", "warning")]
     clock.current = datetime(2026, 11, 25, 2, tzinfo=UTC)  # Wed: the first is overdue
     assert scan(ctx, hall) == [("raised", f"case:{first}", "case_overdue", "critical"),
@@ -270,7 +260,7 @@ def test_the_looking_rules_also_run_in_the_watch_scan_and_write_only_on_change(
     assert [(e.payload["action"], e.payload["alert"]["key"]) for e in raised.events] == [
         ("raised", f"long_wait:{hall['services']['ss']}")]
     assert watch.scan(ctx, hall["id"], entries).events == []  # a quiet pass writes nothing
-    staff = at_counter(ctx, hall, 3)
+    staff = signed_in_at(ctx, hall, 3)
     calling.call_next(ctx, counter_id=hall["counters"][3], actor=staff)
     cleared = watch.scan(ctx, hall["id"], entries)
     assert [e.payload["action"] for e in cleared.events] == ["cleared"]

@@ -7,7 +7,6 @@ of 社保业务 (C9E7 B1A3 D2B5 CEF1) are their GB2312 codes, as in any GB2312 c
 """
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import datetime
 
@@ -39,9 +38,9 @@ from drivers.escpos.ticket import (
     wrap,
 )
 from drivers.urls import DeviceURLError, parse
+from tests.conftest import need_font
 
 URL = "https://hall.example.cn/t/Xq3vT9bK2mPz"
-REQUIRE = os.environ.get("HALL_REQUIRE_SERVICES") == "1"
 SHEBAO = bytes.fromhex("C9E7 B1A3 D2B5 CEF1")  # 社保业务 in GB18030 (= GB2312 here)
 
 
@@ -109,11 +108,6 @@ def test_whole_ticket_native_bytes_carry_the_service_name_number_and_url():
     assert b"\x1d!\x33A001\n" in data.replace(b"\x1bt\x00", b"")
     assert b"1P0" + URL.encode() in data
     assert data.endswith(b"\x1dV\x00")
-
-
-def need_font() -> None:
-    if not fonts.available():
-        (pytest.fail if REQUIRE else pytest.skip)("no CJK font: make fonts (fonts-wqy-microhei)")
 
 
 def test_raster_profile_sends_no_double_byte_text_but_paper_wide_images():

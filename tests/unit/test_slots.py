@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from hall.domain.errors import DomainError
 from hall.domain.hall import parse_hours
 from hall.domain.slots import (
     DEFAULT_HOURS,
@@ -22,6 +21,7 @@ from hall.domain.slots import (
     parse_booking,
 )
 from hall.domain.workdays import WorkCalendar
+from tests.conftest import refused
 
 TZ = "Asia/Shanghai"
 SH = ZoneInfo(TZ)
@@ -32,13 +32,6 @@ CAL = WorkCalendar()
 
 def local(y, m, d, hh=10, mm=0) -> datetime:
     return datetime(y, m, d, hh, mm, tzinfo=SH)
-
-
-def refused(code: str, field: str, fn, /, *args, **kw) -> DomainError:
-    with pytest.raises(DomainError) as exc:
-        fn(*args, **kw)
-    assert exc.value.code == code and exc.value.field == field
-    return exc.value
 
 
 # --------------------------------------------------------------------------- parse_booking

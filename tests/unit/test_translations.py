@@ -104,7 +104,8 @@ def compile_catalogs() -> None:
 
 
 @pytest.fixture
-def client(tmp_path):
+def bare_client(tmp_path):
+    """Flask's test client of an app whose database was never migrated: refusals need none."""
     from hall.app import create_app
 
     compile_catalogs()
@@ -121,14 +122,14 @@ def unauthenticated_message(client, path="/api/v1/tickets", **kw) -> str:
     return error["message"]
 
 
-def test_responses_are_chinese_by_default_and_english_on_request(client, zh):
-    chinese = unauthenticated_message(client)
+def test_responses_are_chinese_by_default_and_english_on_request(bare_client, zh):
+    chinese = unauthenticated_message(bare_client)
     assert CJK.search(chinese), f"default response is not Chinese: {chinese!r}"
     msgids = [m.id for m in zh if m.id and m.string == chinese]
     assert msgids, f"{chinese!r} is not a translation from {ZH_PO.name}"
 
-    english = unauthenticated_message(client, headers={"Accept-Language": "en"})
+    english = unauthenticated_message(bare_client, headers={"Accept-Language": "en"})
     assert english in msgids and not CJK.search(english)
-    assert unauthenticated_message(client, "/api/v1/tickets?lang=en") == english
+    assert unauthenticated_message(bare_client, "/api/v1/tickets?lang=en") == english
     preferred = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"}
-    assert unauthenticated_message(client, headers=preferred) == chinese
+    assert unauthenticated_message(bare_client, headers=preferred) == chinese
