@@ -124,7 +124,7 @@ def test_the_booking_page_names_the_kiosk_check_in_button_as_the_kiosk_does(
         live_hall, browser, lang):  # noqa: F811
     from playwright.sync_api import expect
 
-    from tests.e2e.test_kiosk_pages import open_kiosk
+    from tests.e2e.conftest import open_kiosk
 
     server, tokens, _ = live_hall
     kiosk, _ = open_kiosk(browser, server, tokens["kiosk"], f"lang={lang}")

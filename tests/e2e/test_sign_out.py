@@ -15,8 +15,7 @@ from hall.services.context import run
 from hall.services.queue import queries
 from hall.services.supervision import watch_rules
 from tests.e2e.browsing import signed_in_page
-from tests.e2e.test_counter_page import new_tab, sign_in, wait_live
-from tests.e2e.test_pages import SEEN, open_page
+from tests.e2e.conftest import SEEN, new_tab, open_page, sign_in_on_page, wait_live
 
 IDLE_MINUTES = 120  # the default HALL_SESSION_IDLE_MINUTES
 
@@ -218,7 +217,7 @@ def test_sign_out_closes_the_window_everywhere(live_hall, browser, artifacts, ct
     context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN",
                                   timezone_id="Asia/Shanghai")
     page, errors = new_tab(context, f"{server.url}/counter")
-    sign_in(page, "li", password)
+    sign_in_on_page(page, "li", password)
     page.click("#choose-2")
     expect(page.locator("#terminal")).to_be_visible(timeout=SEEN)
     wait_live(page)

@@ -12,8 +12,8 @@ from sqlalchemy import text
 
 from hall.services.config import accounts
 from tests.e2e.browsing import page_signed_in_as
+from tests.e2e.conftest import SEEN
 from tests.e2e.server import running_hall
-from tests.e2e.test_pages import SEEN
 
 # brand and format words, and what a person types in Latin letters anyway
 ALLOWED = {"QR", "API", "CSV", "XLSX", "PDF", "ID", "OK", "LED", "Hall", "English", "JSON",
