@@ -1,7 +1,7 @@
 """What every layer shares: a real SQLite file or the real PostgreSQL, migrated by Alembic;
 the clock; the service context; the small test hall; the ESC/POS printer emulator; and the
-helpers ``refused``, ``wait_for`` and ``need_font`` (imported by name). Each layer's own
-fixtures are in its conftest.py (tests/unit, tests/integration, tests/e2e).
+helpers ``refused``, ``wait_for``, ``need_font`` and ``add_case`` (imported by name). Each
+layer's own fixtures are in its conftest.py (tests/integration, tests/e2e).
 
 ``HALL_REQUIRE_SERVICES=1`` (set by .ci/run) turns a missing PostgreSQL/Redis/Chromium/CJK
 font into a failure instead of a skip.

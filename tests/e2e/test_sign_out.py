@@ -195,7 +195,6 @@ def window_hall(ctx) -> int:
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 def test_sign_out_closes_the_window_everywhere(live_hall, browser, artifacts, ctx):
     """Issue 15 item 4: sign in at 2 号窗口, call, finish, 退出登录 — the board, the window's
     screen and its LED sign show the window closed; the terminal shows the sign-in form and

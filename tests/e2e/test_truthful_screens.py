@@ -14,7 +14,6 @@ NO_WINDOW = "暂无窗口办理"
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @SQLITE_ONLY
 def test_estimate_says_no_window_when_none_is_open(live_hall, browser, artifacts):
     from playwright.sync_api import expect
@@ -40,7 +39,6 @@ def test_estimate_says_no_window_when_none_is_open(live_hall, browser, artifacts
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @SQLITE_ONLY
 def test_board_counts_tickets_transferred_to_a_window(live_hall, ctx, browser, artifacts):
     from playwright.sync_api import expect

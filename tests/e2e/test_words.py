@@ -13,7 +13,6 @@ from sqlalchemy import text
 from hall.services.config import accounts
 from tests.e2e.browsing import page_signed_in_as
 from tests.e2e.conftest import SEEN
-from tests.e2e.server import running_hall
 
 # brand and format words, and what a person types in Latin letters anyway
 ALLOWED = {"QR", "API", "CSV", "XLSX", "PDF", "ID", "OK", "LED", "Hall", "English", "JSON",
@@ -59,12 +58,6 @@ def hall_data(ctx) -> frozenset[str]:
     return frozenset(words)
 
 
-@pytest.fixture
-def live_hall(ctx, db_url, tmp_path):
-    with running_hall(ctx, db_url, tmp_path) as hall:
-        yield hall
-
-
 def bad_inputs(server, tokens) -> dict[str, requests.Response]:
     """One 422 for each kind of bad input a person can send."""
     def send(method, path, who, **kw):
@@ -90,7 +83,6 @@ def bad_inputs(server, tokens) -> dict[str, requests.Response]:
 
 @pytest.mark.slow
 @pytest.mark.browser
-@pytest.mark.xdist_group("pages")
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_no_untranslated_text_on_chinese_pages(live_hall, ctx, browser):
     server, tokens, post = live_hall

@@ -71,6 +71,11 @@ def test_two_counters_never_get_the_same_ticket(ctx, hall):
     for th in threads:
         th.start()
     time.sleep(SECONDS)
+    # and on until every counter has called someone: on a loaded machine one of the four
+    # may not win SQLite's write lock in the first seconds
+    deadline = time.monotonic() + 30
+    while len({n for n, _ in called}) < COUNTERS and time.monotonic() < deadline:
+        time.sleep(0.05)
     stop.set()
     for th in threads[:ISSUERS]:
         th.join()
