@@ -46,6 +46,11 @@ def _serve_gevent(app, host: str, port: int) -> None:
                 pass
             return super().handle()
 
+        def log_request(self):
+            # with log=None pywsgi still formats an access-log line per request (2 % of the
+            # server's CPU in bench/issue.py) and writes it nowhere; a proxy in front logs
+            pass
+
     # WebSocket upgrades are handled by python-engineio, with hall/realtime/websocket.py in place of
     # simple-websocket (hall/realtime/fanout.py installs it).
     server = pywsgi.WSGIServer((host, port), app, handler_class=NoDelayHandler, log=None)

@@ -60,6 +60,8 @@ def _sqlite_engine(url: str, parsed, autocheckpoint: bool = True, **kwargs) -> E
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=10000")
+        # when the WAL rewinds, cut the file back to 64 MB rather than keep its peak size
+        cur.execute("PRAGMA journal_size_limit=67108864")
         if not autocheckpoint:  # the server checkpoints from a thread (store/checkpoint.py)
             cur.execute("PRAGMA wal_autocheckpoint=0")
         cur.close()
