@@ -61,7 +61,7 @@ def index():
 
 def _viewer(counter_id: int) -> Actor:
     """Who may read a counter's board and figures: its own staff, keypad or pad; the hall's
-    supervisors and agents. (The hall itself is checked by the query.)"""
+    supervisors and agents. (The hall itself is fenced by the query: repo.owned.)"""
     actor = current_actor()
     if actor.kind == "staff" and actor.role in ("supervisor", "admin"):
         return actor
@@ -79,7 +79,7 @@ def board(path: CounterPath):
     """The terminal's picture of the counter: its state, the visitor at the window (with why
     they were chosen and the visit's time-limit clock), held and missed tickets, queues."""
     actor = _viewer(path.counter_id)
-    view = counter_board.board(hall_context(), path.counter_id, hall_id=actor.hall_id)
+    view = counter_board.board(hall_context(), path.counter_id, actor)
     if view["current"] is not None:
         view["current"]["call_reason_text"] = explain(view["current"])
     return view
@@ -89,7 +89,7 @@ def board(path: CounterPath):
 def today(path: CounterPath):
     """Today's own figures: served, average service time, outcomes, ratings."""
     actor = _viewer(path.counter_id)
-    return counter_today.today(hall_context(), path.counter_id, hall_id=actor.hall_id)
+    return counter_today.today(hall_context(), path.counter_id, actor)
 
 
 def explain(current: dict[str, Any]) -> str | None:

@@ -1,11 +1,14 @@
 """Who may do what: one table for staff roles and device kinds (DESIGN.md §3, issue 9).
 
 A staff member acts only at the counter they are signed in at; supervisors and admins may
-act at any counter. A keypad or pad token acts only for its own counter; a window's printer
-(``printer``, bound to its counter) only prints what is sent to it.
+act at any counter of their hall. A keypad or pad token acts only for its own counter; a
+window's printer (``printer``, bound to its counter) only prints what is sent to it. No one
+but the system reaches another hall's things (hall/services/repo.owned), and a window acts
+only on its own visitors (``require_ticket_here``).
 """
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from hall.domain.errors import Forbidden
@@ -71,3 +74,19 @@ def require(actor: Actor, action: str, counter_id: int | None = None) -> None:
             return
         raise Forbidden(N_("This device may not %(action)s here"), "authorization", action=action)
     raise Forbidden(N_("Sign in first"), "authorization")
+
+
+def require_ticket_here(counter_id: int, counter_number: int, served: Collection[int], *,
+                        number: str, service_id: int, target_counter_id: int | None,
+                        missed_here: bool = False, field: str = "ticket_id") -> None:
+    """A window acts only on its own visitors (issue 16), whoever presses the key — its
+    keypad, its staff, a supervisor at its terminal, an agent: a ticket sent to a window by
+    name (held there, transferred there) is that window's alone; any other is the windows'
+    that serve its service, or (``missed_here``) the window where it was missed."""
+    if target_counter_id is not None:
+        here = target_counter_id == counter_id
+    else:
+        here = missed_here or service_id in served
+    if not here:
+        raise Forbidden(N_("Ticket %(number)s is not for window %(window)s"), field,
+                        number=number, window=counter_number)

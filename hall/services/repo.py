@@ -5,8 +5,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, literal, select, union_all, update
+from sqlalchemy import (
+    Column,
+    Connection,
+    Table,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+    update,
+)
 
+from hall.domain.access import Actor
 from hall.domain.callnext import Candidate
 from hall.domain.errors import NotFound
 from hall.domain.hall import HallSettings, ServiceInfo, parse_hours
@@ -85,26 +97,49 @@ def service_info(row: Any) -> ServiceInfo:
                        hours=parse_hours(row.hours or []), active=row.active)
 
 
-def counter_row(conn: Connection, counter_id: int, lock: bool = True) -> Any:
-    """The counter, locked for this transaction on PostgreSQL (SQLite: BEGIN IMMEDIATE).
+def owned(conn: Connection, table: Table, key: Any, within: Actor | int, *, what: str,
+          field: str, column: Column | None = None, lock: bool = False) -> Any:
+    """The row of a hall's thing — a counter, ticket, case, device, alert, follow-up, print
+    job, appointment, account — whose ``column`` (its id unless said) is ``key``, as seen
+    from ``within``: a hall (its id), or an actor, who sees their own hall's only.
+
+    The one fence between halls (issue 16): every command and query that names a thing by
+    id, number or code finds it here. Another hall's row is filtered out in the statement
+    (never read, never locked) and answers NotFound like a row that does not exist, so a
+    caller learns nothing of other halls. Only the system (the watch, the command line)
+    sees every hall; an actor of no hall (a visitor) sees none this way.
+    """
+    stmt = select(table).where((table.c.id if column is None else column) == key)
+    if isinstance(within, int):
+        stmt = stmt.where(table.c.hall_id == within)
+    elif within.kind != "system":
+        if within.hall_id is None:
+            raise NotFound(what, field)
+        stmt = stmt.where(table.c.hall_id == within.hall_id)
+    row = conn.execute(stmt.with_for_update() if lock else stmt).first()
+    if row is None:
+        raise NotFound(what, field)
+    return row
+
+
+def counter_row(conn: Connection, counter_id: int, within: Actor | int,
+                lock: bool = True) -> Any:
+    """The counter, as ``within`` may see it (``owned``), locked for this transaction on
+    PostgreSQL (SQLite: BEGIN IMMEDIATE).
 
     Locking the counter first in every counter command gives one lock order
     (counter → tickets → number rows → hall seq), so commands never deadlock, and two
     browser tabs of one counter can never both claim a ticket.
     """
-    stmt = select(Counter.__table__).where(Counter.id == counter_id)
-    row = conn.execute(stmt.with_for_update() if lock else stmt).first()
-    if row is None:
-        raise NotFound("counter", "counter_id")
-    return row
+    return owned(conn, Counter.__table__, counter_id, within, what="counter",
+                 field="counter_id", lock=lock)
 
 
-def ticket_row(conn: Connection, ticket_id: int, lock: bool = True) -> Any:
-    stmt = select(Ticket.__table__).where(Ticket.id == ticket_id)
-    row = conn.execute(stmt.with_for_update() if lock else stmt).first()
-    if row is None:
-        raise NotFound("ticket", "ticket")
-    return row
+def ticket_row(conn: Connection, ticket_id: int, within: Actor | int, lock: bool = True,
+               field: str = "ticket") -> Any:
+    """The ticket, as ``within`` may see it (``owned``), locked unless ``lock`` is False."""
+    return owned(conn, Ticket.__table__, ticket_id, within, what="ticket", field=field,
+                 lock=lock)
 
 
 def next_number(conn: Connection, hall_id: int, prefix: str, day: date) -> int:

@@ -3,6 +3,8 @@
 keypad at counter 1, plus one of everything they act on (a finished and badly rated visit
 with its case, alert and follow-up, a waiting ticket, a booked appointment, a print job,
 a pairing request). Built through the HTTP API, as the hall itself would be.
+``build_second_hall`` puts a second hall just like it (code ``test2``) beside it on the same
+server, with its own people, devices and things, for the tests that fence halls apart.
 
 The visitor booked with PHONE and a ticket was issued with ID_NUMBER: neither may come back
 unmasked from any page, answer or export.
@@ -27,6 +29,7 @@ ID_NUMBER = "11010519491231002X"
 
 ANON, STAFF1, STAFF2, SUP, ADMIN = "anonymous", "staff@1", "staff@2", "supervisor", "admin"
 KIOSK, SCREEN, PAD1, PAD2, KEYPAD = "kiosk", "screen", "pad@1", "pad@2", "keypad@1"
+AGENT = "agent"  # the second hall's only: an agent may do what every device of its hall may
 ROLES = (ANON, STAFF1, STAFF2, SUP, ADMIN, KIOSK, SCREEN, PAD1, PAD2, KEYPAD)
 STAFF_LOGINS = {STAFF1: ("li", "staff"), STAFF2: ("wu", "staff"), SUP: ("chen", "supervisor"),
                 ADMIN: ("root", "admin")}
@@ -79,22 +82,32 @@ def ok(response, status: int = 200) -> Any:
     return response.json
 
 
-def build(app: Flask) -> World:
+def build(app: Flask, hall: str = "test") -> World:
+    """The world of hall ``hall`` (the layout's, under that code; logins other than the
+    first hall's end in the code)."""
     ctx = app.extensions["hall"]
-    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    layout = load_layout(DATA / "small_hall.toml")
+    layout["hall"]["code"] = hall
+    seed(ctx, layout)
     with ctx.engine.begin() as conn:  # 身份证办理 counts tickets per person (by ID number)
         conn.execute(update(Service).where(Service.code == "sfz").values(per_person_limit=2))
     ctx.cache.clear()
     world = World(app)
+    world.ids["hall"] = hall
     world.callers[ANON] = Caller(app.test_client())
+    suffix = "" if hall == "test" else f"@{hall}"
     for role, (login, kind) in STAFF_LOGINS.items():
-        made = accounts.add_user(ctx, login=login, name=login, role=kind).value
+        login += suffix
+        made = accounts.add_user(ctx, login=login, name=login, role=kind,
+                                 hall_code=hall).value
         client = app.test_client()
         signed = ok(client.post("/api/v1/auth/login",
                                 json={"login": login, "password": made["password"]}))
         world.callers[role] = Caller(client, csrf=signed["csrf_token"], id=made["id"])
-    for role, (kind, counter) in DEVICES.items():
-        made = accounts.add_device(ctx, kind=kind, counter_number=counter).value
+    devices = DEVICES if hall == "test" else {**DEVICES, AGENT: ("agent", None)}
+    for role, (kind, counter) in devices.items():
+        made = accounts.add_device(ctx, kind=kind, counter_number=counter,
+                                   hall_code=hall).value
         world.callers[role] = Caller(app.test_client(), token=made["token"], id=made["id"])
     counters = {c["number"]: c["id"] for c in ok(world[ADMIN].call("GET", "/api/v1/counters"))
                 ["counters"]}
@@ -104,6 +117,14 @@ def build(app: Flask) -> World:
     _visit(world)
     _the_rest(world)
     return world
+
+
+def build_second_hall(app: Flask) -> World:
+    """Hall ``test2`` beside the first, on the same server and database: the same layout
+    (so its windows have the same numbers, its services the same codes), its own staff,
+    supervisor, admin, devices (an agent too), visit, case, alert, follow-up, appointment
+    and print job."""
+    return build(app, hall="test2")
 
 
 def _visit(world: World) -> None:
@@ -124,9 +145,12 @@ def _visit(world: World) -> None:
 
 
 def _the_rest(world: World) -> None:
-    day = ok(world[ANON].call("GET", "/api/v1/appointments/slots?service=hj&day=2026-11-24"))
+    hall = world.ids["hall"]
+    day = ok(world[ANON].call(
+        "GET", f"/api/v1/appointments/slots?service=hj&day=2026-11-24&hall={hall}"))
     booked = ok(world[ANON].call("POST", "/api/v1/appointments", {
-        "service": "hj", "start": day["slots"][0]["start"], "phone": PHONE}), 201)
+        "service": "hj", "start": day["slots"][0]["start"], "phone": PHONE, "hall": hall}),
+        201)
     job = ok(world[KIOSK].call("POST", "/api/v1/print-jobs",
                                {"ticket_id": world.ids["waiting_id"]}), 201)
     pairing = ok(world[ANON].call("POST", "/api/v1/pairings", {"kind": "kiosk"}), 201)

@@ -226,3 +226,56 @@ def test_a_visit_alert_reaches_its_counters_live_room_at_the_warning_point(
     assert heard == [("visit_warning", "warning", "raised"), ("visit_over", "critical", "raised"),
                      ("visit_over", "critical", "cleared")]
     live.disconnect(namespace="/hall")
+
+
+def test_keypad_cannot_unhold_another_windows_ticket(client, kiosk_headers, login_as, seeded):
+    """Issue 16: a window acts only on its own visitors, whoever presses the key. Window 3
+    (社保, 户籍) holds a 社保 visitor and misses another; window 2 (户籍, 身份证) serves no
+    社保: its keypad, its staff, a supervisor at its terminal and an agent acting for it are
+    each refused unholding, reinstating or calling them by number, and the visitors stay
+    where window 3 left them; window 3 takes its own back."""
+    def device(kind, counter=None):
+        made = accounts.add_device(seeded, kind=kind, counter_number=counter).value
+        return {"Authorization": f"Bearer {made['token']}"}
+
+    def post(headers, counter: int, action: str, **body):
+        return client.post(f"/api/v1/counters/{counter}/{action}", json=body, headers=headers)
+
+    keypad2, keypad3, keypad4 = (device("keypad", n) for n in (2, 3, 4))
+    agent = device("agent")
+    at_window_2 = login_as("wu")
+    sign_in_at_counter(at_window_2, 2)
+    supervisor = login_as("wang", "supervisor")
+    held, missed, waiting = (issued(client, kiosk_headers, "ss") for _ in range(3))
+    for counter, keypad in ((3, keypad3), (4, keypad4)):
+        assert post(keypad, counter, "open").status_code == 200
+    assert post(keypad3, 3, "call-next").json["ticket"]["id"] == held["id"]
+    assert post(keypad3, 3, "hold", note="去复印").status_code == 200
+    assert post(keypad3, 3, "call-next").json["ticket"]["id"] == missed["id"]
+    assert post(keypad3, 3, "skip").status_code == 200
+
+    callers = {"keypad of window 2": keypad2, "agent": agent,
+               "staff at window 2": {**at_window_2.csrf},
+               "supervisor": {**supervisor.csrf}}
+    clients = {"staff at window 2": at_window_2, "supervisor": supervisor}
+    for who, headers in callers.items():
+        by = clients.get(who, client)
+        for action, body, field in (("unhold", {"ticket_id": held["id"]}, "ticket_id"),
+                                    ("reinstate", {"ticket_id": missed["id"]}, "ticket_id"),
+                                    ("call", {"number": waiting["number"]}, "number")):
+            r = by.post(f"/api/v1/counters/2/{action}", json=body, headers=headers)
+            err(r, 403, "forbidden", field)
+            assert "2" in r.json["error"]["message"], (who, action, r.json)
+    board3 = client.get("/api/v1/counters/3", headers=keypad3).json
+    assert [h["id"] for h in board3["held"]] == [held["id"]]  # still held at window 3
+    assert [n["id"] for n in board3["no_shows"]] == [missed["id"]]
+    board2 = client.get("/api/v1/counters/2", headers=keypad2).json
+    assert board2["current"] is None and board2["held"] == [] and board2["directed_waiting"] == 0
+
+    # window 3 takes its own back; window 4 (社保, 身份证) may reinstate the missed visitor
+    # (they rejoin the 社保 line) and call a waiting one by number
+    assert post(keypad3, 3, "unhold", ticket_id=held["id"]).json["state"] == "waiting"
+    assert post(keypad4, 4, "reinstate", ticket_id=missed["id"]).json["state"] == "waiting"
+    assert post(keypad4, 4, "call", number=waiting["number"]).json["id"] == waiting["id"]
+    # and the held visitor comes back at window 3 ahead of the line
+    assert post(agent, 3, "call-next").json["ticket"]["id"] == held["id"]

@@ -34,6 +34,7 @@ from tests.e2e.hall_world import (
     SUP,
     World,
     build,
+    build_second_hall,
     make_app,
 )
 
@@ -358,3 +359,91 @@ def test_phones_and_id_numbers_never_come_back_unmasked(world):
         for table in Base.metadata.sorted_tables:
             stored = repr(conn.execute(select(table)).all())
             assert not [raw for raw in RAW if raw in stored], table.name
+
+
+# --- halls fenced apart (issue 16, item 1) -------------------------------------------------
+
+# what an operation names of another hall: an id in its path (or a case number)…
+NAMES_BY_PATH = re.compile(r"<int:\w+_id>|/cases/<number>/")
+# … or in its body: (endpoint, the body naming the first hall's things)
+BODY_REFS = {
+    "counters.unhold": lambda ids: {"ticket_id": ids["waiting_id"]},
+    "counters.reinstate": lambda ids: {"ticket_id": ids["waiting_id"]},
+    "printing.create": lambda ids: {"ticket_id": ids["waiting_id"]},
+    "appointments.check_in": lambda ids: {"code": ids["code"]},
+    "followups.assign": lambda ids: {"owner_id": ids["supervisor_id"]},
+}
+# operations that name nothing of another hall: they act on the caller's own hall (its
+# services by code, windows by number, lists), on the caller themself, or on what anyone
+# holding its token or code may (a visitor's ticket, an appointment, the public case look-up)
+OWN_HALL_ONLY = (
+    "* /api/v1/admin/audit", "* /api/v1/admin/layout", "* /api/v1/admin/notices",
+    "* /api/v1/admin/settings", "* /api/v1/admin/staff", "* /api/v1/config/*",
+    "GET /api/v1/alerts", "* /api/v1/auth/*", "GET /api/v1/board", "GET /api/v1/cases",
+    "GET /api/v1/cases/<number>", "GET /api/v1/counters", "GET /api/v1/devices",
+    "* /api/v1/devices/me*", "GET /api/v1/events", "GET /api/v1/followups",
+    "GET /api/v1/followups/owners", "GET /api/v1/", "GET /api/v1/openapi.json",
+    "POST /api/v1/pairings", "POST /api/v1/pairings/claim", "GET /api/v1/pairings",
+    "GET /api/v1/print-jobs", "GET /api/v1/queues", "GET /api/v1/reports",
+    "POST /api/v1/tickets", "* /api/v1/tickets/<token>*", "* /api/v1/appointments",
+    "* /api/v1/appointments/<code>", "POST /api/v1/appointments/cancel",
+    "GET /api/v1/appointments/services", "GET /api/v1/appointments/slots",
+    # a pending pairing request is no hall's until an admin, reading its code off the
+    # device, decides it (then it is the deciding hall's)
+    "POST /api/v1/pairings/<int:pairing_id>/*",
+)
+CROSS_HALL_REFUSALS = (403, 404)
+
+
+@pytest.fixture
+def two_halls(db_url, clock, tmp_path) -> tuple[World, World]:
+    """The hall of ``world`` and a second one (code test2) on the same server."""
+    app = make_app(db_url, clock, tmp_path)
+    first = build(app)
+    second = build_second_hall(app)
+    first.ids["supervisor_id"] = first[SUP].id
+    yield first, second
+    app.extensions["hall"].engine.dispose()
+
+
+def test_every_command_is_refused_across_halls(two_halls):
+    """Every operation of the API that names something of the first hall — a window, a
+    ticket, a case, a device, an alert, a follow-up, a print job, an appointment, an
+    account — in its path or its body, called by every kind of caller of the second hall
+    (admin, supervisor, window staff, kiosk, screen, pads, keypad, agent), is refused as if
+    the thing did not exist or as forbidden; and nothing at all changed."""
+    first, second = two_halls
+    engine = first.app.extensions["hall"].engine
+    callers = sorted(set(second.callers) - {ANON})
+    sample, before, wrong, walked = bodies(first.ids), snapshot(engine), [], set()
+    for method, rule in api_calls(first.app):
+        cell = f"{method} {rule.rule}"
+        by_path = bool(NAMES_BY_PATH.search(rule.rule))
+        by_body = rule.endpoint in BODY_REFS
+        if any(fnmatchcase(cell, p) for p in OWN_HALL_ONLY):
+            continue
+        assert by_path or by_body, (
+            f"{cell}: names nothing of another hall? place it in OWN_HALL_ONLY or fence it")
+        walked.add(rule.endpoint)
+        foreign = {**sample.get(rule.endpoint, {}),
+                   **(BODY_REFS[rule.endpoint](first.ids) if by_body else {})}
+        # the first hall's thing in the path; and, for a body that names one, the caller's
+        # own window (or follow-up…) in the path with the first hall's thing in the body
+        urls = [path_of(rule, first.ids)] + ([path_of(rule, second.ids)] if by_body else [])
+        for url in dict.fromkeys(urls):
+            for role in callers:
+                r = second[role].call(method, url, foreign)
+                if r.status_code not in CROSS_HALL_REFUSALS:
+                    wrong.append(f"{second.ids['hall']} {role} {method} {url} {foreign}: "
+                                 f"{r.status_code} {r.get_data(True)[:160]}")
+    assert not wrong, "\n".join(wrong)
+    assert snapshot(engine) == before  # no refusal above went through after all
+    # the walk covered every kind of thing (a new kind of path parameter is walked too)
+    assert {"counters.call_next", "counters.unhold", "counters.sign_in", "cases.act",
+            "alerts.ack", "followups.close", "devices.revoke", "printing.result",
+            "tickets.rate", "tickets.document", "admin_api.staff_reset_password",
+            "appointments.check_in"} <= walked
+    # and each hall still works for its own: the second hall's keypad calls at its window
+    c2 = second.ids["counter_id"]
+    called = second[KEYPAD].call("POST", f"/api/v1/counters/{c2}/call-next")
+    assert called.status_code == 200 and called.json["ticket"]["id"] == second.ids["waiting_id"]

@@ -164,9 +164,9 @@ def print_paper(ctx, staff, ticket, kind, printer=None):
 def test_the_windows_printer_prints_the_paper_and_staff_are_told(ctx, hall, numbered):
     made = accounts.add_device(ctx, kind="printer", name="1号窗口打印机", counter_number=1,
                                url="escpos+tcp://10.0.0.51:9100").value
-    board = terminal.board(ctx, hall["counters"][1])
+    board = terminal.board(ctx, hall["counters"][1], hall["id"])
     assert board["counter"]["printer"] == {"id": made["id"], "name": "1号窗口打印机"}
-    assert terminal.board(ctx, hall["counters"][2])["counter"]["printer"] is None
+    assert terminal.board(ctx, hall["counters"][2], hall["id"])["counter"]["printer"] is None
     staff, ticket, done = serve(ctx, hall, "accepted")
     printer = FakePrinter()
     out = print_paper(ctx, staff, ticket, "acceptance", printer)

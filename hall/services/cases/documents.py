@@ -27,7 +27,7 @@ from hall.domain.outcomes import DOCUMENTS, Outcome
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
 from hall.services.views import case_url, phone_url
-from hall.store.models import Case, Counter, Staff, Ticket
+from hall.store.models import Case, Counter, Staff
 
 Translate = Callable[[str], str]
 FINISHED = ("done", "rated")
@@ -79,9 +79,7 @@ def document(ctx: Context, *, ticket_id: int, actor: Actor, base_url: str,
 
 def printable(conn, ticket_id: int, actor: Actor, kind: str | None = None) -> Any:
     """A finished visit of ``actor``'s hall whose paper (``kind``, if given) they may print."""
-    ticket = conn.execute(select(Ticket.__table__).where(Ticket.id == ticket_id)).first()
-    if ticket is None or ticket.hall_id != actor.hall_id:
-        raise NotFound("ticket", "ticket_id")
+    ticket = repo.ticket_row(conn, ticket_id, actor, lock=False, field="ticket_id")
     may_print(actor, ticket)
     kind_of(ticket, kind)
     return ticket

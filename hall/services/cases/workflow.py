@@ -64,11 +64,8 @@ def act(ctx: Context, *, hall_id: int, number: str, action: str, actor: Actor,
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         c = Case.__table__
-        row = uow.conn.execute(select(c).where(c.c.hall_id == hall_id,
-                                               c.c.number == number.strip().upper())
-                               .with_for_update()).first()
-        if row is None:
-            raise DomainError("case_not_found", N_("No case with this number"), "number")
+        row = repo.owned(uow.conn, c, number.strip().upper(), actor, what="case",
+                         field="number", column=c.c.number, lock=True)
         new = domain.transition(row.state, action)
         today = repo.settings_of(repo.hall_row(uow.conn, hall_id)).local(uow.now).date()
         values: dict[str, Any] = {"state": new.value}

@@ -20,6 +20,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from hall.domain.access import COUNTER_BOUND, DEVICE_ACTIONS, STAFF_ROLES, SYSTEM, Actor
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
+from hall.services import repo
 from hall.services.config import audit
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.counters import signout
@@ -303,11 +304,8 @@ def revoke_device(ctx: Context, device_id: int, *, actor: Actor = SYSTEM,
     revoked device changes nothing. Staff may revoke only their own hall's devices."""
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        d = Device.__table__
-        row = uow.conn.execute(select(d.c.id, d.c.hall_id, d.c.kind, d.c.name, d.c.revoked_at)
-                               .where(d.c.id == device_id)).first()
-        if row is None or (actor.is_staff and row.hall_id != actor.hall_id):
-            raise DomainError("device_not_found", N_("No such device"), "device")
+        row = repo.owned(uow.conn, Device.__table__, device_id, actor, what="device",
+                         field="device")
         if row.revoked_at is not None:
             return {"id": device_id, "revoked": True, "revoked_at": row.revoked_at.isoformat()}
         uow.conn.execute(update(Device).where(Device.id == device_id).values(revoked_at=uow.now))

@@ -19,8 +19,9 @@ from sqlalchemy import insert, select, update
 from werkzeug.security import generate_password_hash
 
 from hall.domain.access import STAFF_ROLES, Actor
-from hall.domain.errors import DomainError, NotFound
+from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
+from hall.services import repo
 from hall.services.config import audit
 from hall.services.config.layout.spec import StaffSpec
 from hall.services.context import Context, Result, UnitOfWork, read, run
@@ -150,14 +151,8 @@ def unlock(ctx: Context, actor: Actor, staff_id: int, *, ip: str | None = None) 
 
 def _row(uow: UnitOfWork, actor: Actor, staff_id: int, lock: bool = False) -> Any:
     """The account, if it belongs to the actor's hall (another hall's is "not found")."""
-    t = Staff.__table__
-    stmt = select(t).where(t.c.id == staff_id)
-    if actor.hall_id is not None:
-        stmt = stmt.where(t.c.hall_id == actor.hall_id)
-    row = uow.conn.execute(stmt.with_for_update() if lock else stmt).first()
-    if row is None:
-        raise NotFound("staff", "staff_id")
-    return row
+    return repo.owned(uow.conn, Staff.__table__, staff_id, actor, what="staff",
+                      field="staff_id", lock=lock)
 
 
 def _apply(uow: UnitOfWork, actor: Actor, row: Any, values: dict[str, Any], action: str,

@@ -100,11 +100,8 @@ def _next_sort(uow: UnitOfWork, table, hall_id: int) -> int:
 # --- departments --------------------------------------------------------------------------
 
 def _department(uow: UnitOfWork, hall_id: int, code: str, lock: bool = False) -> Any:
-    stmt = select(D).where(D.c.hall_id == hall_id, D.c.code == code)
-    row = uow.conn.execute(stmt.with_for_update() if lock else stmt).first()
-    if row is None:
-        raise NotFound("department", "department")
-    return row
+    return repo.owned(uow.conn, D, code, hall_id, what="department", field="department",
+                      column=D.c.code, lock=lock)
 
 
 def _department_view(row: Any, services: int) -> dict[str, Any]:
@@ -269,11 +266,8 @@ def set_service_active(ctx: Context, *, actor: Actor, code: str, active: bool,
 def _counter(uow: UnitOfWork, hall_id: int, number: int, lock: bool = True) -> Any:
     """The counter, locked (for a change) the way every counter command locks it first
     (repo.counter_row), so a change never interleaves with a call at that window."""
-    stmt = select(C).where(C.c.hall_id == hall_id, C.c.number == number)
-    row = uow.conn.execute(stmt.with_for_update() if lock else stmt).first()
-    if row is None:
-        raise NotFound("counter", "counter")
-    return row
+    return repo.owned(uow.conn, C, number, hall_id, what="counter", field="counter",
+                      column=C.c.number, lock=lock)
 
 
 def _links(uow: UnitOfWork, counter_ids: list[int]) -> dict[int, list[tuple[str, int]]]:
@@ -312,7 +306,8 @@ def _retire(uow: UnitOfWork, counter: Any) -> None:
     """Take a window out of service: refused while a visitor is at it; an open or paused
     window is closed (its interval ends, screens hear counter.state)."""
     if counter.current_ticket_id is not None:
-        ticket = repo.ticket_row(uow.conn, counter.current_ticket_id, lock=False)
+        ticket = repo.ticket_row(uow.conn, counter.current_ticket_id, counter.hall_id,
+                                 lock=False)
         if ticket.state in AT_COUNTER_STATES:
             raise DomainError("counter_busy", N_("Finish, skip or transfer %(number)s first"),
                               "active", number=ticket.number)

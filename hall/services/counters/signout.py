@@ -101,7 +101,7 @@ def _back_to_line(uow: UnitOfWork, counter, row) -> None:
     from hall.services.queue import calling
 
     calling.move_ticket(uow, row, Action.HOLD, counter, SYSTEM, ENDED, released_at=uow.now)
-    row = repo.ticket_row(uow.conn, row.id)
+    row = repo.ticket_row(uow.conn, row.id, counter.hall_id)
     calling.move_ticket(uow, row, Action.UNHOLD, counter, SYSTEM, ENDED,
                         target_counter_id=None, counter_id=None)
     repo.set_counter(uow.conn, counter.id, current_ticket_id=None)

@@ -39,13 +39,14 @@ def switch_state(uow: UnitOfWork, counter, state: str, reason: str | None,
 def _change(ctx: Context, counter_id: int, actor: Actor, action: str,
             reason: str | None = None) -> Result:
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        counter = repo.counter_row(uow.conn, counter_id)
+        counter = repo.counter_row(uow.conn, counter_id, actor)
         require(actor, action, counter.id)
         if action in ("open", "resume") and not counter.active:
             raise _inactive(counter)
         new = counter_next_state(counter.state, action)
         if action in ("pause", "close") and counter.current_ticket_id is not None:
-            current = repo.ticket_row(uow.conn, counter.current_ticket_id, lock=False)
+            current = repo.ticket_row(uow.conn, counter.current_ticket_id, counter.hall_id,
+                                      lock=False)
             if current.state in ("called", "serving"):
                 raise DomainError("counter_busy", N_("Finish, skip or transfer %(number)s first"),
                                   "counter", number=current.number)
@@ -96,12 +97,12 @@ def sign_in(ctx: Context, *, counter_id: int, staff_id: int, sid: str | None = N
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
-        counter = repo.counter_row(conn, counter_id)
+        staff = conn.execute(select(Staff.__table__).where(Staff.id == staff_id)).first()
+        if staff is None or not staff.active:
+            raise DomainError("staff_not_found", N_("No such staff member"), "staff")
+        counter = repo.counter_row(conn, counter_id, staff.hall_id)  # a window of their hall
         if not counter.active:
             raise _inactive(counter)
-        staff = conn.execute(select(Staff.__table__).where(Staff.id == staff_id)).first()
-        if staff is None or not staff.active or staff.hall_id != counter.hall_id:
-            raise DomainError("staff_not_found", N_("No such staff member"), "staff")
         if counter.staff_id not in (None, staff_id) and counter.state != "closed":
             raise DomainError("counter_taken", N_("Counter %(number)s is staffed by someone else"),
                               "counter_id", number=counter.number)
@@ -110,7 +111,8 @@ def sign_in(ctx: Context, *, counter_id: int, staff_id: int, sid: str | None = N
             Counter.staff_id == staff_id, Counter.id != counter.id).with_for_update()).all()
         for other in others:
             if other.current_ticket_id is not None:
-                cur = repo.ticket_row(conn, other.current_ticket_id, lock=False)
+                cur = repo.ticket_row(conn, other.current_ticket_id, other.hall_id,
+                                      lock=False)
                 if cur.state in ("called", "serving"):
                     raise DomainError("counter_busy",
                                       N_("Finish, skip or transfer %(number)s first"),

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from hall.domain.access import Actor
 from hall.domain.counter_actions import counter_commands, ticket_commands
-from hall.domain.errors import NotFound
 from hall.domain.lifecycle import AT_COUNTER_STATES
 from hall.domain.timelimit import visit_clock
 from hall.services import repo
@@ -28,12 +28,13 @@ from hall.store.models import Counter, CounterService, Service, Staff, Ticket
 RECENT_NO_SHOWS = 10
 
 
-def board(ctx: Context, counter_id: int, hall_id: int | None = None) -> dict[str, Any]:
+def board(ctx: Context, counter_id: int, within: Actor | int) -> dict[str, Any]:
+    """The terminal's picture of ``counter_id``, read by ``within`` (an actor, or a hall:
+    another hall's counter is not found, repo.owned)."""
+
     def query(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
-        counter = repo.counter_row(conn, counter_id, lock=False)
-        if hall_id is not None and counter.hall_id != hall_id:
-            raise NotFound("counter", "counter_id")
+        counter = repo.counter_row(conn, counter_id, within, lock=False)
         config = repo.hall_config(uow, counter.hall_id)
         services = _services(conn, counter.hall_id)
         current = _current(uow, counter, services)
@@ -85,7 +86,7 @@ def _service_ref(s) -> dict[str, Any]:
 def _current(uow: UnitOfWork, counter, services: dict[int, Any]) -> dict[str, Any] | None:
     if counter.current_ticket_id is None:
         return None
-    t = repo.ticket_row(uow.conn, counter.current_ticket_id, lock=False)
+    t = repo.ticket_row(uow.conn, counter.current_ticket_id, counter.hall_id, lock=False)
     if t.state not in AT_COUNTER_STATES or t.counter_id != counter.id:
         return None
     svc = services[t.service_id]

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from hall.domain import measures as m
-from hall.domain.errors import NotFound
+from hall.domain.access import Actor
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
 from hall.store.models import Rating, Ticket
@@ -57,15 +57,13 @@ def figures(rows: list[Any]) -> dict[str, Any]:
     }
 
 
-def today(ctx: Context, counter_id: int, hall_id: int | None = None) -> dict[str, Any]:
-    """Figures of ``counter_id`` for the hall's current local day (``hall_id`` guards
-    against reading another hall's counter)."""
+def today(ctx: Context, counter_id: int, within: Actor | int) -> dict[str, Any]:
+    """Figures of ``counter_id`` for the hall's current local day, read by ``within`` (an
+    actor, or a hall: another hall's counter is not found, repo.owned)."""
 
     def query(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
-        counter = repo.counter_row(conn, counter_id, lock=False)
-        if hall_id is not None and counter.hall_id != hall_id:
-            raise NotFound("counter", "counter_id")
+        counter = repo.counter_row(conn, counter_id, within, lock=False)
         hall = repo.hall_config(uow, counter.hall_id).settings
         day = hall.local(uow.now).date()
         t, r = Ticket.__table__, Rating.__table__

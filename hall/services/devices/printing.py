@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import insert, select, update
 
-from hall.domain.access import Actor
+from hall.domain.access import SYSTEM, Actor
 from hall.domain.errors import DomainError, Forbidden, NotFound
 from hall.domain.i18n import N_
 from hall.services import repo
@@ -157,9 +157,8 @@ def finish_job(ctx: Context, *, job_id: int, printed: bool, error: str | None = 
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         j = PrintJob.__table__
-        row = uow.conn.execute(select(j).where(j.c.id == job_id).with_for_update()).first()
-        if row is None or (actor is not None and actor.hall_id != row.hall_id):
-            raise NotFound("print_job", "job_id")
+        row = repo.owned(uow.conn, j, job_id, actor or SYSTEM, what="print_job",
+                         field="job_id", lock=True)
         if actor is not None:
             _may_answer(actor, row)
         if row.state != "pending":
@@ -199,12 +198,10 @@ def job(ctx: Context, *, job_id: int, actor: Actor, base_url: str,
 
     def query(uow: UnitOfWork) -> dict[str, Any]:
         j = PrintJob.__table__
-        row = uow.conn.execute(select(j).where(j.c.id == job_id)).first()
-        if row is None or row.hall_id != actor.hall_id:
-            raise NotFound("print_job", "job_id")
+        row = repo.owned(uow.conn, j, job_id, actor, what="print_job", field="job_id")
         if not actor.is_staff:
             _may_answer(actor, row)
-        ticket = repo.ticket_row(uow.conn, row.ticket_id, lock=False)
+        ticket = repo.ticket_row(uow.conn, row.ticket_id, row.hall_id, lock=False)
         return {**_view(row, ticket.number),
                 "content": _paper(uow, ticket, row.document, base_url, translate, english)}
 
@@ -241,9 +238,7 @@ def jobs(ctx: Context, *, actor: Actor, state: str | None = "pending",
 def _ticket(uow: UnitOfWork, ticket_id: int, actor: Actor) -> Any:
     if not (actor.is_staff or (actor.kind == "device" and actor.role in PRINTER_KINDS)):
         raise Forbidden(N_("Only staff, kiosks and agents print tickets"), "authorization")
-    ticket = uow.conn.execute(select(Ticket.__table__).where(Ticket.id == ticket_id)).first()
-    if ticket is None or ticket.hall_id != actor.hall_id:
-        raise NotFound("ticket", "ticket_id")
+    ticket = repo.ticket_row(uow.conn, ticket_id, actor, lock=False, field="ticket_id")
     if actor.kind == "device" and actor.role == "kiosk" and ticket.issued_by != actor.audit():
         raise Forbidden(N_("A kiosk prints only the tickets it issued"), "ticket_id")
     if ticket.state in NOT_PRINTABLE:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from hall.domain import announce
-from hall.domain.access import Actor, require
+from hall.domain.access import Actor, require, require_ticket_here
 from hall.domain.callnext import BY_NUMBER, choose, reason_text
 from hall.domain.errors import DomainError
 from hall.domain.hall import require_counter_open
@@ -24,7 +24,7 @@ def _current(conn, counter) -> Any:
     """The ticket the counter is attending (called or serving), or None."""
     if counter.current_ticket_id is None:
         return None
-    row = repo.ticket_row(conn, counter.current_ticket_id)
+    row = repo.ticket_row(conn, counter.current_ticket_id, counter.hall_id)
     return row if row.state in AT_COUNTER_STATES and row.counter_id == counter.id else None
 
 
@@ -70,19 +70,19 @@ def call_next(ctx: Context, *, counter_id: int, actor: Actor) -> Result:
 
     def command(uow: UnitOfWork) -> dict[str, Any] | None:
         conn = uow.conn
-        counter = repo.counter_row(conn, counter_id)
+        counter = repo.counter_row(conn, counter_id, actor)
         require(actor, "call", counter.id)
         require_counter_open(counter.state, "call")
         _ensure_free(conn, counter)
         hall = repo.hall_config(uow, counter.hall_id).settings
-        weights = repo.counter_services(conn, counter.id, uow.ctx.cache)
+        weights = repo.counter_services(uow.conn, counter.id, uow.ctx.cache)
         tried: set[int] = set()
         while True:
             choice = choose(repo.queue_heads(conn, counter.id, weights, tried), uow.now,
                             hall.policy(), counter.priority_streak)
             if choice is None:
                 return None
-            row = repo.ticket_row(conn, choice.candidate.ticket_id)
+            row = repo.ticket_row(conn, choice.candidate.ticket_id, counter.hall_id)
             if row.state == "waiting":
                 break
             tried.add(row.id)  # taken by a concurrent counter between read and lock
@@ -106,7 +106,7 @@ def call_number(ctx: Context, *, counter_id: int, number: str, actor: Actor) -> 
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
-        counter = repo.counter_row(conn, counter_id)
+        counter = repo.counter_row(conn, counter_id, actor)
         require(actor, "call", counter.id)
         require_counter_open(counter.state, "call")
         _ensure_free(conn, counter)
@@ -118,6 +118,7 @@ def call_number(ctx: Context, *, counter_id: int, number: str, actor: Actor) -> 
         if found is None:
             raise DomainError("ticket_not_found", N_("No ticket %(number)s today"), "number",
                               number=number)
+        _require_here(uow, counter, found, "number")
         reason = reason_text(BY_NUMBER)
         move_ticket(uow, found, Action.CALL, counter, actor, reason, called_at=uow.now,
               counter_id=counter.id, staff_id=counter.staff_id, call_reason=reason,
@@ -132,7 +133,7 @@ def call_number(ctx: Context, *, counter_id: int, number: str, actor: Actor) -> 
 def recall(ctx: Context, *, counter_id: int, actor: Actor) -> Result:
     def command(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
-        counter = repo.counter_row(conn, counter_id)
+        counter = repo.counter_row(conn, counter_id, actor)
         require(actor, "recall", counter.id)
         require_counter_open(counter.state, "recall")
         row = need_current(conn, counter, "recall")
@@ -141,7 +142,7 @@ def recall(ctx: Context, *, counter_id: int, actor: Actor) -> Result:
             raise DomainError("recall_limit", N_("Recalled %(n)d times already: skip it"),
                               "ticket", n=row.recalls)
         move_ticket(uow, row, Action.RECALL, counter, actor, recalls=row.recalls + 1)
-        row = repo.ticket_row(conn, row.id)
+        row = repo.ticket_row(conn, row.id, counter.hall_id)
         _called_event(uow, counter, row, row.call_reason, "ticket.recalled")
         return {"id": row.id, "number": row.number, "recalls": row.recalls}
 
@@ -153,7 +154,7 @@ def _simple(action: Action, event: str, clear_counter: bool, stamp: str | None =
 
     def service(ctx: Context, *, counter_id: int, actor: Actor) -> Result:
         def command(uow: UnitOfWork) -> dict[str, Any]:
-            counter = repo.counter_row(uow.conn, counter_id)
+            counter = repo.counter_row(uow.conn, counter_id, actor)
             require(actor, action.value, counter.id)
             row = need_current(uow.conn, counter, action.value)
             values = {stamp: uow.now} if stamp else {}
@@ -179,7 +180,7 @@ def hold(ctx: Context, *, counter_id: int, actor: Actor, note: str | None = None
     back to this same counter ahead of the queue."""
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        counter = repo.counter_row(uow.conn, counter_id)
+        counter = repo.counter_row(uow.conn, counter_id, actor)
         require(actor, "hold", counter.id)
         row = need_current(uow.conn, counter, "hold")
         move_ticket(uow, row, Action.HOLD, counter, actor, note, target_counter_id=counter.id,
@@ -194,18 +195,24 @@ def hold(ctx: Context, *, counter_id: int, actor: Actor, note: str | None = None
     return run(ctx, command)
 
 
-def _ticket_of_hall(conn, hall_id: int, ticket_id: int) -> Any:
-    row = repo.ticket_row(conn, ticket_id)
-    if row.hall_id != hall_id:
-        raise DomainError("ticket_not_found", N_("No such ticket"), "ticket")
-    return row
+def _require_here(uow: UnitOfWork, counter, row, field: str = "ticket_id",
+                  missed_here: bool = False) -> None:
+    """The ticket is this window's to act on (hall.domain.access.require_ticket_here)."""
+    require_ticket_here(counter.id, counter.number,
+                        repo.counter_services(uow.conn, counter.id, uow.ctx.cache),
+                        number=row.number, service_id=row.service_id,
+                        target_counter_id=row.target_counter_id, missed_here=missed_here,
+                        field=field)
 
 
 def unhold(ctx: Context, *, counter_id: int, ticket_id: int, actor: Actor) -> Result:
+    """A held visitor comes back to the window that held them, and to no other."""
+
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        counter = repo.counter_row(uow.conn, counter_id)
+        counter = repo.counter_row(uow.conn, counter_id, actor)
         require(actor, "unhold", counter.id)
-        row = _ticket_of_hall(uow.conn, counter.hall_id, ticket_id)
+        row = repo.ticket_row(uow.conn, ticket_id, counter.hall_id, field="ticket_id")
+        _require_here(uow, counter, row)
         move_ticket(uow, row, Action.UNHOLD, counter, actor, target_counter_id=counter.id)
         uow.emit("ticket.unheld", counter.hall_id, ticket_id=row.id, number=row.number,
                  counter_id=counter.id, service_id=row.service_id)
@@ -215,12 +222,14 @@ def unhold(ctx: Context, *, counter_id: int, ticket_id: int, actor: Actor) -> Re
 
 
 def reinstate(ctx: Context, *, counter_id: int, ticket_id: int, actor: Actor) -> Result:
-    """A no-show who turns up again rejoins the queue from now (not from the head)."""
+    """A no-show who turns up again rejoins the queue from now (not from the head), at the
+    window where they were missed or one that serves their service."""
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        counter = repo.counter_row(uow.conn, counter_id)
+        counter = repo.counter_row(uow.conn, counter_id, actor)
         require(actor, "reinstate", counter.id)
-        row = _ticket_of_hall(uow.conn, counter.hall_id, ticket_id)
+        row = repo.ticket_row(uow.conn, ticket_id, counter.hall_id, field="ticket_id")
+        _require_here(uow, counter, row, missed_here=row.counter_id == counter.id)
         move_ticket(uow, row, Action.REINSTATE, counter, actor, queued_at=uow.now, called_at=None,
               released_at=None, counter_id=None)
         uow.emit("ticket.reinstated", counter.hall_id, ticket_id=row.id, number=row.number,

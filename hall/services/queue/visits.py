@@ -28,7 +28,7 @@ def finish(ctx: Context, *, counter_id: int, actor: Actor, outcome: str,
            note: str | None = None, fee_cents: int = 0, applicant: str | None = None) -> Result:
     def command(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
-        counter = repo.counter_row(conn, counter_id)
+        counter = repo.counter_row(conn, counter_id, actor)
         require(actor, "finish", counter.id)
         try:
             result = Outcome(outcome)
@@ -98,7 +98,7 @@ def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | s
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
-        counter = repo.counter_row(conn, counter_id)
+        counter = repo.counter_row(conn, counter_id, actor)
         require(actor, "transfer", counter.id)
         if (to_service is None) == (to_counter is None):
             raise DomainError("transfer_target", N_("Transfer to either a service or a counter"),

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from hall.domain.access import Actor
-from hall.domain.errors import DomainError, Forbidden, NotFound
+from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, read, run
@@ -101,7 +101,7 @@ def list_followups(ctx: Context, *, actor: Actor, state: str = "active",
 
 def get_followup(ctx: Context, *, actor: Actor, followup_id: int) -> dict[str, Any]:
     _require_supervisor(actor)
-    return read(ctx, lambda uow: _view(uow, actor.hall_id, followup_id))
+    return read(ctx, lambda uow: _view(uow, actor, followup_id))
 
 
 def owners(ctx: Context, *, actor: Actor) -> list[dict[str, Any]]:
@@ -124,12 +124,11 @@ def assign(ctx: Context, *, actor: Actor, followup_id: int, owner_id: int) -> Re
     _require_supervisor(actor)
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        row = _row(uow, actor.hall_id, followup_id, lock=True)
+        row = _row(uow, actor, followup_id, lock=True)
         _still_open(row)
-        s = Staff.__table__
-        owner = uow.conn.execute(select(s.c.id, s.c.name).where(
-            s.c.id == owner_id, s.c.hall_id == actor.hall_id, s.c.active.is_(True))).first()
-        if owner is None:
+        owner = repo.owned(uow.conn, Staff.__table__, owner_id, actor, what="owner",
+                           field="owner_id")
+        if not owner.active:
             raise DomainError("owner_not_found", N_("No such staff member"), "owner_id")
         _append(uow, row, actor, f"→ {owner.name}", owner_id=owner.id, state="assigned")
         return _emit(uow, row.hall_id, row.id, "followup.updated")
@@ -145,7 +144,7 @@ def record_action(ctx: Context, *, actor: Actor, followup_id: int, text: str) ->
         raise DomainError("text_required", N_("Say what was done"), "text")
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        row = _row(uow, actor.hall_id, followup_id, lock=True)
+        row = _row(uow, actor, followup_id, lock=True)
         if not (actor.is_staff and (actor.role in SUPERVISORS or actor.id == row.owner_id)):
             raise Forbidden(N_("Only supervisors and the owner record actions"),
                             "authorization")
@@ -165,7 +164,7 @@ def close(ctx: Context, *, actor: Actor, followup_id: int, result: str) -> Resul
         raise DomainError("result_required", N_("Write the result before closing"), "result")
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        row = _row(uow, actor.hall_id, followup_id, lock=True)
+        row = _row(uow, actor, followup_id, lock=True)
         _still_open(row)
         f = FollowUp.__table__
         uow.conn.execute(update(f).where(f.c.id == row.id).values(
@@ -213,13 +212,9 @@ def _today(uow: UnitOfWork, hall_id: int) -> date:
     return repo.hall_config(uow, hall_id).settings.local(uow.now).date()
 
 
-def _row(uow: UnitOfWork, hall_id: int | None, followup_id: int, lock: bool = False) -> Any:
-    f = FollowUp.__table__
-    stmt = select(f).where(f.c.id == followup_id)
-    row = uow.conn.execute(stmt.with_for_update() if lock else stmt).first()
-    if row is None or (hall_id is not None and row.hall_id != hall_id):
-        raise NotFound("followup", "followup_id")
-    return row
+def _row(uow: UnitOfWork, within: Actor | int, followup_id: int, lock: bool = False) -> Any:
+    return repo.owned(uow.conn, FollowUp.__table__, followup_id, within, what="followup",
+                      field="followup_id", lock=lock)
 
 
 def _still_open(row: Any) -> None:
@@ -266,11 +261,9 @@ def _select():
          .outerjoin(r, r.c.ticket_id == f.c.ticket_id))
 
 
-def _view(uow: UnitOfWork, hall_id: int | None, followup_id: int) -> dict[str, Any]:
-    f = FollowUp.__table__
-    row = uow.conn.execute(_select().where(f.c.id == followup_id)).first()
-    if row is None or (hall_id is not None and row.hall_id != hall_id):
-        raise NotFound("followup", "followup_id")
+def _view(uow: UnitOfWork, within: Actor | int, followup_id: int) -> dict[str, Any]:
+    found = _row(uow, within, followup_id)
+    row = uow.conn.execute(_select().where(FollowUp.__table__.c.id == found.id)).one()
     return view(row, _today(uow, row.hall_id))
 
 

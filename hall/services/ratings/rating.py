@@ -97,15 +97,13 @@ def rate(ctx: Context, *, ticket_id: int, level: int, actor: Actor, reason: str 
     bridge, see ``check_reason``)."""
     def command(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
-        row = repo.ticket_row(conn, ticket_id)
-        if actor.hall_id is not None and row.hall_id != actor.hall_id:
-            raise NotFound("ticket", "ticket")
+        row = repo.ticket_row(conn, ticket_id, actor)
         if level not in LEVELS:
             raise DomainError("invalid_level", N_("A rating must be between 1 and 5"), "level")
         if row.counter_id is None:  # never reached a counter: nothing to rate yet
             raise DomainError("not_finished", N_("Ticket %(number)s is not finished"),
                               "ticket", number=row.number)
-        counter = repo.counter_row(conn, row.counter_id, lock=False)
+        counter = repo.counter_row(conn, row.counter_id, row.hall_id, lock=False)
         _check_counter(conn, actor, row, counter)
         require(actor, "rate", row.counter_id)
         config = repo.hall_config(uow, row.hall_id)

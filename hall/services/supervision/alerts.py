@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from hall.domain.access import Actor
-from hall.domain.errors import DomainError, NotFound
+from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
+from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.store.models import Alert
 
@@ -58,9 +59,7 @@ def acknowledge(ctx: Context, *, alert_id: int, actor: Actor, note: str = "") ->
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         a = Alert.__table__
-        row = uow.conn.execute(select(a).where(a.c.id == alert_id)).first()
-        if row is None or (actor.hall_id is not None and row.hall_id != actor.hall_id):
-            raise NotFound("alert", "alert_id")
+        row = repo.owned(uow.conn, a, alert_id, actor, what="alert", field="alert_id")
         if not actor.is_staff:
             raise DomainError("forbidden", N_("Only staff acknowledge alerts"), "authorization")
         if row.acked_at is not None:
