@@ -393,6 +393,12 @@ class FollowUp(Base):
     result: Mapped[str | None] = mapped_column(Text, default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_by: Mapped[int | None] = mapped_column(default=None)
+    # 回访: the visitor told what was done, and their answer (satisfied | unsatisfied |
+    # unreachable); a follow-up closes only once it has one
+    revisit_answer: Mapped[str | None] = mapped_column(String(16), default=None)
+    revisit_note: Mapped[str | None] = mapped_column(Text, default=None)
+    revisit_at: Mapped[datetime | None] = mapped_column(default=None)
+    revisit_by: Mapped[int | None] = mapped_column(default=None)
 
 
 class Alert(Base):
