@@ -29,7 +29,7 @@ from hall.domain.measures import satisfaction_rate
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.queue.calling import move_ticket
-from hall.services.ratings import followups
+from hall.services.ratings import exchange, followups
 from hall.services.supervision import alerts
 from hall.store.models import Counter, Rating, Staff, Ticket
 
@@ -117,6 +117,9 @@ def rate(ctx: Context, *, ticket_id: int, level: int, actor: Actor, reason: str 
             staff_id=row.staff_id, level=level, reason=why, comment=words, at=uow.now))
         uow.emit("ticket.rated", row.hall_id, ticket_id=row.id, number=row.number,
                  counter_id=row.counter_id, level=level)
+        # to the province's 好差评 system, through the outbox: never waited on here
+        exchange.enqueue_rating(uow, ticket_id=row.id, level=level, at=uow.now, reason=why,
+                                comment=words)
         followup = None
         if level <= BAD:
             followup = followups.open_for_rating(uow, row, level, why, words)
