@@ -371,6 +371,22 @@ class Rating(Base):
     reason: Mapped[str | None] = mapped_column(String(100), default=None)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     at: Mapped[datetime]
+    channel: Mapped[str | None] = mapped_column(String(16), default=None)  # pad|keypad|phone
+    dimensions: Mapped[dict[str, Any] | None] = mapped_column(default=None)  # 礼仪: 5 …
+
+
+class CaseRating(Base):
+    """A 承诺件 rated again at 办结 (一事多评): the visit's own rating is its 受理 stage."""
+
+    __tablename__ = "case_ratings"
+    case_id: Mapped[int] = mapped_column(BigId, primary_key=True)  # one per case
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    level: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(100), default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    dimensions: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    channel: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
 
 
 class FollowUp(Base):

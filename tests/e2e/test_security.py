@@ -62,6 +62,7 @@ WHO_MAY = (
     ("POST /api/v1/tickets", STAFF | {KIOSK}),  # reception staff issue too
     ("GET /api/v1/tickets/<token>", EVERYONE),  # the phone page: the token is the proof
     ("POST /api/v1/tickets/<token>/cancel", EVERYONE),
+    ("POST /api/v1/tickets/<token>/phone-rating", EVERYONE),  # the visitor's phone page
     ("POST /api/v1/tickets/<int:ticket_id>/rating", {PAD1}),  # the visitor, at the window's pad
     ("POST /api/v1/tickets/<int:ticket_id>/reprint", STAFF | {KIOSK}),
     # the visit's paper (受理回执): the window that served it (counter 1), and supervisors
@@ -107,7 +108,7 @@ OWN_PAGES = ("/admin/password",)  # … but these: everyone signed in, for their
 # writes that never read a session (so no CSRF token): whoever may call them anyway
 PUBLIC_WRITES = {"auth.login", "appointments.book", "tickets.cancel", "pairing.ask",
                  "pairing.claim", "complaints.file_from_ticket", "complaints.file_from_case",
-                 "complaints.answer"}
+                 "complaints.answer", "tickets.rate_by_phone"}
 STATIC = re.compile(r"\.static$|^static$|^display\.vendor$")
 
 
