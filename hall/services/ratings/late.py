@@ -106,6 +106,7 @@ def _rate_case(uow: UnitOfWork, ticket: Any, level: int, why: str | None, words:
                            counter_id=case.counter_id, ticket_id=ticket.id,
                            number=ticket.number, rating=level, reason=why, comment=words,
                            staff_id=case.staff_id, followup_id=followup["id"])
+
     return {"ticket_id": ticket.id, "number": ticket.number, "level": level, "reason": why,
             "stage": "completion", "case_number": case.number,
             "followup": {"id": followup["id"], "due_date": followup["due_date"]}

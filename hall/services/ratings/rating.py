@@ -143,6 +143,7 @@ def record_visit(uow: UnitOfWork, row: Any, counter: Any, actor: Actor, level: i
                            rating=level, reason=why, comment=words, staff_id=row.staff_id,
                            counter_number=counter.number,
                            followup_id=followup["id"])
+
     return {"ticket_id": row.id, "number": row.number, "level": level, "reason": why,
             "followup": {"id": followup["id"], "due_date": followup["due_date"]}
             if followup else None}
