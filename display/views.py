@@ -18,6 +18,7 @@ from display.blueprint import bp
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
+from hall.services.complaints import handling as complaints
 from hall.services.config import accounts, zone
 from hall.services.queue import queries
 from hall.web.auth import current_actor
@@ -128,5 +129,15 @@ def ticket_page(token: str):
                                "ticket at the kiosk."))
     case = ticket.get("case")
     due = format_date(date.fromisoformat(case["due_date"]), "long") if case else None
+    filed = complaints.of_ticket(hall_context(), token=token)
     return render_template("display/ticket.html", ticket=ticket, token=token, case_due=due,
+                           complaints=filed, complaint_states=complaint_states(),
                            **page_context(ticket["hall_id"]))
+
+
+def complaint_states() -> dict[str, str]:
+    return {state: gettext(label) for state, label in COMPLAINT_STATES.items()}
+
+
+COMPLAINT_STATES = {"received": N_("received"), "handling": N_("being handled"),
+                    "replied": N_("replied"), "closed": N_("complaint closed")}

@@ -207,6 +207,33 @@ def export_cmd(output: str | None, hall_code: str | None) -> None:
         click.echo(text, nl=False)
 
 
+@cli.group(help="The outbox: records and messages leaving the hall (DESIGN.md §7).")
+def outbox() -> None:
+    pass
+
+
+@outbox.command("run", help="Send the outbox's due rows through the adapters configured in "
+                "the environment (HALL_HAOCHA_URL …), with retries and backoff, until "
+                "stopped.")
+@click.option("--once", is_flag=True, help="One pass, then exit.")
+@click.option("--batch", default=20, show_default=True, type=int)
+@click.option("--lease", default=60.0, show_default=True, type=float,
+              help="Seconds a claimed row is held before another worker may take it.")
+@click.option("--idle", default=2.0, show_default=True, type=float)
+def outbox_run(once: bool, batch: int, lease: float, idle: float) -> None:
+    from hall.services.outbox import worker
+    from hall.services.ratings.exchange import adapters_from_environment
+
+    ctx, adapters = _ctx(), adapters_from_environment()
+    if not adapters:
+        raise click.ClickException("no adapter configured (set HALL_HAOCHA_URL)")
+    settings = worker.Settings(batch=batch, lease_s=lease)
+    if once:
+        click.echo(json.dumps(worker.run_once(ctx, adapters, settings)))
+        return
+    worker.loop(ctx, adapters, idle_s=idle, settings=settings)
+
+
 @cli.group(help="Database schema (Alembic).")
 def db() -> None:
     pass

@@ -72,6 +72,7 @@ def create_api(import_name: str) -> OpenAPI:
         auth,
         board,
         cases,
+        complaints,
         config,
         counters,
         devices,
@@ -84,7 +85,8 @@ def create_api(import_name: str) -> OpenAPI:
     )
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
-                   followups, reports, cases, board, config, admin_api, pairing):
+                   followups, complaints, reports, cases, board, config, admin_api,
+                   pairing):
         app.register_api(module.api)
     app.before_request(password_gate)  # a one-time password allows nothing else
     app.before_request(_check_json_body)

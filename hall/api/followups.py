@@ -44,8 +44,21 @@ class ActionBody(Strict):
     text: str = Field(min_length=1, max_length=2000)
 
 
+RevisitAnswer = Literal["satisfied", "unsatisfied", "unreachable"]
+
+
 class CloseBody(Strict):
     result: str = Field(min_length=1, max_length=2000)
+    revisit: RevisitAnswer | None = Field(
+        default=None, description="the visitor's answer at the revisit (回访), unless one is "
+        "on record already: a follow-up closes only with a revisit")
+    revisit_note: str | None = Field(default=None, max_length=2000)
+
+
+class RevisitBody(Strict):
+    answer: RevisitAnswer
+    note: str | None = Field(default=None, max_length=2000,
+                             description="what the visitor was told and said")
 
 
 class FollowUpOut(BaseModel):
@@ -74,6 +87,7 @@ class FollowUpOut(BaseModel):
     closed_at: str | None
     closed_by: int | None
     closed_by_name: str | None
+    revisit: dict | None = Field(description="回访: answer, note, at, by")
 
 
 class FollowUpsOut(BaseModel):
@@ -128,10 +142,18 @@ def record_action(path: FollowUpPath, body: ActionBody):
         text=body.text).value
 
 
+@api.post("/followups/<int:followup_id>/revisit", responses={"200": FollowUpOut},
+          security=SECURED)
+def revisit(path: FollowUpPath, body: RevisitBody):
+    return followups.record_revisit(
+        hall_context(), actor=current_actor(), followup_id=path.followup_id,
+        answer=body.answer, note=body.note).value
+
+
 @api.post("/followups/<int:followup_id>/close", responses={"200": FollowUpOut},
           security=SECURED)
 def close(path: FollowUpPath, body: CloseBody):
     return followups.close(
         hall_context(), actor=current_actor(), followup_id=path.followup_id,
-        result=body.result).value
+        result=body.result, revisit=body.revisit, revisit_note=body.revisit_note).value
 

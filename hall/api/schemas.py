@@ -137,6 +137,9 @@ class RatingBody(Strict):
     level: int = Field(ge=1, le=5)
     reason: str | None = Field(default=None, max_length=100)
     comment: str | None = Field(default=None, max_length=1000)
+    dimensions: dict[str, int] | None = Field(
+        default=None, max_length=10,
+        description="the hall's optional rating dimensions (礼仪, 效率 …), each 1–5")
 
 
 class EventsQuery(BaseModel):
@@ -327,6 +330,8 @@ class Rated(BaseModel):
     reason: str | None
     followup: dict | None = Field(description="the follow-up a bad rating opened: id, "
                                               "due_date")
+    stage: Literal["acceptance", "completion"] | None = Field(
+        default=None, description="from the phone page: the 受理 or 办结 rating (一事多评)")
 
 
 class CounterChange(BaseModel):

@@ -21,6 +21,7 @@ from hall.api.schemas import (
 from hall.domain.access import Actor
 from hall.services.cases import documents
 from hall.services.queue import queries, tickets
+from hall.services.ratings import late
 from hall.services.ratings import rating as ratings
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -62,7 +63,19 @@ def cancel(path: TokenPath):
 @api.post("/<int:ticket_id>/rating", responses={"201": Rated}, security=SECURED)
 def rate(path: TicketIdPath, body: RatingBody):
     result = ratings.rate(hall_context(), ticket_id=path.ticket_id, level=body.level,
-                          actor=current_actor(), reason=body.reason, comment=body.comment)
+                          actor=current_actor(), reason=body.reason, comment=body.comment,
+                          dimensions=body.dimensions)
+    return result.value, 201
+
+
+@api.post("/<token>/phone-rating", responses={"201": Rated})
+def rate_by_phone(path: TokenPath, body: RatingBody):
+    """The visitor rates from the ticket's phone page (its token is the proof), within the
+    hall's days; once per visit across pad, keypad and phone. For a 承诺件 whose visit is
+    rated, the case's 办结 rating once it is done (一事多评)."""
+    result = late.rate_by_phone(hall_context(), token=path.token, level=body.level,
+                                reason=body.reason, comment=body.comment,
+                                dimensions=body.dimensions)
     return result.value, 201
 
 

@@ -371,6 +371,22 @@ class Rating(Base):
     reason: Mapped[str | None] = mapped_column(String(100), default=None)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     at: Mapped[datetime]
+    channel: Mapped[str | None] = mapped_column(String(16), default=None)  # pad|keypad|phone
+    dimensions: Mapped[dict[str, Any] | None] = mapped_column(default=None)  # 礼仪: 5 …
+
+
+class CaseRating(Base):
+    """A 承诺件 rated again at 办结 (一事多评): the visit's own rating is its 受理 stage."""
+
+    __tablename__ = "case_ratings"
+    case_id: Mapped[int] = mapped_column(BigId, primary_key=True)  # one per case
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    level: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(String(100), default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    dimensions: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    channel: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
 
 
 class FollowUp(Base):
@@ -393,6 +409,12 @@ class FollowUp(Base):
     result: Mapped[str | None] = mapped_column(Text, default=None)
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     closed_by: Mapped[int | None] = mapped_column(default=None)
+    # 回访: the visitor told what was done, and their answer (satisfied | unsatisfied |
+    # unreachable); a follow-up closes only once it has one
+    revisit_answer: Mapped[str | None] = mapped_column(String(16), default=None)
+    revisit_note: Mapped[str | None] = mapped_column(Text, default=None)
+    revisit_at: Mapped[datetime | None] = mapped_column(default=None)
+    revisit_by: Mapped[int | None] = mapped_column(default=None)
 
 
 class Alert(Base):
@@ -529,3 +551,74 @@ class Pairing(Base):
     device_id: Mapped[int | None] = mapped_column(default=None)
     decided_by: Mapped[int | None] = mapped_column(default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Complaint(Base):
+    """投诉建议 (issue 19): from a ticket's or case's phone page, the kiosk, or entered by
+    staff (a phone call, the 意见簿, a 12345 work order); handled by a supervisor within
+    working days, replied to, answered by the complainant, reopened once if not satisfied.
+
+    The phone is kept masked plus a keyed hash; ``reply_phone`` holds the number only while
+    the complaint is open, so the reply can be sent, and is erased when it is closed."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (Index("ix_complaints_hall_state_due", "hall_id", "state", "due_date"),
+                      Index("ix_complaints_ticket", "ticket_id"),
+                      Index("ix_complaints_case", "case_id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)  # the complainant's page
+    source: Mapped[str] = mapped_column(String(16))  # hall/domain/complaints.SOURCES
+    work_order: Mapped[str | None] = mapped_column(String(40), default=None)  # 12345
+    category: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    ticket_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    case_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    counter_id: Mapped[int | None] = mapped_column(default=None)
+    staff_id: Mapped[int | None] = mapped_column(default=None)
+    department_id: Mapped[int | None] = mapped_column(default=None)
+    service_id: Mapped[int | None] = mapped_column(default=None)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone_masked: Mapped[str] = mapped_column(String(16), default="")
+    phone_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    reply_phone: Mapped[str | None] = mapped_column(String(16), default=None)
+    entered_by: Mapped[int | None] = mapped_column(default=None)
+    state: Mapped[str] = mapped_column(String(16), default="received")
+    handler_id: Mapped[int | None] = mapped_column(default=None)
+    received_at: Mapped[datetime]
+    received_on: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    reply: Mapped[str | None] = mapped_column(Text, default=None)
+    replied_at: Mapped[datetime | None] = mapped_column(default=None)
+    replied_by: Mapped[int | None] = mapped_column(default=None)
+    satisfied: Mapped[bool | None] = mapped_column(Boolean, default=None)
+    reopened: Mapped[int] = mapped_column(default=0)
+    upheld: Mapped[bool | None] = mapped_column(Boolean, default=None)  # 属实: for 效能告诫
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    closed_by: Mapped[int | None] = mapped_column(default=None)
+    history: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class OutboxRow(Base):
+    """The durable outbox (DESIGN.md §7): a message or record leaving the hall, written in
+    the same transaction as the fact that causes it and sent later by the outbox worker
+    (hall/services/outbox/). ``key`` makes it exactly-once per record: writing the same key
+    again does nothing, and the receiving end is told the key to refuse a repeat."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("key", name="uq_outbox_key"),
+                      Index("ix_outbox_due", "state", "topic", "next_at"),
+                      Index("ix_outbox_hall_created", "hall_id", "created_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int | None] = mapped_column(default=None)
+    topic: Mapped[str] = mapped_column(String(40))  # which adapter sends it
+    key: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_at: Mapped[datetime]  # not before: the backoff
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)  # a worker holds it
+    last_error: Mapped[str | None] = mapped_column(String(500), default=None)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)

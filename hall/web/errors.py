@@ -28,6 +28,9 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_close
             "person_limit_reached", "appointment_expired", "job_finished",
             "ticket_not_printable", "already_acknowledged", "followup_closed",
             "counter_inactive",
+            # complaints (issue 19): its state refuses the step
+            "complaint_closed", "complaint_replied", "complaint_not_replied",
+            "complaint_not_received", "complaint_answered", "case_not_done",
             # a visit's paper: none for this outcome, or no printer at its window
             "no_document", "printer_required",
             # configuration (admin console): the hall's current state refuses the change

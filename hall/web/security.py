@@ -105,6 +105,8 @@ LIMITS = (
     RateLimit("booking", ("appointments.book",), "20/minute", by_ip),
     RateLimit("cancel", ("appointments.cancel", "tickets.cancel"), "10/minute", by_ip),
     RateLimit("lookup", ("appointments.show",), "60/minute", by_ip, "code", ("GET",)),
+    # complaints from phones and kiosks (staff entry is not limited): a person writes a few
+    RateLimit("complaint", ("complaints.file_*",), "5/minute;50/hour", by_device, "text"),
     # devices without a token yet: asking for a code, then polling every few seconds
     RateLimit("pairing", ("pairing.ask",), "10/minute", by_ip),
     RateLimit("pairing_claim", ("pairing.claim",), "120/minute", by_ip),

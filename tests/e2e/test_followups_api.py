@@ -102,7 +102,10 @@ def test_supervisor_assigns_records_and_closes(client, kiosk_headers, staff_clie
     err(client.get("/api/v1/followups", headers=pad(seeded, 1)), 403, "forbidden",
         "authorization")
 
-    done = boss.post(f"/api/v1/followups/{fid}/close", json={"result": "已整改，回访满意"},
+    err(boss.post(f"/api/v1/followups/{fid}/close", json={"result": "已整改"}, headers=h),
+        422, "revisit_required", "revisit")  # no follow-up ends without a revisit
+    done = boss.post(f"/api/v1/followups/{fid}/close", json={"result": "已整改，回访满意",
+                                                             "revisit": "satisfied"},
                      headers=h)
     assert done.status_code == 200 and done.json["state"] == "closed"
     assert [a["text"] for a in done.json["actions"]] == ["→ 李娜", "已约谈", "已道歉"]

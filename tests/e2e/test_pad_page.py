@@ -168,6 +168,7 @@ def test_the_pad_takes_one_rating_and_the_follow_up_reaches_the_supervisor(
     admin.locator("#action-submit").click()
     expect(admin.locator("#followup-actions li")).to_have_count(2, timeout=SEEN)
     admin.screenshot(path=artifacts / "followups-detail.png", full_page=True)
+    admin.locator("#close-revisit").select_option("satisfied")
     admin.locator("#close-result").fill("已整改并电话回访，群众满意")
     admin.locator("#close-submit").click()
     expect(admin.locator("#detail-forms")).to_be_hidden(timeout=SEEN)

@@ -63,6 +63,7 @@ WHO_MAY = (
     ("POST /api/v1/tickets", STAFF | {KIOSK}),  # reception staff issue too
     ("GET /api/v1/tickets/<token>", EVERYONE),  # the phone page: the token is the proof
     ("POST /api/v1/tickets/<token>/cancel", EVERYONE),
+    ("POST /api/v1/tickets/<token>/phone-rating", EVERYONE),  # the visitor's phone page
     ("POST /api/v1/tickets/<int:ticket_id>/rating", {PAD1}),  # the visitor, at the window's pad
     ("POST /api/v1/tickets/<int:ticket_id>/reprint", STAFF | {KIOSK}),
     # the visit's paper (受理回执): the window that served it (counter 1), and supervisors
@@ -85,6 +86,14 @@ WHO_MAY = (
     ("GET /api/v1/alerts", STAFF),  # staff see their own counter's
     ("POST /api/v1/alerts/<int:alert_id>/ack", {STAFF1, SUP, ADMIN}),
     ("* /api/v1/followups*", SUPERVISORS),
+    # 投诉建议: the ticket's and case's phone pages and the complainant's page are public
+    # (the token or case number is the proof; rate-limited), the kiosk's button, staff entry
+    ("* /api/v1/complaints/by-ticket/<token>", EVERYONE),
+    ("POST /api/v1/complaints/by-case/<number>", EVERYONE),
+    ("* /api/v1/complaints/public/<token>*", EVERYONE),
+    ("POST /api/v1/complaints/kiosk", {KIOSK}),
+    ("POST /api/v1/complaints", STAFF),
+    ("* /api/v1/complaints*", SUPERVISORS),
     ("GET /api/v1/reports*", SUPERVISORS),
     ("GET /api/v1/board*", SUPERVISORS),
     ("POST /api/v1/appointments/check-in", STAFF | {KIOSK}),
@@ -99,7 +108,8 @@ SUPERVISOR_PAGES = ("/admin/board", "/admin/reports", "/admin/reports/bulletin",
 OWN_PAGES = ("/admin/password",)  # … but these: everyone signed in, for their own account
 # writes that never read a session (so no CSRF token): whoever may call them anyway
 PUBLIC_WRITES = {"auth.login", "appointments.book", "tickets.cancel", "pairing.ask",
-                 "pairing.claim"}
+                 "pairing.claim", "complaints.file_from_ticket", "complaints.file_from_case",
+                 "complaints.answer", "tickets.rate_by_phone"}
 STATIC = re.compile(r"\.static$|^static$|^display\.vendor$")
 
 
@@ -112,7 +122,12 @@ def bodies(ids: dict) -> dict[str, dict]:
         "counters.unhold": {"ticket_id": ids["waiting_id"]},
         "counters.reinstate": {"ticket_id": ids["waiting_id"]},
         "followups.assign": {"owner_id": 1}, "followups.record_action": {"text": "电话回访"},
-        "followups.close": {"result": "已整改"}, "devices.report": {"online": True},
+        "followups.close": {"result": "已整改", "revisit": "satisfied"},
+        "followups.revisit": {"answer": "satisfied"},
+        "complaints.file_at_kiosk": {"text": "大厅太冷"},
+        "complaints.enter": {"text": "来电反映", "source": "phone_call"},
+        "complaints.reply": {"text": "已处理"},
+        "devices.report": {"online": True},
         "printing.create": {"ticket_id": ids["waiting_id"]},
         "printing.result": {"state": "printed"},
         "appointments.check_in": {"code": ids["code"]},

@@ -162,7 +162,9 @@ function wire() {
   $("action-submit").addEventListener("click", () =>
     change("actions", { text: $("action-text").value }, "action-text"));
   $("close-submit").addEventListener("click", () =>
-    change("close", { result: $("close-result").value }, "close-result"));
+    change("close", { result: $("close-result").value,
+                      ...($("close-revisit").value ? { revisit: $("close-revisit").value } : {}) },
+           "close-result"));
 }
 
 const reload = debounce(() => load().catch((err) => console.warn("reload failed", err)), 300);

@@ -1,5 +1,7 @@
 """差评整改: a rating of 1–2 opens a follow-up with an owner and a deadline in working days;
-supervisors assign it, record what was done, and close it with a result.
+supervisors assign it, record what was done, revisit the visitor (回访: tell them what was
+done and record their answer) and close it with a result. A follow-up closes only with a
+revisit on record (issue 19 item 3), so every bad review ends with an answer to the person.
 
 States: ``open`` (nobody owns it) → ``assigned`` → ``closed``. Actions are an append-only
 list kept as JSON in the ``actions`` text column ({at, by, by_name, text}). A follow-up is
@@ -29,6 +31,10 @@ DEFAULT_DAYS = 3
 STATES = ("open", "assigned", "closed")
 FILTERS = ("active", "all", *STATES)  # active = open or assigned
 SUPERVISORS = ("supervisor", "admin")
+# the visitor's answer at the revisit: satisfied, not satisfied, or could not be reached
+# (after trying; still an end, counted apart in the revisit satisfaction)
+REVISIT_ANSWERS = {"satisfied": N_("Satisfied"), "unsatisfied": N_("Not satisfied"),
+                   "unreachable": N_("Could not be reached")}
 
 
 def followup_days(hall_row: Any) -> int:
@@ -155,17 +161,58 @@ def record_action(ctx: Context, *, actor: Actor, followup_id: int, text: str) ->
     return run(ctx, command)
 
 
-def close(ctx: Context, *, actor: Actor, followup_id: int, result: str) -> Result:
-    """A supervisor closes it with the result; its overdue and bad-rating alerts end."""
+def _check_revisit(answer: str | None) -> str:
+    if answer not in REVISIT_ANSWERS:
+        raise DomainError("revisit_required",
+                          N_("Revisit the visitor: tell them what was done and record their "
+                             "answer"), "revisit")
+    return answer
+
+
+def record_revisit(ctx: Context, *, actor: Actor, followup_id: int, answer: str,
+                   note: str | None = None) -> Result:
+    """回访: the visitor was told what was done; their answer (and what they said).
+    Supervisors and the follow-up's owner record it; a later revisit replaces it."""
+    answer = _check_revisit(answer)
+
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        row = _row(uow, actor.hall_id, followup_id, lock=True)
+        if not (actor.is_staff and (actor.role in SUPERVISORS or actor.id == row.owner_id)):
+            raise Forbidden(N_("Only supervisors and the owner record actions"),
+                            "authorization")
+        _still_open(row)
+        _revisit(uow, row, actor, answer, note)
+        return _emit(uow, row.hall_id, row.id, "followup.updated")
+
+    return run(ctx, command)
+
+
+def _revisit(uow: UnitOfWork, row: Any, actor: Actor, answer: str, note: str | None) -> None:
+    words = (note or "").strip() or None
+    f = FollowUp.__table__
+    uow.conn.execute(update(f).where(f.c.id == row.id).values(
+        revisit_answer=answer, revisit_note=words, revisit_at=uow.now, revisit_by=actor.id))
+
+
+def close(ctx: Context, *, actor: Actor, followup_id: int, result: str,
+          revisit: str | None = None, revisit_note: str | None = None) -> Result:
+    """A supervisor closes it with the result; its overdue and bad-rating alerts end. A
+    revisit must be on record or given here (``revisit``: the visitor's answer)."""
     if not (actor.is_staff and actor.role in SUPERVISORS):
         raise Forbidden(N_("Only a supervisor closes a follow-up"), "authorization")
     words = (result or "").strip()
     if not words:
         raise DomainError("result_required", N_("Write the result before closing"), "result")
+    if revisit is not None:
+        _check_revisit(revisit)
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         row = _row(uow, actor, followup_id, lock=True)
         _still_open(row)
+        if revisit is not None:
+            _revisit(uow, row, actor, revisit, revisit_note or words)
+        elif row.revisit_answer is None:
+            _check_revisit(None)
         f = FollowUp.__table__
         uow.conn.execute(update(f).where(f.c.id == row.id).values(
             state="closed", result=words, closed_at=uow.now, closed_by=actor.id))
@@ -281,6 +328,9 @@ def view(row: Any, today: date) -> dict[str, Any]:
         "actions": actions_of(row.actions), "result": row.result,
         "closed_at": row.closed_at.isoformat() if row.closed_at else None,
         "closed_by": row.closed_by, "closed_by_name": row.closed_by_name,
+        "revisit": {"answer": row.revisit_answer, "note": row.revisit_note,
+                    "at": row.revisit_at.isoformat() if row.revisit_at else None,
+                    "by": row.revisit_by} if row.revisit_answer else None,
     }
 
 

@@ -29,7 +29,7 @@ from hall.domain.measures import satisfaction_rate
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.queue.calling import move_ticket
-from hall.services.ratings import followups
+from hall.services.ratings import exchange, followups
 from hall.services.supervision import alerts
 from hall.store.models import Counter, Rating, Staff, Ticket
 
@@ -92,7 +92,8 @@ def check_reason(level: int, reason: str | None, comment: str | None,
 
 
 def rate(ctx: Context, *, ticket_id: int, level: int, actor: Actor, reason: str | None = None,
-         comment: str | None = None, keys_only: bool = False) -> Result:
+         comment: str | None = None, keys_only: bool = False,
+         dimensions: dict[str, int] | None = None) -> Result:
     """Record the rating of a finished visit (``keys_only``: from a five-key hardware pad
     bridge, see ``check_reason``)."""
     def command(uow: UnitOfWork) -> dict[str, Any]:
@@ -109,25 +110,60 @@ def rate(ctx: Context, *, ticket_id: int, level: int, actor: Actor, reason: str 
         config = repo.hall_config(uow, row.hall_id)
         _check_ratable(row, uow.now, config.settings.rating_window_s)
         why, words = check_reason(level, reason, comment, reasons_of(config.row), keys_only)
-        move_ticket(uow, row, Action.RATE, counter, actor)
-        conn.execute(insert(Rating).values(
-            ticket_id=row.id, hall_id=row.hall_id, counter_id=row.counter_id,
-            staff_id=row.staff_id, level=level, reason=why, comment=words, at=uow.now))
-        uow.emit("ticket.rated", row.hall_id, ticket_id=row.id, number=row.number,
-                 counter_id=row.counter_id, level=level)
-        followup = None
-        if level <= BAD:
-            followup = followups.open_for_rating(uow, row, level, why, words)
-            alerts.raise_alert(uow, row.hall_id, f"rating:{row.id}", "bad_rating", "warning",
-                               counter_id=row.counter_id, ticket_id=row.id, number=row.number,
-                               rating=level, reason=why, comment=words, staff_id=row.staff_id,
-                               counter_number=counter.number,
-                               followup_id=followup["id"])
-        return {"ticket_id": row.id, "number": row.number, "level": level, "reason": why,
-                "followup": {"id": followup["id"], "due_date": followup["due_date"]}
-                if followup else None}
+        scores = check_dimensions(dimensions, config.row)
+        channel = "keypad" if keys_only or actor.role == "keypad" else "pad"
+        return record_visit(uow, row, counter, actor, level, why, words, channel, scores)
 
     return run(ctx, command)
+
+
+def record_visit(uow: UnitOfWork, row: Any, counter: Any, actor: Actor, level: int,
+                 why: str | None, words: str | None, channel: str,
+                 scores: dict[str, int] | None) -> dict[str, Any]:
+    """Store a checked rating of a visit (any channel: pad, keypad, phone), its record for
+    the province, and the follow-up and alert of a bad one; in the caller's transaction."""
+    conn = uow.conn
+    move_ticket(uow, row, Action.RATE, counter, actor)
+    conn.execute(insert(Rating).values(
+        ticket_id=row.id, hall_id=row.hall_id, counter_id=row.counter_id,
+        staff_id=row.staff_id, level=level, reason=why, comment=words, at=uow.now,
+        channel=channel, dimensions=scores))
+    uow.emit("ticket.rated", row.hall_id, ticket_id=row.id, number=row.number,
+             counter_id=row.counter_id, level=level)
+    # to the province's 好差评 system, through the outbox: never waited on here
+    exchange.enqueue_rating(uow, ticket_id=row.id, level=level, at=uow.now, reason=why,
+                            comment=words, dimensions=scores)
+    followup = None
+    if level <= BAD:
+        followup = followups.open_for_rating(uow, row, level, why, words)
+        alerts.raise_alert(uow, row.hall_id, f"rating:{row.id}", "bad_rating", "warning",
+                           counter_id=row.counter_id, ticket_id=row.id, number=row.number,
+                           rating=level, reason=why, comment=words, staff_id=row.staff_id,
+                           counter_number=counter.number,
+                           followup_id=followup["id"])
+
+    return {"ticket_id": row.id, "number": row.number, "level": level, "reason": why,
+            "followup": {"id": followup["id"], "due_date": followup["due_date"]}
+            if followup else None}
+
+
+def dimensions_of(hall_row: Any) -> list[str]:
+    """The hall's optional rating dimensions (礼仪, 效率, 环境 …), each scored 1–5."""
+    return [str(d) for d in (hall_row.settings or {}).get("rating_dimensions") or []]
+
+
+def check_dimensions(given: dict[str, int] | None, hall_row: Any) -> dict[str, int] | None:
+    if not given:
+        return None
+    allowed = dimensions_of(hall_row)
+    for name, score in given.items():
+        if name not in allowed:
+            raise DomainError("invalid_dimension", N_("Not a rating dimension of this hall: "
+                                                      "%(name)s"), "dimensions", name=name)
+        if isinstance(score, bool) or score not in LEVELS:
+            raise DomainError("invalid_level", N_("A rating must be between 1 and 5"),
+                              "dimensions")
+    return {name: int(score) for name, score in given.items()}
 
 
 def _check_ratable(row, now: datetime, window: int) -> None:

@@ -49,6 +49,8 @@ COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("Very dissatisfied"), lambda r: r["ratings"]["1"], "count"),
     (N_("Follow-ups opened"), lambda r: r["followups_opened"], "count"),
     (N_("Follow-up rate"), lambda r: r["followup_rate"], "rate"),
+    (N_("Revisits"), lambda r: r["revisits"], "count"),
+    (N_("Revisit satisfaction"), lambda r: r["revisit_satisfaction"], "rate"),
     (N_("Recalls"), lambda r: r["recalls"], "count"),
     (N_("Transfers"), lambda r: r["transfers"], "count"),
     (N_("No-shows"), lambda r: r["no_show"], "count"),

@@ -217,7 +217,9 @@ def _keyer(group: str, names: dict[str, Any]) -> Callable[[tuple], Any]:
 
 def _no_extras() -> dict[str, Any]:
     return {"cases_received": 0, "cases_done": 0, "cases_on_time": 0, "on_time_rate": None,
-            "followups_opened": 0, "followups_closed": 0, "followup_rate": None}
+            "followups_opened": 0, "followups_closed": 0, "followup_rate": None,
+            # 回访: revisits of bad reviews, and the share of reached visitors satisfied
+            "revisits": 0, "revisits_satisfied": 0, "revisit_satisfaction": None}
 
 
 def _extras(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
@@ -248,15 +250,20 @@ def _extras(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
             s["cases_done"] += n
             s["cases_on_time"] += int(on_time or 0)
     follow = uow.conn.execute(
-        select(t.c.service_id, f.c.counter_id, f.c.staff_id, f.c.state, func.count())
+        select(t.c.service_id, f.c.counter_id, f.c.staff_id, f.c.state, f.c.revisit_answer,
+               func.count())
         .join(t, t.c.id == f.c.ticket_id)
         .where(f.c.hall_id == hall_id, t.c.day >= p.start, t.c.day <= p.end)
-        .group_by(t.c.service_id, f.c.counter_id, f.c.staff_id, f.c.state))
-    for svc, counter, staff, state, n in follow:
+        .group_by(t.c.service_id, f.c.counter_id, f.c.staff_id, f.c.state,
+                  f.c.revisit_answer))
+    for svc, counter, staff, state, answer, n in follow:
         if (s := slot((svc, counter or 0, staff or 0))) is not None:
             s["followups_opened"] += n
             if state == "closed":
                 s["followups_closed"] += n
+            if answer in ("satisfied", "unsatisfied"):  # the visitor was reached
+                s["revisits"] += n
+                s["revisits_satisfied"] += n if answer == "satisfied" else 0
     for s in out.values():
         _rates(s)
     return out
@@ -267,13 +274,15 @@ def _rates(s: dict[str, Any]) -> None:
                          else round(s["cases_on_time"] / s["cases_done"], 4))
     s["followup_rate"] = (None if not s["followups_opened"]
                           else round(s["followups_closed"] / s["followups_opened"], 4))
+    s["revisit_satisfaction"] = (None if not s["revisits"]
+                                 else round(s["revisits_satisfied"] / s["revisits"], 4))
 
 
 def _sum_extras(rows) -> dict[str, Any]:
     total = _no_extras()
     for r in rows:
         for k in ("cases_received", "cases_done", "cases_on_time", "followups_opened",
-                  "followups_closed"):
+                  "followups_closed", "revisits", "revisits_satisfied"):
             total[k] += r[k]
     _rates(total)
     return total

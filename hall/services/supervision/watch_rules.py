@@ -4,7 +4,7 @@ A ``Rule`` owns one key prefix and has ``find(uow, hall_id, settings) -> [Findin
 reads what is wrong *now* with one cheap indexed query and writes nothing. The watch
 (``watch.scan``) compares the findings of every rule with the hall's open alerts and only
 then writes (raise, escalate, clear), so a quiet pass is a read. Rules here: the visit time
-limit (限时办结), long waits, idle windows, long pauses.
+limit (限时办结), long waits, idle windows, long pauses, complaints overdue.
 
 Three conditions are owned by other modules, which raise and clear their alerts themselves
 because the condition is also state of theirs: 办件 due (``cases.scan_due``), follow-ups
@@ -43,7 +43,15 @@ from hall.services.devices import health as devices
 from hall.services.ratings import followups
 from hall.services.supervision import alerts
 from hall.services.supervision.visit_alerts import VISIT_PREFIX, visit_key
-from hall.store.models import Alert, Case, Counter, CounterService, Service, Ticket
+from hall.store.models import (
+    Alert,
+    Case,
+    Complaint,
+    Counter,
+    CounterService,
+    Service,
+    Ticket,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +66,8 @@ DEFAULTS: dict[str, Any] = {
 }
 LONG_WAIT, IDLE, PAUSED, CASE = "long_wait:", "idle:", "paused:", "case:"
 CLOSED_WAIT = "closed_wait:"
+COMPLAINT = "complaint:"
+COMPLAINT_OPEN = ("received", "handling")  # hall/domain/complaints.OPEN: not answered yet
 BUSY = ("called", "serving")
 
 
@@ -351,6 +361,26 @@ def find_waits_at_closed_windows(uow: UnitOfWork, hall_id: int, settings: dict[s
             for r in rows]
 
 
+def find_overdue_complaints(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]
+                            ) -> list[Finding]:
+    """投诉 not answered by their due date (working days, the hall's ``complaint_days``):
+    one alert per complaint (``complaint:<id>``) from the day after the due day; it clears
+    once the complaint is replied to (a reopened one that falls due again alerts again).
+    One seek of ix_complaints_hall_state_due."""
+    c = Complaint.__table__
+    today = repo.settings_of(repo.hall_row(uow.conn, hall_id)).local(uow.now).date()
+    rows = uow.conn.execute(
+        select(c.c.id, c.c.number, c.c.counter_id, c.c.due_date, c.c.handler_id,
+               c.c.category, c.c.state)
+        .where(c.c.hall_id == hall_id, c.c.state.in_(COMPLAINT_OPEN),
+               c.c.due_date < today)).all()
+    return [Finding(f"{COMPLAINT}{r.id}", "complaint_overdue", counter_id=r.counter_id,
+                    payload={"complaint_id": r.id, "complaint_number": r.number,
+                             "due_date": r.due_date.isoformat(), "handler_id": r.handler_id,
+                             "category": r.category, "state": r.state})
+            for r in rows]
+
+
 def staff_gone(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> None:
     """Windows whose staff session idled out with no request to notice it are closed
     (``counters.signout.sweep_idle``; the idle limit is HALL_SESSION_IDLE_MINUTES)."""
@@ -364,8 +394,9 @@ IDLE_WINDOWS = Rule("idle_window", IDLE, find_idle_windows)
 LONG_PAUSES = Rule("paused_too_long", PAUSED, find_long_pauses)
 CLOSED_WINDOW_WAITS = Rule("waiting_at_closed_window", CLOSED_WAIT,
                            find_waits_at_closed_windows)
+COMPLAINTS_OVERDUE = Rule("complaint_overdue", COMPLAINT, find_overdue_complaints)
 RULES: tuple[Rule, ...] = (VISIT_LIMIT, LONG_WAITS, IDLE_WINDOWS, LONG_PAUSES,
-                           CLOSED_WINDOW_WAITS)
+                           CLOSED_WINDOW_WAITS, COMPLAINTS_OVERDUE)
 SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent, staff_gone)
 
 

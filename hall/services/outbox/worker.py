@@ -1,0 +1,91 @@
+"""The outbox worker: takes due rows under a lease, sends each through its topic's adapter
+outside any transaction, and records what happened, one short transaction per row.
+
+An adapter's ``send(topic, key, payload)`` answers with a ``Delivery``:
+- ``SENT`` (accepted, or refused as a repeat of a record already received: delivered);
+- ``REFUSED`` (the record is wrong; retrying cannot help): the row is failed, with reason;
+- ``RETRY`` (endpoint down, a 5xx, a timeout): back off and try again, failed after
+  ``store.MAX_ATTEMPTS``.
+A row of a topic with no adapter (a provider not configured here) stays pending.
+
+The worker holds no transaction while it waits on a provider, so the hall never waits on
+one; killed at any point (kill -9), it loses nothing: a row it claimed is taken again when
+its lease runs out, and sent under the same key.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from hall.services.context import Context, UnitOfWork, run
+from hall.services.outbox import store
+
+log = logging.getLogger(__name__)
+
+SENT, REFUSED, RETRY = "sent", "refused", "retry"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    outcome: str  # SENT | REFUSED | RETRY
+    detail: str = ""
+
+
+class Adapter(Protocol):
+    def send(self, topic: str, key: str, payload: dict[str, Any]) -> Delivery: ...
+
+
+@dataclass
+class Settings:
+    batch: int = 20
+    lease_s: float = 60.0
+    backoff_s: float = store.BACKOFF_BASE_S
+    max_attempts: int = store.MAX_ATTEMPTS
+
+
+def run_once(ctx: Context, adapters: Mapping[str, Adapter],
+             settings: Settings | None = None) -> dict[str, int]:
+    """One pass: claim a batch of due rows and send them; returns counts by outcome."""
+    settings = settings or Settings()
+    topics = sorted(adapters)
+    done = {SENT: 0, REFUSED: 0, RETRY: 0}
+    if not topics:
+        return done
+    rows = run(ctx, lambda uow: store.claim(uow, topics, settings.batch,
+                                           settings.lease_s)).value
+    for row in rows:
+        try:
+            delivery = adapters[row.topic].send(row.topic, row.key, dict(row.payload or {}))
+        except Exception as exc:  # noqa: BLE001 - an adapter's bug must not stop the others
+            log.exception("outbox adapter for %s failed on %s", row.topic, row.key)
+            delivery = Delivery(RETRY, f"{type(exc).__name__}: {exc}")
+        run(ctx, lambda uow, r=row, d=delivery: _record(uow, r, d, settings))
+        done[delivery.outcome] += 1
+    return done
+
+
+def _record(uow: UnitOfWork, row: Any, delivery: Delivery, settings: Settings) -> None:
+    if delivery.outcome == SENT:
+        store.mark_sent(uow, row.id)
+    elif delivery.outcome == REFUSED:
+        store.mark_failed(uow, row.id, delivery.detail or "refused")
+    else:
+        store.mark_retry(uow, row, delivery.detail or "unavailable", settings.max_attempts,
+                         settings.backoff_s)
+
+
+def loop(ctx: Context, adapters: Mapping[str, Adapter], stop: threading.Event | None = None,
+         idle_s: float = 2.0, settings: Settings | None = None) -> None:
+    """Send until ``stop`` is set; sleeps ``idle_s`` when nothing was due."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            done = run_once(ctx, adapters, settings)
+        except Exception:  # noqa: BLE001 - the database away for a moment: try again
+            log.exception("outbox pass failed")
+            done = {}
+        if not sum(done.values()):
+            stop.wait(idle_s)

@@ -1,0 +1,165 @@
+"""好差评 data exchange (issue 19 item 5): every rating becomes a record in the field set
+provincial 好差评 interfaces publish (Guangdong's names), written to the outbox in the
+rating's own transaction and uploaded by the outbox worker; never on the pad's path.
+
+Record (one per rating, key ``evalSerialNo``, so the endpoint refuses a repeat):
+``evalProcess`` 1 受理 (the visit that accepted a 承诺件) / 2 办结 (an on-the-spot visit, or
+a case's completion); ``affairSerialNo`` the case number (else the ticket's day and number);
+``affairCode`` the service's 实施清单 code (its guide's ``affair_code``, else its code);
+``affairName``, ``departmentCode``, ``affairDealNo`` (工号), ``affairDealOfficer``,
+``affairApplyTime`` / ``affairDoneTime`` / ``evalTime`` as yyyyMMddHHmmss in the hall's
+zone, ``userType`` / ``certificateType`` (hall settings ``haocha_user_type``, default "1",
+natural person; ``haocha_certificate_type``, default "111", 居民身份证), ``star`` 1–5,
+``hallCode``, ``windowNo``, and the reason, comment and dimension scores given.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from hall.domain.access import Actor
+from hall.domain.errors import Forbidden
+from hall.domain.i18n import N_
+from hall.services import repo
+from hall.services.context import Context, UnitOfWork, read
+from hall.services.outbox import store
+from hall.services.outbox.http import JsonEndpoint
+from hall.store.models import Case, Counter, Department, OutboxRow, Service, Staff, Ticket
+
+TOPIC = "haocha.rating"
+ACCEPTANCE, COMPLETION = "1", "2"
+FIELDS = ("evalSerialNo", "evalProcess", "affairSerialNo", "affairCode", "affairName",
+          "departmentCode", "affairDealNo", "affairDealOfficer", "affairApplyTime",
+          "affairDoneTime", "userType", "certificateType", "star", "evalTime", "hallCode",
+          "windowNo", "evalReason", "evalContent", "evalDimensions")
+
+
+def stamp(at: datetime | None, zone: str) -> str:
+    """yyyyMMddHHmmss in the hall's zone ("" when unknown)."""
+    return at.astimezone(ZoneInfo(zone)).strftime("%Y%m%d%H%M%S") if at else ""
+
+
+def enqueue_rating(uow: UnitOfWork, *, ticket_id: int, level: int, at: datetime,
+                   reason: str | None, comment: str | None,
+                   dimensions: dict[str, int] | None = None,
+                   completion_of_case: bool = False) -> str:
+    """Write the record of a rating to the outbox (in the rating's transaction); its key."""
+    t, c, s, d, k, st = (Ticket.__table__, Case.__table__, Service.__table__,
+                         Department.__table__, Counter.__table__, Staff.__table__)
+    row = uow.conn.execute(
+        select(t.c.id, t.c.hall_id, t.c.day, t.c.number, t.c.issued_at, t.c.finished_at,
+               t.c.outcome, c.c.id.label("case_id"), c.c.number.label("case_number"),
+               c.c.done_at.label("case_done_at"), c.c.staff_id.label("case_staff_id"),
+               s.c.code.label("service_code"), s.c.name.label("service_name"),
+               s.c.guide, d.c.code.label("department_code"),
+               k.c.number.label("window_no"), st.c.number.label("staff_no"),
+               st.c.name.label("staff_name"))
+        .select_from(t.join(s, s.c.id == t.c.service_id)
+                     .join(d, d.c.id == s.c.department_id)
+                     .outerjoin(c, c.c.ticket_id == t.c.id)
+                     .outerjoin(k, k.c.id == t.c.counter_id)
+                     .outerjoin(st, st.c.id == t.c.staff_id))
+        .where(t.c.id == ticket_id)).one()
+    hall = repo.hall_config(uow, row.hall_id).row
+    zone, settings = hall.timezone, hall.settings or {}
+    accepted_case = row.case_id is not None and not completion_of_case
+    process = ACCEPTANCE if accepted_case else COMPLETION
+    key = f"{hall.code}-{row.id}-{process}"
+    done_at = row.case_done_at if completion_of_case else row.finished_at
+    record = {
+        "evalSerialNo": key, "evalProcess": process,
+        "affairSerialNo": row.case_number or f"{row.day:%Y%m%d}-{row.number}",
+        "affairCode": str((row.guide or {}).get("affair_code") or row.service_code),
+        "affairName": row.service_name, "departmentCode": row.department_code,
+        "affairDealNo": row.staff_no or "", "affairDealOfficer": row.staff_name or "",
+        "affairApplyTime": stamp(row.issued_at, zone),
+        "affairDoneTime": "" if accepted_case else stamp(done_at, zone),
+        "userType": str(settings.get("haocha_user_type", "1")),
+        "certificateType": str(settings.get("haocha_certificate_type", "111")),
+        "star": level, "evalTime": stamp(at, zone), "hallCode": hall.code,
+        "windowNo": str(row.window_no or ""), "evalReason": reason or "",
+        "evalContent": comment or "", "evalDimensions": dict(dimensions or {}),
+    }
+    store.enqueue(uow, row.hall_id, TOPIC, f"{TOPIC}:{key}", record)
+    return key
+
+
+def adapters_from_environment(env: Any = None) -> dict[str, JsonEndpoint]:
+    """The outbox adapters this machine is configured for, by topic (URL and token only
+    from the environment: ``HALL_HAOCHA_URL``, ``HALL_HAOCHA_TOKEN``)."""
+    env = os.environ if env is None else env
+    if not env.get("HALL_HAOCHA_URL"):
+        return {}
+    return {TOPIC: JsonEndpoint(env["HALL_HAOCHA_URL"], env.get("HALL_HAOCHA_TOKEN"))}
+
+
+# --- what supervisors see, and the period's export ------------------------------------------
+
+def _require_supervisor(actor: Actor) -> None:
+    if not (actor.is_staff and actor.role in ("supervisor", "admin")):
+        raise Forbidden(N_("Only supervisors see the rating exchange"), "authorization")
+
+
+def status(ctx: Context, *, actor: Actor, state: str | None = None,
+           limit: int = 200) -> dict[str, Any]:
+    """Pending / sent / failed counts of the hall's records, and the latest rows (failed
+    first) with their reasons."""
+    _require_supervisor(actor)
+
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        o = OutboxRow.__table__
+        stmt = select(o).where(o.c.hall_id == actor.hall_id, o.c.topic == TOPIC)
+        if state:
+            stmt = stmt.where(o.c.state == state)
+        rows = uow.conn.execute(stmt.order_by(o.c.state != "failed", o.c.id.desc())
+                                .limit(limit)).all()
+        return {"counts": store.counts(uow, actor.hall_id, TOPIC),
+                "records": [{**store.view(r), "record": r.payload} for r in rows]}
+
+    return read(ctx, query)
+
+
+def records(ctx: Context, *, actor: Actor, start: date, end: date) -> list[dict[str, Any]]:
+    """The records of ratings given on hall-local days start..end, in the upload's fields."""
+    _require_supervisor(actor)
+
+    def query(uow: UnitOfWork) -> list[dict[str, Any]]:
+        o = OutboxRow.__table__
+        rows = uow.conn.execute(select(o.c.payload).where(
+            o.c.hall_id == actor.hall_id, o.c.topic == TOPIC).order_by(o.c.id)).scalars()
+        first, last = f"{start:%Y%m%d}000000", f"{end:%Y%m%d}235959"
+        return [p for p in rows if first <= str(p.get("evalTime", "")) <= last]
+
+    return read(ctx, query)
+
+
+def to_csv(rows: list[dict[str, Any]]) -> bytes:
+    """UTF-8 with BOM (Excel), the interface's field names as the header."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for r in rows:
+        writer.writerow({**r, "evalDimensions": ";".join(
+            f"{k}={v}" for k, v in (r.get("evalDimensions") or {}).items())})
+    return ("\ufeff" + out.getvalue()).encode()
+
+
+def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "haocha"
+    sheet.append(list(FIELDS))
+    for r in rows:
+        sheet.append([";".join(f"{k}={v}" for k, v in (r.get(f) or {}).items())
+                      if f == "evalDimensions" else r.get(f, "") for f in FIELDS])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

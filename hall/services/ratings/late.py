@@ -1,0 +1,118 @@
+"""Rating from the phone page (issue 19 item 4): a visitor rates later from the ticket's
+page (the QR on the ticket), within the hall's ``late_rating_days`` (default 7) of the
+visit, still once per visit whatever the channel (pad, keypad, phone: one ``ratings`` row
+per ticket, and the ticket moves to ``rated``).
+
+一事多评: a 承诺件 is rated at 受理 (the visit that accepted it: its ticket's rating) and
+again at 办结 once the case is done (``case_ratings``, one per case), each becoming its own
+record for the province (``evalProcess`` 1 and 2).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from hall.domain.access import Actor
+from hall.domain.errors import DomainError, NotFound
+from hall.domain.i18n import N_
+from hall.services import repo
+from hall.services.context import Context, Result, UnitOfWork, run
+from hall.services.ratings import exchange, followups
+from hall.services.ratings.rating import (
+    BAD,
+    LEVELS,
+    check_dimensions,
+    check_reason,
+    reasons_of,
+    record_visit,
+)
+from hall.services.supervision import alerts
+from hall.store.models import Case, CaseRating, FollowUp, Ticket
+
+DEFAULT_DAYS = 7
+
+
+def late_rating_days(hall_row: Any) -> int:
+    try:
+        days = int((hall_row.settings or {}).get("late_rating_days", DEFAULT_DAYS))
+    except (TypeError, ValueError):
+        return DEFAULT_DAYS
+    return max(days, 0)
+
+
+def rate_by_phone(ctx: Context, *, token: str, level: int, reason: str | None = None,
+                  comment: str | None = None,
+                  dimensions: dict[str, int] | None = None) -> Result:
+    """The visit's rating if it has none yet; else, for a case done since, its 办结 rating."""
+    if level not in LEVELS:
+        raise DomainError("invalid_level", N_("A rating must be between 1 and 5"), "level")
+
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        t = Ticket.__table__
+        found = uow.conn.execute(select(t.c.id).where(t.c.token == token)).scalar()
+        if found is None:
+            raise NotFound("ticket", "token")
+        row = repo.ticket_row(uow.conn, found)
+        config = repo.hall_config(uow, row.hall_id)
+        why, words = check_reason(level, reason, comment, reasons_of(config.row))
+        scores = check_dimensions(dimensions, config.row)
+        visitor = Actor("visitor", None, row.hall_id, "holder", label="phone")
+        if row.state == "rated":
+            return _rate_case(uow, row, level, why, words, scores)
+        if row.state != "done" or row.counter_id is None:
+            raise DomainError("not_finished", N_("Ticket %(number)s is not finished"),
+                              "ticket", number=row.number)
+        days = late_rating_days(config.row)
+        if uow.now - row.finished_at > timedelta(days=days):
+            raise DomainError("rating_closed", N_("Rating for %(number)s closed %(days)s days "
+                                                  "after the visit"), "ticket",
+                              number=row.number, days=days)
+        counter = repo.counter_row(uow.conn, row.counter_id, lock=False)
+        done = record_visit(uow, row, counter, visitor, level, why, words, "phone", scores)
+        return {**done, "stage": "acceptance" if _case(uow, row.id) else "completion"}
+
+    return run(ctx, command)
+
+
+def _case(uow: UnitOfWork, ticket_id: int) -> Any:
+    c = Case.__table__
+    return uow.conn.execute(select(c).where(c.c.ticket_id == ticket_id)).first()
+
+
+def _rate_case(uow: UnitOfWork, ticket: Any, level: int, why: str | None, words: str | None,
+               scores: dict[str, int] | None) -> dict[str, Any]:
+    """一事多评: the 办结 rating of the case this visit accepted, once it is done."""
+    case = _case(uow, ticket.id)
+    already = case is not None and uow.conn.execute(select(CaseRating.case_id).where(
+        CaseRating.case_id == case.id)).first() is not None
+    if case is None or already:
+        raise DomainError("already_rated", N_("Ticket %(number)s is already rated"),
+                          "ticket", number=ticket.number)
+    if case.state != "done":
+        raise DomainError("case_not_done", N_("Case %(case)s is not concluded yet: rate it "
+                                              "once it is"), "ticket", case=case.number)
+    uow.conn.execute(insert(CaseRating).values(
+        case_id=case.id, hall_id=case.hall_id, level=level, reason=why, comment=words,
+        dimensions=scores, channel="phone", at=uow.now))
+    uow.emit("case.rated", case.hall_id, case_number=case.number, level=level)
+    exchange.enqueue_rating(uow, ticket_id=ticket.id, level=level, at=uow.now, reason=why,
+                            comment=words, dimensions=scores, completion_of_case=True)
+    followup = None
+    if level <= BAD and not _has_followup(uow, ticket.id):
+        followup = followups.open_for_rating(uow, ticket, level, why, words)
+        alerts.raise_alert(uow, case.hall_id, f"rating:{ticket.id}", "bad_rating", "warning",
+                           counter_id=case.counter_id, ticket_id=ticket.id,
+                           number=ticket.number, rating=level, reason=why, comment=words,
+                           staff_id=case.staff_id, followup_id=followup["id"])
+
+    return {"ticket_id": ticket.id, "number": ticket.number, "level": level, "reason": why,
+            "stage": "completion", "case_number": case.number,
+            "followup": {"id": followup["id"], "due_date": followup["due_date"]}
+            if followup else None}
+
+
+def _has_followup(uow: UnitOfWork, ticket_id: int) -> bool:
+    return uow.conn.execute(select(FollowUp.id).where(FollowUp.ticket_id == ticket_id)
+                            ).first() is not None
