@@ -18,6 +18,7 @@ from hall.domain import complaints as domain
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
+from hall.services import repo
 from hall.services.complaints import views
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.outbox import store as outbox
@@ -97,7 +98,7 @@ def take(ctx: Context, *, actor: Actor, complaint_id: int, note: str | None = No
     _require_supervisor(actor)
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        row = _locked(uow, actor.hall_id, complaint_id)
+        row = _locked(uow, actor, complaint_id)
         if row.state != "received":
             raise DomainError("complaint_not_received",
                               N_("This complaint is already being handled"), "state")
@@ -116,7 +117,7 @@ def reply(ctx: Context, *, actor: Actor, complaint_id: int, text: str,
         raise DomainError("reply_required", N_("Write the reply to the complainant"), "text")
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        row = _locked(uow, actor.hall_id, complaint_id)
+        row = _locked(uow, actor, complaint_id)
         state = domain.after_reply(row.state)
         values: dict[str, Any] = {"state": state, "reply": words, "replied_at": uow.now,
                                   "replied_by": actor.id, "satisfied": None}
@@ -159,7 +160,7 @@ def close(ctx: Context, *, actor: Actor, complaint_id: int, note: str | None = N
     _require_supervisor(actor)
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
-        row = _locked(uow, actor.hall_id, complaint_id)
+        row = _locked(uow, actor, complaint_id)
         state = domain.after_close(row.state)
         values: dict[str, Any] = {"state": state, "closed_at": uow.now, "closed_by": actor.id,
                                   "reply_phone": None}
@@ -172,12 +173,10 @@ def close(ctx: Context, *, actor: Actor, complaint_id: int, note: str | None = N
 
 # --- helpers ------------------------------------------------------------------------------
 
-def _locked(uow: UnitOfWork, hall_id: int | None, complaint_id: int) -> Any:
-    c = Complaint.__table__
-    row = uow.conn.execute(select(c).where(c.c.id == complaint_id).with_for_update()).first()
-    if row is None or (hall_id is not None and row.hall_id != hall_id):
-        views.row_by(uow, complaint_id=-1)  # raises complaint_not_found
-    return row
+def _locked(uow: UnitOfWork, within: Actor | int, complaint_id: int) -> Any:
+    """The complaint as ``within`` may see it, through the one fence between halls."""
+    return repo.owned(uow.conn, Complaint.__table__, complaint_id, within, what="complaint",
+                      field="complaint", lock=True)
 
 
 def _change(uow: UnitOfWork, row: Any, actor: Actor, action: str, text: str | None,

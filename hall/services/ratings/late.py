@@ -51,10 +51,11 @@ def rate_by_phone(ctx: Context, *, token: str, level: int, reason: str | None = 
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         t = Ticket.__table__
-        found = uow.conn.execute(select(t.c.id).where(t.c.token == token)).scalar()
+        found = uow.conn.execute(select(t.c.id, t.c.hall_id).where(t.c.token == token)).first()
         if found is None:
             raise NotFound("ticket", "token")
-        row = repo.ticket_row(uow.conn, found)
+        # the token is the holder's key: the ticket's own hall is the one it is seen from
+        row = repo.ticket_row(uow.conn, found.id, found.hall_id)
         config = repo.hall_config(uow, row.hall_id)
         why, words = check_reason(level, reason, comment, reasons_of(config.row))
         scores = check_dimensions(dimensions, config.row)
@@ -69,7 +70,7 @@ def rate_by_phone(ctx: Context, *, token: str, level: int, reason: str | None = 
             raise DomainError("rating_closed", N_("Rating for %(number)s closed %(days)s days "
                                                   "after the visit"), "ticket",
                               number=row.number, days=days)
-        counter = repo.counter_row(uow.conn, row.counter_id, lock=False)
+        counter = repo.counter_row(uow.conn, row.counter_id, row.hall_id, lock=False)
         done = record_visit(uow, row, counter, visitor, level, why, words, "phone", scores)
         return {**done, "stage": "acceptance" if _case(uow, row.id) else "completion"}
 
