@@ -19,6 +19,7 @@ from hall.services.config.layout.seed import load_layout, seed
 from hall.store.models import Hall
 from tests.conftest import DATA, unavailable
 from tests.e2e.conftest import SQLITE_ONLY, admin_session, bearer
+from tests.e2e.live_client import InOrderClient
 from tests.e2e.server import Server
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
@@ -31,7 +32,7 @@ class StaffSocket:
     def __init__(self, url: str, cookie: str, hall_id: int):
         self.events: queue.Queue[dict] = queue.Queue()
         self.dropped: queue.Queue[str] = queue.Queue()
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = InOrderClient(reconnection=False)
         self.sio.on("*", lambda event, data: self.events.put(data), namespace="/hall")
         self.sio.on("disconnect", self.dropped.put, namespace="/hall")
         self.sio.connect(url, namespaces=["/hall"], auth={}, transports=["websocket"],
