@@ -1,6 +1,7 @@
 """Application factory (as in Flask's tutorial): config, extensions, blueprints, context."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import current_app, request, session
@@ -11,6 +12,7 @@ from hall.services.context import Clock, SystemClock
 from hall.services.wiring import make_context
 from hall.store.db import make_engine
 from hall.store.migrate import upgrade
+from hall.web import pages
 
 
 def select_locale() -> str:
@@ -45,7 +47,8 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     csrf.init_app(app)
     socketio.init_app(app, async_mode=cfg["ASYNC_MODE"],
                       message_queue=cfg["MESSAGE_QUEUE"], channel=cfg["MESSAGE_CHANNEL"],
-                      cors_allowed_origins=[],
+                      # a browser's handshake only from the hall's own origins (issue 16)
+                      cors_allowed_origins=partial(pages.origin_allowed, app),
                       max_http_buffer_size=cfg["MAX_CONTENT_LENGTH"])
     from hall.realtime import live
     from hall.realtime.events import SocketPublisher

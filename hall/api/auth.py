@@ -85,7 +85,7 @@ def password(body: PasswordBody):
     account ends; this one stays signed in."""
     actor = current_actor()
     done = passwords.change_own_password(hall_context(), actor, body.current, body.new,
-                                         ip=request.remote_addr)
+                                         ip=request.remote_addr, session=session_id())
     renew_session(done["auth_version"])
     return {"ok": True, "must_change_password": False}
 

@@ -12,6 +12,7 @@ from hall.api.schemas import (
     HallQuery,
     QueuesOut,
 )
+from hall.realtime.events import readable_rooms, rooms_for
 from hall.services.queue import queries
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -29,8 +30,16 @@ def queues(query: HallQuery):
 
 @api.get("/events", responses={"200": EventsOut}, security=[{"device": []}, {"session": []}])
 def events(query: EventsQuery):
+    """The hall's event log after ``after``: only the events of the caller's audience, as
+    its live rooms carry them (hall/realtime/events.py); continue from ``next_after``."""
     actor = current_actor()
-    return queries.events_after(hall_context(), actor.hall_id, query.after, query.limit)
+    rooms = readable_rooms(actor)
+
+    def readable(event_type: str, payload: dict) -> bool:
+        return not rooms.isdisjoint(rooms_for(actor.hall_id, event_type, payload))
+
+    return queries.events_after(hall_context(), actor.hall_id, query.after, query.limit,
+                                readable)
 
 
 @api.get("/cases/<number>", responses={"200": CaseLookup})

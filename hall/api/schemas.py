@@ -205,6 +205,7 @@ class QueuesOut(BaseModel):
 class EventsOut(BaseModel):
     events: list[dict]
     last_seq: int
+    next_after: int = Field(description="the seq to ask after for the next page")
     more: bool
 
 

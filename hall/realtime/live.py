@@ -10,7 +10,14 @@ has arrived and drop any ``seq`` they have already seen (display/static/hall-liv
 
 A device's sockets join ``device:<id>``. When the device is revoked, every server process
 drops its own members of that room as the ``device.revoked`` event reaches it, and forgets
-its cached actors (``drop_revoked_devices``): the device's next request is refused too.
+its cached actors (``drop_ended``): the device's next request is refused too. A staff
+member's sockets join ``staff:<id>`` and ``session:<tag of the session>`` and are dropped
+the same way when ``staff.sessions_ended`` reaches a process (logout: that session's;
+a password change: the other sessions'; a reset, role change, deactivation or sign-out
+everywhere: all); a subscription checks the session again, as an HTTP request would.
+
+Which rooms a reader joins, and so what it hears, follows the audience of each event
+(hall/realtime/events.py ``AUDIENCE``, ``tier``).
 """
 from __future__ import annotations
 
@@ -24,9 +31,10 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 from sqlalchemy import select
 
 from hall.domain.access import Actor
-from hall.realtime.events import NAMESPACE, rooms_for
+from hall.realtime.events import NAMESPACE, room, rooms_for, tier
 from hall.services.config import accounts
 from hall.services.context import Context, read
+from hall.services.counters import signout
 from hall.services.queue import queries
 from hall.store.models import Counter, Ticket
 from hall.web.auth import session_staff
@@ -35,13 +43,14 @@ from hall.web.context import hall_context
 log = logging.getLogger(__name__)
 ACTOR = "_hall_actor"
 REVOKED = "device.revoked"
+SESSIONS_ENDED = signout.SESSIONS_ENDED
 REFUSED = "unauthenticated"  # the refusal's message: clients tell it from a network error
 
 
 def register(socketio, app) -> None:
     socketio.on_event("connect", on_connect, namespace=NAMESPACE)
     socketio.on_event("subscribe", on_subscribe, namespace=NAMESPACE)
-    drop_revoked_devices(socketio.server, hall_context(app))
+    drop_ended(socketio.server, hall_context(app))
 
 
 def on_connect(auth: dict[str, Any] | None = None):
@@ -59,28 +68,37 @@ def on_connect(auth: dict[str, Any] | None = None):
     session[ACTOR] = actor
     if actor.kind == "device":
         join_room(f"device:{actor.id}")  # so a revoked device can be dropped at once
+    elif actor.kind == "staff":  # so the person's sockets end with their sessions
+        join_room(f"staff:{actor.id}")
+        join_room(f"session:{signout.session_tag(ctx, session['sid'])}")
     return True
 
 
-def drop_revoked_devices(server, ctx: Context) -> None:
-    """Have this process drop a revoked device's sockets when its ``device.revoked`` event
-    is delivered here, right after the event itself (so the device hears why).
+def drop_ended(server, ctx: Context) -> None:
+    """Have this process drop the sockets of a revoked device (``device.revoked``) or of a
+    staff member's ended sessions (``staff.sessions_ended``) when that event is delivered
+    here, right after the event itself (so the client hears why).
 
     python-socketio's pub/sub managers disconnect a single sid in whichever process holds it,
     but know a room's members only in their own process. Each process does receive every
     event, to deliver it to its own members of the event's rooms: the pub/sub manager's
     ``_handle_emit`` runs for this process's emits and for those published by others. That
-    is where each process drops its own members of ``device:<id>``. The in-process manager
-    (no message queue) delivers in ``emit``.
+    is where each process drops its own members of ``device:<id>`` or ``staff:<id>``. The
+    in-process manager (no message queue) delivers in ``emit``.
     """
     manager = server.manager
 
     def delivered(event: Any, namespace: Any, data: Any) -> None:
-        if event != REVOKED or namespace != NAMESPACE:
+        if event not in (REVOKED, SESSIONS_ENDED) or namespace != NAMESPACE:
             return
         payload = data[0] if isinstance(data, list) and data else data
-        if isinstance(payload, dict) and isinstance(payload.get("device_id"), int):
+        if not isinstance(payload, dict):
+            return
+        if event == REVOKED and isinstance(payload.get("device_id"), int):
             drop_device(server, ctx, payload["device_id"])
+        elif event == SESSIONS_ENDED and isinstance(payload.get("staff_id"), int):
+            drop_staff(server, payload["staff_id"], payload.get("session"),
+                       payload.get("keep"))
 
     if isinstance(manager, PubSubManager):
         handle_emit = manager._handle_emit
@@ -103,8 +121,28 @@ def drop_revoked_devices(server, ctx: Context) -> None:
 def drop_device(server, ctx: Context, device_id: int) -> None:
     """Disconnect this process's sockets of a revoked device and forget cached actors."""
     ctx.cache.clear()
-    for sid, _ in list(server.manager.get_participants(NAMESPACE, f"device:{device_id}")):
-        log.info("dropping socket %s of revoked device %s", sid, device_id)
+    _drop(server, _members(server, f"device:{device_id}"), f"revoked device {device_id}")
+
+
+def drop_staff(server, staff_id: int, ended: str | None, keep: str | None) -> None:
+    """Disconnect this process's sockets of staff member ``staff_id``: those of the session
+    tagged ``ended`` only (a logout), or all but those of the session ``keep`` (a password
+    change made in it), or all (a reset, role change, deactivation, sign-out everywhere)."""
+    sids = _members(server, f"staff:{staff_id}")
+    if isinstance(ended, str):
+        sids &= _members(server, f"session:{ended}")
+    if isinstance(keep, str):
+        sids -= _members(server, f"session:{keep}")
+    _drop(server, sids, f"ended session of staff {staff_id}")
+
+
+def _members(server, name: str) -> set[str]:
+    return {sid for sid, _ in server.manager.get_participants(NAMESPACE, name)}
+
+
+def _drop(server, sids: set[str], why: str) -> None:
+    for sid in sorted(sids):
+        log.info("dropping socket %s of %s", sid, why)
         server.disconnect(sid, namespace=NAMESPACE, ignore_queue=True)
 
 
@@ -125,6 +163,8 @@ def _error(code: str, field: str, message: str) -> dict[str, Any]:
 
 def on_subscribe(data: Any = None):
     actor: Actor | None = session.get(ACTOR)
+    if actor is not None and actor.kind == "staff" and session_staff() is None:
+        actor = None  # the session ended (idle, lifetime) since the socket connected
     if actor is None:
         return _error("unauthenticated", "auth", "connect with a token first")
     if not isinstance(data, dict) or not isinstance(data.get("room"), str):
@@ -136,37 +176,46 @@ def on_subscribe(data: Any = None):
     target = _authorise(actor, kind, key)
     if target is None:
         return _error("forbidden", "room", f"you may not join {data['room']}")
-    internal, hall_id = target
-    for room in internal:
-        join_room(room)
+    internal, hall_id, ident = target
+    for name in internal:
+        join_room(name)
     ctx = hall_context()
     missed = queries.backlog(ctx, hall_id, last_seq, set(internal), rooms_for)
     if missed["snapshot"]:
         return {"ok": True, "room": data["room"], "last_seq": missed["last_seq"],
-                "snapshot": _snapshot(kind, internal[0], hall_id, actor), "events": []}
+                "snapshot": _snapshot(kind, ident, hall_id, actor), "events": []}
     return {"ok": True, "room": data["room"], "last_seq": missed["last_seq"],
             "snapshot": None, "events": missed["events"]}
 
 
-def _authorise(actor: Actor, kind: str, key: str) -> tuple[list[str], int] | None:
-    """The internal rooms to join and the hall, or None when the actor may not."""
+def _authorise(actor: Actor, kind: str, key: str) -> tuple[list[str], int, int | None] | None:
+    """The internal rooms to join (each at the actor's audience, ``events.tier``), the hall
+    and the room's id; or None when the actor may not join."""
     if kind == "ticket":
         if actor.kind == "visitor" and key == actor.label:
             service_id = _ticket_service(actor.id)
-            return [f"tk:{actor.id}", f"queue:{service_id}"], actor.hall_id
+            return [room(f"tk:{actor.id}", tier(actor, "tk", actor.id)),
+                    room(f"queue:{service_id}", tier(actor, "queue", service_id))
+                    ], actor.hall_id, None
         return None
     if actor.kind == "visitor" or not key.isdigit():
         return None
     ident = int(key)
     if kind == "hall":
-        return ([f"hall:{ident}"], ident) if ident == actor.hall_id else None
+        if ident != actor.hall_id:
+            return None
+        return [room(f"hall:{ident}", tier(actor, "hall", ident))], ident, ident
     if kind == "screen":
         allowed = (actor.kind == "device" and actor.role == "screen" and actor.id == ident) \
             or actor.role in ("supervisor", "admin")
-        return ([f"screen:{ident}", f"hall:{actor.hall_id}"], actor.hall_id) if allowed else None
+        if not allowed:
+            return None
+        return [room(f"screen:{ident}", tier(actor, "screen", ident)),
+                room(f"hall:{actor.hall_id}", tier(actor, "hall", actor.hall_id))
+                ], actor.hall_id, ident
     if kind == "device":  # a device's own room: print jobs and commands addressed to it
         if actor.kind == "device" and actor.id == ident:
-            return [f"device:{ident}"], actor.hall_id
+            return [room(f"device:{ident}", tier(actor, "device", ident))], actor.hall_id, ident
         return None
     if kind == "counter":
         if _counter_hall(ident) != actor.hall_id:
@@ -174,7 +223,7 @@ def _authorise(actor: Actor, kind: str, key: str) -> tuple[list[str], int] | Non
         bound = actor.role in ("keypad", "pad") or (actor.role == "staff")
         if bound and actor.counter_id != ident:
             return None
-        return [f"counter:{ident}"], actor.hall_id
+        return [room(f"counter:{ident}", tier(actor, "counter", ident))], actor.hall_id, ident
     return None
 
 
@@ -188,12 +237,11 @@ def _counter_hall(counter_id: int) -> int | None:
         select(Counter.hall_id).where(Counter.id == counter_id)).scalar())
 
 
-def _snapshot(kind: str, room: str, hall_id: int, actor: Actor) -> dict[str, Any]:
+def _snapshot(kind: str, ident: int | None, hall_id: int, actor: Actor) -> dict[str, Any]:
     ctx = hall_context()
     if kind == "ticket":
         return queries.ticket_by_token(ctx, actor.label)
     snap = queries.hall_snapshot(ctx, hall_id)
     if kind == "counter":
-        ident = int(room.split(":")[1])
         snap["counter"] = next((c for c in snap["counters"] if c["id"] == ident), None)
     return snap

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Response, current_app, make_response, request
+from flask import Flask, Response, current_app, make_response, request
 from flask_babel import get_locale
 
-from hall.services.config import zone
+from hall.services.config import settings, zone
 from hall.web.context import hall_context
 
 
@@ -24,8 +25,42 @@ def page_context(hall_id: int | None = None) -> dict[str, Any]:
 def base_url() -> str:
     """Where phones reach this server, for the QR code (a hall's ``public_url`` setting
     overrides it in the service layer)."""
-    return (current_app.config.get("PUBLIC_URL") or os.environ.get("HALL_PUBLIC_URL")
-            or request.host_url).rstrip("/")
+    return (configured_base_url(current_app) or request.host_url).rstrip("/")
+
+
+def configured_base_url(app: Flask) -> str:
+    """The server's public base URL as configured (``HALL_PUBLIC_URL``), or ""."""
+    return app.config.get("PUBLIC_URL") or os.environ.get("HALL_PUBLIC_URL") or ""
+
+
+def origin_allowed(app: Flask, origin: str | None, environ: dict[str, Any]) -> bool:
+    """Whether a Socket.IO handshake may come from a page of ``origin``: the request's own
+    scheme and host (the page came from here), the configured public base URL, or a hall's
+    ``public_url``. Anything else — a page on another port or host — is refused, so it
+    cannot open a socket with a supervisor's cookie. Clients that send no Origin (devices,
+    agents) are not browsers and are not asked (python-engineio checks only a sent one).
+    Called by python-engineio outside any request, hence ``app``."""
+    if not origin:
+        return False
+    own = f"{environ.get('wsgi.url_scheme', 'http')}://{environ.get('HTTP_HOST', '')}"
+    halls = settings.public_urls(hall_context(app))
+    trusted = {_origin(url) for url in (own, configured_base_url(app), *halls) if url}
+    return _origin(origin) in trusted
+
+
+def _origin(url: str) -> str:
+    """scheme://host[:port], lower case, default ports left out (as browsers send it)."""
+    parts = urlsplit(url.strip())
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    try:
+        port = parts.port
+    except ValueError:
+        return ""
+    if port is None or (scheme, port) in (("http", 80), ("https", 443)):
+        return f"{scheme}://{host}"
+    return f"{scheme}://{host}:{port}"
 
 
 def fresh(body: Any, status: int = 200) -> Response:

@@ -4,7 +4,27 @@ from __future__ import annotations
 import queue
 from typing import Any
 
+import engineio
 import socketio
+
+
+class InOrderEngineIO(engineio.Client):
+    """python-engineio's client runs each incoming message's handler in a thread of its own
+    (``_trigger_event(..., run_async=True)``): under load the thread of message 151 can put
+    its event before the thread of message 150 does, and a test that reads the order of
+    what arrived sees the server reorder events it did not. Here the read loop runs the
+    handler itself, so the events are collected in the order the frames arrived. (A handler
+    must then not wait for an acknowledgement; collecting events does not.)"""
+
+    def _trigger_event(self, event, *args, **kwargs):
+        if event == "message":
+            kwargs["run_async"] = False
+        return super()._trigger_event(event, *args, **kwargs)
+
+
+class InOrderClient(socketio.Client):
+    def _engineio_client_class(self):
+        return InOrderEngineIO
 
 
 class LiveClient:
@@ -13,7 +33,7 @@ class LiveClient:
     def __init__(self, url: str, token: str | None, transports=("websocket",)):
         self.url, self.token = url, token
         self.events: queue.Queue[dict[str, Any]] = queue.Queue()
-        self.sio = socketio.Client(reconnection=False)
+        self.sio = InOrderClient(reconnection=False)
         self.sio.on("*", self._on_any, namespace="/hall")
         self.transports = list(transports)
 

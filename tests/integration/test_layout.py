@@ -104,6 +104,7 @@ def test_an_import_deactivates_what_the_file_no_longer_lists_and_keeps_the_rows(
     with ctx.engine.connect() as conn:
         wang_version = conn.execute(text("SELECT auth_version FROM staff WHERE login='wang'")
                                     ).scalar_one()
+        wang_id = conn.execute(text("SELECT id FROM staff WHERE login='wang'")).scalar_one()
     entries_before = audit_count(ctx)
 
     result = layout.import_layout(ctx, admin, LayoutSpec.model_validate(new.model_dump()),
@@ -114,7 +115,9 @@ def test_an_import_deactivates_what_the_file_no_longer_lists_and_keeps_the_rows(
     assert [c["key"] for c in changes["counters"]["changed"]] == ["3"]
     assert changes["staff"]["deactivated"] == ["wang"]
     assert changes["staff"]["kept"] == ["boss"]  # the importing admin is never locked out
-    assert [e.type for e in result.events] == ["config.changed"]
+    # wang's sessions end with the deactivation: every process drops his live connections
+    assert [(e.type, e.payload.get("staff_id")) for e in result.events] == [
+        ("staff.sessions_ended", wang_id), ("config.changed", None)]
 
     again = layout.export_layout(ctx, hall["id"])
     assert {s.code: s.active for s in again.services} == {"hj": True, "sfz": True, "ss": False}

@@ -70,7 +70,7 @@ def add_user(ctx: Context, *, login: str, name: str, role: str = "staff",
             staff_id = existing
             uow.conn.execute(update(t).where(t.c.id == existing).values(
                 auth_version=t.c.auth_version + 1, **values))
-            signout.close_staff_windows(uow, existing)
+            signout.end_sessions(uow, existing)
         return {"id": staff_id, "login": login, "role": role, "password": password}
 
     return run(ctx, command)
@@ -228,7 +228,7 @@ def sign_out_everywhere(ctx: Context, staff_id: int) -> Result:
         t = Staff.__table__
         version = uow.conn.execute(update(t).where(t.c.id == staff_id).values(
             auth_version=t.c.auth_version + 1).returning(t.c.auth_version)).scalar_one()
-        closed = signout.close_staff_windows(uow, staff_id)
+        closed = signout.end_sessions(uow, staff_id)
         return {"id": staff_id, "auth_version": version, "closed": closed}
 
     return run(ctx, command)

@@ -21,16 +21,19 @@ from hall.domain.i18n import N_
 from hall.domain.passwords import check_new_password
 from hall.services.config import accounts, audit
 from hall.services.context import Context, UnitOfWork, run
+from hall.services.counters import signout
 from hall.store.models import Staff
 
 ACTION = "change_password"
 
 
 def change_own_password(ctx: Context, actor: Actor, current: str, new: str, *,
-                        ip: str | None = None) -> dict[str, Any]:
+                        ip: str | None = None, session: str | None = None) -> dict[str, Any]:
     """Replace the actor's own password; returns the account's new ``auth_version``
-    (``{"id", "auth_version"}``). Refusals: ``wrong_password`` (field ``current``, and
-    counted), ``locked`` (field ``current``), or the policy's codes (field ``new``)."""
+    (``{"id", "auth_version"}``). The live connections of the account's other sessions
+    are dropped (all but those of ``session``, the one making the change). Refusals:
+    ``wrong_password`` (field ``current``, and counted), ``locked`` (field ``current``), or
+    the policy's codes (field ``new``)."""
     if not actor.is_staff or actor.id is None:
         raise Forbidden(N_("Only a signed-in staff member changes their password"),
                         "authorization")
@@ -59,6 +62,7 @@ def change_own_password(ctx: Context, actor: Actor, current: str, new: str, *,
                                    "auth_version": row.auth_version},
                      after=who | {"password_hash": digest, "must_change_password": False,
                                   "auth_version": version})
+        signout.drop_sockets(uow, row.id, keep=session)
         return {"id": row.id, "auth_version": version}
 
     done = run(ctx, command).value

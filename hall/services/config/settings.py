@@ -89,6 +89,18 @@ def hall_zone(ctx: Context, device_id: int | None = None) -> str | None:
     return read(ctx, query)
 
 
+def public_urls(ctx: Context) -> list[str]:
+    """Every hall's ``public_url`` setting (where phones and pages reach it when the server
+    sits behind another name), cached briefly: a Socket.IO handshake's Origin is checked
+    against them (hall/web/pages.py ``origin_allowed``)."""
+
+    def query(uow: UnitOfWork) -> list[str]:
+        rows = uow.conn.execute(select(Hall.settings)).scalars()
+        return [str(s["public_url"]) for s in rows if s and s.get("public_url")]
+
+    return ctx.cache.get("public_urls", lambda: read(ctx, query))
+
+
 def update_settings(ctx: Context, actor: Actor, hall_id: int, spec: HallSpec, *,
                     ip: str | None = None) -> Result:
     """Replace the hall's fields and settings with ``spec`` (its code cannot change: layout

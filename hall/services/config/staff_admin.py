@@ -161,7 +161,7 @@ def _apply(uow: UnitOfWork, actor: Actor, row: Any, values: dict[str, Any], acti
     if values:
         uow.conn.execute(update(t).where(t.c.id == row.id).values(**values))
     if "auth_version" in values:  # their sessions end: so does their window
-        signout.close_staff_windows(uow, row.id)
+        signout.end_sessions(uow, row.id)
     after = _row(uow, actor, row.id)
     old, new = fields(row), fields(after)
     if "password_hash" in values:  # the log says that the hash changed, never what it is

@@ -35,6 +35,7 @@ moment that session's cookie stops being accepted anyway.
 """
 from __future__ import annotations
 
+import hmac
 from datetime import timedelta
 from typing import Any
 
@@ -47,10 +48,11 @@ from hall.domain.lifecycle import Action
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
 from hall.services.counters.state import switch_state
-from hall.store.models import Counter
+from hall.store.models import Counter, Staff
 
 THEN = ("skip", "hold")  # what a signing-out staff member may ask for a visitor at the window
 ENDED = "session ended"  # the note in a ticket's history when the hall decided for them
+SESSIONS_ENDED = "staff.sessions_ended"  # the event that drops a person's live connections
 
 
 def _windows(uow: UnitOfWork, staff_id: int, sid: str | None = None, *,
@@ -122,6 +124,35 @@ def close_staff_windows(uow: UnitOfWork, staff_id: int, sid: str | None = None, 
     return closed
 
 
+def end_sessions(uow: UnitOfWork, staff_id: int) -> list[dict[str, Any]]:
+    """In the command that moved ``staff_id``'s version on (a reset, role change,
+    deactivation, sign-out everywhere): close their windows and drop their live
+    connections in every server process."""
+    closed = close_staff_windows(uow, staff_id)
+    drop_sockets(uow, staff_id)
+    return closed
+
+
+def drop_sockets(uow: UnitOfWork, staff_id: int, *, sid: str | None = None,
+                 keep: str | None = None) -> None:
+    """After commit, every server process drops ``staff_id``'s Socket.IO connections: those
+    of session ``sid`` only (a logout), all but those of session ``keep`` (a password change
+    made in it), or all. The event names sessions by a keyed tag, never by their id
+    (hall/realtime/live.py ``drop_staff``)."""
+    hall_id = uow.conn.execute(select(Staff.hall_id).where(Staff.id == staff_id)).scalar()
+    if hall_id is None:
+        return
+    uow.emit(SESSIONS_ENDED, hall_id, staff_id=staff_id,
+             session=session_tag(uow.ctx, sid) if sid else None,
+             keep=session_tag(uow.ctx, keep) if keep else None)
+
+
+def session_tag(ctx: Context, sid: str) -> str:
+    """A session's name in rooms and events: keyed, so it cannot be turned back into the
+    session's id (which a logout remembers as ended)."""
+    return hmac.new(ctx.secret or b"hall", b"session:" + sid.encode(), "sha256").hexdigest()[:24]
+
+
 def sign_out(ctx: Context, *, actor: Actor, sid: str | None = None,
              then: str | None = None) -> Result:
     """Close the windows of the signing-out session (``sid``); refused with 409
@@ -141,6 +172,7 @@ def sign_out(ctx: Context, *, actor: Actor, sid: str | None = None,
                                       "counter", number=row.number)
                 _release(uow, counter, row, then, actor)
             closed.append(_close(uow, counter))
+        drop_sockets(uow, actor.id, sid=sid)  # this session's, or all when it has no id
         return closed
 
     if actor.id is None or not actor.is_staff:

@@ -1,6 +1,7 @@
 """Read-only queries: queues, a ticket by its public token, the event log, cases."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -24,6 +25,7 @@ from hall.store.models import (
 )
 
 EVENTS_PAGE = 500
+SCAN_PAGES = 10  # pages of the log one GET /events looks through for readable events
 
 
 def queues(ctx: Context, hall_id: int) -> dict[str, Any]:
@@ -81,16 +83,29 @@ def ticket_by_token(ctx: Context, token: str) -> dict[str, Any]:
     return read(ctx, query)
 
 
-def events_after(ctx: Context, hall_id: int, after: int, limit: int = EVENTS_PAGE
+def events_after(ctx: Context, hall_id: int, after: int, limit: int = EVENTS_PAGE,
+                 readable: Callable[[str, dict[str, Any]], bool] | None = None
                  ) -> dict[str, Any]:
+    """The hall's events after seq ``after``, in order, at most ``limit`` of them: only those
+    ``readable(type, payload)`` says the caller may read. ``next_after`` is where the next
+    page starts (past events the caller may not read); ``more`` says whether there is one."""
+
     def query(uow: UnitOfWork) -> dict[str, Any]:
         e = Event.__table__
-        rows = uow.conn.execute(select(e).where(e.c.hall_id == hall_id, e.c.seq > after)
-                                .order_by(e.c.seq).limit(limit)).all()
         last = repo.hall_row(uow.conn, hall_id).last_seq
-        return {"events": [{"seq": r.seq, "type": r.type, "at": r.at.isoformat(), **r.payload}
-                           for r in rows], "last_seq": last,
-                "more": bool(rows) and rows[-1].seq < last}
+        out: list[dict[str, Any]] = []
+        cursor = after
+        for _ in range(SCAN_PAGES):  # a reader of few events does not scan the whole log
+            rows = uow.conn.execute(select(e).where(e.c.hall_id == hall_id, e.c.seq > cursor)
+                                    .order_by(e.c.seq).limit(limit - len(out))).all()
+            if not rows:
+                break
+            cursor = rows[-1].seq
+            out += [{"seq": r.seq, "type": r.type, "at": r.at.isoformat(), **r.payload}
+                    for r in rows if readable is None or readable(r.type, r.payload)]
+            if len(out) >= limit:
+                break
+        return {"events": out, "last_seq": last, "next_after": cursor, "more": cursor < last}
 
     return read(ctx, query)
 

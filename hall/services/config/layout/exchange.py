@@ -173,7 +173,10 @@ def write(uow: UnitOfWork, spec: LayoutSpec) -> tuple[int, dict[str, Any]]:
             uow.conn.execute(insert(CounterService),
                              [{"counter_id": counter_id, **link} for link in links])
     for s in spec.staff:
-        _put(uow, ids, "staff", s.login, hall_id, _staff_values(s, ids["staff"].get(s.login)))
+        values = _staff_values(s, ids["staff"].get(s.login))
+        staff_id = _put(uow, ids, "staff", s.login, hall_id, values)
+        if "auth_version" in values:  # their sessions end, as on the staff page
+            signout.end_sessions(uow, staff_id)
     return hall_id, ids
 
 
@@ -188,7 +191,7 @@ def _apply(uow: UnitOfWork, actor: Actor, spec: LayoutSpec, plan: dict[str, Any]
                                           if name == "staff" else {})
             uow.conn.execute(update(table).where(table.c.id == row_id).values(**values))
             if name == "staff":  # their sessions end: so does their window
-                signout.close_staff_windows(uow, row_id)
+                signout.end_sessions(uow, row_id)
     _audit(uow, actor, hall_id, plan, ids, ip)
     audit.record(uow, actor, "import", "layout", hall_id, hall_id=hall_id, ip=ip, whole=True,
                  before=old.model_dump(mode="json", exclude_none=True) if old else None,
