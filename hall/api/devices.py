@@ -31,7 +31,10 @@ class HealthBody(BaseModel):
     paper: Literal["ok", "near_end", "out", "unknown"] | None = None
     cover_open: bool | None = None
     errors: int | None = Field(default=None, ge=0)
-    error: str | None = Field(default=None, max_length=200)
+    error: str | None = Field(default=None, max_length=200,
+                              description="the last error; null clears it")
+    page_version: str | None = Field(default=None, max_length=40,
+                                     description="a page device's code version")
     device_id: Id | None = Field(default=None,
                                  description="an agent reporting for a device it runs")
 
@@ -69,7 +72,10 @@ def report(body: HealthBody):
     target = body.device_id or actor.id
     if target != actor.id and actor.role != "agent":
         raise Forbidden(N_("A device reports only its own health"), "device_id")
-    health: dict[str, Any] = body.model_dump(exclude={"device_id"}, exclude_none=True)
+    # a field sent as null clears what was reported before (an error that is over); a
+    # field left out keeps it; every report says the device is online unless it says not
+    health: dict[str, Any] = body.model_dump(exclude={"device_id"}, exclude_unset=True)
+    health["online"] = body.online
     return devices.report_health(hall_context(), device_id=target, health=health).value
 
 
