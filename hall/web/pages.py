@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, current_app, make_response, request
 from flask_babel import get_locale
 
-from hall.services.config import zone
+from hall.services.config import settings, zone
 from hall.web.context import hall_context
 
 
@@ -52,11 +52,19 @@ def _digest(folders: tuple[str, ...]) -> str:
     return f"{release}+{h.hexdigest()[:8]}"
 
 
-def base_url() -> str:
-    """Where phones reach this server, for the QR code (a hall's ``public_url`` setting
-    overrides it in the service layer)."""
+def base_url(hall_id: int | None = None) -> str:
+    """Where phones reach this server — the QR codes on tickets and papers, and the one
+    answer for anything that checks where a request should come from: the hall's
+    ``public_url`` setting (/admin/settings, the layout's ``[hall]``), else
+    ``HALL_PUBLIC_URL``, else the address this request came to."""
+    return (settings.public_url(hall_context(), hall_id)
+            or configured_public_url() or request.host_url).rstrip("/")
+
+
+def configured_public_url() -> str:
+    """``HALL_PUBLIC_URL`` (the app's PUBLIC_URL), or ''."""
     return (current_app.config.get("PUBLIC_URL") or os.environ.get("HALL_PUBLIC_URL")
-            or request.host_url).rstrip("/")
+            or "").rstrip("/")
 
 
 def fresh(body: Any, status: int = 200) -> Response:
