@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from flask import request
+from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,7 @@ from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
 from hall.services.config import accounts
 from hall.services.devices import health as devices
+from hall.services.devices import transport
 from hall.web.auth import current_actor, require_staff
 from hall.web.context import hall_context
 
@@ -113,3 +114,26 @@ def revoke(path: DevicePath):
     actor = require_staff("admin")
     return accounts.revoke_device(hall_context(), path.device_id, actor=actor,
                                   ip=request.remote_addr).value
+
+
+class UrlBody(BaseModel):
+    url: str | None = Field(default=None, max_length=300,
+                            description="the device's transport, e.g. escpos+tcp://HOST:9100; "
+                                        "null or empty: none (an agent drives it)")
+
+
+class DeviceUrl(BaseModel):
+    id: int
+    kind: str
+    name: str
+    url: str | None
+
+
+@api.put("/<int:device_id>/url", responses={"200": DeviceUrl}, security=[{"session": []}])
+def set_url(path: DevicePath, body: UrlBody):
+    """Admins: where the server reaches the device (a kiosk's or window's printer, an LED
+    bus with the sign's address, a keypad bus); checked, audited, used from the next job."""
+    actor = require_staff("admin")
+    return transport.set_url(hall_context(), device_id=path.device_id, url=body.url,
+                             actor=actor, check=current_app.extensions.get("hall.device_url"),
+                             ip=request.remote_addr).value
