@@ -12,3 +12,12 @@ from admin import (  # noqa: E402,F401 - routes register on import
     reports,
 )
 from admin.blueprint import bp  # noqa: F401 - the blueprint the app registers
+
+
+@bp.record_once
+def _install_url_check(state) -> None:
+    """Device addresses set on /admin/devices are checked by the drivers' one URL parser;
+    the core reaches it as ``app.extensions["hall.device_url"]`` (it imports no driver)."""
+    from drivers.urls import parse
+
+    state.app.extensions.setdefault("hall.device_url", parse)

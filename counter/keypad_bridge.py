@@ -61,6 +61,7 @@ class _Bridge(ABC):
         self.counter_id: int | None = None
         self.hall_id: int | None = None
         self.presses = self.refused = self.unknown_keys = self.failed = 0
+        self.unknown_functions: dict[str, int] = {}  # function byte (hex) → frames dropped
         self.last_error: str | None = None
         self._seen: deque[int] = deque(maxlen=1024)
         self._generation = 0
@@ -108,7 +109,9 @@ class _Bridge(ABC):
         error = self.last_error or bus.get("error")
         return {**bus, "address": self.address, "presses": self.presses,
                 "refused": self.refused, "unknown_keys": self.unknown_keys,
-                "failed": self.failed, "errors": bus["errors"] + self.unknown_keys,
+                "unknown_functions": dict(self.unknown_functions),
+                "failed": self.failed,
+                "errors": bus["errors"] + self.unknown_keys + sum(self.unknown_functions.values()),
                 "error": error[:200] if error else None}
 
     def close(self) -> None:
@@ -155,6 +158,22 @@ class _Bridge(ABC):
     @abstractmethod
     def _frame(self, frame: kp.Frame) -> None:
         """A good frame from this keypad's address (the subclass maps its keys)."""
+
+    # frames a host sends (display, beep, start rating) heard back on a shared line
+    HOST_FUNCTIONS = frozenset({kp.Function.DISPLAY, kp.Function.BEEP})
+    FUNCTION = kp.Function.KEY  # the function byte of the frames this bridge acts on
+
+    def _unknown_function(self, frame: kp.Frame) -> None:
+        """A frame from this address whose function byte this dialect does not act on: a
+        keypad speaking another dialect would otherwise look dead. Counted by function in
+        the health report, logged, kept as the last error."""
+        if frame.function in self.HOST_FUNCTIONS:
+            return
+        code = f"{frame.function:02x}"
+        self.unknown_functions[code] = self.unknown_functions.get(code, 0) + 1
+        self.last_error = f"unknown function {code}: {frame.data.hex(' ')}"
+        log.warning("%s: frame with function %s (data %s) dropped: this bridge acts on "
+                    "function %02x", self.name, code, frame.data.hex(" "), self.FUNCTION)
 
     def _tick(self) -> None:  # noqa: B027 - optional hook
         pass
@@ -243,7 +262,7 @@ class KeypadBridge(_Bridge):
     # -- the keypad speaks ------------------------------------------------------------------
     def _frame(self, frame: kp.Frame) -> None:
         if frame.function != kp.Function.KEY:
-            return  # a host-bound display or beep frame heard on the line: not a press
+            return self._unknown_function(frame)  # host frames heard back are not counted
         self._ack(frame)
         press = kp.interpret(frame, paused=self.state == "paused")
         if press is None:
@@ -361,6 +380,9 @@ class RatingKeypadBridge(_Bridge):
     """A five-key rating pad (评价器) at one counter: rates the visit the counter finished."""
 
     protocol = "pad"
+    FUNCTION = kp.Function.SCORE
+    # the host's start-rating frame (01 0B) and beeps heard back on the line
+    HOST_FUNCTIONS = frozenset({kp.Function.KEY, kp.Function.DISPLAY, kp.Function.BEEP})
 
     def __init__(self, token: str, url: str, address: int | str | None = None,
                  name: str | None = None, echo: bool = True, low_reason: str = LOW_REASON,
@@ -397,7 +419,7 @@ class RatingKeypadBridge(_Bridge):
 
     def _frame(self, frame: kp.Frame) -> None:
         if frame.function != kp.Function.SCORE:
-            return  # not a score: host-bound frames heard on the line
+            return self._unknown_function(frame)  # host frames heard back are not counted
         self._ack(frame)
         level = kp.score_level(frame, self.scores)
         if level is None:

@@ -46,17 +46,21 @@ def _demo_keypads(instance: Path) -> Any:
     from drivers.keypad.emulator import start_demo_keypads
 
     if not _keypads:
-        _keypads.append(start_demo_keypads([KEYPAD_WINDOW], link_dir=instance))
+        lines = start_demo_keypads([KEYPAD_WINDOW], link_dir=instance)
+        lines.serve_commands(instance / "keypads.sock")
+        _keypads.append(lines)
     return _keypads[0]
 
 
 def keypad(token: str, instance: Path) -> Started:
-    """Window 2's caller keypad on an emulated serial line (press keys with
-    ``python -m drivers.keypad.emulator``'s commands, or from the tests)."""
+    """Window 2's caller keypad on an emulated serial line (press keys with the lines of
+    ``python -m drivers.keypad.emulator`` sent to instance/keypads.sock, as the tests do)."""
     lines = _demo_keypads(instance)
     url = lines.keypad_url(KEYPAD_WINDOW)
+    sock = instance / "keypads.sock"
     return ({"token": token, "name": f"{KEYPAD_WINDOW}号窗口叫号器", "url": url},
-            f"Keypad       {url} (emulated, window {KEYPAD_WINDOW})")
+            f"Keypad       {url} (emulated, window {KEYPAD_WINDOW}; press a key: "
+            f"echo '{KEYPAD_WINDOW} call' | nc -U {sock})")
 
 
 def ratingpad(token: str, instance: Path) -> Started:

@@ -10,10 +10,13 @@ URL format::
     escpos+cups://QUEUE               led+serial:///dev/ttyUSB1?address=01
     led+tcp://HOST:PORT?address=05    keypad+serial:///dev/ttyS1      pad+serial:///dev/ttyS2
 
-A serial "where" may also be any pyserial URL (``loop://``, ``socket://host:port``) written
-after ``serial:`` as ``keypad+serial:loop://`` or ``keypad+serial:socket://127.0.0.1:7000``,
-or a pty path. Unknown protocols, transports and options are refused, quoting the form
-expected, so a typo in a hall's config fails loudly at start-up.
+A serial or file "where" is a path: ``serial:///dev/ttyS1`` is absolute, and
+``serial://instance/keypads`` (or ``serial:instance/keypads``) is relative to the working
+directory, as a relative ``HALL_INSTANCE`` makes it. It may also be any pyserial URL
+(``loop://``, ``socket://host:port``) written after ``serial:`` as ``keypad+serial:loop://``
+or ``keypad+serial:socket://127.0.0.1:7000``, or a pty path. Unknown protocols, transports
+and options are refused, quoting the form expected, so a typo in a hall's config fails
+loudly at start-up.
 """
 from __future__ import annotations
 
@@ -96,4 +99,6 @@ def _split(rest: str, transport: str, url: str) -> tuple[str, str]:
     parts = urlsplit("x:" + rest)
     if transport in ("tcp", "usb", "cups"):
         return parts.netloc, parts.query
-    return parts.path, parts.query  # serial device path or file path
+    # a serial device or a file has no host: ``serial:///dev/ttyS1`` names /dev/ttyS1 and
+    # ``serial://instance/keypads`` the relative path instance/keypads (not a host)
+    return parts.netloc + parts.path, parts.query

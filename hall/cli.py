@@ -51,6 +51,10 @@ def _serve(host: str, port: int, devices: dict | None = None) -> None:
                    f"(shown once, keep it safe): {made['password']} (a one-time password: "
                    "it must be replaced at the first sign-in)")
     start_watch(app, float(os.environ.get("HALL_WATCH_SECONDS", "5")))  # 电子监察 alerts
+    from hall.services.config import settings
+    from hall.web.reach import advice
+
+    click.echo("\n".join(advice(host, port, settings.public_url(hall_context(app)))))
     _bridges_in_server(host, port, devices)
     click.echo(f"Hall serving on http://{host}:{port}/ ({app.config['ASYNC_MODE']}); "
                "Ctrl-C stops it.")

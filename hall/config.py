@@ -49,6 +49,8 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # simultaneous connections one process accepts (screens, phones, terminals)
         "MAX_CONNECTIONS": int(env.get("HALL_MAX_CONNECTIONS", "10000")),
         "KIOSK_IDLE_SECONDS": int(env.get("HALL_KIOSK_IDLE_SECONDS", "60")),
+        # how often a screen's or a pad's page reports that it is alive (and its version)
+        "DEVICE_HEARTBEAT_SECONDS": float(env.get("HALL_DEVICE_HEARTBEAT_SECONDS", "30")),
         "PUBLIC_URL": env.get("HALL_PUBLIC_URL", ""),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -1,5 +1,7 @@
 // Window screen: this counter's number, name, staff, the ticket at the window, pauses.
-import { connectLive, debounce, fill, getJSON, HttpError, screenToken, text } from "./hall-live.js";
+import {
+  connectLive, debounce, fill, getJSON, HttpError, screenToken, startHeartbeat, text,
+} from "./hall-live.js";
 
 const body = document.body;
 const ds = body.dataset;
@@ -104,4 +106,5 @@ async function start() {
   });
 }
 
+startHeartbeat(token, "counter-screen");
 start();

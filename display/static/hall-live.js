@@ -273,6 +273,33 @@ export function forgetDevice() {
   window.location.replace(`/pair?kind=${kind}&revoked=1`);
 }
 
+// A page device (hall screen, window screen, rating pad) says it is alive every
+// data-heartbeat-s seconds (web/page.html's meta, from HALL_DEVICE_HEARTBEAT_SECONDS), with
+// the version of the page it runs: the server marks a silent one offline and raises an alert
+// (hall/services/devices/health.py mark_silent). A page without a device token sends nothing.
+export function startHeartbeat(token, page) {
+  const meta = document.querySelector('meta[name="hall-page-version"]');
+  if (!token || !meta) return null;
+  const everyMs = Math.max(1, Number(meta.dataset.heartbeatS) || 30) * 1000;
+  const beat = async () => {
+    try {
+      const r = await fetch("/api/v1/devices/me/health", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json",
+                   Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ online: true, error: null, page, page_version: meta.content }),
+        credentials: "omit",
+        cache: "no-store",
+      });
+      if (r.status === 401 && token === device.token) forgetDevice();
+    } catch (err) {
+      console.warn("heartbeat not sent", err); // the server is away: the next one will do
+    }
+  };
+  beat();
+  return setInterval(beat, everyMs);
+}
+
 export function text(el, value) {
   if (el && el.textContent !== value) el.textContent = value;
 }

@@ -1,6 +1,7 @@
 // Hall screen: newest call large, recent calls, open windows, queues, notices, clock, voice.
 import {
-  connectLive, debounce, fill, getJSON, HttpError, minutesRange, screenToken, text,
+  connectLive, debounce, fill, getJSON, HttpError, minutesRange, screenToken, startHeartbeat,
+  text,
 } from "./hall-live.js";
 import { announcerFromDataset } from "./voice.js";
 
@@ -384,4 +385,5 @@ async function start() {
   setInterval(() => loadSnapshot().catch(() => {}), SNAPSHOT_REFRESH_MS);
 }
 
+startHeartbeat(token, "hall-screen");
 start();

@@ -17,6 +17,7 @@ import logging
 import os
 import queue
 import select
+import socket
 import sys
 import threading
 import time
@@ -256,7 +257,44 @@ class DemoKeypads:
     def pad_url(self, counter_number: int) -> str:
         return f"pad+serial://{self.pad_path}?address={counter_number}"
 
+    control: socket.socket | None = None
+
+    def command(self, line: str) -> str:
+        """One command line of ``python -m drivers.keypad.emulator`` ("2 call", "2 rate 5",
+        "raw …"): scores go to the rating pads' line, everything else to the keypads'."""
+        words = line.split()
+        return _command(self.pads if words[1:2] == ["rate"] else self.keypads, line)
+
+    def serve_commands(self, path: str | Path) -> str:
+        """Take command lines on a Unix socket at ``path``, answering each with one line:
+        how a person (``echo '2 call' | nc -U instance/keypads.sock``) or a test presses
+        the demo's keys from outside the server process."""
+        path = Path(path)
+        path.unlink(missing_ok=True)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        server.bind(str(path))
+        server.listen(4)
+        self.control = server
+        threading.Thread(target=self._serve, args=(server,), name="keypad-commands",
+                         daemon=True).start()
+        return str(path)
+
+    def _serve(self, server: socket.socket) -> None:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:  # closed
+                return
+            with conn, conn.makefile("rw", encoding="utf-8", newline="\n") as lines:
+                for line in lines:
+                    if line.strip():
+                        lines.write(self.command(line) + "\n")
+                        lines.flush()
+
     def close(self) -> None:
+        if self.control is not None:
+            self.control.close()
+            self.control = None
         self.keypads.close()
         self.pads.close()
 

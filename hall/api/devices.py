@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from flask import request
+from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,7 @@ from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
 from hall.services.config import accounts
 from hall.services.devices import health as devices
+from hall.services.devices import transport
 from hall.web.auth import current_actor, require_staff
 from hall.web.context import hall_context
 
@@ -31,7 +32,10 @@ class HealthBody(BaseModel):
     paper: Literal["ok", "near_end", "out", "unknown"] | None = None
     cover_open: bool | None = None
     errors: int | None = Field(default=None, ge=0)
-    error: str | None = Field(default=None, max_length=200)
+    error: str | None = Field(default=None, max_length=200,
+                              description="the last error; null clears it")
+    page_version: str | None = Field(default=None, max_length=40,
+                                     description="a page device's code version")
     device_id: Id | None = Field(default=None,
                                  description="an agent reporting for a device it runs")
 
@@ -69,7 +73,10 @@ def report(body: HealthBody):
     target = body.device_id or actor.id
     if target != actor.id and actor.role != "agent":
         raise Forbidden(N_("A device reports only its own health"), "device_id")
-    health: dict[str, Any] = body.model_dump(exclude={"device_id"}, exclude_none=True)
+    # a field sent as null clears what was reported before (an error that is over); a
+    # field left out keeps it; every report says the device is online unless it says not
+    health: dict[str, Any] = body.model_dump(exclude={"device_id"}, exclude_unset=True)
+    health["online"] = body.online
     return devices.report_health(hall_context(), device_id=target, health=health).value
 
 
@@ -107,3 +114,26 @@ def revoke(path: DevicePath):
     actor = require_staff("admin")
     return accounts.revoke_device(hall_context(), path.device_id, actor=actor,
                                   ip=request.remote_addr).value
+
+
+class UrlBody(BaseModel):
+    url: str | None = Field(default=None, max_length=300,
+                            description="the device's transport, e.g. escpos+tcp://HOST:9100; "
+                                        "null or empty: none (an agent drives it)")
+
+
+class DeviceUrl(BaseModel):
+    id: int
+    kind: str
+    name: str
+    url: str | None
+
+
+@api.put("/<int:device_id>/url", responses={"200": DeviceUrl}, security=[{"session": []}])
+def set_url(path: DevicePath, body: UrlBody):
+    """Admins: where the server reaches the device (a kiosk's or window's printer, an LED
+    bus with the sign's address, a keypad bus); checked, audited, used from the next job."""
+    actor = require_staff("admin")
+    return transport.set_url(hall_context(), device_id=path.device_id, url=body.url,
+                             actor=actor, check=current_app.extensions.get("hall.device_url"),
+                             ip=request.remote_addr).value

@@ -1,7 +1,10 @@
 """What every server-rendered page is given, and where phones reach this server."""
 from __future__ import annotations
 
+import hashlib
 import os
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,18 +22,49 @@ def page_context(hall_id: int | None = None) -> dict[str, Any]:
     locale = str(get_locale() or "zh_CN")
     tz = (zone.timezone(hall_context(), hall_id) if hall_id is not None
           else current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai"))
-    return {"lang": "en" if locale.startswith("en") else "zh-CN", "locale": locale, "tz": tz}
+    return {"lang": "en" if locale.startswith("en") else "zh-CN", "locale": locale, "tz": tz,
+            "page_version": page_version(),
+            "heartbeat_s": current_app.config.get("DEVICE_HEARTBEAT_SECONDS", 30)}
 
 
-def base_url() -> str:
-    """Where phones reach this server, for the QR code (a hall's ``public_url`` setting
-    overrides it in the service layer)."""
-    return (configured_base_url(current_app) or request.host_url).rstrip("/")
+def page_version() -> str:
+    """The version of the pages' code a device runs: the package's version and a digest of
+    every blueprint's scripts and styles, so /admin/devices tells a screen still showing
+    an old page after an upgrade (its heartbeat reports this)."""
+    folders = tuple(sorted({bp.static_folder for bp in current_app.blueprints.values()
+                            if bp.static_folder}))
+    return _digest(folders)
+
+
+@lru_cache(maxsize=4)
+def _digest(folders: tuple[str, ...]) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("hall")
+    except PackageNotFoundError:
+        release = "0"
+    h = hashlib.sha1()
+    for folder in folders:
+        for path in sorted(Path(folder).rglob("*")):
+            if path.suffix in (".js", ".css") and path.is_file():
+                h.update(path.name.encode())
+                h.update(path.read_bytes())
+    return f"{release}+{h.hexdigest()[:8]}"
+
+
+def base_url(hall_id: int | None = None) -> str:
+    """Where phones reach this server — the QR codes on tickets and papers, and the one
+    answer for anything that checks where a request should come from: the hall's
+    ``public_url`` setting (/admin/settings, the layout's ``[hall]``), else
+    ``HALL_PUBLIC_URL``, else the address this request came to."""
+    return (settings.public_url(hall_context(), hall_id)
+            or configured_base_url(current_app) or request.host_url).rstrip("/")
 
 
 def configured_base_url(app: Flask) -> str:
     """The server's public base URL as configured (``HALL_PUBLIC_URL``), or ""."""
-    return app.config.get("PUBLIC_URL") or os.environ.get("HALL_PUBLIC_URL") or ""
+    return (app.config.get("PUBLIC_URL") or os.environ.get("HALL_PUBLIC_URL") or "").rstrip("/")
 
 
 def origin_allowed(app: Flask, origin: str | None, environ: dict[str, Any]) -> bool:

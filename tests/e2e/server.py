@@ -45,9 +45,10 @@ class Zygote:
                 cls.running[mode] = cls(mode)
             return cls.running[mode]
 
-    def fork(self, argv: list[str], env: dict[str, str], log: Path) -> Forked:
+    def fork(self, argv: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT
+             ) -> Forked:
         with self.lock:
-            self.proc.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": str(ROOT),
+            self.proc.stdin.write(json.dumps({"argv": argv, "env": env, "cwd": str(cwd),
                                               "log": str(log)}) + "\n")
             answer = json.loads(self.proc.stdout.readline())
         return Forked(answer["pid"], log)
@@ -119,7 +120,7 @@ def free_port() -> int:
 class Server:
     def __init__(self, database_url: str, instance: Path, port: int | None = None,
                  async_mode: str = "gevent", extra_env: dict[str, str] | None = None,
-                 command: str = "run", fork: bool = FORK):
+                 command: str = "run", fork: bool = FORK, cwd: Path = ROOT):
         self.port = port or free_port()
         self.fork = fork  # from a warm zygote, or a new interpreter (python -m hall.boot)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -131,6 +132,7 @@ class Server:
                     "HALL_RATELIMIT_ENABLED": "0", **(extra_env or {})}
         self.proc: subprocess.Popen | Forked | None = None
         self.command = command  # "run", or "demo" (seeds the demo hall and its devices)
+        self.cwd = cwd  # the working directory, which a relative HALL_INSTANCE is under
         self.log = instance / f"server-{self.port}.log"
 
     def start(self, timeout: float = 30) -> Server:
@@ -146,11 +148,12 @@ class Server:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         argv = [self.command, "--port", str(self.port)]
         if self.fork:
-            self.proc = Zygote.of(self.env["HALL_ASYNC_MODE"]).fork(argv, self.env, self.log)
+            self.proc = Zygote.of(self.env["HALL_ASYNC_MODE"]).fork(argv, self.env, self.log,
+                                                                   self.cwd)
         else:
             with open(self.log, "ab") as out:  # the child keeps its own copy of the descriptor
                 self.proc = subprocess.Popen([sys.executable, "-m", "hall.boot", *argv],
-                                             cwd=ROOT, env=self.env, stdout=out,
+                                             cwd=self.cwd, env=self.env, stdout=out,
                                              stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -44,3 +44,47 @@ def test_the_demo_hall_prints_tickets_and_drives_its_signs(tmp_path):
             encoding="utf-8"), 15, "the demo sign to show the call")
     finally:
         server.stop()
+
+
+def test_demo_keypad_works_from_relative_instance(tmp_path):
+    """`make run` starts `hall demo` with the relative HALL_INSTANCE "instance": the
+    emulated keypad's URL names a relative path (keypad+serial://instance/keypads), which
+    once read "instance" as a host and left the bus offline (issue 17 §3). A key pressed on
+    window 2's emulated keypad calls the next visitor there."""
+    import socket
+
+    instance = tmp_path / "instance"
+    server = Server(f"sqlite:///{tmp_path}/demo.db", instance, command="demo", cwd=tmp_path,
+                    extra_env={"HALL_INSTANCE": "instance"}).start(60)
+    try:
+        out = wait_for(lambda: "Device bridges" in (t := server.log.read_text()) and t, 15,
+                       "the demo's device bridges")
+        assert "keypad+serial://instance/keypads" in out
+        kiosk_token = re.search(r"Kiosk +\S+/kiosk/\d+\?token=(\S+)", out).group(1)
+        admin_password = re.search(r"admin password \(shown once\): (\S+)", out).group(1)
+        staff = requests.Session()
+        login = staff.post(f"{server.url}/api/v1/auth/login",
+                           json={"login": "admin", "password": admin_password}, timeout=5).json()
+        r = staff.post(f"{server.url}/api/v1/counters/2/sign-in",
+                       headers={"X-CSRFToken": login["csrf_token"]}, timeout=5)
+        assert r.status_code == 200, r.text  # window 2 opens
+        ticket = requests.post(f"{server.url}/api/v1/tickets", json={"service": "hj-qr"},
+                               headers={"Authorization": f"Bearer {kiosk_token}"},
+                               timeout=5).json()
+
+        with socket.socket(socket.AF_UNIX) as keys:  # the emulated keypad's buttons
+            keys.connect(str(instance / "keypads.sock"))
+            keys.sendall(b"2 call\n")
+            assert keys.makefile().readline().strip() == "sent"
+
+        def called():
+            t = requests.get(f"{server.url}/api/v1/tickets/{ticket['token']}", timeout=5).json()
+            return t["state"] == "called" and t
+
+        shown = wait_for(called, 15, "the keypad's call")
+        assert shown["counter"]["number"] == 2
+        log = server.log.read_text()
+        assert "instance/keypads" in log and "keypad bus /keypads" not in log
+        assert not re.search(r"keypad bus \S+ offline", log), log[-2000:]
+    finally:
+        server.stop()

@@ -15,3 +15,86 @@ def test_device_learns_who_it_is_and_reports_health_over_http(app, seeded):
     assert r.status_code == 200 and r.json["health"]["paper"] == "near_end"
     bad = client.post("/api/v1/devices/me/health", headers=headers, json={"paper": "wet"})
     assert bad.status_code == 422 and bad.json["error"]["field"] == "paper"
+
+
+def test_health_error_can_be_cleared(app, seeded):
+    """``"error": null`` clears the last error (issue 17 §2); a report that leaves the
+    field out keeps it."""
+    from hall.services.devices import health as devices
+    from hall.services.supervision import alerts
+
+    d = accounts.add_device(seeded, kind="kiosk", name="取号机").value
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {d['token']}"}
+    r = client.post("/api/v1/devices/me/health", headers=headers,
+                    json={"online": False, "error": "Cannot reach the printer"})
+    assert r.status_code == 200 and r.json["health"]["error"] == "Cannot reach the printer"
+    hall_id = accounts.device_actor(seeded, d["token"]).hall_id
+    assert [a["kind"] for a in alerts.open_alerts(seeded, hall_id)] == ["device_offline"]
+
+    kept = client.post("/api/v1/devices/me/health", headers=headers, json={"errors": 1})
+    assert kept.json["health"]["error"] == "Cannot reach the printer"  # not said: kept
+    assert kept.json["health"]["online"] is True  # a report is a sign of life
+    cleared = client.post("/api/v1/devices/me/health", headers=headers, json={"error": None})
+    assert cleared.status_code == 200, cleared.json
+    assert "error" not in cleared.json["health"] and cleared.json["health"]["errors"] == 1
+    stored = {x["id"]: x for x in devices.health_board(seeded, hall_id)}[d["id"]]
+    assert "error" not in stored["health"] and stored["health"]["online"] is True
+    assert alerts.open_alerts(seeded, hall_id) == []
+
+
+def test_device_config_sets_kiosk_printer(app, seeded, admin_client, printer):
+    """An admin points a kiosk at its printer over the API /admin/devices uses (issue 17
+    §1): audited, and the very next ticket prints there, with no restart."""
+    from hall.services.config import audit
+
+    d = accounts.add_device(seeded, kind="kiosk", name="1号取号机").value
+    kiosk = app.test_client()
+    headers = {"Authorization": f"Bearer {d['token']}"}
+    url = f"escpos+tcp://127.0.0.1:{printer.tcp_port}?paper=58"
+    r = admin_client.put(f"/api/v1/devices/{d['id']}/url", headers=admin_client.csrf,
+                         json={"url": f"  {url} "})
+    assert r.status_code == 200, r.json
+    assert r.json == {"id": d["id"], "kind": "kiosk", "name": "1号取号机", "url": url}
+    listed = {x["id"]: x for x in admin_client.get("/api/v1/devices").json["devices"]}
+    assert listed[d["id"]]["url"] == url
+
+    t = kiosk.post("/api/v1/tickets", json={"service": "hj"}, headers=headers)
+    job = kiosk.post("/api/v1/print-jobs", json={"ticket_id": t.json["id"]}, headers=headers)
+    assert job.status_code == 201 and job.json["state"] == "printed", job.json
+    assert t.json["number"] in printer.wait_for_tickets(1)[0].ticket.lines
+
+    entries = audit.entries(seeded, 1, entity="device")
+    assert [(e["action"], e["before"], e["after"]) for e in entries
+            if e["action"] == "update"] == [("update", {"url": None}, {"url": url})]
+    off = admin_client.put(f"/api/v1/devices/{d['id']}/url", headers=admin_client.csrf,
+                           json={"url": None})  # its printer now hangs off an agent
+    assert off.status_code == 200 and off.json["url"] is None
+
+
+def test_device_config_refuses_bad_url(seeded, admin_client, staff_client):
+    """A bad address is refused naming ``url`` and quoting the form expected; only admins
+    set addresses; a screen has none."""
+    kiosk = accounts.add_device(seeded, kind="kiosk").value
+    keypad = accounts.add_device(seeded, kind="keypad", counter_number=1).value
+    screen = accounts.add_device(seeded, kind="screen").value
+
+    def put(device, url, client=admin_client):
+        return client.put(f"/api/v1/devices/{device['id']}/url", headers=client.csrf,
+                          json={"url": url})
+
+    for device, url, says in [
+            (kiosk, "escpos+tpc://10.0.0.5:9100", "connect by"),  # a typo in the transport
+            (kiosk, "escpos+tcp://10.0.0.5:9100?baud=9600", "unknown option"),
+            (kiosk, "led+tcp://10.0.0.5:5005", "escpos+tcp://HOST:9100"),  # not a printer
+            (kiosk, "10.0.0.5:9100", "escpos+tcp://HOST:9100"),
+            (keypad, "keypad+usb://0416:5011", "keypad+serial:///dev/ttyS1")]:
+        r = put(device, url)
+        assert r.status_code == 422, (url, r.json)
+        assert r.json["error"] == {**r.json["error"], "code": "bad_device_url", "field": "url"}
+        assert says in r.json["error"]["message"], (url, r.json)
+    assert put(screen, "escpos+tcp://10.0.0.5:9100").json["error"]["code"] == \
+        "device_has_no_url"
+    assert put(kiosk, "escpos+tcp://10.0.0.5:9100", staff_client).status_code == 403
+    listed = {x["id"]: x for x in admin_client.get("/api/v1/devices").json["devices"]}
+    assert listed[kiosk["id"]]["url"] is None and listed[keypad["id"]]["url"] is None

@@ -245,3 +245,33 @@ def levels(ctx) -> list[tuple[str, int, str | None, str | None]]:
         return [tuple(row) for row in rows]
 
     return read(ctx, query)
+
+
+def test_keypad_unknown_function_is_counted(keypad_hall, caplog):
+    """Key frames whose function byte is not the one this dialect acts on (00 or 05 instead
+    of 01) were dropped with no trace, so a keypad speaking another dialect looked dead
+    (issue 17 §7): each is counted by function in the health report and logged; the host's
+    own frames heard back on the line are not."""
+    harness, emu, tokens, post, ctx = keypad_hall
+    caplog.set_level(logging.WARNING, logger="counter.keypad_bridge")
+    post("/api/v1/tickets", "kiosk", service="hj")
+    keypad = harness.add(KeypadBridge(token=tokens["keypad1"]["token"],
+                                      url=f"keypad+serial://{emu.link}", address=1),
+                         tokens["keypad1"])
+    harness.run_until(lambda: emu.keypad(1).display == ("001", "   "))
+    from drivers.keypad import protocol as kp
+
+    for function in (0x00, 0x05, 0x05):  # a call key sent with another function byte
+        emu.send(kp.Frame(1, function, bytes((kp.Key.CALL,))).encode())
+    emu.send(kp.beep_frame(1).encode())  # the host's own beep, heard back: not counted
+    emu.keypad(1).press("call")  # the real dialect still works
+    harness.run_until(lambda: emu.keypad(1).ticket == "001")
+    health = keypad.health()
+    assert health["unknown_functions"] == {"00": 1, "05": 2}
+    assert health["errors"] == 3 and health["presses"] == 1 and health["unknown_keys"] == 0
+    assert health["error"].startswith("unknown function 05")
+    logged = [r.getMessage() for r in caplog.records if "function" in r.getMessage()]
+    assert len(logged) == 3 and "function 05 (data 0c) dropped" in logged[-1]
+    link = harness.pairs[0][2]
+    stored = link.call("POST", "/devices/me/health", health)
+    assert stored["health"]["unknown_functions"] == {"00": 1, "05": 2}

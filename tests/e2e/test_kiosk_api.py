@@ -309,3 +309,44 @@ def test_an_appointment_checked_in_at_the_kiosk_prints_as_an_appointment(client,
     unknown = client.post("/api/v1/appointments/check-in", json={"code": "ZZZZ2345"},
                           headers=headers)
     assert unknown.status_code == 404 and unknown.json["error"]["field"] == "code"
+
+
+def test_public_url_in_ticket_qr(app, client, seeded, printer, admin_client):
+    """The QR code on a ticket reaches a phone (issue 17 §4): it points at the hall's public
+    base URL — the /admin/settings field, else HALL_PUBLIC_URL — not at the address the kiosk
+    used (127.0.0.1 on a one-box hall)."""
+    _, headers = add_kiosk(seeded, tcp(printer))
+
+    def printed_qr() -> str:
+        before = len(printer.tickets)
+        ticket, printed = take(client, headers, "hj")
+        rec = printer.wait_for_tickets(before + 1)[-1]
+        assert rec.ticket.qr == [printed["qr_url"]]  # what the paper's QR code says
+        return printed["qr_url"].removesuffix(ticket["token"])
+
+    assert printed_qr() == "http://localhost/t/"  # nothing set: the request's own address
+    app.config["PUBLIC_URL"] = "http://hall.example.gov.cn:8080"  # HALL_PUBLIC_URL
+    assert printed_qr() == "http://hall.example.gov.cn:8080/t/"
+
+    spec = admin_client.get("/api/v1/admin/settings").json
+    bad = admin_client.put("/api/v1/admin/settings", headers=admin_client.csrf,
+                           json={**spec, "public_url": "ftp://192.168.1.20"})
+    assert bad.status_code == 422 and bad.json["error"]["field"] == "public_url", bad.json
+    ok = admin_client.put("/api/v1/admin/settings", headers=admin_client.csrf,
+                          json={**spec, "public_url": "http://192.168.1.20:5000/"})
+    assert ok.status_code == 200 and ok.json["public_url"] == "http://192.168.1.20:5000"
+    assert printed_qr() == "http://192.168.1.20:5000/t/"  # the hall's setting wins
+    ticket, printed = take(client, headers, "hj")
+    import qrcode
+    import qrcode.image.svg
+
+    on_screen = client.get(f"/kiosk/qr/{ticket['token']}.svg").get_data(as_text=True)
+    assert on_screen == qrcode.make(
+        f"http://192.168.1.20:5000/t/{ticket['token']}",
+        image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2,
+        error_correction=qrcode.constants.ERROR_CORRECT_M).to_string(encoding="unicode")
+
+    cleared = admin_client.put("/api/v1/admin/settings", headers=admin_client.csrf,
+                               json={**spec, "public_url": ""})
+    assert cleared.status_code == 200 and cleared.json["public_url"] is None
+    assert printed_qr() == "http://hall.example.gov.cn:8080/t/"

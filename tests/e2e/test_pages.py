@@ -256,3 +256,50 @@ def test_only_whitelisted_front_end_files_are_served(app):
     for path in ("socket.io-client/package.json", "ws/index.js",
                  "socket.io-client/dist/../package.json", "..%2Fpackage.json"):
         assert client.get(f"/display/vendor/{path}").status_code == 404, path
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_screen_heartbeat_marks_offline(live_hall, ctx, clock, browser):
+    """An open hall screen reports that it is alive, with its page's version; once it is
+    closed and silent past ``device_silent_minutes`` the watch marks it offline with an
+    alert (issue 17 §2: screens used to say 从未上报 while they worked)."""
+    from datetime import UTC, timedelta
+
+    from hall.services.context import run
+    from hall.services.devices import health as devices
+    from hall.services.supervision import alerts, watch_rules
+    from tests.conftest import wait_for
+
+    server, tokens, _post = live_hall
+    screen = tokens["screen"]
+    hall_id = accounts.device_actor(ctx, screen["token"]).hall_id
+
+    def screen_row():
+        return {d["id"]: d for d in devices.health_board(ctx, hall_id)}[screen["id"]]
+
+    assert screen_row()["last_seen"] is None
+    page, errors = open_page(browser, f"{server.url}/display/hall/{screen['id']}"
+                                      f"?token={screen['token']}", 1920, 1080)
+    version = page.locator('meta[name="hall-page-version"]').get_attribute("content")
+    assert re.fullmatch(r"\d+\.\d+\.\d+\+[0-9a-f]{8}", version)
+    beat = wait_for(lambda: (row := screen_row())["last_seen"] and row, 15, "a heartbeat")
+    assert beat["health"]["online"] is True
+    assert beat["health"]["page"] == "hall-screen"
+    assert beat["health"]["page_version"] == version
+    seen = datetime.fromisoformat(beat["last_seen"])
+    page.context.close()
+    assert errors == []
+
+    def sweep(after: timedelta):  # the watch's pass, as the server runs it, `after` later
+        clock.current = seen.astimezone(UTC) + after
+        return run(ctx, lambda uow: watch_rules.run_sweeps(uow, hall_id,
+                                                            [watch_rules.device_silent]))
+
+    assert sweep(timedelta(seconds=60)).value == []
+    assert screen_row()["health"]["online"] is True  # silent for less than 2 minutes
+    sweep(timedelta(minutes=3))
+    gone = screen_row()
+    assert gone["health"]["online"] is False and gone["health"]["silent_s"] >= 180
+    assert f"device:{screen['id']}" in [a["key"] for a in alerts.open_alerts(ctx, hall_id)
+                                       if a["kind"] == "device_offline"]

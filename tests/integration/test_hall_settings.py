@@ -26,7 +26,7 @@ def cached_config(ctx, hall_id: int) -> repo.HallConfig:
 
 
 def test_saved_settings_reach_the_services_at_once_and_are_audited(ctx, hall):
-    with ctx.engine.begin() as conn:  # a key no layout carries
+    with ctx.engine.begin() as conn:  # notices: a key no layout carries
         conn.execute(text("""UPDATE halls SET settings = '{"public_url": "https://q.gov.cn/",
                           "notices": ["旧通知"], "pause_reasons": ["午休"]}'"""))
     assert cached_config(ctx, hall["id"]).settings.target_wait_s == 900  # now cached
@@ -43,7 +43,7 @@ def test_saved_settings_reach_the_services_at_once_and_are_audited(ctx, hall):
     assert not config.calendar.is_workday(date(2026, 11, 24))  # a Tuesday, now closed
     assert config.calendar.is_workday(date(2026, 11, 28))  # a Saturday, now open
     assert config.row.settings["holidays"] == ["2026-11-24"]  # ISO strings, as repo reads
-    assert config.row.settings["public_url"] == "https://q.gov.cn/"
+    assert config.row.settings["public_url"] == "https://q.gov.cn"  # kept, normalised
     assert config.row.settings["notices"] == ["旧通知"]
 
     with ctx.engine.connect() as conn:

@@ -14,7 +14,12 @@ const S = (name, values) => {
   return values ? fill(s, values) : s;
 };
 const $ = (id) => document.getElementById(id);
-const page = { devices: new Map(), counters: new Map(), loads: 0, events: 0, armed: null };
+const page = { devices: new Map(), counters: new Map(), loads: 0, events: 0, armed: null,
+               drafts: new Map() };
+// kinds the server reaches by an address (hall/services/devices/transport.py PROTOCOL)
+const ADDRESSED = { kiosk: "escpos+tcp://HOST:9100", printer: "escpos+tcp://HOST:9100",
+                    agent: "escpos+usb://VID:PID", sign: "led+tcp://HOST:PORT?address=N",
+                    keypad: "keypad+serial:///dev/ttyS1", pad: "pad+serial:///dev/ttyS2" };
 window.hallDevices = page;
 const manage = ds.manage === "1";
 const ARMED_MS = 5000;
@@ -112,8 +117,48 @@ function row(d, flash) {
   cell(h.errors ?? 0, "num errors");
   cell(h.error || "", "last-error");
   cell(details(h), "details");
-  if (manage) cell(revokeButton(d), "actions");
+  if (manage) {
+    const actions = cell(revokeButton(d), "actions");
+    if (d.kind in ADDRESSED) actions.prepend(addressEditor(d));
+  }
   return tr;
+}
+
+// --- addresses (admins): where the server reaches a printer, a sign bus, a keypad bus ---
+
+function addressEditor(d) {
+  const form = document.createElement("form");
+  form.className = "device-url";
+  const input = document.createElement("input");
+  input.id = `url-${d.id}`;
+  input.size = 28;
+  input.placeholder = ADDRESSED[d.kind];
+  input.value = page.drafts.has(d.id) ? page.drafts.get(d.id) : d.url || "";
+  input.setAttribute("aria-label", S("address"));
+  input.addEventListener("input", () => page.drafts.set(d.id, input.value));
+  const save = document.createElement("button");
+  save.type = "submit";
+  save.className = "secondary";
+  save.textContent = S("save-address");
+  form.append(input, " ", save);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    save.disabled = true;
+    try {
+      const saved = await api.request("PUT", `/api/v1/devices/${d.id}/url`,
+                                      { url: input.value || null });
+      page.drafts.delete(d.id);
+      page.devices.set(d.id, { ...page.devices.get(d.id), url: saved.url });
+      text($("devices-error"), "");
+      text($("pair-done"), S("address-saved", { name: d.name || `#${d.id}` }));
+      render();
+    } catch (err) {
+      save.disabled = false;
+      input.setAttribute("aria-invalid", "true");
+      text($("devices-error"), err.message);
+    }
+  });
+  return form;
 }
 
 // --- revoking (admins) ------------------------------------------------------------------

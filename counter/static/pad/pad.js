@@ -2,7 +2,8 @@
 // thanks → idle. Live over the counter's room (hall-live.js); the rating is posted with the
 // pad's bearer token. Screens: body[data-screen] = idle | rate | reason | thanks | notice.
 import {
-  connectLive, debounce, fill, forgetDevice, getJSON, HttpError, screenToken, text,
+  connectLive, debounce, fill, forgetDevice, getJSON, HttpError, screenToken, startHeartbeat,
+  text,
 } from "/display/static/hall-live.js";
 
 const body = document.body;
@@ -300,4 +301,5 @@ async function start() {
 pad.offer = offer;
 pad.choose = choose;
 wire();
+startHeartbeat(token, "pad");
 start();

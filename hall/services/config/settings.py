@@ -6,8 +6,8 @@ alert thresholds; and the notices that screens scroll.
 ``hall_spec`` / ``hall_columns`` convert between a ``halls`` row and its spec (minutes in
 the spec, seconds in the table; reason lists and the calendar in ``halls.settings``, dates
 as ISO strings as ``repo.calendar_of`` reads them). ``write_hall`` stores a spec and keeps
-the settings keys no layout carries (``notices`` unless given, ``ticket_notes``,
-``public_url``). A change emits ``config.changed`` and empties this process's cache, so the
+the settings keys no layout carries (``notices`` unless given, ``ticket_notes``). A change
+emits ``config.changed`` and empties this process's cache, so the
 next ticket or call reads the new settings.
 """
 from __future__ import annotations
@@ -99,6 +99,21 @@ def public_urls(ctx: Context) -> list[str]:
         return [str(s["public_url"]) for s in rows if s and s.get("public_url")]
 
     return ctx.cache.get("public_urls", lambda: read(ctx, query))
+
+
+def public_url(ctx: Context, hall_id: int | None = None) -> str | None:
+    """The hall's ``public_url`` setting (of the server's first hall when none is named), or
+    None. ``hall.web.pages.base_url`` is the one reader: the QR codes and the checks of
+    where a request comes from both ask it."""
+
+    def query(uow: UnitOfWork) -> str | None:
+        hid = hall_id if hall_id is not None else uow.conn.execute(
+            select(Hall.__table__.c.id).order_by(Hall.__table__.c.id)).scalar()
+        if hid is None:
+            return None
+        return (repo.hall_config(uow, hid).row.settings or {}).get("public_url") or None
+
+    return read(ctx, query)
 
 
 def update_settings(ctx: Context, actor: Actor, hall_id: int, spec: HallSpec, *,

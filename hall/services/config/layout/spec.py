@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -30,7 +31,7 @@ from hall.domain.slots import parse_booking
 HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
                  "appointment_early_minutes", "appointment_late_minutes", "rating_reasons",
                  "followup_days", "alerts", "printer_profiles", "contact_phone",
-                 "refusal_basis", "refusal_review")
+                 "refusal_basis", "refusal_review", "public_url")
 CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Name = Field(min_length=1, max_length=200)
 Reasons = Field(default=None, max_length=40)
@@ -95,6 +96,25 @@ class HallSpec(Spec):
                                       description="不予受理通知书: the legal basis")
     refusal_review: str | None = Field(default=None, max_length=1000,
                                        description="不予受理通知书: how to seek review")
+    public_url: str | None = Field(
+        default=None, max_length=200,
+        description="where phones reach the hall (the QR codes): http(s)://HOST[:PORT][/PATH]")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # an emptied form field: HALL_PUBLIC_URL, else the request's address
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+                or parts.fragment or parts.username or parts.password:
+            raise ValueError(f"{value!r}: expected http(s)://HOST[:PORT][/PATH], "
+                             "e.g. http://192.168.1.20:5000")
+        try:
+            parts.port  # noqa: B018 - raises on a port that is not a number
+        except ValueError:
+            raise ValueError(f"{value!r}: expected http(s)://HOST[:PORT][/PATH]") from None
+        return value.strip().rstrip("/")
 
     @field_validator("contact_phone", "refusal_basis", "refusal_review")
     @classmethod

@@ -1,0 +1,74 @@
+"""Where each device is reached, as admins set it on /admin/devices (issue 17 §1).
+
+A device's ``url`` is its transport: a kiosk's or a window's printer (``escpos+…``), the LED
+bus of a sign device (``led+…?address=N``), a caller-keypad bus (``keypad+…``) or a
+rating-keypad bus (``pad+…``). The URL is checked by the parser the drivers use, which the
+caller passes in as ``check`` (the core imports no driver; the admin room registers it as
+``app.extensions["hall.device_url"]``): a bad one is refused naming ``url`` with the form
+expected. Each change is audited and emitted as ``config.changed`` (what ``devices``); the
+server reads a printer's URL at each print, so a change applies without a restart.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, update
+
+from hall.domain.access import Actor
+from hall.domain.errors import DomainError
+from hall.domain.i18n import N_
+from hall.services.config import audit
+from hall.services.context import Context, Result, UnitOfWork, run
+from hall.store.models import Device
+
+# the protocol each kind of device is reached by, and the form the refusal quotes
+PROTOCOL = {"kiosk": "escpos", "printer": "escpos", "agent": "escpos", "sign": "led",
+            "keypad": "keypad", "pad": "pad"}
+FORMS = {"escpos": "escpos+tcp://HOST:9100, escpos+usb://VID:PID, escpos+serial:///dev/ttyUSB0",
+         "led": "led+tcp://HOST:PORT?address=N, led+serial:///dev/ttyUSB1?address=N",
+         "keypad": "keypad+serial:///dev/ttyS1, keypad+tcp://HOST:PORT",
+         "pad": "pad+serial:///dev/ttyS2, pad+tcp://HOST:PORT"}
+Check = Callable[[str], Any]  # raises ValueError (with the form expected) on a bad URL
+
+
+def set_url(ctx: Context, *, device_id: int, url: str | None, actor: Actor,
+            check: Check | None, ip: str | None = None) -> Result:
+    """Set (or, with None or '', clear) a device's transport URL."""
+    url = (url or "").strip() or None
+
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        d = Device.__table__
+        row = uow.conn.execute(select(d.c.id, d.c.hall_id, d.c.kind, d.c.name, d.c.url,
+                                      d.c.revoked_at).where(d.c.id == device_id)).first()
+        if row is None or row.revoked_at is not None or (
+                actor.is_staff and row.hall_id != actor.hall_id):
+            raise DomainError("device_not_found", N_("No such device"), "device")
+        protocol = PROTOCOL.get(row.kind)
+        if protocol is None:
+            raise DomainError("device_has_no_url",
+                              N_("This kind of device is not reached by an address"), "url")
+        if url is not None:
+            _check(url, protocol, check)
+        if url != row.url:
+            uow.conn.execute(update(d).where(d.c.id == device_id).values(url=url))
+            audit.record(uow, actor, "update", "device", device_id, hall_id=row.hall_id,
+                         ip=ip, before={"url": row.url}, after={"url": url})
+            uow.emit("config.changed", row.hall_id, what="devices", device_id=device_id)
+        return {"id": device_id, "kind": row.kind, "name": row.name, "url": url}
+
+    return run(ctx, command)
+
+
+def _check(url: str, protocol: str, check: Check | None) -> None:
+    if not url.startswith(f"{protocol}+"):
+        raise DomainError("bad_device_url", N_("Expected an address of the form %(form)s"),
+                          "url", form=FORMS[protocol])
+    if check is None:
+        raise DomainError("bad_device_url", N_("Device addresses cannot be checked here"),
+                          "url")
+    try:
+        check(url)
+    except ValueError as exc:
+        raise DomainError("bad_device_url", N_("%(reason)s (expected: %(form)s)"), "url",
+                          reason=str(exc), form=FORMS[protocol]) from None
