@@ -291,6 +291,9 @@ export function startHeartbeat(token, page) {
         credentials: "omit",
         cache: "no-store",
       });
+      // read the answer to its end: an unread body keeps the request open in the browser
+      // (the page never reaches network idle and the connection is not reused)
+      await r.text();
       if (r.status === 401 && token === device.token) forgetDevice();
     } catch (err) {
       console.warn("heartbeat not sent", err); // the server is away: the next one will do

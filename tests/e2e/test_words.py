@@ -17,7 +17,10 @@ from tests.e2e.conftest import SEEN
 # brand and format words, and what a person types in Latin letters anyway
 ALLOWED = {"QR", "API", "CSV", "XLSX", "PDF", "ID", "OK", "LED", "Hall", "English", "JSON",
            "AB", "TOML", "PNG", "SVG", "USB", "WiFi", "APP", "App", "Noto"}
-URL = re.compile(r"https?://\S+|(?<![\w/])/[\w./?=&%:#-]+")
+# addresses are shown as typed: web links, paths, and device addresses (escpos+tcp://…,
+# keypad+serial:…) whose scheme names the driver
+URL = re.compile(r"[a-z][a-z0-9.]*(?:\+[a-z]+)?://\S*|\b[a-z][a-z0-9]*\+[a-z]+:\S*"
+                 r"|(?<![\w/])/[\w./?=&%:#-]+")
 CODE = re.compile(r"`[^`\n]+`")
 SNAKE = re.compile(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b")
 WORD = re.compile(r"\b[A-Za-z]{2,}\b")
