@@ -174,7 +174,8 @@ def test_the_windows_printer_prints_the_paper_and_staff_are_told(ctx, hall, numb
     (job,) = printer.jobs
     assert job["url"] == "escpos+tcp://10.0.0.51:9100" and job["device_id"] == made["id"]
     assert job["document"] == "acceptance" and job["content"]["kind"] == "acceptance"
-    assert job["content"]["qr_url"] == f"{BASE}/case/{done['case']['number']}"
+    assert job["content"]["qr_url"] == \
+        f"{BASE}/case/{done['case']['number']}?code={done['case']['lookup_code']}"
     assert out["state"] == "printed" and out["job"]["document"] == "acceptance"
     assert out["message"] == "Acceptance receipt printed at the window's printer"
     with pytest.raises(DomainError) as err:  # the paper the outcome gives, no other
