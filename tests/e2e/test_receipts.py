@@ -271,15 +271,19 @@ def test_the_phone_page_after_acceptance_shows_the_case_number_and_due_date(
     post("/api/v1/counters/1/start", "keypad1")
     done = post("/api/v1/counters/1/finish", "keypad1", outcome="accepted")
     number, due = done["case"]["number"], date.fromisoformat(done["case"]["due_date"])
+    code = done["case"]["lookup_code"]
     due_zh = f"{due.year}年{due.month}月{due.day}日"
     expect(page.locator("#t-case-number")).to_have_text(number, timeout=SEEN)  # live
+    expect(page.locator("#t-case-code")).to_have_text(code)  # the ticket holder's to see
     expect(page.locator("#t-case-due")).to_have_text(due_zh)
     expect(page.locator(".t-done [data-case=none]")).to_be_hidden()  # not just "办理完毕"
     page.screenshot(path=artifacts / "phone-accepted-360.png", full_page=True)
     page.reload()
     expect(page.locator("#t-case-number")).to_have_text(number, timeout=SEEN)
     expect(page.locator("#t-case-due")).to_have_text(due_zh)
-    assert page.locator("#t-case-number").get_attribute("href") == f"/case/{number}"
+    expect(page.locator("#t-case-code")).to_have_text(code)
+    assert page.locator("#t-case-number").get_attribute("href") == \
+        f"/case/{number}?code={code}"
     page.click("#t-case-number")
-    expect(page.locator("body")).to_contain_text(number, timeout=SEEN)  # 办件查询
+    expect(page.locator("#c-case-number")).to_have_text(number, timeout=SEEN)  # 办件查询
     assert errors == []
