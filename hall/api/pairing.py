@@ -128,7 +128,8 @@ class Rejected(BaseModel):
     state: Literal["rejected"]
 
 
-@api.post("", responses={"201": Asked, "429": ErrorResponse}, security=[])
+@api.post("", responses={"201": Asked, "404": ErrorResponse, "429": ErrorResponse},
+          security=[])
 def ask(body: AskBody):
     """A device without a token asks to be paired; show the code, keep the secret."""
     info = body.info.model_dump(exclude_none=True) if body.info else {}
