@@ -404,7 +404,8 @@ def report(period: str, on: str | None, end: str | None, group: str, fmt: str,
     from hall.services.supervision import exports, reports
 
     try:
-        data = reports.report(_ctx(), period=period, on=on, end=end, group=group)
+        data = reports.report(_ctx(), period=period, on=on, end=end, group=group,
+                              roll_up_first=True)
     except DomainError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.field}") from exc
     if fmt == "xlsx":

@@ -1,10 +1,12 @@
-"""办件查询: a visitor looks a case up by its number.
+"""办件查询: a visitor looks a case up by its number and its look-up code (查询码), both
+printed on the 受理回执 (case numbers are sequential: the number alone is no secret).
 
 ``/case`` is a phone page rendered on the server (a form that works without script; the
-answer is the same page at ``/case/<number>``, so a link to it can be shared or bookmarked).
+answer is the same page at ``/case/<number>?code=…``, what the receipt's QR code opens).
+Without the code the page asks for it; an unknown number and a wrong code answer alike.
 ``/kiosk/<device>/case-prefix`` tells the kiosk's touch screen its hall's code, so a visitor
-there types only the digits (the date and the sequence) on an on-screen number pad; the
-kiosk then asks the public ``GET /api/v1/cases/<number>`` like anyone else.
+there types only the digits (the date and the sequence) on an on-screen number pad, then the
+code; the kiosk then asks the public ``GET /api/v1/cases/<number>?code=…`` like anyone else.
 
 What a visitor types is forgiven: lower case, spaces, full-width characters, any dash, no
 dashes at all, or only the digits (the server's first hall's code is put in front).
@@ -31,6 +33,7 @@ from kiosk.blueprint import bp
 from kiosk.views import _kiosk  # the kiosk's own token (or a supervisor previewing it)
 
 MAX_TYPED = 60  # longer than any case number (40) with spaces; the rest is ignored
+MAX_CODE = 20  # the code is 6 digits; spaces forgiven
 _DASHES = re.compile(r"[\s\-‐‑‒–—―−_/.·]+")
 _DIGITS_ONLY = re.compile(r"(\d{8})(\d{4,})")
 _GLUED = re.compile(r"([A-Z0-9]*[A-Z])(\d{8})(\d{4,})")
@@ -64,8 +67,7 @@ def case_form():
     if typed:
         number = normalize(typed, hall.code.upper() if hall else None)
         if number:
-            keep = {"lang": request.args["lang"]} if request.args.get("lang") else {}
-            return redirect(url_for("kiosk.case_page", number=number, **keep), 303)
+            return redirect(url_for("kiosk.case_page", number=number, **_kept()), 303)
     return _page(hall, None, typed=typed, status=200,
                  problem=gettext("Enter the case number") if "number" in request.args else None)
 
@@ -77,15 +79,19 @@ def case_page(number: str):
     if not wanted:
         return redirect(url_for("kiosk.case_form"), 303)
     if wanted != number:  # one address per case: /case/smzx-… → /case/SMZX-…
-        keep = {"lang": request.args["lang"]} if request.args.get("lang") else {}
-        return redirect(url_for("kiosk.case_page", number=wanted, **keep), 301)
+        return redirect(url_for("kiosk.case_page", number=wanted, **_kept()), 301)
+    code = (request.args.get("code") or "").strip()[:MAX_CODE]
+    if not code:  # the number alone shows nothing: ask for the code on the receipt
+        problem = gettext("Enter the look-up code") if "code" in request.args else None
+        return _page(hall, None, typed=wanted, status=200, problem=problem)
     try:
-        found = queries.case_by_number(hall_context(), wanted) if len(wanted) <= 40 else None
+        found = (queries.case_by_number(hall_context(), wanted, code) if len(wanted) <= 40
+                 else None)
     except DomainError:
         found = None
     if found is None:
-        problem = gettext("No case has the number %(number)s. Please check it against your "
-                          "receipt.", number=wanted)
+        problem = gettext("No case has the number %(number)s with this look-up code. Please "
+                          "check both against your receipt.", number=wanted)
         return _page(hall, None, typed=wanted, status=404, problem=problem)
     return _page(hall, _words(found), typed=wanted, status=200)
 
@@ -100,6 +106,11 @@ def case_prefix(device: int):
 
 
 # ---- helpers -----------------------------------------------------------------------
+
+
+def _kept() -> dict[str, str]:
+    """The query a redirect keeps: the language, and the look-up code if one was typed."""
+    return {k: request.args[k][:MAX_CODE] for k in ("lang", "code") if request.args.get(k)}
 
 
 def _first_hall() -> Any | None:

@@ -50,15 +50,18 @@ function apply(ticket) {
   if (before !== "called" && ticket.state === "called") alertTurn();
 }
 
-// 受理: the case number (a link to 办件查询) and its due date instead of "done"
+// 受理: the case number (a link to 办件查询), its look-up code and its due date instead of
+// "done" (this page is the ticket holder's: the code is theirs to see)
 function showCase(found) {
   for (const el of document.querySelectorAll("[data-case]")) {
     el.hidden = (el.dataset.case === "some") !== Boolean(found);
   }
   if (!found) return;
   const link = document.getElementById("t-case-number");
-  link.href = `/case/${encodeURIComponent(found.number)}`;
+  link.href = `/case/${encodeURIComponent(found.number)}`
+    + `?code=${encodeURIComponent(found.lookup_code)}`;
   text(link, found.number);
+  text(document.getElementById("t-case-code"), found.lookup_code);
   const due = document.getElementById("t-case-due");
   if (due.dataset.date === found.due_date && due.textContent.trim()) return;
   due.dataset.date = found.due_date;

@@ -1,8 +1,10 @@
 """Staff sign-in and sign-out (session cookie; the CSRF token is returned for writes).
 
-Sessions and how they end: hall/web/auth.py. Repeated failures lock the account with a
-growing lock (hall/services/config/accounts.py, answered 409 ``locked``); sign-ins are also rate
-limited per address and per login (hall/web/security.py, answered 429 ``rate_limited``).
+Sessions and how they end: hall/web/auth.py. Repeated failures lock the login name at the
+address they come from with a growing lock (hall/services/config/accounts.py, answered 409
+``locked``), never the account for everyone; an unknown login and a wrong password answer
+alike (401 ``bad_credentials``). Sign-ins are also rate limited per address and per login
+and address (hall/web/security.py, answered 429 ``rate_limited``).
 A one-time password must be replaced (``POST /password``) before the session may do
 anything else: every other endpoint answers 403 ``password_change_required``.
 """
@@ -38,7 +40,7 @@ class PasswordChanged(BaseModel):
 
 @api.post("/login", responses={"200": Generic, "409": ErrorResponse, "429": ErrorResponse})
 def login(body: LoginBody):
-    signed = accounts.sign_in(hall_context(), body.login, body.password)
+    signed = accounts.sign_in(hall_context(), body.login, body.password, request.remote_addr)
     start_session(signed)
     actor = signed.actor
     return {"staff": {"id": actor.id, "name": actor.label, "role": actor.role},

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_openapi3 import APIBlueprint, Tag
 
 from hall.api.schemas import (
+    CaseCodeQuery,
     CaseLookup,
     CasePath,
     ErrorResponse,
@@ -43,5 +44,7 @@ def events(query: EventsQuery):
 
 
 @api.get("/cases/<number>", responses={"200": CaseLookup})
-def case(path: CasePath):
-    return queries.case_by_number(hall_context(), path.number)
+def case(path: CasePath, query: CaseCodeQuery):
+    """办件查询: the case number and its look-up code (查询码), both on the 受理回执; an
+    unknown number and a wrong code answer alike, and look-ups are rate-limited."""
+    return queries.case_by_number(hall_context(), path.number, query.code)

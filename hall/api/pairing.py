@@ -46,6 +46,10 @@ class AskBody(Strict):
     kind: Kind = Field(description="what the device is")
     name: str = Field(default="", max_length=100, description="a name it suggests")
     info: DeviceInfo | None = None
+    hall: str | None = Field(default=None, pattern=r"^[A-Za-z0-9]{1,20}$",
+                             description="the hall's code, if the device knows it: only "
+                                         "that hall's admins see the request, and it waits "
+                                         "in that hall's queue")
 
 
 class Asked(BaseModel):
@@ -124,12 +128,14 @@ class Rejected(BaseModel):
     state: Literal["rejected"]
 
 
-@api.post("", responses={"201": Asked, "429": ErrorResponse}, security=[])
+@api.post("", responses={"201": Asked, "404": ErrorResponse, "429": ErrorResponse},
+          security=[])
 def ask(body: AskBody):
     """A device without a token asks to be paired; show the code, keep the secret."""
     info = body.info.model_dump(exclude_none=True) if body.info else {}
     info |= {"ip": request.remote_addr, "browser": request.user_agent.string[:200]}
-    return pairing.request_pairing(hall_context(), body.kind, body.name, info).value, 201
+    return pairing.request_pairing(hall_context(), body.kind, body.name, info,
+                                   address=request.remote_addr, hall=body.hall).value, 201
 
 
 @api.post("/claim", responses={"200": Claimed, "202": Waiting, **REFUSALS}, security=[])

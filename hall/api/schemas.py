@@ -102,6 +102,12 @@ class CasePath(BaseModel):
     number: str = Field(min_length=3, max_length=40)
 
 
+class CaseCodeQuery(BaseModel):
+    code: str = Field(min_length=1, max_length=20,
+                      description="查询码: the look-up code printed on the 受理回执 under the "
+                                  "case number (6 digits)")
+
+
 class CallBody(Strict):
     number: str = Field(min_length=2, max_length=12, pattern=r"^[A-Za-z]{1,2}\d{1,5}$")
 
@@ -221,6 +227,7 @@ class TicketLink(BaseModel):
 
 class TicketCase(BaseModel):
     number: str = Field(description="办件编号: look it up on /case/<number>")
+    lookup_code: str = Field(description="查询码: the look-up asks for it with the number")
     due_date: str = Field(description="the promised date (ISO)")
 
 
@@ -298,6 +305,7 @@ class CallOut(BaseModel):
 
 class CaseOpened(BaseModel):
     number: str
+    lookup_code: str = Field(description="查询码, printed on the 受理回执")
     due_date: str
     warning_date: str
     promised_days: int | None

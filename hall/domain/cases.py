@@ -10,6 +10,7 @@ at the warning point (警戒, some working days before due) and red once the due
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import date
 from enum import StrEnum
 
@@ -127,6 +128,22 @@ def format_case_number(hall_code: str, day: date, seq: int) -> str:
     if seq < 1:
         raise ValueError("seq starts at 1")
     return f"{hall_code}-{day:%Y%m%d}-{seq:04d}"
+
+
+LOOKUP_DIGITS = 6  # the case's look-up code (查询码), printed on the 受理回执
+
+
+def new_lookup_code() -> str:
+    """The second factor of the public look-up: case numbers are sequential per day, so
+    the number alone would let anyone walk through a day's cases; this is random."""
+    return f"{secrets.randbelow(10 ** LOOKUP_DIGITS):0{LOOKUP_DIGITS}d}"
+
+
+def lookup_code_matches(stored: str, typed: str) -> bool:
+    """Whether ``typed`` (spaces and full-width digits forgiven) is the case's code; a case
+    without one (none was ever given) matches nothing."""
+    typed = "".join(str(int(ch)) if ch.isdecimal() else ch for ch in typed if not ch.isspace())
+    return bool(stored) and secrets.compare_digest(stored.encode(), typed.encode())
 
 
 def parse_case_number(number: str) -> tuple[str, date, int] | None:

@@ -14,9 +14,10 @@ def phone_url(base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/t/{token}"
 
 
-def case_url(base_url: str, number: str) -> str:
-    """办件查询 with the case number filled in (kiosk blueprint: /case/<number>)."""
-    return f"{base_url.rstrip('/')}/case/{number}"
+def case_url(base_url: str, number: str, code: str = "") -> str:
+    """办件查询 with the case number (and its look-up code) filled in (kiosk blueprint:
+    /case/<number>?code=…)."""
+    return f"{base_url.rstrip('/')}/case/{number}" + (f"?code={code}" if code else "")
 
 
 def public_ticket(t: Any, svc: Any) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from hall.domain.cases import new_lookup_code
 from hall.store.types import UTCDateTime
 
 # BigInteger ids that are still SQLite rowids (SQLite only aliases "INTEGER PRIMARY KEY").
@@ -352,6 +353,9 @@ class Case(Base):
     counter_id: Mapped[int | None] = mapped_column(default=None)
     staff_id: Mapped[int | None] = mapped_column(default=None)
     applicant_masked: Mapped[str] = mapped_column(String(60), default="")
+    # 查询码: with the number, what the public look-up asks for (printed on the 受理回执)
+    lookup_code: Mapped[str] = mapped_column(String(8), default=new_lookup_code,
+                                             server_default="")
     accepted_at: Mapped[datetime]
     accepted_on: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date] = mapped_column(Date)
@@ -530,6 +534,19 @@ class AuditEntry(Base):
     ip: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
+class SignInFailure(Base):
+    """Wrong passwords in a row for one login name from one address (whether or not the
+    account exists): they lock that pair only, with backoff, never the account for all."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_last_at", "last_at"),)
+    login: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    last_at: Mapped[datetime]
+
+
 class Pairing(Base):
     """A device asking to join the hall: it shows ``code`` on its screen, an admin approves
     it (creating the device), and the device claims its token once with ``claim_hash``'s
@@ -551,6 +568,7 @@ class Pairing(Base):
     device_id: Mapped[int | None] = mapped_column(default=None)
     decided_by: Mapped[int | None] = mapped_column(default=None)
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    address: Mapped[str | None] = mapped_column(String(64), default=None)  # who asked
 
 
 class Complaint(Base):

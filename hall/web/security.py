@@ -74,12 +74,12 @@ def by_device() -> str:
 
 
 def by_login() -> str:
-    """The login name tried, however many addresses it is tried from."""
+    """The login name tried from this address (from another, it counts on its own)."""
     body = request.get_json(silent=True)
     login = body.get("login") if isinstance(body, dict) else None
     if not isinstance(login, str) or not login.strip():
         return by_ip()
-    return f"login:{login.strip().lower()[:64]}"
+    return f"login:{login.strip().lower()[:64]}@{request.remote_addr or '-'}"
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,9 @@ class RateLimit:
 LIMITS = (
     # a kiosk issues a ticket every few seconds at the very most, a person takes longer
     RateLimit("issue", ("tickets.issue", "appointments.check_in"), "20/minute", by_device),
-    # guessing passwords: per address, and per account from anywhere (the lock and its
-    # backoff, hall/services/config/accounts.py, then stop it for good)
+    # guessing passwords: per address, and per login from that address (the lock and its
+    # backoff, hall/services/config/accounts.py, then stop it for good); never per login
+    # from anywhere, which would let anyone lock its owner out
     RateLimit("login_ip", ("auth.login",), "30/minute", by_ip, "login"),
     RateLimit("login_name", ("auth.login",), "10/minute", by_login, "login"),
     # the current password asked again when changing one's own (wrong ones also lock)
@@ -107,6 +108,10 @@ LIMITS = (
     RateLimit("lookup", ("appointments.show",), "60/minute", by_ip, "code", ("GET",)),
     # complaints from phones and kiosks (staff entry is not limited): a person writes a few
     RateLimit("complaint", ("complaints.file_*",), "5/minute;50/hour", by_device, "text"),
+    # 办件查询: a kiosk counts on its own, anyone else by address; the number and the
+    # look-up code together are a million guesses per case
+    RateLimit("case_lookup", ("feed.case", "kiosk.case_page"), "20/minute", by_device, "code",
+              ("GET",)),
     # devices without a token yet: asking for a code, then polling every few seconds
     RateLimit("pairing", ("pairing.ask",), "10/minute", by_ip),
     RateLimit("pairing_claim", ("pairing.claim",), "120/minute", by_ip),

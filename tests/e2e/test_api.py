@@ -24,7 +24,8 @@ def test_counter_serves_a_visit_end_to_end(client, kiosk_headers, staff_client):
     done = staff_client.post("/api/v1/counters/1/finish", headers=h,
                              json={"outcome": "accepted", "applicant": "王五"})
     assert done.status_code == 200 and done.json["case"]["due_date"] == "2026-11-30"
-    case = client.get(f"/api/v1/cases/{done.json['case']['number']}")
+    case = client.get(f"/api/v1/cases/{done.json['case']['number']}",
+                      query_string={"code": done.json["case"]["lookup_code"]})
     assert case.json["applicant"] == "王*" and case.json["state"] == "accepted"
     empty = staff_client.post("/api/v1/counters/1/call-next", headers=h)
     assert empty.status_code == 200 and empty.json["ticket"] is None

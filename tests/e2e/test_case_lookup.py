@@ -1,7 +1,8 @@
-"""办件查询: a visitor looks a case up by its number — the public API's due state (SQLite and
-PostgreSQL, injected clock), the phone page /case (forgiving input, strict CSP), and both
-the phone page and the kiosk's touch screen in headless Chromium against a real server
-process. Screenshots go to tests/artifacts/<test name>/ for review.
+"""办件查询: a visitor looks a case up by its number and look-up code — the public API's due
+state (SQLite and PostgreSQL, injected clock), the second factor and the rate limit, the
+phone page /case (forgiving input, strict CSP), and both the phone page and the kiosk's
+touch screen in headless Chromium against a real server process. Screenshots go to
+tests/artifacts/<test name>/ for review.
 
 The browser tests' server runs on real time, so their cases are dated from today."""
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hall.store.models import Case
 from kiosk.case_lookup import normalize
 from tests.conftest import add_case
 from tests.e2e.conftest import SEEN, SQLITE_ONLY, open_kiosk
+from tests.e2e.hall_world import make_app
 from tests.e2e.server import running_hall
 
 
@@ -26,6 +28,12 @@ def ids(ctx) -> dict:
         return {"id": conn.execute(text("SELECT id FROM halls")).scalar_one(),
                 "services": dict(conn.execute(text("SELECT code, id FROM services")).all()),
                 "counters": dict(conn.execute(text("SELECT number, id FROM counters")).all())}
+
+
+def codes(ctx) -> dict[str, str]:
+    """Each case's look-up code (查询码, on its receipt), by number."""
+    with ctx.engine.connect() as conn:
+        return dict(conn.execute(text("SELECT number, lookup_code FROM cases")).all())
 
 
 def close_case(ctx, number: str, state: str, on: date) -> None:
@@ -59,29 +67,119 @@ def dated_cases(ctx, today: date) -> dict[str, str]:
 def test_the_public_case_answer_says_whether_it_is_on_time(app, seeded, clock):
     today = date(2026, 11, 23)  # the clock: Monday 10:00 in Shanghai
     n = dated_cases(seeded, today)
+    code = codes(seeded)
     client = app.test_client()  # no session, no token: the look-up is public
-    red = client.get(f"/api/v1/cases/{n['red'].lower()}")
+
+    def look(number: str, **kw):
+        return client.get(f"/api/v1/cases/{number}",
+                          query_string={"code": code.get(number.upper(), "000000"), **kw})
+
+    red = look(n["red"].lower())
     assert red.status_code == 200
     assert red.json == {"number": n["red"], "service": "户籍办理", "state": "accepted",
                         "accepted_on": "2026-11-13", "due_date": "2026-11-21",
                         "applicant": "张*", "done_on": None,
                         "service_en": "Household registration",
                         "warning_date": "2026-11-20", "urgency": "red"}
-    urgency = {k: client.get(f"/api/v1/cases/{v}").json["urgency"] for k, v in n.items()}
+    urgency = {k: look(v).json["urgency"] for k, v in n.items()}
     assert urgency == {"red": "red", "yellow": "yellow", "normal": "normal",
                        "done": "normal", "returned": "normal"}  # closed cases run no clock
-    done = client.get(f"/api/v1/cases/{n['done']}").json
+    done = look(n["done"]).json
     assert done["state"] == "done" and done["done_on"] == "2026-11-22"
 
     # Wednesday 00:30 in Shanghai (Tuesday in UTC): the hall's day decides, not UTC's
     clock.current = datetime(2026, 11, 24, 16, 30, tzinfo=UTC)
-    assert client.get(f"/api/v1/cases/{n['yellow']}").json["urgency"] == "red"
-    assert client.get(f"/api/v1/cases/{n['normal']}").json["urgency"] == "normal"
+    assert look(n["yellow"]).json["urgency"] == "red"
+    assert look(n["normal"]).json["urgency"] == "normal"
 
-    unknown = client.get("/api/v1/cases/TEST-20261123-9999?lang=en")
+    unknown = look("TEST-20261123-9999", lang="en")
     assert unknown.status_code == 404
     assert unknown.json["error"]["field"] == "number"
     assert unknown.json["error"]["code"] == "case_not_found"
+
+
+def test_case_lookup_needs_second_factor(db_url, clock, tmp_path):
+    """Case numbers are sequential per day: the number alone shows nothing, on the API or
+    the page. The look-up code printed on the 受理回执 (and shown on the ticket holder's
+    phone page) opens the case; a wrong code answers as an unknown number does; look-ups
+    are rate-limited per address (a kiosk counts on its own)."""
+    from hall.domain.access import Actor
+    from hall.services.cases import documents
+    from hall.services.config.layout.seed import load_layout, seed
+    from hall.services.counters import state as counters
+    from hall.services.queue import calling, tickets, visits
+    from tests.conftest import DATA
+
+    app = make_app(db_url, clock, tmp_path, RATELIMIT_ENABLED=True)
+    ctx = app.extensions["hall"]
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    hall = ids(ctx)
+    with ctx.engine.connect() as conn:
+        li = conn.execute(text("SELECT id FROM staff WHERE login = 'li'")).scalar_one()
+    counters.sign_in(ctx, counter_id=hall["counters"][1], staff_id=li)
+    staff = Actor("staff", li, hall["id"], "staff", hall["counters"][1])
+    kiosk = accounts.add_device(ctx, kind="kiosk").value
+    opened = []
+    for _ in range(3):  # three 受理 today: TEST-20261123-0001 … 0003
+        t = tickets.issue(ctx, hall_id=hall["id"], service="hj",
+                          actor=Actor("device", kiosk["id"], hall["id"], "kiosk")).value
+        calling.call_next(ctx, counter_id=hall["counters"][1], actor=staff)
+        calling.start(ctx, counter_id=hall["counters"][1], actor=staff)
+        done = visits.finish(ctx, counter_id=hall["counters"][1], actor=staff,
+                             outcome="accepted", applicant="张三").value
+        opened.append((t, done["case"]))
+    ticket, case = opened[1]
+    number, code = case["number"], case["lookup_code"]
+    assert number == "TEST-20261123-0002" and re.fullmatch(r"\d{6}", code)
+    assert codes(ctx)[number] == code  # what the finish said is what is kept
+    receipt = documents.document(ctx, ticket_id=ticket["id"], actor=staff,
+                                 base_url="https://hall.example.cn")
+    fields = {line["label"]: line["text"] for line in receipt["lines"]}
+    assert fields["Case number"] == number and fields["Look-up code"] == code
+    assert receipt["qr_url"] == f"https://hall.example.cn/case/{number}?code={code}"
+    client = app.test_client()
+    phone = client.get(f"/api/v1/tickets/{ticket['token']}").json  # the ticket's holder
+    assert phone["case"]["number"] == number and phone["case"]["lookup_code"] == code
+
+    # the number alone: nothing, for the API and the page alike
+    bare = client.get(f"/api/v1/cases/{number}")
+    assert bare.status_code == 422 and bare.json["error"]["field"] == "code"
+    page = client.get(f"/case/{number}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and 'id="c-case"' not in html and 'id="c-code"' in html
+    assert "户籍办理" not in html and "张*" not in html
+    wrong_code = "000000" if code != "000000" else "111111"
+    wrong = client.get(f"/api/v1/cases/{number}", query_string={"code": wrong_code})
+    unknown = client.get("/api/v1/cases/TEST-20261123-0099", query_string={"code": code})
+    assert wrong.status_code == unknown.status_code == 404
+    assert wrong.json == unknown.json  # a wrong code tells nothing an unknown number doesn't
+    other = opened[0][1]["number"]  # the day's neighbour, with this receipt's code: nothing
+    assert client.get(f"/api/v1/cases/{other}", query_string={"code": code}).status_code \
+        == (200 if opened[0][1]["lookup_code"] == code else 404)
+    page = client.get(f"/case/{number}", query_string={"code": wrong_code})
+    assert page.status_code == 404 and 'id="c-case"' not in page.get_data(as_text=True)
+
+    # the number and the code: the case (spaces and full-width digits forgiven)
+    right = client.get(f"/api/v1/cases/{number.lower()}",
+                       query_string={"code": f" {code[:3]} {code[3:]} "})
+    assert right.status_code == 200 and right.json["number"] == number
+    assert right.json["applicant"] == "张*"
+    wide = "".join(chr(ord(d) + 0xFEE0) for d in code)
+    page = client.get(f"/case/{number}", query_string={"code": wide})
+    assert page.status_code == 200 and 'id="c-case"' in page.get_data(as_text=True)
+
+    # twenty look-ups a minute from one address, then 429 naming the code; a kiosk counts
+    # on its own
+    for _ in range(20 - 8):
+        client.get(f"/api/v1/cases/{number}", query_string={"code": wrong_code})
+    limited = client.get(f"/api/v1/cases/{number}", query_string={"code": code})
+    assert limited.status_code == 429 and limited.json["error"]["field"] == "code"
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+    assert client.get(f"/case/{number}", query_string={"code": code}).status_code == 429
+    at_kiosk = client.get(f"/api/v1/cases/{number}", query_string={"code": code},
+                          headers={"Authorization": f"Bearer {kiosk['token']}"})
+    assert at_kiosk.status_code == 200
+    ctx.engine.dispose()
 
 
 # --- the phone page without a browser ------------------------------------------------------
@@ -105,6 +203,7 @@ def test_a_typed_case_number_is_read_the_way_the_visitor_meant_it(typed, meant):
 @SQLITE_ONLY
 def test_the_case_page_forgives_the_typing_and_has_a_strict_policy(app, seeded):
     n = dated_cases(seeded, date(2026, 11, 23))
+    code = codes(seeded)
     client = app.test_client()
     form = client.get("/case")
     assert form.status_code == 200
@@ -113,22 +212,26 @@ def test_the_case_page_forgives_the_typing_and_has_a_strict_policy(app, seeded):
     assert "script-src 'self'" in form.headers["Content-Security-Policy"]
     assert "TEST-20261123-0001" in html  # the example uses this hall's code and today
 
-    typed = client.get("/case", query_string={"number": n["red"].lower().replace("-", " ")})
-    assert typed.status_code == 303 and typed.headers["Location"] == f"/case/{n['red']}"
+    red = code[n["red"]]
+    typed = client.get("/case", query_string={"number": n["red"].lower().replace("-", " "),
+                                              "code": red})
+    assert typed.status_code == 303
+    assert typed.headers["Location"] == f"/case/{n['red']}?code={red}"
     assert client.get(f"/case/{n['red'].lower()}").headers["Location"] == f"/case/{n['red']}"
     english = client.get("/case", query_string={"number": n["red"][5:], "lang": "en"})
     assert english.headers["Location"] == f"/case/{n['red']}?lang=en"
 
-    answer = client.get(f"/case/{n['red']}")
+    answer = client.get(f"/case/{n['red']}?code={red}")
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
     page = answer.get_data(as_text=True)
     assert 'data-urgency="red"' in page and "已超期" in page and "12345" in page
     assert "户籍办理" in page and "2026年11月21日" in page  # the due date, in words
-    done = client.get(f"/case/{n['done']}?lang=en").get_data(as_text=True)
+    done = client.get(f"/case/{n['done']}?lang=en&code={code[n['done']]}").get_data(
+        as_text=True)
     assert 'data-urgency="closed"' in done and "Household registration" in done
     assert "November 22, 2026" in done and "Overdue" not in done
 
-    unknown = client.get("/case/TEST-20261123-0999")
+    unknown = client.get("/case/TEST-20261123-0999?code=123456")
     assert unknown.status_code == 404 and "text/html" in unknown.content_type
     assert "TEST-20261123-0999" in unknown.get_data(as_text=True)
     empty = client.get("/case?number=+")
@@ -157,7 +260,8 @@ def case_hall(ctx, db_url, tmp_path):
     """The test hall served by a real process (on real time), with a case in each state."""
     with running_hall(ctx, db_url, tmp_path) as (server, tokens, post):
         today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-        yield server, tokens, dated_cases(ctx, today)
+        n = dated_cases(ctx, today)
+        yield server, tokens, n, codes(ctx)
 
 
 def open_phone(browser, url: str):
@@ -180,7 +284,7 @@ def open_phone(browser, url: str):
 def test_a_visitor_looks_a_case_up_on_a_phone(case_hall, browser, artifacts):
     from playwright.sync_api import expect
 
-    server, _, n = case_hall
+    server, _, n, code = case_hall
     page, errors = open_phone(browser, f"{server.url}/case")
     page.screenshot(path=artifacts / "1-form-360.png", full_page=True)
     page.locator("#c-form button[type=submit]").click()  # nothing typed: said on the spot
@@ -188,10 +292,14 @@ def test_a_visitor_looks_a_case_up_on_a_phone(case_hall, browser, artifacts):
     assert page.url.endswith("/case")
 
     page.locator("#c-number").fill(n["red"].lower().replace("-", " "))
+    page.locator("#c-form button[type=submit]").click()  # no code: said on the spot
+    expect(page.locator("#c-problem")).to_have_text("请输入查询码")
+    expect(page.locator("#c-code")).to_be_focused()
+    page.locator("#c-code").fill(code[n["red"]])
     page.locator("#c-form button[type=submit]").click()
     card = page.locator("#c-case")
     expect(card).to_have_attribute("data-urgency", "red", timeout=SEEN)
-    assert page.url.endswith(f"/case/{n['red']}")  # a link that can be shared
+    assert page.url.endswith(f"/case/{n['red']}?code={code[n['red']]}")  # the receipt's QR
     expect(page.locator("#c-case-number")).to_have_text(n["red"])
     expect(page.locator("#c-service")).to_have_text("户籍办理")
     expect(page.locator("#c-state")).to_have_text("已受理")
@@ -202,24 +310,26 @@ def test_a_visitor_looks_a_case_up_on_a_phone(case_hall, browser, artifacts):
     page.screenshot(path=artifacts / "2-overdue-360.png", full_page=True)
 
     page.locator("#c-number").fill(n["yellow"])
+    page.locator("#c-code").fill(code[n["yellow"]])
     page.locator("#c-form button[type=submit]").click()
     expect(card).to_have_attribute("data-urgency", "yellow", timeout=SEEN)
     expect(page.locator("#c-overdue")).to_have_count(0)
     page.screenshot(path=artifacts / "3-due-soon-360.png", full_page=True)
 
-    page.goto(f"{server.url}/case/{n['done']}")
+    page.goto(f"{server.url}/case/{n['done']}?code={code[n['done']]}")
     expect(card).to_have_attribute("data-state", "done")
     expect(page.locator("#c-state")).to_have_text("已办结")
     expect(page.locator("#c-done")).to_be_visible()
     page.screenshot(path=artifacts / "4-done-360.png", full_page=True)
 
     page.locator("#c-number").fill("TEST-20200101-0042")
+    page.locator("#c-code").fill("123456")
     page.locator("#c-form button[type=submit]").click()
     expect(page.locator("#c-problem")).to_contain_text("TEST-20200101-0042", timeout=SEEN)
     expect(page.locator("#c-case")).to_have_count(0)
     page.screenshot(path=artifacts / "5-unknown-360.png", full_page=True)
 
-    page.goto(f"{server.url}/case/{n['returned']}?lang=en")
+    page.goto(f"{server.url}/case/{n['returned']}?lang=en&code={code[n['returned']]}")
     expect(page.locator("#c-state")).to_have_text("Returned")
     expect(page.locator("#c-service")).to_have_text("Household registration")
     expect(page.locator("html")).to_have_attribute("lang", "en")
@@ -233,13 +343,23 @@ def type_digits(page, number: str) -> None:
         page.locator(f"#case-pad [data-key='{key}']").click()
 
 
+def type_case(page, number: str, code: str) -> None:
+    """The number, 下一步, then its look-up code, on the kiosk's pad; not yet 查询."""
+    from playwright.sync_api import expect
+
+    type_digits(page, number)
+    page.locator("#case-ok").click()
+    expect(page.locator("#case-hint")).to_contain_text("查询码")
+    type_digits(page, code)
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 @SQLITE_ONLY
 def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts):
     from playwright.sync_api import expect
 
-    server, tokens, n = case_hall
+    server, tokens, n, code = case_hall
     page, errors = open_kiosk(browser, server, tokens["kiosk"])
     button = page.locator("#k-case")
     expect(button).to_be_visible()
@@ -257,6 +377,15 @@ def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts):
     type_digits(page, n["red"])
     expect(page.locator("#case-entry")).to_have_text(n["red"])
     page.screenshot(path=artifacts / "2-typed.png")
+    page.locator("#case-ok").click()  # 下一步: the look-up code
+    expect(page.locator("#case-entry")).to_have_text("查询码 ______")
+    type_digits(page, code[n["red"]][:3])
+    page.locator("#case-ok").click()  # too short: said, nothing asked
+    expect(page.locator("#k-error")).to_be_visible()
+    page.locator("#k-error-ok").click()
+    type_digits(page, code[n["red"]][3:])
+    expect(page.locator("#case-entry")).to_have_text(f"查询码 {code[n['red']]}")
+    page.screenshot(path=artifacts / "2-code.png")
     page.locator("#case-ok").click()
 
     card = page.locator("#case-card")
@@ -275,7 +404,7 @@ def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts):
 
     page.locator("#cr-again").click()
     expect(page.locator("#case-entry")).to_have_text("TEST-________-____")
-    type_digits(page, n["done"])
+    type_case(page, n["done"], code[n["done"]])
     page.locator("#case-ok").click()
     expect(card).to_have_attribute("data-state", "done", timeout=SEEN)
     expect(page.locator("#cr-state")).to_have_text("已办结")
@@ -283,11 +412,12 @@ def test_a_visitor_looks_a_case_up_on_the_kiosk(case_hall, browser, artifacts):
     page.screenshot(path=artifacts / "4-done.png")
 
     page.locator("#cr-again").click()
-    type_digits(page, "202001010042")
+    type_case(page, "202001010042", "123456")
     page.locator("#case-ok").click()
     expect(page.locator("#k-error")).to_be_visible(timeout=SEEN)
     expect(page.locator("#k-error-text")).to_contain_text("TEST-20200101-0042")
-    expect(page.locator("#screen-case")).to_be_visible()  # still where the number is typed
+    expect(page.locator("#screen-case")).to_be_visible()  # back where the number is typed
+    expect(page.locator("#case-entry")).to_have_text("TEST-20200101-0042")
     page.screenshot(path=artifacts / "5-unknown.png")
     page.locator("#k-error-ok").click()
     page.locator("[data-go=home]:visible").click()
@@ -302,7 +432,7 @@ def test_the_kiosk_case_screens_work_in_elder_mode_and_return_to_the_start(
         case_hall, browser, artifacts):
     from playwright.sync_api import expect
 
-    server, tokens, n = case_hall
+    server, tokens, n, code = case_hall
     page, errors = open_kiosk(browser, server, tokens["kiosk"], "idle=12", width=1920,
                               height=1080)
     page.locator("#k-elder").click()
@@ -312,7 +442,7 @@ def test_the_kiosk_case_screens_work_in_elder_mode_and_return_to_the_start(
     expect(page.locator("#case-prefix")).to_have_text("TEST-", timeout=SEEN)
     key = page.locator("#case-pad [data-key='5']").bounding_box()
     assert key["height"] >= 1.3 * 104  # the landscape key, scaled up
-    type_digits(page, n["red"])
+    type_case(page, n["red"], code[n["red"]])
     page.screenshot(path=artifacts / "2-elder-typed.png", full_page=True)
     look_up = page.locator("#case-ok").bounding_box()
     assert look_up["y"] + look_up["height"] <= 1080  # on screen, no scrolling for it
@@ -323,7 +453,7 @@ def test_the_kiosk_case_screens_work_in_elder_mode_and_return_to_the_start(
     assert done["y"] + done["height"] <= 1080  # the longest answer still fits
 
     page.locator("#cr-again").click()
-    type_digits(page, n["yellow"])
+    type_case(page, n["yellow"], code[n["yellow"]])
     page.locator("#case-ok").click()
     expect(page.locator("#case-card")).to_have_attribute("data-urgency", "yellow",
                                                          timeout=SEEN)

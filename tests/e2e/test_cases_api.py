@@ -27,7 +27,9 @@ def test_supervisors_list_and_finish_a_case_and_the_visitor_sees_it_done(app, se
     assert done.status_code == 200 and done.json["on_time"] is False
     again = client.post("/api/v1/cases/T-20261116-0001/finish", json={}, headers=csrf)
     assert again.status_code == 409 and again.json["error"]["field"] == "state"
-    public = app.test_client().get("/api/v1/cases/T-20261116-0001").json
+    with seeded.engine.connect() as conn:
+        code = conn.execute(text("SELECT lookup_code FROM cases")).scalar_one()
+    public = app.test_client().get(f"/api/v1/cases/T-20261116-0001?code={code}").json
     assert public["state"] == "done" and public["done_on"] == "2026-11-23"
     bad = client.get("/api/v1/cases?urgency=purple")
     assert bad.status_code == 422 and bad.json["error"]["field"] == "urgency"

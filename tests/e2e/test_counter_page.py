@@ -84,7 +84,11 @@ def test_staff_call_start_and_accept_a_case_and_a_second_tab_follows(
     expect(page.locator("#dlg-finish")).to_be_hidden(timeout=SEEN)
     case_number = page.locator("#t-case-number")
     expect(case_number).to_have_text(re.compile(r"\S+"), timeout=SEEN)
-    case = requests.get(f"{server.url}/api/v1/cases/{case_number.inner_text()}", timeout=5).json()
+    with ctx.engine.connect() as conn:
+        code = conn.execute(text("SELECT lookup_code FROM cases WHERE number = :n"),
+                            {"n": case_number.inner_text()}).scalar_one()
+    case = requests.get(f"{server.url}/api/v1/cases/{case_number.inner_text()}",
+                        params={"code": code}, timeout=5).json()
     expect(page.locator("#t-case-due")).to_have_text(case["due_date"])
     assert case["applicant"] == "王*" and case["state"] == "accepted"
     expect(tab2.locator("#t-case-number")).to_have_text(case["number"], timeout=SEEN)

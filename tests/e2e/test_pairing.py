@@ -39,6 +39,59 @@ def pair(device, admin, kind: str, counter: int | None = None) -> dict:
 
 # --- the API, in-process ------------------------------------------------------------------
 
+def test_pairing_queue_caps_per_address(db_url, clock, tmp_path):
+    """One address fills no queue for anyone else: at most MAX_PER_ADDRESS of its requests
+    wait; a hall's queue (a device may name its hall) is capped on its own, so filling one
+    hall's (or the unnamed queue) leaves another hall's open; the rest is answered 429."""
+    from hall.services.devices import pairing
+    from tests.e2e.hall_world import make_app
+
+    app = make_app(db_url, clock, tmp_path)  # the rate limit off: the caps alone
+    ctx = app.extensions["hall"]
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    second = load_layout(DATA / "small_hall.toml")
+    second["hall"] |= {"code": "north", "name": "北区大厅"}
+    second["staff"] = []
+    seed(ctx, second)
+
+    def ask(address: str, hall: str | None = None):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = address
+        return client.post("/api/v1/pairings",
+                           json={"kind": "kiosk", **({"hall": hall} if hall else {})})
+
+    assert [ask("203.0.113.9").status_code for _ in range(pairing.MAX_PER_ADDRESS)] == \
+        [201] * pairing.MAX_PER_ADDRESS
+    busy = ask("203.0.113.9")
+    assert busy.status_code == 429 and busy.json["error"]["code"] == "pairing_busy"
+    assert busy.json["error"]["field"] == "kind"
+    assert ask("203.0.113.9", "north").status_code == 429  # naming a hall does not help
+    assert ask("10.0.0.21").status_code == 201  # a device elsewhere still asks
+
+    # many addresses fill the unnamed queue: a hall's own queue is still open, and full
+    # in its turn, it holds up no other hall
+    for i in range(pairing.MAX_PER_HALL - pairing.MAX_PER_ADDRESS - 1):
+        assert ask(f"198.51.100.{i}").status_code == 201
+    assert ask("198.51.100.250").status_code == 429
+    assert ask("10.0.0.22", "north").status_code == 201
+    for i in range(pairing.MAX_PER_HALL - 1):
+        assert ask(f"192.0.2.{i}", "NORTH").status_code == 201
+    assert ask("192.0.2.250", "north").status_code == 429
+    assert ask("10.0.0.23", "test").status_code == 201  # the first hall's queue is open
+    unknown = ask("10.0.0.24", "nowhere")
+    assert unknown.status_code == 404 and unknown.json["error"]["field"] == "hall"
+
+    # each hall's admin sees the unnamed queue and their own, never another hall's
+    from sqlalchemy import text
+
+    with ctx.engine.connect() as conn:
+        halls = dict(conn.execute(text("SELECT code, id FROM halls")).all())
+    listed = {code: pairing.pending(ctx, hall_id) for code, hall_id in halls.items()}
+    assert len(listed["north"]) == pairing.MAX_PER_HALL * 2
+    assert len(listed["test"]) == pairing.MAX_PER_HALL + 1
+    app.extensions["hall"].engine.dispose()
+
+
 def test_a_device_asks_waits_is_approved_and_claims_its_token_once(app, seeded, login_as):
     device = app.test_client()
     admin = login_as("root", "admin", "管理员")

@@ -50,7 +50,8 @@ def test_sign_ins_are_limited_per_login_and_per_address(db_url, clock, tmp_path)
     def login(name: str):
         return client.post("/api/v1/auth/login", json={"login": name, "password": "guess"})
 
-    assert {login("zhao").status_code for _ in range(10)} == {401}
+    # five wrong, then that login is locked from this address (409), then rate-limited
+    assert [login("zhao").status_code for _ in range(10)] == [401] * 5 + [409] * 5
     r = login("ZHAO ")  # the same login, however it is typed
     assert r.status_code == 429 and r.json["error"]["field"] == "login", r.json
     assert {login(f"user{n}").status_code for n in range(2)} == {401}  # 13 from here so far
@@ -147,3 +148,69 @@ def test_only_the_layout_import_takes_a_large_body(db_url, clock, tmp_path):
                       headers={"X-CSRFToken": token})
     assert huge.status_code == 413
     ctx.engine.dispose()
+
+
+def from_address(app, address: str):
+    """A test client whose requests come from ``address``."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_lockout_is_per_account_and_address(db_url, clock, tmp_path):
+    """Five wrong passwords lock that login from that address, with backoff, and nowhere
+    else: the admin still signs in from their own desk. An unknown login is answered, counted
+    and locked exactly as a known one with a wrong password, in about the same time."""
+    import statistics
+    import time
+
+    # the rate limits (on real time) kept out of the way of the lock (on the test's clock)
+    app = make_app(db_url, clock, tmp_path, RATELIMIT_ENABLED=True,
+                   RATE_LIMITS={"login_name": "100/minute", "login_ip": "100/minute"})
+    ctx = app.extensions["hall"]
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    password = accounts.add_user(ctx, login="boss", name="管理员", role="admin").value["password"]
+    attacker, desk = from_address(app, "203.0.113.9"), from_address(app, "10.1.2.3")
+
+    def login(client, name: str, secret: str = "guess"):
+        return client.post("/api/v1/auth/login", json={"login": name, "password": secret})
+
+    wrong = [login(attacker, "boss") for _ in range(5)]
+    unknown = [login(attacker, "nobody") for _ in range(5)]
+    for answers in (wrong, unknown):
+        assert [r.status_code for r in answers] == [401] * 5
+    assert {repr(r.json) for r in wrong + unknown} == {repr(wrong[0].json)}  # same body
+    assert wrong[0].json["error"]["code"] == "bad_credentials"
+    locked_known, locked_unknown = login(attacker, "boss", password), login(attacker, "nobody")
+    assert locked_known.status_code == locked_unknown.status_code == 409
+    assert locked_known.json == locked_unknown.json  # locked alike: nothing to discover
+    assert locked_known.json["error"]["code"] == "locked"
+
+    # the owner, from their own address, is not locked out (nor is anyone else there)
+    assert login(desk, "boss", password).status_code == 200
+    assert login(desk, "nobody").status_code == 401
+
+    # backoff, for that pair only: 5 minutes, then twice as long after five more
+    clock.advance(minutes=5, seconds=1)
+    assert [login(attacker, "boss").status_code for _ in range(5)] == [401] * 5
+    clock.advance(minutes=9)
+    again = login(attacker, "boss", password)
+    assert again.status_code == 409 and "1" in again.json["error"]["message"]
+    clock.advance(minutes=1, seconds=1)
+    assert login(attacker, "boss", password).status_code == 200  # the lock ran out
+
+    # similar time: one scrypt check whether the login exists or not (a new password each
+    # time: the test process remembers scrypt's answers, tests/conftest.py)
+    def timed(name: str, address: str) -> float:
+        client = from_address(app, address)
+        start = time.perf_counter()
+        assert login(client, name, f"guess {uuid.uuid4()}").status_code == 401
+        return time.perf_counter() - start
+
+    known, missing = [], []
+    for n in range(4):  # interleaved, each from a fresh address: no lock, no rate limit
+        known.append(timed("boss", f"198.51.100.{n}"))
+        missing.append(timed(f"ghost{n}", f"198.51.100.{100 + n}"))
+    ratio = statistics.median(missing) / statistics.median(known)
+    assert 0.5 < ratio < 2, (known, missing)
+    app.extensions["hall"].engine.dispose()

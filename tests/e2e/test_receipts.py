@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from counter.documents import qr_data_uri
 from drivers.escpos.document import DocumentContent, layout
@@ -27,6 +27,13 @@ from hall.services.config import accounts, settings
 from hall.store.models import Staff
 from tests.e2e.conftest import SEEN, new_tab, open_page, sign_in_on_page, wait_live
 from tests.e2e.server import running_hall
+
+
+def lookup_code(ctx, number: str) -> str:
+    """The case's look-up code (查询码), as the receipt prints it."""
+    with ctx.engine.connect() as conn:
+        return conn.execute(text("SELECT lookup_code FROM cases WHERE number = :n"),
+                            {"n": number}).scalar_one()
 
 PAGE = [pytest.mark.slow, pytest.mark.browser,
         pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)]
@@ -133,7 +140,9 @@ def test_acceptance_receipt_has_case_number_and_qr(window_hall, printer_80mm, br
     finish(page, ticket["number"], "2", lambda: page.fill("#finish-applicant", "王五"))
     number = page.locator("#t-case-number")
     expect(number).to_have_text(re.compile(r"^TEST-\d{8}-\d{4}$"), timeout=SEEN)
-    case = requests.get(f"{server.url}/api/v1/cases/{number.inner_text()}", timeout=5).json()
+    code = lookup_code(ctx, number.inner_text())
+    case = requests.get(f"{server.url}/api/v1/cases/{number.inner_text()}",
+                        params={"code": code}, timeout=5).json()
     expect(page.locator("#t-document")).to_be_visible()
     expect(page.locator("#t-document-title")).to_have_text("受理回执")
     page.screenshot(path=artifacts / "1-terminal-after-acceptance.png")
@@ -142,12 +151,13 @@ def test_acceptance_receipt_has_case_number_and_qr(window_hall, printer_80mm, br
     expect(page.locator("#t-message-text")).to_have_text("受理回执已在窗口打印机打印",
                                                          timeout=SEEN)
     text, qr = printed_text(printer_80mm, 1)
-    case_url = f"{server.url}/case/{case['number']}"
-    for fact in ("受理回执", "测试大厅", f"办件编号：{case['number']}", "办理事项：户籍办理",
+    case_url = f"{server.url}/case/{case['number']}?code={code}"
+    for fact in ("受理回执", "测试大厅", f"办件编号：{case['number']}", f"查询码：{code}",
+                 "办理事项：户籍办理",
                  "申请人：王*", f"承诺办结日期：{case['due_date']}（承诺时限5个工作日）",
                  "窗口：1号窗口", "经办人：李娜（工号1001）", "居民户口簿原件"):
         assert fact.replace(" ", "") in text.replace(" ", ""), (fact, text)
-    assert qr == [case_url]  # the case look-up page with the number filled in
+    assert qr == [case_url]  # the case look-up page with the number and code filled in
     assert requests.get(qr[0], timeout=5).status_code == 200
 
     with page.expect_popup() as popup:  # the same receipt as a page, from the terminal
@@ -261,15 +271,19 @@ def test_the_phone_page_after_acceptance_shows_the_case_number_and_due_date(
     post("/api/v1/counters/1/start", "keypad1")
     done = post("/api/v1/counters/1/finish", "keypad1", outcome="accepted")
     number, due = done["case"]["number"], date.fromisoformat(done["case"]["due_date"])
+    code = done["case"]["lookup_code"]
     due_zh = f"{due.year}年{due.month}月{due.day}日"
     expect(page.locator("#t-case-number")).to_have_text(number, timeout=SEEN)  # live
+    expect(page.locator("#t-case-code")).to_have_text(code)  # the ticket holder's to see
     expect(page.locator("#t-case-due")).to_have_text(due_zh)
     expect(page.locator(".t-done [data-case=none]")).to_be_hidden()  # not just "办理完毕"
     page.screenshot(path=artifacts / "phone-accepted-360.png", full_page=True)
     page.reload()
     expect(page.locator("#t-case-number")).to_have_text(number, timeout=SEEN)
     expect(page.locator("#t-case-due")).to_have_text(due_zh)
-    assert page.locator("#t-case-number").get_attribute("href") == f"/case/{number}"
+    expect(page.locator("#t-case-code")).to_have_text(code)
+    assert page.locator("#t-case-number").get_attribute("href") == \
+        f"/case/{number}?code={code}"
     page.click("#t-case-number")
-    expect(page.locator("body")).to_contain_text(number, timeout=SEEN)  # 办件查询
+    expect(page.locator("#c-case-number")).to_have_text(number, timeout=SEEN)  # 办件查询
     assert errors == []

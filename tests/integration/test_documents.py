@@ -67,16 +67,17 @@ def test_acceptance_gives_a_receipt_with_the_case_its_promise_and_who_took_it(ct
     assert (doc["kind"], doc["title"], doc["hall_name"]) == ("acceptance", "Acceptance receipt",
                                                            "测试大厅")
     assert fields(doc) == {
-        "Case number": number, "Service": "户籍办理", "Applicant": "王*",
+        "Case number": number, "Look-up code": done["case"]["lookup_code"],
+        "Service": "户籍办理", "Applicant": "王*",
         "Accepted at": "2026-11-23 10:00",  # the clock's 02:00 UTC in Shanghai
         "Due date": "2026-11-30 (within 5 working days)", "Window": "Window 1",
         "Handled by": "李娜 (staff no. 1001)"}
     assert done["case"]["due_date"] == "2026-11-30"
     assert kinds(doc, "heading") == ["Materials received"]
     assert kinds(doc, "item") == ["居民户口簿原件", "居民身份证原件"]
-    assert doc["qr_url"] == f"{BASE}/case/{number}"
+    assert doc["qr_url"] == f"{BASE}/case/{number}?code={done['case']['lookup_code']}"
     assert doc["qr_caption"] == "Scan to see how your case stands"
-    assert paper(ctx, staff, ticket, english=True)["lines"][1]["text"] == "Household registration"
+    assert paper(ctx, staff, ticket, english=True)["lines"][2]["text"] == "Household registration"
 
 
 def test_refusal_gives_the_reason_the_basis_and_the_way_to_review(ctx, hall, numbered):
@@ -173,7 +174,8 @@ def test_the_windows_printer_prints_the_paper_and_staff_are_told(ctx, hall, numb
     (job,) = printer.jobs
     assert job["url"] == "escpos+tcp://10.0.0.51:9100" and job["device_id"] == made["id"]
     assert job["document"] == "acceptance" and job["content"]["kind"] == "acceptance"
-    assert job["content"]["qr_url"] == f"{BASE}/case/{done['case']['number']}"
+    assert job["content"]["qr_url"] == \
+        f"{BASE}/case/{done['case']['number']}?code={done['case']['lookup_code']}"
     assert out["state"] == "printed" and out["job"]["document"] == "acceptance"
     assert out["message"] == "Acceptance receipt printed at the window's printer"
     with pytest.raises(DomainError) as err:  # the paper the outcome gives, no other
@@ -230,7 +232,8 @@ def test_a_window_printer_belongs_to_a_window_and_is_not_marked_silent(ctx, hall
 def test_the_phone_page_learns_the_case_after_acceptance(ctx, hall):
     _, ticket, done = serve(ctx, hall, "accepted")
     view = queries.ticket_by_token(ctx, ticket["token"])
-    assert view["case"] == {"number": done["case"]["number"], "due_date": "2026-11-30"}
+    assert view["case"] == {"number": done["case"]["number"],
+                            "lookup_code": done["case"]["lookup_code"], "due_date": "2026-11-30"}
     _, other, _ = serve(ctx, hall, "done")
     assert "case" not in queries.ticket_by_token(ctx, other["token"])
 

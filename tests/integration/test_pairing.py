@@ -137,7 +137,7 @@ def test_a_pad_needs_a_window_and_a_screen_with_a_window_is_that_windows_screen(
 
 
 def test_too_many_waiting_requests_are_refused(ctx, hall):
-    for _ in range(pairing.MAX_PENDING):
+    for _ in range(pairing.MAX_PER_HALL):  # no hall named: the shared queue's cap
         ask(ctx)
     refused("pairing_busy", "kind", ask, ctx)
 

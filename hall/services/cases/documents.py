@@ -39,6 +39,7 @@ DEFAULT_REVIEW = N_("If you disagree with this decision, you may apply for admin
                     "reconsideration within 60 days of receiving this notice, or bring an "
                     "administrative lawsuit before a people's court within 6 months.")
 LABEL_CASE = N_("Case number")
+LABEL_CODE = N_("Look-up code")
 LABEL_SERVICE = N_("Service")
 LABEL_APPLICANT = N_("Applicant")
 LABEL_ACCEPTED = N_("Accepted at")
@@ -121,7 +122,7 @@ def content(uow: UnitOfWork, ticket: Any, kind: str, base_url: str, _: Translate
         facts.update(staff=_staff(uow.conn, case.staff_id or ticket.staff_id, _),
                      at=f"{config.settings.local(case.accepted_at):{TIME}}")
         lines = _acceptance(case, svc, facts, _)
-        qr, caption = case_url(base, case.number), _(SCAN_CASE)
+        qr, caption = case_url(base, case.number, case.lookup_code), _(SCAN_CASE)
     else:
         facts.update(staff=_staff(uow.conn, ticket.staff_id, _),
                      at=f"{config.settings.local(ticket.finished_at):{TIME}}")
@@ -147,7 +148,8 @@ def content(uow: UnitOfWork, ticket: Any, kind: str, base_url: str, _: Translate
 def _acceptance(case: Any, svc: Any, facts: dict[str, str], _: Translate
                 ) -> list[dict[str, str]]:
     due = case.due_date.isoformat()
-    lines = [_field(_(LABEL_CASE), case.number), _field(_(LABEL_SERVICE), facts["service"])]
+    lines = [_field(_(LABEL_CASE), case.number), _field(_(LABEL_CODE), case.lookup_code),
+             _field(_(LABEL_SERVICE), facts["service"])]
     if case.applicant_masked:
         lines.append(_field(_(LABEL_APPLICANT), case.applicant_masked))
     lines += [_field(_(LABEL_ACCEPTED), facts["at"]),
@@ -172,9 +174,11 @@ def missing(note: str | None) -> list[str]:
 
 
 def case_of_ticket(conn, ticket_id: int) -> dict[str, Any] | None:
-    """The case a visit opened (its number and due date), for the visitor's phone page."""
+    """The case a visit opened (its number, look-up code and due date), for the phone page
+    of the visitor who holds the ticket."""
     row = _case(conn, ticket_id)
-    return {"number": row.number, "due_date": row.due_date.isoformat()} if row else None
+    return {"number": row.number, "lookup_code": row.lookup_code,
+            "due_date": row.due_date.isoformat()} if row else None
 
 
 def _case(conn, ticket_id: int) -> Any:

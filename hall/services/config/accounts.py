@@ -1,5 +1,10 @@
 """Staff accounts and device tokens: creation, sign-in with lockout, token lookup.
 
+Wrong passwords lock the pair (login name, address) they came from, with backoff — never
+the account for everyone, so nobody can lock another person out — and an unknown login, a
+deactivated account and a wrong password answer alike (same refusal, same count and lock,
+one scrypt check each).
+
 No default passwords: every password is generated, printed once and stored only as a
 scrypt hash; a generated password is a one-time password (``must_change_password``) that
 its owner replaces at first sign-in (hall/services/config/passwords.py). Device tokens are
@@ -14,7 +19,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from hall.domain.access import COUNTER_BOUND, DEVICE_ACTIONS, STAFF_ROLES, SYSTEM, Actor
@@ -24,11 +30,13 @@ from hall.services import repo
 from hall.services.config import audit
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.counters import signout
-from hall.store.models import Counter, Device, Hall, Staff
+from hall.store.models import Counter, Device, Hall, SignInFailure, Staff
 
-LOCK_AFTER = 5  # failed sign-ins in a row before the account is locked for a while
+LOCK_AFTER = 5  # failed sign-ins in a row (one login, one address) before that pair locks
 LOCK_FOR = timedelta(minutes=5)  # the first lock; each further one doubles …
 LOCK_MAX = timedelta(hours=1)  # … up to this
+FORGET_AFTER = timedelta(days=1)  # a pair's count, this long after its last failure
+F = SignInFailure.__table__
 
 
 def token_digest(token: str) -> str:
@@ -127,24 +135,29 @@ class SignIn:
     auth_version: int
 
 
-def sign_in(ctx: Context, login: str, password: str) -> SignIn:
+def sign_in(ctx: Context, login: str, password: str, address: str | None = None) -> SignIn:
     """Check a password against its werkzeug scrypt hash (memory-hard; never stored in
-    clear). LOCK_AFTER failures in a row lock the account for LOCK_FOR, and every further
-    LOCK_AFTER for twice as long as the time before, up to LOCK_MAX; while it is locked even
-    the right password is refused, so guessing gains nothing. A success clears the count,
-    stamps ``last_login_at`` and re-hashes a password kept under older hash parameters."""
+    clear). LOCK_AFTER failures in a row of one login name from one ``address`` lock that
+    pair for LOCK_FOR, and every further LOCK_AFTER for twice as long as the time before, up
+    to LOCK_MAX; while it is locked even the right password is refused there, so guessing
+    gains nothing, but the account's owner signs in from anywhere else. Whether the login
+    exists or not, the answer, the count and the time taken are the same. A success clears
+    the pair's count, stamps ``last_login_at`` and re-hashes a password kept under older
+    hash parameters."""
+    key, where = login_key(login), address or "-"
 
     def command(uow: UnitOfWork) -> SignIn | None:
         t = Staff.__table__
+        refuse_if_locked(uow, key, where)
         row = uow.conn.execute(select(t).where(t.c.login == login)).first()
         if row is None or not row.active or not row.password_hash:
             check_password_hash(_DUMMY_HASH, password)  # same time whether or not it exists
+            count_failure(uow, key, where)
             return None
-        if row.locked_until and row.locked_until > uow.now:
-            raise locked(row.locked_until - uow.now)
         if not check_password_hash(row.password_hash, password):
-            count_failure(uow, row.id)
+            count_failure(uow, key, where, staff_id=row.id)
             return None
+        forget_failures(uow, key, where)
         values: dict[str, Any] = {"failed_logins": 0, "locked_until": None,
                                   "last_login_at": uow.now}
         if _hash_params(row.password_hash) != _hash_params(_DUMMY_HASH):
@@ -164,17 +177,48 @@ def authenticate(ctx: Context, login: str, password: str) -> Actor:
     return sign_in(ctx, login, password).actor
 
 
-def count_failure(uow: UnitOfWork, staff_id: int) -> None:
-    """One more wrong password for the account (at sign-in, or when changing one's own):
-    every LOCK_AFTER-th in a row locks it for ``lock_time``. The caller returns instead of
-    raising, so that the count commits."""
-    t = Staff.__table__
+def login_key(login: str) -> str:
+    """What failures are counted under: the login name as typed, folded."""
+    return login.strip().lower()[:64]
+
+
+def refuse_if_locked(uow: UnitOfWork, key: str, address: str, field: str = "login") -> None:
+    until = uow.conn.execute(select(F.c.locked_until).where(
+        F.c.login == key, F.c.address == address)).scalar()
+    if until is not None and until > uow.now:
+        raise locked(until - uow.now, field)
+
+
+def count_failure(uow: UnitOfWork, key: str, address: str, staff_id: int | None = None
+                  ) -> None:
+    """One more wrong password for login ``key`` from ``address`` (at sign-in, or when
+    changing one's own): every LOCK_AFTER-th in a row locks that pair for ``lock_time``.
+    The account's own count (``failed_logins``, shown to admins) grows too, but locks
+    nothing. The caller returns instead of raising, so that the count commits."""
+    ins = (postgresql if uow.conn.dialect.name == "postgresql" else sqlite).insert(F)
     failed = uow.conn.execute(  # counted in SQL: two guesses at once both count
-        update(t).where(t.c.id == staff_id).values(failed_logins=t.c.failed_logins + 1)
-        .returning(t.c.failed_logins)).scalar_one()
-    if failed % LOCK_AFTER == 0:
+        ins.values(login=key, address=address[:64], failures=1, last_at=uow.now)
+        .on_conflict_do_update(index_elements=["login", "address"],
+                               set_={"failures": F.c.failures + 1, "last_at": uow.now})
+        .returning(F.c.failures)).scalar_one()
+    until = uow.now + lock_time(failed) if failed % LOCK_AFTER == 0 else None
+    if until is not None:
+        uow.conn.execute(update(F).where(F.c.login == key, F.c.address == address[:64])
+                         .values(locked_until=until))
+    if staff_id is not None:  # what admins see (locked somewhere until); it refuses nothing
+        t = Staff.__table__
         uow.conn.execute(update(t).where(t.c.id == staff_id).values(
-            locked_until=uow.now + lock_time(failed)))
+            failed_logins=t.c.failed_logins + 1,
+            **({"locked_until": until} if until is not None else {})))
+    uow.conn.execute(delete(F).where(F.c.last_at < uow.now - FORGET_AFTER))
+
+
+def forget_failures(uow: UnitOfWork, key: str, address: str | None = None) -> None:
+    """A success (or an admin's unlock, for every address): the count starts again."""
+    stmt = delete(F).where(F.c.login == key)
+    if address is not None:
+        stmt = stmt.where(F.c.address == address[:64])
+    uow.conn.execute(stmt)
 
 
 def lock_time(failed: int) -> timedelta:

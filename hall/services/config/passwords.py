@@ -1,12 +1,12 @@
 """Changing one's own password (issue 15): the only thing a one-time password allows.
 
 The current password is asked for again, and a wrong one counts toward the sign-in lock
-exactly as a failed sign-in does (``accounts.count_failure``), so a session left open on a
-window's PC cannot be used to guess it; while the account is locked the change is refused
-too. The new password must pass the policy (hall/domain/passwords.py); it is stored as a
-scrypt hash, the one-time flag clears, and ``auth_version`` moves on: every other session
-of the account ends, and the caller re-issues its own session under the new version. The
-audit log records that the password changed, never what it was or is.
+of the login and address exactly as a failed sign-in does (``accounts.count_failure``), so a
+session left open on a window's PC cannot be used to guess it; while that pair is locked the
+change is refused too. The new password must pass the policy (hall/domain/passwords.py);
+it is stored as a scrypt hash, the one-time flag clears, and ``auth_version`` moves on:
+every other session of the account ends, and the caller re-issues its own session under the
+new version. The audit log records that the password changed, never what it was or is.
 """
 from __future__ import annotations
 
@@ -44,11 +44,12 @@ def change_own_password(ctx: Context, actor: Actor, current: str, new: str, *,
         if row is None or not row.active or not row.password_hash:
             raise Forbidden(N_("Only a signed-in staff member changes their password"),
                             "authorization")
-        if row.locked_until and row.locked_until > uow.now:
-            raise accounts.locked(row.locked_until - uow.now, "current")
+        key, where = accounts.login_key(row.login), ip or "-"
+        accounts.refuse_if_locked(uow, key, where, "current")
         if not check_password_hash(row.password_hash, current):
-            accounts.count_failure(uow, row.id)
+            accounts.count_failure(uow, key, where, staff_id=row.id)
             return None  # returned, not raised: the failure must commit
+        accounts.forget_failures(uow, key, where)
         check_new_password(new, login=row.login, current=current)
         digest = generate_password_hash(new)
         version = uow.conn.execute(update(t).where(t.c.id == row.id).values(

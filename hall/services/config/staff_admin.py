@@ -22,7 +22,7 @@ from hall.domain.access import STAFF_ROLES, Actor
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services import repo
-from hall.services.config import audit
+from hall.services.config import accounts, audit
 from hall.services.config.layout.spec import StaffSpec
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.counters import signout
@@ -39,7 +39,8 @@ def fields(row: Any) -> dict[str, Any]:
 
 
 def view(row: Any, now) -> dict[str, Any]:
-    """The account as the staff page shows it: ``locked`` while sign-ins are refused."""
+    """The account as the staff page shows it: ``locked`` while sign-ins from the address
+    its failures came from are refused (never from everywhere; an unlock clears them all)."""
     return fields(row) | {"locked": bool(row.locked_until and row.locked_until > now)}
 
 
@@ -114,6 +115,7 @@ def reset_password(ctx: Context, actor: Actor, staff_id: int, *,
     def command(uow: UnitOfWork) -> dict[str, Any]:
         row = _row(uow, actor, staff_id, lock=True)
         password, digest = new_password()
+        accounts.forget_failures(uow, accounts.login_key(row.login))  # from every address
         values = {"password_hash": digest, "failed_logins": 0, "locked_until": None,
                   "auth_version": row.auth_version + 1, "must_change_password": True}
         return _apply(uow, actor, row, values, "reset_password", ip) | {"password": password}
@@ -142,6 +144,7 @@ def unlock(ctx: Context, actor: Actor, staff_id: int, *, ip: str | None = None) 
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         row = _row(uow, actor, staff_id, lock=True)
+        accounts.forget_failures(uow, accounts.login_key(row.login))  # from every address
         if not row.failed_logins and row.locked_until is None:
             return {"staff": view(row, uow.now)}
         return _apply(uow, actor, row, {"failed_logins": 0, "locked_until": None}, "unlock", ip)

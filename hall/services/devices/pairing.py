@@ -5,7 +5,10 @@ token, once.
 What each secret proves:
 - the **code** (6 digits, unique among pending requests) proves the admin is looking at this
   device: the pending list never shows codes, approving needs the one on the device's screen.
-  Codes are short, so a request lives ``REQUEST_TTL`` and at most ``MAX_PENDING`` wait at once;
+  Codes are short, so a request lives ``REQUEST_TTL``. So that no one can fill the queue
+  for everyone, at most ``MAX_PER_ADDRESS`` wait from one address and ``MAX_PER_HALL`` for
+  one hall (a device may name its hall; those that do not share one queue), and at most
+  ``MAX_PENDING`` in all, which keeps the code space sparse;
 - the **claim secret** proves the claimant is the device that asked: random, given to the
   asker once, stored only as its SHA-256 (reading the table is not enough to claim);
 - the **token** is made at the claim and returned once; only its digest is stored. Approval
@@ -27,14 +30,16 @@ from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
 from hall.services.config import accounts, audit
 from hall.services.context import Context, Result, UnitOfWork, read, run
-from hall.store.models import Counter, Device, Pairing
+from hall.store.models import Counter, Device, Hall, Pairing
 
 # devices with a screen, agents, and a window's printer (paired by the agent PC it hangs off)
 PAIRABLE = ("kiosk", "screen", "pad", "agent", "printer")
 REQUEST_TTL = timedelta(minutes=10)  # a code shown on a device is good this long
 CLAIM_TTL = timedelta(minutes=10)  # after approval, the device claims within this
 KEEP = timedelta(hours=1)  # an expired request still answers "expired"/"rejected" this long
-MAX_PENDING = 50  # requests waiting at once: the code space stays sparse, the list short
+MAX_PER_ADDRESS = 3  # requests waiting from one address (a device asks once at a time)
+MAX_PER_HALL = 50  # requests waiting for one hall (or for none named): the list stays short
+MAX_PENDING = 500  # requests waiting at once in all: the code space stays sparse
 POLL_S = 3  # how often a waiting device asks again
 PAIRING_LOCK = 0x4841_5052  # "HAPR": pg advisory lock, so a new code is unique among pending
 
@@ -42,14 +47,18 @@ P = Pairing.__table__
 
 
 def request_pairing(ctx: Context, kind: str, name: str = "",
-                    info: dict[str, Any] | None = None) -> Result:
-    """A device asks to join: its id, code and claim secret (returned only here)."""
+                    info: dict[str, Any] | None = None, *, address: str | None = None,
+                    hall: str | None = None) -> Result:
+    """A device asks to join (from ``address``; for the hall whose code is ``hall``, if it
+    names one): its id, code and claim secret (returned only here)."""
     if kind not in PAIRABLE:
         raise DomainError("invalid_kind", N_("Unknown device kind %(kind)s"), "kind", kind=kind)
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         _one_at_a_time(uow)
         _clean_up(uow)
+        hall_id = _named_hall(uow, hall)
+        _room_for(uow, address, hall_id)
         taken = set(uow.conn.execute(select(P.c.code).where(
             P.c.state == "pending", P.c.expires_at > uow.now)).scalars())
         if len(taken) >= MAX_PENDING:
@@ -61,11 +70,38 @@ def request_pairing(ctx: Context, kind: str, name: str = "",
         pairing_id = uow.conn.execute(insert(P).values(
             code=code, claim_hash=accounts.token_digest(secret), kind=kind, name=name,
             info=info or {}, state="pending", created_at=uow.now, expires_at=expires_at,
+            hall_id=hall_id, address=address[:64] if address else None,
         ).returning(P.c.id)).scalar_one()
         return {"id": pairing_id, "code": code, "secret": secret,
                 "expires_at": expires_at.isoformat(), "poll_s": POLL_S}
 
     return run(ctx, command)
+
+
+def _named_hall(uow: UnitOfWork, code: str | None) -> int | None:
+    if not code:
+        return None
+    hall_id = uow.conn.execute(select(Hall.id).where(
+        func.lower(Hall.code) == code.strip().lower())).scalar()
+    if hall_id is None:
+        raise DomainError("hall_not_found", N_("No hall has the code %(hall)s"), "hall",
+                          hall=code)
+    return hall_id
+
+
+def _room_for(uow: UnitOfWork, address: str | None, hall_id: int | None) -> None:
+    """Refuse a request past the per-address or the per-hall cap of waiting requests."""
+    waiting = (P.c.state == "pending") & (P.c.expires_at > uow.now)
+    if address and uow.conn.execute(select(func.count()).where(
+            waiting, P.c.address == address[:64])).scalar_one() >= MAX_PER_ADDRESS:
+        raise DomainError("pairing_busy", N_("Devices at this address are already waiting "
+                                             "to be paired; pair those first, or try again "
+                                             "in a few minutes"), "kind")
+    same_hall = P.c.hall_id.is_(None) if hall_id is None else P.c.hall_id == hall_id
+    if uow.conn.execute(select(func.count()).where(
+            waiting, same_hall)).scalar_one() >= MAX_PER_HALL:
+        raise DomainError("pairing_busy", N_("Too many devices are waiting to be paired; "
+                                             "try again in a few minutes"), "kind")
 
 
 def pending(ctx: Context, hall_id: int) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ blueprint installs as ``app.extensions["hall.printer"]``.
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -52,6 +53,8 @@ MSG_DOC_PRINTED = N_("%(document)s printed at the window's printer")
 MSG_DOC_PENDING = N_("%(document)s sent to the window's printer")
 MSG_DOC_FAILED = N_("%(document)s could not be printed: %(reason)s. Print the page instead.")
 Translate = Callable[[str], str]
+BREAKS = "\t\n\r\v\f"  # printed as spaces
+UNPRINTABLE = ("Cc", "Cf", "Cs", "Co")  # control, format, surrogate, private use: dropped
 
 
 class Printer(Protocol):
@@ -309,10 +312,28 @@ def _view(row: Any, number: str) -> dict[str, Any]:
 
 def _paper(uow: UnitOfWork, ticket: Any, document: str | None, base_url: str, _: Translate,
            english: bool) -> dict[str, Any]:
-    """What goes on the paper: the ticket, or the document its visit produced."""
+    """What goes on the paper: the ticket, or the document its visit produced — with no
+    control character in any text (``printable``), whoever wrote it."""
     if document is not None:
-        return documents.content(uow, ticket, document, base_url, _, english)
-    return _content(uow, ticket, base_url, _, english)
+        return printable(documents.content(uow, ticket, document, base_url, _, english))
+    return printable(_content(uow, ticket, base_url, _, english))
+
+
+def printable(value: Any) -> Any:
+    """``value`` with every control character out of its texts, in dicts and lists too: a
+    hall name, note or reason set by an admin must never reach a printer as a command
+    (ESC @ resets it, GS V cuts the paper). Line breaks and tabs become spaces; the
+    printer's layout wraps the text itself."""
+    if isinstance(value, str):
+        if value.isprintable():  # the common case, at C speed
+            return value
+        return "".join(" " if ch in BREAKS else ch for ch in value
+                       if ch in BREAKS or unicodedata.category(ch) not in UNPRINTABLE)
+    if isinstance(value, dict):
+        return {key: printable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(item) for item in value]
+    return value
 
 
 def _content(uow: UnitOfWork, ticket: Any, base_url: str, _: Translate,

@@ -110,19 +110,23 @@ def events_after(ctx: Context, hall_id: int, after: int, limit: int = EVENTS_PAG
     return read(ctx, query)
 
 
-def case_by_number(ctx: Context, number: str) -> dict[str, Any]:
-    """办件查询 (public): a case's state by its number, with its due state today (urgency:
-    normal, yellow at the warning point, red when overdue; always normal once closed) as the
-    hall's local calendar sees it. Case-insensitive; spaces inside the number are ignored."""
-    from hall.domain.cases import urgency
+def case_by_number(ctx: Context, number: str, code: str) -> dict[str, Any]:
+    """办件查询 (public): a case's state by its number and look-up code (查询码, on the
+    receipt: numbers are sequential, so the number alone would open a whole day's cases),
+    with its due state today (urgency: normal, yellow at the warning point, red when
+    overdue; always normal once closed) as the hall's local calendar sees it.
+    Case-insensitive; spaces inside the number are ignored. An unknown number and a wrong
+    code get the same answer."""
+    from hall.domain.cases import lookup_code_matches, urgency
 
     wanted = "".join(number.split()).upper()
 
     def query(uow: UnitOfWork) -> dict[str, Any]:
         c = Case.__table__
         row = uow.conn.execute(select(c).where(c.c.number == wanted)).first()
-        if row is None:
-            raise DomainError("case_not_found", N_("No case with this number"), "number")
+        if not lookup_code_matches(row.lookup_code if row else "", code):
+            raise DomainError("case_not_found", N_("No case has this number and look-up "
+                                                   "code"), "number")
         svc = repo.service_row(uow.conn, row.hall_id, row.service_id)
         today = repo.settings_of(repo.hall_row(uow.conn, row.hall_id)).local(uow.now).date()
         return {"number": row.number, "service": svc.name, "state": row.state,

@@ -67,14 +67,16 @@ def _open_case(uow: UnitOfWork, counter, ticket, applicant: str | None) -> dict[
     warning = cases.warning_date(today, svc.promised_days, cal)
     seq = repo.next_number(conn, hall.id, CASE_PREFIX, today)
     number = cases.format_case_number(hall.code.upper(), today, seq)
-    conn.execute(insert(Case).values(
+    code = cases.new_lookup_code()  # printed on the 受理回执; the look-up asks for it
+    conn.execute(insert(Case).values(lookup_code=code,
         hall_id=hall.id, number=number, ticket_id=ticket.id, service_id=svc.id,
         counter_id=counter.id, staff_id=counter.staff_id,
         applicant_masked=mask_name(applicant), accepted_at=uow.now, accepted_on=today,
         due_date=due, warning_date=warning, state="accepted"))
     uow.emit("case.accepted", hall.id, number=number, service_id=svc.id,
              due_date=due.isoformat())
-    return {"number": number, "due_date": due.isoformat(), "warning_date": warning.isoformat(),
+    return {"number": number, "lookup_code": code, "due_date": due.isoformat(),
+            "warning_date": warning.isoformat(),
             "promised_days": svc.promised_days, "calendar_covered": cal.covered(due.year)}
 
 

@@ -3,6 +3,10 @@
 The same column list feeds both formats and the reports page, so the three never disagree.
 Rates stay fractions in XLSX (shown with a percent format, so a spreadsheet can compute on
 them) and become percentages with one decimal in CSV; durations are minutes; fees yuan.
+
+Every text cell goes through ``text_cell``: a name someone typed (a service, a window, a
+staff member, the hall) that begins like a formula (``=HYPERLINK(…)``) is written as text
+with a leading apostrophe, so no spreadsheet runs it.
 """
 from __future__ import annotations
 
@@ -60,6 +64,7 @@ COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("Open (h)"), lambda r: r.get("open_s"), "hours"),
     (N_("Idle (h)"), lambda r: r.get("idle_s"), "hours"),
 ]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
 GROUP_LABELS = {"hall": N_("Hall"), "department": N_("Department"), "service": N_("Service"),
                 "counter": N_("Window"), "staff": N_("Staff member")}
 
@@ -85,6 +90,11 @@ def _value(raw: Any, kind: str, for_csv: bool) -> Any:
     return raw
 
 
+def text_cell(text: Any) -> Any:
+    """``text`` as a spreadsheet cell that can only be text (CSV and XLSX alike)."""
+    return "'" + text if isinstance(text, str) and text.startswith(FORMULA_START) else text
+
+
 def pause_reasons(report: dict[str, Any]) -> list[str]:
     return sorted((report["total"].get("pauses") or {}).keys())
 
@@ -103,12 +113,19 @@ def table(report: dict[str, Any], _: Gettext, for_csv: bool = False
     return headers, rows
 
 
+def sheet(report: dict[str, Any], _: Gettext, for_csv: bool = False
+          ) -> tuple[list[str], list[list[Any]]]:
+    """``table`` for a file a spreadsheet opens: every text cell through ``text_cell``."""
+    headers, rows = table(report, _, for_csv)
+    return [text_cell(h) for h in headers], [[text_cell(v) for v in row] for row in rows]
+
+
 def to_csv(report: dict[str, Any], _: Gettext) -> str:
     """UTF-8 with a BOM so that Excel opens Chinese text right."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
-    headers, rows = table(report, _, for_csv=True)
+    headers, rows = sheet(report, _, for_csv=True)
     writer.writerow(headers)
     writer.writerows(["" if v is None else v for v in row] for row in rows)
     return out.getvalue()
@@ -123,9 +140,10 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
     ws = wb.active
     ws.title = _("Figures")[:31]
     period = report["period"]
-    ws.append([f"{report['hall']}  {period['label']}  ({period['start']} – {period['end']})"])
+    ws.append([text_cell(f"{report['hall']}  {period['label']}  "
+                         f"({period['start']} – {period['end']})")])
     ws["A1"].font = Font(bold=True, size=14)
-    headers, rows = table(report, _)
+    headers, rows = sheet(report, _)
     ws.append(headers)
     for cell in ws[2]:
         cell.font = Font(bold=True)

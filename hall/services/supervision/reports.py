@@ -1,8 +1,10 @@
 """Reports (日考核/周汇总/月通报): any period, grouped by hall, department, service, window or
 staff member, with every measure of DESIGN.md §2.
 
-Closed days come from the day rollups (supervision/rollup.py), built on first use; open
-days are summed live from the raw rows with the same code. Cases, follow-ups and counter time
+Closed days come from the day rollups (supervision/rollup.py) once built; days not built yet
+(today, or a closed day the watch has not rolled up) are summed live from the raw rows with
+the same code. A report only reads: the watch rolls closed days up (``roll_up``), and so
+does ``hall report``, never a GET. Cases, follow-ups and counter time
 are added per group. Figures are exact: histograms of whole seconds, integer counts.
 """
 from __future__ import annotations
@@ -28,6 +30,7 @@ from hall.store.models import Case, Counter, Department, FollowUp, Service, Staf
 
 GROUPS = ("hall", "department", "service", "counter", "staff")
 PERIODS = ("day", "week", "month", "range")
+ROLL_UP_DAYS = 40  # how far back the watch rolls up closed days (older: ``hall report``)
 WAIT_BANDS = [0, 300, 600, 900, 1800, 2700, 3600]  # seconds: 0–5, 5–10, 10–15, 15–30 … min
 
 
@@ -74,7 +77,9 @@ def period_of(kind: str, on: date, end: date | None = None) -> Period:
 
 def report(ctx: Context, *, period: str = "day", on: str | date | None = None,
            end: str | date | None = None, group: str = "service",
-           hall_id: int | None = None) -> dict[str, Any]:
+           hall_id: int | None = None, roll_up_first: bool = False) -> dict[str, Any]:
+    """The report; it writes nothing unless ``roll_up_first`` (a command's choice, never a
+    GET's) builds the period's closed days first."""
     if group not in GROUPS:
         raise DomainError("invalid_group", N_("Unknown grouping %(group)s"), "group", group=group)
     hall_id = hall_id or queries.default_hall(ctx)
@@ -83,7 +88,8 @@ def report(ctx: Context, *, period: str = "day", on: str | date | None = None,
     now = ctx.clock.now()
     first = _date(on, "on") if on else now.astimezone(tz).date()
     p = period_of(period, first, _date(end, "end") if end else None)
-    _build_closed_days(ctx, hall, p, tz, now)
+    if roll_up_first:
+        roll_up(ctx, hall_id, p.start, p.end)
     return read(ctx, lambda uow: _assemble(uow, hall, p, group))
 
 
@@ -97,12 +103,22 @@ def _date(value: str | date, field: str) -> date:
                           value=value) from exc
 
 
-def _build_closed_days(ctx: Context, hall: Any, p: Period, tz: ZoneInfo, now) -> None:
-    """Roll up closed days not built yet, one short transaction per day."""
-    built = read(ctx, lambda uow: store.built_days(uow, hall.id, p.start, p.end))
-    for day in p.days():
+def roll_up(ctx: Context, hall_id: int, start: date | None = None,
+            end: date | None = None) -> list[date]:
+    """Roll up the closed days from ``start`` to ``end`` (default: the last ROLL_UP_DAYS)
+    not built yet, one short transaction per day; the days built. The watch calls it."""
+    hall = read(ctx, lambda uow: repo.hall_row(uow.conn, hall_id))
+    tz = ZoneInfo(hall.timezone)
+    now = ctx.clock.now()
+    end = end or now.astimezone(tz).date()
+    start = start or end - timedelta(days=ROLL_UP_DAYS)
+    built = read(ctx, lambda uow: store.built_days(uow, hall.id, start, end))
+    made = []
+    for day in Period("range", start, end).days():
         if day not in built and store.closed(day, tz, now, hall.rating_window_s):
             run(ctx, lambda uow, d=day: store.build_day(uow, hall, d))
+            made.append(day)
+    return made
 
 
 def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, Any]:

@@ -18,7 +18,8 @@ clearing is then the safety net for anything that slipped by (a process crash, a
 with a finish), at most one interval late.
 
 Every few passes the loop also runs the sweeps (watch_rules.SWEEPS): conditions whose
-alerts their own modules keep (cases due, follow-ups overdue, silent devices).
+alerts their own modules keep (cases due, follow-ups overdue, silent devices), and rolls up
+the closed days that reports read (reports.roll_up: a report itself writes nothing).
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hall.services.context import Context, Result, UnitOfWork, read, run
-from hall.services.supervision import alerts
+from hall.services.supervision import alerts, reports
 from hall.services.supervision.watch_rules import (
     RULES,
     SWEEPS,
@@ -162,6 +163,7 @@ class Watch:
                     scan(ctx, hall_id, self.rules)
                     if self.passes % self.SLOW_EVERY == 0:
                         run(ctx, lambda uow, h=hall_id: run_sweeps(uow, h, self.sweeps))
+                        reports.roll_up(ctx, hall_id)  # closed days, for reports to read
                 except Exception:  # noqa: BLE001 - the watch must outlive any one bad pass
                     self.failures += 1
                     log.exception("watch: scan of hall %s failed", hall_id)

@@ -1,23 +1,27 @@
 // 办件查询 phone page: the page works without this file (the server forgives case and
-// spaces); this only refuses an empty look-up on the spot and stops a double submit.
+// spaces); this only refuses a look-up without the number or the look-up code on the spot
+// and stops a double submit.
 
 const form = document.getElementById("c-form");
 const input = document.getElementById("c-number");
+const code = document.getElementById("c-code");
 const problem = document.getElementById("c-problem");
 
 form.addEventListener("submit", (ev) => {
-  if (!input.value.trim()) {
+  const missing = !input.value.trim() ? [input, form.dataset.empty]
+    : !code.value.trim() ? [code, form.dataset.noCode] : null;
+  if (missing) {
     ev.preventDefault();
-    problem.textContent = form.dataset.empty;
+    problem.textContent = missing[1];
     problem.hidden = false;
-    input.focus();
+    missing[0].focus();
     return;
   }
   form.querySelector("button[type=submit]").disabled = true;
 });
 
-// a fresh page with nothing typed: the cursor in the box, ready (no answer to read first)
-if (!input.value && !document.getElementById("c-case")) input.focus();
+// a fresh page: the cursor in the first empty box, ready (no answer to read first)
+if (!document.getElementById("c-case")) (input.value ? code : input).focus();
 
 // back to this page from the answer (bfcache): the button works again
 window.addEventListener("pageshow", () => {

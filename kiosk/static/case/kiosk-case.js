@@ -1,14 +1,17 @@
 // 办件查询 on the kiosk's touch screen. The hall's code (the letters of a case number) is
 // filled in from the server, so the visitor types digits only — the 8-digit acceptance date,
 // then the sequence — on a large number pad: no letter keyboard to hunt through, and the
-// dash falls into place by itself. The answer comes from the public GET /api/v1/cases/<n>,
-// as on the phone page; every word shown comes translated from the page (#strings).
+// dash falls into place by itself. Then, on the same pad, the 6-digit look-up code (查询码)
+// printed under the number (numbers are sequential: the number alone shows nothing). The
+// answer comes from the public GET /api/v1/cases/<n>?code=…, as on the phone page; every
+// word shown comes translated from the page (#strings).
 
 import { el, fill } from "../kiosk-lib.js";
 
 const DATE_DIGITS = 8;
 const SEQ_MIN = 4; // SMZX-20261123-0007: at least four digits after the date
 const MAX_DIGITS = DATE_DIGITS + 6;
+const CODE_DIGITS = 6;
 const STATES = { accepted: "caseAccepted", in_progress: "caseInProgress", done: "caseDone",
                  returned: "caseReturned" };
 
@@ -16,6 +19,8 @@ export function caseLookup({ api, show, fail, home, speak, strings: T, locale, p
   const $ = (id) => document.getElementById(id);
   let prefix = null;
   let digits = "";
+  let code = "";
+  let step = "number"; // then "code"
   const dates = new Intl.DateTimeFormat(locale === "en" ? "en-US" : "zh-CN",
                                         { year: "numeric", month: "long", day: "numeric",
                                           timeZone: "UTC" });
@@ -29,6 +34,16 @@ export function caseLookup({ api, show, fail, home, speak, strings: T, locale, p
   }
 
   function draw() {
+    const ok = $("case-ok");
+    $("case-hint").textContent = step === "code" ? T.caseCodeHint : T.caseNumberHint;
+    ok.textContent = step === "code" ? T.caseLookUp : T.caseNext;
+    if (step === "code") { // 查询码 12____
+      $("case-prefix").textContent = `${T.caseCodeLabel} `;
+      $("case-typed").textContent = code;
+      $("case-rest").textContent = "_".repeat(CODE_DIGITS - code.length);
+      ok.disabled = false;
+      return;
+    }
     // what is typed, and the places still to type as "_": TEST-2026____-____
     $("case-prefix").textContent = prefix ? `${prefix}-` : "…-";
     const date = digits.slice(0, DATE_DIGITS);
@@ -48,6 +63,8 @@ export function caseLookup({ api, show, fail, home, speak, strings: T, locale, p
 
   async function open() {
     digits = "";
+    code = "";
+    step = "number";
     draw();
     show("case", T.sayCase);
     if (prefix) return;
@@ -62,6 +79,13 @@ export function caseLookup({ api, show, fail, home, speak, strings: T, locale, p
   }
 
   function press(key) {
+    if (step === "code") {
+      if (key === "del" && !code) step = "number"; // back to the number, as typed
+      else if (key === "del") code = code.slice(0, -1);
+      else if (key === "clear") code = "";
+      else if (/^\d$/.test(key) && code.length < CODE_DIGITS) code += key;
+      return draw();
+    }
     if (key === "del") digits = digits.slice(0, -1);
     else if (key === "clear") digits = "";
     else if (/^\d$/.test(key) && digits.length < MAX_DIGITS) digits += key;
@@ -70,13 +94,23 @@ export function caseLookup({ api, show, fail, home, speak, strings: T, locale, p
 
   async function lookUp() {
     if (digits.length < DATE_DIGITS + SEQ_MIN) return fail(T.caseShort);
+    if (step === "number") {
+      step = "code";
+      code = "";
+      draw();
+      return speak(T.sayCaseCode);
+    }
+    if (code.length < CODE_DIGITS) return fail(T.caseCodeShort);
     const wanted = number();
     const button = $("case-ok");
     button.disabled = true;
     button.setAttribute("aria-busy", "true");
     try {
-      showCase(await api("GET", `/api/v1/cases/${encodeURIComponent(wanted)}`));
+      showCase(await api("GET", `/api/v1/cases/${encodeURIComponent(wanted)}`
+                                + `?code=${encodeURIComponent(code)}`));
     } catch (err) {
+      if (err.status === 404) step = "number"; // the number as typed, to check both again
+      code = "";
       fail(err.status === 404 ? fill(T.caseUnknown, { number: wanted }) : err.message);
     } finally {
       button.removeAttribute("aria-busy");
