@@ -81,6 +81,8 @@ class Service(Base):
     expected_visit_s: Mapped[int] = mapped_column(default=600)
     time_limit_s: Mapped[int] = mapped_column(default=1200)
     warning_s: Mapped[int] = mapped_column(default=900)
+    # 警戒时限 of its cases: amber this many working days before the due day
+    warning_days: Mapped[int] = mapped_column(default=1, server_default="1")
     daily_quota: Mapped[int | None] = mapped_column(default=None)
     per_person_limit: Mapped[int | None] = mapped_column(default=None)
     hours: Mapped[list[Any]] = mapped_column(default=list)
@@ -359,6 +361,34 @@ class Case(Base):
     state: Mapped[str] = mapped_column(String(16), default="accepted")
     done_at: Mapped[datetime | None] = mapped_column(default=None)
     done_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # the case clock (hall/domain/caseclock.py): due_date = accepted_on + promised +
+    # extension_days + suspended_days working days; while suspended, suspended_on is set
+    extension_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    extension_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    extended_by: Mapped[int | None] = mapped_column(default=None)  # the approving supervisor
+    extended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspend_reason: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class CaseClock(Base):
+    """Append-only: each extension, suspension and resumption of a case, and the due day
+    before and after it."""
+
+    __tablename__ = "case_clock"
+    __table_args__ = (Index("ix_case_clock_case", "case_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(16))  # extend | suspend | resume
+    days: Mapped[int] = mapped_column(default=0)  # working days added to the due day
+    reason: Mapped[str | None] = mapped_column(String(16), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    actor_id: Mapped[int | None] = mapped_column(default=None)
+    due_before: Mapped[date] = mapped_column(Date)
+    due_after: Mapped[date] = mapped_column(Date)
 
 
 class Rating(Base):

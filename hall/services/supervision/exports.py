@@ -39,6 +39,8 @@ COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("No-show rate"), lambda r: r["no_show_rate"], "rate"),
     (N_("On-the-spot completion rate (现场办结率)"), lambda r: r["onsite_completion_rate"],
      "rate"),
+    (N_("Correction rate (补正率)"), lambda r: r["correction_rate"], "rate"),
+    (N_("Refusal rate (不予受理率)"), lambda r: r["refusal_rate"], "rate"),
     (N_("On-time completion rate (按时办结率)"), lambda r: r["on_time_rate"], "rate"),
     (N_("Satisfaction rate (满意率)"), lambda r: r["satisfaction_rate"], "rate"),
     (N_("Ratings"), lambda r: r["rated"], "count"),
@@ -54,10 +56,21 @@ COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("No-shows"), lambda r: r["no_show"], "count"),
     (N_("Cases received"), lambda r: r["cases_received"], "count"),
     (N_("Cases done"), lambda r: r["cases_done"], "count"),
+    (N_("Cases concluded"), lambda r: r["cases_concluded"], "count"),
+    (N_("Overdue cases (超期件数)"), lambda r: r["cases_overdue"], "count"),
     (N_("Fees collected (yuan)"), lambda r: r["fees_cents"], "yuan"),
     (N_("Open (h)"), lambda r: r.get("open_s"), "hours"),
     (N_("Idle (h)"), lambda r: r.get("idle_s"), "hours"),
 ]
+# the columns a target colours (hall/domain/targets.py): label → the report's measure key
+TARGETED = {
+    N_("Service level"): "service_level",
+    N_("On-the-spot completion rate (现场办结率)"): "onsite_completion_rate",
+    N_("On-time completion rate (按时办结率)"): "on_time_rate",
+    N_("Satisfaction rate (满意率)"): "satisfaction_rate",
+}
+MARKS = {"met": N_("met"), "missed": N_("missed")}
+GREEN, RED = "C6EFCE", "FFC7CE"  # the spreadsheet's usual good / bad fills
 GROUP_LABELS = {"hall": N_("Hall"), "department": N_("Department"), "service": N_("Service"),
                 "counter": N_("Window"), "staff": N_("Staff member")}
 
@@ -101,21 +114,40 @@ def table(report: dict[str, Any], _: Gettext, for_csv: bool = False
     return headers, rows
 
 
+def marks(report: dict[str, Any]) -> list[list[str | None]]:
+    """Parallel to ``table``'s rows and columns: "met" / "missed" where a target colours the
+    cell (green / red), else None."""
+    reasons = pause_reasons(report)
+    out = []
+    for row in [*report["rows"], report["total"]]:
+        status = row.get("target_status") or {}
+        out.append([None] + [status.get(TARGETED[label]) if label in TARGETED else None
+                             for label, _get, _kind in COLUMNS] + [None] * len(reasons))
+    return out
+
+
 def to_csv(report: dict[str, Any], _: Gettext) -> str:
-    """UTF-8 with a BOM so that Excel opens Chinese text right."""
+    """UTF-8 with a BOM so that Excel opens Chinese text right. CSV has no colours: each
+    targeted rate is followed, at the end of the line, by whether it met its target."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     headers, rows = table(report, _, for_csv=True)
-    writer.writerow(headers)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    targets = report.get("targets") or {}
+    goals = [(label, measure) for label, measure in TARGETED.items() if measure in targets]
+    writer.writerow(headers + [_("%(measure)s: target %(target)s%%") % {
+        "measure": _(label), "target": round(targets[m] * 100, 1)} for label, m in goals])
+    for row, data in zip(rows, [*report["rows"], report["total"]], strict=True):
+        status = data.get("target_status") or {}
+        writer.writerow(["" if v is None else v for v in row]
+                        + [_(MARKS[status[m]]) if status.get(m) else "" for _l, m in goals])
     return out.getvalue()
 
 
 def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, LineChart, Reference
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font, PatternFill
 
     wb = Workbook()
     ws = wb.active
@@ -128,13 +160,17 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
     for cell in ws[2]:
         cell.font = Font(bold=True)
     kinds = ["text"] + [kind for _l, _g, kind in COLUMNS] + ["hours"] * len(pause_reasons(report))
-    for row in rows:
+    fills = {"met": PatternFill("solid", fgColor=GREEN), "missed": PatternFill("solid",
+                                                                            fgColor=RED)}
+    for row, row_marks in zip(rows, marks(report), strict=True):
         ws.append(row)
-        for cell, kind in zip(ws[ws.max_row], kinds, strict=True):
+        for cell, kind, mark in zip(ws[ws.max_row], kinds, row_marks, strict=True):
             if kind == "rate":
                 cell.number_format = "0.0%"
             elif kind in ("minutes", "hours", "yuan"):
                 cell.number_format = "0.00" if kind != "minutes" else "0.0"
+            if mark:
+                cell.fill = fills[mark]
     ws[f"A{ws.max_row}"].font = Font(bold=True)
     ws.column_dimensions["A"].width = 28
     ws.freeze_panes = "B3"
@@ -163,6 +199,13 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
     bar.set_categories(Reference(waits, min_col=1, min_row=2,
                                  max_row=len(charts["wait_bands"]) + 1))
     waits.add_chart(bar, "D2")
+
+    goals = wb.create_sheet(_("Targets")[:31])
+    goals.append([_("Measure"), _("Target")])
+    for label, measure in TARGETED.items():
+        if measure in (report.get("targets") or {}):
+            goals.append([_(label), report["targets"][measure]])
+            goals.cell(goals.max_row, 2).number_format = "0.0%"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

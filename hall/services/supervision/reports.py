@@ -14,10 +14,12 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from hall.domain import histogram as hist
+from hall.domain import measures as m
 from hall.domain import rollup
+from hall.domain import targets as goals
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services import repo
@@ -130,7 +132,7 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
         total.add(folded)
     _add_fine(uow, hall.id, p, group, sums, total, norm)
     sums.pop(None, None)
-    extras = _extras(uow, hall.id, p, group, names, key_of)
+    extras = _extras(uow, hall, p, group, names, key_of)
     times = _times(counter_time, group)
     rows = []
     for k in sorted(set(sums) | set(extras), key=lambda k: (names["sort"].get((group, k), 0), k)):
@@ -140,12 +142,16 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
     whole = {"key": "all", "name": hall.name,
              **rollup.figures(total, hall.target_wait_s),
              **_sum_extras(extras.values()), **_sum_times(r for _, r in counter_time)}
+    targets = goals.targets(hall.settings)
+    for row in [*rows, whole]:  # green or red beside each targeted figure
+        row["target_status"] = goals.statuses(row, targets)
     waits_by_second = {minute * hist.BUCKET_S: n for minute, n in total.ints("waits").items()}
     return {
         "hall": hall.name, "hall_id": hall.id, "group": group,
         "period": {"kind": p.kind, "start": p.start.isoformat(), "end": p.end.isoformat(),
                    "label": p.label},
         "target_wait_s": hall.target_wait_s,
+        "targets": targets,
         "rows": rows, "total": whole,
         "charts": {
             "hours": list(range(24)),
@@ -215,15 +221,22 @@ def _keyer(group: str, names: dict[str, Any]) -> Callable[[tuple], Any]:
     }[group]
 
 
+CASE_COUNTS = ("cases_received", "cases_done", "cases_concluded", "cases_on_time",
+               "cases_late", "cases_open_overdue", "cases_overdue")
+EXTRA_COUNTS = (*CASE_COUNTS, "followups_opened", "followups_closed")
+
+
 def _no_extras() -> dict[str, Any]:
-    return {"cases_received": 0, "cases_done": 0, "cases_on_time": 0, "on_time_rate": None,
-            "followups_opened": 0, "followups_closed": 0, "followup_rate": None}
+    return {**dict.fromkeys(EXTRA_COUNTS, 0), "on_time_rate": None, "followup_rate": None}
 
 
-def _extras(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
+def _extras(uow: UnitOfWork, hall: Any, p: Period, group: str, names: dict,
             key_of: Callable) -> dict[Any, dict[str, Any]]:
-    """Cases (办件) received and done in the period, and bad-review follow-ups, per group."""
+    """Cases (办件) received, concluded and overdue in the period, and bad-review follow-ups,
+    per group. The case figures are hall.domain.measures.case_figures over the cases that
+    were concluded in the period or open and overdue at its end."""
     c, t, f = Case.__table__, Ticket.__table__, FollowUp.__table__
+    hall_id = hall.id
     out: dict[Any, dict[str, Any]] = {}
 
     def slot(key: tuple) -> dict[str, Any] | None:
@@ -237,16 +250,26 @@ def _extras(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
     for svc, counter, staff, n in received:
         if (s := slot((svc, counter or 0, staff or 0))) is not None:
             s["cases_received"] += n
-    done = uow.conn.execute(
-        select(c.c.service_id, c.c.counter_id, c.c.staff_id, func.count(),
-               func.sum(case((c.c.done_on <= c.c.due_date, 1), else_=0)))
-        .where(c.c.hall_id == hall_id, c.c.state == "done", c.c.done_on >= p.start,
-               c.c.done_on <= p.end)
-        .group_by(c.c.service_id, c.c.counter_id, c.c.staff_id))
-    for svc, counter, staff, n, on_time in done:
+    as_of = min(p.end, uow.now.astimezone(ZoneInfo(hall.timezone)).date() - timedelta(days=1))
+    rows = uow.conn.execute(
+        select(c.c.service_id, c.c.counter_id, c.c.staff_id, c.c.due_date, c.c.done_on,
+               c.c.state, c.c.suspended_on)
+        .where(c.c.hall_id == hall_id,
+               (c.c.done_on.between(p.start, p.end))
+               | ((c.c.due_date <= as_of)
+                  & (c.c.done_on.is_(None) | (c.c.done_on > as_of)))))
+    records: dict[Any, list[m.CaseRecord]] = {}
+    for svc, counter, staff, due, done_on, state, suspended_on in rows:
         if (s := slot((svc, counter or 0, staff or 0))) is not None:
-            s["cases_done"] += n
-            s["cases_on_time"] += int(on_time or 0)
+            records.setdefault(key_of((svc, counter or 0, staff or 0)), []).append(
+                m.CaseRecord(due, done_on, state, suspended_on))
+            s["cases_done"] += state == "done" and done_on is not None \
+                and p.start <= done_on <= p.end
+    for k, recs in records.items():
+        fig = m.case_figures(recs, p.start, p.end, as_of)
+        out[k].update(cases_concluded=fig.concluded, cases_on_time=fig.on_time,
+                      cases_late=fig.late, cases_open_overdue=fig.open_due_overdue,
+                      cases_overdue=fig.overdue)
     follow = uow.conn.execute(
         select(t.c.service_id, f.c.counter_id, f.c.staff_id, f.c.state, func.count())
         .join(t, t.c.id == f.c.ticket_id)
@@ -263,8 +286,9 @@ def _extras(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
 
 
 def _rates(s: dict[str, Any]) -> None:
-    s["on_time_rate"] = (None if not s["cases_done"]
-                         else round(s["cases_on_time"] / s["cases_done"], 4))
+    # 按时办结率: the open cases due in the period and overdue count against it
+    counted = s["cases_concluded"] + s["cases_open_overdue"]
+    s["on_time_rate"] = None if not counted else round(s["cases_on_time"] / counted, 4)
     s["followup_rate"] = (None if not s["followups_opened"]
                           else round(s["followups_closed"] / s["followups_opened"], 4))
 
@@ -272,8 +296,7 @@ def _rates(s: dict[str, Any]) -> None:
 def _sum_extras(rows) -> dict[str, Any]:
     total = _no_extras()
     for r in rows:
-        for k in ("cases_received", "cases_done", "cases_on_time", "followups_opened",
-                  "followups_closed"):
+        for k in EXTRA_COUNTS:
             total[k] += r[k]
     _rates(total)
     return total
