@@ -163,6 +163,9 @@ class ServiceSpec(Spec):
     expected_visit_minutes: int = Field(ge=1, le=480)
     time_limit_minutes: int = Field(ge=1, le=480, description="限时办结 at the window")
     warning_minutes: int | None = Field(default=None, ge=1, le=480)
+    warning_days: int = Field(default=1, ge=0, le=60,
+                              description="警戒时限: a case is amber this many working days "
+                                          "before due")
     daily_quota: int | None = Field(default=None, ge=1, le=10_000_000)
     per_person_daily_limit: int | None = Field(default=None, ge=1, le=100)
     hours: list[str] = Field(default_factory=list, max_length=8,
