@@ -80,11 +80,12 @@ def create_api(import_name: str) -> OpenAPI:
         pairing,
         printing,
         reports,
+        supervision,
         tickets,
     )
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
-                   followups, reports, cases, board, config, admin_api, pairing):
+                   followups, reports, cases, board, config, admin_api, pairing, supervision):
         app.register_api(module.api)
     app.before_request(password_gate)  # a one-time password allows nothing else
     app.before_request(_check_json_body)

@@ -391,6 +391,49 @@ class CaseClock(Base):
     due_after: Mapped[date] = mapped_column(Date)
 
 
+class Urging(Base):
+    """催办: a supervisor urges a window (about one of its cases, or its work); it stays on
+    that window's terminal until acknowledged, and is kept with the answer and the times."""
+
+    __tablename__ = "urgings"
+    __table_args__ = (Index("ix_urgings_counter_open", "counter_id", "acked_at"),
+                      Index("ix_urgings_hall_at", "hall_id", "at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    counter_id: Mapped[int]
+    case_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    staff_id: Mapped[int | None] = mapped_column(default=None)  # at the window when urged
+    note: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int]
+    at: Mapped[datetime]
+    acked_at: Mapped[datetime | None] = mapped_column(default=None)
+    acked_by: Mapped[int | None] = mapped_column(default=None)
+    answer: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Admonition(Base):
+    """效能告诫 against a staff member or a department: never deleted; withdrawn with a
+    reason; the person acknowledges it on their terminal."""
+
+    __tablename__ = "admonitions"
+    __table_args__ = (Index("ix_admonitions_hall_at", "hall_id", "issued_at"),
+                      Index("ix_admonitions_staff", "staff_id", "acked_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    level: Mapped[str] = mapped_column(String(16))  # reminder | admonition | criticism
+    staff_id: Mapped[int | None] = mapped_column(default=None)
+    department_id: Mapped[int | None] = mapped_column(default=None)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    evidence_ref: Mapped[str | None] = mapped_column(String(64), default=None)
+    issued_by: Mapped[int]
+    issued_at: Mapped[datetime]
+    acked_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_by: Mapped[int | None] = mapped_column(default=None)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
 class Rating(Base):
     __tablename__ = "ratings"
     ticket_id: Mapped[int] = mapped_column(BigId, primary_key=True)  # one rating per ticket

@@ -11,7 +11,7 @@ import re
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from tests.e2e.conftest import sign_in_at_counter
+from tests.e2e.conftest import err, sign_in_at_counter
 from tests.e2e.test_counter_api import act, issued
 
 
@@ -77,3 +77,135 @@ def test_targets_colour_the_figures(app, client, kiosk_headers, staff_client,
     assert sheet.cell(sheet.max_row, col).fill.fgColor.rgb.endswith("C6EFCE")  # green
     board = supervisor_client.get("/admin/board").text
     assert 'class="target-met" data-measure="onsite_completion_rate"' in board
+
+
+def listen(app, client, room: str):
+    from hall.extensions import socketio
+
+    live = socketio.test_client(app, namespace="/hall", flask_test_client=client)
+    ack = live.emit("subscribe", {"room": room, "last_seq": 0}, namespace="/hall",
+                    callback=True)
+    assert ack["ok"] is True
+    live.get_received("/hall")
+    return live
+
+
+def heard(live, name: str) -> list[dict]:
+    return [m["args"][0] for m in live.get_received("/hall") if m["name"] == name]
+
+
+def test_urge_reaches_the_window_live(app, seeded, staff_client, supervisor_client, login_as,
+                                      clock):
+    from datetime import date
+
+    from tests.conftest import add_case
+
+    sign_in_at_counter(staff_client, 1)
+    live = listen(app, staff_client, "counter:1")
+    boss = supervisor_client
+    err(boss.post("/api/v1/urgings", json={"counter_id": 1}, headers=boss.csrf), 422,
+        "note_required", "note")
+    err(staff_client.post("/api/v1/urgings", json={"counter_id": 1, "note": "快"},
+                          headers=staff_client.csrf), 403, "forbidden", "authorization")
+    r = boss.post("/api/v1/urgings", json={"counter_id": 1, "note": "排队已超40分钟，请加快"},
+                  headers=boss.csrf)
+    assert r.status_code == 200, r.json
+    first = r.json
+    got = heard(live, "urge")
+    assert [(e["action"], e["urging"]["note"], e["counter_id"]) for e in got] == [
+        ("raised", "排队已超40分钟，请加快", 1)]
+
+    with seeded.engine.connect() as conn:
+        hall = {"id": conn.execute(text("SELECT id FROM halls")).scalar_one(),
+                "services": dict(conn.execute(text("SELECT code, id FROM services")).all()),
+                "counters": dict(conn.execute(text("SELECT number, id FROM counters")).all())}
+    add_case(seeded, hall, "T-20261116-0001", date(2026, 11, 16), date(2026, 11, 19),
+             date(2026, 11, 20))  # accepted at window 1, overdue
+    r = boss.post("/api/v1/urgings", json={"case_number": "t-20261116-0001",
+                                           "note": "已逾期，今日办结"}, headers=boss.csrf)
+    assert r.status_code == 200 and r.json["case_number"] == "T-20261116-0001"
+    assert [e["urging"]["case_number"] for e in heard(live, "urge")] == ["T-20261116-0001"]
+
+    # on the window's terminal until acknowledged
+    mine = staff_client.get("/api/v1/urgings").json["urgings"]
+    assert [u["note"] for u in mine] == ["已逾期，今日办结", "排队已超40分钟，请加快"]
+    other = login_as("zhou", "staff")
+    sign_in_at_counter(other, 2)
+    assert other.get("/api/v1/urgings").json["urgings"] == []
+    err(other.post(f"/api/v1/urgings/{first['id']}/ack", json={"answer": "好"},
+                   headers=other.csrf), 404, "urging_not_found", "urging_id")
+    err(staff_client.post(f"/api/v1/urgings/{first['id']}/ack", json={},
+                          headers=staff_client.csrf), 422, "answer_required", "answer")
+    clock.advance(minutes=3)
+    done = staff_client.post(f"/api/v1/urgings/{first['id']}/ack",
+                             json={"answer": "已增开3号窗口分流"}, headers=staff_client.csrf)
+    assert done.status_code == 200 and done.json["answer"] == "已增开3号窗口分流"
+    assert [e["action"] for e in heard(live, "urge")] == ["acknowledged"]
+    err(staff_client.post(f"/api/v1/urgings/{first['id']}/ack", json={"answer": "再答"},
+                          headers=staff_client.csrf), 409, "already_answered", "urging_id")
+    assert len(staff_client.get("/api/v1/urgings").json["urgings"]) == 1
+    kept = boss.get("/api/v1/urgings?all=true").json["urgings"]
+    answered = next(u for u in kept if u["id"] == first["id"])
+    assert answered["acked_by"] == staff_client.staff_id
+    assert answered["acked_at"] > answered["at"]  # kept with its times and the answer
+    report = boss.get("/api/v1/reports?period=day&group=counter").json
+    window = next(r for r in report["rows"] if r["key"] == 1)
+    assert (window["urgings"], window["urgings_answered"]) == (2, 1)
+    assert report["total"]["urgings"] == 2
+    live.disconnect(namespace="/hall")
+
+
+def test_admonition_is_acknowledged_by_the_person(app, seeded, staff_client,
+                                                  supervisor_client, login_as):
+    sign_in_at_counter(staff_client, 1)
+    live = listen(app, staff_client, "counter:1")
+    boss, li = supervisor_client, staff_client.staff_id
+    err(boss.post("/api/v1/admonitions", json={"level": "admonition", "staff_id": li},
+                  headers=boss.csrf), 422, "reason_required", "reason")
+    err(boss.post("/api/v1/admonitions", json={"level": "scolding", "staff_id": li,
+                                               "reason": "x"}, headers=boss.csrf),
+        422, "invalid", "level")
+    with seeded.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM admonitions")).scalar_one() == 0
+    r = boss.post("/api/v1/admonitions", json={
+        "level": "admonition", "staff_id": li, "reason": "11月20日对群众态度生硬，被评非常不满意",
+        "evidence_kind": "rating", "evidence_ref": "ticket:42"}, headers=boss.csrf)
+    assert r.status_code == 200, r.json
+    given = r.json
+    assert [(e["action"], e["admonition"]["level"]) for e in heard(live, "admonition")] == [
+        ("issued", "admonition")]  # reaches the person's terminal at once
+
+    mine = staff_client.get("/api/v1/admonitions?mine=true").json["admonitions"]
+    assert [(a["id"], a["acked_at"]) for a in mine] == [(given["id"], None)]
+    stranger = login_as("zhou", "staff")
+    assert stranger.get("/api/v1/admonitions").json["admonitions"] == []
+    err(stranger.post(f"/api/v1/admonitions/{given['id']}/ack", headers=stranger.csrf),
+        404, "admonition_not_found", "admonition_id")
+    err(boss.post(f"/api/v1/admonitions/{given['id']}/ack", headers=boss.csrf),
+        404, "admonition_not_found", "admonition_id")  # only the person acknowledges
+    seen = staff_client.post(f"/api/v1/admonitions/{given['id']}/ack",
+                             headers=staff_client.csrf)
+    assert seen.status_code == 200 and seen.json["acked_at"] is not None
+    assert [e["action"] for e in heard(live, "admonition")] == ["acknowledged"]
+    err(staff_client.post(f"/api/v1/admonitions/{given['id']}/ack",
+                          headers=staff_client.csrf), 409, "already_acknowledged",
+        "admonition_id")
+
+    err(staff_client.post(f"/api/v1/admonitions/{given['id']}/withdraw",
+                          json={"reason": "x"}, headers=staff_client.csrf), 403, "forbidden",
+        "authorization")
+    err(boss.post(f"/api/v1/admonitions/{given['id']}/withdraw", json={},
+                  headers=boss.csrf), 422, "reason_required", "reason")
+    gone = boss.post(f"/api/v1/admonitions/{given['id']}/withdraw",
+                     json={"reason": "经复核，评价系误操作"}, headers=boss.csrf)
+    assert gone.status_code == 200 and gone.json["withdraw_reason"] == "经复核，评价系误操作"
+    err(boss.post(f"/api/v1/admonitions/{given['id']}/withdraw", json={"reason": "again"},
+                  headers=boss.csrf), 409, "withdrawn", "admonition_id")
+    # never deleted, and audited
+    assert [a["withdrawn_at"] is not None for a in boss.get("/api/v1/admonitions").json[
+        "admonitions"]] == [True]
+    with seeded.engine.connect() as conn:
+        audited = conn.execute(text("SELECT action FROM audit_log WHERE entity = 'admonition' "
+                                    "ORDER BY id")).scalars().all()
+    assert audited == ["create", "withdraw"]
+    live.disconnect(namespace="/hall")

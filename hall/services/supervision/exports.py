@@ -58,6 +58,8 @@ COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("Cases done"), lambda r: r["cases_done"], "count"),
     (N_("Cases concluded"), lambda r: r["cases_concluded"], "count"),
     (N_("Overdue cases (超期件数)"), lambda r: r["cases_overdue"], "count"),
+    (N_("Urgings (催办)"), lambda r: r["urgings"], "count"),
+    (N_("Admonitions (效能告诫)"), lambda r: r["admonitions"], "count"),
     (N_("Fees collected (yuan)"), lambda r: r["fees_cents"], "yuan"),
     (N_("Open (h)"), lambda r: r.get("open_s"), "hours"),
     (N_("Idle (h)"), lambda r: r.get("idle_s"), "hours"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,7 +26,18 @@ from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read, run
 from hall.services.queue import queries
 from hall.services.supervision import rollup as store
-from hall.store.models import Case, Counter, Department, FollowUp, Service, Staff, Ticket
+from hall.store.models import (
+    Admonition,
+    Case,
+    Counter,
+    Department,
+    FollowUp,
+    Hall,
+    Service,
+    Staff,
+    Ticket,
+    Urging,
+)
 
 GROUPS = ("hall", "department", "service", "counter", "staff")
 PERIODS = ("day", "week", "month", "range")
@@ -204,6 +215,8 @@ def _names(uow: UnitOfWork, hall_id: int) -> dict[str, Any]:
         "counter": {r.id: f"{r.number}号窗口 {r.name}".strip() for r in counters},
         "staff": {r.id: f"{r.name} ({r.number})" if r.number else r.name for r in staff},
         "dept_of": {r.id: r.department_id for r in services},
+        "tz": uow.conn.execute(select(Hall.__table__.c.timezone)
+                               .where(Hall.__table__.c.id == hall_id)).scalar_one(),
         "sort": sort,
     }
 
@@ -223,7 +236,8 @@ def _keyer(group: str, names: dict[str, Any]) -> Callable[[tuple], Any]:
 
 CASE_COUNTS = ("cases_received", "cases_done", "cases_concluded", "cases_on_time",
                "cases_late", "cases_open_overdue", "cases_overdue")
-EXTRA_COUNTS = (*CASE_COUNTS, "followups_opened", "followups_closed")
+EXTRA_COUNTS = (*CASE_COUNTS, "followups_opened", "followups_closed", "urgings",
+                "urgings_answered", "admonitions")
 
 
 def _no_extras() -> dict[str, Any]:
@@ -280,9 +294,41 @@ def _extras(uow: UnitOfWork, hall: Any, p: Period, group: str, names: dict,
             s["followups_opened"] += n
             if state == "closed":
                 s["followups_closed"] += n
+    _supervision_counts(uow, hall_id, p, group, names, slot, out)
     for s in out.values():
         _rates(s)
     return out
+
+
+def _supervision_counts(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
+                        slot: Callable, out: dict) -> None:
+    """催办 (of a case: its service; of a window: the window and who was at it) and 效能告诫
+    (against a staff member, or a department) issued in the period, per group."""
+    tz = ZoneInfo(names["tz"])
+    start = datetime.combine(p.start, time(), tz)
+    end = datetime.combine(p.end + timedelta(days=1), time(), tz)
+    u, k, a = Urging.__table__, Case.__table__, Admonition.__table__
+    rows = uow.conn.execute(
+        select(k.c.service_id, u.c.counter_id, u.c.staff_id, u.c.acked_at.is_not(None))
+        .select_from(u.outerjoin(k, k.c.id == u.c.case_id))
+        .where(u.c.hall_id == hall_id, u.c.at >= start, u.c.at < end))
+    for svc, counter, staff, answered in rows:
+        if (s := slot((svc or 0, counter or 0, staff or 0))) is not None:
+            s["urgings"] += 1
+            s["urgings_answered"] += bool(answered)
+    rows = uow.conn.execute(
+        select(a.c.staff_id, a.c.department_id)
+        .where(a.c.hall_id == hall_id, a.c.issued_at >= start, a.c.issued_at < end,
+               a.c.withdrawn_at.is_(None)))
+    for staff, dept in rows:
+        if staff is not None:
+            target = slot((0, 0, staff))
+        elif group in ("department", "hall"):
+            target = out.setdefault("all" if group == "hall" else dept, _no_extras())
+        else:
+            target = None
+        if target is not None:
+            target["admonitions"] += 1
 
 
 def _rates(s: dict[str, Any]) -> None:
