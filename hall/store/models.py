@@ -434,6 +434,21 @@ class Admonition(Base):
     withdraw_reason: Mapped[str | None] = mapped_column(Text, default=None)
 
 
+class ScoreScheme(Base):
+    """A version of the hall's 日考核 points scheme (hall/domain/assessment.py), in force from
+    ``valid_from`` until the next version's: past days keep the version they were scored by."""
+
+    __tablename__ = "score_schemes"
+    __table_args__ = (UniqueConstraint("hall_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    version: Mapped[int]
+    valid_from: Mapped[date] = mapped_column(Date)
+    rules: Mapped[dict[str, Any]]
+    created_by: Mapped[int | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+
+
 class Rating(Base):
     __tablename__ = "ratings"
     ticket_id: Mapped[int] = mapped_column(BigId, primary_key=True)  # one rating per ticket
