@@ -209,3 +209,39 @@ def test_admonition_is_acknowledged_by_the_person(app, seeded, staff_client,
                                     "ORDER BY id")).scalars().all()
     assert audited == ["create", "withdraw"]
     live.disconnect(namespace="/hall")
+
+
+def test_bulletin_pdf_has_rankings(app, seeded, login_as, clock):
+    from datetime import UTC, date, datetime
+
+    from pypdf import PdfReader
+
+    from hall.seed.history import generate
+
+    generate(seeded.engine, first=date(2026, 10, 12), days=5, per_day=40, seed=5)
+    clock.current = datetime(2026, 12, 2, 2, tzinfo=UTC)  # November is empty
+    boss = login_as("wang", "supervisor", "王强")
+    page = boss.get("/admin/reports/bulletin").text  # opens on the last month with data
+    assert 'id="month" value="2026-10"' in page
+    assert 'id="score-staff"' in page and 'id="list-overdue"' in page
+    data = boss.get("/api/v1/reports?period=month&on=2026-10-01&group=department").json
+    windows = boss.get("/api/v1/reports?period=month&on=2026-10-01&group=counter").json
+
+    r = boss.get("/admin/reports/bulletin?month=2026-10&format=pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert 'filename="bulletin-2026-10.pdf"' in r.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(r.data))
+    pdf = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in reader.pages))
+    assert "测试大厅" in pdf and "2026-10" in pdf
+    for row in data["rows"]:  # each department, with its satisfaction rate as ranked
+        assert row["name"] in pdf
+        assert f"{row['satisfaction_rate'] * 100:.1f}%" in pdf
+    best = max(windows["rows"], key=lambda w: (w["satisfaction_rate"] or 0))
+    assert best["name"].split()[0] in pdf  # "1号窗口"
+    total = data["total"]
+    assert f"{total['onsite_completion_rate'] * 100:.1f}%" in pdf
+    assert str(total["issued"]) in pdf
+    assert "李娜" in pdf  # the staff ranking by daily assessment
+    order = [pdf.index(row["name"]) for row in sorted(
+        data["rows"], key=lambda r: -(r["satisfaction_rate"] or 0))]
+    assert order == sorted(order)  # ranked: the better department comes first
