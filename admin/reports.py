@@ -35,17 +35,7 @@ def _today(hall_id: int) -> date:
     return zone.today(hall_context(), hall_id)
 
 
-def cell(value: Any, kind: str) -> str:
-    """A figure as the page shows it (the XLSX holds the same number, unformatted)."""
-    if value is None:
-        return "–"
-    if kind == "rate":
-        return f"{value * 100:.1f}%"
-    if kind == "minutes":
-        return f"{value:.1f}"
-    if kind in ("hours", "yuan"):
-        return f"{value:.2f}"
-    return str(value)
+cell = exports.cell  # the page's formats are the text report's
 
 
 def _table(data: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -211,3 +212,59 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def cell(value: Any, kind: str) -> str:
+    """A figure as the page and the text report show it (the XLSX holds the number)."""
+    if value is None:
+        return "–"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind == "minutes":
+        return f"{value:.1f}"
+    if kind in ("hours", "yuan"):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = True) -> str:
+    room = " " * max(width - _width(text), 0)
+    return room + text if right else text + room
+
+
+def as_text(report: dict[str, Any], _: Gettext) -> str:
+    """`hall report` as text: the page's table turned on its side (a line per measure, a
+    column per row and the total), the same figures in the same formats, each targeted
+    rate marked ✓ (met) or ✗ (missed), and the targets above the table."""
+    headers, rows = table(report, _)
+    kinds = ["text"] + [kind for _l, _g, kind in COLUMNS] + ["hours"] * len(
+        pause_reasons(report))
+    marks_ = marks(report)
+    period = report["period"]
+    targets = report.get("targets") or {}
+    lines = [f"{report['hall']}  {period['label']}  ({period['start']} – {period['end']})  "
+             f"{_(GROUP_LABELS[report['group']])}"]
+    if targets:
+        lines.append(_("Targets") + ": " + "  ".join(
+            f"{_(label)} ≥ {targets[m] * 100:.1f}%" for label, m in TARGETED.items()
+            if m in targets))
+    names = [str(r[0]) for r in rows]
+    columns = [[cell(v, k) if k != "text" else str(v) for v, k in zip(row, kinds, strict=True)]
+               for row in rows]
+    for col, row_marks in zip(columns, marks_, strict=True):
+        for i, mark in enumerate(row_marks):
+            if mark:
+                col[i] += "✓" if mark == "met" else "✗"
+    label_w = max(_width(h) for h in headers[1:]) + 2
+    widths = [max(_width(n), *(_width(c) for c in col[1:])) + 2
+              for n, col in zip(names, columns, strict=True)]
+    lines.append(_pad("", label_w, False) + "".join(
+        _pad(n, w) for n, w in zip(names, widths, strict=True)))
+    for i, label in enumerate(headers[1:], start=1):
+        lines.append(_pad(label, label_w, False) + "".join(
+            _pad(col[i], w) for col, w in zip(columns, widths, strict=True)))
+    return "\n".join(lines)

@@ -380,30 +380,3 @@ def day_report(ctx: Context, day: str | None = None, hall_id: int | None = None
                ) -> dict[str, Any]:
     """日考核: one day per service (the CLI's default)."""
     return report(ctx, period="day", on=day, group="service", hall_id=hall_id)
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{x * 100:.1f}%"
-
-
-def _min(x: float | None) -> str:
-    return "-" if x is None else f"{x / 60:.1f}"
-
-
-COLUMNS = [  # (heading, key, format) of the text and CSV/XLSX tables
-    ("issued", "issued", str), ("called", "called", str), ("served", "served", str),
-    ("p50 wait min", "wait_p50_s", _min), ("p90 wait min", "wait_p90_s", _min),
-    ("svc lvl", "service_level", _pct), ("no-show", "no_show_rate", _pct),
-    ("现场办结", "onsite_completion_rate", _pct), ("按时办结", "on_time_rate", _pct),
-    ("满意率", "satisfaction_rate", _pct),
-]
-
-
-def as_text(data: dict[str, Any]) -> str:
-    period = data["period"]["label"]
-    head = f"{'':<26}" + "".join(f"{h:>13}" for h, _, _ in COLUMNS)
-    lines = [f"{data['hall']}  {period}  ({data['group']})", head]
-    for row in [*data["rows"], data["total"]]:
-        name = str(row["name"])[:24] if row is not data["total"] else "TOTAL"
-        lines.append(f"{name:<26}" + "".join(f"{fmt(row[k]):>13}" for _, k, fmt in COLUMNS))
-    return "\n".join(lines)
