@@ -66,6 +66,8 @@ def issue(ctx: Context, *, actor: Actor, level: str, reason: str,
 def acknowledge(ctx: Context, *, admonition_id: int, actor: Actor) -> Result:
     """The person it is against says they have read it (a department's: any of its
     supervisors' — here, a supervisor of the hall)."""
+    if not actor.is_staff:
+        raise Forbidden(N_("Only staff see admonitions"), "authorization")
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         row = _row(uow, admonition_id, actor)

@@ -58,6 +58,8 @@ def urge(ctx: Context, *, actor: Actor, note: str, counter_id: int | None = None
 
 def acknowledge(ctx: Context, *, urging_id: int, actor: Actor, answer: str) -> Result:
     """The window's staff (or a supervisor) answer the urging; it leaves the terminal."""
+    if not actor.is_staff:
+        raise Forbidden(N_("Only staff see urgings"), "authorization")
     answer = (answer or "").strip()
     if not answer:
         raise DomainError("answer_required", N_("Give your answer to the urging"), "answer")
