@@ -12,7 +12,7 @@ WORKERS  ?= 2
 PYTEST   := $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
 .PHONY: run test test-unit test-integration test-e2e install install-dev translations \
-	translations-update fonts lint bench clean
+	translations-update fonts pdf lint bench clean
 
 run: install translations fonts  ## demo hall on SQLite with emulated devices; prints the URLs
 	$(BIN)/hall demo --host $(HOST) --port $(PORT)
@@ -79,12 +79,22 @@ translations: $(STAMP)
 # Not fatal: without it native (GB18030) printing still works and raster printing says why.
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-fonts: $(CJK_FONT)
+fonts: $(CJK_FONT) pdf
 $(CJK_FONT):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei || \
 	  ($(SUDO) apt-get update -qq && \
 	   DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei) || \
 	  echo "warning: no CJK font installed; raster-mode printing is disabled"
+
+# WeasyPrint's system libraries (月通报 as PDF): Pango and HarfBuzz from Debian. Not fatal:
+# without them the bulletin page still works and its PDF link says why it cannot.
+PANGO := /usr/lib/x86_64-linux-gnu/libpangoft2-1.0.so.0
+pdf: $(PANGO)
+$(PANGO):
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 || \
+	  ($(SUDO) apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0) || \
+	  echo "warning: Pango not installed; the bulletin's PDF export is disabled"
 
 clean:
 	rm -rf $(VENV) node_modules instance .pytest_cache .hypothesis

@@ -9,10 +9,11 @@ for printing on A4.
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import request
+from flask import Response, render_template, request
 from flask_babel import get_locale, gettext
 
 from admin import ranking
@@ -21,7 +22,7 @@ from admin.pages import error_page, render, supervisor_page
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services.config import zone
-from hall.services.supervision import exports, reports
+from hall.services.supervision import assessment, bulletin, exports, reports
 from hall.web.context import hall_context
 from hall.web.errors import translate
 
@@ -34,24 +35,14 @@ def _today(hall_id: int) -> date:
     return zone.today(hall_context(), hall_id)
 
 
-def cell(value: Any, kind: str) -> str:
-    """A figure as the page shows it (the XLSX holds the same number, unformatted)."""
-    if value is None:
-        return "–"
-    if kind == "rate":
-        return f"{value * 100:.1f}%"
-    if kind == "minutes":
-        return f"{value:.1f}"
-    if kind in ("hours", "yuan"):
-        return f"{value:.2f}"
-    return str(value)
+cell = exports.cell  # the page's formats are the text report's
 
 
 def _table(data: dict[str, Any]) -> dict[str, Any]:
     headers, rows = exports.table(data, gettext)
     kinds = ["text"] + [kind for _l, _g, kind in exports.COLUMNS] + \
         ["hours"] * len(exports.pause_reasons(data))
-    return {"headers": headers, "kinds": kinds,
+    return {"headers": headers, "kinds": kinds, "marks": exports.marks(data),
             "rows": [[cell(v, k) if k != "text" else v for v, k in zip(row, kinds, strict=True)]
                      for row in rows]}
 
@@ -94,14 +85,40 @@ def _groups() -> list[tuple[str, str]]:
 
 
 def _month(value: str | None, hall_id: int) -> date:
+    """The month asked for, else the last month that has data (hall/services/supervision/
+    bulletin.py), so the bulletin never opens on an empty page when there is something."""
     if not value:
-        today = _today(hall_id)
-        return date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+        return bulletin.last_month_with_data(hall_context(), hall_id, _today(hall_id))
     try:
         return datetime.strptime(value, "%Y-%m").date()
     except ValueError:
         raise DomainError("invalid_month", N_("Not a month (YYYY-MM): %(value)s"), "month",
                           value=value) from None
+
+
+LEVEL_WORDS = {"reminder": N_("Reminder (提醒)"), "admonition": N_("Admonition (告诫)"),
+               "criticism": N_("Public criticism (通报批评)")}
+
+
+def _bulletin(hall_id: int, first: date) -> dict[str, Any]:
+    """Everything the page and its PDF show: the month's figures against the targets, the
+    rankings (departments and windows by the rates, staff and windows by their daily
+    assessment) and the month's over-limit visits, overdue cases, urgings and admonitions."""
+    ctx = hall_context()
+    depts = reports.report(ctx, period="month", on=first, group="department", hall_id=hall_id)
+    windows = reports.report(ctx, period="month", on=first, group="counter", hall_id=hall_id)
+    p = reports.period_of("month", first)
+    scores = assessment.assess(ctx, hall_id, p.start, p.end)
+    lists = bulletin.lists(ctx, hall_id, p.start, p.end)
+    admonition_rows = [{**a, "level": gettext(LEVEL_WORDS[a["level"]]),
+                        "state": gettext("withdrawn") if a["withdrawn"] else
+                        gettext("acknowledged") if a["acknowledged"] else ""}
+                       for a in lists["admonitions"]]
+    return {"month": first.strftime("%Y-%m"), "hall": depts["hall"], "total": depts["total"],
+            "departments": ranking.rank(depts["rows"]), "windows": ranking.rank(windows["rows"]),
+            "staff_scores": scores["staff"], "window_scores": scores["counter"],
+            "lists": lists, "admonition_rows": admonition_rows,
+            "generated": _today(hall_id).isoformat()}
 
 
 @bp.get("/reports/bulletin")
@@ -111,14 +128,23 @@ def bulletin_page():
         return refusal
     try:
         first = _month(request.args.get("month"), actor.hall_id)
-        ctx = hall_context()
-        depts = reports.report(ctx, period="month", on=first, group="department",
-                               hall_id=actor.hall_id)
-        windows = reports.report(ctx, period="month", on=first, group="counter",
-                                 hall_id=actor.hall_id)
+        data = _bulletin(actor.hall_id, first)
     except DomainError as err:
         return error_page(actor, 400, gettext("Monthly bulletin"), translate(err))
-    return render("admin/bulletin.html", actor=actor, active="bulletin",
-                  month=first.strftime("%Y-%m"), hall=depts["hall"], total=depts["total"],
-                  departments=ranking.rank(depts["rows"]), windows=ranking.rank(windows["rows"]),
-                  generated=_today(actor.hall_id).isoformat())
+    if request.args.get("format") == "pdf":
+        return _pdf(data)
+    return render("admin/bulletin.html", actor=actor, active="bulletin", **data)
+
+
+def _pdf(data: dict[str, Any]) -> Response:
+    """The same bulletin as an A4 PDF (WeasyPrint: HTML and CSS to PDF, fonts by fontconfig;
+    its system libraries come with `make`), the stylesheet inlined: nothing is fetched."""
+    import weasyprint
+
+    css = (Path(__file__).parent / "static" / "admin" / "bulletin.css").read_text("utf-8")
+    lang = "en" if str(get_locale() or "").startswith("en") else "zh-CN"
+    html = render_template("admin/bulletin_pdf.html", css=css, lang=lang, **data)
+    pdf = weasyprint.HTML(string=html).write_pdf()
+    name = f"bulletin-{data['month']}.pdf"
+    return Response(pdf, mimetype="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

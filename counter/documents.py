@@ -48,6 +48,28 @@ def document_page(ticket_id: int):
     return fresh(html)
 
 
+@bp.get("/counter/cases/<number>/extension-notice")
+def extension_notice_page(number: str):
+    """延期告知书 of a case, to print for the applicant (the same page as a visit's paper)."""
+    paper = request.args.get("paper") if request.args.get("paper") in PAPERS else "a4"
+    actor = session_staff()
+    if actor is None:
+        return _problem(401, gettext("Sign in at the counter terminal first."))
+    english = str(get_locale() or "").startswith("en")
+    try:
+        doc = documents.extension_notice(hall_context(), number=number[:40], actor=actor,
+                                         base_url=base_url(), translate=gettext,
+                                         english=english)
+    except DomainError as err:
+        return _problem(status_of(err), translate(err))
+    lines = [{**line, "sep": ": " if line["label"].isascii() else "："}
+             for line in doc["lines"]]
+    html = render_template("counter/document.html", doc=doc, lines=lines, paper=paper,
+                           qr=qr_data_uri(doc["qr_url"]), autoprint=request.args.get("print")
+                           == "1", **page_context(actor.hall_id))
+    return fresh(html)
+
+
 def qr_data_uri(url: str) -> str:
     """The QR code of ``url`` as an inline SVG image (the page's CSP allows data: images)."""
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10,

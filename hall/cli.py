@@ -416,7 +416,7 @@ def report(period: str, on: str | None, end: str | None, group: str, fmt: str,
         return
     text = {"json": lambda: json.dumps(data, ensure_ascii=False, indent=2),
             "csv": lambda: exports.to_csv(data, exports.translator(lang)),
-            "text": lambda: reports.as_text(data)}[fmt]()
+            "text": lambda: exports.as_text(data, exports.translator(lang))}[fmt]()
     if output:
         Path(output).write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}")

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from flask import Response, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale, gettext
 
-from hall.domain.cases import parse_case_number
+from hall.domain.cases import SUSPEND_REASONS, parse_case_number
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services.context import read
@@ -39,7 +39,8 @@ _DIGITS_ONLY = re.compile(r"(\d{8})(\d{4,})")
 _GLUED = re.compile(r"([A-Z0-9]*[A-Z])(\d{8})(\d{4,})")
 # the words a visitor reads for each state (msgids shared with the back office's case list)
 STATE_WORDS = {"accepted": N_("Accepted"), "in_progress": N_("In progress"),
-               "done": N_("Completed"), "returned": N_("Returned")}
+               "suspended": N_("Suspended"), "done": N_("Completed"),
+               "returned": N_("Returned")}
 
 
 def normalize(typed: str, hall_code: str | None = None) -> str:
@@ -136,7 +137,13 @@ def _words(case: dict[str, Any]) -> dict[str, Any]:
             "accepted_text": _day(case["accepted_on"]), "due_text": due,
             "done_text": _day(case["done_on"]) if case.get("done_on") else None,
             "urgency": urgency if state not in ("done", "returned") else "closed"}
-    if state == "done":
+    if state == "suspended":
+        view["timing"] = gettext(
+            "Suspended since %(day)s for %(reason)s: the time limit stops until the case is "
+            "resumed, and the days it stands still are added to the due date.",
+            day=_day(case["suspended_on"]),
+            reason=gettext(SUSPEND_REASONS.get(case["suspend_reason"], "")))
+    elif state == "done":
         view["timing"] = gettext("Completed on %(day)s.", day=view["done_text"])
     elif state == "returned":
         view["timing"] = gettext("Returned to the applicant. Please read the notice you were "
@@ -148,6 +155,11 @@ def _words(case: dict[str, Any]) -> dict[str, Any]:
         view["timing"] = gettext("Due soon: it should be finished by %(day)s.", day=due)
     else:
         view["timing"] = gettext("On schedule: it will be finished by %(day)s.", day=due)
+    if case.get("extension_days"):  # the notice of the extension (延期告知)
+        view["notice"] = gettext(
+            "Extension notice: the time limit of this case was extended by %(days)s working "
+            "days with approval, because: %(reason)s. The new due date is %(day)s.",
+            days=case["extension_days"], reason=case.get("extension_reason") or "", day=due)
     return view
 
 

@@ -81,12 +81,13 @@ def create_api(import_name: str) -> OpenAPI:
         pairing,
         printing,
         reports,
+        supervision,
         tickets,
     )
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
                    followups, complaints, reports, cases, board, config, admin_api,
-                   pairing):
+                   pairing, supervision):
         app.register_api(module.api)
     app.before_request(password_gate)  # a one-time password allows nothing else
     app.before_request(_check_json_body)

@@ -7,6 +7,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from hall.api.schemas import BIG_ID_MAX, CaseState, ErrorResponse, Id, Urgency
+from hall.services.cases import clock
 from hall.services.cases import workflow as cases
 from hall.web.auth import require_staff
 from hall.web.context import hall_context
@@ -35,6 +36,30 @@ class CaseActionBody(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
+class ExtendBody(BaseModel):
+    days: int = Field(ge=1, le=60, description="working days; at most the hall's limit (10)")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class SuspendBody(BaseModel):
+    reason: Literal["hearing", "inspection", "testing", "appraisal", "expert_review",
+                    "correction"] = Field(description="听证, 检验, 检测, 鉴定, 专家评审, 补正")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class NumberPath(BaseModel):
+    number: str = Field(min_length=3, max_length=40)
+
+
+class ClockMoved(BaseModel):
+    number: str
+    state: CaseState
+    due_date: str
+    warning_date: str
+    due_before: str
+    days: int = Field(description="working days added to the due date")
+
+
 class CaseRow(BaseModel):
     number: str
     service: str
@@ -47,6 +72,10 @@ class CaseRow(BaseModel):
     done_on: str | None
     counter_id: int | None
     staff_id: int | None
+    extension_days: int = 0
+    suspended_days: int = 0
+    suspended_on: str | None = None
+    suspend_reason: str | None = None
     urgency: Urgency
 
 
@@ -80,3 +109,27 @@ def act(path: CaseActionPath, body: CaseActionBody):
     actor = _staff()
     return cases.act(hall_context(), hall_id=actor.hall_id, number=path.number,
                      action=path.action, actor=actor, note=body.note).value
+
+
+@api.post("/<number>/extend", responses={"200": ClockMoved}, security=SESSION)
+def extend(path: NumberPath, body: ExtendBody):
+    """延期: once, with a reason; the supervisor who records it approves it."""
+    actor = _staff()
+    return clock.extend(hall_context(), hall_id=actor.hall_id, number=path.number,
+                        days=body.days, reason=body.reason, actor=actor).value
+
+
+@api.post("/<number>/suspend", responses={"200": ClockMoved}, security=SESSION)
+def suspend(path: NumberPath, body: SuspendBody):
+    """中止: the case clock stops until it is resumed."""
+    actor = _staff()
+    return clock.suspend(hall_context(), hall_id=actor.hall_id, number=path.number,
+                         reason=body.reason, note=body.note, actor=actor).value
+
+
+@api.post("/<number>/resume", responses={"200": ClockMoved}, security=SESSION)
+def resume(path: NumberPath, body: CaseActionBody):
+    """恢复: the working days spent suspended push the due date."""
+    actor = _staff()
+    return clock.resume(hall_context(), hall_id=actor.hall_id, number=path.number,
+                        note=body.note, actor=actor).value

@@ -386,7 +386,7 @@ class CounterList(BaseModel):
     counters: list[CounterBrief]
 
 
-CaseState = Literal["accepted", "in_progress", "done", "returned"]
+CaseState = Literal["accepted", "in_progress", "suspended", "done", "returned"]
 Urgency = Literal["normal", "yellow", "red"]
 
 
@@ -403,6 +403,11 @@ class CaseLookup(BaseModel):
     warning_date: str
     done_on: str | None
     urgency: Urgency
+    extension_days: int = Field(default=0, description="延期: working days added")
+    extension_reason: str | None = None
+    suspended_days: int = Field(default=0, description="working days spent suspended (中止)")
+    suspended_on: str | None = Field(default=None, description="set while suspended")
+    suspend_reason: str | None = None
 
 
 class Generic(BaseModel):

@@ -3,9 +3,16 @@
     accepted ──start──▶ in_progress ──finish──▶ done
         │ ╰──────────────finish──────────────▶ done
         ╰──return──▶ returned ◀──return── in_progress
+    accepted, in_progress ──suspend──▶ suspended ──resume──▶ in_progress
+                                          ╰──return──▶ returned
 
-Due date = acceptance day + 承诺时限 working days (see ``workdays``); the case turns yellow
-at the warning point (警戒, some working days before due) and red once the due day is over.
+The case clock by law (DESIGN.md §6): due date = acceptance day + 承诺时限 + an approved
+extension (延期, once, at most the hall's limit, default 10 working days) + the working days
+spent suspended (中止 for 听证, 检验, 检测, 鉴定, 专家评审, 补正 after acceptance), counted
+like the promise itself: a suspension from D to R stops the working days after D up to
+and including R (``suspended_days``), as if the case were accepted again on R. The case
+turns amber at the warning point (警戒时限, the service's working days before due) and red
+once the due day is over; a suspended case's clock is stopped, so it is neither.
 """
 from __future__ import annotations
 
@@ -22,6 +29,7 @@ from hall.domain.workdays import WorkCalendar
 class CaseState(StrEnum):
     ACCEPTED = "accepted"
     IN_PROGRESS = "in_progress"
+    SUSPENDED = "suspended"  # 中止: the clock is stopped
     DONE = "done"
     RETURNED = "returned"  # 退回: handed back to the applicant without approval
 
@@ -30,6 +38,8 @@ class CaseAction(StrEnum):
     START = "start"
     FINISH = "finish"
     RETURN = "return"
+    SUSPEND = "suspend"
+    RESUME = "resume"
 
 
 TRANSITIONS: dict[tuple[CaseState, CaseAction], CaseState] = {
@@ -39,6 +49,10 @@ TRANSITIONS: dict[tuple[CaseState, CaseAction], CaseState] = {
     (CaseState.ACCEPTED, CaseAction.RETURN): CaseState.RETURNED,
     (CaseState.IN_PROGRESS, CaseAction.FINISH): CaseState.DONE,
     (CaseState.IN_PROGRESS, CaseAction.RETURN): CaseState.RETURNED,
+    (CaseState.ACCEPTED, CaseAction.SUSPEND): CaseState.SUSPENDED,
+    (CaseState.IN_PROGRESS, CaseAction.SUSPEND): CaseState.SUSPENDED,
+    (CaseState.SUSPENDED, CaseAction.RESUME): CaseState.IN_PROGRESS,
+    (CaseState.SUSPENDED, CaseAction.RETURN): CaseState.RETURNED,
 }
 
 # Closed cases no longer run against their deadline.
@@ -73,15 +87,18 @@ def allowed_actions(state: str) -> frozenset[CaseAction]:
     return frozenset(a for (s, a) in TRANSITIONS if s is st)
 
 
-def due_date(accepted_on: date, promised_days: int, cal: WorkCalendar) -> date:
-    """Last day (inclusive) to finish: ``promised_days`` working days after acceptance."""
-    if promised_days < 0:
-        raise ValueError("promised_days must be >= 0")
-    return cal.add_working_days(accepted_on, promised_days)
+def due_date(accepted_on: date, promised_days: int, cal: WorkCalendar,
+             extension_days: int = 0, suspended_days: int = 0) -> date:
+    """Last day (inclusive) to finish: ``promised_days`` working days after acceptance, plus
+    the approved extension and the working days spent suspended."""
+    if min(promised_days, extension_days, suspended_days) < 0:
+        raise ValueError("working days must be >= 0")
+    return cal.add_working_days(accepted_on, promised_days + extension_days + suspended_days)
 
 
 def warning_date(
-    accepted_on: date, promised_days: int, cal: WorkCalendar, warn_days: int = 1
+    accepted_on: date, promised_days: int, cal: WorkCalendar, warn_days: int = 1,
+    extension_days: int = 0, suspended_days: int = 0,
 ) -> date:
     """The 警戒 point: ``warn_days`` working days before due.
 
@@ -91,9 +108,39 @@ def warning_date(
     """
     if warn_days < 0:
         raise ValueError("warn_days must be >= 0")
-    due = due_date(accepted_on, promised_days, cal)
-    back = min(warn_days, max(promised_days - 1, 0))
+    total = promised_days + extension_days + suspended_days
+    due = due_date(accepted_on, promised_days, cal, extension_days, suspended_days)
+    back = min(warn_days, max(total - 1, 0))
     return cal.add_working_days(due, -back)
+
+
+MAX_EXTENSION_DAYS = 10
+# 中止 reasons (行政许可法 第四十五条, and 补正 after acceptance): code → label
+SUSPEND_REASONS: dict[str, str] = {
+    "hearing": N_("Hearing (听证)"), "inspection": N_("Inspection (检验)"),
+    "testing": N_("Testing (检测)"), "appraisal": N_("Appraisal (鉴定)"),
+    "expert_review": N_("Expert review (专家评审)"),
+    "correction": N_("Materials to complete (补正)"),
+}
+
+
+def check_extension(state: str, days: int, already: int, limit: int = MAX_EXTENSION_DAYS
+                    ) -> None:
+    """An extension (延期) is granted once, for 1..``limit`` working days, to an open case."""
+    if CaseState(state) in FINISHED:
+        raise IllegalCaseTransition(state, "extend")
+    if already:
+        raise DomainError("already_extended", N_("This case was already extended once"),
+                          "days")
+    if not 1 <= days <= limit:
+        raise DomainError("extension_too_long",
+                          N_("An extension is 1 to %(limit)s working days"), "days", limit=limit)
+
+
+def suspended_working_days(suspended_on: date, resumed_on: date, cal: WorkCalendar) -> int:
+    """Working days a suspension from ``suspended_on`` to ``resumed_on`` stopped the clock:
+    those after the day it began, up to and including the day it ended (0 the same day)."""
+    return max(cal.working_days_between(suspended_on, resumed_on), 0)
 
 
 class Urgency(StrEnum):
@@ -103,8 +150,8 @@ class Urgency(StrEnum):
 
 
 def urgency(today: date, due: date, warning: date, state: str) -> Urgency:
-    if CaseState(state) in FINISHED:
-        return Urgency.NORMAL
+    if CaseState(state) in FINISHED or state == CaseState.SUSPENDED:
+        return Urgency.NORMAL  # closed, or its clock stopped
     if today > due:
         return Urgency.RED
     if today >= warning:

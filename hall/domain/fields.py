@@ -29,6 +29,13 @@ FIELD_LABELS: dict[str, str] = {
     "idle_minutes": N_("window idle (minutes)"), "pause_minutes": N_("window paused (minutes)"),
     "pause_by_reason": N_("pause limit by reason"),
     "device_silent_minutes": N_("device silent (minutes)"),
+    "targets": N_("targets"),
+    "onsite_completion": N_("on-the-spot completion target (percent)"),
+    "on_time": N_("on-time completion target (percent)"),
+    "satisfaction": N_("satisfaction target (percent)"),
+    "service_level": N_("service level target (percent)"),
+    "max_extension_days": N_("longest extension (working days)"),
+    "warning_days": N_("warning point (working days)"),
     # departments, services, windows, staff, devices
     "department": N_("department"), "departments": N_("departments"),
     "service": N_("service"), "services": N_("services"), "prefix": N_("ticket letter"),

@@ -56,6 +56,7 @@ class ServiceInfo:
     expected_visit_s: int = 600
     time_limit_s: int = 1200
     warning_s: int = 900
+    warning_days: int = 1  # 警戒时限 of its cases, in working days before due
     daily_quota: int | None = None
     hours: tuple[tuple[time, time], ...] = ()
     active: bool = True

@@ -36,9 +36,17 @@ class Visit:
 
 @dataclass(frozen=True, slots=True)
 class CaseRecord:
+    """A case as the measures see it: its due day (the case clock's, extensions and
+    resumed suspensions included), the day it was concluded (done or returned), its state,
+    and the day a suspension still running began (the clock is stopped since)."""
+
     due: date
     done_on: date | None
     state: str
+    suspended_on: date | None = None
+
+
+CONCLUDED = ("done", "returned")
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,16 +142,83 @@ def no_show_rate(visits: Iterable[Visit]) -> float | None:
 
 
 def onsite_completion_rate(visits: Iterable[Visit]) -> float | None:
-    """现场办结率 = outcome 办结 ÷ outcome 办结 or 受理 (inquiries etc. are not business)."""
+    """现场办结率 = outcome 办结 ÷ outcome 办结 or 受理 (shown beside ``matter_rate`` of 补正
+    and 不予受理, which it leaves out)."""
     outcomes = [v.outcome for v in visits]
     done = outcomes.count(Outcome.DONE)
     return _ratio(done, done + outcomes.count(Outcome.ACCEPTED))
 
 
-def on_time_rate(cases: Iterable[CaseRecord]) -> float | None:
-    """按时办结率 = cases done on or before their due day ÷ cases done."""
-    done = [(c.done_on, c.due) for c in cases if c.state == "done" and c.done_on is not None]
-    return _ratio(sum(1 for done_on, due in done if done_on <= due), len(done))
+MATTERS = (Outcome.DONE, Outcome.ACCEPTED, Outcome.CORRECTION, Outcome.REFUSED)
+
+
+def matter_rate(visits: Iterable[Visit], outcome: str) -> float | None:
+    """Visits with ``outcome`` ÷ visits with any matter outcome (办结, 受理, 补正, 不予受理;
+    咨询 is no matter). 补正率 and 不予受理率 are shown beside 现场办结率, whose denominator
+    leaves them out, so that bouncing or refusing an applicant can never hide."""
+    outcomes = [v.outcome for v in visits if v.outcome in MATTERS]
+    return _ratio(outcomes.count(outcome), len(outcomes))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFigures:
+    """The case measures of one period (DESIGN.md §2)."""
+
+    concluded: int  # done or returned within the period
+    on_time: int  # of those, on or before their due day
+    late: int  # of those, after it
+    open_due_overdue: int  # due within the period and still open at its end
+    open_overdue: int  # overdue and open at the period's end, whenever they were due
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """按时办结率: an open case past its due day counts against the rate."""
+        return _ratio(self.on_time, self.concluded + self.open_due_overdue)
+
+    @property
+    def overdue(self) -> int:
+        """超期件数: concluded late in the period + overdue and open at its end."""
+        return self.late + self.open_overdue
+
+
+def _open_overdue_at(c: CaseRecord, as_of: date) -> bool:
+    """Was the case open and past its due day at the end of ``as_of``? A suspension that
+    began before the due day and runs on has stopped the clock: not overdue."""
+    if c.done_on is not None and c.done_on <= as_of:
+        return False
+    if c.state in CONCLUDED and c.done_on is None:
+        return False
+    stopped = (c.state == "suspended" and c.suspended_on is not None
+               and c.suspended_on <= as_of and c.suspended_on <= c.due)
+    return c.due <= as_of and not stopped
+
+
+def case_figures(cases: Iterable[CaseRecord], start: date, end: date,
+                 as_of: date | None = None) -> CaseFigures:
+    """Case figures of the period [start, end]. ``as_of`` is the last day of the period
+    that is over (yesterday for a period still running; default ``end``): a case due
+    today is not overdue yet."""
+    as_of = end if as_of is None else min(as_of, end)
+    concluded = on_time = late = open_due = open_any = 0
+    for c in cases:
+        if c.state in CONCLUDED and c.done_on is not None and start <= c.done_on <= end:
+            concluded += 1
+            if c.done_on <= c.due:
+                on_time += 1
+            else:
+                late += 1
+        elif _open_overdue_at(c, as_of):
+            open_any += 1
+            open_due += start <= c.due
+    return CaseFigures(concluded, on_time, late, open_due, open_any)
+
+
+def on_time_rate(cases: Iterable[CaseRecord], start: date, end: date,
+                 as_of: date | None = None) -> float | None:
+    """按时办结率 over [start, end] = cases concluded (done or returned) in the period on or
+    before their due day ÷ (cases concluded in the period + cases due in the period and
+    still open at its end)."""
+    return case_figures(cases, start, end, as_of).on_time_rate
 
 
 def satisfaction_rate(ratings: Iterable[Rating]) -> float | None:

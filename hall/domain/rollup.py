@@ -209,6 +209,7 @@ def figures(s: Sums, target_wait_s: int) -> dict[str, Any]:
     """The measures of DESIGN.md §2 from a fold of day sums (whose fine maps hold at least
     the minutes ``needed_minutes`` named)."""
     done, accepted = s.outcomes.get("done", 0), s.outcomes.get("accepted", 0)
+    matters = sum(s.outcomes.get(str(o), 0) for o in m.MATTERS)
     ratings, waits, services = s.ints("ratings"), s.ints("waits"), s.ints("services")
     waits_fine, services_fine = s.fine_ints("waits_fine"), s.fine_ints("services_fine")
     rated = sum(ratings.values())
@@ -232,6 +233,10 @@ def figures(s: Sums, target_wait_s: int) -> dict[str, Any]:
         "service_level": ratio(s.within_target, s.called),
         "no_show_rate": ratio(s.no_show, s.called),
         "onsite_completion_rate": ratio(done, done + accepted),
+        # beside it, over every visit with a matter outcome (咨询 is none), so that bouncing
+        # (补正) or refusing (不予受理) an applicant shows instead of flattering the rate
+        "correction_rate": ratio(s.outcomes.get("correction", 0), matters),
+        "refusal_rate": ratio(s.outcomes.get("refused", 0), matters),
         "satisfaction_rate": ratio(good, rated),
         "ratings": {str(lv): ratings.get(lv, 0) for lv in range(5, 0, -1)},
         "rated": rated,

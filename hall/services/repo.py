@@ -94,6 +94,7 @@ def service_info(row: Any) -> ServiceInfo:
                        prefix=row.prefix, kind=row.kind, promised_days=row.promised_days,
                        expected_visit_s=row.expected_visit_s, time_limit_s=row.time_limit_s,
                        warning_s=row.warning_s, daily_quota=row.daily_quota,
+                       warning_days=row.warning_days,
                        hours=parse_hours(row.hours or []), active=row.active)
 
 

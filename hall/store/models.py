@@ -82,6 +82,8 @@ class Service(Base):
     expected_visit_s: Mapped[int] = mapped_column(default=600)
     time_limit_s: Mapped[int] = mapped_column(default=1200)
     warning_s: Mapped[int] = mapped_column(default=900)
+    # 警戒时限 of its cases: amber this many working days before the due day
+    warning_days: Mapped[int] = mapped_column(default=1, server_default="1")
     daily_quota: Mapped[int | None] = mapped_column(default=None)
     per_person_limit: Mapped[int | None] = mapped_column(default=None)
     hours: Mapped[list[Any]] = mapped_column(default=list)
@@ -363,6 +365,92 @@ class Case(Base):
     state: Mapped[str] = mapped_column(String(16), default="accepted")
     done_at: Mapped[datetime | None] = mapped_column(default=None)
     done_on: Mapped[date | None] = mapped_column(Date, default=None)
+    # the case clock (hall/domain/caseclock.py): due_date = accepted_on + promised +
+    # extension_days + suspended_days working days; while suspended, suspended_on is set
+    extension_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    extension_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    extended_by: Mapped[int | None] = mapped_column(default=None)  # the approving supervisor
+    extended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspend_reason: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class CaseClock(Base):
+    """Append-only: each extension, suspension and resumption of a case, and the due day
+    before and after it."""
+
+    __tablename__ = "case_clock"
+    __table_args__ = (Index("ix_case_clock_case", "case_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId)
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(16))  # extend | suspend | resume
+    days: Mapped[int] = mapped_column(default=0)  # working days added to the due day
+    reason: Mapped[str | None] = mapped_column(String(16), default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    actor_id: Mapped[int | None] = mapped_column(default=None)
+    due_before: Mapped[date] = mapped_column(Date)
+    due_after: Mapped[date] = mapped_column(Date)
+
+
+class Urging(Base):
+    """催办: a supervisor urges a window (about one of its cases, or its work); it stays on
+    that window's terminal until acknowledged, and is kept with the answer and the times."""
+
+    __tablename__ = "urgings"
+    __table_args__ = (Index("ix_urgings_counter_open", "counter_id", "acked_at"),
+                      Index("ix_urgings_hall_at", "hall_id", "at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    counter_id: Mapped[int]
+    case_id: Mapped[int | None] = mapped_column(BigId, default=None)
+    staff_id: Mapped[int | None] = mapped_column(default=None)  # at the window when urged
+    note: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int]
+    at: Mapped[datetime]
+    acked_at: Mapped[datetime | None] = mapped_column(default=None)
+    acked_by: Mapped[int | None] = mapped_column(default=None)
+    answer: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Admonition(Base):
+    """效能告诫 against a staff member or a department: never deleted; withdrawn with a
+    reason; the person acknowledges it on their terminal."""
+
+    __tablename__ = "admonitions"
+    __table_args__ = (Index("ix_admonitions_hall_at", "hall_id", "issued_at"),
+                      Index("ix_admonitions_staff", "staff_id", "acked_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    level: Mapped[str] = mapped_column(String(16))  # reminder | admonition | criticism
+    staff_id: Mapped[int | None] = mapped_column(default=None)
+    department_id: Mapped[int | None] = mapped_column(default=None)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence_kind: Mapped[str | None] = mapped_column(String(16), default=None)
+    evidence_ref: Mapped[str | None] = mapped_column(String(64), default=None)
+    issued_by: Mapped[int]
+    issued_at: Mapped[datetime]
+    acked_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(default=None)
+    withdrawn_by: Mapped[int | None] = mapped_column(default=None)
+    withdraw_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class ScoreScheme(Base):
+    """A version of the hall's 日考核 points scheme (hall/domain/assessment.py), in force from
+    ``valid_from`` until the next version's: past days keep the version they were scored by."""
+
+    __tablename__ = "score_schemes"
+    __table_args__ = (UniqueConstraint("hall_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    version: Mapped[int]
+    valid_from: Mapped[date] = mapped_column(Date)
+    rules: Mapped[dict[str, Any]]
+    created_by: Mapped[int | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
 
 
 class Rating(Base):

@@ -31,6 +31,9 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_close
             # complaints (issue 19): its state refuses the step
             "complaint_closed", "complaint_replied", "complaint_not_replied",
             "complaint_not_received", "complaint_answered", "case_not_done",
+            # the case clock: extended once already, or resumed without a suspension;
+            # an urging or admonition already answered, acknowledged or withdrawn
+            "already_extended", "not_suspended", "already_answered", "withdrawn",
             # a visit's paper: none for this outcome, or no printer at its window
             "no_document", "printer_required",
             # configuration (admin console): the hall's current state refuses the change

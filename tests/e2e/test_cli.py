@@ -71,3 +71,45 @@ def test_the_month_report_comes_as_xlsx_and_csv_from_the_command_line(db_url, mo
     bad = runner.invoke(cli, ["report", "--period", "range", "--on", "2026-09-05",
                               "--end", "2026-09-01"])
     assert bad.exit_code != 0 and "--end" in bad.output
+
+
+def test_the_text_report_shows_the_pages_figures_with_fees_and_targets(db_url, monkeypatch,
+                                                                       ctx, app):
+    import re
+    from datetime import date
+
+    from hall.seed.history import generate
+    from hall.services.config.layout.seed import load_layout, seed
+
+    monkeypatch.setenv("HALL_DATABASE_URL", db_url)
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    generate(ctx.engine, first=date(2026, 9, 1), days=5, per_day=30, seed=2)
+    runner = CliRunner()
+    args = ["report", "--period", "month", "--on", "2026-09-01", "--group", "counter"]
+    data = json.loads(runner.invoke(cli, [*args, "--format", "json"]).output)
+    text = runner.invoke(cli, [*args, "--format", "text"])
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    assert "2026-09" in lines[0] and "窗口" in lines[0]
+    assert "现场办结率" in lines[1] and "≥ 90.0%" in lines[1] and "≥ 99.0%" in lines[1]
+
+    def line(label: str) -> list[str]:
+        found = next(ln for ln in lines if ln.startswith(label))
+        return re.split(r"\s{2,}", found[len(label):].strip())
+
+    total = data["total"]
+    assert line("取号数")[-1] == str(total["issued"])
+    onsite = f"{total['onsite_completion_rate'] * 100:.1f}%"
+    mark = "✓" if total["target_status"]["onsite_completion_rate"] == "met" else "✗"
+    assert line("现场办结率")[-1] == onsite + mark
+    assert line("补正率")[-1] == f"{total['correction_rate'] * 100:.1f}%"
+    assert line("收费（元）")[-1] == f"{total['fees_cents'] / 100:.2f}"
+    # the same figures as the page: its total row, cell for cell
+    client = app.test_client()
+    password = accounts.add_user(app.extensions["hall"], login="zhao", name="赵敏",
+                                 role="supervisor").value["password"]
+    client.post("/api/v1/auth/login", json={"login": "zhao", "password": password})
+    page = client.get("/admin/reports?period=month&on=2026-09-01&group=counter").text
+    cells = re.findall(r'<td class="num[^"]*"[^>]*>([^<]*)</td>', page.split('class="total"')[1])
+    column = [re.split(r"\s{2,}", ln.strip())[-1].rstrip("✓✗") for ln in lines[3:]]
+    assert column == cells

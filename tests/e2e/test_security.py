@@ -96,6 +96,15 @@ WHO_MAY = (
     ("POST /api/v1/complaints", STAFF),
     ("* /api/v1/complaints*", SUPERVISORS),
     ("GET /api/v1/reports*", SUPERVISORS),
+    # 催办: supervisors urge; a window's staff read and answer their window's (others: 404)
+    ("POST /api/v1/urgings", SUPERVISORS),
+    ("GET /api/v1/urgings", STAFF),
+    ("POST /api/v1/urgings/<int:urging_id>/ack", STAFF),
+    # 效能告诫: supervisors issue and withdraw; the person reads and acknowledges their own
+    ("POST /api/v1/admonitions/<int:admonition_id>/ack", STAFF),
+    ("* /api/v1/admonitions/<int:admonition_id>/withdraw", SUPERVISORS),
+    ("POST /api/v1/admonitions", SUPERVISORS),
+    ("GET /api/v1/admonitions", STAFF),
     ("GET /api/v1/board*", SUPERVISORS),
     ("POST /api/v1/appointments/check-in", STAFF | {KIOSK}),
     ("* /api/v1/appointments*", EVERYONE),  # booking is public
@@ -135,6 +144,11 @@ def bodies(ids: dict) -> dict[str, dict]:
         "appointments.cancel": {"code": ids["code"]},
         "pairing.approve": {"code": "123456"},
         "auth.password": {"current": "not the password", "new": "窗口服务 2026 好差评"},
+        "cases.extend": {"days": 1, "reason": "现场核查"}, "cases.suspend": {"reason": "testing"},
+        "supervision.urge": {"counter_id": 1, "note": "请加快"},
+        "supervision.answer": {"answer": "已处理"},
+        "supervision.admonish": {"level": "reminder", "reason": "态度生硬", "staff_id": 1},
+        "supervision.withdraw": {"reason": "误评"},
     }
 
 

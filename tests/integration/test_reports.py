@@ -97,12 +97,24 @@ def test_cases_and_follow_ups_are_counted_per_service(ctx, hall, month):
                           group="service")
     received = dict(raw(ctx, "SELECT service_id, count(*) FROM cases GROUP BY service_id"))
     done = raw(ctx, "SELECT service_id, done_on <= due_date FROM cases WHERE state = 'done'")
+    concluded = raw(ctx, "SELECT service_id, done_on <= due_date FROM cases "
+                         "WHERE state IN ('done', 'returned')")
+    # 按时办结率 counts the cases due in the range and still open, past due, as of
+    # yesterday (22 Nov: the range is still running)
+    open_late = dict(raw(ctx, "SELECT service_id, count(*) FROM cases WHERE due_date "
+                              "BETWEEN '2026-10-01' AND '2026-11-22' AND (done_on IS NULL "
+                              "OR done_on > '2026-11-22') GROUP BY service_id"))
+    assert sum(open_late.values()) > 0
     for row in data["rows"]:
         assert row["cases_received"] == received.get(row["key"], 0)
         mine = [bool(on_time) for sid, on_time in done if sid == row["key"]]
         assert row["cases_done"] == len(mine)
-        if mine:
-            assert row["on_time_rate"] == round(sum(mine) / len(mine), 4)
+        ended = [bool(on_time) for sid, on_time in concluded if sid == row["key"]]
+        late = open_late.get(row["key"], 0)
+        assert (row["cases_concluded"], row["cases_open_overdue"]) == (len(ended), late)
+        assert row["cases_overdue"] == ended.count(False) + late
+        if ended or late:
+            assert row["on_time_rate"] == round(sum(ended) / (len(ended) + late), 4)
     closed, opened = raw(ctx, "SELECT sum(CASE WHEN state = 'closed' THEN 1 ELSE 0 END), "
                               "count(*) FROM follow_ups")[0]
     assert data["total"]["followups_opened"] == opened == month["followups"]

@@ -33,6 +33,11 @@ def test_transition_table_is_exactly_the_designed_one():
         (S.ACCEPTED, A.RETURN): S.RETURNED,
         (S.IN_PROGRESS, A.FINISH): S.DONE,
         (S.IN_PROGRESS, A.RETURN): S.RETURNED,
+        # the case clock (中止 / 恢复): a suspended case resumes in progress or is returned
+        (S.ACCEPTED, A.SUSPEND): S.SUSPENDED,
+        (S.IN_PROGRESS, A.SUSPEND): S.SUSPENDED,
+        (S.SUSPENDED, A.RESUME): S.IN_PROGRESS,
+        (S.SUSPENDED, A.RETURN): S.RETURNED,
     }
 
 
@@ -59,7 +64,8 @@ def test_illegal_case_transition_is_a_domain_error(state: str, action: str):
 def test_finished_cases_allow_no_action():
     assert allowed_actions("done") == frozenset()
     assert allowed_actions("returned") == frozenset()
-    assert allowed_actions("accepted") == {A.START, A.FINISH, A.RETURN}
+    assert allowed_actions("accepted") == {A.START, A.FINISH, A.RETURN, A.SUSPEND}
+    assert allowed_actions("suspended") == {A.RESUME, A.RETURN}
 
 
 def test_due_date_counts_working_days_over_national_day():

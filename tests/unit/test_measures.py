@@ -16,11 +16,13 @@ from hall.domain.measures import (
     Visit,
     bad_ratings_count,
     busy_spans,
+    case_figures,
     counts_by_outcome,
     fees_total,
     followup_rate,
     idle_seconds,
     level_distribution,
+    matter_rate,
     mean,
     no_show_rate,
     on_time_rate,
@@ -147,16 +149,67 @@ def test_recalls_transfers_and_fees():
     assert (recalls_total([]), transfers_total([]), fees_total([])) == (0, 0, 0)
 
 
-def test_on_time_rate_counts_only_done_cases():
+def test_on_time_rate_counts_open_overdue_cases():
+    # November 2026, reported on 1 December: ten cases due in the month. One was done on
+    # its due day; nine are still open, all past their due day. Leaving the nine out would
+    # read 1/1 = 100 %; they count against the rate: 1 / (1 + 9) = 10 %.
+    done = CaseRecord(due=date(2026, 11, 20), done_on=date(2026, 11, 20), state="done")
+    open_ = [CaseRecord(due=date(2026, 11, 2 + i), done_on=None, state="in_progress")
+             for i in range(9)]
+    fig = case_figures([done, *open_], date(2026, 11, 1), date(2026, 11, 30))
+    assert (fig.concluded, fig.on_time, fig.late, fig.open_due_overdue) == (1, 1, 0, 9)
+    assert fig.on_time_rate == pytest.approx(0.10)
+    assert on_time_rate([done, *open_], date(2026, 11, 1), date(2026, 11, 30)) == \
+        pytest.approx(0.10)
+    assert fig.overdue == 9  # 超期件数: the nine open past due, none concluded late
+
+
+def test_on_time_rate_and_overdue_count_worked_example():
+    nov = (date(2026, 11, 1), date(2026, 11, 30))
     cases = [
-        CaseRecord(due=date(2026, 10, 13), done_on=date(2026, 10, 13), state="done"),  # on time
-        CaseRecord(due=date(2026, 10, 13), done_on=date(2026, 10, 14), state="done"),  # late
-        CaseRecord(due=date(2026, 11, 30), done_on=date(2026, 11, 20), state="done"),  # early
-        CaseRecord(due=date(2026, 11, 30), done_on=None, state="in_progress"),
-        CaseRecord(due=date(2026, 11, 30), done_on=date(2026, 11, 2), state="returned"),
+        CaseRecord(date(2026, 11, 13), date(2026, 11, 13), "done"),  # on time (due day)
+        CaseRecord(date(2026, 11, 13), date(2026, 11, 16), "done"),  # late
+        CaseRecord(date(2026, 11, 30), date(2026, 11, 2), "returned"),  # returned, on time
+        CaseRecord(date(2026, 10, 20), date(2026, 11, 5), "done"),  # due in Oct, late in Nov
+        CaseRecord(date(2026, 10, 30), None, "accepted"),  # overdue since Oct, still open
+        CaseRecord(date(2026, 11, 25), date(2026, 12, 3), "done"),  # open at end of Nov
+        CaseRecord(date(2026, 12, 10), None, "in_progress"),  # not due yet
+        CaseRecord(date(2026, 10, 13), date(2026, 10, 13), "done"),  # October's business
+        # suspended before its due day: the clock stopped, not overdue
+        CaseRecord(date(2026, 11, 20), None, "suspended", suspended_on=date(2026, 11, 18)),
     ]
-    assert on_time_rate(cases) == pytest.approx(2 / 3)
-    assert on_time_rate(cases[3:]) is None
+    fig = case_figures(cases, *nov)
+    # concluded in Nov: the first four (on time: 1st, 3rd); open and overdue at 30 Nov:
+    # the 5th (due in Oct) and the 6th (due in Nov) → rate 2 / (4 + 1) = 40 %
+    assert (fig.concluded, fig.on_time, fig.late) == (4, 2, 2)
+    assert (fig.open_due_overdue, fig.open_overdue) == (1, 2)
+    assert fig.on_time_rate == pytest.approx(0.4)
+    assert fig.overdue == 4  # two concluded late + two open past due
+    # on 26 Nov (the period still running, as of the 25th) the 6th is due today: not late
+    running = case_figures(cases, *nov, as_of=date(2026, 11, 24))
+    assert (running.open_due_overdue, running.open_overdue) == (0, 1)
+    assert case_figures([], *nov).on_time_rate is None
+
+
+def test_onsite_rate_shown_with_correction_and_refusal_rates():
+    from hall.domain.rollup import Sums, figures
+
+    # a window's month: 6 done on the spot, 2 accepted, 1 sent away for materials (补正),
+    # 1 refused, 3 inquiries. 现场办结率 = 6 / (6 + 2) = 75 %; it ignores 补正 and 不予受理,
+    # so they are shown beside it over every visit with a matter outcome (10, not the
+    # 3 inquiries): 补正率 = 1 / 10, 不予受理率 = 1 / 10.
+    outcomes = ["done"] * 6 + ["accepted"] * 2 + ["correction", "refused"] + ["inquiry"] * 3
+    visits = [Visit(outcome=o, state="done") for o in outcomes]
+    assert onsite_completion_rate(visits) == pytest.approx(0.75)
+    assert matter_rate(visits, "correction") == pytest.approx(0.1)
+    assert matter_rate(visits, "refused") == pytest.approx(0.1)
+    assert matter_rate([Visit(outcome="inquiry")], "refused") is None
+    fig = figures(Sums(outcomes={o: outcomes.count(o) for o in set(outcomes)}), 900)
+    assert (fig["onsite_completion_rate"], fig["correction_rate"], fig["refusal_rate"]) == \
+        (0.75, 0.1, 0.1)
+    # refusing more cannot flatter the on-the-spot rate: it stays, the refusal rate rises
+    worse = figures(Sums(outcomes={"done": 6, "accepted": 2, "refused": 10}), 900)
+    assert (worse["onsite_completion_rate"], worse["refusal_rate"]) == (0.75, 0.5556)
 
 
 RATINGS = [Rating(lv) for lv in (5, 5, 4, 3, 2, 1, 5)]

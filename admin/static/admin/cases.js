@@ -10,7 +10,12 @@ const S = (name, values) => {
   return values ? fill(s, values) : s;
 };
 const $ = (id) => document.getElementById(id);
-const ACTIONS = { accepted: ["start", "finish", "return"], in_progress: ["finish", "return"] };
+const ACTIONS = {
+  accepted: ["start", "finish", "return", "extend", "suspend", "urge"],
+  in_progress: ["finish", "return", "extend", "suspend", "urge"],
+  suspended: ["resume", "return"],
+};
+const SUSPEND = ["hearing", "inspection", "testing", "appraisal", "expert_review", "correction"];
 const page = { cases: [], total: 0, loads: 0 };
 window.hallCases = page;
 
@@ -58,14 +63,16 @@ function render() {
     td(tr, c.applicant);
     td(tr, c.accepted_on);
     td(tr, c.warning_date);
-    const due = td(tr, c.due_date, "due");
+    const due = td(tr, c.due_date + (c.extension_days
+      ? ` (${S("extended", { days: c.extension_days })})` : ""), "due");
     if (c.urgency !== "normal") {
       const badge = document.createElement("span");
       badge.className = `badge badge-${c.urgency}`;
       badge.textContent = S(`urgency-${c.urgency}`);
       due.append(" ", badge);
     }
-    const state = td(tr, S(`state-${c.state}`) + (c.done_on ? ` ${c.done_on}` : ""), "state");
+    const state = td(tr, S(`state-${c.state}`) + (c.done_on ? ` ${c.done_on}` : "")
+      + (c.suspended_on ? ` ${S("suspended-since", { day: c.suspended_on })}` : ""), "state");
     if (c.state === "done" && c.done_on > c.due_date) { // ISO dates compare as text
       const late = document.createElement("span");
       late.className = "badge badge-red";
@@ -102,11 +109,34 @@ function say(message) {
   messageTimer = setTimeout(() => { box.hidden = true; }, 3000);
 }
 
+// what the case clock's commands and urging ask for (null: the supervisor cancelled)
+function ask(action, number) {
+  if (action === "extend") {
+    const days = window.prompt(S("ask-days"), "5");
+    const reason = days && window.prompt(S("ask-reason"));
+    return reason ? { days: Number(days), reason } : null;
+  }
+  if (action === "suspend") {
+    const pick = SUSPEND[Number(window.prompt(S("ask-suspend"), "3")) - 1];
+    return pick ? { reason: pick } : null;
+  }
+  if (action === "urge") {
+    const note = window.prompt(S("ask-urge"));
+    return note ? { case_number: number, note } : null;
+  }
+  return {};
+}
+
 async function act(number, action, button) {
   if (action === "return" && !window.confirm(S("confirm-return", { number }))) return;
+  const body = ask(action, number);
+  if (body === null) return;
   button.disabled = true;
   try {
-    const done = await call("POST", `/api/v1/cases/${encodeURIComponent(number)}/${action}`, {});
+    const url = action === "urge" ? "/api/v1/urgings"
+      : `/api/v1/cases/${encodeURIComponent(number)}/${action}`;
+    const done = await call("POST", url, body);
+    if (action === "urge") { say(S("action-urge") + " ✓"); button.disabled = false; return; }
     say(S("saved", { number: done.number, state: S(`state-${done.state}`) }));
     await load();
   } catch (err) {

@@ -8,6 +8,7 @@ import { connectLive, fill } from "/display/static/hall-live.js";
 import { Api, ApiError } from "/web/static/api.js";
 import { ServerClock } from "./clock.js";
 import { Forms } from "./forms.js";
+import { renderSupervised } from "./supervised.js";
 import { coalesced, soon } from "./tasks.js";
 import {
   T, allowed, documentPage, renderAlerts, renderButtons, renderClock, renderCurrent,
@@ -140,6 +141,7 @@ async function openTerminal(counterId) {
   setView("terminal");
   refreshToday().catch(failed);
   refreshAlerts().catch(failed);
+  refreshSupervised().catch(failed);
   startLive();
 }
 
@@ -170,7 +172,15 @@ const refreshAlerts = coalesced(async () => {
   renderAlerts(alerts.filter((a) => a.counter_id === S.counterId), ack);
 });
 
+const refreshSupervised = coalesced(async () => {
+  const [{ urgings }, { admonitions }] = await Promise.all([
+    api.get(`/urgings?counter=${S.counterId}`), api.get("/admonitions?mine=true")]);
+  renderSupervised(urgings.filter((u) => u.counter_id === S.counterId), admonitions,
+                   S.me ? S.me.id : null, { answer: answerUrging, acknowledge: ackAdmonition });
+});
+
 const boardSoon = soon(refreshBoard, 50, failed);
+const supervisedSoon = soon(refreshSupervised, 100, failed);
 const queuesSoon = soon(refreshBoard, 700, failed); // hall-wide news: many events, one read
 const todaySoon = soon(refreshToday, 300, failed);
 const alertsSoon = soon(refreshAlerts, 100, failed);
@@ -183,6 +193,7 @@ const VISIT_END = ["ticket.finished", "ticket.skipped", "ticket.transferred", "t
 function onCounterEvent(e) {
   if (e.counter_id !== S.counterId) return;
   if (e.type === "alert") return alertsSoon();
+  if (e.type === "urge" || e.type === "admonition") return supervisedSoon();
   if (e.type === "ticket.finished") {
     remember({ kind: "finished", ticketId: e.ticket_id, number: e.number, outcome: e.outcome,
                caseNumber: e.case_number, caseDue: e.case_due_date, document: e.document });
@@ -216,7 +227,7 @@ function startLive() {
   };
   S.rooms = [
     connectLive({ room: `counter:${S.counterId}`, lastSeq: last, onEvent: onCounterEvent,
-                  onSnapshot: () => { boardSoon(); todaySoon(); alertsSoon(); },
+                  onSnapshot: () => { boardSoon(); todaySoon(); alertsSoon(); supervisedSoon(); },
                   onStatus: status }),
     connectLive({ room: `hall:${S.board.hall.id}`, lastSeq: last, onEvent: onHallEvent,
                   onSnapshot: queuesSoon }),
@@ -324,6 +335,24 @@ function transfer(payload, extra) {
 
 function reinstate(t) {
   command("reinstate", { ticket_id: t.id });
+}
+
+async function answerUrging(urging, answer) {
+  try {
+    await api.post(`/urgings/${urging.id}/ack`, { answer: answer || "" });
+    supervisedSoon();
+  } catch (err) {
+    failed(err);
+  }
+}
+
+async function ackAdmonition(admonition) {
+  try {
+    await api.post(`/admonitions/${admonition.id}/ack`, {});
+    supervisedSoon();
+  } catch (err) {
+    failed(err);
+  }
 }
 
 async function ack(alert, note) {

@@ -145,6 +145,67 @@ def content(uow: UnitOfWork, ticket: Any, kind: str, base_url: str, _: Translate
             "title": _(DOCUMENTS[kind]), "lines": lines, "qr_url": qr, "qr_caption": caption}
 
 
+TITLE_EXTENSION = N_("Extension notice")
+LABEL_DUE_BEFORE = N_("Due date before")
+LABEL_EXTENDED = N_("Extended by")
+EXTENDED_DAYS = N_("%(days)s working days")
+LABEL_APPROVED = N_("Approved by")
+HEAD_EXTENSION_REASON = N_("Reason for the extension")
+TEXT_EXTENDED = N_("With approval, the time limit of your case is extended once, as below. "
+                   "The case page shows the new due date.")
+
+
+def extension_notice(ctx: Context, *, number: str, actor: Actor, base_url: str,
+                     translate: Translate = lambda s: s, english: bool = False
+                     ) -> dict[str, Any]:
+    """延期告知书: the applicant's notice of an approved extension (DocumentContent as JSON),
+    for a supervisor or the window that accepted the case to print."""
+    _ = translate
+
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        from hall.store.models import CaseClock
+
+        c, k = Case.__table__, CaseClock.__table__
+        case = uow.conn.execute(select(c).where(c.c.number == number.strip().upper())).first()
+        if case is None or case.hall_id != actor.hall_id:
+            raise NotFound("case", "number")
+        if not (actor.is_staff and (actor.role in ("supervisor", "admin")
+                                    or actor.counter_id == case.counter_id)):
+            raise Forbidden(N_("Only the window that served this visit prints its papers"),
+                            "number")
+        moved = uow.conn.execute(select(k).where(k.c.case_id == case.id, k.c.action == "extend")
+                                 .order_by(k.c.id.desc()).limit(1)).first()
+        if moved is None:
+            raise DomainError("no_document", N_("Case %(number)s was not extended"), "number",
+                              number=case.number)
+        config = repo.hall_config(uow, case.hall_id)
+        hall, settings = config.row, config.row.settings or {}
+        svc = repo.service_row(uow.conn, case.hall_id, case.service_id)
+        lines = [_field(_(LABEL_CASE), case.number),
+                 _field(_(LABEL_SERVICE), svc.name_en if english and svc.name_en else svc.name),
+                 _field(_(LABEL_APPLICANT), case.applicant_masked),
+                 _field(_(LABEL_ACCEPTED), f"{config.settings.local(case.accepted_at):{TIME}}"),
+                 _text(_(TEXT_EXTENDED)),
+                 _field(_(LABEL_DUE_BEFORE), moved.due_before.isoformat()),
+                 _field(_(LABEL_EXTENDED), _(EXTENDED_DAYS) % {"days": moved.days}),
+                 _field(_(LABEL_DUE), moved.due_after.isoformat()),
+                 _field(_(LABEL_APPROVED), _staff(uow.conn, case.extended_by, _)),
+                 _field(_(LABEL_ISSUED), f"{config.settings.local(moved.at):{TIME}}"),
+                 _heading(_(HEAD_EXTENSION_REASON)), _text(case.extension_reason or "")]
+        if settings.get("contact_phone"):
+            label = _(LABEL_PHONE)
+            lines.append({"kind": "note", "label": "",
+                          "text": f"{label}{_sep(label)}{settings['contact_phone']}"})
+        base = repo.public_base(uow, case.hall_id, base_url)
+        return {"kind": "extension", "number": case.number,
+                "hall_name": hall.name_en if english and hall.name_en else hall.name,
+                "title": _(TITLE_EXTENSION),
+                "lines": [ln for ln in lines if ln["kind"] != "field" or ln["text"]],
+                "qr_url": case_url(base, case.number), "qr_caption": _(SCAN_CASE)}
+
+    return read(ctx, query)
+
+
 def _acceptance(case: Any, svc: Any, facts: dict[str, str], _: Translate
                 ) -> list[dict[str, str]]:
     due = case.due_date.isoformat()

@@ -110,4 +110,7 @@ def _view(r: Any, today) -> dict[str, Any]:
             "warning_date": r.warning_date.isoformat(),
             "done_on": r.done_on.isoformat() if r.done_on else None,
             "counter_id": r.counter_id, "staff_id": r.staff_id,
+            "extension_days": r.extension_days, "suspended_days": r.suspended_days,
+            "suspended_on": r.suspended_on.isoformat() if r.suspended_on else None,
+            "suspend_reason": r.suspend_reason,
             "urgency": domain.urgency(today, r.due_date, r.warning_date, r.state).value}

@@ -135,7 +135,13 @@ def case_by_number(ctx: Context, number: str, code: str) -> dict[str, Any]:
                 "done_on": row.done_on.isoformat() if row.done_on else None,
                 "service_en": svc.name_en or None,
                 "warning_date": row.warning_date.isoformat(),
-                "urgency": urgency(today, row.due_date, row.warning_date, row.state).value}
+                "urgency": urgency(today, row.due_date, row.warning_date, row.state).value,
+                # the case clock as the applicant is told it (延期, 中止)
+                "extension_days": row.extension_days,
+                "extension_reason": row.extension_reason,
+                "suspended_days": row.suspended_days,
+                "suspended_on": row.suspended_on.isoformat() if row.suspended_on else None,
+                "suspend_reason": row.suspend_reason}
 
     return read(ctx, query)
 

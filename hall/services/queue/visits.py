@@ -64,7 +64,7 @@ def _open_case(uow: UnitOfWork, counter, ticket, applicant: str | None) -> dict[
     svc = repo.service_cached(uow, hall.id, ticket.service_id)
     today = hall.local(uow.now).date()
     due = cases.due_date(today, svc.promised_days, cal)
-    warning = cases.warning_date(today, svc.promised_days, cal)
+    warning = cases.warning_date(today, svc.promised_days, cal, svc.warning_days)
     seq = repo.next_number(conn, hall.id, CASE_PREFIX, today)
     number = cases.format_case_number(hall.code.upper(), today, seq)
     code = cases.new_lookup_code()  # printed on the 受理回执; the look-up asks for it

@@ -92,6 +92,12 @@ def view(row: Any) -> dict[str, Any]:
             "ack_note": row.ack_note}
 
 
+def open_level(uow: UnitOfWork, hall_id: int, key: str) -> str | None:
+    """The level of the open alert for ``key``, or None."""
+    row = _open(uow, hall_id, key)
+    return None if row is None else row.level
+
+
 def _open(uow: UnitOfWork, hall_id: int, key: str) -> Any:
     a = Alert.__table__
     return uow.conn.execute(select(a).where(a.c.hall_id == hall_id, a.c.key == key,

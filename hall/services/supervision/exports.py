@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,8 @@ COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("No-show rate"), lambda r: r["no_show_rate"], "rate"),
     (N_("On-the-spot completion rate (现场办结率)"), lambda r: r["onsite_completion_rate"],
      "rate"),
+    (N_("Correction rate (补正率)"), lambda r: r["correction_rate"], "rate"),
+    (N_("Refusal rate (不予受理率)"), lambda r: r["refusal_rate"], "rate"),
     (N_("On-time completion rate (按时办结率)"), lambda r: r["on_time_rate"], "rate"),
     (N_("Satisfaction rate (满意率)"), lambda r: r["satisfaction_rate"], "rate"),
     (N_("Ratings"), lambda r: r["rated"], "count"),
@@ -60,11 +63,24 @@ COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("No-shows"), lambda r: r["no_show"], "count"),
     (N_("Cases received"), lambda r: r["cases_received"], "count"),
     (N_("Cases done"), lambda r: r["cases_done"], "count"),
+    (N_("Cases concluded"), lambda r: r["cases_concluded"], "count"),
+    (N_("Overdue cases (超期件数)"), lambda r: r["cases_overdue"], "count"),
+    (N_("Urgings (催办)"), lambda r: r["urgings"], "count"),
+    (N_("Admonitions (效能告诫)"), lambda r: r["admonitions"], "count"),
     (N_("Fees collected (yuan)"), lambda r: r["fees_cents"], "yuan"),
     (N_("Open (h)"), lambda r: r.get("open_s"), "hours"),
     (N_("Idle (h)"), lambda r: r.get("idle_s"), "hours"),
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
+# the columns a target colours (hall/domain/targets.py): label → the report's measure key
+TARGETED = {
+    N_("Service level"): "service_level",
+    N_("On-the-spot completion rate (现场办结率)"): "onsite_completion_rate",
+    N_("On-time completion rate (按时办结率)"): "on_time_rate",
+    N_("Satisfaction rate (满意率)"): "satisfaction_rate",
+}
+MARKS = {"met": N_("met"), "missed": N_("missed")}
+GREEN, RED = "C6EFCE", "FFC7CE"  # the spreadsheet's usual good / bad fills
 GROUP_LABELS = {"hall": N_("Hall"), "department": N_("Department"), "service": N_("Service"),
                 "counter": N_("Window"), "staff": N_("Staff member")}
 
@@ -120,21 +136,40 @@ def sheet(report: dict[str, Any], _: Gettext, for_csv: bool = False
     return [text_cell(h) for h in headers], [[text_cell(v) for v in row] for row in rows]
 
 
+def marks(report: dict[str, Any]) -> list[list[str | None]]:
+    """Parallel to ``table``'s rows and columns: "met" / "missed" where a target colours the
+    cell (green / red), else None."""
+    reasons = pause_reasons(report)
+    out = []
+    for row in [*report["rows"], report["total"]]:
+        status = row.get("target_status") or {}
+        out.append([None] + [status.get(TARGETED[label]) if label in TARGETED else None
+                             for label, _get, _kind in COLUMNS] + [None] * len(reasons))
+    return out
+
+
 def to_csv(report: dict[str, Any], _: Gettext) -> str:
-    """UTF-8 with a BOM so that Excel opens Chinese text right."""
+    """UTF-8 with a BOM so that Excel opens Chinese text right. CSV has no colours: each
+    targeted rate is followed, at the end of the line, by whether it met its target."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     headers, rows = sheet(report, _, for_csv=True)
-    writer.writerow(headers)
-    writer.writerows(["" if v is None else v for v in row] for row in rows)
+    targets = report.get("targets") or {}
+    goals = [(label, measure) for label, measure in TARGETED.items() if measure in targets]
+    writer.writerow(headers + [text_cell(_("%(measure)s: target %(target)s%%") % {
+        "measure": _(label), "target": round(targets[m] * 100, 1)}) for label, m in goals])
+    for row, data in zip(rows, [*report["rows"], report["total"]], strict=True):
+        status = data.get("target_status") or {}
+        writer.writerow(["" if v is None else v for v in row]
+                        + [_(MARKS[status[m]]) if status.get(m) else "" for _l, m in goals])
     return out.getvalue()
 
 
 def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, LineChart, Reference
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font, PatternFill
 
     wb = Workbook()
     ws = wb.active
@@ -148,13 +183,17 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
     for cell in ws[2]:
         cell.font = Font(bold=True)
     kinds = ["text"] + [kind for _l, _g, kind in COLUMNS] + ["hours"] * len(pause_reasons(report))
-    for row in rows:
+    fills = {"met": PatternFill("solid", fgColor=GREEN), "missed": PatternFill("solid",
+                                                                            fgColor=RED)}
+    for row, row_marks in zip(rows, marks(report), strict=True):
         ws.append(row)
-        for cell, kind in zip(ws[ws.max_row], kinds, strict=True):
+        for cell, kind, mark in zip(ws[ws.max_row], kinds, row_marks, strict=True):
             if kind == "rate":
                 cell.number_format = "0.0%"
             elif kind in ("minutes", "hours", "yuan"):
                 cell.number_format = "0.00" if kind != "minutes" else "0.0"
+            if mark:
+                cell.fill = fills[mark]
     ws[f"A{ws.max_row}"].font = Font(bold=True)
     ws.column_dimensions["A"].width = 28
     ws.freeze_panes = "B3"
@@ -183,6 +222,69 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
     bar.set_categories(Reference(waits, min_col=1, min_row=2,
                                  max_row=len(charts["wait_bands"]) + 1))
     waits.add_chart(bar, "D2")
+
+    goals = wb.create_sheet(_("Targets")[:31])
+    goals.append([_("Measure"), _("Target")])
+    for label, measure in TARGETED.items():
+        if measure in (report.get("targets") or {}):
+            goals.append([_(label), report["targets"][measure]])
+            goals.cell(goals.max_row, 2).number_format = "0.0%"
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def cell(value: Any, kind: str) -> str:
+    """A figure as the page and the text report show it (the XLSX holds the number)."""
+    if value is None:
+        return "–"
+    if kind == "rate":
+        return f"{value * 100:.1f}%"
+    if kind == "minutes":
+        return f"{value:.1f}"
+    if kind in ("hours", "yuan"):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = True) -> str:
+    room = " " * max(width - _width(text), 0)
+    return room + text if right else text + room
+
+
+def as_text(report: dict[str, Any], _: Gettext) -> str:
+    """`hall report` as text: the page's table turned on its side (a line per measure, a
+    column per row and the total), the same figures in the same formats, each targeted
+    rate marked ✓ (met) or ✗ (missed), and the targets above the table."""
+    headers, rows = table(report, _)
+    kinds = ["text"] + [kind for _l, _g, kind in COLUMNS] + ["hours"] * len(
+        pause_reasons(report))
+    marks_ = marks(report)
+    period = report["period"]
+    targets = report.get("targets") or {}
+    lines = [f"{report['hall']}  {period['label']}  ({period['start']} – {period['end']})  "
+             f"{_(GROUP_LABELS[report['group']])}"]
+    if targets:
+        lines.append(_("Targets") + ": " + "  ".join(
+            f"{_(label)} ≥ {targets[m] * 100:.1f}%" for label, m in TARGETED.items()
+            if m in targets))
+    names = [str(r[0]) for r in rows]
+    columns = [[cell(v, k) if k != "text" else str(v) for v, k in zip(row, kinds, strict=True)]
+               for row in rows]
+    for col, row_marks in zip(columns, marks_, strict=True):
+        for i, mark in enumerate(row_marks):
+            if mark:
+                col[i] += "✓" if mark == "met" else "✗"
+    label_w = max(_width(h) for h in headers[1:]) + 2
+    widths = [max(_width(n), *(_width(c) for c in col[1:])) + 2
+              for n, col in zip(names, columns, strict=True)]
+    lines.append(_pad("", label_w, False) + "".join(
+        _pad(n, w) for n, w in zip(names, widths, strict=True)))
+    for i, label in enumerate(headers[1:], start=1):
+        lines.append(_pad(label, label_w, False) + "".join(
+            _pad(col[i], w) for col, w in zip(columns, widths, strict=True)))
+    return "\n".join(lines)

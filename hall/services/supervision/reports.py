@@ -12,21 +12,34 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from hall.domain import histogram as hist
+from hall.domain import measures as m
 from hall.domain import rollup
+from hall.domain import targets as goals
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read, run
 from hall.services.queue import queries
 from hall.services.supervision import rollup as store
-from hall.store.models import Case, Counter, Department, FollowUp, Service, Staff, Ticket
+from hall.store.models import (
+    Admonition,
+    Case,
+    Counter,
+    Department,
+    FollowUp,
+    Hall,
+    Service,
+    Staff,
+    Ticket,
+    Urging,
+)
 
 GROUPS = ("hall", "department", "service", "counter", "staff")
 PERIODS = ("day", "week", "month", "range")
@@ -146,7 +159,7 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
         total.add(folded)
     _add_fine(uow, hall.id, p, group, sums, total, norm)
     sums.pop(None, None)
-    extras = _extras(uow, hall.id, p, group, names, key_of)
+    extras = _extras(uow, hall, p, group, names, key_of)
     times = _times(counter_time, group)
     rows = []
     for k in sorted(set(sums) | set(extras), key=lambda k: (names["sort"].get((group, k), 0), k)):
@@ -156,12 +169,16 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
     whole = {"key": "all", "name": hall.name,
              **rollup.figures(total, hall.target_wait_s),
              **_sum_extras(extras.values()), **_sum_times(r for _, r in counter_time)}
+    targets = goals.targets(hall.settings)
+    for row in [*rows, whole]:  # green or red beside each targeted figure
+        row["target_status"] = goals.statuses(row, targets)
     waits_by_second = {minute * hist.BUCKET_S: n for minute, n in total.ints("waits").items()}
     return {
         "hall": hall.name, "hall_id": hall.id, "group": group,
         "period": {"kind": p.kind, "start": p.start.isoformat(), "end": p.end.isoformat(),
                    "label": p.label},
         "target_wait_s": hall.target_wait_s,
+        "targets": targets,
         "rows": rows, "total": whole,
         "charts": {
             "hours": list(range(24)),
@@ -214,6 +231,8 @@ def _names(uow: UnitOfWork, hall_id: int) -> dict[str, Any]:
         "counter": {r.id: f"{r.number}号窗口 {r.name}".strip() for r in counters},
         "staff": {r.id: f"{r.name} ({r.number})" if r.number else r.name for r in staff},
         "dept_of": {r.id: r.department_id for r in services},
+        "tz": uow.conn.execute(select(Hall.__table__.c.timezone)
+                               .where(Hall.__table__.c.id == hall_id)).scalar_one(),
         "sort": sort,
     }
 
@@ -231,17 +250,26 @@ def _keyer(group: str, names: dict[str, Any]) -> Callable[[tuple], Any]:
     }[group]
 
 
+CASE_COUNTS = ("cases_received", "cases_done", "cases_concluded", "cases_on_time",
+               "cases_late", "cases_open_overdue", "cases_overdue")
+EXTRA_COUNTS = (*CASE_COUNTS, "followups_opened", "followups_closed", "urgings",
+                "urgings_answered", "admonitions",
+                # 回访: revisits of bad reviews, and the share of reached visitors satisfied
+                "revisits", "revisits_satisfied")
+
+
 def _no_extras() -> dict[str, Any]:
-    return {"cases_received": 0, "cases_done": 0, "cases_on_time": 0, "on_time_rate": None,
-            "followups_opened": 0, "followups_closed": 0, "followup_rate": None,
-            # 回访: revisits of bad reviews, and the share of reached visitors satisfied
-            "revisits": 0, "revisits_satisfied": 0, "revisit_satisfaction": None}
+    return {**dict.fromkeys(EXTRA_COUNTS, 0), "on_time_rate": None, "followup_rate": None,
+            "revisit_satisfaction": None}
 
 
-def _extras(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
+def _extras(uow: UnitOfWork, hall: Any, p: Period, group: str, names: dict,
             key_of: Callable) -> dict[Any, dict[str, Any]]:
-    """Cases (办件) received and done in the period, and bad-review follow-ups, per group."""
+    """Cases (办件) received, concluded and overdue in the period, and bad-review follow-ups,
+    per group. The case figures are hall.domain.measures.case_figures over the cases that
+    were concluded in the period or open and overdue at its end."""
     c, t, f = Case.__table__, Ticket.__table__, FollowUp.__table__
+    hall_id = hall.id
     out: dict[Any, dict[str, Any]] = {}
 
     def slot(key: tuple) -> dict[str, Any] | None:
@@ -255,16 +283,26 @@ def _extras(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
     for svc, counter, staff, n in received:
         if (s := slot((svc, counter or 0, staff or 0))) is not None:
             s["cases_received"] += n
-    done = uow.conn.execute(
-        select(c.c.service_id, c.c.counter_id, c.c.staff_id, func.count(),
-               func.sum(case((c.c.done_on <= c.c.due_date, 1), else_=0)))
-        .where(c.c.hall_id == hall_id, c.c.state == "done", c.c.done_on >= p.start,
-               c.c.done_on <= p.end)
-        .group_by(c.c.service_id, c.c.counter_id, c.c.staff_id))
-    for svc, counter, staff, n, on_time in done:
+    as_of = min(p.end, uow.now.astimezone(ZoneInfo(hall.timezone)).date() - timedelta(days=1))
+    rows = uow.conn.execute(
+        select(c.c.service_id, c.c.counter_id, c.c.staff_id, c.c.due_date, c.c.done_on,
+               c.c.state, c.c.suspended_on)
+        .where(c.c.hall_id == hall_id,
+               (c.c.done_on.between(p.start, p.end))
+               | ((c.c.due_date <= as_of)
+                  & (c.c.done_on.is_(None) | (c.c.done_on > as_of)))))
+    records: dict[Any, list[m.CaseRecord]] = {}
+    for svc, counter, staff, due, done_on, state, suspended_on in rows:
         if (s := slot((svc, counter or 0, staff or 0))) is not None:
-            s["cases_done"] += n
-            s["cases_on_time"] += int(on_time or 0)
+            records.setdefault(key_of((svc, counter or 0, staff or 0)), []).append(
+                m.CaseRecord(due, done_on, state, suspended_on))
+            s["cases_done"] += state == "done" and done_on is not None \
+                and p.start <= done_on <= p.end
+    for k, recs in records.items():
+        fig = m.case_figures(recs, p.start, p.end, as_of)
+        out[k].update(cases_concluded=fig.concluded, cases_on_time=fig.on_time,
+                      cases_late=fig.late, cases_open_overdue=fig.open_due_overdue,
+                      cases_overdue=fig.overdue)
     follow = uow.conn.execute(
         select(t.c.service_id, f.c.counter_id, f.c.staff_id, f.c.state, f.c.revisit_answer,
                func.count())
@@ -280,14 +318,47 @@ def _extras(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
             if answer in ("satisfied", "unsatisfied"):  # the visitor was reached
                 s["revisits"] += n
                 s["revisits_satisfied"] += n if answer == "satisfied" else 0
+    _supervision_counts(uow, hall_id, p, group, names, slot, out)
     for s in out.values():
         _rates(s)
     return out
 
 
+def _supervision_counts(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
+                        slot: Callable, out: dict) -> None:
+    """催办 (of a case: its service; of a window: the window and who was at it) and 效能告诫
+    (against a staff member, or a department) issued in the period, per group."""
+    tz = ZoneInfo(names["tz"])
+    start = datetime.combine(p.start, time(), tz)
+    end = datetime.combine(p.end + timedelta(days=1), time(), tz)
+    u, k, a = Urging.__table__, Case.__table__, Admonition.__table__
+    rows = uow.conn.execute(
+        select(k.c.service_id, u.c.counter_id, u.c.staff_id, u.c.acked_at.is_not(None))
+        .select_from(u.outerjoin(k, k.c.id == u.c.case_id))
+        .where(u.c.hall_id == hall_id, u.c.at >= start, u.c.at < end))
+    for svc, counter, staff, answered in rows:
+        if (s := slot((svc or 0, counter or 0, staff or 0))) is not None:
+            s["urgings"] += 1
+            s["urgings_answered"] += bool(answered)
+    rows = uow.conn.execute(
+        select(a.c.staff_id, a.c.department_id)
+        .where(a.c.hall_id == hall_id, a.c.issued_at >= start, a.c.issued_at < end,
+               a.c.withdrawn_at.is_(None)))
+    for staff, dept in rows:
+        if staff is not None:
+            target = slot((0, 0, staff))
+        elif group in ("department", "hall"):
+            target = out.setdefault("all" if group == "hall" else dept, _no_extras())
+        else:
+            target = None
+        if target is not None:
+            target["admonitions"] += 1
+
+
 def _rates(s: dict[str, Any]) -> None:
-    s["on_time_rate"] = (None if not s["cases_done"]
-                         else round(s["cases_on_time"] / s["cases_done"], 4))
+    # 按时办结率: the open cases due in the period and overdue count against it
+    counted = s["cases_concluded"] + s["cases_open_overdue"]
+    s["on_time_rate"] = None if not counted else round(s["cases_on_time"] / counted, 4)
     s["followup_rate"] = (None if not s["followups_opened"]
                           else round(s["followups_closed"] / s["followups_opened"], 4))
     s["revisit_satisfaction"] = (None if not s["revisits"]
@@ -297,8 +368,7 @@ def _rates(s: dict[str, Any]) -> None:
 def _sum_extras(rows) -> dict[str, Any]:
     total = _no_extras()
     for r in rows:
-        for k in ("cases_received", "cases_done", "cases_on_time", "followups_opened",
-                  "followups_closed", "revisits", "revisits_satisfied"):
+        for k in EXTRA_COUNTS:
             total[k] += r[k]
     _rates(total)
     return total
@@ -336,30 +406,3 @@ def day_report(ctx: Context, day: str | None = None, hall_id: int | None = None
                ) -> dict[str, Any]:
     """日考核: one day per service (the CLI's default)."""
     return report(ctx, period="day", on=day, group="service", hall_id=hall_id)
-
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{x * 100:.1f}%"
-
-
-def _min(x: float | None) -> str:
-    return "-" if x is None else f"{x / 60:.1f}"
-
-
-COLUMNS = [  # (heading, key, format) of the text and CSV/XLSX tables
-    ("issued", "issued", str), ("called", "called", str), ("served", "served", str),
-    ("p50 wait min", "wait_p50_s", _min), ("p90 wait min", "wait_p90_s", _min),
-    ("svc lvl", "service_level", _pct), ("no-show", "no_show_rate", _pct),
-    ("现场办结", "onsite_completion_rate", _pct), ("按时办结", "on_time_rate", _pct),
-    ("满意率", "satisfaction_rate", _pct),
-]
-
-
-def as_text(data: dict[str, Any]) -> str:
-    period = data["period"]["label"]
-    head = f"{'':<26}" + "".join(f"{h:>13}" for h, _, _ in COLUMNS)
-    lines = [f"{data['hall']}  {period}  ({data['group']})", head]
-    for row in [*data["rows"], data["total"]]:
-        name = str(row["name"])[:24] if row is not data["total"] else "TOTAL"
-        lines.append(f"{name:<26}" + "".join(f"{fmt(row[k]):>13}" for _, k, fmt in COLUMNS))
-    return "\n".join(lines)

@@ -31,7 +31,8 @@ from hall.domain.slots import parse_booking
 HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
                  "appointment_early_minutes", "appointment_late_minutes", "rating_reasons",
                  "followup_days", "alerts", "printer_profiles", "contact_phone",
-                 "refusal_basis", "refusal_review", "public_url")
+                 "refusal_basis", "refusal_review", "public_url", "targets",
+                 "max_extension_days")
 CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Name = Field(min_length=1, max_length=200)
 Reasons = Field(default=None, max_length=40)
@@ -66,6 +67,19 @@ class AlertsSpec(Spec):
         return value
 
 
+Percent = Field(default=None, ge=0, le=100, allow_inf_nan=False)
+
+
+class TargetsSpec(Spec):
+    """考核目标 in percent (``[hall.targets]``); unset ones take the defaults in
+    ``hall.domain.targets.TARGETS`` (现场办结率 90, 按时办结率 99, 满意率 95, 等候达标率 80)."""
+
+    onsite_completion: float | None = Percent
+    on_time: float | None = Percent
+    satisfaction: float | None = Percent
+    service_level: float | None = Percent
+
+
 class HallSpec(Spec):
     code: str = Field(pattern=CODE)
     name: str = Name
@@ -88,6 +102,9 @@ class HallSpec(Spec):
     appointment_late_minutes: int | None = Field(default=None, ge=0, le=240)
     followup_days: int | None = Field(default=None, ge=1, le=60)
     alerts: AlertsSpec | None = None
+    targets: TargetsSpec | None = None
+    max_extension_days: int | None = Field(
+        default=None, ge=1, le=60, description="延期: at most this many working days (10)")
     printer_profiles: dict[str, Any] | None = None
     # the visitor's paper from a window (hall/services/cases/documents.py has the defaults)
     contact_phone: str | None = Field(default=None, max_length=40,
@@ -167,6 +184,9 @@ class ServiceSpec(Spec):
     expected_visit_minutes: int = Field(ge=1, le=480)
     time_limit_minutes: int = Field(ge=1, le=480, description="限时办结 at the window")
     warning_minutes: int | None = Field(default=None, ge=1, le=480)
+    warning_days: int = Field(default=1, ge=0, le=60,
+                              description="警戒时限: a case is amber this many working days "
+                                          "before due")
     daily_quota: int | None = Field(default=None, ge=1, le=10_000_000)
     per_person_daily_limit: int | None = Field(default=None, ge=1, le=100)
     hours: list[str] = Field(default_factory=list, max_length=8,

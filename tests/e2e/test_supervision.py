@@ -1,0 +1,247 @@
+"""效能监察 over HTTP (issue 18): targets colour the figures on the board, the reports page
+and the exports; urging reaches the window live; admonitions are acknowledged by the person;
+the monthly bulletin as a PDF."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+
+from openpyxl import load_workbook
+from sqlalchemy import text
+
+from tests.e2e.conftest import err, sign_in_at_counter
+from tests.e2e.test_counter_api import act, issued
+
+
+def serve_with(client, kiosk_headers, staff, outcomes: list[str], counter: int = 1) -> None:
+    for outcome in outcomes:
+        issued(client, kiosk_headers)
+        act(staff, counter, "call-next")
+        act(staff, counter, "start")
+        act(staff, counter, "finish", outcome=outcome,
+            **({"applicant": "张三"} if outcome == "accepted" else {}))
+
+
+def set_targets(app, **targets) -> None:
+    ctx = app.extensions["hall"]
+    with ctx.engine.begin() as conn:
+        raw = conn.execute(text("SELECT settings FROM halls")).scalar_one()
+        settings = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+        conn.execute(text("UPDATE halls SET settings = :s"),
+                     {"s": json.dumps({**settings, "targets": targets})})
+    ctx.cache.clear()
+
+
+def onsite_cell(page: str) -> str:
+    """The reports page's total row: the class of its 现场办结率 cell."""
+    head = re.findall(r"<th[^>]*>([^<]*)</th>", page.split('id="report-table"')[1])
+    total = re.findall(r"<td([^>]*)>([^<]*)</td>", page.split('class="total"')[1])
+    i = next(i for i, h in enumerate(head) if "现场办结率" in h)
+    return total[i][0] + " " + total[i][1]
+
+
+def test_targets_colour_the_figures(app, client, kiosk_headers, staff_client,
+                                    supervisor_client):
+    sign_in_at_counter(staff_client)
+    serve_with(client, kiosk_headers, staff_client, ["done", "accepted", "accepted"])
+    # 现场办结率 1 / 3 = 33.3 %: below the default target of 90 % → red everywhere
+    page = supervisor_client.get("/admin/reports?period=day&group=counter").text
+    assert "target-missed" in onsite_cell(page) and "33.3%" in onsite_cell(page)
+    data = supervisor_client.get("/api/v1/reports?period=day&group=counter").json
+    assert data["targets"]["onsite_completion_rate"] == 0.9
+    assert data["total"]["target_status"]["onsite_completion_rate"] == "missed"
+    assert data["total"]["target_status"]["satisfaction_rate"] is None  # nothing rated
+    board = supervisor_client.get("/admin/board").text
+    strip = board.split('id="board-figures"')[1].split("</section>")[0]
+    assert re.search(r'class="target-missed" data-measure="onsite_completion_rate"><span>33.3%',
+                     strip)
+    assert "target 90%" in strip or "目标 90%" in strip
+
+    xlsx = supervisor_client.get("/api/v1/reports?period=day&group=counter&format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    col = next(c.column for c in sheet[2] if "现场办结率" in str(c.value))
+    assert sheet.cell(sheet.max_row, col).fill.fgColor.rgb.endswith("FFC7CE")  # red
+    rows = list(csv.reader(io.StringIO(supervisor_client.get(
+        "/api/v1/reports?period=day&group=counter&format=csv&lang=en").text.lstrip("\ufeff"))))
+    mark = next(i for i, h in enumerate(rows[0]) if h.startswith(
+        "On-the-spot completion rate (现场办结率): target 90"))
+    assert rows[-1][mark] == "missed"
+
+    set_targets(app, onsite_completion=30)  # the hall's own target: 30 % → green
+    page = supervisor_client.get("/admin/reports?period=day&group=counter").text
+    assert "target-met" in onsite_cell(page)
+    xlsx = supervisor_client.get("/api/v1/reports?period=day&group=counter&format=xlsx")
+    sheet = load_workbook(io.BytesIO(xlsx.data)).worksheets[0]
+    assert sheet.cell(sheet.max_row, col).fill.fgColor.rgb.endswith("C6EFCE")  # green
+    board = supervisor_client.get("/admin/board").text
+    assert 'class="target-met" data-measure="onsite_completion_rate"' in board
+
+
+def listen(app, client, room: str):
+    from hall.extensions import socketio
+
+    live = socketio.test_client(app, namespace="/hall", flask_test_client=client)
+    ack = live.emit("subscribe", {"room": room, "last_seq": 0}, namespace="/hall",
+                    callback=True)
+    assert ack["ok"] is True
+    live.get_received("/hall")
+    return live
+
+
+def heard(live, name: str) -> list[dict]:
+    return [m["args"][0] for m in live.get_received("/hall") if m["name"] == name]
+
+
+def test_urge_reaches_the_window_live(app, seeded, staff_client, supervisor_client, login_as,
+                                      clock):
+    from datetime import date
+
+    from tests.conftest import add_case
+
+    sign_in_at_counter(staff_client, 1)
+    live = listen(app, staff_client, "counter:1")
+    boss = supervisor_client
+    err(boss.post("/api/v1/urgings", json={"counter_id": 1}, headers=boss.csrf), 422,
+        "note_required", "note")
+    err(staff_client.post("/api/v1/urgings", json={"counter_id": 1, "note": "快"},
+                          headers=staff_client.csrf), 403, "forbidden", "authorization")
+    r = boss.post("/api/v1/urgings", json={"counter_id": 1, "note": "排队已超40分钟，请加快"},
+                  headers=boss.csrf)
+    assert r.status_code == 200, r.json
+    first = r.json
+    got = heard(live, "urge")
+    assert [(e["action"], e["urging"]["note"], e["counter_id"]) for e in got] == [
+        ("raised", "排队已超40分钟，请加快", 1)]
+
+    with seeded.engine.connect() as conn:
+        hall = {"id": conn.execute(text("SELECT id FROM halls")).scalar_one(),
+                "services": dict(conn.execute(text("SELECT code, id FROM services")).all()),
+                "counters": dict(conn.execute(text("SELECT number, id FROM counters")).all())}
+    add_case(seeded, hall, "T-20261116-0001", date(2026, 11, 16), date(2026, 11, 19),
+             date(2026, 11, 20))  # accepted at window 1, overdue
+    r = boss.post("/api/v1/urgings", json={"case_number": "t-20261116-0001",
+                                           "note": "已逾期，今日办结"}, headers=boss.csrf)
+    assert r.status_code == 200 and r.json["case_number"] == "T-20261116-0001"
+    assert [e["urging"]["case_number"] for e in heard(live, "urge")] == ["T-20261116-0001"]
+
+    # on the window's terminal until acknowledged
+    mine = staff_client.get("/api/v1/urgings").json["urgings"]
+    assert [u["note"] for u in mine] == ["已逾期，今日办结", "排队已超40分钟，请加快"]
+    other = login_as("zhou", "staff")
+    sign_in_at_counter(other, 2)
+    assert other.get("/api/v1/urgings").json["urgings"] == []
+    err(other.post(f"/api/v1/urgings/{first['id']}/ack", json={"answer": "好"},
+                   headers=other.csrf), 404, "urging_not_found", "urging_id")
+    err(staff_client.post(f"/api/v1/urgings/{first['id']}/ack", json={},
+                          headers=staff_client.csrf), 422, "answer_required", "answer")
+    clock.advance(minutes=3)
+    done = staff_client.post(f"/api/v1/urgings/{first['id']}/ack",
+                             json={"answer": "已增开3号窗口分流"}, headers=staff_client.csrf)
+    assert done.status_code == 200 and done.json["answer"] == "已增开3号窗口分流"
+    assert [e["action"] for e in heard(live, "urge")] == ["acknowledged"]
+    err(staff_client.post(f"/api/v1/urgings/{first['id']}/ack", json={"answer": "再答"},
+                          headers=staff_client.csrf), 409, "already_answered", "urging_id")
+    assert len(staff_client.get("/api/v1/urgings").json["urgings"]) == 1
+    kept = boss.get("/api/v1/urgings?all=true").json["urgings"]
+    answered = next(u for u in kept if u["id"] == first["id"])
+    assert answered["acked_by"] == staff_client.staff_id
+    assert answered["acked_at"] > answered["at"]  # kept with its times and the answer
+    report = boss.get("/api/v1/reports?period=day&group=counter").json
+    window = next(r for r in report["rows"] if r["key"] == 1)
+    assert (window["urgings"], window["urgings_answered"]) == (2, 1)
+    assert report["total"]["urgings"] == 2
+    live.disconnect(namespace="/hall")
+
+
+def test_admonition_is_acknowledged_by_the_person(app, seeded, staff_client,
+                                                  supervisor_client, login_as):
+    sign_in_at_counter(staff_client, 1)
+    live = listen(app, staff_client, "counter:1")
+    boss, li = supervisor_client, staff_client.staff_id
+    err(boss.post("/api/v1/admonitions", json={"level": "admonition", "staff_id": li},
+                  headers=boss.csrf), 422, "reason_required", "reason")
+    err(boss.post("/api/v1/admonitions", json={"level": "scolding", "staff_id": li,
+                                               "reason": "x"}, headers=boss.csrf),
+        422, "invalid", "level")
+    with seeded.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM admonitions")).scalar_one() == 0
+    r = boss.post("/api/v1/admonitions", json={
+        "level": "admonition", "staff_id": li, "reason": "11月20日对群众态度生硬，被评非常不满意",
+        "evidence_kind": "rating", "evidence_ref": "ticket:42"}, headers=boss.csrf)
+    assert r.status_code == 200, r.json
+    given = r.json
+    assert [(e["action"], e["admonition"]["level"]) for e in heard(live, "admonition")] == [
+        ("issued", "admonition")]  # reaches the person's terminal at once
+
+    mine = staff_client.get("/api/v1/admonitions?mine=true").json["admonitions"]
+    assert [(a["id"], a["acked_at"]) for a in mine] == [(given["id"], None)]
+    stranger = login_as("zhou", "staff")
+    assert stranger.get("/api/v1/admonitions").json["admonitions"] == []
+    err(stranger.post(f"/api/v1/admonitions/{given['id']}/ack", headers=stranger.csrf),
+        404, "admonition_not_found", "admonition_id")
+    err(boss.post(f"/api/v1/admonitions/{given['id']}/ack", headers=boss.csrf),
+        404, "admonition_not_found", "admonition_id")  # only the person acknowledges
+    seen = staff_client.post(f"/api/v1/admonitions/{given['id']}/ack",
+                             headers=staff_client.csrf)
+    assert seen.status_code == 200 and seen.json["acked_at"] is not None
+    assert [e["action"] for e in heard(live, "admonition")] == ["acknowledged"]
+    err(staff_client.post(f"/api/v1/admonitions/{given['id']}/ack",
+                          headers=staff_client.csrf), 409, "already_acknowledged",
+        "admonition_id")
+
+    err(staff_client.post(f"/api/v1/admonitions/{given['id']}/withdraw",
+                          json={"reason": "x"}, headers=staff_client.csrf), 403, "forbidden",
+        "authorization")
+    err(boss.post(f"/api/v1/admonitions/{given['id']}/withdraw", json={},
+                  headers=boss.csrf), 422, "reason_required", "reason")
+    gone = boss.post(f"/api/v1/admonitions/{given['id']}/withdraw",
+                     json={"reason": "经复核，评价系误操作"}, headers=boss.csrf)
+    assert gone.status_code == 200 and gone.json["withdraw_reason"] == "经复核，评价系误操作"
+    err(boss.post(f"/api/v1/admonitions/{given['id']}/withdraw", json={"reason": "again"},
+                  headers=boss.csrf), 409, "withdrawn", "admonition_id")
+    # never deleted, and audited
+    assert [a["withdrawn_at"] is not None for a in boss.get("/api/v1/admonitions").json[
+        "admonitions"]] == [True]
+    with seeded.engine.connect() as conn:
+        audited = conn.execute(text("SELECT action FROM audit_log WHERE entity = 'admonition' "
+                                    "ORDER BY id")).scalars().all()
+    assert audited == ["create", "withdraw"]
+    live.disconnect(namespace="/hall")
+
+
+def test_bulletin_pdf_has_rankings(app, seeded, login_as, clock):
+    from datetime import UTC, date, datetime
+
+    from pypdf import PdfReader
+
+    from hall.seed.history import generate
+
+    generate(seeded.engine, first=date(2026, 10, 12), days=5, per_day=40, seed=5)
+    clock.current = datetime(2026, 12, 2, 2, tzinfo=UTC)  # November is empty
+    boss = login_as("wang", "supervisor", "王强")
+    page = boss.get("/admin/reports/bulletin").text  # opens on the last month with data
+    assert 'id="month" value="2026-10"' in page
+    assert 'id="score-staff"' in page and 'id="list-overdue"' in page
+    data = boss.get("/api/v1/reports?period=month&on=2026-10-01&group=department").json
+    windows = boss.get("/api/v1/reports?period=month&on=2026-10-01&group=counter").json
+
+    r = boss.get("/admin/reports/bulletin?month=2026-10&format=pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf"
+    assert 'filename="bulletin-2026-10.pdf"' in r.headers["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(r.data))
+    pdf = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in reader.pages))
+    assert "测试大厅" in pdf and "2026-10" in pdf
+    for row in data["rows"]:  # each department, with its satisfaction rate as ranked
+        assert row["name"] in pdf
+        assert f"{row['satisfaction_rate'] * 100:.1f}%" in pdf
+    best = max(windows["rows"], key=lambda w: (w["satisfaction_rate"] or 0))
+    assert best["name"].split()[0] in pdf  # "1号窗口"
+    total = data["total"]
+    assert f"{total['onsite_completion_rate'] * 100:.1f}%" in pdf
+    assert str(total["issued"]) in pdf
+    assert "李娜" in pdf  # the staff ranking by daily assessment
+    order = [pdf.index(row["name"]) for row in sorted(
+        data["rows"], key=lambda r: -(r["satisfaction_rate"] or 0))]
+    assert order == sorted(order)  # ranked: the better department comes first
