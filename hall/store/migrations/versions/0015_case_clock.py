@@ -2,7 +2,7 @@
 and suspensions (中止) on cases, and case_clock, the append-only record of each
 
 Revision ID: 0015
-Revises: 0009
+Revises: 0013
 Create Date: 2026-12-20 09:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0015'
-down_revision: Union[str, Sequence[str], None] = '0009'
+down_revision: Union[str, Sequence[str], None] = '0013'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """complaints (投诉建议): intake from every channel, handling, the reply and the answer
 
 Revision ID: 0020
-Revises: 0013
+Revises: 0017
 Create Date: 2026-12-20 09:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0020'
-down_revision: Union[str, Sequence[str], None] = '0013'
+down_revision: Union[str, Sequence[str], None] = '0017'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
