@@ -49,7 +49,7 @@ def _optional(spec: type[BaseModel], *names: str) -> dict[str, Any]:
 
 # what PUT changes of an account, validated exactly as a layout file's [[staff]] entry
 StaffChange = create_model("StaffChange", __base__=Strict,
-                           **_optional(StaffSpec, "name", "number", "role"))
+                           **_optional(StaffSpec, "name", "number", "role", "department"))
 
 
 class StaffOut(BaseModel):
@@ -66,6 +66,8 @@ class StaffOut(BaseModel):
     auth_version: int
     must_change_password: bool = Field(
         description="signed in with a one-time password that is not replaced yet")
+    department_id: int | None = Field(default=None, description="the unit seconded from")
+    has_photo: bool = False
 
 
 class StaffList(BaseModel):

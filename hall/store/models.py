@@ -110,6 +110,12 @@ class Staff(Base):
     # set with a one-time password (an admin's create or reset, `hall user add`, the first
     # run's admin): until the person chooses their own, their session may do nothing else
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the unit the person is seconded from (派驻单位, 双重管理): reports group by it as well
+    # as by the window's services' departments (a department of the same hall; no FK so the
+    # column was added without copying the table)
+    department_id: Mapped[int | None] = mapped_column(default=None)
+    # the 值班牌 photo: a random file name under INSTANCE/photos (hall/services/staff/photos.py)
+    photo: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class Counter(Base):

@@ -59,7 +59,8 @@ COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("Idle (h)"), lambda r: r.get("idle_s"), "hours"),
 ]
 GROUP_LABELS = {"hall": N_("Hall"), "department": N_("Department"), "service": N_("Service"),
-                "counter": N_("Window"), "staff": N_("Staff member")}
+                "counter": N_("Window"), "staff": N_("Staff member"),
+                "staff_department": N_("Staff member's department")}
 
 
 def translator(lang: str = "zh_CN") -> Gettext:

@@ -213,6 +213,9 @@ class StaffSpec(Spec):
     number: str = Field(default="", max_length=32)
     role: Literal["staff", "supervisor", "admin"] = "staff"
     active: bool = True
+    department: str | None = Field(default=None, pattern=CODE,
+                                   description="the department's code: the unit the person "
+                                               "is seconded from (派驻单位)")
 
 
 class NoticeSpec(Spec):
@@ -237,6 +240,9 @@ class LayoutSpec(Spec):
         for s in self.services:
             if s.department not in depts:
                 raise ValueError(f"services.{s.code}: unknown department {s.department!r}")
+        for st in self.staff:
+            if st.department is not None and st.department not in depts:
+                raise ValueError(f"staff.{st.login}: unknown department {st.department!r}")
         codes = {s.code for s in self.services}
         for c in self.counters:
             for cs in c.services:
