@@ -125,7 +125,7 @@ async function saveEdit(event) {
       role: $("edit-role").value, department: $("edit-department").value || undefined,
     });
     const file = $("edit-photo-file").files[0];
-    if (file) await call("PUT", `/staff/${s.id}/photo`, { data: await asBase64(file) });
+    if (file) await call("PUT", `/staff/${s.id}/photo`, { photo: await asBase64(file) });
     $("edit-dialog").close();
     flash(T.saved);
     await load();
