@@ -141,6 +141,46 @@ class Counter(Base):
     staff_seen_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
+class RotaEntry(Base):
+    """排班: one post (A holds the window, B covers it: AB岗) of a window on a day's shift
+    (shift codes are the hall's, ``halls.settings["shifts"]``)."""
+
+    __tablename__ = "rota"
+    __table_args__ = (UniqueConstraint("counter_id", "day", "shift", "post", name="uq_rota_post"),
+                      Index("ix_rota_hall_day", "hall_id", "day"),
+                      Index("ix_rota_staff_day", "staff_id", "day"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int]
+    counter_id: Mapped[int]
+    day: Mapped[date] = mapped_column(Date)
+    shift: Mapped[str] = mapped_column(String(16))
+    post: Mapped[str] = mapped_column(String(1))
+    staff_id: Mapped[int]
+
+
+class Leave(Base):
+    """请销假: a staff member's request for leave, approved or refused by a supervisor, and
+    ended by 销假 (``returned_at``). Approved leave excuses absence and hands the person's
+    A posts to the window's B post."""
+
+    __tablename__ = "leaves"
+    __table_args__ = (Index("ix_leaves_staff", "staff_id", "state", "start_at"),
+                      Index("ix_leaves_hall_state", "hall_id", "state", "start_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int]
+    staff_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))  # hall/domain/duty.LEAVE_KINDS
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))  # pending|approved|refused|returned|cancelled
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[int | None] = mapped_column(default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    returned_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class CounterService(Base):
     __tablename__ = "counter_services"
     counter_id: Mapped[int] = mapped_column(ForeignKey("counters.id"), primary_key=True)

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hall.domain.counter_actions import counter_commands, ticket_commands
+from hall.domain.duty import is_leave_word
 from hall.domain.errors import NotFound
 from hall.domain.lifecycle import AT_COUNTER_STATES
 from hall.domain.timelimit import visit_clock
@@ -51,7 +52,8 @@ def board(ctx: Context, counter_id: int, hall_id: int | None = None) -> dict[str
             "no_shows": _no_shows(conn, counter, config.settings.local(uow.now).date()),
             "queues": _queues(conn, counter.id, services),
             "directed_waiting": _directed(conn, counter.id),
-            "pause_reasons": (config.row.settings or {}).get("pause_reasons") or [],
+            "pause_reasons": [r for r in (config.row.settings or {}).get("pause_reasons") or []
+                              if not is_leave_word(r)],
             "services": [_service_ref(s) for s in services.values() if s.active],
             "counters": _counters(conn, counter.hall_id),
         }

@@ -10,7 +10,7 @@ export function alertWords(a, strings, counterNumber = () => "") {
     counter: p.counter_number ?? (a.counter_id ? counterNumber(a.counter_id) : ""),
     number: p.number || "", device: p.device || (a.device_id ? `#${a.device_id}` : ""),
     rating: p.rating ?? "", case: p.case_number || "", due: p.due_date || "",
-    id: p.followup_id ?? "",
+    id: p.followup_id ?? "", shift: p.shift_name || "", name: p.staff_name || "",
   };
   const template = strings.getAttribute(`data-kind-${a.kind}`);
   return template == null ? null : fill(template, values);

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from hall.domain.duty import is_leave_word
 from hall.domain.hall import parse_hours
 from hall.domain.i18n import N_
 from hall.domain.slots import parse_booking
@@ -30,7 +31,7 @@ from hall.domain.slots import parse_booking
 HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
                  "appointment_early_minutes", "appointment_late_minutes", "rating_reasons",
                  "followup_days", "alerts", "printer_profiles", "contact_phone",
-                 "refusal_basis", "refusal_review")
+                 "refusal_basis", "refusal_review", "shifts", "attendance_grace_minutes")
 CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Name = Field(min_length=1, max_length=200)
 Reasons = Field(default=None, max_length=40)
@@ -65,6 +66,21 @@ class AlertsSpec(Spec):
         return value
 
 
+class ShiftSpec(Spec):
+    """A shift of the rota (排班), e.g. 上午 09:00–12:00."""
+
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1, max_length=20)
+    start: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    end: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+    @model_validator(mode="after")
+    def _order(self) -> ShiftSpec:
+        if self.end <= self.start:
+            raise ValueError(N_("a shift ends after it starts"))
+        return self
+
+
 class HallSpec(Spec):
     code: str = Field(pattern=CODE)
     name: str = Name
@@ -95,6 +111,17 @@ class HallSpec(Spec):
                                       description="不予受理通知书: the legal basis")
     refusal_review: str | None = Field(default=None, max_length=1000,
                                        description="不予受理通知书: how to seek review")
+    # the rota's shifts (hall/domain/duty.DEFAULT_SHIFTS when unset) and how late a sign-in
+    # may be before it counts as late (and a window not open raises 缺岗)
+    shifts: list[ShiftSpec] | None = Field(default=None, max_length=6)
+    attendance_grace_minutes: int | None = Field(default=None, ge=0, le=120)
+
+    @field_validator("shifts")
+    @classmethod
+    def _shift_codes(cls, value: list[ShiftSpec] | None) -> list[ShiftSpec] | None:
+        if value is not None and len({s.code for s in value}) != len(value):
+            raise ValueError(N_("shift codes must not repeat"))
+        return value
 
     @field_validator("contact_phone", "refusal_basis", "refusal_review")
     @classmethod
@@ -121,6 +148,15 @@ class HallSpec(Spec):
         if len(set(cleaned)) != len(cleaned):
             raise ValueError(N_("reasons must not repeat"))
         return cleaned
+
+    @field_validator("pause_reasons")
+    @classmethod
+    def _no_leave(cls, value: list[str] | None) -> list[str] | None:
+        """A short pause is not leave: 请假 is requested and approved (请销假), never a
+        pause reason."""
+        if value and any(is_leave_word(v) for v in value):
+            raise ValueError(N_("leave is not a pause reason: staff request it as leave"))
+        return value
 
 
 class DepartmentSpec(Spec):
