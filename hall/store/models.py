@@ -325,6 +325,25 @@ class Ticket(Base):
     outcome_note: Mapped[str | None] = mapped_column(Text, default=None)
     fee_cents: Mapped[int] = mapped_column(default=0)
     person_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # 首问负责: the staff member the visitor asked first, who took this ticket for them
+    first_staff_id: Mapped[int | None] = mapped_column(default=None)
+
+
+class Inquiry(Base):
+    """首问: one inquiry at the 咨询/导办 desk — who was asked first, the question (and its
+    service), the answer or referral, the window handed to, the ticket taken for the visitor."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (Index("ix_inquiries_hall_at", "hall_id", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int]
+    staff_id: Mapped[int]
+    at: Mapped[datetime]
+    service_id: Mapped[int | None] = mapped_column(default=None)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    counter_id: Mapped[int | None] = mapped_column(default=None)
+    ticket_id: Mapped[int | None] = mapped_column(BigId, default=None)
 
 
 class TicketHistory(Base):

@@ -106,7 +106,18 @@ def _current(uow: UnitOfWork, counter, services: dict[int, Any]) -> dict[str, An
                     "time_limit_s": svc.time_limit_s, "warning_s": svc.warning_s,
                     "materials": (svc.guide or {}).get("materials") or []},
         "clock": clock,
+        "first_contact": _first_contact(uow, t.first_staff_id),
     }
+
+
+def _first_contact(uow: UnitOfWork, staff_id: int | None) -> dict[str, Any] | None:
+    """首问: who the visitor asked first (and who took the ticket for them)."""
+    if staff_id is None:
+        return None
+    row = uow.conn.execute(select(Staff.__table__.c.name, Staff.__table__.c.number)
+                           .where(Staff.__table__.c.id == staff_id)).first()
+    return {"staff_id": staff_id, "name": row.name if row else "",
+            "number": row.number if row else ""}
 
 
 def _ticket_ref(r, state: str) -> dict[str, Any]:
