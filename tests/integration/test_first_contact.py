@@ -17,8 +17,8 @@ from tests.integration.conftest import signed_in_at
 def test_first_contact_recorded_on_ticket(ctx, hall):
     desk = Actor("staff", hall["staff"]["li"], hall["id"], "staff")  # at the 导办台
     # an answer only, and a referral to window 3
-    first_contact.log(ctx, desk, question="户口迁移需要什么材料？", answer="一次性告知：户口簿、身份证",
-                      service="hj")
+    first_contact.log(ctx, desk, question="户口迁移需要什么材料？",
+                      answer="一次性告知：户口簿、身份证", service="hj")
     first_contact.log(ctx, desk, question="个税怎么申报？", answer="请到3号窗口", counter=3)
     # a number taken for the visitor (代取号)
     taken = first_contact.log(ctx, desk, question="办身份证", answer="已代取号", service="sfz",
@@ -48,7 +48,8 @@ def test_first_contact_recorded_on_ticket(ctx, hall):
     # the desk's log and the counts per staff member
     log = first_contact.recent(ctx, desk)
     assert [(e["question"], e["counter"], e["ticket"]) for e in log] == [
-        ("办身份证", None, number), ("个税怎么申报？", 3, None), ("户口迁移需要什么材料？", None, None)]
+        ("办身份证", None, number), ("个税怎么申报？", 3, None),
+        ("户口迁移需要什么材料？", None, None)]
     assert first_contact.counts(ctx, hall["id"], date(2026, 11, 23), date(2026, 11, 23)) == [
         {"staff_id": hall["staff"]["li"], "name": "李娜", "inquiries": 3, "tickets_taken": 1}]
     assert first_contact.counts(ctx, hall["id"], date(2026, 11, 24), date(2026, 11, 24)) == []
