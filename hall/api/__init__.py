@@ -75,6 +75,7 @@ def create_api(import_name: str) -> OpenAPI:
         config,
         counters,
         devices,
+        duty,
         feed,
         followups,
         pairing,
@@ -84,7 +85,7 @@ def create_api(import_name: str) -> OpenAPI:
     )
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
-                   followups, reports, cases, board, config, admin_api, pairing):
+                   followups, reports, cases, board, config, admin_api, pairing, duty):
         app.register_api(module.api)
     app.before_request(password_gate)  # a one-time password allows nothing else
     app.before_request(_check_json_body)

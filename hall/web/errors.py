@@ -28,6 +28,8 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_close
             "person_limit_reached", "appointment_expired", "job_finished",
             "ticket_not_printable", "already_acknowledged", "followup_closed",
             "counter_inactive",
+            # staff on duty: a leave request already decided (or no longer open)
+            "leave_decided",
             # a visit's paper: none for this outcome, or no printer at its window
             "no_document", "printer_required",
             # configuration (admin console): the hall's current state refuses the change
