@@ -58,7 +58,7 @@ class ImportBody(Strict):
 
 
 class AttendanceQuery(BaseModel):
-    day: date
+    day: date | None = Field(default=None, description="default today")
     end: date | None = None
     department_id: Id | None = None
 
@@ -93,8 +93,8 @@ class InquiryBody(Strict):
 
 
 class CountsQuery(BaseModel):
-    start: date
-    end: date
+    start: date | None = Field(default=None, description="default today")
+    end: date | None = Field(default=None, description="default start")
 
 
 def _today() -> date:
@@ -135,7 +135,8 @@ def rota_import(body: ImportBody):
 def attendance_table(query: AttendanceQuery):
     actor = current_actor()
     rota.require_supervisor(actor)
-    return {"records": attendance.records(hall_context(), actor.hall_id, query.day, query.end,
+    day = query.day or _today()
+    return {"records": attendance.records(hall_context(), actor.hall_id, day, query.end,
                                           department_id=query.department_id)}
 
 
@@ -186,5 +187,6 @@ def inquiry_index():
 def inquiry_counts(query: CountsQuery):
     actor = current_actor()
     rota.require_supervisor(actor)
-    return {"staff": first_contact.counts(hall_context(), actor.hall_id, query.start,
-                                          query.end)}
+    start = query.start or _today()
+    return {"staff": first_contact.counts(hall_context(), actor.hall_id, start,
+                                          query.end or start)}

@@ -77,6 +77,9 @@ def return_from(ctx: Context, actor: Actor, leave_id: int) -> Result:
     """销假: the person (or a supervisor) ends approved leave now; their posts are theirs
     again from this moment. Leave not yet begun that is withdrawn is cancelled."""
 
+    if not actor.is_staff:
+        raise Forbidden(N_("Sign in first"), "authorization")
+
     def command(uow: UnitOfWork) -> dict[str, Any]:
         row = _row(uow, actor.hall_id, leave_id, lock=True)
         if row.staff_id != actor.id:
