@@ -35,7 +35,7 @@ def test_staff_belong_to_a_department(ctx, hall, admin, clock):
     li = hall["staff"]["li"]
     changed = staff_admin.change(ctx, admin, li, department="swj").value["staff"]
     assert _department_of(ctx, "li") == "swj" and changed["department_id"] is not None
-    refused("department_not_found", "department", staff_admin.change, ctx, admin, li,
+    refused("unknown_department", "department", staff_admin.change, ctx, admin, li,
             department="nope")
     bad = dict(layout, staff=[dict(layout["staff"][0], department="nope")])
     try:

@@ -49,7 +49,7 @@ def department_id(uow: UnitOfWork, hall_id: int, code: str) -> int:
     found = uow.conn.execute(select(d.c.id).where(d.c.hall_id == hall_id, d.c.code == code)
                              ).scalar()
     if found is None:
-        raise DomainError("department_not_found",
+        raise DomainError("unknown_department",
                           N_("No department %(department)s in this hall"), "department",
                           department=code)
     return found
