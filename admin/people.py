@@ -12,6 +12,7 @@ from admin.blueprint import bp
 from admin.pages import admin_page, render
 from hall.domain.fields import FIELD_LABELS, VALUE_LABELS
 from hall.services.cases import documents
+from hall.services.config import structure
 from hall.services.queue import tickets
 from hall.services.ratings import followups
 from hall.services.supervision.watch_rules import DEFAULTS as ALERT_DEFAULTS
@@ -43,7 +44,11 @@ def staff_page():
     actor, refusal = admin_page()
     if refusal is not None:
         return refusal
-    return render("admin/staff.html", actor=actor, active="staff", roles=ROLES)
+    from hall.web.context import hall_context
+
+    departments = structure.list_departments(hall_context(), actor=actor)
+    return render("admin/staff.html", actor=actor, active="staff", roles=ROLES,
+                  departments=departments)
 
 
 @bp.get("/settings")

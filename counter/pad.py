@@ -16,6 +16,7 @@ from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
 from hall.services.config import accounts
 from hall.services.ratings import rating as ratings
+from hall.services.staff import duty_card
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
 from hall.web.pages import page_context
@@ -60,6 +61,7 @@ def state(device_id: int):
     if actor.kind != "device" or actor.role != "pad" or actor.id != device_id:
         raise Forbidden(N_("Only this rating pad may read its state"), "authorization")
     data = ratings.pad_state(hall_context(), actor)
+    data["duty"] = duty_card.card(hall_context(), actor.counter_id) if actor.counter_id else None
     data["reasons"] = [{"value": v, "label": reason_label(v),
                         "needs_comment": v in ratings.OTHER} for v in data["reasons"]]
     return data

@@ -21,6 +21,7 @@ from hall.domain.i18n import N_
 from hall.services.complaints import handling as complaints
 from hall.services.config import accounts, zone
 from hall.services.queue import queries
+from hall.services.staff import duty_card
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
 from hall.web.pages import page_context
@@ -116,7 +117,7 @@ def counter_snapshot(counter_id: int):
                           number=counter_id)
     calls = [c for c in snap["recent_calls"] if c.get("counter_id") == counter_id]
     return {"last_seq": snap["last_seq"], "hall": snap["hall"], "counter": counter,
-            "recent_calls": calls}
+            "recent_calls": calls, "duty": duty_card.card(hall_context(), counter_id)}
 
 
 @bp.get("/t/<token>")

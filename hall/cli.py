@@ -392,7 +392,8 @@ def agent(server: str, token: str | None, token_file: str | None, config_path: s
                    "the first day of a range.")
 @click.option("--end", default=None, help="Last day of a range, YYYY-MM-DD.")
 @click.option("--group", type=click.Choice(["hall", "department", "service", "counter",
-                                            "staff"]), default="service", show_default=True)
+                                            "staff", "staff_department"]),
+              default="service", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv", "xlsx"]),
               default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,

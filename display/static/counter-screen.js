@@ -9,7 +9,7 @@ const T = document.getElementById("strings").dataset;
 const $ = (id) => document.getElementById(id);
 const counterId = Number(ds.counter);
 const token = screenToken(`hall.token.counter.${counterId}`);
-const state = { counter: null, current: null };
+const state = { counter: null, current: null, duty: null };
 window.hallCounter = state;
 
 function message(value) {
@@ -20,6 +20,7 @@ function message(value) {
 function applySnapshot(snap) {
   const c = snap.counter;
   state.counter = c;
+  state.duty = snap.duty || null;
   state.current = null;
   if (c.current_ticket) state.current = c.current_ticket;
   else if (c.current_ticket_id != null) {
@@ -29,9 +30,26 @@ function applySnapshot(snap) {
   render();
 }
 
+// 值班牌: the photo, name, staff no., department and this month's 满意率 of who is here
+function renderDuty() {
+  const d = state.duty;
+  $("duty-card").hidden = !d;
+  if (!d) return;
+  const photo = $("duty-photo");
+  photo.hidden = !d.photo_url;
+  if (d.photo_url && photo.getAttribute("src") !== d.photo_url) photo.src = d.photo_url;
+  text($("duty-name"), d.name);
+  text($("duty-number"), d.number ? fill(T.dutyNumber, { number: d.number }) : "");
+  text($("duty-department"), d.department || "");
+  const rate = d.satisfaction == null ? T.dutyNoRate
+    : fill(T.dutyRate, { rate: `${(d.satisfaction * 100).toFixed(1)}%` });
+  text($("duty-rate"), rate);
+}
+
 function render(flash = false) {
   const c = state.counter;
   if (!c) return;
+  renderDuty();
   text($("counter-no"), fill(T.window, { counter: c.number }));
   text($("counter-name"), c.name || "");
   text($("counter-staff"), c.staff ? fill(T.staff, { name: c.staff }) : T.noStaff);

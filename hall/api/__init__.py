@@ -76,6 +76,7 @@ def create_api(import_name: str) -> OpenAPI:
         config,
         counters,
         devices,
+        duty,
         feed,
         followups,
         pairing,
@@ -87,7 +88,7 @@ def create_api(import_name: str) -> OpenAPI:
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
                    followups, complaints, reports, cases, board, config, admin_api,
-                   pairing, supervision):
+                   pairing, supervision, duty):
         app.register_api(module.api)
     app.before_request(password_gate)  # a one-time password allows nothing else
     app.before_request(_check_json_body)

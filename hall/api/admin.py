@@ -7,20 +7,26 @@ caller and their address (for the audit log), and return JSON.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 from typing import Any
 
-from flask import Response, request
+from flask import Response, current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import AwareDatetime, BaseModel, Field, create_model
 from pydantic.fields import FieldInfo
 
 from hall.api.schemas import ErrorResponse, Strict
+from hall.domain.errors import DomainError, NotFound
+from hall.domain.i18n import N_
 from hall.services.config import audit, staff_admin
 from hall.services.config import settings as hall_settings
 from hall.services.config.layout import exchange as layout
 from hall.services.config.layout.spec import HallSpec, NoticeSpec, StaffSpec
+from hall.services.staff import photos
 from hall.web.auth import admins_only, current_actor
+from hall.web.blueprint import photo_response
 from hall.web.context import hall_context
 
 api = APIBlueprint("admin_api", __name__, url_prefix="/api/v1/admin", abp_tags=[Tag(name="admin")],
@@ -49,7 +55,7 @@ def _optional(spec: type[BaseModel], *names: str) -> dict[str, Any]:
 
 # what PUT changes of an account, validated exactly as a layout file's [[staff]] entry
 StaffChange = create_model("StaffChange", __base__=Strict,
-                           **_optional(StaffSpec, "name", "number", "role"))
+                           **_optional(StaffSpec, "name", "number", "role", "department"))
 
 
 class StaffOut(BaseModel):
@@ -66,6 +72,8 @@ class StaffOut(BaseModel):
     auth_version: int
     must_change_password: bool = Field(
         description="signed in with a one-time password that is not replaced yet")
+    department_id: int | None = Field(default=None, description="the unit seconded from")
+    has_photo: bool = False
 
 
 class StaffList(BaseModel):
@@ -79,6 +87,15 @@ class StaffOne(BaseModel):
 class StaffWithPassword(BaseModel):
     staff: StaffOut
     password: str = Field(description="one-time password: shown once, never stored")
+
+
+class PhotoBody(Strict):
+    photo: str = Field(max_length=photos.MAX_BYTES * 4 // 3 + 8,
+                       description="the image file (JPEG, PNG or WebP), base64")
+
+
+class PhotoOut(BaseModel):
+    photo: str | None = Field(description="the stored file's name (served at /photos/NAME)")
 
 
 class Notices(Strict):
@@ -201,6 +218,40 @@ def staff_activate(path: StaffPath):
 def staff_unlock(path: StaffPath):
     return _out(StaffOne, staff_admin.unlock(hall_context(), current_actor(), path.staff_id,
                                              ip=_ip()).value)
+
+
+def _photos():
+    return photos.folder_of(current_app.config["INSTANCE"])
+
+
+@api.put("/staff/<int:staff_id>/photo", responses={"200": PhotoOut, **MISSING},
+         security=SECURED)
+def staff_photo_upload(path: StaffPath, body: PhotoBody):
+    """The 值班牌 photo: decoded with Pillow, re-encoded as JPEG, kept outside the web root."""
+    try:
+        data = base64.b64decode(body.photo, validate=True)
+    except (binascii.Error, ValueError):
+        raise DomainError("invalid_photo", N_("Choose a photo (JPEG, PNG or WebP)"),
+                          "photo") from None
+    return _out(PhotoOut, photos.upload(hall_context(), current_actor(), path.staff_id, data,
+                                        _photos(), ip=_ip()))
+
+
+@api.delete("/staff/<int:staff_id>/photo", responses={"200": PhotoOut, **MISSING},
+            security=SECURED)
+def staff_photo_remove(path: StaffPath):
+    return _out(PhotoOut, photos.remove(hall_context(), current_actor(), path.staff_id,
+                                        _photos(), ip=_ip()))
+
+
+@api.get("/staff/<int:staff_id>/photo", responses={"200": {"description": "image/jpeg"},
+                                                    **MISSING}, security=SECURED)
+def staff_photo_show(path: StaffPath):
+    name = photos.photo_of(hall_context(), current_actor(), path.staff_id)
+    found = photos.photo_file(_photos(), name) if name else None
+    if found is None:
+        raise NotFound("photo", "staff_id")
+    return photo_response(found)
 
 
 # --- settings and notices ---------------------------------------------------------------

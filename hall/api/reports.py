@@ -29,7 +29,8 @@ class ReportQuery(BaseModel):
     on: str | None = Field(default=None, description="a day in the period, YYYY-MM-DD "
                                                      "(default today); the start of a range")
     end: str | None = Field(default=None, description="last day of a range, YYYY-MM-DD")
-    group: Literal["hall", "department", "service", "counter", "staff"] = "service"
+    group: Literal["hall", "department", "service", "counter", "staff",
+                   "staff_department"] = "service"
     format: Literal["json", "csv", "xlsx"] = "json"
 
 

@@ -113,6 +113,12 @@ class Staff(Base):
     # set with a one-time password (an admin's create or reset, `hall user add`, the first
     # run's admin): until the person chooses their own, their session may do nothing else
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # the unit the person is seconded from (派驻单位, 双重管理): reports group by it as well
+    # as by the window's services' departments (a department of the same hall; no FK so the
+    # column was added without copying the table)
+    department_id: Mapped[int | None] = mapped_column(default=None)
+    # the 值班牌 photo: a random file name under INSTANCE/photos (hall/services/staff/photos.py)
+    photo: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class Counter(Base):
@@ -136,6 +142,46 @@ class Counter(Base):
     # this is how the watch knows a window's staff session has idled out (counters/signout.py)
     staff_session: Mapped[str | None] = mapped_column(String(64), default=None)
     staff_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RotaEntry(Base):
+    """排班: one post (A holds the window, B covers it: AB岗) of a window on a day's shift
+    (shift codes are the hall's, ``halls.settings["shifts"]``)."""
+
+    __tablename__ = "rota"
+    __table_args__ = (UniqueConstraint("counter_id", "day", "shift", "post", name="uq_rota_post"),
+                      Index("ix_rota_hall_day", "hall_id", "day"),
+                      Index("ix_rota_staff_day", "staff_id", "day"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int]
+    counter_id: Mapped[int]
+    day: Mapped[date] = mapped_column(Date)
+    shift: Mapped[str] = mapped_column(String(16))
+    post: Mapped[str] = mapped_column(String(1))
+    staff_id: Mapped[int]
+
+
+class Leave(Base):
+    """请销假: a staff member's request for leave, approved or refused by a supervisor, and
+    ended by 销假 (``returned_at``). Approved leave excuses absence and hands the person's
+    A posts to the window's B post."""
+
+    __tablename__ = "leaves"
+    __table_args__ = (Index("ix_leaves_staff", "staff_id", "state", "start_at"),
+                      Index("ix_leaves_hall_state", "hall_id", "state", "start_at"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int]
+    staff_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))  # hall/domain/duty.LEAVE_KINDS
+    start_at: Mapped[datetime]
+    end_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))  # pending|approved|refused|returned|cancelled
+    requested_at: Mapped[datetime]
+    decided_by: Mapped[int | None] = mapped_column(default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    note: Mapped[str | None] = mapped_column(Text, default=None)
+    returned_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class CounterService(Base):
@@ -282,6 +328,25 @@ class Ticket(Base):
     outcome_note: Mapped[str | None] = mapped_column(Text, default=None)
     fee_cents: Mapped[int] = mapped_column(default=0)
     person_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # 首问负责: the staff member the visitor asked first, who took this ticket for them
+    first_staff_id: Mapped[int | None] = mapped_column(default=None)
+
+
+class Inquiry(Base):
+    """首问: one inquiry at the 咨询/导办 desk — who was asked first, the question (and its
+    service), the answer or referral, the window handed to, the ticket taken for the visitor."""
+
+    __tablename__ = "inquiries"
+    __table_args__ = (Index("ix_inquiries_hall_at", "hall_id", "at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int]
+    staff_id: Mapped[int]
+    at: Mapped[datetime]
+    service_id: Mapped[int | None] = mapped_column(default=None)
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    counter_id: Mapped[int | None] = mapped_column(default=None)
+    ticket_id: Mapped[int | None] = mapped_column(BigId, default=None)
 
 
 class TicketHistory(Base):

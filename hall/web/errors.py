@@ -34,6 +34,8 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_close
             # the case clock: extended once already, or resumed without a suspension;
             # an urging or admonition already answered, acknowledged or withdrawn
             "already_extended", "not_suspended", "already_answered", "withdrawn",
+            # staff on duty: a leave request already decided (or no longer open)
+            "leave_decided",
             # a visit's paper: none for this outcome, or no printer at its window
             "no_document", "printer_required",
             # configuration (admin console): the hall's current state refuses the change

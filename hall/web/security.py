@@ -47,7 +47,9 @@ HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 # request bodies allowed above MAX_CONTENT_LENGTH (64 KiB), by URL rule
-BODY_LIMITS = {"/api/v1/admin/layout": 1024 * 1024}  # a whole hall's layout TOML
+BODY_LIMITS = {"/api/v1/admin/layout": 1024 * 1024,  # a whole hall's layout TOML
+               # a 值班牌 photo of up to 2 MB, base64 in JSON
+               "/api/v1/admin/staff/<int:staff_id>/photo": 3 * 1024 * 1024}
 
 
 # --- who a limit counts ------------------------------------------------------------------

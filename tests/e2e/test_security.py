@@ -108,6 +108,12 @@ WHO_MAY = (
     ("GET /api/v1/board*", SUPERVISORS),
     ("POST /api/v1/appointments/check-in", STAFF | {KIOSK}),
     ("* /api/v1/appointments*", EVERYONE),  # booking is public
+    # staff on duty: supervisors keep the rota and decide leave; staff read their own week
+    # (?mine=true), request leave, end it (销假) and log the desk's inquiries
+    ("POST /api/v1/duty/leave", STAFF),
+    ("POST /api/v1/duty/leave/<int:leave_id>/return", STAFF),
+    ("* /api/v1/duty/inquiries", STAFF),
+    ("* /api/v1/duty*", SUPERVISORS),
     ("GET /api/v1/", EVERYONE),
     ("GET /api/v1/openapi.json", EVERYONE),
 )
@@ -149,6 +155,13 @@ def bodies(ids: dict) -> dict[str, dict]:
         "supervision.answer": {"answer": "已处理"},
         "supervision.admonish": {"level": "reminder", "reason": "态度生硬", "staff_id": 1},
         "supervision.withdraw": {"reason": "误评"},
+        "duty.rota_post": {"counter": 1, "day": "2026-11-23", "shift": "am", "post": "A",
+                           "staff_id": None},
+        "duty.rota_copy": {"source": "2026-11-23", "target": "2026-11-30"},
+        "duty.rota_import": {"posts": []},
+        "duty.leave_request": {"kind": "sick", "start": "2026-11-23T09:00:00+08:00",
+                               "end": "2026-11-23T12:00:00+08:00", "reason": "发烧"},
+        "duty.inquiry_log": {"question": "户口迁移要带什么？"},
     }
 
 

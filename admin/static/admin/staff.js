@@ -36,6 +36,16 @@ function actions(s) {
   return cell;
 }
 
+function departmentName(id) {
+  const option = document.querySelector(`#edit-department option[data-id="${id}"]`);
+  return option ? option.textContent : "";
+}
+
+function departmentCode(id) {
+  const option = document.querySelector(`#edit-department option[data-id="${id}"]`);
+  return option ? option.value : null;
+}
+
 function render() {
   const tbody = $("staff");
   tbody.replaceChildren(...page.staff.map((s) => el("tr", {
@@ -45,6 +55,7 @@ function render() {
   el("td", { class: "login" }, s.login, s.id === me ? el("small", {}, T.you) : null),
   el("td", { class: "name" }, s.name),
   el("td", { class: "number" }, s.number),
+  el("td", { class: "department" }, departmentName(s.department_id)),
   el("td", { class: "role" }, roleText(s.role)),
   el("td", { class: "state" }, ...stateBadges(s)),
   el("td", { class: "last-login" }, s.last_login_at ? when(s.last_login_at) : T.never),
@@ -76,6 +87,7 @@ async function create(event) {
   const payload = {
     login: $("new-login").value.trim(), name: $("new-name").value.trim(),
     number: $("new-number").value.trim(), role: $("new-role").value,
+    department: $("new-department").value || undefined,
   };
   try {
     const reply = await call("POST", "/staff", payload);
@@ -95,6 +107,11 @@ function openEdit(s) {
   $("edit-name").value = s.name;
   $("edit-number").value = s.number;
   $("edit-role").value = s.role;
+  const code = departmentCode(s.department_id);
+  if (code) $("edit-department").value = code;
+  $("edit-photo").hidden = !s.has_photo;
+  if (s.has_photo) $("edit-photo").src = `/api/v1/admin/staff/${s.id}/photo?v=${Date.now()}`;
+  $("edit-photo-file").value = "";
   $("edit-error").textContent = "";
   $("edit-dialog").showModal();
 }
@@ -105,9 +122,32 @@ async function saveEdit(event) {
   try {
     await call("PUT", `/staff/${s.id}`, {
       name: $("edit-name").value.trim(), number: $("edit-number").value.trim(),
-      role: $("edit-role").value,
+      role: $("edit-role").value, department: $("edit-department").value || undefined,
     });
+    const file = $("edit-photo-file").files[0];
+    if (file) await call("PUT", `/staff/${s.id}/photo`, { photo: await asBase64(file) });
     $("edit-dialog").close();
+    flash(T.saved);
+    await load();
+  } catch (err) {
+    report(err, "edit-error");
+  }
+}
+
+function asBase64(file) {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result).split(",", 2)[1] || "");
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(file);
+  });
+}
+
+async function removePhoto() {
+  const s = page.editing;
+  try {
+    await call("DELETE", `/staff/${s.id}/photo`);
+    $("edit-photo").hidden = true;
     flash(T.saved);
     await load();
   } catch (err) {
@@ -146,6 +186,7 @@ function wire() {
   $("staff-form").addEventListener("submit", create);
   $("edit-form").addEventListener("submit", saveEdit);
   $("edit-cancel").addEventListener("click", () => $("edit-dialog").close());
+  $("edit-photo-remove").addEventListener("click", removePhoto);
   $("password-close").addEventListener("click", () => {
     $("password-value").textContent = ""; // gone from the page once closed
     $("password-dialog").close();

@@ -63,6 +63,15 @@ function renderIdle() {
   $("pad-avatar").hidden = !s;
   text($("pad-staff-name"), s ? s.name : T.noStaff);
   text($("pad-staff-number"), s && s.number ? fill(T.staffNumber, { number: s.number }) : "");
+  // 值班牌: the photo (instead of the initial), department and this month's 满意率
+  const d = pad.duty;
+  const photo = $("pad-photo");
+  photo.hidden = !(d && d.photo_url);
+  if (d && d.photo_url && photo.getAttribute("src") !== d.photo_url) photo.src = d.photo_url;
+  if (d && d.photo_url) $("pad-avatar").hidden = true;
+  text($("pad-staff-department"), d ? d.department || "" : "");
+  text($("pad-staff-rate"), d && d.satisfaction != null
+    ? fill(T.dutyRate, { rate: `${(d.satisfaction * 100).toFixed(1)}%` }) : "");
   let status = "";
   if (c && c.state === "closed") status = T.closed;
   else if (c && c.state === "paused") status = T.paused;
@@ -218,6 +227,7 @@ function refused(status, error) {
 function applyState(st) {
   pad.counter = st.counter;
   pad.staff = st.staff;
+  pad.duty = st.duty || null;
   pad.reasons = st.reasons || [];
   pad.windowS = st.window_s || 600;
   renderHead();

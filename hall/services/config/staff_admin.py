@@ -26,12 +26,12 @@ from hall.services.config import accounts, audit
 from hall.services.config.layout.spec import StaffSpec
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.counters import signout
-from hall.store.models import Staff
+from hall.store.models import Department, Staff
 
 ENTITY = "staff"
 # what an admin (and the audit log) sees of an account: never the hash
 VIEW = ("id", "login", "name", "number", "role", "active", "failed_logins", "locked_until",
-        "last_login_at", "auth_version", "must_change_password")
+        "last_login_at", "auth_version", "must_change_password", "department_id")
 
 
 def fields(row: Any) -> dict[str, Any]:
@@ -41,13 +41,27 @@ def fields(row: Any) -> dict[str, Any]:
 def view(row: Any, now) -> dict[str, Any]:
     """The account as the staff page shows it: ``locked`` while sign-ins from the address
     its failures came from are refused (never from everywhere; an unlock clears them all)."""
-    return fields(row) | {"locked": bool(row.locked_until and row.locked_until > now)}
+    return fields(row) | {"locked": bool(row.locked_until and row.locked_until > now),
+                          "has_photo": bool(row.photo)}
 
 
-def staff_spec(row: Any) -> StaffSpec:
-    """A ``staff`` row as its layout entry (no secret of any kind)."""
+def department_id(uow: UnitOfWork, hall_id: int, code: str) -> int:
+    """The id of the hall's department ``code`` (every staff member belongs to one)."""
+    d = Department.__table__
+    found = uow.conn.execute(select(d.c.id).where(d.c.hall_id == hall_id, d.c.code == code)
+                             ).scalar()
+    if found is None:
+        raise DomainError("unknown_department",
+                          N_("No department %(department)s in this hall"), "department",
+                          department=code)
+    return found
+
+
+def staff_spec(row: Any, department: str | None = None) -> StaffSpec:
+    """A ``staff`` row as its layout entry (no secret of any kind); ``department`` is the
+    code of its ``department_id``."""
     return StaffSpec(login=row.login, name=row.name, number=row.number or "", role=row.role,
-                     active=bool(row.active))
+                     active=bool(row.active), department=department)
 
 
 def new_password() -> tuple[str, str]:
@@ -74,9 +88,10 @@ def create(ctx: Context, actor: Actor, spec: StaffSpec, *, ip: str | None = None
             raise DomainError("login_taken", N_("The login %(login)s is already taken"),
                               "login", login=spec.login)
         password, digest = new_password()
+        dept = department_id(uow, actor.hall_id, spec.department) if spec.department else None
         staff_id = uow.conn.execute(insert(t).values(
             hall_id=actor.hall_id, login=spec.login, name=spec.name, number=spec.number,
-            role=spec.role, active=spec.active, password_hash=digest,
+            role=spec.role, active=spec.active, password_hash=digest, department_id=dept,
             must_change_password=True).returning(t.c.id)
         ).scalar_one()
         row = _row(uow, actor, staff_id)
@@ -89,14 +104,17 @@ def create(ctx: Context, actor: Actor, spec: StaffSpec, *, ip: str | None = None
 
 def change(ctx: Context, actor: Actor, staff_id: int, *, name: str | None = None,
            number: str | None = None, role: str | None = None,
-           ip: str | None = None) -> Result:
-    """Rename, renumber or change the role (None leaves a field as it is)."""
+           department: str | None = None, ip: str | None = None) -> Result:
+    """Rename, renumber, change the role or the department (by its code; None leaves a
+    field as it is)."""
     if role is not None and role not in STAFF_ROLES:
         raise DomainError("invalid_role", N_("Unknown role %(role)s"), "role", role=role)
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         row = _row(uow, actor, staff_id, lock=True)
-        values = {k: v for k, v in (("name", name), ("number", number), ("role", role))
+        dept = department_id(uow, row.hall_id, department) if department else None
+        values = {k: v for k, v in (("name", name), ("number", number), ("role", role),
+                                    ("department_id", dept))
                   if v is not None and v != getattr(row, k)}
         if "role" in values and row.role == "admin":
             _keep_an_admin(uow, actor, row, N_("You cannot take away your own admin role"))

@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from hall.domain.access import Actor, require
+from hall.domain.duty import is_leave_word
 from hall.domain.errors import DomainError
 from hall.domain.hall import counter_next_state
 from hall.domain.i18n import N_
@@ -68,6 +69,9 @@ def _check_reason(uow: UnitOfWork, hall_id: int, reason: str | None) -> str:
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("reason_required", N_("Choose a reason for the pause"), "reason")
+    if is_leave_word(reason):  # even where an old hall's settings still list it
+        raise DomainError("leave_is_not_a_pause",
+                          N_("A pause is not leave: request leave (请假) instead"), "reason")
     if reasons and reason not in reasons:
         raise DomainError("invalid_reason", N_("Not a pause reason of this hall: %(reason)s"),
                           "reason", reason=reason)

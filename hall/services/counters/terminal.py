@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from hall.domain.access import Actor
 from hall.domain.counter_actions import counter_commands, ticket_commands
+from hall.domain.duty import is_leave_word
 from hall.domain.lifecycle import AT_COUNTER_STATES
 from hall.domain.timelimit import visit_clock
 from hall.services import repo
@@ -52,7 +53,8 @@ def board(ctx: Context, counter_id: int, within: Actor | int) -> dict[str, Any]:
             "no_shows": _no_shows(conn, counter, config.settings.local(uow.now).date()),
             "queues": _queues(conn, counter.id, services),
             "directed_waiting": _directed(conn, counter.id),
-            "pause_reasons": (config.row.settings or {}).get("pause_reasons") or [],
+            "pause_reasons": [r for r in (config.row.settings or {}).get("pause_reasons") or []
+                              if not is_leave_word(r)],
             "services": [_service_ref(s) for s in services.values() if s.active],
             "counters": _counters(conn, counter.hall_id),
         }
@@ -105,7 +107,18 @@ def _current(uow: UnitOfWork, counter, services: dict[int, Any]) -> dict[str, An
                     "time_limit_s": svc.time_limit_s, "warning_s": svc.warning_s,
                     "materials": (svc.guide or {}).get("materials") or []},
         "clock": clock,
+        "first_contact": _first_contact(uow, t.first_staff_id),
     }
+
+
+def _first_contact(uow: UnitOfWork, staff_id: int | None) -> dict[str, Any] | None:
+    """首问: who the visitor asked first (and who took the ticket for them)."""
+    if staff_id is None:
+        return None
+    row = uow.conn.execute(select(Staff.__table__.c.name, Staff.__table__.c.number)
+                           .where(Staff.__table__.c.id == staff_id)).first()
+    return {"staff_id": staff_id, "name": row.name if row else "",
+            "number": row.number if row else ""}
 
 
 def _ticket_ref(r, state: str) -> dict[str, Any]:

@@ -82,7 +82,8 @@ TARGETED = {
 MARKS = {"met": N_("met"), "missed": N_("missed")}
 GREEN, RED = "C6EFCE", "FFC7CE"  # the spreadsheet's usual good / bad fills
 GROUP_LABELS = {"hall": N_("Hall"), "department": N_("Department"), "service": N_("Service"),
-                "counter": N_("Window"), "staff": N_("Staff member")}
+                "counter": N_("Window"), "staff": N_("Staff member"),
+                "staff_department": N_("Staff member's department")}
 
 
 def translator(lang: str = "zh_CN") -> Gettext:

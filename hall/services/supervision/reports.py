@@ -41,7 +41,9 @@ from hall.store.models import (
     Urging,
 )
 
-GROUPS = ("hall", "department", "service", "counter", "staff")
+# department: the services' (the window's work); staff_department: the unit each staff
+# member is seconded from (双重管理)
+GROUPS = ("hall", "department", "service", "counter", "staff", "staff_department")
 PERIODS = ("day", "week", "month", "range")
 ROLL_UP_DAYS = 40  # how far back the watch rolls up closed days (older: ``hall report``)
 WAIT_BANDS = [0, 300, 600, 900, 1800, 2700, 3600]  # seconds: 0–5, 5–10, 10–15, 15–30 … min
@@ -219,20 +221,23 @@ def _names(uow: UnitOfWork, hall_id: int) -> dict[str, Any]:
                              .where(d.c.hall_id == hall_id)).all()
     counters = uow.conn.execute(select(c.c.id, c.c.number, c.c.name)
                                 .where(c.c.hall_id == hall_id)).all()
-    staff = uow.conn.execute(select(st.c.id, st.c.name, st.c.number)
+    staff = uow.conn.execute(select(st.c.id, st.c.name, st.c.number, st.c.department_id)
                              .where(st.c.hall_id == hall_id)).all()
     sort = {("service", r.id): r.sort for r in services}
     sort.update({("department", r.id): r.sort for r in depts})
+    sort.update({("staff_department", r.id): r.sort for r in depts})
     sort.update({("counter", r.id): r.number for r in counters})
     return {
         "hall": {"all": ""},
         "service": {r.id: r.name for r in services},
         "department": {r.id: r.name for r in depts},
+        "staff_department": {r.id: r.name for r in depts},
         "counter": {r.id: f"{r.number}号窗口 {r.name}".strip() for r in counters},
         "staff": {r.id: f"{r.name} ({r.number})" if r.number else r.name for r in staff},
         "dept_of": {r.id: r.department_id for r in services},
         "tz": uow.conn.execute(select(Hall.__table__.c.timezone)
                                .where(Hall.__table__.c.id == hall_id)).scalar_one(),
+        "staff_dept_of": {r.id: r.department_id for r in staff},
         "sort": sort,
     }
 
@@ -240,13 +245,14 @@ def _names(uow: UnitOfWork, hall_id: int) -> dict[str, Any]:
 def _keyer(group: str, names: dict[str, Any]) -> Callable[[tuple], Any]:
     """Maps (service, counter, staff) to the group's key; None = not in any row (e.g. a
     ticket that never reached a window has no row in the per-window report)."""
-    dept_of = names["dept_of"]
+    dept_of, staff_dept_of = names["dept_of"], names["staff_dept_of"]
     return {
         "hall": lambda k: "all",
         "service": lambda k: k[0],
         "department": lambda k: dept_of.get(k[0]),
         "counter": lambda k: k[1] or None,
         "staff": lambda k: k[2] or None,
+        "staff_department": lambda k: staff_dept_of.get(k[2]) if k[2] else None,
     }[group]
 
 

@@ -120,7 +120,10 @@ def counter_rows(uow: UnitOfWork, hall_id: int, days: set[date]) -> list[Any]:
 # both C) and returns one row per (group, key): a few thousand small rows in all.
 
 GROUP_SQL = {"hall": "0", "service": "d.service_id", "department": "s.department_id",
-             "counter": "d.counter_id", "staff": "d.staff_id"}
+             "counter": "d.counter_id", "staff": "d.staff_id",
+             # the staff member's own department (派驻单位), as it is now
+             "staff_department": "COALESCE((SELECT st.department_id FROM staff st "
+                                 "WHERE st.id = d.staff_id), 0)"}
 _BUILT = ("d.hall_id = :hall AND d.day BETWEEN :start AND :end AND d.day IN "
           "(SELECT r.day FROM report_days r WHERE r.hall_id = :hall "
           "AND r.day BETWEEN :start AND :end)")

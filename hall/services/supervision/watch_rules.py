@@ -41,6 +41,7 @@ from hall.services.context import UnitOfWork
 from hall.services.counters import signout
 from hall.services.devices import health as devices
 from hall.services.ratings import followups
+from hall.services.staff import attendance
 from hall.services.supervision import alerts
 from hall.services.supervision.visit_alerts import VISIT_PREFIX, visit_key
 from hall.store.models import (
@@ -65,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "device_silent_minutes": 2,
 }
 LONG_WAIT, IDLE, PAUSED, CASE = "long_wait:", "idle:", "paused:", "case:"
+ABSENT = "absent:"
 CLOSED_WAIT = "closed_wait:"
 COMPLAINT = "complaint:"
 COMPLAINT_OPEN = ("received", "handling")  # hall/domain/complaints.OPEN: not answered yet
@@ -381,6 +383,27 @@ def find_overdue_complaints(uow: UnitOfWork, hall_id: int, settings: dict[str, A
             for r in rows]
 
 
+def find_absent_windows(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]
+                        ) -> list[Finding]:
+    """缺岗: a window on today's rota that is still closed the grace period
+    (``attendance_grace_minutes``) after its shift began, naming who should be there (the
+    A post, or the B post covering their leave). One alert per window and shift
+    (``absent:<counter id>:<shift>``); it clears when the window opens or the shift ends."""
+    expected = attendance.expected_now(uow, hall_id)
+    if not expected:
+        return []
+    c = Counter.__table__
+    closed = set(uow.conn.execute(select(c.c.id).where(
+        c.c.id.in_({x["counter_id"] for x in expected}), c.c.state == "closed")).scalars())
+    return [Finding(f"{ABSENT}{x['counter_id']}:{x['shift']}", "window_absent",
+                    counter_id=x["counter_id"], payload={
+                        "counter_number": x["counter"], "shift": x["shift"],
+                        "shift_name": x["shift_name"], "staff_id": x["staff_id"],
+                        "staff_name": x["name"] or "", "post": x["post"],
+                        "since": x["start"].isoformat()})
+            for x in expected if x["counter_id"] in closed]
+
+
 def staff_gone(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> None:
     """Windows whose staff session idled out with no request to notice it are closed
     (``counters.signout.sweep_idle``; the idle limit is HALL_SESSION_IDLE_MINUTES)."""
@@ -395,8 +418,9 @@ LONG_PAUSES = Rule("paused_too_long", PAUSED, find_long_pauses)
 CLOSED_WINDOW_WAITS = Rule("waiting_at_closed_window", CLOSED_WAIT,
                            find_waits_at_closed_windows)
 COMPLAINTS_OVERDUE = Rule("complaint_overdue", COMPLAINT, find_overdue_complaints)
+ABSENT_WINDOWS = Rule("window_absent", ABSENT, find_absent_windows)
 RULES: tuple[Rule, ...] = (VISIT_LIMIT, LONG_WAITS, IDLE_WINDOWS, LONG_PAUSES,
-                           CLOSED_WINDOW_WAITS, COMPLAINTS_OVERDUE)
+                           CLOSED_WINDOW_WAITS, COMPLAINTS_OVERDUE, ABSENT_WINDOWS)
 SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent, staff_gone)
 
 

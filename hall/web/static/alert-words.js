@@ -11,6 +11,7 @@ export function alertWords(a, strings, counterNumber = () => "") {
     number: p.number || "", device: p.device || (a.device_id ? `#${a.device_id}` : ""),
     rating: p.rating ?? "", case: p.case_number || "", due: p.due_date || "",
     id: p.followup_id ?? "", complaint: p.complaint_number || "",
+    shift: p.shift_name || "", name: p.staff_name || "",
   };
   const template = strings.getAttribute(`data-kind-${a.kind}`);
   return template == null ? null : fill(template, values);

@@ -69,7 +69,7 @@ def current(uow: UnitOfWork, hall_id: int) -> LayoutSpec:
         departments=[layout_rows.department_spec(r) for r in departments],
         services=[layout_rows.service_spec(r, dept_code[r.department_id]) for r in services],
         counters=[layout_rows.counter_spec(r, links.get(r.id, [])) for r in counters],
-        staff=[staff_spec(r) for r in staff],
+        staff=[staff_spec(r, dept_code.get(r.department_id)) for r in staff],
         notices=[NoticeSpec(text=t) for t in notices_of(hall)])
 
 
@@ -173,7 +173,8 @@ def write(uow: UnitOfWork, spec: LayoutSpec) -> tuple[int, dict[str, Any]]:
             uow.conn.execute(insert(CounterService),
                              [{"counter_id": counter_id, **link} for link in links])
     for s in spec.staff:
-        values = _staff_values(s, ids["staff"].get(s.login))
+        department_id = ids["departments"][s.department][0] if s.department else None
+        values = _staff_values(s, ids["staff"].get(s.login)) | {"department_id": department_id}
         staff_id = _put(uow, ids, "staff", s.login, hall_id, values)
         if "auth_version" in values:  # their sessions end, as on the staff page
             signout.end_sessions(uow, staff_id)

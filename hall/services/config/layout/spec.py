@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from hall.domain.duty import is_leave_word
 from hall.domain.hall import parse_hours
 from hall.domain.i18n import N_
 from hall.domain.slots import parse_booking
@@ -32,7 +33,7 @@ HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
                  "appointment_early_minutes", "appointment_late_minutes", "rating_reasons",
                  "followup_days", "alerts", "printer_profiles", "contact_phone",
                  "refusal_basis", "refusal_review", "public_url", "targets",
-                 "max_extension_days")
+                 "max_extension_days", "shifts", "attendance_grace_minutes")
 CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Name = Field(min_length=1, max_length=200)
 Reasons = Field(default=None, max_length=40)
@@ -78,6 +79,21 @@ class TargetsSpec(Spec):
     on_time: float | None = Percent
     satisfaction: float | None = Percent
     service_level: float | None = Percent
+
+
+class ShiftSpec(Spec):
+    """A shift of the rota (排班), e.g. 上午 09:00–12:00."""
+
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1, max_length=20)
+    start: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+    end: str = Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+    @model_validator(mode="after")
+    def _order(self) -> ShiftSpec:
+        if self.end <= self.start:
+            raise ValueError(N_("a shift ends after it starts"))
+        return self
 
 
 class HallSpec(Spec):
@@ -133,6 +149,19 @@ class HallSpec(Spec):
             raise ValueError(f"{value!r}: expected http(s)://HOST[:PORT][/PATH]") from None
         return value.strip().rstrip("/")
 
+
+    # the rota's shifts (hall/domain/duty.DEFAULT_SHIFTS when unset) and how late a sign-in
+    # may be before it counts as late (and a window not open raises 缺岗)
+    shifts: list[ShiftSpec] | None = Field(default=None, max_length=6)
+    attendance_grace_minutes: int | None = Field(default=None, ge=0, le=120)
+
+    @field_validator("shifts")
+    @classmethod
+    def _shift_codes(cls, value: list[ShiftSpec] | None) -> list[ShiftSpec] | None:
+        if value is not None and len({s.code for s in value}) != len(value):
+            raise ValueError(N_("shift codes must not repeat"))
+        return value
+
     @field_validator("contact_phone", "refusal_basis", "refusal_review")
     @classmethod
     def _blank_is_default(cls, value: str | None) -> str | None:
@@ -158,6 +187,15 @@ class HallSpec(Spec):
         if len(set(cleaned)) != len(cleaned):
             raise ValueError(N_("reasons must not repeat"))
         return cleaned
+
+    @field_validator("pause_reasons")
+    @classmethod
+    def _no_leave(cls, value: list[str] | None) -> list[str] | None:
+        """A short pause is not leave: 请假 is requested and approved (请销假), never a
+        pause reason."""
+        if value and any(is_leave_word(v) for v in value):
+            raise ValueError(N_("leave is not a pause reason: staff request it as leave"))
+        return value
 
 
 class DepartmentSpec(Spec):
@@ -253,6 +291,9 @@ class StaffSpec(Spec):
     number: str = Field(default="", max_length=32)
     role: Literal["staff", "supervisor", "admin"] = "staff"
     active: bool = True
+    department: str | None = Field(default=None, pattern=CODE,
+                                   description="the department's code: the unit the person "
+                                               "is seconded from (派驻单位)")
 
 
 class NoticeSpec(Spec):
@@ -277,6 +318,9 @@ class LayoutSpec(Spec):
         for s in self.services:
             if s.department not in depts:
                 raise ValueError(f"services.{s.code}: unknown department {s.department!r}")
+        for st in self.staff:
+            if st.department is not None and st.department not in depts:
+                raise ValueError(f"staff.{st.login}: unknown department {st.department!r}")
         codes = {s.code for s in self.services}
         for c in self.counters:
             for cs in c.services:
