@@ -2,7 +2,7 @@
 their 值班牌 photo, kept outside the web root)
 
 Revision ID: 0025
-Revises: 0009
+Revises: 0023
 Create Date: 2026-12-20 09:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0025'
-down_revision: Union[str, Sequence[str], None] = '0009'
+down_revision: Union[str, Sequence[str], None] = '0023'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
