@@ -55,6 +55,9 @@ AUDIENCE: dict[str, str] = {
     "print.requested": WINDOW,  # to the printing device (its own room)
     # alerts name staff, visitors' ratings and reasons: the window's staff, as GET /alerts
     "alert": WINDOW_STAFF,
+    # 催办 and 效能告诫 reach the window they name (and supervisors), never its devices or
+    # the hall; a window handed to its B post tells that window and the B person
+    "urge": WINDOW_STAFF, "admonition": WINDOW_STAFF, "rota.cover": WINDOW_STAFF,
     # 差评整改, 办件, devices, sessions: supervisors (GET /followups, /cases, /devices)
     "followup.opened": SUPERVISORS, "followup.updated": SUPERVISORS,
     "followup.closed": SUPERVISORS, "case.accepted": SUPERVISORS, "case.updated": SUPERVISORS,
@@ -67,6 +70,9 @@ AUDIENCE: dict[str, str] = {
 SUBJECT: dict[str, tuple[str, str]] = {
     "device.revoked": ("device", "device_id"),
     "staff.sessions_ended": ("staff", "staff_id"),
+    # the person asking for leave hears the decision; the B post hears it covers a window
+    "leave.decided": ("staff", "staff_id"), "leave.returned": ("staff", "staff_id"),
+    "rota.cover": ("staff", "cover_staff_id"),
 }
 
 

@@ -133,7 +133,8 @@ def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | s
                          actor.audit(), f"transfer from {row.number}")
         uow.emit("ticket.transferred", counter.hall_id, ticket_id=row.id, number=row.number,
                  counter_id=counter.id, new_ticket_id=new_id, new_number=values["number"],
-                 service_id=svc.id, to_counter=target.number if target else None, note=note)
+                 service_id=svc.id, to_counter=target.number if target else None)
+        # the note stays in the history: a public event carries no staff free text
         return {"id": row.id, "number": row.number, "state": "transferred",
                 "new_ticket": {"id": new_id, "number": values["number"], "token": values["token"],
                                "service_id": svc.id,
