@@ -26,7 +26,7 @@ SECURED = [{"device": []}, {"session": []}]
 class HealthBody(BaseModel):
     """A device's (or its agent's) report; unknown device-specific keys are kept."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
     online: bool = True
     paper: Literal["ok", "near_end", "out", "unknown"] | None = None
     cover_open: bool | None = None

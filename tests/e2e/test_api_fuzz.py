@@ -4,11 +4,14 @@ as three callers: nobody, a kiosk (device token) and an admin (session cookie + 
 Each operation gets a fresh copy of a seeded hall with some life in it, then schemathesis'
 coverage cases (boundaries, wrong types, other methods) and a bounded, derandomised run of
 random valid and invalid requests, each sent by every caller. Every answer must be below 500,
-declared for its operation (status code and content type) and match the declared schema: the
-OpenAPI document is the contract clients are built against.
+declared for its operation (status code and content type) and match the declared schema; a
+request the document calls valid must not be refused as malformed (400 or 422: a refusal for
+the hall's state is 404, 409 or 403), and a method the address does not take gets 405 with
+``Allow``: the OpenAPI document is the contract clients are built against.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -29,10 +32,16 @@ from hall.services.context import ManualClock
 from hall.store.migrate import upgrade
 from tests.conftest import DATA
 
-EXAMPLES = 10  # random cases per operation after the coverage ones: about a minute on 2 cores
+# random cases per operation after the coverage ones: 10, about a minute on 2 cores, in the
+# suite; `make fuzz EXAMPLES=500` runs longer (HALL_FUZZ_EXAMPLES)
+EXAMPLES = int(os.environ.get("HALL_FUZZ_EXAMPLES", "10"))
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
           checks.content_type_conformance, checks.response_schema_conformance,
-          checks.response_headers_conformance]
+          checks.response_headers_conformance,
+          # a request the document calls valid is not refused as malformed (400, 422)
+          checks.positive_data_acceptance,
+          # a method an address does not take: 405 with Allow
+          checks.unsupported_method]
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # the Monday 10:00 of tests/conftest.py's clock
 
 
