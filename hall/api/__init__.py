@@ -60,12 +60,22 @@ class HallAPI(OpenAPI):
         _text_only(self.spec_json)
 
 
+JSON_TEXT = "JsonText"
+
+
 def _text_only(spec: dict) -> None:
     """Every string a request sends is stated as text without control characters
     (``inputs.TEXT_PATTERN``), as hall/web/inputs.py enforces for every path, query and body
     value; one with its own pattern, format or choices says more already."""
-    components = spec.get("components", {}).get("schemas", {})
-    seen: set[str] = set()
+    components = spec.setdefault("components", {}).setdefault("schemas", {})
+    text = {"type": "string", "pattern": inputs.TEXT_PATTERN}
+    # any JSON value whose text (keys too) is text: what a free-form object may hold
+    components[JSON_TEXT] = {"anyOf": [
+        text, {"type": "number"}, {"type": "boolean"}, {"type": "null"},
+        {"type": "array", "items": {"$ref": f"#/components/schemas/{JSON_TEXT}"}},
+        {"type": "object", "propertyNames": text,
+         "additionalProperties": {"$ref": f"#/components/schemas/{JSON_TEXT}"}}]}
+    seen: set[str] = {f"#/components/schemas/{JSON_TEXT}"}
 
     def walk(node: object) -> None:
         if isinstance(node, list):
@@ -80,6 +90,10 @@ def _text_only(spec: dict) -> None:
         if (node.get("type") == "string"
                 and not {"pattern", "format", "enum", "const"} & node.keys()):
             node["pattern"] = inputs.TEXT_PATTERN
+        if node.get("type") == "object":
+            node.setdefault("propertyNames", text)
+            if node.get("additionalProperties", True) is True:
+                node["additionalProperties"] = {"$ref": f"#/components/schemas/{JSON_TEXT}"}
         for key in ("properties", "additionalProperties", "items", "anyOf", "allOf",
                     "oneOf", "prefixItems"):
             value = node.get(key)

@@ -5,7 +5,14 @@ import re
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from hall.domain.passwords import MIN_LENGTH
@@ -57,6 +64,7 @@ class Strict(BaseModel):
     ``0`` is not false, ``"5"`` is not 5 (queries and paths, which are text, convert)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+    _whole_numbers = model_validator(mode="before")(spec.whole_numbers)  # 3.0 is 3
 
 
 class ErrorDetail(BaseModel):

@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from hall.domain.hall import parse_hours
 from hall.domain.i18n import N_
+from hall.domain.slots import LIMITS as BOOKING_LIMITS
 from hall.domain.slots import parse_booking
 
 # hall-level keys of the layout kept in halls.settings (each has a default in code)
@@ -54,10 +55,20 @@ def _iso_day(value: Any) -> Any:
 Day = Annotated[date, BeforeValidator(_iso_day), Field(strict=False)]
 
 
+def whole_numbers(value: Any) -> Any:
+    """JSON's ``3.0`` is the integer 3 (JSON Schema says so too), which strict types would
+    refuse; a number field takes it as 3 all the same."""
+    if isinstance(value, dict):
+        return {k: int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 2**63
+                else v for k, v in value.items()}
+    return value
+
+
 class Spec(BaseModel):
     """Strict types (as in hall/api/schemas.py): ``true`` is not 1 nor ``0`` false."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+    _whole_numbers = model_validator(mode="before")(whole_numbers)
 
 
 Minutes = Field(default=None, ge=0, le=24 * 60, allow_inf_nan=False)
@@ -150,9 +161,11 @@ class DepartmentSpec(Spec):
 
 
 class BookingSpec(Spec):
-    slot_minutes: int
-    capacity: int
-    days_ahead: int
+    slot_minutes: int = Field(ge=BOOKING_LIMITS["slot_minutes"][0],
+                              le=BOOKING_LIMITS["slot_minutes"][1])
+    capacity: int = Field(ge=BOOKING_LIMITS["capacity"][0], le=BOOKING_LIMITS["capacity"][1])
+    days_ahead: int = Field(ge=BOOKING_LIMITS["days_ahead"][0],
+                            le=BOOKING_LIMITS["days_ahead"][1])
 
 
 class ServiceSpec(Spec):
