@@ -12,7 +12,7 @@ WORKERS  ?= 2
 PYTEST   := $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 
 .PHONY: run test test-unit test-integration test-e2e install install-dev translations \
-	translations-update fonts pdf lint bench clean
+	translations-update fonts pdf lint bench fuzz clean
 
 run: install translations fonts  ## demo hall on SQLite with emulated devices; prints the URLs
 	$(BIN)/hall demo --host $(HOST) --port $(PORT)
@@ -42,6 +42,12 @@ bench: install-dev translations  ## printed figures, never part of CI
 	$(BIN)/python bench/kiosk.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/report.py --database-url postgresql://postgres@127.0.0.1:5432/test
+
+# The API fuzz (tests/e2e/test_api_fuzz.py) at length: EXAMPLES random cases per operation
+# and caller instead of the suite's 10 (500: about an hour on 2 cores). Never part of CI.
+EXAMPLES ?= 500
+fuzz: install-dev translations  ## schemathesis over every operation, EXAMPLES=N cases each
+	HALL_FUZZ_EXAMPLES=$(EXAMPLES) $(PYTEST) tests/e2e/test_api_fuzz.py $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

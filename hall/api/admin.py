@@ -14,10 +14,10 @@ from typing import Any
 
 from flask import Response, current_app, request
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import AwareDatetime, BaseModel, Field, create_model
+from pydantic import BaseModel, Field, create_model
 from pydantic.fields import FieldInfo
 
-from hall.api.schemas import ErrorResponse, Strict
+from hall.api.schemas import ErrorResponse, Moment, Strict
 from hall.domain.errors import DomainError, NotFound
 from hall.domain.i18n import N_
 from hall.services.config import audit, staff_admin
@@ -28,6 +28,7 @@ from hall.services.staff import photos
 from hall.web.auth import admins_only, current_actor
 from hall.web.blueprint import photo_response
 from hall.web.context import hall_context
+from hall.web.security import LAYOUT_CHARS
 
 api = APIBlueprint("admin_api", __name__, url_prefix="/api/v1/admin", abp_tags=[Tag(name="admin")],
                    abp_responses={"401": ErrorResponse, "403": ErrorResponse,
@@ -106,8 +107,8 @@ class AuditQuery(BaseModel):
     entity: str | None = Field(default=None, max_length=32)
     entity_id: str | None = Field(default=None, max_length=64)
     actor: str | None = Field(default=None, max_length=60, description="e.g. staff:admin:3")
-    since: AwareDatetime | None = None
-    until: AwareDatetime | None = None
+    since: Moment | None = None
+    until: Moment | None = None
     before_id: int | None = Field(default=None, ge=1, le=2**63 - 1,
                                   description="the last id of a page")
     limit: int = Field(default=50, ge=1, le=500)
@@ -133,7 +134,9 @@ class AuditPage(BaseModel):
 
 
 class LayoutBody(Strict):
-    toml: str = Field(min_length=1, max_length=60_000, description="a layout file's text")
+    toml: str = Field(min_length=1, max_length=LAYOUT_CHARS, description=(
+        f"a layout file's text; the body may take 1 MiB, which holds {LAYOUT_CHARS:,} "
+        "characters however they are escaped"))
     dry_run: bool = Field(default=True, description="only say what would change")
 
 

@@ -6,14 +6,13 @@ staff session) and answers exactly as POST /tickets does.
 """
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask_babel import gettext
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
-from hall.api.schemas import CodeOrId, ErrorResponse, Id, Strict, TicketOut
+from hall.api.schemas import CodeOrId, Day, ErrorResponse, Id, Moment, Strict, TicketOut
 from hall.services.queue import appointments, booking_catalog
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -38,13 +37,13 @@ class CatalogQuery(BaseModel):
 
 class SlotsQuery(BaseModel):
     service: CodeOrId = Field(description="service code or id")
-    day: date
+    day: Day
     hall: CodeOrId | None = HallRef
 
 
 class BookBody(Strict):
     service: str | Id = Field(description="service code or id")
-    start: AwareDatetime = Field(description="a slot's start as listed by /appointments/slots")
+    start: Moment = Field(description="a slot's start as listed by /appointments/slots")
     phone: str = Phone
     id_number: str | None = IdNumber
     hall: CodeOrId | None = HallRef

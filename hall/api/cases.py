@@ -6,7 +6,7 @@ from typing import Literal
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from hall.api.schemas import BIG_ID_MAX, CaseState, ErrorResponse, Id, Urgency
+from hall.api.schemas import BIG_ID_MAX, CaseState, ErrorResponse, Id, Strict, Urgency
 from hall.services.cases import clock
 from hall.services.cases import workflow as cases
 from hall.web.auth import require_staff
@@ -32,7 +32,7 @@ class CaseActionPath(BaseModel):
     action: Literal["start", "finish", "return"]
 
 
-class CaseActionBody(BaseModel):
+class CaseActionBody(Strict):
     note: str | None = Field(default=None, max_length=500)
 
 

@@ -8,7 +8,7 @@ from flask import current_app, request
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
-from hall.api.schemas import ErrorResponse, Id
+from hall.api.schemas import ErrorResponse, Id, Strict
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
 from hall.services.config import accounts
@@ -24,10 +24,10 @@ api = APIBlueprint("devices", __name__, url_prefix="/api/v1/devices",
 SECURED = [{"device": []}, {"session": []}]
 
 
-class HealthBody(BaseModel):
+class HealthBody(Strict):
     """A device's (or its agent's) report; unknown device-specific keys are kept."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(**Strict.model_config | {"extra": "allow"})
     online: bool = True
     paper: Literal["ok", "near_end", "out", "unknown"] | None = None
     cover_open: bool | None = None

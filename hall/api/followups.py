@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Literal
 
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from hall.api.schemas import BigId, ErrorResponse, Id
+from hall.api.schemas import BigId, ErrorResponse, Id, Strict
 from hall.services.ratings import followups
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -20,10 +20,6 @@ api = APIBlueprint("followups", __name__, url_prefix="/api/v1", abp_tags=[Tag(na
                                   "404": ErrorResponse, "409": ErrorResponse,
                                   "422": ErrorResponse})
 SECURED = [{"session": []}]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class FollowUpPath(BaseModel):

@@ -12,7 +12,7 @@ from typing import Literal
 
 from flask import request, url_for
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from hall.api.schemas import ErrorResponse, Strict
 from hall.services.devices import pairing
@@ -61,8 +61,11 @@ class Asked(BaseModel):
 
 
 class ClaimBody(Strict):
+    model_config = ConfigDict(**Strict.model_config | {"str_strip_whitespace": False})
+
     id: int = Field(ge=1, le=MAX_ID)
-    secret: str = Field(min_length=16, max_length=64)
+    secret: str = Field(pattern=r"^[A-Za-z0-9_-]{16,64}$",
+                        description="the secret /pairings answered (URL-safe Base64)")
 
 
 class Waiting(BaseModel):

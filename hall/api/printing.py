@@ -49,6 +49,9 @@ class PrintBody(Strict):
 
 
 class ReprintBody(Strict):
+    """Optional: without a body, the ticket is printed where it was, in its language."""
+
+    model_config = ConfigDict(**Strict.model_config, openapi_extra={"required": False})
     device_id: Id | None = None
     lang: Lang | None = None
 

@@ -8,7 +8,7 @@ from flask_babel import get_locale
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
-from hall.api.schemas import ErrorResponse, Generic
+from hall.api.schemas import Day, ErrorResponse, Generic
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
 from hall.services.supervision import exports, reports
@@ -26,9 +26,9 @@ api = APIBlueprint("reports", __name__, url_prefix="/api/v1/reports",
 
 class ReportQuery(BaseModel):
     period: Literal["day", "week", "month", "range"] = "day"
-    on: str | None = Field(default=None, description="a day in the period, YYYY-MM-DD "
-                                                     "(default today); the start of a range")
-    end: str | None = Field(default=None, description="last day of a range, YYYY-MM-DD")
+    on: Day | None = Field(default=None, description="a day in the period (default today); "
+                                                     "the start of a range")
+    end: Day | None = Field(default=None, description="last day of a range")
     group: Literal["hall", "department", "service", "counter", "staff",
                    "staff_department"] = "service"
     format: Literal["json", "csv", "xlsx"] = "json"

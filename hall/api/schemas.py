@@ -1,11 +1,22 @@
 """Request and response schemas: they validate requests and generate /api/v1/openapi.json."""
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from hall.domain.passwords import MIN_LENGTH
+from hall.services.config.layout import spec
 
 Text = Field(default=None, max_length=500)
 
@@ -25,13 +36,35 @@ def _digits_to_id(value: object) -> object:
     return value
 
 
-# A hall or service named by code or by id, as query strings and forms send both as text.
-Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+# A hall or service named by code or by id, as query strings and forms send both as text:
+# digits alone are an id (``0`` none), so a code has something else in it.
+Code = Annotated[str, Field(min_length=1, max_length=32,
+                            pattern=r"^(?:[A-Za-z]|[0-9][A-Za-z0-9_-]*[A-Za-z_-])[A-Za-z0-9_-]*$")]
 CodeOrId = Annotated[Id | Code, BeforeValidator(_digits_to_id)]
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _iso_moment(value: object) -> object:
+    """A moment written as ISO 8601 / RFC 3339 (``2026-10-01T09:00:00+08:00``); pydantic
+    alone would also read a number of seconds since 1970 (``until=0.5``)."""
+    if isinstance(value, str) and not _ISO_MOMENT.match(value):
+        raise PydanticCustomError("datetime_parsing", "Input should be an ISO date and time")
+    if not isinstance(value, (str, datetime)):
+        raise PydanticCustomError("datetime_type", "Input should be an ISO date and time")
+    return value
+
+
+# a day and a moment with their time zone, in JSON bodies and query strings alike
+Day = spec.Day
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_moment), Field(strict=False)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """A JSON body: unknown fields refused, and strict types — ``true`` is not the id 1,
+    ``0`` is not false, ``"5"`` is not 5 (queries and paths, which are text, convert)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+    _whole_numbers = model_validator(mode="before")(spec.whole_numbers)  # 3.0 is 3
 
 
 class ErrorDetail(BaseModel):

@@ -82,6 +82,8 @@ FIELD_LABELS: dict[str, str] = {
     "pairing_id": N_("pairing request"), "secret": N_("pairing code"), "token": N_("token"),
     "screen": N_("screen"), "host": N_("host"), "url": N_("address"),
     "body": N_("the request"),
+    # addresses: which hall a page or a query is about
+    "hall": N_("hall"), "hall_code": N_("hall"),
 }
 
 # coded values an audit entry shows, in words

@@ -120,6 +120,17 @@ def _retryable(exc: DBAPIError) -> bool:
     return code in _RETRYABLE or (isinstance(exc, OperationalError) and "locked" in str(exc))
 
 
+class _Dropped(Exception):
+    """The database connection was lost (a restarted or killed server process, a network
+    cut) while the work was still running, before its COMMIT: nothing of it was committed,
+    so it may run again on a new connection. Lost during the COMMIT itself, whether it took
+    is unknown, and the error stays what it was."""
+
+    def __init__(self, error: DBAPIError):
+        super().__init__(str(error))
+        self.error = error
+
+
 @contextmanager
 def _unit(ctx: Context, readonly: bool) -> Iterator[UnitOfWork]:
     with ctx.engine.connect() as conn:
@@ -127,28 +138,51 @@ def _unit(ctx: Context, readonly: bool) -> Iterator[UnitOfWork]:
             conn = conn.execution_options(readonly=True)
         with conn.begin():
             uow = UnitOfWork(ctx, conn)
-            yield uow
-            if uow.events:
-                uow._append_events()
+            try:
+                yield uow
+                if uow.events:
+                    uow._append_events()
+            except DBAPIError as exc:
+                if exc.connection_invalidated:
+                    raise _Dropped(exc) from exc
+                raise
 
 
 def run(ctx: Context, command: Callable[[UnitOfWork], T], attempts: int = 4) -> Result:
-    """Run ``command`` in one transaction, commit, then publish its events."""
-    for attempt in range(attempts):
+    """Run ``command`` in one transaction, commit, then publish its events. A transaction
+    the database refused to order (serialization failure, deadlock, SQLite's lock) is run
+    again, up to ``attempts`` times; one whose connection dropped before the commit, once."""
+    attempt, dropped = 0, False
+    while True:
         try:
             with _unit(ctx, readonly=False) as uow:
                 value = command(uow)
             break
+        except _Dropped as lost:
+            if dropped:
+                raise lost.error from None
+            dropped = True
+            log.warning("database connection lost before the commit; running it again")
         except DBAPIError as exc:
-            if attempt + 1 == attempts or not _retryable(exc):
+            attempt += 1
+            if attempt == attempts or not _retryable(exc):
                 raise
-            time.sleep(0.005 * (attempt + 1))
+            time.sleep(0.005 * attempt)
     if uow.events:
         ctx.publish(uow.events)
     return Result(value, uow.events)
 
 
 def read(ctx: Context, query: Callable[[UnitOfWork], T]) -> T:
-    """Run a read-only query in one consistent snapshot."""
-    with _unit(ctx, readonly=True) as uow:
-        return query(uow)
+    """Run a read-only query in one consistent snapshot; once more on a new connection if
+    the database connection dropped under it."""
+    try:
+        with _unit(ctx, readonly=True) as uow:
+            return query(uow)
+    except _Dropped:
+        log.warning("database connection lost during a read; reading again")
+    try:
+        with _unit(ctx, readonly=True) as uow:
+            return query(uow)
+    except _Dropped as lost:
+        raise lost.error from None

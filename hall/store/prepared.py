@@ -59,8 +59,11 @@ class Prepared:
                         for r in rows]
             return Rows(rows)
         except dbapi.Error as exc:  # as SQLAlchemy would raise it, so retries still work
-            raise DBAPIError.instance(sql, args, exc, dbapi.Error,
-                                      dialect=conn.dialect) from exc
+            lost = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+            if lost:  # as SQLAlchemy would: never back into the pool
+                conn.invalidate(exc)
+            raise DBAPIError.instance(sql, args, exc, dbapi.Error, dialect=conn.dialect,
+                                      connection_invalidated=lost) from exc
         finally:
             cursor.close()
 

@@ -211,8 +211,13 @@ def register(app: Flask) -> None:
         messages = {413: gettext("Request body too large"),
                     404: gettext("No such resource"),
                     405: gettext("Method not allowed")}
-        return error_response(err.code or 500, code,
-                              messages.get(err.code, err.description or code), field)
+        response, status = error_response(err.code or 500, code,
+                                          messages.get(err.code, err.description or code),
+                                          field)
+        # a 405 says what the address does take (RFC 9110), as werkzeug's own answer would
+        response.headers.extend((name, value) for name, value in err.get_headers()
+                                if name.lower() == "allow")
+        return response, status
 
     @app.errorhandler(Exception)
     def _crash(err: Exception):  # never a stack trace to a client

@@ -47,7 +47,11 @@ HEADERS = {
 HSTS = "max-age=31536000; includeSubDomains"
 
 # request bodies allowed above MAX_CONTENT_LENGTH (64 KiB), by URL rule
-BODY_LIMITS = {"/api/v1/admin/layout": 1024 * 1024,  # a whole hall's layout TOML
+LAYOUT_BODY = 1024 * 1024  # a whole hall's layout TOML, in JSON
+# the longest layout text any JSON encoding of it fits in LAYOUT_BODY: a character takes at
+# most 12 bytes escaped ("\ud83c\udfe2"), 1 KiB is left for the rest of the body
+LAYOUT_CHARS = (LAYOUT_BODY - 1024) // 12
+BODY_LIMITS = {"/api/v1/admin/layout": LAYOUT_BODY,
                # a 值班牌 photo of up to 2 MB, base64 in JSON
                "/api/v1/admin/staff/<int:staff_id>/photo": 3 * 1024 * 1024}
 

@@ -4,11 +4,14 @@ as three callers: nobody, a kiosk (device token) and an admin (session cookie + 
 Each operation gets a fresh copy of a seeded hall with some life in it, then schemathesis'
 coverage cases (boundaries, wrong types, other methods) and a bounded, derandomised run of
 random valid and invalid requests, each sent by every caller. Every answer must be below 500,
-declared for its operation (status code and content type) and match the declared schema: the
-OpenAPI document is the contract clients are built against.
+declared for its operation (status code and content type) and match the declared schema; a
+request the document calls valid must not be refused as malformed (400 or 422: a refusal for
+the hall's state is 404, 409 or 403), and a method the address does not take gets 405 with
+``Allow``: the OpenAPI document is the contract clients are built against.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -29,10 +32,14 @@ from hall.services.context import ManualClock
 from hall.store.migrate import upgrade
 from tests.conftest import DATA
 
-EXAMPLES = 10  # random cases per operation after the coverage ones: about a minute on 2 cores
+# random cases per operation after the coverage ones: 10, about a minute on 2 cores, in the
+# suite; `make fuzz EXAMPLES=500` runs longer (HALL_FUZZ_EXAMPLES)
+EXAMPLES = int(os.environ.get("HALL_FUZZ_EXAMPLES", "10"))
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
           checks.content_type_conformance, checks.response_schema_conformance,
-          checks.response_headers_conformance]
+          checks.response_headers_conformance,
+          # a method an address does not take: 405 with Allow
+          checks.unsupported_method]
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # the Monday 10:00 of tests/conftest.py's clock
 
 
@@ -53,6 +60,34 @@ def _openapi_document() -> dict:
 
 
 schema = schemathesis.openapi.from_dict(_openapi_document())
+
+
+@schemathesis.check
+def valid_data_is_not_refused_as_malformed(ctx, response, case) -> None:
+    """Positive data: a request the document calls valid is never refused as malformed —
+    no 400 and no 422 ``invalid`` (the schemas' own refusal, so the document and the
+    validation disagree). A 422 with another code is a rule no schema can state (an ID
+    number's checksum, a refusal without its reason, a day already past), and 404, 409 and
+    403 are about the hall's state and the caller (schemathesis' own
+    positive_data_acceptance counts all of these as refusals)."""
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return
+    error = (response.json().get("error") or {}) if response.status_code in (400, 422) else {}
+    if error.get("field") in BEYOND_THE_SCHEMA:
+        return
+    assert response.status_code != 400 and error.get("code") != "invalid", (
+        f"valid data refused: {response.status_code} {response.text[:500]}")
+
+
+# Layout fields whose rules the document does not state yet (issue 16, item 9, left open):
+# opening spans in order and apart, a service listed once per window, reasons unique and
+# 1 to 50 characters once trimmed, a warning point before the time limit, promised days
+# within the legal ones, a time zone that exists.
+BEYOND_THE_SCHEMA = {"hours", "services", "pause_reasons", "priority_reasons",
+                     "rating_reasons", "warning_minutes", "promised_days", "timezone"}
+
+
+CHECKS.append(valid_data_is_not_refused_as_malformed)
 
 
 @dataclass(frozen=True)

@@ -9,23 +9,27 @@ that span entries (a service's department exists, a counter serves known service
 """
 from __future__ import annotations
 
+import re
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from hall.domain.duty import is_leave_word
 from hall.domain.hall import parse_hours
 from hall.domain.i18n import N_
+from hall.domain.slots import LIMITS as BOOKING_LIMITS
 from hall.domain.slots import parse_booking
 
 # hall-level keys of the layout kept in halls.settings (each has a default in code)
@@ -39,8 +43,35 @@ Name = Field(min_length=1, max_length=200)
 Reasons = Field(default=None, max_length=40)
 
 
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_day(value: Any) -> Any:
+    """A day as TOML (a date) or JSON (``2026-10-01``) writes it; a number is no day."""
+    if isinstance(value, str) and not _ISO_DAY.match(value):
+        raise PydanticCustomError("date_parsing", "Input should be a date as YYYY-MM-DD")
+    if not isinstance(value, (str, date)):
+        raise PydanticCustomError("date_type", "Input should be a date as YYYY-MM-DD")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_iso_day), Field(strict=False)]
+
+
+def whole_numbers(value: Any) -> Any:
+    """JSON's ``3.0`` is the integer 3 (JSON Schema says so too), which strict types would
+    refuse; a number field takes it as 3 all the same."""
+    if isinstance(value, dict):
+        return {k: int(v) if isinstance(v, float) and v.is_integer() and abs(v) < 2**63
+                else v for k, v in value.items()}
+    return value
+
+
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    """Strict types (as in hall/api/schemas.py): ``true`` is not 1 nor ``0`` false."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+    _whole_numbers = model_validator(mode="before")(whole_numbers)
 
 
 Minutes = Field(default=None, ge=0, le=24 * 60, allow_inf_nan=False)
@@ -110,9 +141,9 @@ class HallSpec(Spec):
     pause_reasons: list[str] | None = Reasons
     priority_reasons: list[str] | None = Reasons
     rating_reasons: list[str] | None = Reasons
-    holidays: list[date] | None = Field(default=None, max_length=400,
+    holidays: list[Day] | None = Field(default=None, max_length=400,
                                         description="extra closed days (local holidays)")
-    workdays: list[date] | None = Field(default=None, max_length=400,
+    workdays: list[Day] | None = Field(default=None, max_length=400,
                                         description="extra working days (调休 make-up days)")
     appointment_early_minutes: int | None = Field(default=None, ge=0, le=240)
     appointment_late_minutes: int | None = Field(default=None, ge=0, le=240)
@@ -205,9 +236,11 @@ class DepartmentSpec(Spec):
 
 
 class BookingSpec(Spec):
-    slot_minutes: int
-    capacity: int
-    days_ahead: int
+    slot_minutes: int = Field(ge=BOOKING_LIMITS["slot_minutes"][0],
+                              le=BOOKING_LIMITS["slot_minutes"][1])
+    capacity: int = Field(ge=BOOKING_LIMITS["capacity"][0], le=BOOKING_LIMITS["capacity"][1])
+    days_ahead: int = Field(ge=BOOKING_LIMITS["days_ahead"][0],
+                            le=BOOKING_LIMITS["days_ahead"][1])
 
 
 class ServiceSpec(Spec):

@@ -1,0 +1,87 @@
+"""What any request may carry, checked once for every page and endpoint before anything reads
+it (issue 16, item 4):
+
+- no control character in a path value, a query or form field, or any text of a JSON body
+  (keys included): NUL made PostgreSQL refuse the statement (a 500), and the others end up
+  stored and then printed, shown or exported. Tab, line feed and carriage return are text;
+  every other character of Unicode's Cc category (C0, DEL, C1) is refused, as is a lone
+  surrogate, which no database can store as UTF-8;
+- no JSON body nested deeper than ``MAX_DEPTH``: Python's parser recurses once per level,
+  and 1,000 levels in 2 KB overflowed it (a 500).
+
+Each refusal is a 400 naming the field (``body`` for the nesting). ``/api/v1/openapi.json``
+documents the rule as ``TEXT_PATTERN`` on every string a request sends (hall/api).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from itertools import accumulate
+from typing import Any
+
+from flask import request
+from flask_babel import gettext
+
+from hall.web.errors import error_response, field_label
+
+MAX_DEPTH = 32  # the deepest body Hall takes (a layout's settings) nests 5 levels
+# the same rule, as the OpenAPI document states it for each string (ECMA-262 and Python)
+TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = re.compile(rb"[^\[\]{}]+")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(raw: bytes) -> int:
+    """How deep the JSON text ``raw`` nests, read without parsing it (brackets inside
+    strings do not count); malformed text gets some number, and the parser's refusal."""
+    brackets = _NOT_BRACKETS.sub(b"", _STRINGS.sub(b"", raw))
+    return max(accumulate(_STEP[b] for b in brackets), default=0)
+
+
+def control_field(value: Any, path: str = "") -> str | None:
+    """The path (``materials.3``) of the first text in ``value`` — a string, or JSON's lists
+    and objects of them — holding a refused character; ``body`` for the top level."""
+    for where, text in _texts(value, path):
+        if _CONTROL.search(text):
+            return where or "body"
+    return None
+
+
+def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _texts(item, f"{path}.{i}" if path else str(i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            yield (path or "body"), str(key)
+            yield from _texts(item, where)
+
+
+def too_deep():
+    return error_response(400, "too_deep", gettext(
+        "The body nests deeper than %(depth)s levels", depth=MAX_DEPTH), "body")
+
+
+def has_control(field: str):
+    return error_response(400, "control_character", gettext(
+        "%(field)s holds a control character or other invisible code that is not text",
+        field=field_label(field)), field)
+
+
+def check_request():
+    """``before_request`` of the whole app, first of all: path values, query and form
+    fields (a JSON body is checked where it is read, hall/api ``_check_json_body``)."""
+    sources: list[Mapping[str, Any]] = [request.view_args or {}, request.args]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        sources.append(request.form)
+    for source in sources:
+        for key in source:
+            values = source.getlist(key) if hasattr(source, "getlist") else [source[key]]
+            if control_field([key, *values]) is not None:
+                return has_control("query" if _CONTROL.search(key) else key)
+    return None
