@@ -139,6 +139,9 @@ def test_a_session_that_idled_out_closes_its_window_at_its_next_request(
     clock.advance(minutes=IDLE_MINUTES)
     assert me(staff_client) == 401
     assert window(seeded)["state"] == "closed"
+    # its live connections end with it, in every process (a keyed tag names the session)
+    ended = events(seeded, "staff.sessions_ended")[-1]
+    assert ended["staff_id"] is not None and ended["session"] and ended["keep"] is None
 
 
 def test_an_idle_session_is_closed_by_the_sweep_after_the_limit(
@@ -166,6 +169,9 @@ def test_an_idle_session_is_closed_by_the_sweep_after_the_limit(
     assert closed["current_ticket_id"] is not None
     assert ticket(seeded, number)["state"] == "serving"
     assert events(seeded, "counter.state")[-1]["state"] == "closed"
+    # and the idled-out session's sockets are dropped, not left listening
+    ended = events(seeded, "staff.sessions_ended")[-1]
+    assert ended["session"] and ended["keep"] is None
 
 
 def test_a_window_held_by_another_live_session_is_not_closed_by_an_old_one(

@@ -184,7 +184,13 @@ def session_ended(ctx: Context, *, staff_id: int, sid: str | None = None,
                   other_than: str | None = None) -> Result:
     """A request came on a session that had ended (idle, lifetime, version moved on): close
     that session's windows (see the module's docstring for a visitor at the window)."""
-    return run(ctx, lambda uow: close_staff_windows(uow, staff_id, sid, other_than=other_than))
+    def command(uow: UnitOfWork) -> list[dict[str, Any]]:
+        closed = close_staff_windows(uow, staff_id, sid, other_than=other_than)
+        if sid is not None or other_than is not None:  # and its live connections end too
+            drop_sockets(uow, staff_id, sid=sid, keep=other_than)
+        return closed
+
+    return run(ctx, command)
 
 
 def bind(uow: UnitOfWork, counter_id: int, sid: str | None) -> None:
@@ -219,4 +225,6 @@ def sweep_idle(uow: UnitOfWork, hall_id: int, idle_s: float) -> list[dict[str, A
     closed = []
     for staff_id, sid in stale:
         closed += close_staff_windows(uow, staff_id, sid)
+        if sid is not None:  # the idled-out session's sockets end with it
+            drop_sockets(uow, staff_id, sid=sid)
     return closed
