@@ -169,15 +169,19 @@ def hall(ctx) -> dict:
     return {"id": hall_id, "services": services, "counters": counters, "staff": staff}
 
 
+LOOKUP_CODE = "246810"  # the 查询码 every test case is given (``add_case``)
+
+
 def add_case(ctx, hall, number: str, accepted: date, warning: date, due: date) -> int:
     """A 办件 accepted at counter 1 on ``accepted`` (10:00 in Shanghai), written straight to
-    the table; its id."""
+    the table, with the look-up code ``LOOKUP_CODE``; its id."""
     with ctx.engine.begin() as conn:
         return conn.execute(insert(Case).values(
             hall_id=hall["id"], number=number, ticket_id=1, service_id=hall["services"]["hj"],
             counter_id=hall["counters"][1], staff_id=None, applicant_masked="张*",
             accepted_at=datetime(accepted.year, accepted.month, accepted.day, 2, tzinfo=UTC),
-            accepted_on=accepted, due_date=due, warning_date=warning).returning(Case.id)
+            accepted_on=accepted, due_date=due, warning_date=warning,
+            lookup_code=LOOKUP_CODE).returning(Case.id)
         ).scalar_one()
 
 

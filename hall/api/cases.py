@@ -36,12 +36,12 @@ class CaseActionBody(Strict):
     note: str | None = Field(default=None, max_length=500)
 
 
-class ExtendBody(BaseModel):
+class ExtendBody(Strict):
     days: int = Field(ge=1, le=60, description="working days; at most the hall's limit (10)")
     reason: str = Field(min_length=1, max_length=500)
 
 
-class SuspendBody(BaseModel):
+class SuspendBody(Strict):
     reason: Literal["hearing", "inspection", "testing", "appraisal", "expert_review",
                     "correction"] = Field(description="听证, 检验, 检测, 鉴定, 专家评审, 补正")
     note: str | None = Field(default=None, max_length=500)

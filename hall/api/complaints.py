@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Literal
 
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-from hall.api.schemas import BigId, ErrorResponse, Id
+from hall.api.schemas import BigId, ErrorResponse, Id, Strict
 from hall.services.complaints import handling, intake
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -25,10 +25,6 @@ DEVICE = [{"device": []}]
 Category = Literal["attitude", "efficiency", "discipline", "fees", "environment", "other"]
 Source = Literal["phone_call", "comment_book", "hotline_12345"]
 State = Literal["received", "handling", "replied", "closed"]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class VisitorComplaint(Strict):

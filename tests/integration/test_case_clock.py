@@ -17,7 +17,7 @@ from hall.services.cases import workflow as cases
 from hall.services.context import run
 from hall.services.queue import queries
 from hall.services.supervision import alerts, watch_rules
-from tests.conftest import add_case, refused
+from tests.conftest import LOOKUP_CODE, add_case, refused
 from tests.integration.conftest import finished_visit
 
 NUMBER = "T-20261123-0001"
@@ -68,7 +68,7 @@ def test_extension_moves_the_due_date_once(ctx, hall, case, clock):
         == [("extend", 3, "2026-11-30", "2026-12-03")]
 
     # the applicant's notice: on the case page and printed
-    seen = queries.case_by_number(ctx, NUMBER)
+    seen = queries.case_by_number(ctx, NUMBER, LOOKUP_CODE)
     assert (seen["due_date"], seen["extension_days"], seen["extension_reason"]) == \
         ("2026-12-03", 3, "需补充现场核查")
     notice = documents.extension_notice(ctx, number=NUMBER, actor=me, base_url="http://h")
@@ -101,7 +101,7 @@ def test_suspension_stops_the_clock(ctx, hall, case, clock):
     stopped = case_clock.suspend(ctx, hall_id=hall["id"], number=NUMBER, reason="testing",
                                  note="送省质检院", actor=me).value
     assert (stopped["state"], stopped["due_date"]) == ("suspended", "2026-11-30")
-    seen = queries.case_by_number(ctx, NUMBER)
+    seen = queries.case_by_number(ctx, NUMBER, LOOKUP_CODE)
     assert (seen["state"], seen["suspended_on"], seen["suspend_reason"]) == \
         ("suspended", "2026-11-25", "testing")
 
@@ -156,8 +156,10 @@ def test_warning_point_per_service(ctx, hall, clock):
     amber = [e for e in result.events if e.type == "alert"]
     assert [(e.payload["alert"]["kind"], e.payload["alert"]["level"]) for e in amber] == [
         ("case_warning", "warning")]
-    # it reaches the accepting window: its counter's room hears it
-    assert f"counter:{hall['counters'][1]}" in rooms_for(hall["id"], "alert", amber[0].payload)
+    # it reaches the accepting window: its staff hear it in the counter's room (its devices
+    # and the public do not: an alert is for the window's staff)
+    assert f"counter:{hall['counters'][1]}#window_staff" in rooms_for(hall["id"], "alert",
+                                                                    amber[0].payload)
     clock.current = at(date(2026, 12, 1))
     result = run(ctx, lambda uow: watch_rules.case_due(uow, hall["id"], {}))
     assert [(e.payload["alert"]["kind"], e.payload["alert"]["level"]) for e in result.events] \
