@@ -8,9 +8,9 @@ from datetime import date
 from typing import Any, Literal
 
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 
-from hall.api.schemas import ErrorResponse, Generic, Id, Strict
+from hall.api.schemas import Day, ErrorResponse, Generic, Id, Moment, Strict
 from hall.domain.duty import LEAVE_KINDS
 from hall.services.config import zone
 from hall.services.staff import attendance, first_contact, leave, rota
@@ -27,27 +27,27 @@ Shift = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,15}$", description="a shift code o
 
 
 class WeekQuery(BaseModel):
-    day: date | None = Field(default=None, description="a day of the week (default today)")
+    day: Day | None = Field(default=None, description="a day of the week (default today)")
     mine: bool = Field(default=False, description="only my posts (my week)")
 
 
 class PostBody(Strict):
     counter: int = Field(ge=1, le=9999, description="the window's number")
-    day: date
+    day: Day
     shift: str = Shift
     post: Literal["A", "B"]
     staff_id: Id | None = Field(description="who; null clears the post")
 
 
 class CopyBody(Strict):
-    source: date = Field(description="a day of the template week")
-    target: date = Field(description="a day of the first week to fill")
+    source: Day = Field(description="a day of the template week")
+    target: Day = Field(description="a day of the first week to fill")
     weeks: int = Field(default=1, ge=1, le=12)
 
 
 class PostRow(Strict):
     counter: int = Field(ge=1, le=9999)
-    day: date
+    day: Day
     shift: str = Shift
     post: Literal["A", "B"]
     login: str = Field(min_length=1, max_length=64)
@@ -58,16 +58,16 @@ class ImportBody(Strict):
 
 
 class AttendanceQuery(BaseModel):
-    day: date | None = Field(default=None, description="default today")
-    end: date | None = None
+    day: Day | None = Field(default=None, description="default today")
+    end: Day | None = None
     department_id: Id | None = None
 
 
 class LeaveBody(Strict):
-    kind: Literal[LEAVE_KINDS] = Field(  # type: ignore[valid-type]description="personal 事假, sick 病假, annual 年休假, "
-                                                   "business 公差, other")
-    start: AwareDatetime
-    end: AwareDatetime
+    kind: Literal[LEAVE_KINDS] = Field(  # type: ignore[valid-type]
+        description="personal 事假, sick 病假, annual 年休假, business 公差, other")
+    start: Moment
+    end: Moment
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -93,8 +93,8 @@ class InquiryBody(Strict):
 
 
 class CountsQuery(BaseModel):
-    start: date | None = Field(default=None, description="default today")
-    end: date | None = Field(default=None, description="default start")
+    start: Day | None = Field(default=None, description="default today")
+    end: Day | None = Field(default=None, description="default start")
 
 
 def _today() -> date:

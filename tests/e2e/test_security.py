@@ -129,6 +129,9 @@ PUBLIC_WRITES = {"auth.login", "appointments.book", "tickets.cancel", "pairing.a
 STATIC = re.compile(r"\.static$|^static$|^display\.vendor$")
 
 
+PHOTO = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFElEQVR4nGM8ISfHAANMDEgANwcANHYBDK9qubUAAAAASUVORK5CYII="  # a 4×4 PNG: a 值班牌 photo the upload accepts
+
+
 def bodies(ids: dict) -> dict[str, dict]:
     """A valid body per endpoint (default {}), so a refusal is not a 422 in disguise."""
     return {
@@ -150,6 +153,7 @@ def bodies(ids: dict) -> dict[str, dict]:
         "appointments.cancel": {"code": ids["code"]},
         "pairing.approve": {"code": "123456"},
         "auth.password": {"current": "not the password", "new": "窗口服务 2026 好差评"},
+        "admin_api.staff_photo_upload": {"photo": PHOTO},
         "cases.extend": {"days": 1, "reason": "现场核查"}, "cases.suspend": {"reason": "testing"},
         "supervision.urge": {"counter_id": 1, "note": "请加快"},
         "supervision.answer": {"answer": "已处理"},
@@ -408,6 +412,10 @@ BODY_REFS = {
     "printing.create": lambda ids: {"ticket_id": ids["waiting_id"]},
     "appointments.check_in": lambda ids: {"code": ids["code"]},
     "followups.assign": lambda ids: {"owner_id": ids["supervisor_id"]},
+    "supervision.urge": lambda ids: {"counter_id": ids["counter_id"]},
+    "supervision.admonish": lambda ids: {"staff_id": ids["supervisor_id"]},
+    "complaints.enter": lambda ids: {"counter_id": ids["counter_id"]},
+    "duty.rota_post": lambda ids: {"staff_id": ids["supervisor_id"]},
 }
 # operations that name nothing of another hall: they act on the caller's own hall (its
 # services by code, windows by number, lists), on the caller themself, or on what anyone
@@ -427,6 +435,15 @@ OWN_HALL_ONLY = (
     # a pending pairing request is no hall's until an admin, reading its code off the
     # device, decides it (then it is the deciding hall's)
     "POST /api/v1/pairings/<int:pairing_id>/*",
+    # complaints: a visitor's, by the ticket's or complaint's token or the case page; the
+    # kiosk's own; the hall's lists
+    "* /api/v1/complaints/by-ticket/<token>", "POST /api/v1/complaints/by-case/<number>",
+    "* /api/v1/complaints/public/<token>*", "POST /api/v1/complaints/kiosk",
+    "GET /api/v1/complaints", "GET /api/v1/urgings", "GET /api/v1/admonitions",
+    # the rota, attendance and leave of the caller's hall, the caller's own leave and desk
+    "GET /api/v1/duty/*", "POST /api/v1/duty/rota/copy", "POST /api/v1/duty/leave",
+    "POST /api/v1/duty/rota/import",  # rows name people by login, found in the caller's hall
+    "POST /api/v1/duty/inquiries",
 )
 CROSS_HALL_REFUSALS = (403, 404)
 
