@@ -76,6 +76,7 @@ def create_api(import_name: str) -> OpenAPI:
         config,
         counters,
         devices,
+        exchange,
         feed,
         followups,
         pairing,
@@ -85,7 +86,7 @@ def create_api(import_name: str) -> OpenAPI:
     )
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
-                   followups, complaints, reports, cases, board, config, admin_api,
+                   followups, complaints, exchange, reports, cases, board, config, admin_api,
                    pairing):
         app.register_api(module.api)
     app.before_request(password_gate)  # a one-time password allows nothing else

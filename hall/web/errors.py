@@ -31,6 +31,8 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_close
             # complaints (issue 19): its state refuses the step
             "complaint_closed", "complaint_replied", "complaint_not_replied",
             "complaint_not_received", "complaint_answered", "case_not_done",
+            # the 好差评 exchange: only a failed record is sent again
+            "record_not_failed",
             # a visit's paper: none for this outcome, or no printer at its window
             "no_document", "printer_required",
             # configuration (admin console): the hall's current state refuses the change
