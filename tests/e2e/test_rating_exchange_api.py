@@ -147,9 +147,9 @@ def test_a_period_of_records_exports_as_csv_and_xlsx_cut_at_the_halls_midnight(
     sheet = load_workbook(io.BytesIO(r.get_data())).active
     table = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert table[0] == list(exchange.FIELDS)
-    assert [dict(zip(table[0], row))["star"] for row in table[1:]] == [5, 3, 4]
-    by_key = {dict(zip(table[0], row))["evalSerialNo"]: dict(zip(table[0], row))
-              for row in table[1:]}
+    got = [dict(zip(table[0], row, strict=True)) for row in table[1:]]
+    assert [row["star"] for row in got] == [5, 3, 4]
+    by_key = {row["evalSerialNo"]: row for row in got}
     assert set(by_key) == {row["evalSerialNo"] for row in rows}
 
     # the export is what the province receives, field for field
