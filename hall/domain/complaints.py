@@ -36,7 +36,7 @@ SOURCE_LABELS: dict[str, str] = {
 STATES = ("received", "handling", "replied", "closed")
 STATE_LABELS: dict[str, str] = {
     "received": N_("Received"), "handling": N_("Being handled"), "replied": N_("Replied"),
-    "closed": N_("Closed"),
+    "closed": N_("Answered and closed"),
 }
 OPEN = ("received", "handling")  # waiting for an answer: these can be overdue
 REOPEN_LIMIT = 1
