@@ -11,8 +11,9 @@ const $ = (id) => document.getElementById(id);
 const API = "/api/v1/complaints";
 const api = new Api({ locale: ds.locale, onUnauthorized: () => window.location.reload() });
 const page = { items: [], selected: null };
-const camel = (s) => s.replace(/_(\w)/g, (m, c) => c.toUpperCase());
-const word = (prefix, key) => T[camel(`${prefix}_${key}`)] || key;
+// data-source-hotline-12345 is dataset.sourceHotline-12345 (a dash before a digit stays)
+const dataKey = (s) => s.replace(/_/g, "-").replace(/-([a-z])/g, (m, c) => c.toUpperCase());
+const word = (prefix, key) => T[dataKey(`${prefix}-${key}`)] || key;
 
 const stamp = new Intl.DateTimeFormat(ds.lang === "en" ? "en-GB" : "zh-CN", {
   timeZone: ds.tz || "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit",
