@@ -4,8 +4,10 @@ from __future__ import annotations
 from admin import (  # noqa: E402,F401 - routes register on import
     board,
     cases,
+    complaints,
     console,
     devices,
+    exchange,
     followups,
     password,
     people,

@@ -31,6 +31,8 @@ NAV = (
     ("bulletin", "/admin/reports/bulletin", lazy_gettext("Monthly bulletin"), SUPERVISORS),
     ("cases", "/admin/cases", lazy_gettext("Cases"), SUPERVISORS),
     ("followups", "/admin/followups", lazy_gettext("Follow-ups"), SUPERVISORS),
+    ("complaints", "/admin/complaints", lazy_gettext("Complaints"), SUPERVISORS),
+    ("exchange", "/admin/exchange", lazy_gettext("Rating exchange"), SUPERVISORS),
     ("devices", "/admin/devices", lazy_gettext("Devices"), SUPERVISORS),
     ("console", "/admin/", lazy_gettext("Configuration"), ADMINS),
     ("staff", "/admin/staff", lazy_gettext("Staff"), ADMINS),

@@ -16,6 +16,7 @@ from flask_babel import format_date, gettext
 
 from display.blueprint import bp
 from hall.domain.access import Actor
+from hall.domain.complaints import CATEGORIES
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
 from hall.services.complaints import handling as complaints
@@ -134,6 +135,22 @@ def ticket_page(token: str):
     return render_template("display/ticket.html", ticket=ticket, token=token, case_due=due,
                            complaints=filed, complaint_states=complaint_states(),
                            **page_context(ticket["hall_id"]))
+
+
+@bp.get("/complaint/<token>")
+def complaint_page(token: str):
+    """The complainant's own page (its token is the proof): the reply, and their answer."""
+    try:
+        found = complaints.for_complainant(hall_context(), token=token)
+    except DomainError:
+        return _refuse(404, gettext("Complaint not found"),
+                       gettext("This address does not lead to a complaint. Please check it, "
+                               "or ask at the hall's help desk."))
+    due = format_date(date.fromisoformat(found["due_date"]), "long")
+    return render_template("display/complaint.html", c=found, due=due,
+                           complaint_states=complaint_states(),
+                           categories={k: gettext(v) for k, v in CATEGORIES.items()},
+                           **page_context())
 
 
 def complaint_states() -> dict[str, str]:

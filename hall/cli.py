@@ -34,9 +34,11 @@ def run(host: str, port: int) -> None:
     _serve(host, port)
 
 
-def _serve(host: str, port: int, devices: dict | None = None) -> None:
+def _serve(host: str, port: int, devices: dict | None = None,
+           adapters: dict | None = None) -> None:
     """Serve; device bridges from HALL_DEVICES (and `devices`, devices.toml data) run in
-    this process against its own URL (the one-box layout)."""
+    this process against its own URL (the one-box layout), and so does the outbox worker
+    (the adapters the environment configures, or ``adapters``)."""
     from hall.app import create_app
     from hall.extensions import socketio
     from hall.realtime.serve import serve
@@ -55,10 +57,28 @@ def _serve(host: str, port: int, devices: dict | None = None) -> None:
     from hall.web.reach import advice
 
     click.echo("\n".join(advice(host, port, settings.public_url(hall_context(app)))))
+    _outbox_in_server(app, adapters)
     _bridges_in_server(host, port, devices)
     click.echo(f"Hall serving on http://{host}:{port}/ ({app.config['ASYNC_MODE']}); "
                "Ctrl-C stops it.")
     serve(app, socketio, host, port)
+
+
+def _outbox_in_server(app, adapters: dict | None) -> None:
+    """The outbox worker in this process (DESIGN.md §7), unless HALL_OUTBOX_WORKER=0 (a
+    separate `hall outbox run` sends instead) or no adapter is configured."""
+    from hall.services.outbox import worker
+    from hall.services.ratings.exchange import adapters_from_environment
+
+    if os.environ.get("HALL_OUTBOX_WORKER", "1") == "0":
+        click.echo("Outbox: not sent from this process (HALL_OUTBOX_WORKER=0)")
+        return
+    adapters = {**(adapters or {}), **adapters_from_environment()}
+    if not adapters:
+        return
+    worker.start_in_server(app, adapters,
+                           idle_s=float(os.environ.get("HALL_OUTBOX_IDLE_SECONDS", "2")))
+    click.echo(f"Outbox: sending {', '.join(sorted(adapters))} from this process")
 
 
 def _bridges_in_server(host: str, port: int, extra: dict | None) -> None:
@@ -100,6 +120,7 @@ def demo(host: str, port: int, keep_hours: bool) -> None:
     printing.set_printer(ctx, device_id=devices["kiosk"]["id"], url=printer_url)
     # window 1's papers (受理回执 …) come out of the same emulated printer
     printing.set_printer(ctx, device_id=devices["printer"]["id"], url=printer_url)
+    adapters, province_lines = _demo_province()
     base = f"http://{host}:{port}"
     screen, kiosk, pad = devices["screen"], devices["kiosk"], devices["pad"]
     click.echo("\n".join([
@@ -114,9 +135,25 @@ def demo(host: str, port: int, keep_hours: bool) -> None:
         " follow-ups, devices)",
         f"API          {base}/api/v1/openapi.json",
         *printer_lines,
+        *province_lines,
         *lines,
     ]))
-    _serve(host, port, emulated)
+    _serve(host, port, emulated, adapters)
+
+
+def _demo_province() -> tuple[dict, list[str]]:
+    """The demo's province 好差评 endpoint: the emulator (drivers/haocha), unless
+    HALL_HAOCHA_URL names a real one; its records show on /admin/exchange."""
+    if os.environ.get("HALL_HAOCHA_URL"):
+        return {}, []
+    from drivers.haocha.emulator import HaochaEmulator
+    from hall.services.outbox.http import JsonEndpoint
+    from hall.services.ratings.exchange import TOPIC
+
+    province = HaochaEmulator().start()
+    return ({TOPIC: JsonEndpoint(province.url)},
+            [f"好差评 endpoint {province.url}   (emulated; ratings reach it, see "
+             "/admin/exchange)"])
 
 
 # the demo's devices: key → (kind, name, window number); emulated ones are driven by

@@ -23,8 +23,10 @@ from flask import Response, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale, gettext
 
 from hall.domain.cases import SUSPEND_REASONS, parse_case_number
+from hall.domain.complaints import CATEGORIES, DEFAULT_DAYS
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
+from hall.services.complaints.intake import complaint_days
 from hall.services.context import read
 from hall.services.queue import booking_catalog, queries
 from hall.web.context import hall_context
@@ -176,5 +178,7 @@ def _page(hall: Any | None, case: dict[str, Any] | None, *, typed: str, status: 
     html = render_template(
         "case/case.html", lang="en" if english else "zh-CN", english=english, case=case,
         typed=typed, problem=problem, example=f"{code}-{today:%Y%m%d}-0001",
+        categories={k: gettext(v) for k, v in CATEGORIES.items()},
+        complaint_days=complaint_days(hall) if hall else DEFAULT_DAYS,
         hall_name=(hall.name_en if english and hall.name_en else hall.name) if hall else "")
     return fresh(html, status)  # the state changes; never a stale answer

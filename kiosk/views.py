@@ -17,8 +17,10 @@ from flask import Response, current_app, render_template, request
 from flask_babel import get_locale, gettext
 
 from hall.domain.access import Actor
+from hall.domain.complaints import CATEGORIES
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
+from hall.services.complaints import handling as complaints
 from hall.services.config import accounts, settings
 from hall.services.devices import printing
 from hall.services.queue import catalog
@@ -55,7 +57,8 @@ def page(device: int):
     preview = bool(viewer and viewer.is_staff and viewer.role in ("supervisor", "admin"))
     body = render_template("kiosk/kiosk.html", device=device, lang=_lang(), idle=idle,
                            page_size=PAGE, locale="en" if _lang() == "en" else "zh_CN", tz=tz,
-                           preview=preview)
+                           preview=preview, complaint_categories={
+                               k: gettext(v) for k, v in CATEGORIES.items()})
     return fresh(body)
 
 
@@ -96,11 +99,21 @@ def qr(token: str):
     """The QR code of a ticket's phone page, drawn here (no network, no script)."""
     if not (8 <= len(token) <= 32):
         raise DomainError("ticket_not_found", N_("No such ticket"), "token")
-    url = printing.phone_link(hall_context(), token, base_url())
+    return _qr_svg(printing.phone_link(hall_context(), token, base_url()))
+
+
+@bp.get("/kiosk/complaint-qr/<token>.svg")
+def complaint_qr(token: str):
+    """The QR code of a complaint's own page, shown by the kiosk once it is filed."""
+    if not (8 <= len(token) <= 40):
+        raise DomainError("complaint_not_found", N_("No such complaint"), "token")
+    return _qr_svg(complaints.page_link(hall_context(), token=token, fallback=base_url()))
+
+
+def _qr_svg(url: str) -> Response:
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10,
                         border=2, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    svg = image.to_string(encoding="unicode")
-    return Response(svg, mimetype="image/svg+xml",
+    return Response(image.to_string(encoding="unicode"), mimetype="image/svg+xml",
                     headers={"Cache-Control": "private, max-age=3600"})
 
 

@@ -1,5 +1,7 @@
-// The ticket page's complaints (issue 19): file one from the phone, and answer a reply
-// (satisfied or not). The page reloads to show the complaint as the server keeps it.
+// 投诉建议 on a visitor's phone pages (issue 19): file one (the ticket's page, the case's
+// page), and answer a reply, satisfied or not (the ticket's page, the complaint's own page
+// /complaint/<token>). The page then shows the complaint as the server keeps it: reloaded,
+// or, where the box names one (data-page-url), the complaint's own page.
 const box = document.getElementById("t-complaints");
 
 async function post(url, body) {
@@ -10,20 +12,34 @@ async function post(url, body) {
   return data;
 }
 
+function filed(form) {
+  const f = form.elements;
+  const phone = f.phone ? f.phone.value.trim() : "";
+  const anonymous = Boolean(f.anonymous && f.anonymous.checked);
+  return {text: f.text.value,
+          ...(f.category && f.category.value ? {category: f.category.value} : {}),
+          ...(phone && !anonymous ? {phone} : {}),
+          ...(anonymous ? {anonymous} : {})};
+}
+
 if (box) {
   const form = document.getElementById("t-complaint-form");
-  const result = form.querySelector(".t-complaint-result");
-  form.addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    const phone = form.elements.phone.value.trim();
-    try {
-      await post(box.dataset.fileUrl, {text: form.elements.text.value,
-                                       ...(phone ? {phone} : {})});
-      location.reload();
-    } catch (err) {
-      result.textContent = err.message;
-    }
-  });
+  if (form) {
+    const result = form.querySelector(".t-complaint-result");
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      try {
+        const made = await post(box.dataset.fileUrl, filed(form));
+        if (box.dataset.pageUrl) location.assign(box.dataset.pageUrl.replace("TOKEN", made.token));
+        else location.reload();
+      } catch (err) {
+        result.textContent = err.message;
+        button.disabled = false;
+      }
+    });
+  }
   box.querySelectorAll("[data-satisfied]").forEach((button) => {
     button.addEventListener("click", async () => {
       const item = button.closest("[data-token]");

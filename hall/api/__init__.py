@@ -131,6 +131,7 @@ def create_api(import_name: str) -> OpenAPI:
         counters,
         devices,
         duty,
+        exchange,
         feed,
         followups,
         pairing,
@@ -141,7 +142,7 @@ def create_api(import_name: str) -> OpenAPI:
     )
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
-                   followups, complaints, reports, cases, board, config, admin_api,
+                   followups, complaints, exchange, reports, cases, board, config, admin_api,
                    pairing, supervision, duty):
         app.register_api(module.api)
     app.before_request(inputs.check_request)  # path, query and form: no control characters

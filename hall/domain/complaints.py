@@ -28,7 +28,16 @@ CATEGORIES: dict[str, str] = {
 VISITOR_SOURCES = ("ticket_page", "case_page", "kiosk")
 STAFF_SOURCES = ("phone_call", "comment_book", "hotline_12345")
 SOURCES = VISITOR_SOURCES + STAFF_SOURCES
+SOURCE_LABELS: dict[str, str] = {
+    "ticket_page": N_("Ticket's phone page"), "case_page": N_("Case page"),
+    "kiosk": N_("Kiosk"), "phone_call": N_("Phone call"),
+    "comment_book": N_("Comment book (意见簿)"), "hotline_12345": N_("12345 work order"),
+}
 STATES = ("received", "handling", "replied", "closed")
+STATE_LABELS: dict[str, str] = {
+    "received": N_("Received"), "handling": N_("Being handled"), "replied": N_("Replied"),
+    "closed": N_("Answered and closed"),
+}
 OPEN = ("received", "handling")  # waiting for an answer: these can be overdue
 REOPEN_LIMIT = 1
 DEFAULT_DAYS = 5

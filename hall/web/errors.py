@@ -36,6 +36,8 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_close
             "already_extended", "not_suspended", "already_answered", "withdrawn",
             # staff on duty: a leave request already decided (or no longer open)
             "leave_decided",
+            # the 好差评 exchange: only a failed record is sent again
+            "record_not_failed",
             # a visit's paper: none for this outcome, or no printer at its window
             "no_document", "printer_required",
             # configuration (admin console): the hall's current state refuses the change

@@ -6,6 +6,7 @@
 
 import { connectLive, debounce } from "/display/static/hall-live.js";
 import { caseLookup } from "./case/kiosk-case.js";
+import { complaintForm } from "./complaint/kiosk-complaint.js";
 import {
   bindPad, el, entryValue, fill, idNumberProblem, kioskToken, maskIdNumber, request,
   resetEntry, say,
@@ -644,6 +645,10 @@ function wire() {
   const cases = caseLookup({ api, show, fail, home, speak, strings: T, locale: LOCALE,
                              prefixUrl: ds.casePrefixUrl });
   $("k-case").addEventListener("click", cases.open);
+  // 我要投诉建议: its own screens (complaint/kiosk-complaint.js)
+  const complaint = complaintForm({ api, show, fail, speak, strings: T, locale: LOCALE,
+                                    catalog: () => state.catalog, qrUrl: ds.complaintQrUrl });
+  $("k-complaint").addEventListener("click", complaint.open);
   // keep the elder mode across a language switch
   for (const a of document.querySelectorAll("[data-lang-link]")) {
     a.addEventListener("click", () => touched());

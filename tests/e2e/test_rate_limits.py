@@ -40,6 +40,56 @@ def test_a_kiosk_is_limited_to_twenty_tickets_a_minute_and_only_itself(db_url, c
     app.extensions["hall"].engine.dispose()
 
 
+def test_complaints_are_limited_per_kiosk_and_per_address_and_staff_entry_is_not(
+        db_url, clock, tmp_path):
+    # five a minute from one kiosk or one phone's address (the default, "5/minute;50/hour")
+    app = make_app(db_url, clock, tmp_path, RATELIMIT_ENABLED=True)
+    ctx = app.extensions["hall"]
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    client = app.test_client()
+    first, other = ({"Authorization": "Bearer " + accounts.add_device(ctx, kind="kiosk")
+                     .value["token"]} for _ in range(2))
+
+    def at_kiosk(headers, words="大厅空调太冷"):
+        return client.post("/api/v1/complaints/kiosk", json={"text": words}, headers=headers)
+
+    assert [at_kiosk(first).status_code for _ in range(5)] == [201] * 5
+    r = at_kiosk(first)
+    assert r.status_code == 429 and r.json["error"]["code"] == "rate_limited", r.json
+    assert r.json["error"]["field"] == "text" and r.json["error"]["message"]
+    assert 0 < int(r.headers["Retry-After"]) <= 60
+    assert at_kiosk(other).status_code == 201  # another kiosk is not held up
+
+    # a phone (no token): its address counts, whichever ticket page it files from
+    tickets = [client.post("/api/v1/tickets", json={"service": "hj"}, headers=other).json
+               for _ in range(2)]
+    phone = {"REMOTE_ADDR": "203.0.113.9"}
+
+    def from_phone(ticket, words="叫号太慢"):
+        return client.post(f"/api/v1/complaints/by-ticket/{ticket['token']}",
+                           json={"text": words}, environ_base=phone)
+
+    codes = [from_phone(tickets[n % 2]).status_code for n in range(6)]
+    assert codes == [201] * 5 + [429]
+    # a refusal counts too: guessing tokens is held up as much as filing
+    neighbour = {"REMOTE_ADDR": "203.0.113.10"}
+    wrong = [client.post("/api/v1/complaints/by-ticket/not-a-ticket-token",
+                         json={"text": "x"}, environ_base=neighbour).status_code
+             for _ in range(6)]
+    assert wrong == [404] * 5 + [429]
+
+    # staff writing down what came by phone or in the 12345 work orders are not limited
+    password = accounts.add_user(ctx, login="wang", name="王强",
+                                 role="supervisor").value["password"]
+    staff = app.test_client()
+    token = staff.post("/api/v1/auth/login",
+                       json={"login": "wang", "password": password}).json["csrf_token"]
+    entered = [staff.post("/api/v1/complaints", json={"text": "来电反映", "source": "phone_call"},
+                          headers={"X-CSRFToken": token}).status_code for _ in range(7)]
+    assert entered == [201] * 7
+    ctx.engine.dispose()
+
+
 def test_sign_ins_are_limited_per_login_and_per_address(db_url, clock, tmp_path):
     # ten tries of one login a minute (the default); the address's limit made small here
     app = make_app(db_url, clock, tmp_path, RATELIMIT_ENABLED=True,

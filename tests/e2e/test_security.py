@@ -95,6 +95,7 @@ WHO_MAY = (
     ("POST /api/v1/complaints/kiosk", {KIOSK}),
     ("POST /api/v1/complaints", STAFF),
     ("* /api/v1/complaints*", SUPERVISORS),
+    ("* /api/v1/exchange*", SUPERVISORS),  # the 好差评 records leaving for the province
     ("GET /api/v1/reports*", SUPERVISORS),
     # 催办: supervisors urge; a window's staff read and answer their window's (others: 404)
     ("POST /api/v1/urgings", SUPERVISORS),
@@ -120,7 +121,8 @@ WHO_MAY = (
 # refusals that answer as if the thing did not exist, so as not to tell that it does
 HIDDEN = {("POST /api/v1/alerts/<int:alert_id>/ack", STAFF2): 404}
 SUPERVISOR_PAGES = ("/admin/board", "/admin/reports", "/admin/reports/bulletin", "/admin/cases",
-                    "/admin/followups", "/admin/devices")  # any other /admin page: admins …
+                    "/admin/followups", "/admin/complaints", "/admin/exchange",
+                    "/admin/devices")  # any other /admin page: admins …
 OWN_PAGES = ("/admin/password",)  # … but these: everyone signed in, for their own account
 # writes that never read a session (so no CSRF token): whoever may call them anyway
 PUBLIC_WRITES = {"auth.login", "appointments.book", "tickets.cancel", "pairing.ask",
@@ -129,7 +131,9 @@ PUBLIC_WRITES = {"auth.login", "appointments.book", "tickets.cancel", "pairing.a
 STATIC = re.compile(r"\.static$|^static$|^display\.vendor$")
 
 
-PHOTO = "iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFElEQVR4nGM8ISfHAANMDEgANwcANHYBDK9qubUAAAAASUVORK5CYII="  # a 4×4 PNG: a 值班牌 photo the upload accepts
+# a 4×4 PNG: a 值班牌 photo the upload accepts
+PHOTO = ("iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFElEQVR4nGM8ISfHAANMDEgANwcANHYB"
+         "DK9qubUAAAAASUVORK5CYII=")
 
 
 def bodies(ids: dict) -> dict[str, dict]:
@@ -429,6 +433,12 @@ OWN_HALL_ONLY = (
     "GET /api/v1/followups/owners", "GET /api/v1/", "GET /api/v1/openapi.json",
     "POST /api/v1/pairings", "POST /api/v1/pairings/claim", "GET /api/v1/pairings",
     "GET /api/v1/print-jobs", "GET /api/v1/queues", "GET /api/v1/reports",
+    "GET /api/v1/exchange", "GET /api/v1/exchange/export",
+    # 投诉建议 filed by a visitor name their ticket or case by its token or number (anyone
+    # holding it may), the kiosk and staff file in their own hall; lists are the hall's own
+    "* /api/v1/complaints/by-ticket/<token>", "POST /api/v1/complaints/by-case/<number>",
+    "* /api/v1/complaints/public/<token>*", "POST /api/v1/complaints/kiosk",
+    "* /api/v1/complaints",
     "POST /api/v1/tickets", "* /api/v1/tickets/<token>*", "* /api/v1/appointments",
     "* /api/v1/appointments/<code>", "POST /api/v1/appointments/cancel",
     "GET /api/v1/appointments/services", "GET /api/v1/appointments/slots",

@@ -4,6 +4,7 @@ record, uploaded exactly once even when the worker is killed mid-batch (kill -9)
 outage is retried with backoff; a record the endpoint refuses is a visible failed row."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -136,3 +137,24 @@ def test_rating_exchange_retries_after_endpoint_outage(ctx, hall, clock, provinc
     failed = status["records"][0]
     assert failed["state"] == "failed" and "affairDealNo" in failed["last_error"]
     assert ("affairDealNo", "missing") in province.refused
+
+
+def test_an_unrated_case_stage_sends_no_record(ctx, hall, clock):
+    """A record is a visitor's rating of a stage (exchange.py's docstring): a 承诺件
+    accepted and completed without a rating sends nothing; its 受理 rated, one record."""
+    from hall.services.cases import workflow as cases
+
+    unrated = finished_visit(ctx, hall, 1, outcome="accepted")
+    rated = finished_visit(ctx, hall, 1, outcome="accepted")
+    ratings.rate(ctx, ticket_id=rated["id"], level=5, actor=pad_at(hall, 1))
+    with ctx.engine.connect() as conn:
+        numbers = dict(conn.execute(text("SELECT ticket_id, number FROM cases")).all())
+    clock.advance(hours=1)
+    for ticket in (unrated, rated):
+        cases.act(ctx, hall_id=hall["id"], number=numbers[ticket["id"]], action="finish",
+                  actor=supervisor(hall))
+    with ctx.engine.connect() as conn:
+        rows = conn.execute(text("SELECT payload FROM outbox WHERE topic = 'haocha.rating'"))
+        records = [p if isinstance(p, dict) else json.loads(p) for (p,) in rows]
+    assert [(r["affairSerialNo"], r["evalProcess"]) for r in records] == [
+        (numbers[rated["id"]], exchange.ACCEPTANCE)]

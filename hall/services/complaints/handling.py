@@ -78,6 +78,16 @@ def for_complainant(ctx: Context, *, token: str) -> dict[str, Any]:
     return read(ctx, lambda uow: views.public_view(views.row_by(uow, token=token)))
 
 
+def page_link(ctx: Context, *, token: str, fallback: str) -> str:
+    """The address of the complainant's own page (``/complaint/<token>``), as the kiosk's
+    QR code has it: on the hall's public address (setting ``public_url``) if it has one."""
+    def query(uow: UnitOfWork) -> str:
+        row = views.row_by(uow, token=token)
+        return f"{repo.public_base(uow, row.hall_id, fallback)}/complaint/{token}"
+
+    return read(ctx, query)
+
+
 def of_ticket(ctx: Context, *, token: str) -> list[dict[str, Any]]:
     """Complaints filed from a ticket's phone page (or its case's), oldest first: the page
     shows each with its reply."""

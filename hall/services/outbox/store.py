@@ -39,6 +39,15 @@ def enqueue(uow: UnitOfWork, hall_id: int | None, topic: str, key: str,
                      .on_conflict_do_nothing(index_elements=["key"]))
 
 
+def any_due(uow: UnitOfWork, topics: list[str]) -> bool:
+    """Is a row of ``topics`` due now (a read, so an idle worker takes no write lock)?"""
+    o = OutboxRow.__table__
+    free = (o.c.lease_until.is_(None)) | (o.c.lease_until < uow.now)
+    return uow.conn.execute(select(o.c.id).where(
+        o.c.state == "pending", o.c.topic.in_(topics), o.c.next_at <= uow.now, free)
+        .limit(1)).first() is not None
+
+
 def claim(uow: UnitOfWork, topics: list[str], limit: int, lease_s: float) -> list[Any]:
     """Take up to ``limit`` due rows of ``topics`` (oldest first) under a lease."""
     o = OutboxRow.__table__

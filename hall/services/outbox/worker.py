@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from hall.services.context import Context, UnitOfWork, run
+from hall.services.context import Context, UnitOfWork, read, run
 from hall.services.outbox import store
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,8 @@ def run_once(ctx: Context, adapters: Mapping[str, Adapter],
     settings = settings or Settings()
     topics = sorted(adapters)
     done = {SENT: 0, REFUSED: 0, RETRY: 0}
-    if not topics:
-        return done
+    if not topics or not read(ctx, lambda uow: store.any_due(uow, topics)):
+        return done  # a read first: no write lock taken (SQLite) when nothing is due
     rows = run(ctx, lambda uow: store.claim(uow, topics, settings.batch,
                                            settings.lease_s)).value
     for row in rows:
@@ -89,3 +89,31 @@ def loop(ctx: Context, adapters: Mapping[str, Adapter], stop: threading.Event | 
             done = {}
         if not sum(done.values()):
             stop.wait(idle_s)
+
+
+@dataclass
+class InServer:
+    """The worker running inside a server process (``hall run``, ``hall demo``)."""
+
+    stop_event: threading.Event
+    task: Any = None
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stop_event.set()
+        if self.task is not None:
+            try:
+                self.task.join(timeout=timeout)
+            except TypeError:  # eventlet's thread wrapper joins without a timeout
+                self.task.join()
+
+
+def start_in_server(app, adapters: Mapping[str, Adapter], idle_s: float = 2.0,
+                    settings: Settings | None = None) -> InServer:
+    """Run ``loop`` in a background green thread of the server (or a thread, per the async
+    mode), as the watch runs; the worker's waits (the provider's answer, the idle sleep)
+    yield to the server's other green threads, and no transaction is held across them."""
+    running = InServer(threading.Event())
+    running.task = app.extensions["socketio"].start_background_task(
+        loop, app.extensions["hall"], adapters, running.stop_event, idle_s, settings)
+    log.info("outbox worker started for %s", ", ".join(sorted(adapters)))
+    return running

@@ -11,23 +11,38 @@ a case's completion); ``affairSerialNo`` the case number (else the ticket's day 
 zone, ``userType`` / ``certificateType`` (hall settings ``haocha_user_type``, default "1",
 natural person; ``haocha_certificate_type``, default "111", 居民身份证), ``star`` 1–5,
 ``hallCode``, ``windowNo``, and the reason, comment and dimension scores given.
+
+A case's stages and the records (issue 19 item 5, decided): a record is a visitor's
+*rating* of a stage (a 承诺件 is rated at 受理 and again at 办结, 一事多评; the interface's
+``star`` is required), so a stage becomes a record when, and only when, the visitor rates
+it: the acceptance visit's rating is its 受理 record (``evalProcess`` 1), the phone page's
+rating of the finished case its 办结 record (2). A stage nobody rated sends nothing: a star
+Hall made up would be a review nobody gave, and a record without one is refused (the
+emulator refuses it too). Rules some provinces have for unrated cases (counted as 满意
+after the rating period) are theirs to apply to their own 办件 data; if a province ever
+wants such records sent, that is a hall setting to add here, marked as not given by a
+visitor.
+
+Supervisors see pending / sent / failed with each row's reason (``status``), send a failed
+row again (``resend``), and export a period's records in the same fields as CSV or XLSX
+(``records``, ``to_csv``, ``to_xlsx``).
 """
 from __future__ import annotations
 
 import csv
 import io
 import os
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from hall.domain.access import Actor
-from hall.domain.errors import Forbidden
+from hall.domain.errors import DomainError, Forbidden, NotFound
 from hall.domain.i18n import N_
 from hall.services import repo
-from hall.services.context import Context, UnitOfWork, read
+from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.outbox import store
 from hall.services.outbox.http import JsonEndpoint
 from hall.store.models import Case, Counter, Department, OutboxRow, Service, Staff, Ticket
@@ -38,6 +53,7 @@ FIELDS = ("evalSerialNo", "evalProcess", "affairSerialNo", "affairCode", "affair
           "departmentCode", "affairDealNo", "affairDealOfficer", "affairApplyTime",
           "affairDoneTime", "userType", "certificateType", "star", "evalTime", "hallCode",
           "windowNo", "evalReason", "evalContent", "evalDimensions")
+MAX_EXPORT_DAYS = 366
 
 
 def stamp(at: datetime | None, zone: str) -> str:
@@ -125,18 +141,55 @@ def status(ctx: Context, *, actor: Actor, state: str | None = None,
     return read(ctx, query)
 
 
-def records(ctx: Context, *, actor: Actor, start: date, end: date) -> list[dict[str, Any]]:
-    """The records of ratings given on hall-local days start..end, in the upload's fields."""
+def records(ctx: Context, *, actor: Actor, start: date | None = None,
+            end: date | None = None) -> dict[str, Any]:
+    """The records of ratings given on hall-local days start..end (default: this month so
+    far), in the upload's fields: ``{"since", "until", "records"}``.
+
+    Filtered in SQL on the row's ``created_at`` (index ``ix_outbox_hall_created``): a record
+    is written in its rating's own transaction, so that instant is its ``evalTime``."""
     _require_supervisor(actor)
 
-    def query(uow: UnitOfWork) -> list[dict[str, Any]]:
+    def query(uow: UnitOfWork) -> dict[str, Any]:
+        zone = ZoneInfo(repo.hall_config(uow, actor.hall_id).row.timezone)
+        today = uow.now.astimezone(zone).date()
+        last = end or today
+        first = start or min(today.replace(day=1), last)
+        if last < first:
+            raise DomainError("invalid_period", N_("The period ends before it starts"),
+                              "until")
+        if (last - first).days >= MAX_EXPORT_DAYS:
+            raise DomainError("period_too_long", N_("Export at most %(n)s days at a time"),
+                              "until", n=MAX_EXPORT_DAYS)
+        low = datetime.combine(first, time.min, zone).astimezone(UTC)
+        high = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
         o = OutboxRow.__table__
         rows = uow.conn.execute(select(o.c.payload).where(
-            o.c.hall_id == actor.hall_id, o.c.topic == TOPIC).order_by(o.c.id)).scalars()
-        first, last = f"{start:%Y%m%d}000000", f"{end:%Y%m%d}235959"
-        return [p for p in rows if first <= str(p.get("evalTime", "")) <= last]
+            o.c.hall_id == actor.hall_id, o.c.topic == TOPIC, o.c.created_at >= low,
+            o.c.created_at < high).order_by(o.c.created_at, o.c.id)).scalars()
+        return {"since": first, "until": last, "records": list(rows)}
 
     return read(ctx, query)
+
+
+def resend(ctx: Context, *, actor: Actor, record_id: int) -> Result:
+    """A supervisor sends a failed record again (its cause fixed: a service's 实施清单 code
+    set, the endpoint's configuration corrected); it goes back to pending, due now."""
+    _require_supervisor(actor)
+
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        o = OutboxRow.__table__
+        row = uow.conn.execute(select(o).where(o.c.id == record_id, o.c.topic == TOPIC,
+                                               o.c.hall_id == actor.hall_id)).first()
+        if row is None:
+            raise NotFound("record", "record_id")
+        if not store.requeue(uow, actor.hall_id, record_id):
+            raise DomainError("record_not_failed", N_("Only a failed record is sent again"),
+                              "state")
+        again = uow.conn.execute(select(o).where(o.c.id == record_id)).one()
+        return {**store.view(again), "record": again.payload}
+
+    return run(ctx, command)
 
 
 def to_csv(rows: list[dict[str, Any]]) -> bytes:
