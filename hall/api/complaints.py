@@ -56,6 +56,11 @@ class ComplaintCasePath(BaseModel):
     number: str = Field(min_length=3, max_length=40)
 
 
+class CaseCodeQuery(BaseModel):
+    code: str = Field(min_length=1, max_length=20,
+                      description="the case's look-up code (查询码, on its receipt)")
+
+
 class ComplaintPath(BaseModel):
     complaint_id: BigId
 
@@ -163,9 +168,11 @@ def of_ticket(path: ComplaintTokenPath):
 
 
 @api.post("/complaints/by-case/<number>", responses={"201": PublicComplaint})
-def file_from_case(path: ComplaintCasePath, body: VisitorComplaint):
-    """From the case's page: its accepting window, staff and service are the target."""
-    return intake.from_case(hall_context(), number=path.number, text=body.text,
+def file_from_case(path: ComplaintCasePath, query: CaseCodeQuery, body: VisitorComplaint):
+    """From the case's page: its accepting window, staff and service are the target. The
+    look-up code is asked as on the case's page: the number alone opens nothing."""
+    return intake.from_case(hall_context(), number=path.number, code=query.code,
+                            text=body.text,
                             category=body.category, phone=body.phone,
                             anonymous=body.anonymous).value, 201
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from tests.conftest import add_case
+from tests.conftest import LOOKUP_CODE, add_case
 from tests.e2e.browsing import signed_in_page
 from tests.e2e.conftest import SEEN, SQLITE_ONLY, open_kiosk
 
@@ -131,7 +131,7 @@ def test_a_visitor_files_from_the_case_page_and_follows_it_there(
     number = f"TEST-{today:%Y%m%d}-0001"
     add_case(ctx, hall, number, today, today + timedelta(days=5),
              today + timedelta(days=7))
-    page, errors = phone_page(browser, f"{server.url}/case/{number}")
+    page, errors = phone_page(browser, f"{server.url}/case/{number}?code={LOOKUP_CODE}")
     form = page.locator("#t-complaint-form")
     expect(form).to_be_visible()
     form.locator("select[name=category]").select_option("efficiency")
@@ -148,6 +148,10 @@ def test_a_visitor_files_from_the_case_page_and_follows_it_there(
                                  "FROM complaints")).one()
     assert kept.source == "case_page" and kept.category == "efficiency"
     assert kept.anonymous and kept.phone_masked == "" and kept.case_id is not None
+    # the number alone files nothing: the look-up code is asked as for the look-up
+    wrong = requests.post(f"{server.url}/api/v1/complaints/by-case/{number}?code=000000",
+                          json={"text": "猜一个办件编号"}, timeout=5)
+    assert wrong.status_code == 404 and wrong.json()["error"]["field"] == "number"
     page.goto(f"{server.url}/complaint/not-a-complaint-token")
     expect(page.locator("body")).to_contain_text("未找到该投诉")
     assert [e for e in errors if "not-a-complaint-token" not in e] == []

@@ -435,21 +435,18 @@ OWN_HALL_ONLY = (
     "GET /api/v1/print-jobs", "GET /api/v1/queues", "GET /api/v1/reports",
     "GET /api/v1/exchange", "GET /api/v1/exchange/export",
     # 投诉建议 filed by a visitor name their ticket or case by its token or number (anyone
-    # holding it may), the kiosk and staff file in their own hall; lists are the hall's own
+    # holding it may; a case with its look-up code too), the kiosk files in its own hall;
+    # lists are the hall's own (staff entry names a window: walked, BODY_REFS)
     "* /api/v1/complaints/by-ticket/<token>", "POST /api/v1/complaints/by-case/<number>",
     "* /api/v1/complaints/public/<token>*", "POST /api/v1/complaints/kiosk",
-    "* /api/v1/complaints",
+    "GET /api/v1/complaints",
     "POST /api/v1/tickets", "* /api/v1/tickets/<token>*", "* /api/v1/appointments",
     "* /api/v1/appointments/<code>", "POST /api/v1/appointments/cancel",
     "GET /api/v1/appointments/services", "GET /api/v1/appointments/slots",
     # a pending pairing request is no hall's until an admin, reading its code off the
     # device, decides it (then it is the deciding hall's)
     "POST /api/v1/pairings/<int:pairing_id>/*",
-    # complaints: a visitor's, by the ticket's or complaint's token or the case page; the
-    # kiosk's own; the hall's lists
-    "* /api/v1/complaints/by-ticket/<token>", "POST /api/v1/complaints/by-case/<number>",
-    "* /api/v1/complaints/public/<token>*", "POST /api/v1/complaints/kiosk",
-    "GET /api/v1/complaints", "GET /api/v1/urgings", "GET /api/v1/admonitions",
+    "GET /api/v1/urgings", "GET /api/v1/admonitions",
     # the rota, attendance and leave of the caller's hall, the caller's own leave and desk
     "GET /api/v1/duty/*", "POST /api/v1/duty/rota/copy", "POST /api/v1/duty/leave",
     "POST /api/v1/duty/rota/import",  # rows name people by login, found in the caller's hall

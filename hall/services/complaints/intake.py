@@ -23,6 +23,7 @@ from sqlalchemy import insert, select
 
 from hall.domain import complaints as domain
 from hall.domain.access import Actor
+from hall.domain.cases import lookup_code_matches
 from hall.domain.errors import DomainError, Forbidden, NotFound
 from hall.domain.i18n import N_
 from hall.domain.personal import keyed_hash, mask_phone, normalize_phone
@@ -69,16 +70,19 @@ def from_ticket(ctx: Context, *, token: str, text: str, category: str | None = N
     return run(ctx, command)
 
 
-def from_case(ctx: Context, *, number: str, text: str, category: str | None = None,
-              phone: str | None = None, anonymous: bool = False) -> Result:
-    """From a case's page (``/case/<number>``, the QR on its 受理回执): the case's
-    accepting window, staff and service are the target."""
+def from_case(ctx: Context, *, number: str, code: str, text: str,
+              category: str | None = None, phone: str | None = None,
+              anonymous: bool = False) -> Result:
+    """From a case's page (``/case/<number>?code=…``, the QR on its 受理回执): the case's
+    accepting window, staff and service are the target. The case's look-up code is needed
+    as for the look-up itself; an unknown number and a wrong code answer alike."""
     def command(uow: UnitOfWork) -> dict[str, Any]:
         c = Case.__table__
         row = uow.conn.execute(
             select(c.c.id, c.c.hall_id, c.c.counter_id, c.c.staff_id, c.c.service_id,
-                   c.c.ticket_id).where(c.c.number == (number or "").strip().upper())).first()
-        if row is None:
+                   c.c.ticket_id, c.c.lookup_code)
+            .where(c.c.number == (number or "").strip().upper())).first()
+        if row is None or not lookup_code_matches(row.lookup_code, code):
             raise NotFound("case", "number")
         target = Target(row.counter_id, row.staff_id, None, row.service_id)
         return _file(uow, row.hall_id, "case_page", text, category, phone, anonymous,
