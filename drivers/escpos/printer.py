@@ -37,6 +37,8 @@ from drivers.urls import DeviceURL, DeviceURLError, parse
 FS_CHINESE_ON = b"\x1c&"  # FS &: select Chinese (double-byte) character mode
 FS_CHINESE_OFF = b"\x1c."  # FS .: cancel it
 MSG_FONT_MISSING = N_("Raster printing needs a Chinese font on this computer")
+MSG_UNCONFIRMED = N_("Printed, but the printer did not answer afterwards: check that the "
+                     "ticket came out")
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,10 @@ class PrintResult:
     after: PrinterStatus | None = None
     error: str | None = None  # a msgid when the print failed for a reason other than status
     detail: str = ""  # technical detail for logs and staff, never shown to visitors
+    # The whole job reached the printer but the status query after it got no answer:
+    # "printed, status unknown". Counted as printed (printing it again could give the
+    # visitor two tickets); staff are told to check.
+    unconfirmed: bool = False
 
     @property
     def status(self) -> PrinterStatus:
@@ -177,6 +183,8 @@ class PrintResult:
 
     @property
     def reasons(self) -> tuple[str, ...]:
+        if self.unconfirmed:
+            return (MSG_UNCONFIRMED,)
         return ((self.error,) if self.error else ()) + self.status.reasons
 
 
@@ -229,16 +237,29 @@ def _send(device: DeviceURL, data: bytes, timeout: float) -> PrintResult:
     except PRINTER_ERRORS as exc:
         return PrintResult(False, PrinterStatus.unreachable(), detail=str(exc))
     try:
+        return _status_print_status(printer, data, timeout)
+    finally:
+        printer.close()
+
+
+def _status_print_status(printer: Escpos, data: bytes, timeout: float) -> PrintResult:
+    try:
         before = status.query(printer, timeout)
         if not before.ok:
             return PrintResult(False, before)
         printer._raw(data)  # one write: the whole ticket, cut included
-        after = status.query(printer, timeout)
-        return PrintResult(after.ok, before, after)
     except PRINTER_ERRORS as exc:
         return PrintResult(False, PrinterStatus.unreachable(), detail=str(exc))
-    finally:
-        printer.close()
+    # The ticket is out of our hands now: whatever follows, it was sent whole. A printer
+    # that then stays silent (or drops the line) leaves it "printed, status unknown".
+    try:
+        after = status.query(printer, timeout)
+    except PRINTER_ERRORS as exc:
+        return PrintResult(True, before, PrinterStatus.unreachable(), unconfirmed=True,
+                           detail=str(exc))
+    if not after.answering:
+        return PrintResult(True, before, after, unconfirmed=True)
+    return PrintResult(after.ok, before, after)
 
 
 def printer_status(url: str | DeviceURL, timeout: float = 2.0) -> PrinterStatus:
