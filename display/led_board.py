@@ -24,7 +24,9 @@ DEFAULT_TEXTS = {
 }
 LEAVES_WINDOW = ("ticket.finished", "ticket.skipped", "ticket.held", "ticket.transferred",
                  "ticket.cancelled")
-STRIP_BYTES = 900  # an A3 06 frame carries 1024 data bytes; the area header takes the rest
+# the strip's whole text at most: the sign pages it to its controller's area limit (512
+# bytes on BX-5K, 1024 on BX-6K: drivers/led/sign.py), so this bounds the pages to two
+STRIP_BYTES = 900
 
 
 @dataclass

@@ -10,8 +10,14 @@ One bridge per ``[[led]]`` table of devices.toml (hall/agent/config.py), acting 
       { counter = 1 },                            # address: the counter's led_address
       { counter = 2, address = 12, width = 96 },
       { counter = 5, url = "led+tcp://10.0.0.55:5005" },       # a networked controller
-      { kind = "strip", address = 100, width = 256 },          # a hall strip
+      { kind = "strip", address = 100, width = 256, model = "bx-6k" },   # a hall strip
     ]
+
+``model`` is the sign's controller, ``bx-5k`` (the default) or ``bx-6k``, given per sign, in
+a URL's query (``?model=bx-6k``) or for the whole table: it bounds the text of one dynamic
+area (512 or 1024 bytes), and a longer text is shown as pages, each up ``page_s`` seconds.
+Frames to one address go at most once a second (``min_gap_s``, vendor §2.1); updates that
+come faster are coalesced, the newest text winning.
 
 When ``signs`` lists no window sign, every counter of the hall gets one on ``url`` at its
 ``led_address`` (its number when the server does not say). The bridge subscribes to the
@@ -27,13 +33,13 @@ import time
 from typing import Any
 
 from display.led_board import Board
-from drivers.led.sign import HallStrip, WindowSign, parse_address
-from drivers.led.worker import SignWorker
+from drivers.led.sign import HallStrip, WindowSign, parse_address, parse_model
+from drivers.led.worker import MIN_GAP_S, PAGE_S, SignWorker
 from drivers.urls import parse
 from hall.agent.bridge import Link, LinkError
 
 log = logging.getLogger(__name__)
-SIGN_KEYS = {"counter", "kind", "address", "url", "width", "height"}
+SIGN_KEYS = {"counter", "kind", "address", "url", "width", "height", "model"}
 
 
 class LedBridge:
@@ -43,7 +49,9 @@ class LedBridge:
                  signs: list[dict[str, Any]] | None = None, width: int = 128,
                  height: int = 16, strip_width: int = 256, strip_height: int = 16,
                  timeout: float = 1.0, retry_s: float = 5.0, refresh_s: float = 60.0,
-                 reopen_max_s: float = 10.0, texts: dict[str, str] | None = None,
+                 reopen_max_s: float = 10.0, min_gap_s: float = MIN_GAP_S,
+                 page_s: float = PAGE_S, model: str | None = None,
+                 texts: dict[str, str] | None = None,
                  notices: list[str] | None = None, strip_calls: int = 5,
                  strip_max_age_h: float = 4) -> None:
         self.token = token
@@ -53,7 +61,9 @@ class LedBridge:
         self.size = (width, height)
         self.strip_size = (strip_width, strip_height)
         self._worker_options = {"timeout": timeout, "retry_s": retry_s, "refresh_s": refresh_s,
-                                "reopen_max_s": reopen_max_s}
+                                "reopen_max_s": reopen_max_s, "min_gap_s": min_gap_s,
+                                "page_s": page_s}
+        self.model = parse_model(model or parse(self.url).options.get("model"))
         self._specs = [_check_sign(s, i) for i, s in enumerate(signs or [])]
         self._all_windows = not any(s["kind"] == "window" for s in self._specs)
         self._workers: dict[str, SignWorker] = {}
@@ -136,7 +146,7 @@ class LedBridge:
         worker = self._worker(spec.get("url", self.url))
         width, height = spec.get("width", self.strip_size[0]), spec.get("height",
                                                                          self.strip_size[1])
-        strip = HallStrip(None, spec["address"], width, height)
+        strip = HallStrip(None, spec["address"], width, height, model=self._model(spec))
         worker.add(strip, f"strip @{strip.address}")
         self._strips.append((worker, strip.address))
 
@@ -160,10 +170,18 @@ class LedBridge:
             self._windows[counter_number] = None
             return None
         sign = WindowSign(None, address, spec.get("width", self.size[0]),
-                          spec.get("height", self.size[1]))
+                          spec.get("height", self.size[1]), model=self._model(spec))
         worker.add(sign, f"window {counter_number} @{address}")
         self._windows[counter_number] = (worker, address)
         return self._windows[counter_number]
+
+    def _model(self, spec: dict[str, Any]) -> str:
+        """The sign's controller model: its table's, its own URL's, else the bridge's."""
+        if "model" in spec:
+            return spec["model"]
+        if "url" in spec:
+            return parse_model(parse(spec["url"]).options.get("model") or self.model)
+        return self.model
 
     def _render(self) -> None:
         """Hand every sign its text; workers send only what changed. Called from the event
@@ -213,6 +231,8 @@ def _check_sign(spec: Any, i: int) -> dict[str, Any]:
         spec["address"] = parse_address(spec["address"])
     if "url" in spec:
         spec["url"] = _led_url(spec["url"], f"{where}.url")
+    if "model" in spec:
+        spec["model"] = parse_model(str(spec["model"]))
     for key in ("width", "height"):
         if key in spec and not (isinstance(spec[key], int) and spec[key] > 0):
             raise ValueError(f"{where}.{key}: expected a number of pixels")

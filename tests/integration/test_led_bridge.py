@@ -205,3 +205,75 @@ def test_text_a_sign_cannot_show_is_replaced_not_refused():
     assert board.window_text(7) == "7号窗口暂停 喝?"
     with pytest.raises(ValueError, match="texts.call"):
         Board(texts={"call": "{ticket} 请到{counter}号窗口"})
+
+
+NOTICES = [f"{n}. 请携带本人居民身份证原件，按号等候，听到叫号后到对应窗口办理"
+           for n in range(1, 10)]
+
+
+@pytest.mark.parametrize("model, limit", [("bx-5k", 512), ("bx-6k", 1024)])
+def test_led_area_limit_splits_long_text(model, limit):
+    """Issue 17 §6: the hall strip's text (here 9 notices, 600-odd GB2312 bytes) never goes
+    out as one dynamic area over the controller's limit (vendor §8.2.1: 512 bytes on a
+    BX-5K, 1024 on a BX-6K). The model is the sign's setting; on a BX-5K the text is cut
+    between notices into pages shown in turn, and the pages together carry all of it."""
+    whole = "\u3000\u3000".join(NOTICES)
+    assert 512 < len(whole.encode("gb2312")) < 1024
+    with Emulator(model=model) as led:  # the controller refuses an area over its limit
+        url = f"led+tcp://127.0.0.1:{led.start_tcp()}?model={model}"
+        bridge = LedBridge("token", url, notices=NOTICES, strip_max_age_h=0, page_s=1.2,
+                           signs=[{"kind": "strip", "address": STRIP}])
+        bridge.start(None, {"id": 1, "kind": "sign", "hall_id": 1, "counter_id": None})
+        try:
+            assert bridge.wait_idle()
+            time.sleep(3.0 if model == "bx-5k" else 1.5)  # long enough to page round
+        finally:
+            bridge.close()
+    frames = [(at, shown.text) for at, address, shown in led.history if address == STRIP]
+    assert led.rejected == 0 and led.bad_frames == 0
+    assert all(len(text.encode("gb2312")) <= limit for _, text in frames)
+    pages = list(dict.fromkeys(text for _, text in frames))  # in order, once each
+    if model == "bx-6k":
+        assert pages == [whole] and len(frames) == 1  # fits: one frame, never re-sent
+        return
+    assert len(pages) == 2 and "\u3000\u3000".join(pages) == whole  # nothing lost
+    assert all(set(p.split("\u3000\u3000")) <= set(NOTICES) for p in pages)  # cut between
+    assert [text for _, text in frames[:3]] == [pages[0], pages[1], pages[0]]  # in turn
+    gaps = [b - a for (a, _), (b, _) in zip(frames, frames[1:], strict=False)]
+    assert all(gap >= 1.1 for gap in gaps), gaps  # each page stays up page_s
+
+
+def test_led_refresh_at_most_once_a_second():
+    """Issue 17 §6: frames to one address at most once a second (vendor §2.1), the newest
+    text winning: ten calls 50 ms apart at window 1 reach its sign as at most a few frames
+    a second or more apart, ending on the last call; window 2's sign on the same bus is
+    not held up by window 1's pacing. Times are the emulator's, as it read each frame."""
+    with Emulator() as led:
+        url = f"led+serial://{led.start_pty()}?baudrate=115200"
+        bridge = LedBridge("token", url, signs=[{"counter": 1, "address": 1},
+                                                {"counter": 2, "address": 2}])
+        bridge.start(None, {"id": 1, "kind": "sign", "hall_id": 1, "counter_id": None})
+        try:
+            for n in (1, 2):
+                bridge.on_event({"type": "counter.state", "counter_id": n,
+                                 "counter_number": n, "state": "open"})
+            assert bridge.wait_idle()
+            began = time.monotonic()
+            for n in range(1, 11):
+                bridge.on_event({"type": "ticket.called", "counter_id": 1,
+                                 "counter_number": 1, "ticket_id": n, "number": f"A{n:03d}"})
+                time.sleep(0.05)
+            bridge.on_event({"type": "ticket.called", "counter_id": 2, "counter_number": 2,
+                             "ticket_id": 99, "number": "B001"})
+            called_2 = time.monotonic()
+            wait_for(lambda: shows(led, 1) == "A010 请到1号窗口", 3, "the newest call")
+            assert bridge.wait_idle()
+        finally:
+            bridge.close()
+    ones = [(at, s.text) for at, address, s in led.history if address == 1]
+    gaps = [b - a for (a, _), (b, _) in zip(ones, ones[1:], strict=False)]
+    assert gaps and min(gaps) >= 0.95, gaps  # ≥ 1 s as sent; the pty adds only jitter
+    during = [text for at, text in ones if at >= began]
+    assert during[-1] == "A010 请到1号窗口" and len(during) <= 3  # coalesced, not 10
+    twos = [at for at, address, s in led.history if address == 2 and s.text.startswith("B001")]
+    assert len(twos) == 1 and twos[0] - called_2 < 0.5  # its own pace, not window 1's
