@@ -13,6 +13,10 @@ One bridge per ``[[led]]`` table of devices.toml (hall/agent/config.py), acting 
       { kind = "strip", address = 100, width = 256, model = "bx-6k" },   # a hall strip
     ]
 
+``fallback`` (default ``"?"``, e.g. ``"□"``) is what a sign shows for a character its GB2312
+font lacks (生僻字 such as 䶮 or 𠮷 in a notice or a name); each is logged once and listed in
+the bridge's health (``replaced``).
+
 ``model`` is the sign's controller, ``bx-5k`` (the default) or ``bx-6k``, given per sign, in
 a URL's query (``?model=bx-6k``) or for the whole table: it bounds the text of one dynamic
 area (512 or 1024 bytes), and a longer text is shown as pages, each up ``page_s`` seconds.
@@ -53,11 +57,11 @@ class LedBridge:
                  page_s: float = PAGE_S, model: str | None = None,
                  texts: dict[str, str] | None = None,
                  notices: list[str] | None = None, strip_calls: int = 5,
-                 strip_max_age_h: float = 4) -> None:
+                 strip_max_age_h: float = 4, fallback: str = "?") -> None:
         self.token = token
         self.name = name or f"led {url}"
         self.url = _led_url(url, "url")
-        self.board = Board(texts, strip_calls, strip_max_age_h * 3600, notices)
+        self.board = Board(texts, strip_calls, strip_max_age_h * 3600, notices, fallback)
         self.size = (width, height)
         self.strip_size = (strip_width, strip_height)
         self._worker_options = {"timeout": timeout, "retry_s": retry_s, "refresh_s": refresh_s,
@@ -126,8 +130,10 @@ class LedBridge:
             error = f"{broken[0]['url']}: {broken[0]['error']}"
         elif dead:
             error = f"{dead[0]['label']}: {dead[0]['error']}"
+        with self._lock:  # characters the signs' font lacks, shown as the fallback
+            replaced = "".join(sorted(self.board.missing))[:40]
         return {"online": not dead and not broken, "errors": sum(r["errors"] for r in reports),
-                "error": error, "signs": signs}
+                "error": error, "signs": signs, "replaced": replaced or None}
 
     def close(self) -> None:
         for worker in list(self._workers.values()):

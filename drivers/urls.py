@@ -40,7 +40,7 @@ OPTIONS: dict[str, frozenset[str]] = {
 }
 # Protocol-level options, valid with any transport of that protocol.
 PROTOCOL_OPTIONS: dict[str, frozenset[str]] = {
-    "escpos": frozenset({"profile", "paper", "chinese"}),
+    "escpos": frozenset({"profile", "paper", "chinese", "charset"}),
     "led": frozenset({"address", "width", "height", "kind", "model"}),
     "keypad": frozenset({"address"}),
     "pad": frozenset({"address"}),

@@ -69,6 +69,7 @@ class PrinterEmulator:
         self.on_ticket = on_ticket
         self.tickets: list[Recorded] = []
         self.queries: list[int] = []
+        self.received = bytearray()  # every byte as it came, for tests that check raw codes
         self._changed = threading.Condition()
         self._sel = selectors.DefaultSelector()
         self._wake_r, self._wake_w = os.pipe()
@@ -150,7 +151,9 @@ class PrinterEmulator:
                 elif kind == "conn":
                     self._read_conn(key.fileobj, parser)
                 elif kind == "pty":
-                    parser.feed(os.read(key.fileobj, 65536))
+                    data = os.read(key.fileobj, 65536)
+                    self.received += data
+                    parser.feed(data)
 
     def _accept(self, server: socket.socket) -> None:
         try:
@@ -168,6 +171,7 @@ class PrinterEmulator:
         except OSError:
             data = b""
         if data:
+            self.received += data
             parser.feed(data)
             return
         self._sel.unregister(conn)

@@ -207,6 +207,29 @@ def test_text_a_sign_cannot_show_is_replaced_not_refused():
         Board(texts={"call": "{ticket} 请到{counter}号窗口"})
 
 
+def test_a_sign_shows_its_fallback_for_rare_characters_and_logs_them(caplog):
+    """Issue 17 §8: a GB2312 sign cannot show 䶮 or 𠮷; it shows the configured fallback
+    (here □) and the bridge logs each such character once and lists it in its health."""
+    with Emulator() as led:
+        bridge = LedBridge("token", f"led+tcp://127.0.0.1:{led.start_tcp()}", fallback="□",
+                           strip_max_age_h=0, notices=["请䶮先生到1号窗口", "请𠮷女士到2号窗口"],
+                           signs=[{"kind": "strip", "address": STRIP}])
+        with caplog.at_level("WARNING", logger="display.led_board"):
+            bridge.start(None, {"id": 1, "kind": "sign", "hall_id": 1, "counter_id": None})
+            try:
+                assert bridge.wait_idle()
+                assert shows(led, STRIP) == "请□先生到1号窗口\u3000\u3000请□女士到2号窗口"
+                assert bridge.health()["replaced"] == "䶮𠮷"
+            finally:
+                bridge.close()
+    logged = [r.getMessage() for r in caplog.records if "GB2312" in r.getMessage()]
+    assert len(logged) == 2 and "U+4DAE" in logged[0] and "U+20BB7" in logged[1]
+    assert Board(fallback="□").clean("张堃 李喆 王赟") == "张□ 李□ 王□"  # GBK, not GB2312
+    for bad in ("䶮", "\\", ""):
+        with pytest.raises(ValueError, match="fallback"):
+            Board(fallback=bad)
+
+
 NOTICES = [f"{n}. 请携带本人居民身份证原件，按号等候，听到叫号后到对应窗口办理"
            for n in range(1, 10)]
 
