@@ -23,6 +23,11 @@ area (512 or 1024 bytes), and a longer text is shown as pages, each up ``page_s`
 Frames to one address go at most once a second (``min_gap_s``, vendor §2.1); updates that
 come faster are coalesced, the newest text winning.
 
+The sign device's address saved in the console (/admin/devices, ``led+…``) replaces the
+table's ``url`` as the default bus; when an admin changes it the bridge hears
+``config.changed`` for its device, asks ``GET /devices/me`` again and moves its signs there
+without a restart (cleared: back to the table's).
+
 When ``signs`` lists no window sign, every counter of the hall gets one on ``url`` at its
 ``led_address`` (its number when the server does not say). The bridge subscribes to the
 hall room; the runtime resyncs it after every reconnect (backlog or snapshot), and each
@@ -67,7 +72,10 @@ class LedBridge:
         self._worker_options = {"timeout": timeout, "retry_s": retry_s, "refresh_s": refresh_s,
                                 "reopen_max_s": reopen_max_s, "min_gap_s": min_gap_s,
                                 "page_s": page_s}
+        self._table_url, self._table_model = self.url, model
         self.model = parse_model(model or parse(self.url).options.get("model"))
+        self.console_url: str | None = None
+        self._recheck = False
         self._specs = [_check_sign(s, i) for i, s in enumerate(signs or [])]
         self._all_windows = not any(s["kind"] == "window" for s in self._specs)
         self._workers: dict[str, SignWorker] = {}
@@ -85,6 +93,43 @@ class LedBridge:
         self.link, self.me = link, me
         self._listed = link is None  # without a link, events and snapshots are all there is
         with self._lock:
+            self._use(me.get("url"))
+            for spec in self._specs:
+                if spec.get("kind") == "strip":
+                    self._add_strip(spec)
+        self._render()
+
+    def _use(self, url: str | None) -> None:
+        """The bus the console saved for this sign device (None: the table's ``url``)."""
+        bus = _led_url(url, "url") if url else self._table_url
+        model = parse_model(self._table_model or parse(bus).options.get("model"))
+        self.console_url, self.url, self.model = url or None, bus, model
+
+    def _moved(self) -> None:
+        """The console's address may have changed: ask, and move every sign of the default
+        bus to it if it did (the workers are rebuilt: no restart)."""
+        assert self.link is not None
+        try:
+            url = (self.link.call("GET", "/devices/me") or {}).get("url")
+        except Exception as exc:  # noqa: BLE001 - the server is away: ask again next poll
+            log.info("%s: address not checked yet: %s", self.name, exc)
+            return
+        self._recheck = False
+        if (url or None) == self.console_url:
+            return
+        with self._lock:
+            before = self.url
+            try:
+                self._use(url)
+            except ValueError as exc:
+                log.warning("%s: address %r not used: %s", self.name, url, exc)
+                return
+            workers, self._workers = list(self._workers.values()), {}
+            self._windows, self._strips = {}, []
+        log.info("%s: moves from %s to %s (set in the console)", self.name, before, self.url)
+        for worker in workers:
+            worker.close()
+        with self._lock:
             for spec in self._specs:
                 if spec.get("kind") == "strip":
                     self._add_strip(spec)
@@ -94,6 +139,9 @@ class LedBridge:
         return [f"hall:{self.me['hall_id']}"]
 
     def on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "config.changed" and event.get("what") == "devices" \
+                and event.get("device_id") == self.me.get("id"):
+            self._recheck = True  # poll asks for the new address (no I/O in callbacks)
         with self._lock:
             self.board.apply(event)
         self._render()
@@ -107,6 +155,8 @@ class LedBridge:
         """Once, the hall's counters over HTTP: their led_address (window signs wait for
         it unless their table gives an address), names, and the state of counters that no
         event or snapshot has described."""
+        if self._recheck and self.link is not None:
+            self._moved()
         if self._listed or self.link is None or time.monotonic() < self._list_at:
             return
         try:

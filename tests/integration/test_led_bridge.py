@@ -300,3 +300,46 @@ def test_led_refresh_at_most_once_a_second():
     assert during[-1] == "A010 请到1号窗口" and len(during) <= 3  # coalesced, not 10
     twos = [at for at, address, s in led.history if address == 2 and s.text.startswith("B001")]
     assert len(twos) == 1 and twos[0] - called_2 < 0.5  # its own pace, not window 1's
+
+
+def test_signs_move_to_the_bus_saved_in_the_console_without_a_restart(ctx, hall_open,
+                                                                       admin):
+    """Issue 17 §1: the sign device's address saved in the console (services.devices.
+    transport, checked by the drivers' parser) replaces its table's bus; the bridge hears
+    config.changed for its device from the hall's event log, asks who it is again (the
+    same service GET /devices/me reads) and moves every sign to the new controller."""
+    from drivers.urls import parse
+    from hall.services.config import accounts
+    from hall.services.devices import transport
+
+    sign = accounts.add_device(ctx, kind="sign", name="LED").value
+
+    class ServiceLink:  # /devices/me as the API answers it, from the real database
+        def call(self, method, path, body=None, *, buffer=False):
+            assert (method, path) == ("GET", "/devices/me")
+            return {"id": sign["id"], "url": transport.saved_url(ctx, sign["id"])}
+
+    with Emulator() as old, Emulator() as new:
+        bridge = LedBridge("token", f"led+tcp://127.0.0.1:{old.start_tcp()}",
+                           signs=[{"counter": 1, "address": 1}], min_gap_s=0.1)
+        bridge.start(None, {"id": sign["id"], "kind": "sign", "hall_id": hall_open["id"],
+                            "counter_id": None, "url": None})
+        bridge.link = ServiceLink()
+        try:
+            feed = Feed(ctx, hall_open["id"], bridge)
+            assert bridge.wait_idle() and shows(old, 1) == "1号窗口 欢迎办理"
+            moved = f"led+tcp://127.0.0.1:{new.start_tcp()}?model=bx-6k"
+            transport.set_url(ctx, device_id=sign["id"], url=moved, actor=admin, check=parse)
+            feed()  # config.changed for this device
+            bridge.poll()
+            assert bridge.console_url == moved and bridge.model == "bx-6k"
+            assert bridge.wait_idle()
+            wait_for(lambda: shows(new, 1) == "1号窗口 欢迎办理", 2, "the sign on the new bus")
+            ticket = tickets.issue(ctx, hall_id=hall_open["id"], service="hj",
+                                   actor=SYSTEM).value
+            calling.call_next(ctx, counter_id=hall_open["counters"][1], actor=SYSTEM)
+            feed()
+            wait_for(lambda: shows(new, 1) == f"{ticket['number']} 请到1号窗口", 2, "the call")
+            assert shows(old, 1) == "1号窗口 欢迎办理"  # the old bus hears no more
+        finally:
+            bridge.close()
