@@ -84,13 +84,21 @@ translations: $(STAMP)
 # A CJK font for raster-mode tickets and previews (Debian's WenQuanYi Micro Hei, 1.6 MB).
 # Not fatal: without it native (GB18030) printing still works and raster printing says why.
 CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# Rare characters (生僻字: CJK Extension A and B, e.g. 䶮 𠮷) that font lacks: Debian's
+# fonts-hanazono (HanaMinA, HanaMinB; 52 MB). Not fatal: without it they print as boxes.
+RARE_FONT := /usr/share/fonts/truetype/hanazono/HanaMinB.ttf
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-fonts: $(CJK_FONT) pdf
+fonts: $(CJK_FONT) $(RARE_FONT) pdf
 $(CJK_FONT):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei || \
 	  ($(SUDO) apt-get update -qq && \
 	   DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-wqy-microhei) || \
 	  echo "warning: no CJK font installed; raster-mode printing is disabled"
+$(RARE_FONT):
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-hanazono || \
+	  ($(SUDO) apt-get update -qq && \
+	   DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-hanazono) || \
+	  echo "warning: fonts-hanazono not installed; rare characters print as empty boxes"
 
 # WeasyPrint's system libraries (月通报 as PDF): Pango and HarfBuzz from Debian. Not fatal:
 # without them the bulletin page still works and its PDF link says why it cannot.

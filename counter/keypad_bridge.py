@@ -7,6 +7,11 @@ is counted by the bus (drivers/keypad/transport.py), never raised; a port that v
 comes back is reopened and the display repainted. Contract: hall/agent/bridge.py. Keys and
 frames: drivers/keypad/README.md.
 
+The address saved for the keypad's device in the console (/admin/devices: ``keypad+…`` or
+``pad+…``, with ``?address=N``) wins over the table's ``url`` and ``address``; when an admin
+changes it, the bridge hears ``config.changed`` for its device, asks ``GET /devices/me`` again
+and moves to the new port without a restart (cleared: back to the table's).
+
 Constructor keys (one TOML table per device; several may share one RS-485 port, by address):
 token, url, address, name, echo; KeypadBridge also pause_reasons, finish_outcome;
 RatingKeypadBridge also low_reason, low_comment, scores. Examples in drivers/keypad/README.md.
@@ -54,6 +59,10 @@ class _Bridge(ABC):
         self.token = token
         self.device = device_url(url, (self.protocol,))
         self.address = _address(address, self.device.options)
+        self._table = (self.device, self.address)  # what devices.toml says
+        self.device_id: int | None = None
+        self.console_url: str | None = None
+        self._recheck = False
         self.name = name or f"{self.protocol} {self.address} on {self.device.target}"
         self.echo = echo  # acknowledge each good frame by echoing it (frmMain.cs does)
         self.bus: KeypadBus | None = None
@@ -70,11 +79,54 @@ class _Bridge(ABC):
         if me.get("counter_id") is None:
             raise ValueError(f"{self.name}: the token's device is bound to no counter")
         self.link, self.counter_id, self.hall_id = link, me["counter_id"], me.get("hall_id")
+        self.device_id = me.get("id")
+        self._use(me.get("url"))
+        self._open()
+
+    def _use(self, url: str | None) -> None:
+        """Take the console's address (None: the table's)."""
+        self.console_url = url or None
+        if url:
+            self.device = device_url(url, (self.protocol,))
+            self.address = _address(None, {**{"address": str(self._table[1])},
+                                           **self.device.options})
+        else:
+            self.device, self.address = self._table
+
+    def _open(self) -> None:
         self.bus = open_bus(self.device)
         self.bus.attach(self.address)
         self._generation = self.bus.generation
 
+    def _moved(self) -> None:
+        """The console's address may have changed: ask, and move to it if it did."""
+        assert self.link is not None
+        try:
+            url = (self.link.call("GET", "/devices/me") or {}).get("url")
+        except Exception as exc:  # noqa: BLE001 - the server is away: ask again next turn
+            log.info("%s: address not checked yet: %s", self.name, exc)
+            return
+        self._recheck = False
+        if (url or None) == self.console_url:
+            return
+        try:
+            before = (self.device.raw, self.address)
+            self._use(url)
+        except ValueError as exc:
+            self.last_error = f"address {url!r} not used: {exc}"
+            log.warning("%s: %s", self.name, self.last_error)
+            return
+        log.info("%s: moves from %s @%s to %s @%s (set in the console)", self.name,
+                 *before, self.device.raw, self.address)
+        if self.bus is not None:
+            release(self.bus)
+        self._open()
+        self._reconnected()
+
     def on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "config.changed" and event.get("what") == "devices" \
+                and event.get("device_id") == self.device_id:
+            self._recheck = True  # poll asks for the new address (no I/O in callbacks)
         seq = event.get("seq")
         if seq is not None:
             if seq in self._seen:  # the same event heard through two rooms
@@ -92,6 +144,8 @@ class _Bridge(ABC):
     def poll(self) -> None:
         if self.bus is None:
             return
+        if self._recheck:
+            self._moved()
         try:
             self.bus.pump()
             if self.bus.generation != self._generation:  # the port came back
@@ -398,7 +452,8 @@ class RatingKeypadBridge(_Bridge):
         self._ask = False
 
     def rooms(self) -> list[str]:
-        return [f"counter:{self.counter_id}"]
+        # its device's room carries config.changed for it (a new address in the console)
+        return [f"counter:{self.counter_id}", f"device:{self.device_id}"]
 
     def _event(self, e: dict[str, Any]) -> None:
         if e.get("counter_id") != self.counter_id:

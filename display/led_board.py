@@ -11,7 +11,9 @@ a hall sets its own wording in devices.toml (``texts``), e.g. for a bilingual st
 """
 from __future__ import annotations
 
+import logging
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +26,10 @@ DEFAULT_TEXTS = {
 }
 LEAVES_WINDOW = ("ticket.finished", "ticket.skipped", "ticket.held", "ticket.transferred",
                  "ticket.cancelled")
-STRIP_BYTES = 900  # an A3 06 frame carries 1024 data bytes; the area header takes the rest
+# the strip's whole text at most: the sign pages it to its controller's area limit (512
+# bytes on BX-5K, 1024 on BX-6K: drivers/led/sign.py), so this bounds the pages to two
+STRIP_BYTES = 900
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -53,9 +58,11 @@ class Call:
 GB2312_SAME = str.maketrans({"\u00b7": "\u30fb", "\u2014": "\u2015"})
 
 
-def safe_text(text: str) -> str:
-    """What a GB2312 sign can show: other characters become '?', and backslashes and
-    control characters (which start controller escapes, §11.1) become spaces."""
+def safe_text(text: str, fallback: str = "?",
+              missing: Callable[[str], None] | None = None) -> str:
+    """What a GB2312 sign can show: other characters (生僻字 such as 䶮 or 𠮷, emoji) become
+    ``fallback``, each reported to ``missing``; backslashes and control characters (which
+    start controller escapes, §11.1) become spaces."""
     out = []
     for ch in text.translate(GB2312_SAME):
         if ch == "\\" or ch < " ":
@@ -65,8 +72,19 @@ def safe_text(text: str) -> str:
             ch.encode("gb2312")
             out.append(ch)
         except UnicodeEncodeError:
-            out.append("?")
+            out.append(fallback)
+            if missing is not None:
+                missing(ch)
     return "".join(out).strip()
+
+
+def check_fallback(fallback: str) -> str:
+    """A sign's fallback text must itself be showable (GB2312, no escapes)."""
+    if not isinstance(fallback, str) or safe_text(fallback, "\0") != fallback.strip() \
+            or not fallback.strip():
+        raise ValueError(f"fallback = {fallback!r}: expected a short GB2312 text such as "
+                         f"\"?\" or \"□\"")
+    return fallback
 
 
 def _when(value: Any) -> datetime | None:
@@ -79,9 +97,13 @@ def _when(value: Any) -> datetime | None:
 
 class Board:
     def __init__(self, texts: dict[str, str] | None = None, strip_calls: int = 5,
-                 strip_max_age_s: float = 4 * 3600, notices: list[str] | None = None) -> None:
+                 strip_max_age_s: float = 4 * 3600, notices: list[str] | None = None,
+                 fallback: str = "?") -> None:
         """``strip_max_age_s``: calls older than this leave the strip (0: never), so this
-        morning's strip does not show yesterday's last calls."""
+        morning's strip does not show yesterday's last calls. ``fallback``: what a sign
+        shows for a character its GB2312 font lacks (each such character is logged once)."""
+        self.fallback = check_fallback(fallback)
+        self.missing: dict[str, int] = {}  # characters replaced so far, and how often
         unknown = set(texts or {}) - set(DEFAULT_TEXTS)
         if unknown:
             raise ValueError(f"texts: unknown key(s) {sorted(unknown)}; "
@@ -162,6 +184,16 @@ class Board:
 
     # -- texts ---------------------------------------------------------------------------
 
+    def clean(self, text: str) -> str:
+        """``text`` as a sign can show it, the fallback for what it cannot (logged)."""
+        return safe_text(text, self.fallback, self._missing)
+
+    def _missing(self, ch: str) -> None:
+        if ch not in self.missing:
+            log.warning("LED sign: %r (U+%04X) is not in the signs' GB2312 font; shown as %r",
+                        ch, ord(ch), self.fallback)
+        self.missing[ch] = self.missing.get(ch, 0) + 1
+
     def window_text(self, counter_id: int) -> str | None:
         view = self.counters.get(counter_id)
         if view is None:
@@ -174,16 +206,16 @@ class Board:
             key = "paused"
         else:
             key = "call" if view.ticket_number else "idle"
-        return safe_text(self.texts[key].format(**values))
+        return self.clean(self.texts[key].format(**values))
 
     def strip_lines(self, now: datetime | None = None) -> tuple[str, ...]:
         """Latest calls, newest first, then the hall's notices; within one frame's size."""
         now = now or datetime.now(UTC)
         fresh = [c for c in self.calls if not self.max_age_s or c.at is None
                  or (now - c.at).total_seconds() <= self.max_age_s]
-        lines = [safe_text(self.texts["call"].format(number=c.number, counter=c.counter,
+        lines = [self.clean(self.texts["call"].format(number=c.number, counter=c.counter,
                                                      name="", reason="")) for c in fresh]
-        lines += [safe_text(n) for n in (self.notices or self.config_notices)]
+        lines += [self.clean(n) for n in (self.notices or self.config_notices)]
         lines = [line for line in lines if line]
         while lines and len("\u3000\u3000".join(lines).encode("gb2312")) > STRIP_BYTES:
             lines.pop()

@@ -10,8 +10,23 @@ One bridge per ``[[led]]`` table of devices.toml (hall/agent/config.py), acting 
       { counter = 1 },                            # address: the counter's led_address
       { counter = 2, address = 12, width = 96 },
       { counter = 5, url = "led+tcp://10.0.0.55:5005" },       # a networked controller
-      { kind = "strip", address = 100, width = 256 },          # a hall strip
+      { kind = "strip", address = 100, width = 256, model = "bx-6k" },   # a hall strip
     ]
+
+``fallback`` (default ``"?"``, e.g. ``"□"``) is what a sign shows for a character its GB2312
+font lacks (生僻字 such as 䶮 or 𠮷 in a notice or a name); each is logged once and listed in
+the bridge's health (``replaced``).
+
+``model`` is the sign's controller, ``bx-5k`` (the default) or ``bx-6k``, given per sign, in
+a URL's query (``?model=bx-6k``) or for the whole table: it bounds the text of one dynamic
+area (512 or 1024 bytes), and a longer text is shown as pages, each up ``page_s`` seconds.
+Frames to one address go at most once a second (``min_gap_s``, vendor §2.1); updates that
+come faster are coalesced, the newest text winning.
+
+The sign device's address saved in the console (/admin/devices, ``led+…``) replaces the
+table's ``url`` as the default bus; when an admin changes it the bridge hears
+``config.changed`` for its device, asks ``GET /devices/me`` again and moves its signs there
+without a restart (cleared: back to the table's).
 
 When ``signs`` lists no window sign, every counter of the hall gets one on ``url`` at its
 ``led_address`` (its number when the server does not say). The bridge subscribes to the
@@ -27,13 +42,13 @@ import time
 from typing import Any
 
 from display.led_board import Board
-from drivers.led.sign import HallStrip, WindowSign, parse_address
-from drivers.led.worker import SignWorker
+from drivers.led.sign import HallStrip, WindowSign, parse_address, parse_model
+from drivers.led.worker import MIN_GAP_S, PAGE_S, SignWorker
 from drivers.urls import parse
 from hall.agent.bridge import Link, LinkError
 
 log = logging.getLogger(__name__)
-SIGN_KEYS = {"counter", "kind", "address", "url", "width", "height"}
+SIGN_KEYS = {"counter", "kind", "address", "url", "width", "height", "model"}
 
 
 class LedBridge:
@@ -43,17 +58,24 @@ class LedBridge:
                  signs: list[dict[str, Any]] | None = None, width: int = 128,
                  height: int = 16, strip_width: int = 256, strip_height: int = 16,
                  timeout: float = 1.0, retry_s: float = 5.0, refresh_s: float = 60.0,
-                 reopen_max_s: float = 10.0, texts: dict[str, str] | None = None,
+                 reopen_max_s: float = 10.0, min_gap_s: float = MIN_GAP_S,
+                 page_s: float = PAGE_S, model: str | None = None,
+                 texts: dict[str, str] | None = None,
                  notices: list[str] | None = None, strip_calls: int = 5,
-                 strip_max_age_h: float = 4) -> None:
+                 strip_max_age_h: float = 4, fallback: str = "?") -> None:
         self.token = token
         self.name = name or f"led {url}"
         self.url = _led_url(url, "url")
-        self.board = Board(texts, strip_calls, strip_max_age_h * 3600, notices)
+        self.board = Board(texts, strip_calls, strip_max_age_h * 3600, notices, fallback)
         self.size = (width, height)
         self.strip_size = (strip_width, strip_height)
         self._worker_options = {"timeout": timeout, "retry_s": retry_s, "refresh_s": refresh_s,
-                                "reopen_max_s": reopen_max_s}
+                                "reopen_max_s": reopen_max_s, "min_gap_s": min_gap_s,
+                                "page_s": page_s}
+        self._table_url, self._table_model = self.url, model
+        self.model = parse_model(model or parse(self.url).options.get("model"))
+        self.console_url: str | None = None
+        self._recheck = False
         self._specs = [_check_sign(s, i) for i, s in enumerate(signs or [])]
         self._all_windows = not any(s["kind"] == "window" for s in self._specs)
         self._workers: dict[str, SignWorker] = {}
@@ -71,6 +93,43 @@ class LedBridge:
         self.link, self.me = link, me
         self._listed = link is None  # without a link, events and snapshots are all there is
         with self._lock:
+            self._use(me.get("url"))
+            for spec in self._specs:
+                if spec.get("kind") == "strip":
+                    self._add_strip(spec)
+        self._render()
+
+    def _use(self, url: str | None) -> None:
+        """The bus the console saved for this sign device (None: the table's ``url``)."""
+        bus = _led_url(url, "url") if url else self._table_url
+        model = parse_model(self._table_model or parse(bus).options.get("model"))
+        self.console_url, self.url, self.model = url or None, bus, model
+
+    def _moved(self) -> None:
+        """The console's address may have changed: ask, and move every sign of the default
+        bus to it if it did (the workers are rebuilt: no restart)."""
+        assert self.link is not None
+        try:
+            url = (self.link.call("GET", "/devices/me") or {}).get("url")
+        except Exception as exc:  # noqa: BLE001 - the server is away: ask again next poll
+            log.info("%s: address not checked yet: %s", self.name, exc)
+            return
+        self._recheck = False
+        if (url or None) == self.console_url:
+            return
+        with self._lock:
+            before = self.url
+            try:
+                self._use(url)
+            except ValueError as exc:
+                log.warning("%s: address %r not used: %s", self.name, url, exc)
+                return
+            workers, self._workers = list(self._workers.values()), {}
+            self._windows, self._strips = {}, []
+        log.info("%s: moves from %s to %s (set in the console)", self.name, before, self.url)
+        for worker in workers:
+            worker.close()
+        with self._lock:
             for spec in self._specs:
                 if spec.get("kind") == "strip":
                     self._add_strip(spec)
@@ -80,6 +139,9 @@ class LedBridge:
         return [f"hall:{self.me['hall_id']}"]
 
     def on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "config.changed" and event.get("what") == "devices" \
+                and event.get("device_id") == self.me.get("id"):
+            self._recheck = True  # poll asks for the new address (no I/O in callbacks)
         with self._lock:
             self.board.apply(event)
         self._render()
@@ -93,6 +155,8 @@ class LedBridge:
         """Once, the hall's counters over HTTP: their led_address (window signs wait for
         it unless their table gives an address), names, and the state of counters that no
         event or snapshot has described."""
+        if self._recheck and self.link is not None:
+            self._moved()
         if self._listed or self.link is None or time.monotonic() < self._list_at:
             return
         try:
@@ -116,8 +180,10 @@ class LedBridge:
             error = f"{broken[0]['url']}: {broken[0]['error']}"
         elif dead:
             error = f"{dead[0]['label']}: {dead[0]['error']}"
+        with self._lock:  # characters the signs' font lacks, shown as the fallback
+            replaced = "".join(sorted(self.board.missing))[:40]
         return {"online": not dead and not broken, "errors": sum(r["errors"] for r in reports),
-                "error": error, "signs": signs}
+                "error": error, "signs": signs, "replaced": replaced or None}
 
     def close(self) -> None:
         for worker in list(self._workers.values()):
@@ -136,7 +202,7 @@ class LedBridge:
         worker = self._worker(spec.get("url", self.url))
         width, height = spec.get("width", self.strip_size[0]), spec.get("height",
                                                                          self.strip_size[1])
-        strip = HallStrip(None, spec["address"], width, height)
+        strip = HallStrip(None, spec["address"], width, height, model=self._model(spec))
         worker.add(strip, f"strip @{strip.address}")
         self._strips.append((worker, strip.address))
 
@@ -160,10 +226,18 @@ class LedBridge:
             self._windows[counter_number] = None
             return None
         sign = WindowSign(None, address, spec.get("width", self.size[0]),
-                          spec.get("height", self.size[1]))
+                          spec.get("height", self.size[1]), model=self._model(spec))
         worker.add(sign, f"window {counter_number} @{address}")
         self._windows[counter_number] = (worker, address)
         return self._windows[counter_number]
+
+    def _model(self, spec: dict[str, Any]) -> str:
+        """The sign's controller model: its table's, its own URL's, else the bridge's."""
+        if "model" in spec:
+            return spec["model"]
+        if "url" in spec:
+            return parse_model(parse(spec["url"]).options.get("model") or self.model)
+        return self.model
 
     def _render(self) -> None:
         """Hand every sign its text; workers send only what changed. Called from the event
@@ -213,6 +287,8 @@ def _check_sign(spec: Any, i: int) -> dict[str, Any]:
         spec["address"] = parse_address(spec["address"])
     if "url" in spec:
         spec["url"] = _led_url(spec["url"], f"{where}.url")
+    if "model" in spec:
+        spec["model"] = parse_model(str(spec["model"]))
     for key in ("width", "height"):
         if key in spec and not (isinstance(spec[key], int) and spec[key] > 0):
             raise ValueError(f"{where}.{key}: expected a number of pixels")

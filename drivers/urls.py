@@ -40,8 +40,8 @@ OPTIONS: dict[str, frozenset[str]] = {
 }
 # Protocol-level options, valid with any transport of that protocol.
 PROTOCOL_OPTIONS: dict[str, frozenset[str]] = {
-    "escpos": frozenset({"profile", "paper", "chinese"}),
-    "led": frozenset({"address", "width", "height", "kind"}),
+    "escpos": frozenset({"profile", "paper", "chinese", "charset"}),
+    "led": frozenset({"address", "width", "height", "kind", "model"}),
     "keypad": frozenset({"address"}),
     "pad": frozenset({"address"}),
 }

@@ -163,10 +163,13 @@ class PrinterBridge:
             self.last_error = error
             log.warning("%s: job %s not printed: %s %s", self.name, job_id, error,
                         result.detail)
-        self._answer(job_id, result.printed, error, result.status)
+        if result.unconfirmed:
+            log.warning("%s: job %s sent whole, but the printer did not answer after it: "
+                        "printed, status unknown", self.name, job_id)
+        self._answer(job_id, result.printed, error, result.status, result.unconfirmed)
 
     def _answer(self, job_id: int, printed: bool, error: str | None,
-                status: PrinterStatus | None) -> None:
+                status: PrinterStatus | None, unconfirmed: bool = False) -> None:
         assert self.link is not None
         health: dict[str, Any] = {} if status is None else status.health()
         health.pop("reasons", None)
@@ -176,6 +179,8 @@ class PrinterBridge:
         body = {"state": "printed" if printed else "failed",
                 "error": error[:200] if error else None,
                 "status": {k: v for k, v in health.items() if v is not None}}
+        if unconfirmed:
+            body["unconfirmed"] = True
         self._remember(job_id, body["state"])
         try:  # buffered: a result must reach the server even across a reconnect
             self.link.call("POST", f"/print-jobs/{job_id}/result", body, buffer=True)

@@ -23,6 +23,7 @@ from drivers.escpos import status as escpos_status
 from drivers.escpos.document import DocumentContent
 from drivers.escpos.printer import (
     MSG_FONT_MISSING,
+    MSG_UNCONFIRMED,
     PrintResult,
     print_document,
     printer_status,
@@ -41,9 +42,10 @@ log = logging.getLogger(__name__)
 MSG_BAD_URL = N_("The printer's address is set up wrongly; ask staff to check it")
 MSG_INTERNAL = N_("The ticket could not be printed because of an internal error")
 # every msgid this module or the driver may hand back: translated in one go per request
-MSGIDS = (*LABELS, MSG_FONT_MISSING, MSG_BAD_URL, MSG_INTERNAL, escpos_status.MSG_SILENT,
-          escpos_status.MSG_UNREACHABLE, escpos_status.MSG_OFFLINE, escpos_status.MSG_COVER,
-          escpos_status.MSG_PAPER_END, escpos_status.MSG_NEAR_END, escpos_status.MSG_ERROR)
+MSGIDS = (*LABELS, MSG_FONT_MISSING, MSG_UNCONFIRMED, MSG_BAD_URL, MSG_INTERNAL,
+          escpos_status.MSG_SILENT, escpos_status.MSG_UNREACHABLE, escpos_status.MSG_OFFLINE,
+          escpos_status.MSG_COVER, escpos_status.MSG_PAPER_END, escpos_status.MSG_NEAR_END,
+          escpos_status.MSG_ERROR)
 BLOCKING = ("serial", "usb", "file", "cups")  # transports whose I/O is not a green socket
 DEFAULT_TIMEOUT = 2.0  # per status reply; a silent printer costs the visitor this once
 
@@ -102,8 +104,12 @@ def print_job(ctx, job: dict[str, Any], *, labels: dict[str, str],
         result = PrintResult(False, PrinterStatus.unknown(), error=MSG_INTERNAL)
     health = health_of(result)
     finished = printing.finish_job(ctx, job_id=job["id"], printed=result.printed,
-                                   error=(result.reasons or (None,))[0], health=health).value
-    if not result.printed:
+                                   error=(result.reasons or (None,))[0], health=health,
+                                   unconfirmed=result.unconfirmed).value
+    if result.unconfirmed:
+        log.warning("ticket %s sent whole to %s, but the printer did not answer after it: "
+                    "printed, status unknown %s", job.get("number"), job["url"], result.detail)
+    elif not result.printed:
         log.warning("ticket %s not printed on %s: %s %s", job.get("number"), job["url"],
                     "; ".join(result.reasons), result.detail)
     return {**finished, "printed": result.printed, "reasons": list(result.reasons),

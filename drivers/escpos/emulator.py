@@ -53,15 +53,23 @@ class Recorded:
 class PrinterEmulator:
     def __init__(self, out_dir: Path | str | None = None, *, state: str = "ok",
                  paper: str = "80", tickets_until_paper_end: int | None = None,
+                 then: tuple[int, str] | None = None,
                  on_ticket: Callable[[Recorded], None] | None = None) -> None:
-        if state not in STATES:
+        """``then=(n, state)``: after the n-th ticket is cut, the printer is in ``state``
+        before the next status query is read — ``(1, "silent")`` prints one ticket whole
+        and stops answering (status lost); ``tickets_until_paper_end=n`` is
+        ``then=(n, "paper_end")``."""
+        if tickets_until_paper_end is not None:
+            then = (tickets_until_paper_end, "paper_end")
+        if state not in STATES or (then is not None and then[1] not in STATES):
             raise ValueError(f"state is one of {', '.join(STATES)}")
         self.out_dir = Path(out_dir) if out_dir else None
         self.state, self.width = state, PAPERS[paper].dots
-        self.tickets_until_paper_end = tickets_until_paper_end
+        self.tickets_until, self.then_state = then if then is not None else (None, "ok")
         self.on_ticket = on_ticket
         self.tickets: list[Recorded] = []
         self.queries: list[int] = []
+        self.received = bytearray()  # every byte as it came, for tests that check raw codes
         self._changed = threading.Condition()
         self._sel = selectors.DefaultSelector()
         self._wake_r, self._wake_w = os.pipe()
@@ -143,7 +151,9 @@ class PrinterEmulator:
                 elif kind == "conn":
                     self._read_conn(key.fileobj, parser)
                 elif kind == "pty":
-                    parser.feed(os.read(key.fileobj, 65536))
+                    data = os.read(key.fileobj, 65536)
+                    self.received += data
+                    parser.feed(data)
 
     def _accept(self, server: socket.socket) -> None:
         try:
@@ -161,6 +171,7 @@ class PrinterEmulator:
         except OSError:
             data = b""
         if data:
+            self.received += data
             parser.feed(data)
             return
         self._sel.unregister(conn)
@@ -185,10 +196,11 @@ class PrinterEmulator:
 
     def _record(self, ticket: ParsedTicket) -> None:
         printed = self.state in ("ok", "near_end")
-        if ticket.cut and printed and self.tickets_until_paper_end is not None:
-            self.tickets_until_paper_end -= 1
-            if self.tickets_until_paper_end <= 0:
-                self.state = "paper_end"  # before the next status query is read
+        if ticket.cut and printed and self.tickets_until is not None:
+            self.tickets_until -= 1
+            if self.tickets_until <= 0:
+                self.state = self.then_state  # before the next status query is read
+                self.tickets_until = None
         self._jobs.put((ticket, printed))
 
     def _write(self) -> None:

@@ -4,6 +4,13 @@ The font is installed with the system (Debian ``fonts-wqy-microhei``, see README
 fetched at run time. ``HALL_CJK_FONT`` names another file (TTF/OTF/TTC) when a hall wants its
 own. Both the raster printer mode and the emulator's previews draw through here, so a test
 can render the expected line and compare it pixel for pixel with what the printer received.
+
+Rare characters (生僻字 in names: 䶮 U+4DAE in CJK Extension A, 𠮷 U+20BB7 and 𡈼 in
+Extension B) are not in that font. Each character is drawn with the first font of a chain
+whose character map has it: the main font, then Debian's ``fonts-hanazono`` (HanaMinA covers
+the BMP with Extension A, HanaMinB the supplementary planes), or the files
+``HALL_CJK_FALLBACK_FONTS`` lists (``:``-separated). A character no font has is drawn by the
+main font (its empty box), as before.
 """
 from __future__ import annotations
 
@@ -23,6 +30,11 @@ CANDIDATES = (
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/arphic/uming.ttc",
+)
+# Fonts for what the main font lacks: Extension A and B (Debian fonts-hanazono, `make fonts`).
+RARE_CANDIDATES = (
+    "/usr/share/fonts/truetype/hanazono/HanaMinA.ttf",
+    "/usr/share/fonts/truetype/hanazono/HanaMinB.ttf",
 )
 # A font-A Chinese glyph is 24 × 24 dots; the default line pitch (ESC 2) is 30 dots.
 GLYPH = 24
@@ -75,15 +87,52 @@ def available() -> bool:
     return True
 
 
+@lru_cache(maxsize=1)
+def fallback_paths() -> tuple[Path, ...]:
+    """The fonts tried, in order, for a character the main font lacks."""
+    env = os.environ.get("HALL_CJK_FALLBACK_FONTS")
+    names = env.split(":") if env else RARE_CANDIDATES
+    return tuple(Path(n) for n in names if n and Path(n).is_file())
+
+
+@lru_cache(maxsize=8)
+def _cmap(path: Path) -> frozenset[int]:
+    """The code points a font file (its first face, as Pillow opens it) has glyphs for."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    if path.suffix.lower() in (".ttc", ".otc"):
+        face = TTCollection(str(path), lazy=True).fonts[0]
+    else:
+        face = TTFont(str(path), lazy=True)
+    try:
+        return frozenset(face.getBestCmap() or ())
+    finally:
+        face.close()
+
+
+def font_for(ch: str) -> Path:
+    """The file ``ch`` is drawn with: the main font if it has the glyph, else the first
+    fallback that has it, else the main font all the same."""
+    main = font_path()
+    if ch.isascii() or ord(ch) in _cmap(main):
+        return main
+    return next((p for p in fallback_paths() if ord(ch) in _cmap(p)), main)
+
+
+def covered(ch: str) -> bool:
+    """Does any font of the chain have a glyph for ``ch``?"""
+    return ord(ch) in _cmap(font_for(ch))
+
+
 @lru_cache(maxsize=16)
-def font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(font_path()), size)
+def font(size: int, path: Path | None = None) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(path or font_path()), size)
 
 
 @lru_cache(maxsize=4096)
 def _glyph(ch: str, scale: int, bold: bool) -> Image.Image:
     """One character in its printer cell (12 or 24 dots wide × 30, times scale)."""
-    f = font(GLYPH * scale)
+    f = font(GLYPH * scale, font_for(ch))
     cell_w, cell_h = char_width(ch) * GLYPH // 2 * scale, LINE * scale
     # anchor "ls" sits every glyph on one baseline, whatever its shape
     baseline = round(GLYPH * scale * 0.88) + (LINE - GLYPH) * scale // 2

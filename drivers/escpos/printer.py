@@ -3,8 +3,11 @@
 python-escpos 3.1 cannot encode Chinese on its own (see README.md), so a line with non-ASCII
 text goes out in one of two ways, chosen by the printer's profile:
 
-- ``chinese=native``: ``FS &`` + the text in GB18030 (its double-byte part, = GBK) + ``FS .``
-  through the raw write, for the Chinese-made printers with a built-in Chinese font;
+- ``chinese=native``: ``FS &`` + the text in the printer's code page (``charset``: GBK by
+  default, GB2312 for older Sprt boards, GB18030 for printers whose font has all of it) +
+  ``FS .`` through the raw write, for the Chinese-made printers with a built-in Chinese font.
+  A line with a character the code page lacks (生僻字 such as 䶮 U+4DAE: GB18030 ``FE 9F``,
+  not GBK) is rastered instead, never sent as a code the printer has no glyph for;
 - ``chinese=raster``: the line drawn with a CJK font into a 1-bit strip as wide as the paper
   and sent with ``image()`` (GS v 0), for printers without one.
 
@@ -37,6 +40,8 @@ from drivers.urls import DeviceURL, DeviceURLError, parse
 FS_CHINESE_ON = b"\x1c&"  # FS &: select Chinese (double-byte) character mode
 FS_CHINESE_OFF = b"\x1c."  # FS .: cancel it
 MSG_FONT_MISSING = N_("Raster printing needs a Chinese font on this computer")
+MSG_UNCONFIRMED = N_("Printed, but the printer did not answer afterwards: check that the "
+                     "ticket came out")
 
 
 @dataclass(frozen=True)
@@ -45,8 +50,10 @@ class PrinterProfile:
     chinese: Literal["native", "raster"] = "native"
     native_qr: bool = True  # GS ( k; otherwise the QR code is drawn and sent as an image
     paper: str = "80"
+    charset: str = "gbk"  # the built-in font's code page, inside FS & (CHARSETS)
 
 
+CHARSETS = ("gbk", "gb2312", "gb18030")
 PROFILES: dict[str, PrinterProfile] = {p.name: p for p in (
     # Chinese-made kiosk/receipt printers (Xprinter, Gainscha, Rongta, Sprt): GBK font, GS ( k
     PrinterProfile("generic"),
@@ -73,8 +80,11 @@ def profile_for(url: DeviceURL) -> PrinterProfile:
         raise DeviceURLError(f"{url.raw}: paper is 58 or 80 (mm)")
     if opts.get("chinese", profile.chinese) not in ("native", "raster"):
         raise DeviceURLError(f"{url.raw}: chinese is native or raster")
+    if opts.get("charset", profile.charset) not in CHARSETS:
+        raise DeviceURLError(f"{url.raw}: charset is {', '.join(CHARSETS)}")
     return replace(profile, paper=opts.get("paper", profile.paper),
-                   chinese=opts.get("chinese", profile.chinese))  # type: ignore[arg-type]
+                   chinese=opts.get("chinese", profile.chinese),  # type: ignore[arg-type]
+                   charset=opts.get("charset", profile.charset))
 
 
 def open_printer(url: str | DeviceURL, timeout: float = 5.0) -> Escpos:
@@ -126,9 +136,15 @@ def ticket_bytes(ops: Sequence[Op], profile: PrinterProfile) -> bytes:
     return dummy.output
 
 
-def native_chinese(text: str) -> bool:
-    """Printable in FS & mode: ASCII or GB18030's double-byte part (the printer's GBK font)."""
-    return all(ch.isascii() or len(ch.encode("gb18030")) == 2 for ch in text)
+def native_chinese(text: str, charset: str = "gbk") -> bool:
+    """Printable in FS & mode: every character ASCII or in the printer's code page. GBK is
+    checked with the ``gbk`` codec itself: GB18030 encodes more in two bytes (䶮 as FE 9F)
+    that a GBK font has no glyph for."""
+    sizes = (2, 4) if charset == "gb18030" else (2,)  # GBK's one-byte € is no FS & code
+    try:
+        return all(ch.isascii() or len(ch.encode(charset)) in sizes for ch in text)
+    except UnicodeEncodeError:
+        return False
 
 
 def _text(printer: Escpos, style: _Style, op: Text, profile: PrinterProfile,
@@ -136,11 +152,11 @@ def _text(printer: Escpos, style: _Style, op: Text, profile: PrinterProfile,
     if op.text.isascii():
         style.apply(op.align, op.bold, op.scale)
         printer.text(op.text + "\n")
-    elif profile.chinese == "native" and native_chinese(op.text):
+    elif profile.chinese == "native" and native_chinese(op.text, profile.charset):
         style.apply(op.align, op.bold, op.scale)
         # printer._raw is python-escpos's raw write; text() would mangle Chinese (README)
-        printer._raw(FS_CHINESE_ON + op.text.encode("gb18030") + FS_CHINESE_OFF + b"\n")
-    else:  # raster mode, or a rare character (GB18030 four-byte) the printer's font lacks
+        printer._raw(FS_CHINESE_ON + op.text.encode(profile.charset) + FS_CHINESE_OFF + b"\n")
+    else:  # raster mode, or a rare character the printer's code page lacks
         printer.image(fonts.render_line(op.text, paper.dots, align=op.align, bold=op.bold,
                                         scale=op.scale), impl="bitImageRaster")
 
@@ -170,6 +186,10 @@ class PrintResult:
     after: PrinterStatus | None = None
     error: str | None = None  # a msgid when the print failed for a reason other than status
     detail: str = ""  # technical detail for logs and staff, never shown to visitors
+    # The whole job reached the printer but the status query after it got no answer:
+    # "printed, status unknown". Counted as printed (printing it again could give the
+    # visitor two tickets); staff are told to check.
+    unconfirmed: bool = False
 
     @property
     def status(self) -> PrinterStatus:
@@ -177,6 +197,8 @@ class PrintResult:
 
     @property
     def reasons(self) -> tuple[str, ...]:
+        if self.unconfirmed:
+            return (MSG_UNCONFIRMED,)
         return ((self.error,) if self.error else ()) + self.status.reasons
 
 
@@ -229,16 +251,29 @@ def _send(device: DeviceURL, data: bytes, timeout: float) -> PrintResult:
     except PRINTER_ERRORS as exc:
         return PrintResult(False, PrinterStatus.unreachable(), detail=str(exc))
     try:
+        return _status_print_status(printer, data, timeout)
+    finally:
+        printer.close()
+
+
+def _status_print_status(printer: Escpos, data: bytes, timeout: float) -> PrintResult:
+    try:
         before = status.query(printer, timeout)
         if not before.ok:
             return PrintResult(False, before)
         printer._raw(data)  # one write: the whole ticket, cut included
-        after = status.query(printer, timeout)
-        return PrintResult(after.ok, before, after)
     except PRINTER_ERRORS as exc:
         return PrintResult(False, PrinterStatus.unreachable(), detail=str(exc))
-    finally:
-        printer.close()
+    # The ticket is out of our hands now: whatever follows, it was sent whole. A printer
+    # that then stays silent (or drops the line) leaves it "printed, status unknown".
+    try:
+        after = status.query(printer, timeout)
+    except PRINTER_ERRORS as exc:
+        return PrintResult(True, before, PrinterStatus.unreachable(), unconfirmed=True,
+                           detail=str(exc))
+    if not after.answering:
+        return PrintResult(True, before, after, unconfirmed=True)
+    return PrintResult(after.ok, before, after)
 
 
 def printer_status(url: str | DeviceURL, timeout: float = 2.0) -> PrinterStatus:

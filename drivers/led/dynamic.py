@@ -67,6 +67,22 @@ class Area:
 _AREA_HEAD = struct.Struct("<BHHHHBBBHB")  # type x y w h id line-space run-mode timeout sound
 _AREA_TAIL = struct.Struct("<BBBBBBBI")  # align single new-line mode exit speed stay length
 
+# §8.2.1: the text of one dynamic area holds at most 512 bytes on a BX-5K controller and
+# 1024 on a BX-6K; a frame of one area has room for less than 1024 (its headers), so that
+# is a 6K's real bound. A sign whose text is longer is paged (drivers/led/sign.py).
+MODELS = {"bx-5k": 512, "bx-6k": 1024}
+DEFAULT_MODEL = "bx-5k"  # the smaller limit: a hall that does not say is never refused
+ONE_AREA_ROOM = MAX_DATA - 5 - 1 - 1 - 2 - _AREA_HEAD.size - 1 - _AREA_TAIL.size
+
+
+def area_text_limit(model: str) -> int:
+    """Bytes of GB2312 text one dynamic area of this controller model takes."""
+    try:
+        return min(MODELS[model], ONE_AREA_ROOM)
+    except KeyError:
+        raise ProtocolError(f"controller model {model!r}: expected "
+                            f"{' or '.join(MODELS)}") from None
+
 
 def encode_text(text: str) -> bytes:
     """GB2312 for the controller's fonts; a newline becomes its "\\n" escape (§11.1)."""

@@ -16,6 +16,7 @@ import os
 import selectors
 import socket
 import threading
+import time
 import tty
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -33,14 +34,21 @@ class Shown:
 
 
 class Bus:
-    """The controllers' state and answers, without I/O. `addresses=None` serves any address."""
+    """The controllers' state and answers, without I/O. `addresses=None` serves any address.
 
-    def __init__(self, addresses: Iterable[int] | None = None) -> None:
+    ``model`` (bx-5k or bx-6k) is the controllers': an area whose text exceeds its limit
+    (§8.2.1: 512 or 1024 bytes) is refused with NACK MEMORY_VOLUME. ``history`` keeps every
+    area shown, with the monotonic time its frame was read, for tests of pacing."""
+
+    def __init__(self, addresses: Iterable[int] | None = None, *,
+                 model: str = bx.DEFAULT_MODEL) -> None:
         self._addresses = None if addresses is None else frozenset(addresses)
         self._lock = threading.Lock()
         self._areas: dict[int, dict[int, Shown]] = {}
         self._last: dict[int, int] = {}
         self.frames = self.bad_frames = self.rejected = 0
+        self.text_limit = bx.MODELS[model]
+        self.history: list[tuple[float, int, Shown]] = []
         self.on_show: Callable[[int, Shown], None] | None = None
 
     def serves(self, address: int) -> bool:
@@ -104,7 +112,8 @@ class Bus:
                 update = bx.parse_show(packet)
             except bx.ProtocolError:
                 return bx.answer(packet, bx.NACK, bx.CmdError.NO_CMD)  # v1.4 has no "bad data"
-            if any(area.area_id >= MAX_AREAS for area, _ in update.areas):
+            if any(area.area_id >= MAX_AREAS or _size(text) > self.text_limit
+                   for area, text in update.areas):
                 return bx.answer(packet, bx.NACK, bx.CmdError.MEMORY_VOLUME)
             for address in self._targets(packet.dst):
                 self._apply(address, update.delete, update.areas)
@@ -116,7 +125,9 @@ class Bus:
     def _apply(self, address: int, delete: tuple[int, ...] | None,
                areas: Iterable[tuple[bx.Area, str]]) -> None:
         shown = [Shown(text, area.mode, area) for area, text in areas]
+        now = time.monotonic()
         with self._lock:
+            self.history += [(now, address, item) for item in shown]
             current = self._areas.setdefault(address, {})
             for area_id in list(current) if delete is None else delete:
                 current.pop(area_id, None)
@@ -130,11 +141,17 @@ class Bus:
                 self.on_show(address, item)
 
 
+def _size(text: str) -> int:
+    """Bytes of a shown text as it came (a newline was its two-byte escape)."""
+    return len(text.replace("\n", "\\n").encode("gb2312", errors="replace"))
+
+
 class Emulator(Bus):
     """The bus served over a pty and/or TCP by one background thread; close() stops it."""
 
-    def __init__(self, addresses: Iterable[int] | None = None) -> None:
-        super().__init__(addresses)
+    def __init__(self, addresses: Iterable[int] | None = None, *,
+                 model: str = bx.DEFAULT_MODEL) -> None:
+        super().__init__(addresses, model=model)
         self._sel = selectors.DefaultSelector()
         self._wake_r, self._wake_w = os.pipe()
         self._sel.register(self._wake_r, selectors.EVENT_READ, None)

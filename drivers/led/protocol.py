@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from drivers.led.dynamic import (  # noqa: F401 - re-exported
     BOTTOM,
     CENTER,
+    DEFAULT_MODEL,
     LEFT,
     MIDDLE,
+    MODELS,
     RIGHT,
     TOP,
     Area,
@@ -23,6 +25,7 @@ from drivers.led.dynamic import (  # noqa: F401 - re-exported
     DisplayMode,
     RunMode,
     TextEncodingError,
+    area_text_limit,
     decode_area,
     decode_text,
     encode_area,

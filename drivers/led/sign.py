@@ -5,6 +5,10 @@ and geometry and sends them through a LedTransport, which several signs on one R
     sign = WindowSign(transport, address=5, width=128, height=16)
     sign.show_call("A012", 5)                  # shows "A012 请到5号窗口"
     open_sign("led+serial:///dev/ttyUSB1?address=05&width=64&height=16&kind=window")
+    open_sign("led+tcp://10.0.0.60:5005?address=100&kind=strip&model=bx-6k")
+
+``model`` (bx-5k, the default, or bx-6k) is the controller's: it bounds the text of one
+dynamic area (§8.2.1), and longer text goes out as pages.
 """
 from __future__ import annotations
 
@@ -46,19 +50,48 @@ def parse_address(value: str | int) -> int:
     return address
 
 
+def parse_model(value: str | None) -> str:
+    """URL ``model=bx-5k`` (default) or ``model=bx-6k``: the controller's dynamic-area limit."""
+    model = (value or bx.DEFAULT_MODEL).lower().replace("_", "-")
+    if model not in bx.MODELS:
+        raise DeviceURLError(f"controller model {value!r}: expected model=bx-5k or "
+                             f"model=bx-6k")
+    return model
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """``text`` cut at characters into pieces of at most ``limit`` bytes as the sign gets
+    them (GB2312, a newline as its two-byte escape)."""
+    pieces, piece, size = [], [], 0
+    for ch in text:
+        cost = len(bx.encode_text(ch))
+        if piece and size + cost > limit:
+            pieces.append("".join(piece))
+            piece, size = [], 0
+        piece.append(ch)
+        size += cost
+    return pieces + (["".join(piece)] if piece else [])
+
+
 class Sign:
-    """A whole-sign dynamic area (area 0) at one bus address."""
+    """A whole-sign dynamic area (area 0) at one bus address.
+
+    Text longer than the controller model's area limit (§8.2.1: 512 bytes on BX-5K, 1024
+    on BX-6K) is cut into pages (``pages``/``packets``), each one frame; the worker shows
+    them in turn."""
 
     default_width, default_height = 128, 16
 
     def __init__(self, transport: LedTransport | None, address: int = 1,
                  width: int | None = None, height: int | None = None, *, reply: bool = True,
-                 owns_transport: bool = False) -> None:
+                 owns_transport: bool = False, model: str = bx.DEFAULT_MODEL) -> None:
         self.transport = transport
         self.address = address
         self.width = width or self.default_width
         self.height = height or self.default_height
         self.reply = reply
+        self.model = parse_model(model)
+        self.text_limit = bx.area_text_limit(self.model)
         self._owns = owns_transport
 
     @classmethod
@@ -71,7 +104,14 @@ class Sign:
         except ValueError:
             raise DeviceURLError(f"{device.raw}: expected width=PIXELS&height=PIXELS") from None
         return cls(open_transport(device), parse_address(options.get("address", "1")), width,
-                   height, owns_transport=True)
+                   height, owns_transport=True, model=parse_model(options.get("model")))
+
+    def pages(self, text: str) -> list[str]:
+        """``text`` in pages that each fit one dynamic area of this controller."""
+        return split_text(text, self.text_limit) or [""]
+
+    def packets(self, text: str) -> list[bx.Packet]:
+        return [self.packet(page) for page in self.pages(text)]
 
     def area(self, text: str) -> bx.Area:
         """Centred and still when the text fits, scrolling left when it does not."""
@@ -123,10 +163,36 @@ class HallStrip(Sign):
     default_width, default_height = 256, 16
 
     def lines_packet(self, lines: Sequence[str]) -> bx.Packet:
+        """One frame of ``lines`` (they must fit the area: see ``lines_packets``)."""
         text = GAP.join(line.strip() for line in lines if line.strip())
         area = bx.Area(0, 0, self.width, self.height, mode=bx.DisplayMode.SCROLL_LEFT,
                        align=bx.LEFT | bx.MIDDLE, speed=4, stay=0.0)
         return bx.show(self.address, [(area, text)], reply=self.reply)
+
+    def line_pages(self, lines: Sequence[str]) -> list[str]:
+        """The strip's text in pages within the controller's area limit, cut between lines
+        (a line longer than a page is cut at characters)."""
+        limit, gap = self.text_limit, len(bx.encode_text(GAP))
+        pages: list[str] = []
+        page: list[str] = []
+        size = 0
+        for line in (line.strip() for line in lines):
+            if not line:
+                continue
+            cost = len(bx.encode_text(line))
+            if page and size + gap + cost > limit:
+                pages.append(GAP.join(page))
+                page, size = [], 0
+            if cost > limit:
+                *whole, line = split_text(line, limit)
+                pages += whole
+                cost = len(bx.encode_text(line))
+            size += (gap if page else 0) + cost
+            page.append(line)
+        return pages + ([GAP.join(page)] if page else []) or [""]
+
+    def lines_packets(self, lines: Sequence[str]) -> list[bx.Packet]:
+        return [self.lines_packet((page,)) for page in self.line_pages(lines)]
 
     def show_lines(self, lines: Sequence[str]) -> bx.Packet | None:
         return self.send(self.lines_packet(lines))

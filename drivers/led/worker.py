@@ -10,6 +10,11 @@ A transport that breaks (TCP reset, adapter unplugged) is reopened with backoff,
 sign on it is sent its content again: a controller that restarted shows nothing. Every
 ``refresh_s`` each sign is sent its content again anyway, which is how a sign on a serial bus
 that lost power catches up (nothing on RS-485 says it restarted).
+
+One address gets at most one frame a second (``min_gap_s``; vendor §2.1 asks no more of a
+dynamic area): what comes faster waits, and only the newest content goes. Content longer
+than the sign's controller takes in one area (sign.py: 512 bytes on BX-5K, 1024 on BX-6K)
+is sent as pages, one frame each, the next after ``page_s``, round and round.
 """
 from __future__ import annotations
 
@@ -25,6 +30,8 @@ from drivers.led.transport import LedTimeout, LedTransport, open_transport
 
 log = logging.getLogger(__name__)
 Content = str | tuple[str, ...]  # a window's text, or a strip's lines
+MIN_GAP_S = 1.0  # vendor §2.1: refresh one dynamic area at most once a second
+PAGE_S = 30.0  # how long one page of a text longer than the controller's area stays up
 
 
 @dataclass
@@ -39,15 +46,36 @@ class Slot:
     error: str | None = None
     retry_at: float = 0.0
     sent: int = 0  # frames the sign acknowledged
+    last_frame: float = -1e9  # when a frame last went to this address (monotonic)
+    page: int = 0  # the page of ``shown`` on the sign now
+    pages: int = 1  # how many pages ``shown`` has
+    page_at: float = 0.0  # when the next page is due (paged content only)
 
-    def packet(self, content: Content) -> bx.Packet:
+    def packets(self, content: Content) -> list[bx.Packet]:
+        """The frames of ``content``: one, or one per page when it exceeds the area limit."""
         if isinstance(self.sign, HallStrip):
             lines = (content,) if isinstance(content, str) else content
-            return self.sign.lines_packet(lines)
-        return self.sign.packet(content if isinstance(content, str) else " ".join(content))
+            return self.sign.lines_packets(lines)
+        return self.sign.packets(content if isinstance(content, str) else " ".join(content))
 
-    def due(self, now: float) -> bool:
-        return self.desired is not None and self.desired != self.shown and now >= self.retry_at
+    def next_at(self, gap: float) -> float | None:
+        """When this sign is next due a frame (None: it shows what it should, for good):
+        new content at once, the next page when the page has been up long enough, and
+        never sooner than ``gap`` after its last frame (vendor §2.1: at most one refresh
+        of a dynamic area a second; the newest content wins meanwhile)."""
+        if self.desired is None:
+            return None
+        if self.desired != self.shown:
+            at = self.retry_at
+        elif self.pages > 1:
+            at = self.page_at
+        else:
+            return None
+        return max(at, self.last_frame + gap)
+
+    def due(self, now: float, gap: float) -> bool:
+        at = self.next_at(gap)
+        return at is not None and now >= at
 
 
 class SignWorker:
@@ -55,9 +83,11 @@ class SignWorker:
 
     def __init__(self, url: str, *, timeout: float = 1.0, retry_s: float = 5.0,
                  refresh_s: float = 60.0, reopen_max_s: float = 10.0,
+                 min_gap_s: float = MIN_GAP_S, page_s: float = PAGE_S,
                  opener: Callable[[str, float], LedTransport] = open_transport) -> None:
         self.url = url
         self.timeout, self.retry_s, self.refresh_s = timeout, retry_s, refresh_s
+        self.min_gap_s, self.page_s = min_gap_s, page_s
         self._reopen_max = reopen_max_s
         self._open = opener
         self._slots: dict[int, Slot] = {}
@@ -157,7 +187,7 @@ class SignWorker:
         n = len(self._order)
         for i in range(n):
             slot = self._slots[self._order[(self._next + i) % n]]
-            if slot.due(now):
+            if slot.due(now, self.min_gap_s):
                 self._next = (self._next + i + 1) % n
                 return slot
         return None
@@ -167,16 +197,16 @@ class SignWorker:
         wake = [self._refresh_at]
         if self._transport is None:
             wake.append(self._reopen_at)
-        wake += [s.retry_at for s in self._slots.values()
-                 if s.desired is not None and s.desired != s.shown and s.retry_at > now]
+        wake += [at for s in self._slots.values()
+                 if (at := s.next_at(self.min_gap_s)) is not None and at > now]
         return max(0.01, min(wake) - now)
 
     def _send(self, slot: Slot, content: Content) -> None:
         try:
-            packet = slot.packet(content)
+            packets = slot.packets(content)
         except bx.ProtocolError as exc:  # text the sign cannot take: never retried
             with self._cond:
-                slot.shown, slot.error = content, f"not sent: {exc}"
+                slot.shown, slot.pages, slot.error = content, 1, f"not sent: {exc}"
                 self.errors += 1
             log.warning("LED %s: %s", slot.label, exc)
             return
@@ -184,9 +214,11 @@ class SignWorker:
         if transport is None:
             return
         slot.sign.transport = transport
+        page = (slot.page + 1) % len(packets) if content == slot.shown else 0
         now = time.monotonic()
+        slot.last_frame = now  # a refused or unanswered frame still reached the bus
         try:
-            slot.sign.send(packet)
+            slot.sign.send(packets[page])
         except LedTimeout:
             self._fail(slot, f"no reply in {self.timeout:g} s", now)
             with self._cond:
@@ -204,6 +236,7 @@ class SignWorker:
             if slot.ok is False:
                 log.info("LED %s answers again", slot.label)
             slot.shown, slot.ok, slot.error, slot.retry_at = content, True, None, 0.0
+            slot.page, slot.pages, slot.page_at = page, len(packets), now + self.page_s
             slot.sent += 1
 
     def _fail(self, slot: Slot, error: str, now: float) -> None:

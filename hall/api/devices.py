@@ -55,6 +55,8 @@ class DeviceMe(BaseModel):
     hall_id: int
     counter_id: int | None
     name: str
+    url: str | None = Field(default=None, description="the address saved in the console "
+                            "(/admin/devices): a bridge uses it over its own table's")
 
 
 class DeviceListed(DeviceHealth):
@@ -87,7 +89,8 @@ def me():
     if actor.kind != "device":
         raise Forbidden(N_("Only a device reports its health"), "authorization")
     return {"id": actor.id, "kind": actor.role, "hall_id": actor.hall_id,
-            "counter_id": actor.counter_id, "name": actor.label}
+            "counter_id": actor.counter_id, "name": actor.label,
+            "url": transport.saved_url(hall_context(), actor.id)}
 
 
 @api.get("", responses={"200": DevicesOut}, security=SECURED)

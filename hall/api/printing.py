@@ -66,7 +66,8 @@ class JobPath(BaseModel):
 
 
 class JobsQuery(BaseModel):
-    state: Literal["pending", "printed", "failed", "all"] = "pending"
+    state: Literal["pending", "printed", "failed", "unconfirmed", "all"] = Field(
+        default="pending", description="unconfirmed: printed, status unknown (staff check)")
     device_id: Id | None = None
     limit: int = Field(default=50, ge=1, le=500)
 
@@ -90,6 +91,8 @@ class ResultBody(Strict):
     state: Literal["printed", "failed"]
     error: str | None = Field(default=None, max_length=200)
     status: PrinterHealth | None = None
+    unconfirmed: bool = Field(default=False, description="printed: the whole job reached "
+                              "the printer, but it did not answer the status query after it")
 
 
 class PrintJobOut(BaseModel):
@@ -101,6 +104,8 @@ class PrintJobOut(BaseModel):
                                           description="None: the queue ticket; else the "
                                                       "visit's paper")
     state: Literal["pending", "printed", "failed"]
+    unconfirmed: bool = Field(default=False, description="printed, status unknown: flagged "
+                                                         "for staff to check")
     attempts: int
     error: str | None
     requested_by: str | None
@@ -168,7 +173,8 @@ def result(path: JobPath, body: ResultBody):
     health = body.status.model_dump(exclude_none=True) if body.status else {}
     return printing.finish_job(hall_context(), job_id=path.job_id,
                                printed=body.state == "printed", error=body.error,
-                               health=health, actor=current_actor()).value
+                               health=health, actor=current_actor(),
+                               unconfirmed=body.unconfirmed).value
 
 
 def _print(ticket_id: int, device_id: int | None, lang: str | None,

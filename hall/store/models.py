@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -272,6 +273,9 @@ class PrintJob(Base):
     # correction: hall/domain/outcomes.DOCUMENTS), printed at the window
     document: Mapped[str | None] = mapped_column(String(16), default=None)
     state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|printed|failed
+    # printed, status unknown: sent whole, but the printer did not answer after it; flagged
+    # for staff (an alert) and never printed again by itself
+    unconfirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(String(200), default=None)
     requested_by: Mapped[str | None] = mapped_column(String(60), default=None)

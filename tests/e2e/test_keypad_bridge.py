@@ -275,3 +275,37 @@ def test_keypad_unknown_function_is_counted(keypad_hall, caplog):
     link = harness.pairs[0][2]
     stored = link.call("POST", "/devices/me/health", health)
     assert stored["health"]["unknown_functions"] == {"00": 1, "05": 2}
+
+
+def test_keypad_moves_to_the_address_saved_in_the_console(keypad_hall, tmp_path):
+    """Issue 17 §1: the keypad's bus is the address an admin saves on /admin/devices (PUT
+    /api/v1/devices/<id>/url), over the bridge's own table, and a change applies without a
+    restart: the bridge hears config.changed for its device and moves to the new port."""
+    from tests.e2e.conftest import admin_session
+
+    harness, emu, tokens, post, ctx = keypad_hall
+    post("/api/v1/tickets", "kiosk", service="hj")
+    post("/api/v1/tickets", "kiosk", service="hj")
+    other = KeypadEmulator([7], [], link=tmp_path / "ttyRS485-new")
+    other.start_pty()
+    try:
+        keypad = harness.add(KeypadBridge(token=tokens["keypad1"]["token"],
+                                          url=f"keypad+serial://{emu.link}?address=1"),
+                             tokens["keypad1"])
+        assert keypad.console_url is None  # nothing saved: the table's port
+        harness.run_until(lambda: emu.keypad(1).display == ("002", "   "))
+        admin = admin_session(ctx, harness.url)
+        device = tokens["keypad1"]["id"]
+        url = f"keypad+serial://{other.link}?address=7"
+        saved = admin.put(f"{harness.url}/api/v1/devices/{device}/url", json={"url": url},
+                          timeout=5)
+        assert saved.status_code == 200, saved.text
+        harness.run_until(lambda: keypad.console_url == url and keypad.address == 7)
+        harness.run_until(lambda: other.keypad(7).display == ("002", "   "))  # repainted
+        other.keypad(7).press("call")  # a press on the new bus calls at counter 1
+        harness.run_until(lambda: other.keypad(7).display == ("001", "001"))
+        assert ticket_state(ctx, "A001") == ("called", tokens["keypad1"]["counter_id"])
+        assert keypad.health()["address"] == 7 and keypad.failed == 0
+        admin.close()
+    finally:
+        other.close()

@@ -350,3 +350,45 @@ def test_public_url_in_ticket_qr(app, client, seeded, printer, admin_client):
                                json={**spec, "public_url": ""})
     assert cleared.status_code == 200 and cleared.json["public_url"] is None
     assert printed_qr() == "http://hall.example.gov.cn:8080/t/"
+
+
+def test_printed_ticket_with_lost_status_is_not_reported_unprinted(app, client, seeded,
+                                                                    printer, staff_client):
+    """Issue 17 §5: the whole ticket reached the printer (real bytes over TCP, decoded by the
+    emulator), then the printer stops answering DLE EOT. That is "printed, status unknown":
+    the kiosk shows the number as printed, the job is flagged for staff, nothing is printed
+    a second time."""
+    app.config["PRINT_TIMEOUT"] = 0.5
+    device_id, headers = add_kiosk(seeded, tcp(printer))
+    printer.tickets_until, printer.then_state = 1, "silent"  # silent once the cut is read
+    ticket, printed = take(client, headers, "hj")
+
+    rec = printer.wait_for_tickets(1)[0]  # the bytes: the whole ticket, number and cut
+    assert rec.ticket.cut and ticket["number"] in rec.ticket.lines
+    assert "户籍办理" in rec.ticket.lines
+    assert rec.ticket.qr == [printed["qr_url"]]
+    assert printer.queries == [1, 2, 4, 1]  # answered before; the first one after, never
+    assert printer.state == "silent"
+
+    # the visitor is told it printed, never "could not be printed, ask staff"
+    assert printed["state"] == "printed" and printed["printed"] is True
+    assert printed["message"] == "号票已打印，请从下方出票口取走。"
+    assert printed["job"]["state"] == "printed" and printed["job"]["unconfirmed"] is True
+    polled = client.get(f"/api/v1/print-jobs/{printed['job']['id']}", headers=headers).json
+    assert polled["state"] == "printed"  # what the kiosk page polls says the same
+    # flagged for staff: an alert naming the ticket, and the job in the staff's list
+    flagged = [a for a in alerts.open_alerts(seeded, 1) if a["kind"] == "print_unconfirmed"]
+    assert len(flagged) == 1 and flagged[0]["ticket_id"] == ticket["id"]
+    assert flagged[0]["device_id"] == device_id
+    assert flagged[0]["payload"]["number"] == ticket["number"]
+    listed = staff_client.get("/api/v1/print-jobs?state=unconfirmed").json["jobs"]
+    assert [j["id"] for j in listed] == [printed["job"]["id"]]
+    assert device_health(seeded, device_id)["last_print"] == "unconfirmed"
+    # nothing printed twice: one job, and the printer never got a second ticket
+    with seeded.engine.connect() as conn:
+        jobs = conn.execute(select(PrintJob.state, PrintJob.unconfirmed)
+                            .where(PrintJob.ticket_id == ticket["id"])).all()
+    assert [tuple(j) for j in jobs] == [("printed", True)]
+    with pytest.raises(TimeoutError):
+        printer.wait_for_tickets(2, timeout=1.0)
+    assert len(printer.tickets) == 1

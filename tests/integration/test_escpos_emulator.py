@@ -2,6 +2,7 @@
 tickets; status queries answered with the paper states a kiosk has to explain."""
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
@@ -10,13 +11,13 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from drivers.escpos import fonts, status
 from drivers.escpos.emulator import PrinterEmulator
 from drivers.escpos.printer import print_ticket
 from drivers.escpos.ticket import LABEL_AHEAD, LABEL_WAIT, TicketContent
-from tests.conftest import need_font
+from tests.conftest import need_font, unavailable
 
 URL = "https://hall.example.cn/t/Xq3vT9bK2mPz"
 ZH = {LABEL_AHEAD: "前面还有 %(n)s 人", LABEL_WAIT: "预计等候 %(low)s-%(high)s 分钟"}
@@ -69,6 +70,62 @@ def test_a_raster_ticket_is_paper_wide_images_matching_the_font(printer):
     expected = fonts.render_line("社保业务", 384, align="center", bold=True, scale=2)
     assert any(image.tobytes() == expected.tobytes() for image in images)
     assert expected.getextrema() == (0, 255)  # and it is not blank
+
+
+RARE = ("䶮", "𠮷", "𡈼")  # CJK Ext A (GB18030 FE 9F, not GBK) and Ext B (four-byte)
+COMMON = "堃 喆 赟"  # rare in names, but in GBK: the printer's own font has them
+
+
+def _ink_box(image: Image.Image) -> Image.Image:
+    """The inked part of a black-on-white image, as a 1-bit crop."""
+    ink = image.convert("L").point(lambda v: 255 if v < 128 else 0)
+    box = ink.getbbox()
+    assert box is not None, "blank: no ink at all"
+    return ink.crop(box).convert("1")
+
+
+def test_rare_characters_print_in_raster(printer):
+    """Issue 17 §8: a GBK printer gets in FS & only codes its GBK font has (checked with the
+    'gbk' codec on the bytes that arrived), and a line with 䶮, 𠮷 or 𡈼 is drawn as a raster
+    image with a font that has them (fonts-hanazono), each glyph the same as that font
+    draws it — not blank, not the main font's empty box."""
+    need_font()
+    if not all(fonts.covered(ch) for ch in RARE):
+        unavailable("a font with CJK Extension A and B", "make fonts (fonts-hanazono)")
+    extra = (f"取号人：{COMMON}", *(f"取号人：{ch}" for ch in RARE))
+    result = print_ticket(f"escpos+tcp://127.0.0.1:{printer.tcp_port}?paper=58",
+                          content(extra=extra), translate=zh)
+    assert result.printed, result
+    (rec,) = printer.wait_for_tickets(1)
+    raw = bytes(printer.received)
+    chinese = re.findall(rb"\x1c&(.*?)\x1c\.", raw, re.S)
+    assert len(chinese) >= 5  # hall, service, kind, materials … and the GBK names
+    for run in chinese:  # every code inside FS & is GBK (strict), two bytes each
+        text = run.decode("gbk")
+        assert text.encode("gbk") == run
+        assert all(ch.isascii() or len(ch.encode("gbk")) == 2 for ch in text)
+    assert "䶮".encode("gb18030") not in b"".join(chinese)  # FE 9F never reaches the font
+    assert f"取号人：{COMMON}".encode("gbk") in b"".join(chinese)  # GBK names stay native
+    assert f"取号人：{COMMON}" in rec.ticket.lines
+    assert not any(ch in line for line in rec.ticket.lines for ch in RARE)
+
+    images = [image.tobytes() for image in rec.ticket.images]
+    main = ImageFont.truetype(str(fonts.font_path()), fonts.GLYPH)
+    for ch in RARE:
+        line = f"取号人：{ch}"
+        expected = fonts.render_line(line, 384)
+        assert expected.tobytes() in images, f"{line} was not rastered as drawn"
+        cell = expected.crop((96, 0, 120, fonts.LINE))  # 4 wide characters of 24 dots first
+        rare = ImageFont.truetype(str(fonts.font_for(ch)), fonts.GLYPH)
+        assert fonts.font_for(ch) != fonts.font_path()  # not the main font …
+        drawn = Image.new("L", (48, 48), 255)
+        ImageDraw.Draw(drawn).text((4, 40), ch, font=rare, fill=0, anchor="ls")
+        drawn = drawn.point(lambda v: 0 if v < 160 else 255)
+        assert _ink_box(cell).tobytes() == _ink_box(drawn).tobytes()  # … but its own glyph
+        tofu = Image.new("L", (48, 48), 255)
+        ImageDraw.Draw(tofu).text((4, 40), ch, font=main, fill=0, anchor="ls")
+        assert _ink_box(cell).tobytes() != _ink_box(tofu.point(
+            lambda v: 0 if v < 160 else 255)).tobytes()
 
 
 def test_paper_end_stops_the_print_and_says_why(printer):

@@ -205,3 +205,141 @@ def test_text_a_sign_cannot_show_is_replaced_not_refused():
     assert board.window_text(7) == "7号窗口暂停 喝?"
     with pytest.raises(ValueError, match="texts.call"):
         Board(texts={"call": "{ticket} 请到{counter}号窗口"})
+
+
+def test_a_sign_shows_its_fallback_for_rare_characters_and_logs_them(caplog):
+    """Issue 17 §8: a GB2312 sign cannot show 䶮 or 𠮷; it shows the configured fallback
+    (here □) and the bridge logs each such character once and lists it in its health."""
+    with Emulator() as led:
+        bridge = LedBridge("token", f"led+tcp://127.0.0.1:{led.start_tcp()}", fallback="□",
+                           strip_max_age_h=0, notices=["请䶮先生到1号窗口", "请𠮷女士到2号窗口"],
+                           signs=[{"kind": "strip", "address": STRIP}])
+        with caplog.at_level("WARNING", logger="display.led_board"):
+            bridge.start(None, {"id": 1, "kind": "sign", "hall_id": 1, "counter_id": None})
+            try:
+                assert bridge.wait_idle()
+                assert shows(led, STRIP) == "请□先生到1号窗口\u3000\u3000请□女士到2号窗口"
+                assert bridge.health()["replaced"] == "䶮𠮷"
+            finally:
+                bridge.close()
+    logged = [r.getMessage() for r in caplog.records if "GB2312" in r.getMessage()]
+    assert len(logged) == 2 and "U+4DAE" in logged[0] and "U+20BB7" in logged[1]
+    assert Board(fallback="□").clean("张堃 李喆 王赟") == "张□ 李□ 王□"  # GBK, not GB2312
+    for bad in ("䶮", "\\", ""):
+        with pytest.raises(ValueError, match="fallback"):
+            Board(fallback=bad)
+
+
+NOTICES = [f"{n}. 请携带本人居民身份证原件，按号等候，听到叫号后到对应窗口办理"
+           for n in range(1, 10)]
+
+
+@pytest.mark.parametrize("model, limit", [("bx-5k", 512), ("bx-6k", 1024)])
+def test_led_area_limit_splits_long_text(model, limit):
+    """Issue 17 §6: the hall strip's text (here 9 notices, 600-odd GB2312 bytes) never goes
+    out as one dynamic area over the controller's limit (vendor §8.2.1: 512 bytes on a
+    BX-5K, 1024 on a BX-6K). The model is the sign's setting; on a BX-5K the text is cut
+    between notices into pages shown in turn, and the pages together carry all of it."""
+    whole = "\u3000\u3000".join(NOTICES)
+    assert 512 < len(whole.encode("gb2312")) < 1024
+    with Emulator(model=model) as led:  # the controller refuses an area over its limit
+        url = f"led+tcp://127.0.0.1:{led.start_tcp()}?model={model}"
+        bridge = LedBridge("token", url, notices=NOTICES, strip_max_age_h=0, page_s=1.2,
+                           signs=[{"kind": "strip", "address": STRIP}])
+        bridge.start(None, {"id": 1, "kind": "sign", "hall_id": 1, "counter_id": None})
+        try:
+            assert bridge.wait_idle()
+            time.sleep(3.0 if model == "bx-5k" else 1.5)  # long enough to page round
+        finally:
+            bridge.close()
+    frames = [(at, shown.text) for at, address, shown in led.history if address == STRIP]
+    assert led.rejected == 0 and led.bad_frames == 0
+    assert all(len(text.encode("gb2312")) <= limit for _, text in frames)
+    pages = list(dict.fromkeys(text for _, text in frames))  # in order, once each
+    if model == "bx-6k":
+        assert pages == [whole] and len(frames) == 1  # fits: one frame, never re-sent
+        return
+    assert len(pages) == 2 and "\u3000\u3000".join(pages) == whole  # nothing lost
+    assert all(set(p.split("\u3000\u3000")) <= set(NOTICES) for p in pages)  # cut between
+    assert [text for _, text in frames[:3]] == [pages[0], pages[1], pages[0]]  # in turn
+    gaps = [b - a for (a, _), (b, _) in zip(frames, frames[1:], strict=False)]
+    assert all(gap >= 1.1 for gap in gaps), gaps  # each page stays up page_s
+
+
+def test_led_refresh_at_most_once_a_second():
+    """Issue 17 §6: frames to one address at most once a second (vendor §2.1), the newest
+    text winning: ten calls 50 ms apart at window 1 reach its sign as at most a few frames
+    a second or more apart, ending on the last call; window 2's sign on the same bus is
+    not held up by window 1's pacing. Times are the emulator's, as it read each frame."""
+    with Emulator() as led:
+        url = f"led+serial://{led.start_pty()}?baudrate=115200"
+        bridge = LedBridge("token", url, signs=[{"counter": 1, "address": 1},
+                                                {"counter": 2, "address": 2}])
+        bridge.start(None, {"id": 1, "kind": "sign", "hall_id": 1, "counter_id": None})
+        try:
+            for n in (1, 2):
+                bridge.on_event({"type": "counter.state", "counter_id": n,
+                                 "counter_number": n, "state": "open"})
+            assert bridge.wait_idle()
+            began = time.monotonic()
+            for n in range(1, 11):
+                bridge.on_event({"type": "ticket.called", "counter_id": 1,
+                                 "counter_number": 1, "ticket_id": n, "number": f"A{n:03d}"})
+                time.sleep(0.05)
+            bridge.on_event({"type": "ticket.called", "counter_id": 2, "counter_number": 2,
+                             "ticket_id": 99, "number": "B001"})
+            called_2 = time.monotonic()
+            wait_for(lambda: shows(led, 1) == "A010 请到1号窗口", 3, "the newest call")
+            assert bridge.wait_idle()
+        finally:
+            bridge.close()
+    ones = [(at, s.text) for at, address, s in led.history if address == 1]
+    gaps = [b - a for (a, _), (b, _) in zip(ones, ones[1:], strict=False)]
+    assert gaps and min(gaps) >= 0.95, gaps  # ≥ 1 s as sent; the pty adds only jitter
+    during = [text for at, text in ones if at >= began]
+    assert during[-1] == "A010 请到1号窗口" and len(during) <= 3  # coalesced, not 10
+    twos = [at for at, address, s in led.history if address == 2 and s.text.startswith("B001")]
+    assert len(twos) == 1 and twos[0] - called_2 < 0.5  # its own pace, not window 1's
+
+
+def test_signs_move_to_the_bus_saved_in_the_console_without_a_restart(ctx, hall_open,
+                                                                       admin):
+    """Issue 17 §1: the sign device's address saved in the console (services.devices.
+    transport, checked by the drivers' parser) replaces its table's bus; the bridge hears
+    config.changed for its device from the hall's event log, asks who it is again (the
+    same service GET /devices/me reads) and moves every sign to the new controller."""
+    from drivers.urls import parse
+    from hall.services.config import accounts
+    from hall.services.devices import transport
+
+    sign = accounts.add_device(ctx, kind="sign", name="LED").value
+
+    class ServiceLink:  # /devices/me as the API answers it, from the real database
+        def call(self, method, path, body=None, *, buffer=False):
+            assert (method, path) == ("GET", "/devices/me")
+            return {"id": sign["id"], "url": transport.saved_url(ctx, sign["id"])}
+
+    with Emulator() as old, Emulator() as new:
+        bridge = LedBridge("token", f"led+tcp://127.0.0.1:{old.start_tcp()}",
+                           signs=[{"counter": 1, "address": 1}], min_gap_s=0.1)
+        bridge.start(None, {"id": sign["id"], "kind": "sign", "hall_id": hall_open["id"],
+                            "counter_id": None, "url": None})
+        bridge.link = ServiceLink()
+        try:
+            feed = Feed(ctx, hall_open["id"], bridge)
+            assert bridge.wait_idle() and shows(old, 1) == "1号窗口 欢迎办理"
+            moved = f"led+tcp://127.0.0.1:{new.start_tcp()}?model=bx-6k"
+            transport.set_url(ctx, device_id=sign["id"], url=moved, actor=admin, check=parse)
+            feed()  # config.changed for this device
+            bridge.poll()
+            assert bridge.console_url == moved and bridge.model == "bx-6k"
+            assert bridge.wait_idle()
+            wait_for(lambda: shows(new, 1) == "1号窗口 欢迎办理", 2, "the sign on the new bus")
+            ticket = tickets.issue(ctx, hall_id=hall_open["id"], service="hj",
+                                   actor=SYSTEM).value
+            calling.call_next(ctx, counter_id=hall_open["counters"][1], actor=SYSTEM)
+            feed()
+            wait_for(lambda: shows(new, 1) == f"{ticket['number']} 请到1号窗口", 2, "the call")
+            assert shows(old, 1) == "1号窗口 欢迎办理"  # the old bus hears no more
+        finally:
+            bridge.close()

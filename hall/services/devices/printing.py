@@ -36,6 +36,7 @@ from hall.services.cases import documents
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.devices import health as devices
 from hall.services.queue import standing
+from hall.services.supervision import alerts
 from hall.services.views import phone_url
 from hall.store.models import Device, PrintJob, Ticket
 
@@ -45,6 +46,9 @@ LABEL_PRIORITY = N_("Green channel")
 LABEL_APPOINTMENT = N_("Appointment")
 MSG_PRINTED = N_("Your ticket has been printed. Please take it from the slot below.")
 MSG_PENDING = N_("Your ticket is being printed.")
+# what a "printed, status unknown" job says to staff (the same msgid as the driver's reason)
+MSG_UNCONFIRMED = N_("Printed, but the printer did not answer afterwards: check that the "
+                     "ticket came out")
 MSG_FAILED = N_("Your ticket could not be printed: %(reason)s. Your number is on the "
                 "screen: please note it, or scan the code with your phone. Staff have been "
                 "told.")
@@ -151,11 +155,16 @@ def start_job(ctx: Context, *, ticket_id: int, actor: Actor, device_id: int | No
 
 
 def finish_job(ctx: Context, *, job_id: int, printed: bool, error: str | None = None,
-               health: dict[str, Any] | None = None, actor: Actor | None = None) -> Result:
+               health: dict[str, Any] | None = None, actor: Actor | None = None,
+               unconfirmed: bool = False) -> Result:
     """Record a job's outcome and the printer's status (its device's health).
 
     ``actor`` (an agent answering) must be the job's device or an agent of its hall; the
     server's own printing passes None. A job is finished once: a second answer is refused.
+    ``unconfirmed``: the job reached the printer whole but its status query after it got
+    no answer — "printed, status unknown". It is recorded as printed (the visitor is told
+    so and nothing prints it again by itself) and flagged for staff with a
+    ``print_unconfirmed`` alert naming the ticket, to check the slot and reprint if need be.
     """
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
@@ -167,21 +176,37 @@ def finish_job(ctx: Context, *, job_id: int, printed: bool, error: str | None = 
         if row.state != "pending":
             raise DomainError("job_finished", N_("This print job was already %(state)s"),
                               "job_id", state=row.state)
+        flagged = printed and unconfirmed
         state = "printed" if printed else "failed"
         uow.conn.execute(update(j).where(j.c.id == row.id).values(
-            state=state, attempts=row.attempts + 1, done_at=uow.now,
-            error=None if printed else (error or N_("The ticket was not printed"))[:200]))
+            state=state, attempts=row.attempts + 1, done_at=uow.now, unconfirmed=flagged,
+            error=(MSG_UNCONFIRMED if flagged else None if printed else
+                   (error or N_("The ticket was not printed"))[:200])))
         if row.device_id is not None:
-            _record_health(uow, row.device_id, health or {}, printed, error)
+            _record_health(uow, row.device_id, health or {}, printed, error,
+                           "unconfirmed" if flagged else None)
         number = uow.conn.execute(select(Ticket.number).where(Ticket.id == row.ticket_id)
                                   ).scalar_one()
+        if flagged:
+            _flag_for_staff(uow, row, number)
         return _view(uow.conn.execute(select(j).where(j.c.id == row.id)).one(), number)
 
     return run(ctx, command)
 
 
+def _flag_for_staff(uow: UnitOfWork, job: Any, number: str) -> None:
+    """The alert that asks staff to check a "printed, status unknown" job (one per job)."""
+    d = Device.__table__
+    device = uow.conn.execute(select(d.c.name, d.c.kind, d.c.counter_id)
+                              .where(d.c.id == job.device_id)).first()
+    alerts.raise_alert(uow, job.hall_id, f"print:{job.id}", "print_unconfirmed", "warning",
+                       counter_id=device.counter_id if device else None,
+                       ticket_id=job.ticket_id, device_id=job.device_id, number=number,
+                       device=(device.name or device.kind) if device else "?", job_id=job.id)
+
+
 def _record_health(uow: UnitOfWork, device_id: int, health: dict[str, Any], printed: bool,
-                   error: str | None) -> None:
+                   error: str | None, last_print: str | None = None) -> None:
     """The status the printer gave, with a running count of failed prints (``errors``)
     unless the reporter keeps its own count."""
     report = {k: v for k, v in health.items() if k != "reasons"}
@@ -191,7 +216,7 @@ def _record_health(uow: UnitOfWork, device_id: int, health: dict[str, Any], prin
         report["errors"] = int(old.get("errors", 0) or 0) + (0 if printed else 1)
     if not printed:
         report["error"] = report.get("error") or error or N_("The ticket was not printed")
-    report["last_print"] = "printed" if printed else "failed"
+    report["last_print"] = last_print or ("printed" if printed else "failed")
     devices.record(uow, device_id, report)
 
 
@@ -228,7 +253,9 @@ def jobs(ctx: Context, *, actor: Actor, state: str | None = "pending",
             stmt = stmt.where(j.c.device_id == (device_id or actor.id))
         elif not actor.is_staff:
             raise Forbidden(N_("Sign in first"), "authorization")
-        if state is not None:
+        if state == "unconfirmed":  # printed, status unknown: the ones staff should check
+            stmt = stmt.where(j.c.state == "printed", j.c.unconfirmed.is_(True))
+        elif state is not None:
             stmt = stmt.where(j.c.state == state)
         return [_view(r, r.number) for r in uow.conn.execute(stmt)]
 
@@ -304,7 +331,7 @@ def _may_answer(actor: Actor, job: Any) -> None:
 def _view(row: Any, number: str) -> dict[str, Any]:
     return {"id": row.id, "ticket_id": row.ticket_id, "number": number,
             "device_id": row.device_id, "document": row.document, "state": row.state,
-            "attempts": row.attempts,
+            "unconfirmed": bool(row.unconfirmed), "attempts": row.attempts,
             "error": row.error, "requested_by": row.requested_by,
             "created_at": row.created_at.isoformat(),
             "done_at": row.done_at.isoformat() if row.done_at else None}

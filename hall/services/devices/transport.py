@@ -6,7 +6,9 @@ rating-keypad bus (``pad+…``). The URL is checked by the parser the drivers us
 caller passes in as ``check`` (the core imports no driver; the admin room registers it as
 ``app.extensions["hall.device_url"]``): a bad one is refused naming ``url`` with the form
 expected. Each change is audited and emitted as ``config.changed`` (what ``devices``); the
-server reads a printer's URL at each print, so a change applies without a restart.
+server reads a printer's URL at each print, and a sign's or keypad's bridge hears the event,
+asks ``GET /devices/me`` (``url``) again and moves to the new address, so a change applies
+without a restart.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from hall.domain.access import Actor
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services.config import audit
-from hall.services.context import Context, Result, UnitOfWork, run
+from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.store.models import Device
 
 # the protocol each kind of device is reached by, and the form the refusal quotes
@@ -72,3 +74,9 @@ def _check(url: str, protocol: str, check: Check | None) -> None:
     except ValueError as exc:
         raise DomainError("bad_device_url", N_("%(reason)s (expected: %(form)s)"), "url",
                           reason=str(exc), form=FORMS[protocol]) from None
+
+
+def saved_url(ctx: Context, device_id: int) -> str | None:
+    """The address saved for a device in the console (None: its bridge's own table)."""
+    return read(ctx, lambda uow: uow.conn.execute(
+        select(Device.url).where(Device.id == device_id)).scalar())
