@@ -168,7 +168,9 @@ def test_a_windows_printer_bridge_prints_the_visitors_paper(live_hall, printer, 
     rec = printer.wait_for_tickets(1)[0]
     assert rec.ticket.lines[:2] == ["测试大厅", "受理回执"]
     assert f"办件编号：{done['case']['number']}" in rec.ticket.lines
-    assert rec.ticket.qr == [f"{server.url}/case/{done['case']['number']}"]
+    # the receipt's QR opens the case with its look-up code (the number alone opens nothing)
+    assert rec.ticket.qr == [f"{server.url}/case/{done['case']['number']}"
+                             f"?code={done['case']['lookup_code']}"]
     answered = link.call("GET", f"/print-jobs/{job['id']}")
     assert answered["state"] == "printed" and answered["document"] == "acceptance"
 
