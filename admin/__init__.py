@@ -6,6 +6,7 @@ from admin import (  # noqa: E402,F401 - routes register on import
     cases,
     console,
     devices,
+    duty,
     followups,
     password,
     people,

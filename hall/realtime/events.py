@@ -60,13 +60,16 @@ AUDIENCE: dict[str, str] = {
     "followup.closed": SUPERVISORS, "case.accepted": SUPERVISORS, "case.updated": SUPERVISORS,
     "device.health": SUPERVISORS, "device.revoked": SUPERVISORS,
     "staff.sessions_ended": SUPERVISORS,
+    # AB岗: the window whose A post is on leave, and the B person who now holds it
+    "rota.cover": WINDOW_STAFF,
 }
 # Events that also reach their subject's own room whatever their audience: a revoked device
 # and a staff member whose sessions ended hear why as their sockets are dropped
-# (hall/realtime/live.py ``drop_ended``).
+# (hall/realtime/live.py ``drop_ended``); the B person hears the window they now cover.
 SUBJECT: dict[str, tuple[str, str]] = {
     "device.revoked": ("device", "device_id"),
     "staff.sessions_ended": ("staff", "staff_id"),
+    "rota.cover": ("staff", "cover_staff_id"),  # the B person's terminal, at any window
 }
 
 

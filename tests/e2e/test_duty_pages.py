@@ -1,0 +1,105 @@
+"""The staff-on-duty pages (issue 20) in headless Chromium against a real server: 排班
+/admin/rota, 请销假 /admin/leave and the terminal's "my week" and leave form, 考勤
+/admin/attendance, and the 首问 desk /admin/desk with the first contact shown to the window
+that serves the ticket. The server's clock is the real one: the weeks are this week.
+Screenshots go to tests/artifacts/<test name>/."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+
+from hall.services.config import accounts
+from tests.e2e.browsing import signed_in_page
+from tests.e2e.conftest import SEEN, SQLITE_ONLY, admin_session, sign_in_on_page
+
+ZONE = ZoneInfo("Asia/Shanghai")  # the small test hall's
+
+
+def _today() -> date:
+    return datetime.now(ZONE).date()
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _staff_session(ctx, url: str, login: str, name: str, role: str = "staff"):
+    """A requests session signed in as a (new or reset) account; (session, its id)."""
+    password = accounts.add_user(ctx, login=login, name=name, role=role).value["password"]
+    http = requests.Session()
+    r = http.post(url + "/api/v1/auth/login", json={"login": login, "password": password},
+                  timeout=5)
+    assert r.status_code == 200, r.text
+    http.headers["X-CSRFToken"] = r.json()["csrf_token"]
+    return http, r.json()["staff"]["id"]
+
+
+@SQLITE_ONLY
+@pytest.mark.browser
+def test_rota_page_sets_copies_exports_and_imports_posts(live_hall, ctx, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, _tokens, _post = live_hall
+    li, li_id = _staff_session(ctx, server.url, "li", "李娜")
+    _zhou, zhou_id = _staff_session(ctx, server.url, "zhou", "周洁")
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/rota")
+    expect(page.locator("#nav-rota")).to_have_class("active")
+    monday = _monday(_today())
+    a_post = page.locator(f"#post-1-{monday}-am-A")
+    expect(a_post).to_be_visible(timeout=SEEN)
+
+    # A: 李娜, B: 周洁 on window 1's morning; saved, and still there after a reload
+    a_post.select_option(str(li_id))
+    expect(page.locator("#rota-message")).to_have_text("已保存", timeout=SEEN)
+    page.locator(f"#post-1-{monday}-am-B").select_option(str(zhou_id))
+    expect(page.locator("#rota-message")).to_have_text("已保存", timeout=SEEN)
+    # the same person on an overlapping shift of another window: refused, naming why
+    page.locator(f"#post-2-{monday}-am-A").select_option(str(li_id))
+    expect(page.locator("#rota-error")).to_contain_text("重叠", timeout=SEEN)
+    expect(page.locator(f"#post-2-{monday}-am-A")).to_have_value("")
+    page.reload()
+    expect(page.locator(f"#post-1-{monday}-am-A")).to_have_value(str(li_id), timeout=SEEN)
+    expect(page.locator(f"#post-1-{monday}-am-B")).to_have_value(str(zhou_id))
+
+    # copied forward two weeks: the next week's morning has the same A and B
+    page.fill("#copy-weeks", "2")
+    page.click("#copy-submit")
+    expect(page.locator("#rota-message")).to_contain_text("2", timeout=SEEN)
+    page.click("#week-next")
+    nxt = monday + timedelta(days=7)
+    expect(page.locator(f"#post-1-{nxt}-am-A")).to_have_value(str(li_id), timeout=SEEN)
+    expect(page.locator(f"#post-1-{nxt}-am-B")).to_have_value(str(zhou_id))
+
+    # the week as a rota file, and a file read back in (a B post for window 2's afternoon)
+    href = page.locator("#export-csv").get_attribute("href", timeout=SEEN)
+    csv = page.request.get(server.url + href)
+    assert csv.ok and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text().lstrip("\ufeff").splitlines()
+    assert lines[0] == "counter,day,shift,post,login,name"
+    assert f"1,{nxt},am,A,li," in lines and f"1,{nxt},am,B,zhou," in lines
+    upload = f"counter,day,shift,post,login\r\n2,{nxt},pm,B,li\r\n".encode()
+    page.set_input_files("#import-file", files=[
+        {"name": "rota.csv", "mimeType": "text/csv", "buffer": upload}])
+    expect(page.locator("#rota-message")).to_contain_text("1", timeout=SEEN)
+    expect(page.locator(f"#post-2-{nxt}-pm-B")).to_have_value(str(li_id), timeout=SEEN)
+    bad = "counter,day,shift,post,login\r\n2,not-a-day,pm,B,li\r\n".encode()
+    page.set_input_files("#import-file", files=[
+        {"name": "bad.csv", "mimeType": "text/csv", "buffer": bad}])
+    expect(page.locator("#rota-error")).to_contain_text("第 2 行", timeout=SEEN)
+
+    # 李娜's leave approved for the whole next week: the page shows who covers, live
+    start = datetime.combine(nxt, datetime.min.time(), ZONE)
+    r = li.post(server.url + "/api/v1/duty/leave", timeout=5, json={
+        "kind": "annual", "start": start.isoformat(),
+        "end": (start + timedelta(days=5)).isoformat(), "reason": "年休"})
+    assert r.status_code == 201, r.text
+    boss = admin_session(ctx, server.url)
+    assert boss.post(f"{server.url}/api/v1/duty/leave/{r.json()['id']}/approve", json={},
+                     timeout=5).status_code == 200
+    expect(page.locator(f"#cover-1-{nxt}-am-A")).to_contain_text("周洁", timeout=SEEN)
+    expect(page.locator(f"#cover-2-{nxt}-pm-B")).to_contain_text("无人", timeout=SEEN)
+    page.screenshot(path=artifacts / "rota-1600x1000.png", full_page=True)
+    assert errors == []
