@@ -24,7 +24,7 @@ DEFAULT_GRACE_MINUTES = 5  # late after this; the window's 缺岗 alert after th
 KIND_WORDS = {"personal": N_("Personal leave (事假)"), "sick": N_("Sick leave (病假)"),
               "annual": N_("Annual leave (年休假)"), "business": N_("Official business (公差)"),
               "other": N_("Other leave")}
-STATE_WORDS = {"pending": N_("Waiting for approval"), "approved": N_("Approved"),
+STATE_WORDS = {"pending": N_("Waiting for approval"), "approved": N_("Leave approved"),
                "refused": N_("Refused"), "returned": N_("Returned (销假)"),
                "cancelled": N_("Withdrawn")}
 STATUS_WORDS = {"on_time": N_("On time"), "late": N_("Late"), "left_early": N_("Left early"),

@@ -70,6 +70,7 @@ SUBJECT: dict[str, tuple[str, str]] = {
     "device.revoked": ("device", "device_id"),
     "staff.sessions_ended": ("staff", "staff_id"),
     "rota.cover": ("staff", "cover_staff_id"),  # the B person's terminal, at any window
+    "leave.decided": ("staff", "staff_id"),  # the person who asked, on their terminal
 }
 
 

@@ -103,3 +103,105 @@ def test_rota_page_sets_copies_exports_and_imports_posts(live_hall, ctx, browser
     expect(page.locator(f"#cover-2-{nxt}-pm-B")).to_contain_text("无人", timeout=SEEN)
     page.screenshot(path=artifacts / "rota-1600x1000.png", full_page=True)
     assert errors == []
+
+
+def _terminal(browser, url: str, login: str, password: str, window: int):
+    """The counter terminal signed in as ``login`` at window ``window``; (page, errors)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1600, "height": 1000}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{url}/counter")
+    sign_in_on_page(page, login, password)
+    page.click(f"#choose-{window}", timeout=SEEN)
+    expect(page.locator("#terminal")).to_be_visible(timeout=SEEN)
+    page.wait_for_function("() => document.body.dataset.live === 'live'", timeout=15000)
+    return page, errors
+
+
+def _shift_posts(http, url: str, day: date, counter: int, staff: dict[str, int]) -> None:
+    for shift in ("am", "pm"):
+        for post, who in staff.items():
+            r = http.put(url + "/api/v1/duty/rota", timeout=5, json={
+                "counter": counter, "day": day.isoformat(), "shift": shift, "post": post,
+                "staff_id": who})
+            assert r.status_code == 200, r.text
+
+
+@SQLITE_ONLY
+@pytest.mark.browser
+def test_leave_asked_on_the_terminal_is_decided_on_the_leave_page_and_covered_by_b(
+        live_hall, ctx, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, _tokens, _post = live_hall
+    boss = admin_session(ctx, server.url)
+    li_password = accounts.add_user(ctx, login="li", name="李娜").value["password"]
+    zhou_password = accounts.add_user(ctx, login="zhou", name="周洁").value["password"]
+    roster = {s["login"]: s["id"] for s in boss.get(server.url + "/api/v1/duty/roster",
+                                                    timeout=5).json()["staff"]}
+    today = _today()
+    _shift_posts(boss, server.url, today, 1, {"A": roster["li"], "B": roster["zhou"]})
+
+    # 周洁 (B post) works at window 2 today; 李娜 (A post) at window 1
+    zhou, zhou_errors = _terminal(browser, server.url, "zhou", zhou_password, 2)
+    expect(zhou.locator(f"#week-{today}-am-1-B")).to_contain_text("B", timeout=SEEN)
+    expect(zhou.locator("#t-cover")).to_be_hidden()
+    li, li_errors = _terminal(browser, server.url, "li", li_password, 1)
+    expect(li.locator(f"#week-{today}-am-1-A")).to_be_visible(timeout=SEEN)
+
+    # the leave form: a period that ends before it starts is refused, naming why
+    li.click("#btn-leave")
+    li.select_option("#leave-kind", "sick")
+    li.fill("#leave-start", f"{today}T08:00")
+    li.fill("#leave-end", f"{today}T07:00")
+    li.fill("#leave-reason", "发烧就医")
+    li.click("#leave-submit")
+    expect(li.locator("#leave-error")).to_contain_text("晚于", timeout=SEEN)
+    li.fill("#leave-end", f"{today}T18:00")
+    li.click("#leave-submit")
+    expect(li.locator("#dlg-leave")).to_be_hidden(timeout=SEEN)
+    mine = li.locator("#t-leave li").first
+    expect(mine).to_contain_text("病假", timeout=SEEN)
+    expect(mine).to_contain_text("待审批")
+    li.screenshot(path=artifacts / "terminal-leave-asked.png")
+
+    # the supervisor's leave page: the request with its reason; their own cannot be decided
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/leave")
+    expect(page.locator("#nav-leave")).to_have_class("active")
+    asked = page.locator("#leave-rows tr", has_text="李娜")
+    expect(asked).to_contain_text("发烧就医", timeout=SEEN)
+    expect(asked).to_contain_text("病假")
+    page.evaluate("""async (day) => {
+      const csrf = document.querySelector('meta[name="csrf-token"]').content;
+      await fetch('/api/v1/duty/leave', {method: 'POST', headers: {
+        'Content-Type': 'application/json', 'X-CSRFToken': csrf}, body: JSON.stringify({
+        kind: 'personal', start: day + 'T09:00:00+08:00', end: day + 'T12:00:00+08:00',
+        reason: '家中有事'})});
+    }""", today.isoformat())
+    own = page.locator("#leave-rows tr", has_text="家中有事")
+    expect(own).to_contain_text("另一位督查人员", timeout=SEEN)
+    expect(own.locator("button.approve")).to_have_count(0)
+    asked.locator("input.leave-note").fill("同意，注意休息")
+    asked.locator("button.approve").click()
+    expect(page.locator("#leave-message")).to_have_text("已保存", timeout=SEEN)
+    page.select_option("#leave-state", "approved")
+    expect(page.locator("#leave-rows tr", has_text="李娜")).to_contain_text("已批准",
+                                                                           timeout=SEEN)
+    page.screenshot(path=artifacts / "leave-page.png", full_page=True)
+
+    # at once: 李娜's terminal says approved; 周洁's says whose window they now cover
+    expect(mine).to_contain_text("已批准", timeout=SEEN)
+    expect(li.locator(f"#week-{today}-am-1-A")).to_have_class("away today", timeout=SEEN)
+    expect(zhou.locator("#t-cover")).to_contain_text("李娜", timeout=SEEN)
+    expect(zhou.locator("#t-cover")).to_contain_text("1", timeout=SEEN)
+    expect(zhou.locator(f"#week-{today}-am-1-B")).to_contain_text("李娜")
+    zhou.screenshot(path=artifacts / "terminal-b-covers.png")
+
+    # 销假: 李娜 is back (from now on: the shifts already past stay excused)
+    li.locator("#t-leave li button").first.click()
+    expect(mine).to_contain_text("已销假", timeout=SEEN)
+    assert errors == [] and li_errors == [] and zhou_errors == []
