@@ -5,11 +5,12 @@ that serves the ticket. The server's clock is the real one: the weeks are this w
 Screenshots go to tests/artifacts/<test name>/."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from sqlalchemy import text
 
 from hall.services.config import accounts
 from tests.e2e.browsing import signed_in_page
@@ -205,3 +206,110 @@ def test_leave_asked_on_the_terminal_is_decided_on_the_leave_page_and_covered_by
     li.locator("#t-leave li button").first.click()
     expect(mine).to_contain_text("已销假", timeout=SEEN)
     assert errors == [] and li_errors == [] and zhou_errors == []
+
+
+@SQLITE_ONLY
+@pytest.mark.browser
+def test_desk_logs_an_inquiry_takes_a_number_and_the_window_sees_the_first_contact(
+        live_hall, ctx, browser, artifacts):
+    from playwright.sync_api import expect
+
+    server, _tokens, _post = live_hall
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/desk", role="staff",
+                                  login="li", name="李娜")
+    expect(page.locator("#desk-service option[value=sfz]")).to_have_count(1, timeout=SEEN)
+
+    # 代取号 without a service: refused, naming what is missing
+    page.fill("#desk-question", "想办身份证")
+    page.check("#desk-take")
+    page.click("#desk-submit")
+    expect(page.locator("#desk-error")).to_contain_text("事项", timeout=SEEN)
+
+    page.select_option("#desk-service", "sfz")
+    page.fill("#desk-answer", "带户口簿到1号窗口")
+    page.select_option("#desk-counter", "1")
+    page.click("#desk-submit")
+    expect(page.locator("#desk-ticket")).to_contain_text("A", timeout=SEEN)
+    number = page.locator("#desk-ticket").inner_text().split()[1]
+    row = page.locator("#desk-rows tr").first
+    expect(row).to_contain_text("李娜")
+    expect(row).to_contain_text("想办身份证")
+    expect(row).to_contain_text(number)
+    # an inquiry answered on the spot: no ticket, no window
+    page.fill("#desk-question", "公积金在哪里办")
+    page.fill("#desk-answer", "二楼公积金中心")
+    page.click("#desk-submit")
+    expect(page.locator("#desk-rows tr")).to_have_count(2, timeout=SEEN)
+    page.screenshot(path=artifacts / "desk.png", full_page=True)
+
+    # the window that calls the number sees who the visitor asked first
+    password = accounts.add_user(ctx, login="zhou", name="周洁").value["password"]
+    terminal, terminal_errors = _terminal(browser, server.url, "zhou", password, 1)
+    terminal.click("#btn-call-next")
+    expect(terminal.locator("#t-number")).to_have_text(number, timeout=SEEN)
+    expect(terminal.locator("#t-first")).to_have_text("首问：李娜", timeout=SEEN)
+    terminal.screenshot(path=artifacts / "terminal-first-contact.png")
+    assert errors == [] and terminal_errors == []
+
+
+def _spell(ctx, counter: int, staff_id: int, start: datetime, end: datetime) -> None:
+    """A spell a person was signed in at a window (as sign-in and sign-out write them)."""
+    with ctx.engine.begin() as conn:
+        counter_id = conn.execute(text("SELECT id FROM counters WHERE number = :n"),
+                                  {"n": counter}).scalar_one()
+        conn.execute(text("INSERT INTO counter_intervals (counter_id, staff_id, state, start, "
+                          '"end") VALUES (:c, :s, \'open\', :a, :b)'),
+                     {"c": counter_id, "s": staff_id, "a": start.astimezone(UTC),
+                      "b": end.astimezone(UTC)})
+
+
+@SQLITE_ONLY
+@pytest.mark.browser
+def test_attendance_page_shows_the_day_per_department_with_minutes(live_hall, ctx, browser,
+                                                                   artifacts):
+    from playwright.sync_api import expect
+
+    server, _tokens, _post = live_hall
+    boss = admin_session(ctx, server.url)
+    for login, name in (("li", "李娜"), ("zhou", "周洁"), ("sun", "孙悦")):
+        accounts.add_user(ctx, login=login, name=name)
+    staff = {s["login"]: s["id"] for s in boss.get(server.url + "/api/v1/duty/roster",
+                                                   timeout=5).json()["staff"]}
+    for login, dept in (("li", "gaj"), ("zhou", "swj"), ("sun", "swj")):
+        r = boss.put(f"{server.url}/api/v1/admin/staff/{staff[login]}",
+                     json={"department": dept}, timeout=5)
+        assert r.status_code == 200, r.text
+    day = _today() - timedelta(days=1)  # a day whose shifts are over whenever this runs
+    _shift_posts(boss, server.url, day, 1, {"A": staff["li"]})
+    _shift_posts(boss, server.url, day, 2, {"A": staff["zhou"]})
+    _shift_posts(boss, server.url, day, 3, {"A": staff["sun"]})
+    at = lambda hm: datetime.combine(day, datetime.strptime(hm, "%H:%M").time(), ZONE)  # noqa: E731
+    _spell(ctx, 1, staff["li"], at("09:20"), at("12:00"))  # 20 minutes late
+    _spell(ctx, 1, staff["li"], at("13:30"), at("16:00"))  # left an hour early
+    _spell(ctx, 3, staff["sun"], at("08:55"), at("12:05"))
+    _spell(ctx, 3, staff["sun"], at("13:25"), at("17:10"))  # 周洁 never came: absent
+
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/attendance")
+    expect(page.locator("#nav-attendance")).to_have_class("active")
+    page.fill("#attendance-day", day.isoformat())
+    page.dispatch_event("#attendance-day", "change")
+    li = page.locator(f"#attendance-{staff['li']}")
+    expect(li.locator("td").nth(1)).to_have_text("迟到", timeout=SEEN)  # the day's worst
+    expect(li.locator("td").nth(5)).to_contain_text("早退")  # its afternoon
+    assert li.locator("td").nth(2).inner_text() == "20"
+    assert li.locator("td").nth(3).inner_text() == "60"
+    zhou = page.locator(f"#attendance-{staff['zhou']}")
+    expect(zhou).to_contain_text("缺岗")
+    assert zhou.locator("td").nth(4).inner_text() == str(180 + 210)
+    expect(page.locator(f"#attendance-{staff['sun']}")).to_contain_text("正常")
+    # one table per department: 公安局 holds 李娜; 税务局 holds 周洁 and 孙悦
+    gaj = page.locator(".attendance-department", has_text="公安局")
+    expect(gaj.locator("tbody tr")).to_have_count(1)
+    swj = page.locator(".attendance-department", has_text="税务局")
+    expect(swj.locator("tbody tr")).to_have_count(2)
+    page.screenshot(path=artifacts / "attendance.png", full_page=True)
+    options = page.locator("#attendance-department option", has_text="税务局")
+    page.select_option("#attendance-department", options.get_attribute("value"))
+    expect(page.locator("#attendance-tables tbody tr")).to_have_count(2, timeout=SEEN)
+    expect(page.locator(f"#attendance-{staff['li']}")).to_have_count(0)
+    assert errors == []
