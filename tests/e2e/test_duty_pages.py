@@ -86,7 +86,7 @@ def test_rota_page_sets_copies_exports_and_imports_posts(live_hall, ctx, browser
         {"name": "rota.csv", "mimeType": "text/csv", "buffer": upload}])
     expect(page.locator("#rota-message")).to_contain_text("1", timeout=SEEN)
     expect(page.locator(f"#post-2-{nxt}-pm-B")).to_have_value(str(li_id), timeout=SEEN)
-    bad = "counter,day,shift,post,login\r\n2,not-a-day,pm,B,li\r\n".encode()
+    bad = b"counter,day,shift,post,login\r\n2,not-a-day,pm,B,li\r\n"
     page.set_input_files("#import-file", files=[
         {"name": "bad.csv", "mimeType": "text/csv", "buffer": bad}])
     expect(page.locator("#rota-error")).to_contain_text("第 2 行", timeout=SEEN)
