@@ -7,6 +7,7 @@ from admin import (  # noqa: E402,F401 - routes register on import
     complaints,
     console,
     devices,
+    duty,
     exchange,
     followups,
     password,

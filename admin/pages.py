@@ -23,6 +23,7 @@ from hall.web.pages import fresh, page_context
 
 SUPERVISORS = ("supervisor", "admin")
 ADMINS = ("admin",)
+STAFF = ("staff", "supervisor", "admin")
 # (key, path, label, roles): the pages of the admin area, in the order of the navigation
 # bar; a page is listed only for the roles that may open it
 NAV = (
@@ -34,6 +35,10 @@ NAV = (
     ("complaints", "/admin/complaints", lazy_gettext("Complaints"), SUPERVISORS),
     ("exchange", "/admin/exchange", lazy_gettext("Rating exchange"), SUPERVISORS),
     ("devices", "/admin/devices", lazy_gettext("Devices"), SUPERVISORS),
+    ("rota", "/admin/rota", lazy_gettext("Rota"), SUPERVISORS),
+    ("leave", "/admin/leave", lazy_gettext("Leave"), SUPERVISORS),
+    ("attendance", "/admin/attendance", lazy_gettext("Attendance"), SUPERVISORS),
+    ("desk", "/admin/desk", lazy_gettext("First-contact desk"), STAFF),
     ("console", "/admin/", lazy_gettext("Configuration"), ADMINS),
     ("staff", "/admin/staff", lazy_gettext("Staff"), ADMINS),
     ("settings", "/admin/settings", lazy_gettext("Hall settings"), ADMINS),
@@ -69,6 +74,12 @@ def supervisor_page() -> tuple[Actor | None, object | None]:
     return _page_for(SUPERVISORS, gettext("Supervisors only"),
                      gettext("These pages are for supervisors. Sign in with a supervisor "
                              "account."))
+
+
+def staff_page() -> tuple[Actor | None, object | None]:
+    """(actor, None) for any signed-in staff member (the first-contact desk); else (None,
+    the sign-in form or the form replacing a one-time password)."""
+    return _page_for(STAFF, gettext("Staff only"), gettext("Sign in with a staff account."))
 
 
 def admin_page() -> tuple[Actor | None, object | None]:

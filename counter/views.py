@@ -8,9 +8,11 @@ The page is a shell: sign-in, choice of counter and every command go through the
 from __future__ import annotations
 
 from flask import current_app, make_response, render_template, request
+from flask_babel import gettext
 
 from counter.blueprint import bp
 from counter.password import one_time_password_form
+from hall.domain.duty import KIND_WORDS, STATE_WORDS
 from hall.domain.outcomes import DOCUMENTS, LABELS, Outcome
 from hall.web.pages import page_context
 
@@ -27,7 +29,8 @@ def terminal():
     outcomes = [(o.value, LABELS[o]) for o in Outcome]
     response = make_response(render_template(
         "counter/terminal.html", outcomes=outcomes, keys=SHORTCUTS, documents=DOCUMENTS,
-        **page_context()))
+        leave_kinds={k: gettext(v) for k, v in KIND_WORDS.items()},
+        leave_states={k: gettext(v) for k, v in STATE_WORDS.items()}, **page_context()))
     lang = request.args.get("lang")
     if lang in current_app.config["LANGUAGES"]:  # the switch sticks, for the API's words too
         response.set_cookie("lang", lang, max_age=YEAR, samesite="Lax")

@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
+from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from hall.api.schemas import Day, ErrorResponse, Generic, Id, Moment, Strict
 from hall.domain.duty import LEAVE_KINDS
 from hall.services.config import zone
-from hall.services.staff import attendance, first_contact, leave, rota
+from hall.services.staff import attendance, first_contact, leave, roster, rota, rota_file
 from hall.services.staff.week import week_of
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -53,8 +54,27 @@ class PostRow(Strict):
     login: str = Field(min_length=1, max_length=64)
 
 
+class ExportQuery(WeekQuery):
+    format: Literal["json", "csv"] = "json"
+
+
 class ImportBody(Strict):
-    posts: list[PostRow] = Field(max_length=2000)
+    posts: list[PostRow] | None = Field(default=None, max_length=2000)
+    csv: str | None = Field(default=None, max_length=200_000,
+                            description="the rota file (as the CSV export gives it)")
+
+    @model_validator(mode="after")
+    def _one(self) -> ImportBody:
+        if (self.posts is None) == (self.csv is None):
+            raise ValueError("give posts or csv")
+        return self
+
+
+class RotaFile(Generic):
+    """The week's posts; ``format=csv`` answers the rota file (UTF-8 with BOM)."""
+
+    model_config = ConfigDict(extra="allow", openapi_extra={"content": {
+        "text/csv": {"schema": {"type": "string"}}}})
 
 
 class AttendanceQuery(BaseModel):
@@ -118,15 +138,29 @@ def rota_copy(body: CopyBody):
     return rota.copy_week(hall_context(), current_actor(), **body.model_dump()).value
 
 
-@api.get("/rota/export", responses={"200": Generic}, security=SECURED)
-def rota_export(query: WeekQuery):
-    return {"posts": rota.export_week(hall_context(), current_actor(), query.day or _today())}
+@api.get("/rota/export", responses={"200": RotaFile}, security=SECURED)
+def rota_export(query: ExportQuery):
+    day = query.day or _today()
+    posts = rota.export_week(hall_context(), current_actor(), day)
+    if query.format == "json":
+        return {"posts": posts}
+    name = f"rota-{rota.monday_of(day).isoformat()}.csv"
+    return Response(rota_file.to_csv(posts).encode("utf-8"),
+                    mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @api.post("/rota/import", responses={"200": Generic}, security=SECURED)
 def rota_import(body: ImportBody):
-    rows: list[dict[str, Any]] = [p.model_dump() for p in body.posts]
+    rows: list[dict[str, Any]] = (rota_file.from_csv(body.csv) if body.csv is not None
+                                  else [p.model_dump() for p in body.posts or []])
     return rota.import_posts(hall_context(), current_actor(), rows).value
+
+
+@api.get("/roster", responses={"200": Generic}, security=SECURED)
+def duty_roster():
+    """The windows, active staff and departments the duty pages choose from (supervisors)."""
+    return roster.roster(hall_context(), current_actor())
 
 
 # --- attendance ---------------------------------------------------------------------------

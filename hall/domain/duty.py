@@ -9,6 +9,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from hall.domain.i18n import N_
+
 POSTS = ("A", "B")  # AB岗: A holds the window, B covers it
 LEAVE_KINDS = ("personal", "sick", "annual", "business", "other")  # 事假 病假 年休假 公差 其他
 # the words a pause reason must not be: a pause is never leave (请销假 is its own record)
@@ -18,6 +20,16 @@ DEFAULT_SHIFTS: tuple[dict[str, str], ...] = (
     {"code": "pm", "name": "下午", "start": "13:30", "end": "17:00"},
 )
 DEFAULT_GRACE_MINUTES = 5  # late after this; the window's 缺岗 alert after this
+# what people read for each leave kind, leave state and attendance status (pages, terminal)
+KIND_WORDS = {"personal": N_("Personal leave (事假)"), "sick": N_("Sick leave (病假)"),
+              "annual": N_("Annual leave (年休假)"), "business": N_("Official business (公差)"),
+              "other": N_("Other leave")}
+STATE_WORDS = {"pending": N_("Waiting for approval"), "approved": N_("Leave approved"),
+               "refused": N_("Refused"), "returned": N_("Returned (销假)"),
+               "cancelled": N_("Withdrawn")}
+STATUS_WORDS = {"on_time": N_("On time"), "late": N_("Late"), "left_early": N_("Left early"),
+                "late_and_left_early": N_("Late and left early"), "absent": N_("Absent"),
+                "on_leave": N_("On leave"), "upcoming": N_("Not begun")}
 
 
 @dataclass(frozen=True, slots=True)

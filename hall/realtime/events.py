@@ -66,7 +66,7 @@ AUDIENCE: dict[str, str] = {
 }
 # Events that also reach their subject's own room whatever their audience: a revoked device
 # and a staff member whose sessions ended hear why as their sockets are dropped
-# (hall/realtime/live.py ``drop_ended``).
+# (hall/realtime/live.py ``drop_ended``); the B person hears the window they now cover.
 SUBJECT: dict[str, tuple[str, str]] = {
     "device.revoked": ("device", "device_id"),
     "staff.sessions_ended": ("staff", "staff_id"),

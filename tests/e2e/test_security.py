@@ -122,8 +122,10 @@ WHO_MAY = (
 HIDDEN = {("POST /api/v1/alerts/<int:alert_id>/ack", STAFF2): 404}
 SUPERVISOR_PAGES = ("/admin/board", "/admin/reports", "/admin/reports/bulletin", "/admin/cases",
                     "/admin/followups", "/admin/complaints", "/admin/exchange",
-                    "/admin/devices")  # any other /admin page: admins …
-OWN_PAGES = ("/admin/password",)  # … but these: everyone signed in, for their own account
+                    "/admin/devices", "/admin/rota", "/admin/leave",
+                    "/admin/attendance")  # any other /admin page: admins …
+# … but these: everyone signed in (their own account; the 首问 desk, where staff log inquiries)
+OWN_PAGES = ("/admin/password", "/admin/desk")
 # writes that never read a session (so no CSRF token): whoever may call them anyway
 PUBLIC_WRITES = {"auth.login", "appointments.book", "tickets.cancel", "pairing.ask",
                  "pairing.claim", "complaints.file_from_ticket", "complaints.file_from_case",

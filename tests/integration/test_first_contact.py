@@ -42,7 +42,7 @@ def test_first_contact_recorded_on_ticket(ctx, hall):
     wang = signed_in_at(ctx, hall, 2, "wang")
     called = calling.call_next(ctx, counter_id=hall["counters"][2], actor=wang).value
     assert called["number"] == number
-    current = terminal.board(ctx, hall["counters"][2])["current"]
+    current = terminal.board(ctx, hall["counters"][2], hall["id"])["current"]
     assert current["first_contact"]["name"] == "李娜"
 
     # the desk's log and the counts per staff member
@@ -53,3 +53,28 @@ def test_first_contact_recorded_on_ticket(ctx, hall):
     assert first_contact.counts(ctx, hall["id"], date(2026, 11, 23), date(2026, 11, 23)) == [
         {"staff_id": hall["staff"]["li"], "name": "李娜", "inquiries": 3, "tickets_taken": 1}]
     assert first_contact.counts(ctx, hall["id"], date(2026, 11, 24), date(2026, 11, 24)) == []
+
+
+def test_first_contacts_counted_per_staff_member_in_reports(ctx, hall):
+    from hall.services.supervision import exports, reports
+
+    li = Actor("staff", hall["staff"]["li"], hall["id"], "staff")
+    wang = Actor("staff", hall["staff"]["wang"], hall["id"], "staff")
+    first_contact.log(ctx, li, question="户口迁移？", service="hj")
+    first_contact.log(ctx, li, question="办身份证", service="sfz", take_ticket=True)
+    first_contact.log(ctx, wang, question="洗手间在哪？", answer="一楼东侧")
+    data = reports.report(ctx, period="day", on="2026-11-23", group="staff",
+                          hall_id=hall["id"])
+    by_staff = {r["key"]: (r["first_contacts"], r["tickets_taken"]) for r in data["rows"]}
+    assert by_staff[hall["staff"]["li"]] == (2, 1)
+    assert by_staff[hall["staff"]["wang"]] == (1, 0)
+    assert (data["total"]["first_contacts"], data["total"]["tickets_taken"]) == (3, 1)
+    # the desk is no window: the per-window report has no row for the inquiries alone
+    windows = reports.report(ctx, period="day", on="2026-11-23", group="counter",
+                             hall_id=hall["id"])
+    assert all(r["first_contacts"] == 0 for r in windows["rows"])
+    # the table the page and the CSV/XLSX share has the two columns
+    headers, rows = exports.table(data, exports.translator("zh_CN"))
+    first = headers.index(exports.translator("zh_CN")("First contacts (首问)"))
+    taken = headers.index(exports.translator("zh_CN")("Numbers taken for visitors (代取号)"))
+    assert (rows[-1][first], rows[-1][taken]) == (3, 1)  # the total row

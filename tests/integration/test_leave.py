@@ -103,7 +103,8 @@ def test_pause_reasons_exclude_leave(ctx, hall, db_url, admin):
     # and a pause with it (or any kind of leave) is refused naming the reason
     set_hall_settings(ctx, hall, pause_reasons=["午休", "请假", "业务咨询"])
     li = signed_in_at(ctx, hall, 1, "li")
-    assert terminal.board(ctx, hall["counters"][1])["pause_reasons"] == ["午休", "业务咨询"]
+    board = terminal.board(ctx, hall["counters"][1], hall["id"])
+    assert board["pause_reasons"] == ["午休", "业务咨询"]
     for reason in ("请假", "事假", "年休假"):
         refused("leave_is_not_a_pause", "reason", counters.pause, ctx,
                 counter_id=hall["counters"][1], actor=li, reason=reason)

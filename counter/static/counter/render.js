@@ -67,6 +67,11 @@ export function renderCurrent(board) {
   if (cur && cur.parent_id) kindText = [kindText, T.transferred].filter(Boolean).join(" · ");
   kind.hidden = !kindText;
   text(kind, kindText);
+  // 首问: who the visitor asked first at the desk (and who took the number for them)
+  const first = cur && cur.first_contact;
+  $("t-first").hidden = !first;
+  text($("t-first"), first ? fill(first.number ? T.firstContactNo : T.firstContact,
+                                  { name: first.name, number: first.number || "" }) : "");
   text($("t-reason"), cur ? (cur.call_reason_text || cur.call_reason || "—") : "—");
   let waited = "—";
   if (cur && cur.waited_s != null) {

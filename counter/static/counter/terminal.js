@@ -7,6 +7,7 @@
 import { connectLive, fill } from "/display/static/hall-live.js";
 import { Api, ApiError } from "/web/static/api.js";
 import { ServerClock } from "./clock.js";
+import { Duty } from "./duty.js";
 import { Forms } from "./forms.js";
 import { renderSupervised } from "./supervised.js";
 import { coalesced, soon } from "./tasks.js";
@@ -142,6 +143,7 @@ async function openTerminal(counterId) {
   refreshToday().catch(failed);
   refreshAlerts().catch(failed);
   refreshSupervised().catch(failed);
+  duty.start(S.me, S.board.hall.timezone);
   startLive();
 }
 
@@ -191,6 +193,7 @@ const VISIT_END = ["ticket.finished", "ticket.skipped", "ticket.transferred", "t
                    "ticket.rated"];
 
 function onCounterEvent(e) {
+  if (duty.handles(e)) return;
   if (e.counter_id !== S.counterId) return;
   if (e.type === "alert") return alertsSoon();
   if (e.type === "urge" || e.type === "admonition") return supervisedSoon();
@@ -209,6 +212,7 @@ function onCounterEvent(e) {
 
 // hall-wide news matters only when it moves one of this window's queues
 function onHallEvent(e) {
+  if (duty.handles(e)) return;
   if (e.counter_id === S.counterId || !S.board || !e.type.startsWith("ticket.")) return;
   if (e.type === "ticket.transferred" && e.to_counter === S.board.counter.number) {
     queuesSoon();
@@ -363,6 +367,8 @@ async function ack(alert, note) {
     failed(err);
   }
 }
+
+const duty = new Duty({ api, failed, lang: body.dataset.lang });
 
 const forms = new Forms({
   finish: (payload, extra) => command("finish", payload, (v) => {

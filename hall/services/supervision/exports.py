@@ -67,6 +67,8 @@ COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("Overdue cases (超期件数)"), lambda r: r["cases_overdue"], "count"),
     (N_("Urgings (催办)"), lambda r: r["urgings"], "count"),
     (N_("Admonitions (效能告诫)"), lambda r: r["admonitions"], "count"),
+    (N_("First contacts (首问)"), lambda r: r["first_contacts"], "count"),
+    (N_("Numbers taken for visitors (代取号)"), lambda r: r["tickets_taken"], "count"),
     (N_("Fees collected (yuan)"), lambda r: r["fees_cents"], "yuan"),
     (N_("Open (h)"), lambda r: r.get("open_s"), "hours"),
     (N_("Idle (h)"), lambda r: r.get("idle_s"), "hours"),

@@ -35,6 +35,7 @@ from hall.store.models import (
     Department,
     FollowUp,
     Hall,
+    Inquiry,
     Service,
     Staff,
     Ticket,
@@ -261,7 +262,9 @@ CASE_COUNTS = ("cases_received", "cases_done", "cases_concluded", "cases_on_time
 EXTRA_COUNTS = (*CASE_COUNTS, "followups_opened", "followups_closed", "urgings",
                 "urgings_answered", "admonitions",
                 # 回访: revisits of bad reviews, and the share of reached visitors satisfied
-                "revisits", "revisits_satisfied")
+                "revisits", "revisits_satisfied",
+                # 首问: inquiries a staff member answered first, numbers taken for visitors
+                "first_contacts", "tickets_taken")
 
 
 def _no_extras() -> dict[str, Any]:
@@ -332,8 +335,9 @@ def _extras(uow: UnitOfWork, hall: Any, p: Period, group: str, names: dict,
 
 def _supervision_counts(uow: UnitOfWork, hall_id: int, p: Period, group: str, names: dict,
                         slot: Callable, out: dict) -> None:
-    """催办 (of a case: its service; of a window: the window and who was at it) and 效能告诫
-    (against a staff member, or a department) issued in the period, per group."""
+    """催办 (of a case: its service; of a window: the window and who was at it), 效能告诫
+    (against a staff member, or a department) issued in the period, and 首问 inquiries
+    logged at the desk (the staff member, the service asked about), per group."""
     tz = ZoneInfo(names["tz"])
     start = datetime.combine(p.start, time(), tz)
     end = datetime.combine(p.end + timedelta(days=1), time(), tz)
@@ -359,6 +363,15 @@ def _supervision_counts(uow: UnitOfWork, hall_id: int, p: Period, group: str, na
             target = None
         if target is not None:
             target["admonitions"] += 1
+    q = Inquiry.__table__
+    rows = uow.conn.execute(
+        select(q.c.service_id, q.c.staff_id, func.count(), func.count(q.c.ticket_id))
+        .where(q.c.hall_id == hall_id, q.c.at >= start, q.c.at < end)
+        .group_by(q.c.service_id, q.c.staff_id))
+    for svc, staff, asked, taken in rows:  # the desk is no window: never in a window's row
+        if (s := slot((svc or 0, 0, staff))) is not None:
+            s["first_contacts"] += asked
+            s["tickets_taken"] += taken
 
 
 def _rates(s: dict[str, Any]) -> None:
