@@ -202,7 +202,8 @@ def produce_every_kind(ctx, url, post, sup, admin, tokens, first) -> str:
     (followup,) = ok(sup.get(f"{url}/api/v1/followups", timeout=5))["followups"]
     ok(sup.post(f"{url}/api/v1/followups/{followup['id']}/actions", json={"text": "已约谈"},
                 timeout=5))
-    ok(sup.post(f"{url}/api/v1/followups/{followup['id']}/close", json={"result": "已整改"},
+    ok(sup.post(f"{url}/api/v1/followups/{followup['id']}/close", json={"result": "已整改",
+                                                                  "revisit": "satisfied"},
                 timeout=5))
     (case,) = ok(sup.get(f"{url}/api/v1/cases", timeout=5))["cases"]
     ok(sup.post(f"{url}/api/v1/cases/{case['number']}/start", json={}, timeout=5))
