@@ -186,8 +186,8 @@ def session_ended(ctx: Context, *, staff_id: int, sid: str | None = None,
     that session's windows (see the module's docstring for a visitor at the window)."""
     def command(uow: UnitOfWork) -> list[dict[str, Any]]:
         closed = close_staff_windows(uow, staff_id, sid, other_than=other_than)
-        if sid is not None or other_than is not None:  # and its live connections end too
-            drop_sockets(uow, staff_id, sid=sid, keep=other_than)
+        if sid is not None:  # and its live connections end too (``other_than``: the password
+            drop_sockets(uow, staff_id, sid=sid)  # change itself drops the others' sockets)
         return closed
 
     return run(ctx, command)
