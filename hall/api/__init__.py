@@ -79,6 +79,7 @@ def create_api(import_name: str) -> OpenAPI:
         duty,
         feed,
         followups,
+        guide,
         pairing,
         printing,
         reports,
@@ -88,7 +89,7 @@ def create_api(import_name: str) -> OpenAPI:
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
                    followups, complaints, reports, cases, board, config, admin_api,
-                   pairing, supervision, duty):
+                   pairing, supervision, duty, guide):
         app.register_api(module.api)
     app.before_request(password_gate)  # a one-time password allows nothing else
     app.before_request(_check_json_body)

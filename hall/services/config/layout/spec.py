@@ -235,6 +235,10 @@ class ServiceSpec(Spec):
     fee: str | None = Field(default=None, max_length=500)
     steps: list[str] | None = Field(default=None, max_length=30)
     notes: str | None = Field(default=None, max_length=2000)
+    conditions: str | None = Field(default=None, max_length=2000,
+                                   description="申请条件: who may apply")
+    fee_basis: str | None = Field(default=None, max_length=1000,
+                                  description="收费依据: the fee's legal basis")
     active: bool = True
 
     @field_validator("hours")
