@@ -61,6 +61,12 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}"
 
 
+def mask_name(name: str | None) -> str:
+    """张三丰 → 张**, 张三 → 张*: recognisable on a list or a screen, identifying no one."""
+    name = (name or "").strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
 def keyed_hash(key: bytes, kind: str, value: str) -> str:
     """HMAC-SHA256 of ``kind:value`` (hex). ``kind`` keeps phone and ID hashes apart."""
     if not key:
