@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from datetime import date
 
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
@@ -42,6 +43,21 @@ def normalize_id_number(raw: str, field: str = "id_number") -> str:
                           N_("This ID number is mistyped (its check digit does not match)"),
                           field)
     return value
+
+
+def birth_date(id_number: str) -> date:
+    """The birth date in a (checked) 18-character ID number: characters 7-14, YYYYMMDD."""
+    try:
+        return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        raise DomainError("invalid_id_number", N_("This ID number holds no valid birth date"),
+                          "id_number") from None
+
+
+def age_on(id_number: str, day: date) -> int:
+    """Whole years of age on ``day`` of the holder of a (checked) ID number."""
+    born = birth_date(id_number)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def normalize_phone(raw: str, field: str = "phone") -> str:
