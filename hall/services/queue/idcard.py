@@ -36,11 +36,15 @@ def offer(ctx: Context, *, hall_id: int, id_number: str) -> dict[str, Any]:
     return read(ctx, query)
 
 
+TITLES = {"男": "先生", "女": "女士"}
+
+
 def swipe(ctx: Context, *, hall_id: int, service: int | str, actor: Actor, id_number: str,
-          name: str, phone: str | None = None) -> Result:
+          name: str, sex: str = "", phone: str | None = None) -> Result:
     """Take a number with a card: priority for elders, the ID hash for limits, 张* kept."""
     offered = offer(ctx, hall_id=hall_id, id_number=id_number)
     kind = "priority" if offered["priority"] else "normal"
     return tickets.issue(ctx, hall_id=hall_id, service=service, actor=actor, kind=kind,
                          priority_reason=offered["priority_reason"] if offered["priority"]
-                         else None, id_number=id_number, phone=phone, holder=name)
+                         else None, id_number=id_number, phone=phone, holder=name,
+                         holder_title=TITLES.get(sex, ""))

@@ -29,12 +29,14 @@ EARLY_MINUTES, LATE_MINUTES = 30, 15  # check-in window unless the hall's settin
 def issue(ctx: Context, *, hall_id: int, service: int | str, actor: Actor,
           kind: str = "normal", priority_reason: str | None = None,
           appointment_code: str | None = None, id_number: str | None = None,
-          phone: str | None = None, holder: str | None = None) -> Result:
+          phone: str | None = None, holder: str | None = None,
+          holder_title: str = "") -> Result:
     """Issue a ticket: check hours, quota and personal limit, take the next number, all in
     one transaction. ``id_number`` is hashed at once and never stored or logged. ``phone``
     (optional) is followed for near-turn messages; a malformed one does not stop the
     ticket: the answer's ``notify.error`` says what was wrong. ``holder`` is the name read
-    from an ID card, kept masked (张*) for calling by name."""
+    from an ID card, kept masked (张*, with ``holder_title`` 先生/女士) for calling by name."""
+    holder = mask_name(holder) + holder_title if holder else None
     person = person_hash(ctx.secret, id_number) if id_number else None
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
@@ -78,7 +80,8 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     """The issue command inside a unit of work (appointment check-in shares it).
 
     ``appointment`` is the locked appointment row being checked in, if any; errors about
-    it name ``appointment_field`` (the request field that found it).
+    it name ``appointment_field`` (the request field that found it). ``holder`` is the
+    holder's name, already masked (张*女士).
     """
     require(actor, "issue")
     conn, now = uow.conn, uow.now
@@ -110,7 +113,7 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     values["id"] = ticket_id
     if person is not None or holder:  # rare path: the hot insert stays as it is
         conn.execute(update(Ticket).where(Ticket.id == ticket_id).values(
-            person_hash=person, holder_masked=mask_name(holder) if holder else None))
+            person_hash=person, holder_masked=holder[:20] if holder else None))
     if appointment is not None:
         _mark_checked_in(conn, appointment.id, ticket_id, appointment_field)
     # no history row: issued_at/issued_by on the ticket and the event log record it
