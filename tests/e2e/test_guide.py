@@ -18,6 +18,9 @@ def services(body: dict) -> dict[str, dict]:
 def test_public_guide_lists_every_service(client, seeded):
     with seeded.engine.begin() as conn:  # a retired service is not in the public guide
         conn.execute(text("UPDATE services SET active = :f WHERE code = 'sfz'"), {"f": False})
+        conn.execute(text("UPDATE services SET guide = :g WHERE code = 'ss'"), {"g": json.dumps(
+            {"materials": ["营业执照副本复印件2份（加盖公章）", "经办人居民身份证原件"]},
+            ensure_ascii=False)})
         hall_id = conn.execute(text("SELECT id FROM halls")).scalar_one()
     tickets.issue(seeded, hall_id=hall_id, service="hj", actor=Actor("device", 1, hall_id,
                                                                      "kiosk"))
@@ -34,10 +37,11 @@ def test_public_guide_lists_every_service(client, seeded):
     assert hj["windows"] == [1, 2, 3] and hj["bookable"] is True
     assert hj["basis"] == "《中华人民共和国户口登记条例》" and hj["fee"] == "不收费"
     assert hj["conditions"] == "本市户籍居民" and hj["steps"] == ["取号", "窗口受理", "办结"]
-    assert hj["materials"] == [
-        {"text": "居民户口簿原件", "original": True, "copies": 0},
-        {"text": "居民身份证原件及复印件2份", "original": True, "copies": 2}]
+    assert hj["materials"] == [{"text": "居民户口簿原件", "original": True, "copies": 0},
+                               {"text": "居民身份证原件", "original": True, "copies": 0}]
     assert found["ss"]["windows"] == [3, 4] and found["ss"]["bookable"] is False
+    assert found["ss"]["materials"][0] == {"text": "营业执照副本复印件2份（加盖公章）",
+                                           "original": False, "copies": 2}
     # nothing of the day's tickets, staff or figures in the public answer
     raw = json.dumps(body, ensure_ascii=False)
     for private in ("A001", "李娜", "token", "waiting", "staff", "person"):
@@ -46,7 +50,7 @@ def test_public_guide_lists_every_service(client, seeded):
     page = client.get("/guide")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    for name in ("户籍办理", "税务申报", "公安局", "税务局", "本市户籍居民", "2份"):
+    for name in ("户籍办理", "税务申报", "公安局", "税务局", "本市户籍居民", "营业执照副本"):
         assert name in html
     assert "身份证办理" not in html
     assert 'id="svc-hj"' in html and "/guide/qr/test/hj.svg" in html and 'href="/book/test"' in html
