@@ -28,6 +28,7 @@ PROTOCOLS: dict[str, frozenset[str]] = {
     "led": frozenset({"tcp", "serial"}),
     "keypad": frozenset({"tcp", "serial"}),
     "pad": frozenset({"tcp", "serial"}),
+    "idcard": frozenset({"serial"}),  # resident ID card reader (SAM module), drivers/idcard
 }
 # Options each transport accepts (values are strings; drivers convert them).
 SERIAL_OPTIONS = frozenset({"baudrate", "bytesize", "parity", "stopbits", "timeout"})
@@ -44,6 +45,7 @@ PROTOCOL_OPTIONS: dict[str, frozenset[str]] = {
     "led": frozenset({"address", "width", "height", "kind", "model"}),
     "keypad": frozenset({"address"}),
     "pad": frozenset({"address"}),
+    "idcard": frozenset(),
 }
 
 

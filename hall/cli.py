@@ -254,25 +254,31 @@ def outbox() -> None:
 
 
 @outbox.command("run", help="Send the outbox's due rows through the adapters configured in "
-                "the environment (HALL_HAOCHA_URL …), with retries and backoff, until "
-                "stopped.")
+                "the environment (HALL_HAOCHA_URL, HALL_SMS_ALIYUN_…, HALL_SMS_TENCENT_…, "
+                "HALL_WECHAT_… ), with retries and backoff, until stopped; erases the "
+                "phones of near-turn messages past the hall's days.")
 @click.option("--once", is_flag=True, help="One pass, then exit.")
 @click.option("--batch", default=20, show_default=True, type=int)
 @click.option("--lease", default=60.0, show_default=True, type=float,
               help="Seconds a claimed row is held before another worker may take it.")
 @click.option("--idle", default=2.0, show_default=True, type=float)
 def outbox_run(once: bool, batch: int, lease: float, idle: float) -> None:
-    from hall.services.outbox import worker
+    from hall.services.outbox import sms, worker
+    from hall.services.queue import notify
     from hall.services.ratings.exchange import adapters_from_environment
 
-    ctx, adapters = _ctx(), adapters_from_environment()
+    ctx = _ctx()
+    adapters = {**adapters_from_environment(), **sms.adapters_from_environment(os.environ)}
     if not adapters:
-        raise click.ClickException("no adapter configured (set HALL_HAOCHA_URL)")
+        raise click.ClickException("no adapter configured (set HALL_HAOCHA_URL, "
+                                   "HALL_SMS_ALIYUN_ACCESS_KEY_ID …)")
     settings = worker.Settings(batch=batch, lease_s=lease)
+    notify.erase_expired(ctx)
     if once:
         click.echo(json.dumps(worker.run_once(ctx, adapters, settings)))
         return
-    worker.loop(ctx, adapters, idle_s=idle, settings=settings)
+    worker.loop(ctx, adapters, idle_s=idle, settings=settings,
+                chores=lambda: notify.erase_expired(ctx))
 
 
 @cli.group(help="Database schema (Alembic).")

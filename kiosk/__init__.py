@@ -16,4 +16,4 @@ def _install_printer(state) -> None:
     state.app.extensions.setdefault("hall.printer", printing)
 
 
-from kiosk import case_lookup, views  # noqa: E402,F401 - routes register on import
+from kiosk import case_lookup, guide, views  # noqa: E402,F401 - routes register on import

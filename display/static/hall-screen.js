@@ -113,6 +113,7 @@ function callOf(e) {
     ticket_id: e.ticket_id, number: e.number, counter_id: e.counter_id,
     counter_number: e.counter_number, seq: e.seq, at: e.at,
     recall: e.type === "ticket.recalled", announce: e.announce || {},
+    holder: e.holder || "", // calling by name, masked (张*女士); only when the hall says so
   };
 }
 
@@ -234,7 +235,7 @@ function renderRecent() {
     const li = document.createElement("li");
     const number = document.createElement("span");
     number.className = "recent-number";
-    number.textContent = c.number;
+    number.textContent = c.holder ? `${c.number} ${c.holder}` : c.number;
     const where = document.createElement("span");
     where.className = "recent-counter";
     where.textContent = fill(T.window, { counter: c.counter_number });

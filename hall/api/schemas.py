@@ -117,6 +117,24 @@ class IssueBody(Strict):
         default=None, min_length=1, max_length=18,
         description="resident ID number (18 characters, checksum verified); required by "
                     "services with a per-person daily limit; kept only as a keyed hash")
+    phone: str | None = Field(
+        default=None, min_length=1, max_length=20,
+        description="mobile number for the near-turn text message (optional); a malformed "
+                    "one does not stop the ticket: the answer's notify.error says why")
+
+
+class NotifyBody(Strict):
+    channel: Literal["sms", "wechat"] = "sms"
+    phone: str | None = Field(default=None, min_length=1, max_length=20,
+                              description="mainland mobile number (channel sms)")
+    openid: str | None = Field(default=None, min_length=1, max_length=64,
+                               description="the visitor's openid (channel wechat)")
+
+
+class NotifyOut(BaseModel):
+    channel: str
+    masked: str = Field(description="the number as kept: 138****1234")
+    ahead: int
 
 
 class TokenPath(BaseModel):

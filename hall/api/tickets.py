@@ -10,6 +10,8 @@ from hall.api.schemas import (
     DocumentOut,
     ErrorResponse,
     IssueBody,
+    NotifyBody,
+    NotifyOut,
     Rated,
     RatingBody,
     TicketChange,
@@ -20,7 +22,7 @@ from hall.api.schemas import (
 )
 from hall.domain.access import Actor
 from hall.services.cases import documents
-from hall.services.queue import queries, tickets
+from hall.services.queue import notify, queries, tickets
 from hall.services.ratings import late
 from hall.services.ratings import rating as ratings
 from hall.web.auth import current_actor
@@ -42,13 +44,24 @@ def issue(body: IssueBody):
     actor = current_actor()
     result = tickets.issue(hall_context(), hall_id=actor.hall_id, service=body.service,
                            actor=actor, kind=body.kind, priority_reason=body.priority_reason,
-                           appointment_code=body.appointment_code, id_number=body.id_number)
+                           appointment_code=body.appointment_code, id_number=body.id_number,
+                           phone=body.phone)
     return with_check_in_note(result.value), 201
 
 
 @api.get("/<token>", responses={"200": TicketStatus})
 def status(path: TokenPath):
     return queries.ticket_by_token(hall_context(), path.token)
+
+
+@api.post("/<token>/notify", responses={"201": NotifyOut, "429": ErrorResponse})
+def follow(path: TokenPath, body: NotifyBody):
+    """The visitor (the ticket's phone page) leaves a phone, or a WeChat openid, to be told
+    when few are ahead and when the number is called or passed. The number is kept masked
+    with a keyed hash, and erased after the hall's number of days."""
+    result = notify.subscribe(hall_context(), token=path.token, channel=body.channel,
+                              phone=body.phone, openid=body.openid)
+    return result.value, 201
 
 
 @api.post("/<token>/cancel", responses={"200": TicketChange})

@@ -33,12 +33,15 @@ class VoiceError(ValueError):
     """An announcement that cannot be read, or a clip that cannot be used."""
 
 
-def call_text(number: str, counter_number: int) -> dict[str, Any]:
+def call_text(number: str, counter_number: int, holder: str | None = None) -> dict[str, Any]:
     """The words of a call and, under ``clips``, the pack's clips for it: ``chime``, then
-    one list per language (absent when the number has units no clip reads)."""
+    one list per language (absent when the number has units no clip reads). ``holder``
+    (calling by name, masked: 张*女士) is spoken as 张女士 by a speech engine; the clips
+    read the number only."""
     spaced = " ".join(number)  # "A 0 1 2": read digit by digit, as halls do
+    spoken = holder.replace("*", "") if holder else ""
     out: dict[str, Any] = {
-        "zh": f"请 {number} 号到 {counter_number} 号窗口办理",
+        "zh": f"请 {number} 号{' ' + spoken + ' ' if spoken else ''}到 {counter_number} 号窗口办理",
         "en": f"Number {spaced}, please go to window {counter_number}",
     }
     try:

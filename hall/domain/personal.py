@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from datetime import date
 
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
@@ -44,6 +45,21 @@ def normalize_id_number(raw: str, field: str = "id_number") -> str:
     return value
 
 
+def birth_date(id_number: str) -> date:
+    """The birth date in a (checked) 18-character ID number: characters 7-14, YYYYMMDD."""
+    try:
+        return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        raise DomainError("invalid_id_number", N_("This ID number holds no valid birth date"),
+                          "id_number") from None
+
+
+def age_on(id_number: str, day: date) -> int:
+    """Whole years of age on ``day`` of the holder of a (checked) ID number."""
+    born = birth_date(id_number)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def normalize_phone(raw: str, field: str = "phone") -> str:
     """11-digit mainland mobile number; spaces, dashes and a +86 prefix are dropped."""
     value = _PHONE_NOISE.sub("", raw)
@@ -59,6 +75,12 @@ def normalize_phone(raw: str, field: str = "phone") -> str:
 def mask_phone(phone: str) -> str:
     """13812341234 → 138****1234: enough for the visitor to recognise, not to call."""
     return f"{phone[:3]}****{phone[-4:]}"
+
+
+def mask_name(name: str | None) -> str:
+    """张三丰 → 张**, 张三 → 张*: recognisable on a list or a screen, identifying no one."""
+    name = (name or "").strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
 def keyed_hash(key: bytes, kind: str, value: str) -> str:

@@ -11,12 +11,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from hall.services.context import Context, Followup
-from hall.services.queue import calls, standing
+from hall.services.queue import calls, notify, standing
 
 # in the order they run: each sees the events of the command and of those before it
 # (queue.stats right after the command's own events, as screens have always had it; then
 # calls.live, the calls still standing after it)
-FOLLOWUPS: tuple[Followup, ...] = (standing.queue_stats, calls.calls_live)
+# notify.near_turn writes the messages (near-turn SMS, called, passed) that the command's
+# events make due into the outbox, in the same transaction
+FOLLOWUPS: tuple[Followup, ...] = (standing.queue_stats, calls.calls_live, notify.near_turn)
 
 
 def make_context(engine: Engine, **options: Any) -> Context:

@@ -334,6 +334,9 @@ class Ticket(Base):
     person_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     # 首问负责: the staff member the visitor asked first, who took this ticket for them
     first_staff_id: Mapped[int | None] = mapped_column(default=None)
+    # the holder's name masked (张*), from the ID card swiped at the kiosk or the
+    # appointment; shown next to the number when the hall calls by name (issue 21)
+    holder_masked: Mapped[str | None] = mapped_column(String(20), default=None)
 
 
 class Inquiry(Base):
@@ -797,3 +800,31 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class NotifySubscription(Base):
+    """A visitor's wish to be told when their turn is near (issue 21): by SMS to a phone
+    (``address`` is the number, kept only while messages may still go, then erased; the
+    masked number and its keyed hash stay for ``keep_days``) or by a WeChat subscribe
+    message (``address`` is the openid). ``reminders``: near-turn messages written so far
+    (at most two); ``closed``: the called or no-show notice was written."""
+
+    __tablename__ = "notify_subscriptions"
+    __table_args__ = (UniqueConstraint("ticket_id", name="uq_notify_ticket"),
+                      Index("ix_notify_open", "hall_id", "closed"),
+                      Index("ix_notify_hash_day", "address_hash", "day"),
+                      Index("ix_notify_erase", "erase_at"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int]
+    ticket_id: Mapped[int] = mapped_column(BigId)
+    service_id: Mapped[int]
+    channel: Mapped[str] = mapped_column(String(16))  # sms | wechat
+    address: Mapped[str | None] = mapped_column(String(64), default=None)
+    address_masked: Mapped[str] = mapped_column(String(32))
+    address_hash: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    reminders: Mapped[int] = mapped_column(default=0)
+    last_ahead: Mapped[int | None] = mapped_column(default=None)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    erase_at: Mapped[datetime]

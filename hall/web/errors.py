@@ -45,7 +45,7 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_close
             "cannot_change_self", "last_admin",
             # pairing: the request was already decided, claimed, or has run out
             "pairing_decided", "pairing_expired", "pairing_rejected", "pairing_claimed"}
-TOO_MANY = {"pairing_busy"}
+TOO_MANY = {"pairing_busy", "notify_rate_limited"}
 FORBIDDEN = {"password_change_required"}  # besides Forbidden itself
 UNAUTHORIZED = {"bad_credentials", "unauthenticated"}
 

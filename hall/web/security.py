@@ -111,6 +111,8 @@ LIMITS = (
     # the public booking pages: a person (or a desk booking for visitors) with typos
     RateLimit("booking", ("appointments.book",), "20/minute", by_ip),
     RateLimit("cancel", ("appointments.cancel", "tickets.cancel"), "10/minute", by_ip),
+    # a phone left for near-turn messages (and the per-phone daily limit in the service)
+    RateLimit("notify", ("tickets.follow",), "10/minute", by_ip),
     RateLimit("lookup", ("appointments.show",), "60/minute", by_ip, "code", ("GET",)),
     # complaints from phones and kiosks (staff entry is not limited): a person writes a few
     RateLimit("complaint", ("complaints.file_*",), "5/minute;50/hour", by_device, "text"),

@@ -216,6 +216,8 @@ function drawGuide() {
       part.querySelector("p").textContent = Array.isArray(value) ? value.join("；") : value;
     }
   }
+  const hallCode = encodeURIComponent(state.catalog.hall.code);
+  $("guide-qr").src = `/guide/qr/${hallCode}/${encodeURIComponent(svc.code)}.svg`;
   const reasons = state.catalog.priority_reasons || [];
   $("k-take").disabled = !svc.available;
   $("k-priority").disabled = !svc.available;

@@ -64,6 +64,8 @@ WHO_MAY = (
     ("GET /api/v1/tickets/<token>", EVERYONE),  # the phone page: the token is the proof
     ("POST /api/v1/tickets/<token>/cancel", EVERYONE),
     ("POST /api/v1/tickets/<token>/phone-rating", EVERYONE),  # the visitor's phone page
+    ("POST /api/v1/tickets/<token>/notify", EVERYONE),  # near-turn messages, the same page
+    ("GET /api/v1/guide", EVERYONE),  # the public service guide (政务公开)
     ("POST /api/v1/tickets/<int:ticket_id>/rating", {PAD1}),  # the visitor, at the window's pad
     ("POST /api/v1/tickets/<int:ticket_id>/reprint", STAFF | {KIOSK}),
     # the visit's paper (受理回执): the window that served it (counter 1), and supervisors
@@ -129,7 +131,7 @@ OWN_PAGES = ("/admin/password", "/admin/desk")
 # writes that never read a session (so no CSRF token): whoever may call them anyway
 PUBLIC_WRITES = {"auth.login", "appointments.book", "tickets.cancel", "pairing.ask",
                  "pairing.claim", "complaints.file_from_ticket", "complaints.file_from_case",
-                 "complaints.answer", "tickets.rate_by_phone"}
+                 "complaints.answer", "tickets.rate_by_phone", "tickets.follow"}
 STATIC = re.compile(r"\.static$|^static$|^display\.vendor$")
 
 
@@ -445,6 +447,7 @@ OWN_HALL_ONLY = (
     "POST /api/v1/tickets", "* /api/v1/tickets/<token>*", "* /api/v1/appointments",
     "* /api/v1/appointments/<code>", "POST /api/v1/appointments/cancel",
     "GET /api/v1/appointments/services", "GET /api/v1/appointments/slots",
+    "GET /api/v1/guide",  # public: every hall's guide, by the hall's code
     # a pending pairing request is no hall's until an admin, reading its code off the
     # device, decides it (then it is the deciding hall's)
     "POST /api/v1/pairings/<int:pairing_id>/*",

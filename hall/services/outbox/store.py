@@ -49,19 +49,25 @@ def any_due(uow: UnitOfWork, topics: list[str]) -> bool:
 
 
 def claim(uow: UnitOfWork, topics: list[str], limit: int, lease_s: float) -> list[Any]:
-    """Take up to ``limit`` due rows of ``topics`` (oldest first) under a lease."""
+    """Take up to ``limit`` due rows of ``topics`` (oldest first) under a lease. A row's
+    ``retaken`` is true when an earlier lease on it ran out unrecorded (a worker died while
+    sending it): the adapter may then ask its provider whether it arrived."""
     o = OutboxRow.__table__
     free = (o.c.lease_until.is_(None)) | (o.c.lease_until < uow.now)
-    ids = select(o.c.id).where(o.c.state == "pending", o.c.topic.in_(topics),
-                               o.c.next_at <= uow.now, free).order_by(o.c.id).limit(limit)
+    ids = select(o.c.id, o.c.lease_until).where(
+        o.c.state == "pending", o.c.topic.in_(topics), o.c.next_at <= uow.now, free
+    ).order_by(o.c.id).limit(limit)
     if uow.conn.dialect.name == "postgresql":
         ids = ids.with_for_update(skip_locked=True)
-    wanted = list(uow.conn.execute(ids).scalars())
-    if not wanted:
+    found = uow.conn.execute(ids).all()
+    if not found:
         return []
+    wanted = [r.id for r in found]
+    retaken = [r.id for r in found if r.lease_until is not None]
     until = uow.now + timedelta(seconds=lease_s)
     uow.conn.execute(update(o).where(o.c.id.in_(wanted)).values(lease_until=until))
-    return list(uow.conn.execute(select(o).where(o.c.id.in_(wanted)).order_by(o.c.id)))
+    return list(uow.conn.execute(select(o, o.c.id.in_(retaken).label("retaken"))
+                                 .where(o.c.id.in_(wanted)).order_by(o.c.id)))
 
 
 def mark_sent(uow: UnitOfWork, row_id: int) -> None:

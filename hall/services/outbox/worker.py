@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -58,13 +59,27 @@ def run_once(ctx: Context, adapters: Mapping[str, Adapter],
                                            settings.lease_s)).value
     for row in rows:
         try:
-            delivery = adapters[row.topic].send(row.topic, row.key, dict(row.payload or {}))
+            delivery = _deliver(adapters[row.topic], row)
         except Exception as exc:  # noqa: BLE001 - an adapter's bug must not stop the others
             log.exception("outbox adapter for %s failed on %s", row.topic, row.key)
             delivery = Delivery(RETRY, f"{type(exc).__name__}: {exc}")
         run(ctx, lambda uow, r=row, d=delivery: _record(uow, r, d, settings))
         done[delivery.outcome] += 1
     return done
+
+
+def _deliver(adapter: Adapter, row: Any) -> Delivery:
+    """Send one row; a row retaken from a worker that died mid-send is first looked up at
+    the provider when the adapter can (``delivered``): found there, it is not sent again."""
+    payload = dict(row.payload or {})
+    check = getattr(adapter, "delivered", None)
+    if getattr(row, "retaken", False) and check is not None:
+        found = check(row.key, payload)
+        if found:
+            return Delivery(SENT, "delivered before the worker restarted")
+        if found is None:
+            return Delivery(RETRY, "could not ask the provider whether it was delivered")
+    return adapter.send(row.topic, row.key, payload)
 
 
 def _record(uow: UnitOfWork, row: Any, delivery: Delivery, settings: Settings) -> None:
@@ -78,10 +93,19 @@ def _record(uow: UnitOfWork, row: Any, delivery: Delivery, settings: Settings) -
 
 
 def loop(ctx: Context, adapters: Mapping[str, Adapter], stop: threading.Event | None = None,
-         idle_s: float = 2.0, settings: Settings | None = None) -> None:
-    """Send until ``stop`` is set; sleeps ``idle_s`` when nothing was due."""
+         idle_s: float = 2.0, settings: Settings | None = None,
+         chores: Callable[[], Any] | None = None, chores_every_s: float = 600.0) -> None:
+    """Send until ``stop`` is set; sleeps ``idle_s`` when nothing was due; runs ``chores``
+    (erasing old personal data) every ``chores_every_s``."""
     stop = stop or threading.Event()
+    chores_at = time.monotonic() + chores_every_s
     while not stop.is_set():
+        if chores is not None and time.monotonic() >= chores_at:
+            chores_at = time.monotonic() + chores_every_s
+            try:
+                chores()
+            except Exception:  # noqa: BLE001 - a chore must not stop the sending
+                log.exception("outbox chores failed")
         try:
             done = run_once(ctx, adapters, settings)
         except Exception:  # noqa: BLE001 - the database away for a moment: try again

@@ -59,10 +59,15 @@ def move_ticket(uow: UnitOfWork, row, action: Action, counter, actor: Actor,
 
 
 def _called_event(uow: UnitOfWork, counter, row, reason: str | None, type_: str) -> None:
+    # calling by name (a hall setting, off by default): the name as kept, masked (张*女士)
+    by_name = bool((repo.hall_config(uow, counter.hall_id).row.settings or {})
+                   .get("call_by_name"))
+    holder = row.holder_masked if by_name else None
+    extra = {"holder": holder} if holder else {}
     uow.emit(type_, counter.hall_id, ticket_id=row.id, number=row.number,
              service_id=row.service_id, counter_id=counter.id, counter_number=counter.number,
              counter_name=counter.name, reason=reason, recalls=row.recalls,
-             announce=announce.call_text(row.number, counter.number))
+             announce=announce.call_text(row.number, counter.number, holder), **extra)
 
 
 def call_next(ctx: Context, *, counter_id: int, actor: Actor) -> Result:

@@ -23,7 +23,7 @@ MSG_QUOTA = N_("Today's %(quota)d tickets for %(service)s are all taken")  # = t
 # ServiceUnavailable codes → the state a kiosk button shows
 STATES = {"service_closed": "closed", "service_closed_today": "closed_today",
           "service_outside_hours": "outside_hours", "quota_exceeded": "quota_out"}
-GUIDE_KEYS = ("materials", "basis", "fee", "steps", "notes")
+GUIDE_KEYS = ("materials", "basis", "fee", "steps", "notes", "conditions", "fee_basis")
 
 
 def catalog(ctx: Context, hall_id: int) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def catalog(ctx: Context, hall_id: int) -> dict[str, Any]:
                        for r in conn.execute(select(d).where(d.c.hall_id == hall_id)
                                              .order_by(d.c.sort, d.c.id))]
         extra = row.settings or {}
-        return {"hall": {"id": row.id, "name": row.name, "name_en": row.name_en,
+        return {"hall": {"id": row.id, "code": row.code, "name": row.name, "name_en": row.name_en,
                          "timezone": row.timezone},
                 "at": uow.now.isoformat(), "local_time": local_now.strftime("%H:%M"),
                 "last_seq": row.last_seq,  # where the kiosk's live events take over

@@ -1,6 +1,7 @@
 """Issuing and cancelling tickets (normal, 绿色通道 priority, appointment check-in)."""
 from __future__ import annotations
 
+import logging
 import secrets
 from typing import Any
 
@@ -11,24 +12,31 @@ from hall.domain.errors import DomainError, ServiceUnavailable
 from hall.domain.i18n import N_
 from hall.domain.lifecycle import Action, next_state
 from hall.domain.numbering import format_number
-from hall.domain.personal import keyed_hash, normalize_id_number
+from hall.domain.personal import keyed_hash, mask_name, normalize_id_number
 from hall.domain.slots import check_in_kind
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
-from hall.services.queue import limits, standing
+from hall.services.queue import limits, notify, standing
 from hall.services.views import iso, public_ticket
 from hall.store import hot
 from hall.store.models import Appointment, Ticket
 
+log = logging.getLogger(__name__)
 KINDS = ("normal", "priority", "appointment")
 EARLY_MINUTES, LATE_MINUTES = 30, 15  # check-in window unless the hall's settings say
 
 
 def issue(ctx: Context, *, hall_id: int, service: int | str, actor: Actor,
           kind: str = "normal", priority_reason: str | None = None,
-          appointment_code: str | None = None, id_number: str | None = None) -> Result:
+          appointment_code: str | None = None, id_number: str | None = None,
+          phone: str | None = None, holder: str | None = None,
+          holder_title: str = "") -> Result:
     """Issue a ticket: check hours, quota and personal limit, take the next number, all in
-    one transaction. ``id_number`` is hashed at once and never stored or logged."""
+    one transaction. ``id_number`` is hashed at once and never stored or logged. ``phone``
+    (optional) is followed for near-turn messages; a malformed one does not stop the
+    ticket: the answer's ``notify.error`` says what was wrong. ``holder`` is the name read
+    from an ID card, kept masked (张*, with ``holder_title`` 先生/女士) for calling by name."""
+    holder = mask_name(holder) + holder_title if holder else None
     person = person_hash(ctx.secret, id_number) if id_number else None
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
@@ -36,11 +44,27 @@ def issue(ctx: Context, *, hall_id: int, service: int | str, actor: Actor,
         appt = None
         if kind == "appointment" or appointment_code:
             appt = appointment_by_code(uow.conn, hall_id, appointment_code)
-        return issue_in(uow, hall_id=hall_id, service=service, actor=actor, kind=kind,
+        view = issue_in(uow, hall_id=hall_id, service=service, actor=actor, kind=kind,
                         priority_reason=priority_reason, appointment=appt,
-                        person=person)
+                        person=person, holder=holder)
+        if phone:
+            view["notify"] = _follow(uow, view["id"], phone)
+        return view
 
     return run(ctx, command)
+
+
+def _follow(uow: UnitOfWork, ticket_id: int, phone: str) -> dict[str, Any]:
+    """Follow the new ticket by SMS; a refusal (bad number, SMS off, the per-phone limit)
+    is told, logged and counted, and the ticket stands."""
+    row = uow.conn.execute(select(Ticket.__table__).where(Ticket.id == ticket_id)).first()
+    try:
+        with uow.conn.begin_nested():
+            return notify.subscribe_in(uow, row, channel="sms", phone=phone)
+    except DomainError as exc:
+        log.info("near-turn notice not set for ticket %s: %s", ticket_id, exc.code)
+        return {"error": {"code": exc.code, "message": exc.message, "field": exc.field,
+                          "params": dict(exc.params)}}
 
 
 def person_hash(secret: bytes, id_number: str) -> str:
@@ -51,11 +75,13 @@ def person_hash(secret: bytes, id_number: str) -> str:
 def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
              kind: str = "normal", priority_reason: str | None = None,
              appointment: Any = None, person: str | None = None,
-             appointment_field: str = "appointment_code") -> dict[str, Any]:
+             appointment_field: str = "appointment_code",
+             holder: str | None = None) -> dict[str, Any]:
     """The issue command inside a unit of work (appointment check-in shares it).
 
     ``appointment`` is the locked appointment row being checked in, if any; errors about
-    it name ``appointment_field`` (the request field that found it).
+    it name ``appointment_field`` (the request field that found it). ``holder`` is the
+    holder's name, already masked (张*女士).
     """
     require(actor, "issue")
     conn, now = uow.conn, uow.now
@@ -85,8 +111,9 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     ticket_id = hot.INSERT_TICKET(conn, **values, target_counter_id=None, parent_id=None,
                                   recalls=0, fee_cents=0).scalar_one()
     values["id"] = ticket_id
-    if person is not None:  # rare path: the hot insert stays as it is
-        conn.execute(update(Ticket).where(Ticket.id == ticket_id).values(person_hash=person))
+    if person is not None or holder:  # rare path: the hot insert stays as it is
+        conn.execute(update(Ticket).where(Ticket.id == ticket_id).values(
+            person_hash=person, holder_masked=holder[:20] if holder else None))
     if appointment is not None:
         _mark_checked_in(conn, appointment.id, ticket_id, appointment_field)
     # no history row: issued_at/issued_by on the ticket and the event log record it

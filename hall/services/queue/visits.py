@@ -14,6 +14,7 @@ from hall.domain.i18n import N_
 from hall.domain.lifecycle import Action
 from hall.domain.numbering import format_number
 from hall.domain.outcomes import Outcome
+from hall.domain.personal import mask_name
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
 from hall.services.queue.calling import move_ticket, need_current
@@ -78,12 +79,6 @@ def _open_case(uow: UnitOfWork, counter, ticket, applicant: str | None) -> dict[
     return {"number": number, "lookup_code": code, "due_date": due.isoformat(),
             "warning_date": warning.isoformat(),
             "promised_days": svc.promised_days, "calendar_covered": cal.covered(due.year)}
-
-
-def mask_name(name: str | None) -> str:
-    """张三丰 → 张**: a case list needs to be recognisable, not to identify anyone."""
-    name = (name or "").strip()
-    return name[:1] + "*" * (len(name) - 1) if name else ""
 
 
 def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | str | None = None,

@@ -19,7 +19,7 @@ from hall.services.config.layout.spec import (
 )
 
 MIN = 60
-GUIDE_KEYS = ("materials", "basis", "fee", "steps", "notes")
+GUIDE_KEYS = ("materials", "basis", "fee", "steps", "notes", "conditions", "fee_basis")
 
 
 def _get(row: Any, key: str, default: Any = None) -> Any:

@@ -37,7 +37,8 @@ HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
                  "appointment_early_minutes", "appointment_late_minutes", "rating_reasons",
                  "followup_days", "alerts", "printer_profiles", "contact_phone",
                  "refusal_basis", "refusal_review", "public_url", "targets",
-                 "max_extension_days", "shifts", "attendance_grace_minutes")
+                 "max_extension_days", "shifts", "attendance_grace_minutes", "notify",
+                 "call_by_name", "elder_age")
 CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Name = Field(min_length=1, max_length=200)
 Reasons = Field(default=None, max_length=40)
@@ -127,6 +128,23 @@ class ShiftSpec(Spec):
         return self
 
 
+class NotifySpec(Spec):
+    """Near-turn messages (``[hall.notify]``; hall/domain/notify.NotifySettings has the
+    defaults). Credentials are never here: only in the environment."""
+
+    provider: Literal["aliyun", "tencent"] | None = Field(
+        default=None, description="SMS provider; none: no text messages")
+    wechat: bool | None = Field(default=None, description="WeChat subscribe messages")
+    ahead: int | None = Field(default=None, ge=1, le=50,
+                              description="first reminder when this many are ahead (3)")
+    second_ahead: int | None = Field(default=None, ge=0, le=50,
+                                     description="second reminder at this many (1)")
+    keep_days: int | None = Field(default=None, ge=1, le=180,
+                                  description="days the masked phone is kept (7)")
+    per_phone_daily: int | None = Field(default=None, ge=1, le=50,
+                                        description="tickets one phone may follow a day (5)")
+
+
 class HallSpec(Spec):
     code: str = Field(pattern=CODE)
     name: str = Name
@@ -185,6 +203,11 @@ class HallSpec(Spec):
     # may be before it counts as late (and a window not open raises 缺岗)
     shifts: list[ShiftSpec] | None = Field(default=None, max_length=6)
     attendance_grace_minutes: int | None = Field(default=None, ge=0, le=120)
+    # issue 21: near-turn messages; calling by name (masked, off by default); the age from
+    # which an ID card swiped at the kiosk offers 绿色通道 (60)
+    notify: NotifySpec | None = None
+    call_by_name: bool | None = None
+    elder_age: int | None = Field(default=None, ge=50, le=100)
 
     @field_validator("shifts")
     @classmethod
@@ -268,6 +291,10 @@ class ServiceSpec(Spec):
     fee: str | None = Field(default=None, max_length=500)
     steps: list[str] | None = Field(default=None, max_length=30)
     notes: str | None = Field(default=None, max_length=2000)
+    conditions: str | None = Field(default=None, max_length=2000,
+                                   description="申请条件: who may apply")
+    fee_basis: str | None = Field(default=None, max_length=1000,
+                                  description="收费依据: the fee's legal basis")
     active: bool = True
 
     @field_validator("hours")
