@@ -1,7 +1,7 @@
 """near-turn notifications (issue 21): notify_subscriptions; tickets.holder_masked
 
 Revision ID: 0035
-Revises: 0028
+Revises: 0030
 Create Date: 2026-12-21 09:00:00
 
 """
@@ -15,7 +15,7 @@ import hall.store.types
 
 # revision identifiers, used by Alembic.
 revision: str = '0035'
-down_revision: Union[str, Sequence[str], None] = '0028'
+down_revision: Union[str, Sequence[str], None] = '0030'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
