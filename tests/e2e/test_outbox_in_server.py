@@ -56,9 +56,12 @@ def test_a_rating_at_a_running_server_reaches_the_province(ctx, db_url, tmp_path
             (record,) = province.accepted.values()
             assert record["star"] == 4 and record["affairDealNo"] == "GA-0123"
             assert record["affairSerialNo"].endswith(ticket["number"])
-            with ctx.engine.connect() as conn:
-                wait_for(lambda: conn.execute(text(
-                    "SELECT state FROM outbox")).scalar() == "sent", 10, "the row sent")
+
+            def row_state():  # a fresh transaction each look: one held open would keep
+                with ctx.engine.connect() as conn:  # its snapshot (and, on SQLite, the lock)
+                    return conn.execute(text("SELECT state FROM outbox")).scalar()
+
+            wait_for(lambda: row_state() == "sent", 10, "the row sent")
             assert "Outbox: sending haocha.rating from this process" in server.log.read_text()
         finally:
             server.stop()
