@@ -275,6 +275,71 @@ def outbox_run(once: bool, batch: int, lease: float, idle: float) -> None:
     worker.loop(ctx, adapters, idle_s=idle, settings=settings)
 
 
+@cli.group(help="Many halls, one region (DESIGN.md §8): the hall's events up to the region.")
+def region() -> None:
+    pass
+
+
+def _link(nats_url: str, stream: str, prefix: str):
+    from hall.services.region.link import Link
+
+    return Link(url=nats_url, stream=stream, prefix=prefix)
+
+
+_NATS = click.option("--nats", "nats_url", default="nats://127.0.0.1:4222", show_default=True,
+                     help="The region's NATS JetStream.")
+_STREAM = click.option("--stream", default="HALL_EVENTS", show_default=True)
+_PREFIX = click.option("--prefix", default="hall.events", show_default=True,
+                       help="Subjects are PREFIX.<hall uid>.")
+
+
+@region.command("uplink", help="Ship this hall's event log (HALL_DATABASE_URL) to the region, "
+                "in order, each event once; retries with backoff while the link is down.")
+@_NATS
+@_STREAM
+@_PREFIX
+@click.option("--uid", "uids", multiple=True, metavar="CODE=UID",
+              help="The hall's uid in the region (default: its code); kept once shipped.")
+def region_uplink(nats_url: str, stream: str, prefix: str, uids: tuple[str, ...]) -> None:
+    import logging
+
+    from hall.services.region import link
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    named = dict(u.split("=", 1) for u in uids if "=" in u)
+    ctx = _ctx()
+    click.echo(f"Uplink: {nats_url} stream {stream}, subjects {prefix}.<hall uid>")
+    link.run_until_signalled(lambda stop: link.uplink(
+        ctx, _link(nats_url, stream, prefix), named, stop=stop))
+
+
+@region.command("ingest", help="Write the halls' events from the broker into the region's "
+                "database, each (hall, seq) once and in order per hall.")
+@click.option("--database-url", required=True, help="The region's database.")
+@_NATS
+@_STREAM
+@_PREFIX
+@click.option("--durable", default="region", show_default=True,
+              help="The durable consumer's name (where the region has read up to).")
+@click.option("--ack-wait", default=5.0, show_default=True, type=float,
+              help="Seconds before a message taken but not acknowledged is delivered again.")
+def region_ingest(database_url: str, nats_url: str, stream: str, prefix: str, durable: str,
+                  ack_wait: float) -> None:
+    import logging
+
+    from hall.services.context import Context
+    from hall.services.region import link
+    from hall.store.db import make_engine
+    from hall.store.migrate import upgrade as do_upgrade
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    do_upgrade(database_url)
+    ctx = Context(engine=make_engine(database_url), followups=[])
+    click.echo(f"Ingest: {nats_url} stream {stream} → {ctx.engine.url.render_as_string()}")
+    link.run_until_signalled(lambda stop: link.ingest(
+        ctx, _link(nats_url, stream, prefix), durable, ack_wait_s=ack_wait, stop=stop))
+
+
 @cli.group(help="Database schema (Alembic).")
 def db() -> None:
     pass

@@ -797,3 +797,36 @@ class OutboxRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class UplinkMark(Base):
+    """A hall's uplink to its region (DESIGN.md §8): the hall's name in the region
+    (``hall_uid``) and the last ``seq`` of its event log the broker has confirmed."""
+
+    __tablename__ = "region_uplink"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    hall_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    shipped_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    shipped_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RegionEvent(Base):
+    """In the region's database: one hall's event, once per (hall_uid, seq)."""
+
+    __tablename__ = "region_events"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime]
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]]
+    ingested_at: Mapped[datetime]
+
+
+class RegionMark(Base):
+    """In the region's database: a hall's high-water mark, the last seq ingested (every
+    seq up to it is in ``region_events``); moved in the transaction that writes them."""
+
+    __tablename__ = "region_marks"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    at: Mapped[datetime | None] = mapped_column(default=None)
