@@ -47,8 +47,11 @@ class Link:
 async def _connect(link: Link):
     # no reconnection inside the client: a lost link fails the loop's current step, and
     # the loop reconnects with its own backoff and starts again from its mark
+    # (nats-py's first connect tries each server until it has failed more than
+    # max_reconnect_attempts times; 0 would mean for ever)
     nc = await nats.connect(link.url, connect_timeout=link.timeout_s, allow_reconnect=False,
-                            max_reconnect_attempts=0)
+                            max_reconnect_attempts=1, reconnect_time_wait=0.1,
+                            error_cb=_quiet)
     js = nc.jetstream(timeout=link.timeout_s)
     try:
         await js.stream_info(link.stream)
@@ -57,6 +60,11 @@ async def _connect(link: Link):
             name=link.stream, subjects=[f"{link.prefix}.>"], storage=StorageType.FILE,
             duplicate_window=link.duplicate_window_s))
     return nc, js
+
+
+async def _quiet(exc: Exception) -> None:
+    """The client's own error report: the loop reports the failure once, in one line."""
+    log.debug("nats: %s: %s", type(exc).__name__, exc)
 
 
 async def _forever(name: str, link: Link, stop: asyncio.Event, session) -> None:
