@@ -306,11 +306,17 @@ def region_uplink(nats_url: str, stream: str, prefix: str, uids: tuple[str, ...]
     from hall.services.region import link
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    from hall.domain.errors import DomainError
+
     named = dict(u.split("=", 1) for u in uids if "=" in u)
     ctx = _ctx()
+    try:  # every hall with its uplink row and uid, before any connection
+        halls = link.prepare(ctx, named)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"Uplink: {nats_url} stream {stream}, subjects {prefix}.<hall uid>")
     link.run_until_signalled(lambda stop: link.uplink(
-        ctx, _link(nats_url, stream, prefix), named, stop=stop))
+        ctx, _link(nats_url, stream, prefix), halls, stop=stop))
 
 
 @region.command("ingest", help="Write the halls' events from the broker into the region's "

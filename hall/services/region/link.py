@@ -91,12 +91,17 @@ async def _forever(name: str, link: Link, stop: asyncio.Event, session) -> None:
                     pass
 
 
-async def uplink(ctx: Context, link: Link, uids: dict[str, str] | None = None,
+def prepare(ctx: Context, uids: dict[str, str] | None = None) -> list[outgoing.Outgoing]:
+    """Every hall of ``ctx``'s database with its uplink row (uid: ``uids`` by hall code, else
+    the code), as ``uplink`` ships them."""
+    return run(ctx, lambda u: outgoing.ensure(u, uids)).value
+
+
+async def uplink(ctx: Context, link: Link, halls: list[outgoing.Outgoing],
                  batch: int = 500, idle_s: float = 0.2,
                  stop: asyncio.Event | None = None) -> None:
-    """Ship every hall of ``ctx``'s database until ``stop`` is set."""
+    """Ship ``halls`` (from ``prepare``) from ``ctx``'s database until ``stop`` is set."""
     stop = stop or asyncio.Event()
-    halls = await asyncio.to_thread(lambda: run(ctx, lambda u: outgoing.ensure(u, uids)).value)
 
     async def session(js) -> None:
         while not stop.is_set():
