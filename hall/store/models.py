@@ -830,3 +830,37 @@ class RegionMark(Base):
     hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger, default=0)
     at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Region(Base):
+    """A place of the region's tree (市 → 区县 → 乡镇), in the region's database."""
+
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))  # city | county | town
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), default=None)
+
+
+class RegionHall(Base):
+    """A hall of the region (its uid, as its uplink ships it) and the place it serves."""
+
+    __tablename__ = "region_halls"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class RegionAccount(Base):
+    """A region supervisor or admin: their rights cover their place and every place below."""
+
+    __tablename__ = "region_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))  # supervisor | admin
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
