@@ -346,6 +346,67 @@ def region_ingest(database_url: str, nats_url: str, stream: str, prefix: str, du
         ctx, _link(nats_url, stream, prefix), durable, ack_wait_s=ack_wait, stop=stop))
 
 
+_REGION_DB = click.option("--database-url", required=True, help="The region's database.")
+
+
+def _region_command(command) -> None:
+    """Run one tree command in the region's database; a refusal is printed, not raised."""
+    from hall.domain.errors import DomainError
+    from hall.services.context import Context, run
+    from hall.store.db import make_engine
+    from hall.store.migrate import upgrade as do_upgrade
+
+    url = click.get_current_context().params["database_url"]
+    do_upgrade(url)
+    engine = make_engine(url)
+    try:
+        return run(Context(engine=engine, followups=[]), command).value
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.field}: {exc}") from None
+    finally:
+        engine.dispose()
+
+
+@region.command("place", help="Add a place to the region's tree (市 → 区县 → 乡镇).")
+@click.argument("code")
+@click.argument("name")
+@click.option("--level", type=click.Choice(["city", "county", "town"]), required=True)
+@click.option("--parent", default=None, help="The code of the place above.")
+@_REGION_DB
+def region_place(code: str, name: str, level: str, parent: str | None,
+                 database_url: str) -> None:
+    from hall.services.region import tree
+
+    _region_command(lambda u: tree.add_place(u, code, name, level, parent))
+    click.echo(f"place {code} added")
+
+
+@region.command("hall", help="Say which place a hall (by its uplink uid) serves.")
+@click.argument("uid")
+@click.option("--place", required=True)
+@click.option("--name", required=True)
+@_REGION_DB
+def region_hall(uid: str, place: str, name: str, database_url: str) -> None:
+    from hall.services.region import tree
+
+    _region_command(lambda u: tree.attach_hall(u, uid, place, name))
+    click.echo(f"hall {uid} serves {place}")
+
+
+@region.command("user", help="A region supervisor or admin; prints a one-time password.")
+@click.argument("login")
+@click.option("--place", required=True)
+@click.option("--name", default=None)
+@click.option("--role", type=click.Choice(["supervisor", "admin"]), default="supervisor")
+@_REGION_DB
+def region_user(login: str, place: str, name: str | None, role: str,
+                database_url: str) -> None:
+    from hall.services.region import tree
+
+    made = _region_command(lambda u: tree.add_account(u, login, name or login, role, place))
+    click.echo(f"{role} {login} at {place}; one-time password: {made['password']}")
+
+
 @cli.group(help="Database schema (Alembic).")
 def db() -> None:
     pass
