@@ -6,5 +6,7 @@ JetStream to the region's PostgreSQL, exactly once and in order per hall.
 - ``incoming``: the region's side in the region's database (events keyed (hall_uid, seq),
   each hall's high-water mark, moved in the same transaction);
 - ``link``: the two loops over the broker, ``uplink`` (in each hall, never in the hall's
-  request path) and ``ingest`` (in the region), each reconnecting with backoff.
+  request path) and ``ingest`` (in the region), each reconnecting with backoff;
+- ``tree``: the region's places (市 → 区县 → 乡镇), the halls serving each and the region
+  accounts, whose rights cover their place and below (``hall/domain/region.py``).
 """
