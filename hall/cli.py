@@ -281,6 +281,138 @@ def outbox_run(once: bool, batch: int, lease: float, idle: float) -> None:
                 chores=lambda: notify.erase_expired(ctx))
 
 
+@cli.group(help="Many halls, one region (DESIGN.md §8): the hall's events up to the region.")
+def region() -> None:
+    pass
+
+
+def _link(nats_url: str, stream: str, prefix: str):
+    from hall.services.region.link import Link
+
+    return Link(url=nats_url, stream=stream, prefix=prefix)
+
+
+_NATS = click.option("--nats", "nats_url", default="nats://127.0.0.1:4222", show_default=True,
+                     help="The region's NATS JetStream.")
+_STREAM = click.option("--stream", default="HALL_EVENTS", show_default=True)
+_PREFIX = click.option("--prefix", default="hall.events", show_default=True,
+                       help="Subjects are PREFIX.<hall uid>.")
+
+
+@region.command("uplink", help="Ship this hall's event log (HALL_DATABASE_URL) to the region, "
+                "in order, each event once; retries with backoff while the link is down.")
+@_NATS
+@_STREAM
+@_PREFIX
+@click.option("--uid", "uids", multiple=True, metavar="CODE=UID",
+              help="The hall's uid in the region (default: its code); kept once shipped.")
+def region_uplink(nats_url: str, stream: str, prefix: str, uids: tuple[str, ...]) -> None:
+    import logging
+
+    from hall.services.region import link
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    from hall.domain.errors import DomainError
+
+    named = dict(u.split("=", 1) for u in uids if "=" in u)
+    ctx = _ctx()
+    try:  # every hall with its uplink row and uid, before any connection
+        halls = link.prepare(ctx, named)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Uplink: {nats_url} stream {stream}, subjects {prefix}.<hall uid>")
+    link.run_until_signalled(lambda stop: link.uplink(
+        ctx, _link(nats_url, stream, prefix), halls, stop=stop))
+
+
+@region.command("ingest", help="Write the halls' events from the broker into the region's "
+                "database, each (hall, seq) once and in order per hall.")
+@click.option("--database-url", required=True, help="The region's database.")
+@_NATS
+@_STREAM
+@_PREFIX
+@click.option("--durable", default="region", show_default=True,
+              help="The durable consumer's name (where the region has read up to).")
+@click.option("--ack-wait", default=5.0, show_default=True, type=float,
+              help="Seconds before a message taken but not acknowledged is delivered again.")
+def region_ingest(database_url: str, nats_url: str, stream: str, prefix: str, durable: str,
+                  ack_wait: float) -> None:
+    import logging
+
+    from hall.services.context import Context
+    from hall.services.region import link
+    from hall.store.db import make_engine
+    from hall.store.migrate import upgrade as do_upgrade
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    do_upgrade(database_url)
+    ctx = Context(engine=make_engine(database_url), followups=[])
+    click.echo(f"Ingest: {nats_url} stream {stream} → {ctx.engine.url.render_as_string()}")
+    link.run_until_signalled(lambda stop: link.ingest(
+        ctx, _link(nats_url, stream, prefix), durable, ack_wait_s=ack_wait, stop=stop))
+
+
+_REGION_DB = click.option("--database-url", required=True, help="The region's database.")
+
+
+def _region_command(command) -> None:
+    """Run one tree command in the region's database; a refusal is printed, not raised."""
+    from hall.domain.errors import DomainError
+    from hall.services.context import Context, run
+    from hall.store.db import make_engine
+    from hall.store.migrate import upgrade as do_upgrade
+
+    url = click.get_current_context().params["database_url"]
+    do_upgrade(url)
+    engine = make_engine(url)
+    try:
+        return run(Context(engine=engine, followups=[]), command).value
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.field}: {exc}") from None
+    finally:
+        engine.dispose()
+
+
+@region.command("place", help="Add a place to the region's tree (市 → 区县 → 乡镇).")
+@click.argument("code")
+@click.argument("name")
+@click.option("--level", type=click.Choice(["city", "county", "town"]), required=True)
+@click.option("--parent", default=None, help="The code of the place above.")
+@_REGION_DB
+def region_place(code: str, name: str, level: str, parent: str | None,
+                 database_url: str) -> None:
+    from hall.services.region import tree
+
+    _region_command(lambda u: tree.add_place(u, code, name, level, parent))
+    click.echo(f"place {code} added")
+
+
+@region.command("hall", help="Say which place a hall (by its uplink uid) serves.")
+@click.argument("uid")
+@click.option("--place", required=True)
+@click.option("--name", required=True)
+@_REGION_DB
+def region_hall(uid: str, place: str, name: str, database_url: str) -> None:
+    from hall.services.region import tree
+
+    _region_command(lambda u: tree.attach_hall(u, uid, place, name))
+    click.echo(f"hall {uid} serves {place}")
+
+
+@region.command("user", help="A region supervisor or admin; prints a one-time password.")
+@click.argument("login")
+@click.option("--place", required=True)
+@click.option("--name", default=None)
+@click.option("--role", type=click.Choice(["supervisor", "admin"]), default="supervisor")
+@_REGION_DB
+def region_user(login: str, place: str, name: str | None, role: str,
+                database_url: str) -> None:
+    from hall.services.region import tree
+
+    made = _region_command(lambda u: tree.add_account(u, login, name or login, role, place))
+    click.echo(f"{role} {login} at {place}; one-time password: {made['password']}")
+
+
 @cli.group(help="Database schema (Alembic).")
 def db() -> None:
     pass

@@ -828,3 +828,70 @@ class NotifySubscription(Base):
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     erase_at: Mapped[datetime]
+
+
+class UplinkMark(Base):
+    """A hall's uplink to its region (DESIGN.md §8): the hall's name in the region
+    (``hall_uid``) and the last ``seq`` of its event log the broker has confirmed."""
+
+    __tablename__ = "region_uplink"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    hall_uid: Mapped[str] = mapped_column(String(64), unique=True)
+    shipped_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    shipped_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RegionEvent(Base):
+    """In the region's database: one hall's event, once per (hall_uid, seq)."""
+
+    __tablename__ = "region_events"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime]
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]]
+    ingested_at: Mapped[datetime]
+
+
+class RegionMark(Base):
+    """In the region's database: a hall's high-water mark, the last seq ingested (every
+    seq up to it is in ``region_events``); moved in the transaction that writes them."""
+
+    __tablename__ = "region_marks"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Region(Base):
+    """A place of the region's tree (市 → 区县 → 乡镇), in the region's database."""
+
+    __tablename__ = "regions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(16))  # city | county | town
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), default=None)
+
+
+class RegionHall(Base):
+    """A hall of the region (its uid, as its uplink ships it) and the place it serves."""
+
+    __tablename__ = "region_halls"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class RegionAccount(Base):
+    """A region supervisor or admin: their rights cover their place and every place below."""
+
+    __tablename__ = "region_accounts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))  # supervisor | admin
+    password_hash: Mapped[str] = mapped_column(String(255))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

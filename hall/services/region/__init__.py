@@ -1,0 +1,12 @@
+"""Many halls, one region (DESIGN.md §8): each hall's event log goes up through NATS
+JetStream to the region's PostgreSQL, exactly once and in order per hall.
+
+- ``outgoing``: the hall's side in its own database (which halls ship under which uid, what
+  is still to ship, the mark of what the broker confirmed);
+- ``incoming``: the region's side in the region's database (events keyed (hall_uid, seq),
+  each hall's high-water mark, moved in the same transaction);
+- ``link``: the two loops over the broker, ``uplink`` (in each hall, never in the hall's
+  request path) and ``ingest`` (in the region), each reconnecting with backoff;
+- ``tree``: the region's places (市 → 区县 → 乡镇), the halls serving each and the region
+  accounts, whose rights cover their place and below (``hall/domain/region.py``).
+"""
