@@ -2,7 +2,7 @@
 (DESIGN.md §8)
 
 Revision ID: 0045
-Revises: 0030
+Revises: 0035
 Create Date: 2026-12-06 12:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0045'
-down_revision: Union[str, Sequence[str], None] = '0030'
+down_revision: Union[str, Sequence[str], None] = '0035'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
