@@ -51,13 +51,13 @@ def issue(ctx: Context, *, hall_id: int, service: int | str, actor: Actor,
                         priority_reason=priority_reason, appointment=appt,
                         person=person, holder=holder)
         if phone:
-            view["notify"] = _follow(uow, view["id"], phone)
+            view["notify"] = follow(uow, view["id"], phone)
         return view
 
     return run(ctx, command)
 
 
-def _follow(uow: UnitOfWork, ticket_id: int, phone: str) -> dict[str, Any]:
+def follow(uow: UnitOfWork, ticket_id: int, phone: str) -> dict[str, Any]:
     """Follow the new ticket by SMS; a refusal (bad number, SMS off, the per-phone limit)
     is told, logged and counted, and the ticket stands."""
     row = uow.conn.execute(select(Ticket.__table__).where(Ticket.id == ticket_id)).first()
