@@ -345,3 +345,17 @@ def test_book_phone_for_near_turn_kept_until_the_visit_starts(ctx, hall, clock):
     calling.start(ctx, counter_id=hall["counters"][1], actor=staff)
     with ctx.engine.connect() as conn:  # at the window: the number is erased
         assert conn.execute(select(NotifySubscription.address)).scalar() is None
+
+
+def test_book_phone_of_a_missed_booking_is_erased_after_its_slot(ctx, hall, clock):
+    from hall.services.queue import notify
+
+    appt = book(ctx, at(23, 11), notify=True)
+    notify.erase_expired(ctx)  # the slot is still ahead: kept for the check-in
+    with ctx.engine.connect() as conn:
+        assert conn.execute(select(Appointment.notify_phone)).scalar() == PHONE
+    clock.advance(hours=3)  # nobody came: past the slot's end
+    notify.erase_expired(ctx)
+    with ctx.engine.connect() as conn:
+        assert conn.execute(select(Appointment.notify_phone)).scalar() is None
+    assert appointments.by_code(ctx, appt["code"])["state"] == "booked"
