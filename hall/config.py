@@ -49,6 +49,9 @@ def load(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # simultaneous connections one process accepts (screens, phones, terminals)
         "MAX_CONNECTIONS": int(env.get("HALL_MAX_CONNECTIONS", "10000")),
         "KIOSK_IDLE_SECONDS": int(env.get("HALL_KIOSK_IDLE_SECONDS", "60")),
+        # ID card readers the server drives, per kiosk: "7=idcard+serial:///dev/ttyUSB2;8=…"
+        # (kiosk/card_reader.py)
+        "IDCARD_READERS": env.get("HALL_IDCARD_READERS", ""),
         # how often a screen's or a pad's page reports that it is alive (and its version)
         "DEVICE_HEARTBEAT_SECONDS": float(env.get("HALL_DEVICE_HEARTBEAT_SECONDS", "30")),
         "PUBLIC_URL": env.get("HALL_PUBLIC_URL", ""),

@@ -23,10 +23,11 @@ from hall.domain.i18n import N_
 from hall.services.complaints import handling as complaints
 from hall.services.config import accounts, settings
 from hall.services.devices import printing
-from hall.services.queue import catalog
+from hall.services.queue import catalog, idcard
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
 from hall.web.pages import base_url, fresh
+from kiosk import card_reader
 from kiosk.blueprint import bp
 from kiosk.printing import check_printer
 
@@ -56,6 +57,7 @@ def page(device: int):
     viewer = current_actor(required=False)  # a supervisor previewing it needs no token
     preview = bool(viewer and viewer.is_staff and viewer.role in ("supervisor", "admin"))
     body = render_template("kiosk/kiosk.html", device=device, lang=_lang(), idle=idle,
+                           card_reader=_card_reader(device) is not None,
                            page_size=PAGE, locale="en" if _lang() == "en" else "zh_CN", tz=tz,
                            preview=preview, complaint_categories={
                                k: gettext(v) for k, v in CATEGORIES.items()})
@@ -94,6 +96,22 @@ def heartbeat(device: int):
             if problem else None}
 
 
+@bp.post("/kiosk/<int:device>/card")
+def card(device: int):
+    """Is a card on this kiosk's reader? If so: the holder masked (张*先生), the 绿色通道 offer
+    and ``card``, the sealed reading ``POST /api/v1/tickets`` takes; never the card's text."""
+    actor = _kiosk(device)
+    url = _card_reader(device)
+    if actor.kind != "device" or url is None:
+        return {"reader": False, "card": None}
+    text, problem = card_reader.read(url)
+    if text is None:
+        return {"reader": True, "card": None, "message": gettext(problem) if problem else None}
+    return {"reader": True, **idcard.seal(hall_context(), hall_id=actor.hall_id,
+                                          id_number=text.id_number, name=text.name,
+                                          sex=text.sex)}
+
+
 @bp.get("/kiosk/qr/<token>.svg")
 def qr(token: str):
     """The QR code of a ticket's phone page, drawn here (no network, no script)."""
@@ -118,6 +136,11 @@ def _qr_svg(url: str) -> Response:
 
 
 # ---- helpers -----------------------------------------------------------------------
+
+def _card_reader(device: int) -> str | None:
+    table = current_app.config.get("IDCARD_READERS") or {}
+    return (card_reader.readers(table) if isinstance(table, str) else table).get(device)
+
 
 def _kiosk_token_ok(token: str, device: int) -> bool:
     actor = accounts.device_actor(hall_context(), token)

@@ -25,7 +25,10 @@ function applySnapshot(snap) {
   if (c.current_ticket) state.current = c.current_ticket;
   else if (c.current_ticket_id != null) {
     const call = (snap.recent_calls || []).find((e) => e.ticket_id === c.current_ticket_id);
-    if (call) state.current = { ticket_id: call.ticket_id, number: call.number, state: "called" };
+    if (call) {
+      state.current = { ticket_id: call.ticket_id, number: call.number, state: "called",
+                        holder: call.holder || "" };
+    }
   }
   render();
 }
@@ -66,6 +69,7 @@ function render(flash = false) {
   text($("counter-state"), mode === "paused" ? "" : words[mode]);
   text($("counter-ticket"), mode === "paused" ? T.paused : cur ? cur.number : "—");
   $("counter-ticket").style.setProperty("--chars", String(cur ? cur.number.length : 1));
+  text($("counter-holder"), mode !== "paused" && cur && cur.holder ? cur.holder : "");
   text($("counter-reason"), mode === "paused" ? (c.pause_reason || "") : "");
   if (flash) {
     void main.offsetWidth;
@@ -80,7 +84,9 @@ const reload = debounce(() => getJSON(ds.snapshotUrl, token).then(applySnapshot)
 function onEvent(e) {
   if (e.counter_id !== counterId) return;
   if (e.type === "ticket.called" || e.type === "ticket.recalled") {
-    state.current = { ticket_id: e.ticket_id, number: e.number, state: "called" };
+    // calling by name (a hall setting): the holder masked (张*女士) comes with the call
+    state.current = { ticket_id: e.ticket_id, number: e.number, state: "called",
+                      holder: e.holder || "" };
     render(true);
   } else if (e.type === "ticket.started") {
     if (state.current && state.current.ticket_id === e.ticket_id) state.current.state = "serving";

@@ -217,6 +217,7 @@ function renderNow(flash = false) {
   const newest = state.live[0];
   $("now").classList.toggle("idle", !newest);
   text($("now-number"), newest ? newest.number : "—");
+  text($("now-holder"), newest && newest.holder ? newest.holder : ""); // calling by name
   $("now-number").style.setProperty("--chars", String(newest ? newest.number.length : 1));
   text($("now-counter"), newest ? fill(T.goto, { counter: newest.counter_number }) : "\u00a0");
   if (flash) {

@@ -47,6 +47,9 @@ class BookBody(Strict):
     phone: str = Phone
     id_number: str | None = IdNumber
     hall: CodeOrId | None = HallRef
+    notify: bool = Field(default=False, description="text this phone when few are ahead "
+                         "(the number is kept until check-in, then erased once the visit "
+                         "starts)")
 
 
 class CancelBody(Strict):
@@ -155,7 +158,8 @@ def slots(query: SlotsQuery):
 def book(body: BookBody):
     """Book a slot (public). Answers with the code to check in with at the kiosk."""
     result = appointments.book(hall_context(), service=body.service, start=body.start,
-                               phone=body.phone, id_number=body.id_number, hall=body.hall)
+                               phone=body.phone, id_number=body.id_number, hall=body.hall,
+                               notify=body.notify)
     return result.value, 201
 
 

@@ -121,6 +121,11 @@ class IssueBody(Strict):
         default=None, min_length=1, max_length=20,
         description="mobile number for the near-turn text message (optional); a malformed "
                     "one does not stop the ticket: the answer's notify.error says why")
+    card: str | None = Field(
+        default=None, min_length=1, max_length=400,
+        description="the sealed reading of an ID card laid on the kiosk's reader "
+                    "(POST /kiosk/<device>/card): its ID hash counts against the per-person "
+                    "limit, its masked name is kept, and elders get 绿色通道")
 
 
 class NotifyBody(Strict):

@@ -22,7 +22,7 @@ from hall.api.schemas import (
 )
 from hall.domain.access import Actor
 from hall.services.cases import documents
-from hall.services.queue import notify, queries, tickets
+from hall.services.queue import idcard, notify, queries, tickets
 from hall.services.ratings import late
 from hall.services.ratings import rating as ratings
 from hall.web.auth import current_actor
@@ -42,6 +42,11 @@ def issue(body: IssueBody):
     """Issue a ticket (kiosk or reception staff). ``id_number`` counts against the service's
     per-person daily limit (required when it has one) and is kept only as a keyed hash."""
     actor = current_actor()
+    if body.card:  # an ID card laid on the kiosk's reader, sealed by the server
+        result = idcard.issue_card(hall_context(), hall_id=actor.hall_id, service=body.service,
+                                   actor=actor, card=body.card, kind=body.kind,
+                                   priority_reason=body.priority_reason, phone=body.phone)
+        return with_check_in_note(result.value), 201
     result = tickets.issue(hall_context(), hall_id=actor.hall_id, service=body.service,
                            actor=actor, kind=body.kind, priority_reason=body.priority_reason,
                            appointment_code=body.appointment_code, id_number=body.id_number,

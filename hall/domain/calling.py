@@ -26,6 +26,7 @@ class LiveCall:
     state: str  # called | serving
     called_at: datetime  # the last call of this ticket (a recall brings it forward)
     recalls: int = 0
+    holder: str | None = None  # the name masked (张*女士), when the hall calls by name
 
 
 def is_live(ticket_state: str, ticket_counter_id: int | None, counter_id: int,

@@ -232,6 +232,9 @@ class Appointment(Base):
     phone_masked: Mapped[str] = mapped_column(String(16), default="")
     phone_hash: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
     person_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    # the number for near-turn messages, asked for on /book: kept only until check-in (the
+    # ticket's notify subscription takes it over) or cancellation
+    notify_phone: Mapped[str | None] = mapped_column(String(16), default=None)
     state: Mapped[str] = mapped_column(String(16), default="booked")  # booked|checked_in|cancelled
     ticket_id: Mapped[int | None] = mapped_column(BigId, default=None)
     created_at: Mapped[datetime]

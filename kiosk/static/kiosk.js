@@ -25,6 +25,7 @@ const CATALOG_SOON_MS = 1000; // several events in a row: one catalog read
 const HEARTBEAT_EVERY_MS = 60000;
 const JOB_POLL_MS = 1000;
 const JOB_POLL_TRIES = 20;
+const CARD_POLL_MS = 1500; // asks the kiosk's ID card reader (server-driven) this often
 
 const state = {
   token: kioskToken(DEVICE),
@@ -40,6 +41,7 @@ const state = {
   lastActive: Date.now(),
   ticket: null,
   apptBy: "code",
+  card: null, // the ID card laid on the reader, sealed by the server: {card, holder, priority}
 };
 
 // ---- small helpers ------------------------------------------------------------------
@@ -251,7 +253,8 @@ function take(kind, reason) {
   if (!svc) return home();
   if (!svc.available) return fail(svc.reason_text || T.failed);
   state.pending = { action: "issue", kind, reason };
-  if (svc.per_person_limit) return askIdNumber(fill(T.perPerson, { n: svc.per_person_limit }));
+  if (state.card && state.card.priority && kind === "normal") state.pending.kind = "priority";
+  if (svc.per_person_limit && !state.card) return askIdNumber(fill(T.perPerson, { n: svc.per_person_limit }));
   issue(null);
 }
 
@@ -272,10 +275,13 @@ async function issue(idNumber) {
   const payload = { service: state.svc.id, kind };
   if (kind === "priority") payload.priority_reason = reason;
   if (idNumber) payload.id_number = idNumber;
+  else if (state.card) payload.card = state.card.card;
+  if (payload.card && kind === "priority") delete payload.priority_reason; // the card's own
   show("busy");
   try {
     const ticket = await api("POST", "/api/v1/tickets", payload);
     state.pending = null;
+    forgetCard();
     await showTicket(ticket);
   } catch (err) {
     if (!idNumber && needsIdNumber(err)) return askIdNumber(err.message);
@@ -399,7 +405,7 @@ function touched() {
 
 function atRest() {
   return state.screen === "home" && !state.elder && LOCALE === body.dataset.defaultLocale
-    && $("k-error").hidden;
+    && $("k-error").hidden && !state.card;
 }
 
 function tick() {
@@ -448,6 +454,7 @@ function restart() {
   $("k-countdown").hidden = true;
   $("k-error").hidden = true;
   setElder(false);
+  forgetCard();
   state.lastActive = Date.now();
   if (LOCALE !== body.dataset.defaultLocale) {
     window.location.replace(`${window.location.pathname}?lang=${body.dataset.defaultLocale}`);
@@ -565,6 +572,30 @@ function serviceById(id) {
   return null;
 }
 
+// ---- the ID card reader (a kiosk whose reader the server drives: data-card-url) ----------
+
+async function pollCard() {
+  if (state.card || ["busy", "ticket"].includes(state.screen)) return;
+  try {
+    const read = await api("POST", ds.cardUrl);
+    if (!read.card) return;
+    state.card = read;
+    touched();
+    const banner = $("k-card-banner");
+    banner.textContent = fill(T.cardRead, { holder: read.holder })
+      + (read.priority ? ` · ${T.cardPriority}` : "");
+    banner.hidden = false;
+    speak(banner.textContent);
+  } catch {
+    /* the next ask will tell */
+  }
+}
+
+function forgetCard() {
+  state.card = null;
+  $("k-card-banner").hidden = true;
+}
+
 async function heartbeat() {
   try {
     const beat = await api("POST", ds.heartbeatUrl);
@@ -665,6 +696,7 @@ if (state.token) {
   home();
   heartbeat();
   setInterval(heartbeat, HEARTBEAT_EVERY_MS);
+  if (ds.cardUrl) setInterval(pollCard, CARD_POLL_MS);
 } else if (PREVIEW) {
   home();
 } else {

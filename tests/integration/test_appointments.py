@@ -318,3 +318,44 @@ def test_a_layout_with_bad_booking_settings_is_refused_naming_the_service():
     layout["services"][1]["per_person_daily_limit"] = 0
     with pytest.raises(ValueError, match=r"services\.sfz: per_person_daily_limit"):
         validate_layout(layout)
+
+
+def test_book_phone_for_near_turn_kept_until_the_visit_starts(ctx, hall, clock):
+    from hall.services.queue import calling
+    from hall.store.models import NotifySubscription
+    from tests.integration.conftest import set_hall_settings, signed_in_at
+
+    set_hall_settings(ctx, hall, notify={"provider": "aliyun", "ahead": 3, "keep_days": 7})
+    plain = book(ctx, at(23, 11), phone="13900001111")  # no notify: the number is not kept
+    appt = book(ctx, at(23, 11), notify=True)
+    with ctx.engine.connect() as conn:
+        kept = dict(conn.execute(select(Appointment.code, Appointment.notify_phone)).all())
+    assert kept == {plain["code"]: None, appt["code"]: PHONE}
+    assert PHONE not in str(appt)  # the visitor's answer shows it masked only
+    clock.advance(minutes=40)
+    t = appointments.check_in(ctx, hall_id=hall["id"], actor=kiosk(hall),
+                              code=appt["code"]).value
+    assert t["notify"]["masked"] == "138****1234"
+    with ctx.engine.connect() as conn:
+        assert conn.execute(select(Appointment.notify_phone).where(
+            Appointment.code == appt["code"])).scalar() is None
+        assert conn.execute(select(NotifySubscription.address)).scalar() == PHONE
+    staff = signed_in_at(ctx, hall, 1)
+    calling.call_next(ctx, counter_id=hall["counters"][1], actor=staff)
+    calling.start(ctx, counter_id=hall["counters"][1], actor=staff)
+    with ctx.engine.connect() as conn:  # at the window: the number is erased
+        assert conn.execute(select(NotifySubscription.address)).scalar() is None
+
+
+def test_book_phone_of_a_missed_booking_is_erased_after_its_slot(ctx, hall, clock):
+    from hall.services.queue import notify
+
+    appt = book(ctx, at(23, 11), notify=True)
+    notify.erase_expired(ctx)  # the slot is still ahead: kept for the check-in
+    with ctx.engine.connect() as conn:
+        assert conn.execute(select(Appointment.notify_phone)).scalar() == PHONE
+    clock.advance(hours=3)  # nobody came: past the slot's end
+    notify.erase_expired(ctx)
+    with ctx.engine.connect() as conn:
+        assert conn.execute(select(Appointment.notify_phone)).scalar() is None
+    assert appointments.by_code(ctx, appt["code"])["state"] == "booked"

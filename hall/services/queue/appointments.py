@@ -42,8 +42,11 @@ def phone_hash(secret: bytes, phone: str) -> str:
 
 
 def book(ctx: Context, *, service: int | str, start: datetime, phone: str,
-         id_number: str | None = None, hall: int | str | None = None) -> Result:
-    """Book one place of the slot starting at ``start``; the value holds the code."""
+         id_number: str | None = None, hall: int | str | None = None,
+         notify: bool = False) -> Result:
+    """Book one place of the slot starting at ``start``; the value holds the code. With
+    ``notify`` the phone is also kept as such until check-in, when the ticket follows it
+    for near-turn messages (hall/services/queue/notify.py), and erased there."""
     plain = normalize_phone(phone)
     p_hash = keyed_hash(ctx.secret, "phone", plain)
     person = tickets.person_hash(ctx.secret, id_number) if id_number else None
@@ -65,7 +68,8 @@ def book(ctx: Context, *, service: int | str, start: datetime, phone: str,
                               "start")
         row = dict(hall_id=hall_row.id, service_id=svc.id, code=_new_code(conn),
                    slot_start=slot.start, slot_end=slot.end, phone_masked=mask_phone(plain),
-                   phone_hash=p_hash, person_hash=person, state="booked", created_at=uow.now)
+                   phone_hash=p_hash, person_hash=person, state="booked", created_at=uow.now,
+                   notify_phone=plain if notify else None)
         row["id"] = conn.execute(insert(A).values(**row).returning(A.c.id)).scalar_one()
         uow.emit("appointment.booked", hall_row.id, appointment_id=row["id"],
                  service_id=svc.id, slot_start=iso(slot.start), slot_end=iso(slot.end),
@@ -95,7 +99,7 @@ def cancel(ctx: Context, *, code: str, phone: str | None = None,
             raise DomainError("appointment_used", N_("This appointment was already %(state)s"),
                               "code", state=row.state)
         conn.execute(update(A).where(A.c.id == row.id, A.c.state == "booked")
-                     .values(state="cancelled", cancelled_at=uow.now))
+                     .values(state="cancelled", cancelled_at=uow.now, notify_phone=None))
         limits.release_slot(conn, row.service_id, row.slot_start)
         uow.emit("appointment.cancelled", row.hall_id, appointment_id=row.id,
                  service_id=row.service_id, slot_start=iso(row.slot_start),
@@ -137,6 +141,9 @@ def check_in(ctx: Context, *, hall_id: int, actor: Actor, code: str | None = Non
                                 kind="appointment", appointment=appt, person=person,
                                 appointment_field=field)
         view["appointment"]["code"] = appt.code
+        if appt.notify_phone:  # the ticket's subscription holds the number from now on
+            view["notify"] = tickets.follow(uow, view["id"], appt.notify_phone)
+            uow.conn.execute(update(A).where(A.c.id == appt.id).values(notify_phone=None))
         return view
 
     return run(ctx, command)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, func, select
 
 from hall.domain.calling import LIVE_COUNTER_STATES, LIVE_TICKET_STATES, LiveCall, newest_first
 from hall.services.context import UnitOfWork
-from hall.store.models import Counter, Ticket, TicketHistory
+from hall.store.models import Counter, Hall, Ticket, TicketHistory
 
 # Events that can start or end a live call. Not counter.state: a window pauses or closes
 # only with nobody called or served at it (counters/state.py refuses it otherwise).
@@ -24,10 +24,17 @@ CALL_EVENTS = frozenset({"ticket.called", "ticket.recalled", "ticket.started",
                          "ticket.transferred", "ticket.cancelled"})
 
 
+def by_name(conn: Connection, hall_id: int) -> bool:
+    """Does the hall call by name (a hall setting, off by default)?"""
+    settings = conn.execute(select(Hall.settings).where(Hall.id == hall_id)).scalar()
+    return bool((settings or {}).get("call_by_name"))
+
+
 def live_calls(conn: Connection, hall_id: int) -> list[LiveCall]:
     c, t, h = Counter.__table__, Ticket.__table__, TicketHistory.__table__
+    named = by_name(conn, hall_id)
     rows = conn.execute(
-        select(t.c.id, t.c.number, t.c.state, t.c.called_at, t.c.recalls,
+        select(t.c.id, t.c.number, t.c.state, t.c.called_at, t.c.recalls, t.c.holder_masked,
                c.c.id.label("counter_id"), c.c.number.label("counter_number"))
         .select_from(c.join(t, t.c.id == c.c.current_ticket_id))
         .where(c.c.hall_id == hall_id, c.c.state.in_(LIVE_COUNTER_STATES),
@@ -42,7 +49,7 @@ def live_calls(conn: Connection, hall_id: int) -> list[LiveCall]:
     return newest_first(
         LiveCall(r.id, r.number, r.counter_id, r.counter_number, r.state,
                  max(x for x in (r.called_at, recalled.get(r.id)) if x is not None),
-                 r.recalls)
+                 r.recalls, r.holder_masked if named else None)
         for r in rows if r.called_at is not None)
 
 
@@ -50,7 +57,7 @@ def view(call: LiveCall) -> dict[str, Any]:
     return {"ticket_id": call.ticket_id, "number": call.number,
             "counter_id": call.counter_id, "counter_number": call.counter_number,
             "state": call.state, "called_at": call.called_at.isoformat(),
-            "recalls": call.recalls}
+            "recalls": call.recalls, **({"holder": call.holder} if call.holder else {})}
 
 
 def hall_live_calls(conn: Connection, hall_id: int) -> list[dict[str, Any]]:

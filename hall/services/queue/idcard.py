@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from itsdangerous import BadData, URLSafeTimedSerializer
+
 from hall.domain.access import Actor
-from hall.domain.personal import age_on, normalize_id_number
+from hall.domain.errors import DomainError
+from hall.domain.i18n import N_
+from hall.domain.personal import age_on, mask_name, normalize_id_number
 from hall.services import repo
 from hall.services.context import Context, Result, read
 from hall.services.queue import tickets
@@ -48,3 +52,45 @@ def swipe(ctx: Context, *, hall_id: int, service: int | str, actor: Actor, id_nu
                          priority_reason=offered["priority_reason"] if offered["priority"]
                          else None, id_number=id_number, phone=phone, holder=name,
                          holder_title=TITLES.get(sex, ""))
+
+
+# ---- the kiosk's own reader: the card is read by the server and sealed for the page ----
+
+CARD_SALT = "hall.idcard"
+CARD_TTL_S = 180  # a sealed reading is good for one visit at the kiosk
+
+
+def seal(ctx: Context, *, hall_id: int, id_number: str, name: str, sex: str = ""
+         ) -> dict[str, Any]:
+    """A card read at the kiosk, as the page may hold it: the holder masked (张*先生), the
+    绿色通道 offer, and ``card``, a signed token carrying only the keyed ID hash and the
+    masked name (never the card's text), which ``issue_card`` takes back within minutes."""
+    offered = offer(ctx, hall_id=hall_id, id_number=id_number)
+    holder = mask_name(name) + TITLES.get(sex, "") if name else ""
+    sealed = {"h": hall_id, "p": tickets.person_hash(ctx.secret, id_number), "n": holder,
+              "r": offered["priority_reason"] if offered["priority"] else None}
+    return {"card": _serializer(ctx).dumps(sealed), "holder": holder, **offered}
+
+
+def issue_card(ctx: Context, *, hall_id: int, service: int | str, actor: Actor, card: str,
+               kind: str = "normal", priority_reason: str | None = None,
+               phone: str | None = None) -> Result:
+    """Take a number with a sealed card: its ID hash for the per-person limit, its masked
+    name, and 绿色通道 for elders (unless the visitor chose an appointment)."""
+    try:
+        sealed = _serializer(ctx).loads(card, max_age=CARD_TTL_S)
+    except BadData:
+        sealed = None
+    if not isinstance(sealed, dict) or sealed.get("h") != hall_id:
+        raise DomainError("card_expired",
+                          N_("The ID card reading has expired; lay the card on the reader "
+                             "again"), "card")
+    if sealed.get("r") and kind == "normal":
+        kind, priority_reason = "priority", sealed["r"]
+    return tickets.issue(ctx, hall_id=hall_id, service=service, actor=actor, kind=kind,
+                         priority_reason=priority_reason, phone=phone, person=sealed["p"],
+                         holder_masked=sealed.get("n") or None)
+
+
+def _serializer(ctx: Context) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(ctx.secret, salt=CARD_SALT)

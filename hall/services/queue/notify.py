@@ -30,7 +30,7 @@ from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
 from hall.services.outbox import store as outbox
 from hall.services.queue import standing
-from hall.store.models import NotifySubscription, OutboxRow, Ticket
+from hall.store.models import Appointment, NotifySubscription, OutboxRow, Ticket
 
 _OPENID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 LINE_EVENTS = frozenset({"ticket.called", "ticket.cancelled", "ticket.transferred"})
@@ -175,10 +175,14 @@ def _settings(uow: UnitOfWork, hall_id: int) -> rules.NotifySettings:
 
 def erase_expired(ctx: Context) -> Result:
     """Delete subscriptions past their ``keep_days`` and blank the numbers the outbox still
-    holds for them (a row's payload keeps the masked number only)."""
+    holds for them (a row's payload keeps the masked number only); and blank the number
+    left on a booking nobody checked in to, once its slot is over."""
 
     def command(uow: UnitOfWork) -> int:
         s, o = NotifySubscription.__table__, OutboxRow.__table__
+        a = Appointment.__table__
+        uow.conn.execute(update(a).where(a.c.notify_phone.is_not(None),
+                                         a.c.slot_end <= uow.now).values(notify_phone=None))
         old = uow.conn.execute(select(s.c.ticket_id).where(s.c.erase_at <= uow.now)
                                .limit(1000)).scalars().all()
         for ticket_id in old:

@@ -166,7 +166,7 @@ def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
         c, st, t = Counter.__table__, Staff.__table__, Ticket.__table__
         rows = uow.conn.execute(
             select(c, st.c.name.label("staff_name"), t.c.number.label("ticket_number"),
-                   t.c.state.label("ticket_state")).select_from(
+                   t.c.state.label("ticket_state"), t.c.holder_masked).select_from(
                 c.outerjoin(st, st.c.id == c.c.staff_id)
                  .outerjoin(t, t.c.id == c.c.current_ticket_id))
             .where(c.c.hall_id == hall_id).order_by(c.c.number)).all()
@@ -175,11 +175,14 @@ def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
         for r in uow.conn.execute(select(cs)):
             served.setdefault(r.counter_id, []).append({"service_id": r.service_id,
                                                         "weight": r.weight})
+        named = calls.by_name(uow.conn, hall_id)  # calling by name: 张*女士 with the number
         return [{"id": r.id, "number": r.number, "name": r.name, "state": r.state,
                  "pause_reason": r.pause_reason, "staff": r.staff_name,
                  "led_address": r.led_address,
                  "current_ticket_id": r.current_ticket_id,
-                 "current_ticket": {"number": r.ticket_number, "state": r.ticket_state}
+                 "current_ticket": {"number": r.ticket_number, "state": r.ticket_state,
+                                    **({"holder": r.holder_masked}
+                                       if named and r.holder_masked else {})}
                  if r.ticket_number and r.ticket_state in ("called", "serving") else None,
                  "services": served.get(r.id, [])}
                 for r in rows]

@@ -30,14 +30,17 @@ def issue(ctx: Context, *, hall_id: int, service: int | str, actor: Actor,
           kind: str = "normal", priority_reason: str | None = None,
           appointment_code: str | None = None, id_number: str | None = None,
           phone: str | None = None, holder: str | None = None,
-          holder_title: str = "") -> Result:
+          holder_title: str = "", person: str | None = None,
+          holder_masked: str | None = None) -> Result:
     """Issue a ticket: check hours, quota and personal limit, take the next number, all in
     one transaction. ``id_number`` is hashed at once and never stored or logged. ``phone``
     (optional) is followed for near-turn messages; a malformed one does not stop the
     ticket: the answer's ``notify.error`` says what was wrong. ``holder`` is the name read
-    from an ID card, kept masked (张*, with ``holder_title`` 先生/女士) for calling by name."""
-    holder = mask_name(holder) + holder_title if holder else None
-    person = person_hash(ctx.secret, id_number) if id_number else None
+    from an ID card, kept masked (张*, with ``holder_title`` 先生/女士) for calling by name.
+    ``person`` and ``holder_masked`` are the same, already hashed and masked (a sealed card,
+    hall/services/queue/idcard.py)."""
+    holder = mask_name(holder) + holder_title if holder else holder_masked
+    person = person_hash(ctx.secret, id_number) if id_number else person
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         require(actor, "issue")  # before any lookup: a refused device learns nothing
@@ -48,13 +51,13 @@ def issue(ctx: Context, *, hall_id: int, service: int | str, actor: Actor,
                         priority_reason=priority_reason, appointment=appt,
                         person=person, holder=holder)
         if phone:
-            view["notify"] = _follow(uow, view["id"], phone)
+            view["notify"] = follow(uow, view["id"], phone)
         return view
 
     return run(ctx, command)
 
 
-def _follow(uow: UnitOfWork, ticket_id: int, phone: str) -> dict[str, Any]:
+def follow(uow: UnitOfWork, ticket_id: int, phone: str) -> dict[str, Any]:
     """Follow the new ticket by SMS; a refusal (bad number, SMS off, the per-phone limit)
     is told, logged and counted, and the ticket stands."""
     row = uow.conn.execute(select(Ticket.__table__).where(Ticket.id == ticket_id)).first()

@@ -153,6 +153,7 @@ $('book-form').addEventListener('submit', async (event) => {
   try {
     const appt = await call('POST', '', {
       service: choice.service, start: choice.slot.start, phone, hall: HALL,
+      notify: $('notify').checked,
       ...(choice.needsId && id ? {id_number: id} : {}),
     });
     booked(appt);
