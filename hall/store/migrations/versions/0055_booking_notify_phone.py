@@ -2,7 +2,7 @@
 only until check-in (then the ticket's subscription has it) or cancellation
 
 Revision ID: 0055
-Revises: 0035
+Revises: 0046
 """
 from typing import Sequence, Union
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0055'
-down_revision: Union[str, Sequence[str], None] = '0035'
+down_revision: Union[str, Sequence[str], None] = '0046'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
