@@ -53,6 +53,7 @@ AUDIENCE: dict[str, str] = {
     # a visit's rating: its window (pad, keypad, terminal) and the visitor who gave it
     "ticket.rated": WINDOW,
     "print.requested": WINDOW,  # to the printing device (its own room)
+    "device.test": WINDOW,  # the test button of /admin/devices, to the device's bridge
     # alerts name staff, visitors' ratings and reasons: the window's staff, as GET /alerts
     "alert": WINDOW_STAFF,
     # 催办 and 效能告诫 reach the window they name (and supervisors), never its devices or
