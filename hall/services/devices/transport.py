@@ -74,6 +74,16 @@ def set_url(ctx: Context, *, device_id: int, url: str | None, actor: Actor,
     return run(ctx, command)
 
 
+def check_url(url: str, kind: str, check: Check | None) -> None:
+    """Refuse a bad address for a device of ``kind`` (DomainError naming ``url``, quoting
+    the form expected): the one check of the console, the API and a layout's [[devices]]."""
+    protocol = PROTOCOL.get(kind)
+    if protocol is None:
+        raise DomainError("device_has_no_url",
+                          N_("This kind of device is not reached by an address"), "url")
+    _check(url, protocol, check)
+
+
 def _check(url: str, protocol: str, check: Check | None) -> None:
     if not url.startswith(f"{protocol}+"):
         raise DomainError("bad_device_url", N_("Expected an address of the form %(form)s"),
