@@ -70,6 +70,7 @@ AUDIENCE: dict[str, str] = {
 # (hall/realtime/live.py ``drop_ended``); the B person hears the window they now cover.
 SUBJECT: dict[str, tuple[str, str]] = {
     "device.revoked": ("device", "device_id"),
+    "device.test": ("device", "device_id"),  # the test button, to the device's own bridge
     "staff.sessions_ended": ("staff", "staff_id"),
     # the person asking for leave hears the decision; the B post hears it covers a window
     "leave.decided": ("staff", "staff_id"), "leave.returned": ("staff", "staff_id"),

@@ -137,6 +137,7 @@ def test_device(ctx: Context, *, device_id: int, actor: Actor, printer: Printer 
 
     def announce(uow: UnitOfWork) -> dict[str, Any]:
         uow.emit("device.test", device.hall_id, device_id=device.id, kind=device.kind,
+                 counter_id=device.counter_id,
                  text=translate(TEST_TEXT), slip=_slip(device, translate))
         return {"id": device.id, "state": "sent", "error": None,
                 "message": translate(MSG_TEST_SENT)}
@@ -147,7 +148,8 @@ def test_device(ctx: Context, *, device_id: int, actor: Actor, printer: Printer 
 def _testable(uow: UnitOfWork, device_id: int, actor: Actor) -> Any:
     d = Device.__table__
     row = uow.conn.execute(select(d.c.id, d.c.hall_id, d.c.kind, d.c.name, d.c.url,
-                                  d.c.revoked_at).where(d.c.id == device_id)).first()
+                                  d.c.counter_id, d.c.revoked_at)
+                           .where(d.c.id == device_id)).first()
     if row is None or row.revoked_at is not None or (
             actor.is_staff and row.hall_id != actor.hall_id):
         raise DomainError("device_not_found", N_("No such device"), "device")
@@ -155,8 +157,8 @@ def _testable(uow: UnitOfWork, device_id: int, actor: Actor) -> Any:
         raise DomainError("device_has_no_url",
                           N_("This kind of device is not reached by an address"), "device")
     hall = repo.hall_config(uow, row.hall_id)
-    return _Testable(row.id, row.hall_id, row.kind, row.name, row.url, hall.row.name,
-                     hall.settings.local(uow.now))
+    return _Testable(row.id, row.hall_id, row.kind, row.name, row.url, row.counter_id,
+                     hall.row.name, hall.settings.local(uow.now))
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,7 @@ class _Testable:
     kind: str
     name: str | None
     url: str | None
+    counter_id: int | None
     hall: str
     now: datetime
 
