@@ -199,14 +199,17 @@ def write(uow: UnitOfWork, spec: LayoutSpec, check: transport.Check | None = Non
 
 def _write_devices(uow: UnitOfWork, spec: LayoutSpec, hall_id: int,
                    check: transport.Check | None) -> None:
-    """The layout's devices, matched by kind and name among the hall's live ones: an
+    """The layout's devices, matched by kind and name among the hall's live ones (the
+    n-th of a name to the n-th, as the export lists them): an
     address or window that differs is updated (and heard by the device's bridge as
     ``config.changed``); a device new here is registered with a token nobody holds (pair
     it, or give it one with ``hall device add``). Each address passes the drivers' check."""
     d, c = Device.__table__, Counter.__table__
-    live = {(r.kind, r.name): r for r in uow.conn.execute(
-        select(d.c.id, d.c.kind, d.c.name, d.c.url, d.c.counter_id).where(
-            d.c.hall_id == hall_id, d.c.revoked_at.is_(None)).order_by(d.c.id))}
+    live: dict[tuple[str, str], list[Any]] = {}  # devices may share a name: in id order
+    for r in uow.conn.execute(select(d.c.id, d.c.kind, d.c.name, d.c.url, d.c.counter_id)
+                              .where(d.c.hall_id == hall_id, d.c.revoked_at.is_(None))
+                              .order_by(d.c.id)):
+        live.setdefault((r.kind, r.name), []).append(r)
     counters = dict(uow.conn.execute(select(c.c.number, c.c.id).where(
         c.c.hall_id == hall_id)).all())
     for dev in spec.devices:
@@ -216,7 +219,8 @@ def _write_devices(uow: UnitOfWork, spec: LayoutSpec, hall_id: int,
             except DomainError as exc:
                 raise DomainError(exc.code, N_("Device %(name)s: %(problem)s"), "devices",
                                   name=dev.name, problem=str(exc)) from None
-        row = live.get((dev.kind, dev.name))
+        same = live.get((dev.kind, dev.name))
+        row = same.pop(0) if same else None
         counter_id = counters.get(dev.counter) if dev.counter is not None else None
         if row is None:
             accounts.insert_device(uow, kind=dev.kind, name=dev.name, hall_id=hall_id,

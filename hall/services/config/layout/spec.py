@@ -384,7 +384,6 @@ class LayoutSpec(Spec):
 
     @model_validator(mode="after")
     def _references(self) -> LayoutSpec:
-        _unique("devices", [(d.kind, d.name) for d in self.devices])
         numbers = {c.number for c in self.counters}
         for dev in self.devices:
             if dev.counter is not None and dev.counter not in numbers:
