@@ -109,7 +109,7 @@ TEST_TEXT = N_("Device test")  # what a sign shows (GB2312: 设备测试)
 TEST_LINE = N_("If you can read this, the printer works.")
 MSG_TEST_OK = N_("Test passed")
 MSG_TEST_SENT = N_("Test sent: the device answers in a moment")
-MSG_TEST_NO_ADDRESS = N_("This device has no address and no agent to test it")
+MSG_TEST_FAILED = N_("Test failed")
 Translate = Callable[[str], str]
 
 
@@ -127,7 +127,7 @@ def test_device(ctx: Context, *, device_id: int, actor: Actor, printer: Printer 
         done = printer.print_slip(device.url, content, timeout=(
             printer.DEFAULT_TIMEOUT if timeout is None else timeout))
         ok = bool(done["printed"])
-        error = None if ok else translate((done["reasons"] or [MSG_TEST_NO_ADDRESS])[0])
+        error = None if ok else translate((done["reasons"] or [MSG_TEST_FAILED])[0])
         health = {k: v for k, v in done["status"].items() if k not in ("reasons", "error")}
         result = {"ok": ok, "error": error}
         view = run(ctx, lambda uow: devices.record(
