@@ -22,6 +22,7 @@ import logging
 import time
 from abc import ABC, abstractmethod
 from collections import deque
+from datetime import UTC, datetime
 from typing import Any
 
 from drivers.keypad import protocol as kp
@@ -63,6 +64,8 @@ class _Bridge(ABC):
         self.device_id: int | None = None
         self.console_url: str | None = None
         self._recheck = False
+        self._test_wanted = False  # a beep asked for by /admin/devices' test button
+        self.test: dict[str, Any] | None = None  # its outcome, in the health reports
         self.name = name or f"{self.protocol} {self.address} on {self.device.target}"
         self.echo = echo  # acknowledge each good frame by echoing it (frmMain.cs does)
         self.bus: KeypadBus | None = None
@@ -127,6 +130,9 @@ class _Bridge(ABC):
         if event.get("type") == "config.changed" and event.get("what") == "devices" \
                 and event.get("device_id") == self.device_id:
             self._recheck = True  # poll asks for the new address (no I/O in callbacks)
+        if event.get("type") == "device.test" and event.get("device_id") == self.device_id:
+            self._test_wanted = True  # /admin/devices' test button: poll beeps, then reports
+            return
         seq = event.get("seq")
         if seq is not None:
             if seq in self._seen:  # the same event heard through two rooms
@@ -142,6 +148,9 @@ class _Bridge(ABC):
         pass
 
     def poll(self) -> None:
+        if self._test_wanted:
+            self._test_wanted = False
+            self._run_test()
         if self.bus is None:
             return
         if self._recheck:
@@ -158,6 +167,19 @@ class _Bridge(ABC):
             self.failed += 1
             log.exception("%s: poll failed", self.name)
 
+    def _run_test(self) -> None:
+        """Beep the keypad (or pad) and keep the outcome for the next health report."""
+        error = None
+        try:
+            if self.bus is None:
+                error = "keypad bus not open"
+            else:
+                self.bus.send(kp.beep_frame(self.address))
+                error = self.bus.health().get("error")
+        except Exception as exc:  # noqa: BLE001 - the bus's trouble is the test's answer
+            error = str(exc)[:200]
+        self.test = {"ok": error is None, "error": error, "at": datetime.now(UTC).isoformat()}
+
     def health(self) -> dict[str, Any]:
         bus = self.bus.health() if self.bus else {"online": False, "errors": 0}
         error = self.last_error or bus.get("error")
@@ -166,7 +188,8 @@ class _Bridge(ABC):
                 "unknown_functions": dict(self.unknown_functions),
                 "failed": self.failed,
                 "errors": bus["errors"] + self.unknown_keys + sum(self.unknown_functions.values()),
-                "error": error[:200] if error else None}
+                "error": error[:200] if error else None,
+                "test": self.test}
 
     def close(self) -> None:
         if self.bus is not None:

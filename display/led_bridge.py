@@ -39,6 +39,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from display.led_board import Board
@@ -76,6 +77,9 @@ class LedBridge:
         self.model = parse_model(model or parse(self.url).options.get("model"))
         self.console_url: str | None = None
         self._recheck = False
+        self._test_text: str | None = None  # a test asked for by /admin/devices
+        self._test: dict[str, Any] | None = None  # its outcome, in the health reports
+        self._restore_at = 0.0
         self._specs = [_check_sign(s, i) for i, s in enumerate(signs or [])]
         self._all_windows = not any(s["kind"] == "window" for s in self._specs)
         self._workers: dict[str, SignWorker] = {}
@@ -136,12 +140,17 @@ class LedBridge:
         self._render()
 
     def rooms(self) -> list[str]:
-        return [f"hall:{self.me['hall_id']}"]
+        # its device's room carries device.test (the test button of /admin/devices)
+        return [f"hall:{self.me['hall_id']}", f"device:{self.me['id']}"]
 
     def on_event(self, event: dict[str, Any]) -> None:
         if event.get("type") == "config.changed" and event.get("what") == "devices" \
                 and event.get("device_id") == self.me.get("id"):
             self._recheck = True  # poll asks for the new address (no I/O in callbacks)
+        if event.get("type") == "device.test" and event.get("device_id") == self.me.get("id"):
+            # /admin/devices' test button: poll shows the text on every sign, then reports
+            self._test_text = str(event.get("text") or "TEST")[:40]
+            return
         with self._lock:
             self.board.apply(event)
         self._render()
@@ -157,6 +166,11 @@ class LedBridge:
         event or snapshot has described."""
         if self._recheck and self.link is not None:
             self._moved()
+        if self._test_text:
+            self._run_test()
+        elif self._restore_at and time.monotonic() >= self._restore_at:
+            self._restore_at = 0.0
+            self._render()  # the queue's texts again after the test
         if self._listed or self.link is None or time.monotonic() < self._list_at:
             return
         try:
@@ -169,6 +183,22 @@ class LedBridge:
             self.board.merge_counters(listing.get("counters", []), live=False)
         self._listed = True
         self._render()
+
+    def _run_test(self) -> None:
+        """Show the test text on every sign this bridge drives for a few seconds and keep
+        the outcome (``test``: ok, or the first sign's error) for the next health report."""
+        text, self._test_text = self._test_text, None
+        with self._lock:
+            targets = [t for t in self._windows.values() if t is not None]
+            targets += [(worker, address) for worker, address in self._strips]
+        for worker, address in targets:
+            worker.show(address, text)
+        self.wait_idle(3.0)
+        report = self.health()
+        error = report["error"] or (None if targets else "no sign configured")
+        self._test = {"ok": error is None, "error": error,
+                      "at": datetime.now(UTC).isoformat()}
+        self._restore_at = time.monotonic() + 5.0
 
     def health(self) -> dict[str, Any]:
         reports = [w.health() for w in list(self._workers.values())]
@@ -183,7 +213,8 @@ class LedBridge:
         with self._lock:  # characters the signs' font lacks, shown as the fallback
             replaced = "".join(sorted(self.board.missing))[:40]
         return {"online": not dead and not broken, "errors": sum(r["errors"] for r in reports),
-                "error": error, "signs": signs, "replaced": replaced or None}
+                "error": error, "signs": signs, "replaced": replaced or None,
+                "test": self._test}
 
     def close(self) -> None:
         for worker in list(self._workers.values()):

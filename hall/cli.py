@@ -220,8 +220,14 @@ def seed_cmd(file: str, ignore_hours: bool) -> None:
         layout = load_layout(file)
     except (ValueError, KeyError) as exc:
         raise click.ClickException(f"{file}: {exc}") from exc
+    from drivers.urls import parse  # the check /admin/devices registers (admin/__init__.py)
+    from hall.domain.errors import DomainError
+
     ctx = _ctx()
-    done = seed(ctx, layout, ignore_hours=ignore_hours).value
+    try:
+        done = seed(ctx, layout, ignore_hours=ignore_hours, check=parse).value
+    except DomainError as exc:
+        raise click.ClickException(f"{file}: {exc}") from exc
     made = accounts.ensure_admins(ctx).value
     click.echo(json.dumps({**done, "first_admins": made} if made else done))
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict, deque
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -63,6 +64,8 @@ class PrinterBridge:
         self.last_error: str | None = None
         self._next_status = 0.0
         self._want_pending = False
+        self.test_slip: dict[str, Any] | None = None  # asked for by /admin/devices
+        self.test: dict[str, Any] | None = None  # its outcome, in the health reports
 
     # ---- the Bridge protocol ---------------------------------------------------------
     def start(self, link: Link, me: dict[str, Any]) -> None:
@@ -73,6 +76,10 @@ class PrinterBridge:
         return [f"device:{self.device_id}"]
 
     def on_event(self, event: dict[str, Any]) -> None:
+        if event.get("type") == "device.test" and event.get("device_id") == self.device_id \
+                and isinstance(event.get("slip"), dict):
+            self.test_slip = event["slip"]  # /admin/devices' test button: poll prints it
+            return
         if event.get("type") != "print.requested" or event.get("device_id") != self.device_id:
             return
         job_id = event.get("job_id")
@@ -83,6 +90,8 @@ class PrinterBridge:
         self._want_pending = True  # events were lost: ask what is still waiting
 
     def poll(self) -> None:
+        if self.test_slip is not None:
+            self._print_test()
         if self._want_pending:
             self._fetch_pending()
         while self.queue:
@@ -94,14 +103,29 @@ class PrinterBridge:
             if not self.status.ok:
                 self.last_error = self.status.health()["error"]
 
+    def _print_test(self) -> None:
+        """The test slip, the way a job's paper prints; the outcome (``test``: ok, or the
+        printer's reason) goes out with the next health report."""
+        slip, self.test_slip = self.test_slip, None
+        try:
+            result = print_document(self.url, DocumentContent.from_json(slip),
+                                    timeout=self.timeout)
+            error = None if result.printed else "; ".join(result.reasons) or "not printed"
+            self.status = result.status
+        except (KeyError, TypeError, ValueError) as exc:
+            error = f"unreadable test slip: {exc}"
+        self.test = {"ok": error is None, "error": error,
+                     "at": datetime.now(UTC).isoformat()}
+
     def health(self) -> dict[str, Any]:
         if self.status is None:
-            return {"paper": "unknown", "errors": self.errors}
+            return {"paper": "unknown", "errors": self.errors, "test": self.test}
         health = self.status.health()
         health.pop("reasons", None)
         health["errors"] = self.errors
         if not self.status.ok:
             health["error"] = health.get("error") or self.last_error
+        health["test"] = self.test
         return health
 
     def close(self) -> None:

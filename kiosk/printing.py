@@ -116,6 +116,25 @@ def print_job(ctx, job: dict[str, Any], *, labels: dict[str, str],
             "status": health}
 
 
+def print_slip(url: str, content: dict[str, Any], *, timeout: float = DEFAULT_TIMEOUT
+               ) -> dict[str, Any]:
+    """Print a slip that is no ticket's (the test slip of /admin/devices) on ``url``, through
+    the same driver path as a ticket's paper (status, print, status); never raises for
+    printer trouble. Returns ``printed``, ``reasons`` (msgids) and the printer's ``status``
+    as a health report."""
+    try:
+        result = run_io(_print, url, url, DocumentContent.from_json(content), {}, timeout,
+                        heavy=_heavy(url))
+    except Exception:  # a bug here must not leave the admin without an answer
+        log.exception("printing a test slip on %s failed", url)
+        result = PrintResult(False, PrinterStatus.unknown(), error=MSG_INTERNAL)
+    if not result.printed:
+        log.warning("test slip not printed on %s: %s %s", url, "; ".join(result.reasons),
+                    result.detail)
+    return {"printed": result.printed, "reasons": list(result.reasons),
+            "status": health_of(result)}
+
+
 def _print(url: str, content: TicketContent | DocumentContent, labels: dict[str, str],
            timeout: float) -> PrintResult:
     try:

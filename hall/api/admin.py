@@ -309,4 +309,5 @@ def layout_export():
 def layout_import(body: LayoutBody):
     spec = layout.parse_toml(body.toml)
     return _out(ImportOut, layout.import_layout(
-        hall_context(), current_actor(), spec, body.dry_run, ip=_ip()).value)
+        hall_context(), current_actor(), spec, body.dry_run, ip=_ip(),
+        check=current_app.extensions.get("hall.device_url")).value)

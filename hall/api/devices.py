@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from flask import current_app, request
+from flask_babel import gettext
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -140,3 +141,24 @@ def set_url(path: DevicePath, body: UrlBody):
     return transport.set_url(hall_context(), device_id=path.device_id, url=body.url,
                              actor=actor, check=current_app.extensions.get("hall.device_url"),
                              ip=request.remote_addr).value
+
+
+class DeviceTested(BaseModel):
+    id: int
+    state: Literal["ok", "failed", "sent"] = Field(
+        description="ok / failed: the server drove the device itself; sent: its agent's "
+                    "bridge answers as the device's health ``test``")
+    error: str | None = Field(description="why the test failed, in the page's language")
+    message: str
+    health: dict | None = None
+
+
+@api.post("/<int:device_id>/test", responses={"200": DeviceTested},
+          security=[{"session": []}])
+def test(path: DevicePath):
+    """Admins: a test slip on a printer, a test text on a sign, a beep on a keypad."""
+    actor = require_staff("admin")
+    return transport.test_device(hall_context(), device_id=path.device_id, actor=actor,
+                                 printer=current_app.extensions.get("hall.printer"),
+                                 translate=gettext,
+                                 timeout=current_app.config.get("PRINT_TIMEOUT"))

@@ -53,6 +53,7 @@ AUDIENCE: dict[str, str] = {
     # a visit's rating: its window (pad, keypad, terminal) and the visitor who gave it
     "ticket.rated": WINDOW,
     "print.requested": WINDOW,  # to the printing device (its own room)
+    "device.test": WINDOW,  # the test button of /admin/devices, to the device's bridge
     # alerts name staff, visitors' ratings and reasons: the window's staff, as GET /alerts
     "alert": WINDOW_STAFF,
     # 催办 and 效能告诫 reach the window they name (and supervisors), never its devices or
@@ -69,6 +70,7 @@ AUDIENCE: dict[str, str] = {
 # (hall/realtime/live.py ``drop_ended``); the B person hears the window they now cover.
 SUBJECT: dict[str, tuple[str, str]] = {
     "device.revoked": ("device", "device_id"),
+    "device.test": ("device", "device_id"),  # the test button, to the device's own bridge
     "staff.sessions_ended": ("staff", "staff_id"),
     # the person asking for leave hears the decision; the B post hears it covers a window
     "leave.decided": ("staff", "staff_id"), "leave.returned": ("staff", "staff_id"),

@@ -76,3 +76,41 @@ def test_the_devices_page_shows_every_device_and_follows_health_reports_live(
         expect(page.locator(f"#device-{sign['id']}")).to_have_class(re.compile("offline"))
         page.screenshot(path=artifacts / "devices-zh.png", full_page=True)
         assert errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_test_button_prints_a_test_slip_and_shows_the_result(ctx, db_url, tmp_path,
+                                                                  browser, printer, artifacts):
+    """An admin's "test" button on /admin/devices (issue 17 §1): the kiosk's printer (the
+    ESC/POS emulator on TCP) receives the test slip and the row says so; with the paper
+    out, the row shows the driver's reason in Chinese."""
+    from playwright.sync_api import expect
+
+    from hall.services.devices import printing
+
+    with running_hall(ctx, db_url, tmp_path) as (server, tokens, post):
+        kiosk = tokens["kiosk"]["id"]
+        printing.set_printer(ctx, device_id=kiosk,
+                             url=f"escpos+tcp://127.0.0.1:{printer.tcp_port}?paper=58")
+        page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/devices?lang=en",
+                                      role="admin")
+        expect(page.locator("body")).to_have_attribute("data-live", "live", timeout=15000)
+        page.locator(f"#test-{kiosk}").click()
+        expect(page.locator(f"#test-result-{kiosk}")).to_have_text("Test passed",
+                                                                   timeout=SEEN)
+        slip = printer.wait_for_tickets(1)[0].ticket
+        assert "测试大厅" in slip.lines and slip.cut
+        expect(page.locator(f"#test-{tokens['keypad1']['id']}")).to_be_visible()
+
+        printer.state = "paper_end"
+        page.goto(f"{server.url}/admin/devices?lang=zh_CN")
+        expect(page.locator("body")).to_have_attribute("data-live", "live", timeout=15000)
+        page.locator(f"#test-{kiosk}").click()
+        result = page.locator(f"#test-result-{kiosk}")
+        expect(result).to_have_text("打印机缺纸", timeout=SEEN)
+        expect(result).to_have_class(re.compile(r"\btest-failed\b"))
+        expect(page.locator(f"#device-{kiosk} .paper")).to_have_text("缺纸", timeout=SEEN)
+        page.screenshot(path=artifacts / "devices-test-zh.png", full_page=True)
+        assert len(printer.tickets) == 1 and errors == []

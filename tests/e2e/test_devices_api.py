@@ -98,3 +98,50 @@ def test_device_config_refuses_bad_url(seeded, admin_client, staff_client):
     assert put(kiosk, "escpos+tcp://10.0.0.5:9100", staff_client).status_code == 403
     listed = {x["id"]: x for x in admin_client.get("/api/v1/devices").json["devices"]}
     assert listed[kiosk["id"]]["url"] is None and listed[keypad["id"]]["url"] is None
+
+
+def test_device_test_prints_a_test_slip_on_the_kiosk_printer(app, seeded, admin_client,
+                                                              staff_client, printer):
+    """The "test" button (issue 17 §1): a printer the server drives gets a test slip over
+    real bytes (the ESC/POS emulator on TCP decodes it); paper out is the driver's reason,
+    in Chinese, and lands in the device's health."""
+    d = accounts.add_device(seeded, kind="kiosk", name="1号取号机",
+                            url=f"escpos+tcp://127.0.0.1:{printer.tcp_port}?paper=58").value
+    r = admin_client.post(f"/api/v1/devices/{d['id']}/test", headers=admin_client.csrf)
+    assert r.status_code == 200, r.json
+    assert r.json["state"] == "ok" and r.json["error"] is None
+    assert r.json["health"]["test"]["ok"] is True and r.json["health"]["paper"] == "ok"
+    slip = printer.wait_for_tickets(1)[0].ticket
+    assert "测试大厅" in slip.lines and "1号取号机" in slip.lines
+    assert slip.cut and not slip.unknown
+
+    printer.state = "paper_end"
+    failed = admin_client.post(f"/api/v1/devices/{d['id']}/test", headers=admin_client.csrf)
+    assert failed.status_code == 200, failed.json
+    assert failed.json["state"] == "failed" and failed.json["error"] == "打印机缺纸"
+    assert failed.json["message"] == "打印机缺纸"
+    assert failed.json["health"]["test"] == {**failed.json["health"]["test"], "ok": False,
+                                             "error": "打印机缺纸"}
+    assert failed.json["health"]["paper"] == "out"
+    assert len(printer.tickets) == 1  # nothing sent after the status said paper end
+    refused = staff_client.post(f"/api/v1/devices/{d['id']}/test", headers=staff_client.csrf)
+    assert refused.status_code == 403
+    screen = accounts.add_device(seeded, kind="screen").value
+    none = admin_client.post(f"/api/v1/devices/{screen['id']}/test", headers=admin_client.csrf)
+    assert none.status_code == 422 and none.json["error"]["field"] == "device"
+
+
+def test_device_test_reaches_an_agent_driven_device_as_an_event(seeded, admin_client):
+    """A keypad bus, a sign or a printer on an agent is tested by its bridge: the server
+    sends ``device.test`` to the device's own room and says it was sent."""
+    from hall.realtime.events import rooms_for
+    from hall.services.queue import queries
+
+    keypad = accounts.add_device(seeded, kind="keypad", counter_number=1).value
+    r = admin_client.post(f"/api/v1/devices/{keypad['id']}/test", headers=admin_client.csrf)
+    assert r.status_code == 200 and r.json["state"] == "sent", r.json
+    (event,) = [e for e in queries.events_after(seeded, 1, 0)["events"]
+                if e["type"] == "device.test"]
+    assert event["device_id"] == keypad["id"] and event["kind"] == "keypad"
+    assert event["slip"]["title"] and event["text"]
+    assert f"device:{keypad['id']}#window" in rooms_for(1, "device.test", event)

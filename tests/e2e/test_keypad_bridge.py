@@ -309,3 +309,31 @@ def test_keypad_moves_to_the_address_saved_in_the_console(keypad_hall, tmp_path)
         admin.close()
     finally:
         other.close()
+
+
+def test_the_test_button_beeps_the_keypad_and_the_bridge_reports_it(keypad_hall):
+    """Issue 17 §1: the test button of /admin/devices reaches a keypad's bridge as
+    ``device.test`` over the real socket; the keypad on the bus beeps and the bridge's next
+    health report carries ``test`` ok, which the admin's device list shows."""
+    from tests.e2e.conftest import admin_session
+
+    harness, emu, tokens, post, ctx = keypad_hall
+    keypad = harness.add(KeypadBridge(token=tokens["keypad1"]["token"],
+                                      url=f"keypad+serial://{emu.link}?address=1"),
+                         tokens["keypad1"])
+    harness.run_until(lambda: emu.keypad(1).display is not None)
+    beeps = emu.keypad(1).beeps
+    admin = admin_session(ctx, harness.url)
+    device = tokens["keypad1"]["id"]
+    sent = admin.post(f"{harness.url}/api/v1/devices/{device}/test", timeout=5)
+    assert sent.status_code == 200 and sent.json()["state"] == "sent", sent.text
+    harness.run_until(lambda: emu.keypad(1).beeps == beeps + 1)
+    assert keypad.health()["test"]["ok"] is True and keypad.health()["test"]["error"] is None
+    reported = requests.post(f"{harness.url}/api/v1/devices/me/health", json=keypad.health(),
+                             headers={"Authorization": f"Bearer {tokens['keypad1']['token']}"},
+                             timeout=5)
+    assert reported.status_code == 200, reported.text
+    listed = {d["id"]: d for d in admin.get(f"{harness.url}/api/v1/devices",
+                                            timeout=5).json()["devices"]}
+    assert listed[device]["health"]["test"]["ok"] is True
+    admin.close()

@@ -235,3 +235,33 @@ def _slow_printer(hall_up, ctx, printer, transport) -> None:
     assert answer["reasons"] == ["打印机无响应：请检查电源和连接线"]
     assert max(quick) < 0.5, quick  # nobody waited for the printer but its own kiosk
     assert printer.wait_for_tickets(1)[0].printed  # the first, before it went silent
+
+
+@with_server
+def test_the_test_button_prints_a_test_slip_through_the_agents_bridge(live_hall, printer,
+                                                                       ctx):
+    """Issue 17 §1: a kiosk whose printer hangs off an agent is tested by its bridge: the
+    admin's test sends ``device.test`` over the real socket, the bridge prints the slip on
+    its printer (the ESC/POS emulator on TCP) and its health report carries ``test`` ok."""
+    from tests.e2e.conftest import admin_session
+
+    server, tokens, post = live_hall
+    kiosk = tokens["kiosk"]
+    bridge, link = bridge_for(server, kiosk, printer)
+    live = LiveClient(server.url, kiosk["token"]).connect()
+    admin = admin_session(ctx, server.url)
+    try:
+        assert live.subscribe(bridge.rooms()[0])["ok"]
+        sent = admin.post(f"{server.url}/api/v1/devices/{kiosk['id']}/test", timeout=5)
+        assert sent.status_code == 200 and sent.json()["state"] == "sent", sent.text
+        event = live.next_event("device.test")
+    finally:
+        live.close()
+    bridge.on_event(event)
+    bridge.poll()
+    slip = printer.wait_for_tickets(1)[0].ticket
+    assert "测试大厅" in slip.lines and slip.cut
+    assert bridge.health()["test"]["ok"] is True
+    reported = link.call("POST", "/devices/me/health", bridge.health())
+    assert reported["health"]["test"]["ok"] is True
+    admin.close()

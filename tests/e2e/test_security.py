@@ -85,6 +85,7 @@ WHO_MAY = (
     ("GET /api/v1/devices", SUPERVISORS),
     ("POST /api/v1/devices/<int:device_id>/revoke", ADMINS),
     ("PUT /api/v1/devices/<int:device_id>/url", ADMINS),
+    ("POST /api/v1/devices/<int:device_id>/test", ADMINS),
     ("* /api/v1/devices/me*", DEVICES),
     ("GET /api/v1/alerts", STAFF),  # staff see their own counter's
     ("POST /api/v1/alerts/<int:alert_id>/ack", {STAFF1, SUP, ADMIN}),

@@ -343,3 +343,32 @@ def test_signs_move_to_the_bus_saved_in_the_console_without_a_restart(ctx, hall_
             assert shows(old, 1) == "1号窗口 欢迎办理"  # the old bus hears no more
         finally:
             bridge.close()
+
+
+def test_the_test_button_shows_the_test_text_on_every_sign_then_the_queue_again(
+        ctx, hall_open):
+    """Issue 17 §1: ``device.test`` for the bridge's device shows the test text on each sign
+    it drives (over TCP into the controller stand-in), reports ``test`` ok in its health,
+    and a few seconds later the signs show the queue again."""
+    hall = hall_open
+    with Emulator() as led:
+        url = f"led+tcp://127.0.0.1:{led.start_tcp()}"
+        bridge = start(LedBridge("token", url, signs=[{"kind": "strip", "address": STRIP}],
+                                 strip_max_age_h=0), hall)
+        try:
+            Feed(ctx, hall["id"], bridge)
+            assert bridge.wait_idle() and shows(led, 1) == "1号窗口 欢迎办理"
+            bridge.on_event({"type": "device.test", "device_id": 2, "text": "别的设备"})
+            bridge.poll()
+            assert bridge.health()["test"] is None  # another device's test: not ours
+            bridge.on_event({"type": "device.test", "device_id": 1, "text": "设备测试"})
+            bridge.poll()
+            assert [shows(led, n) for n in (1, 2, 3, 4)] == ["设备测试"] * 4
+            assert "设备测试" in (shows(led, STRIP) or "")
+            test = bridge.health()["test"]
+            assert test["ok"] is True and test["error"] is None
+            bridge._restore_at = 1.0  # the few seconds are over
+            bridge.poll()
+            assert bridge.wait_idle() and shows(led, 1) == "1号窗口 欢迎办理"
+        finally:
+            bridge.close()

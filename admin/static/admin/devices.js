@@ -15,7 +15,7 @@ const S = (name, values) => {
 };
 const $ = (id) => document.getElementById(id);
 const page = { devices: new Map(), counters: new Map(), loads: 0, events: 0, armed: null,
-               drafts: new Map() };
+               drafts: new Map(), tests: new Map() };
 // kinds the server reaches by an address (hall/services/devices/transport.py PROTOCOL)
 const ADDRESSED = { kiosk: "escpos+tcp://HOST:9100", printer: "escpos+tcp://HOST:9100",
                     agent: "escpos+usb://VID:PID", sign: "led+tcp://HOST:PORT?address=N",
@@ -119,7 +119,7 @@ function row(d, flash) {
   cell(details(h), "details");
   if (manage) {
     const actions = cell(revokeButton(d), "actions");
-    if (d.kind in ADDRESSED) actions.prepend(addressEditor(d));
+    if (d.kind in ADDRESSED) actions.prepend(addressEditor(d), testButton(d), testResult(d));
   }
   return tr;
 }
@@ -159,6 +159,53 @@ function addressEditor(d) {
     }
   });
   return form;
+}
+
+// --- the test button (admins): a test slip, a text on a sign, a keypad's beep ----------
+// POST /api/v1/devices/<id>/test answers ok / failed (the driver's reason) at once for a
+// printer the server drives; a device an agent drives answers later, as its health's
+// ``test`` in a device.health event, which re-renders the row.
+
+function testButton(d) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.id = `test-${d.id}`;
+  b.className = "test secondary";
+  b.textContent = S("test");
+  b.addEventListener("click", async () => {
+    b.disabled = true;
+    page.tests.set(d.id, { state: "running", message: S("testing") });
+    paintTest(d.id);
+    try {
+      const r = await send(`/api/v1/devices/${d.id}/test`);
+      page.tests.set(d.id, { state: r.state, message: r.message });
+      if (r.health) page.devices.set(d.id, { ...page.devices.get(d.id), health: r.health });
+    } catch (err) {
+      page.tests.set(d.id, { state: "failed", message: err.message });
+    }
+    b.disabled = false;
+    paintTest(d.id);
+  });
+  return b;
+}
+
+function testResult(d) {
+  const span = document.createElement("span");
+  span.id = `test-result-${d.id}`;
+  span.setAttribute("role", "status");
+  // what the button was answered, until a newer report (an agent's answer) replaces it
+  const reported = d.health && d.health.test;
+  const shown = page.tests.get(d.id) || (reported && {
+    state: reported.ok ? "ok" : "failed",
+    message: reported.ok ? S("test-ok") : reported.error || S("test-failed") });
+  span.className = `test-result${shown ? ` test-${shown.state}` : ""}`;
+  span.textContent = shown ? shown.message : "";
+  return span;
+}
+
+function paintTest(id) {
+  const old = $(`test-result-${id}`);
+  if (old) old.replaceWith(testResult(page.devices.get(id)));
 }
 
 // --- revoking (admins) ------------------------------------------------------------------
@@ -324,6 +371,8 @@ function render(changed) {
 function onEvent(e) {
   if (e.type === "device.health" && e.device) {
     const known = page.devices.get(e.device.id) || {};
+    const test = e.device.health && e.device.health.test;
+    if (test && (known.health || {}).test?.at !== test.at) page.tests.delete(e.device.id);
     page.devices.set(e.device.id, { ...known, ...e.device });
     page.events += 1;
     render(e.device.id);

@@ -23,7 +23,7 @@ from hall.store.models import Device
 
 PAPER_STATES = ("ok", "near_end", "out", "unknown")
 # keys whose change is news to the admin's health view (a bare heartbeat is not)
-STATE_KEYS = ("online", "paper", "cover_open", "errors", "error")
+STATE_KEYS = ("online", "paper", "cover_open", "errors", "error", "test")
 
 
 def report_health(ctx: Context, *, device_id: int, health: dict[str, Any]) -> Result:

@@ -71,6 +71,9 @@ class Printer(Protocol):
     def print_job(self, ctx: Context, job: dict[str, Any], *, labels: dict[str, str],
                   timeout: float) -> dict[str, Any]: ...
 
+    def print_slip(self, url: str, content: dict[str, Any], *, timeout: float
+                   ) -> dict[str, Any]: ...
+
 
 def print_ticket(ctx: Context, *, ticket_id: int, actor: Actor, device_id: int | None,
                  base_url: str, lang: str, printer: Printer | None, labels: dict[str, str],

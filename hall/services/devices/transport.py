@@ -9,10 +9,19 @@ expected. Each change is audited and emitted as ``config.changed`` (what ``devic
 server reads a printer's URL at each print, and a sign's or keypad's bridge hears the event,
 asks ``GET /devices/me`` (``url``) again and moves to the new address, so a change applies
 without a restart.
+
+The "test" button (``test_device``) proves an address works: a printer the server drives
+prints a test slip through the same driver path as a ticket's paper (the printer port,
+kiosk/printing.py) and the result comes back at once; any other device (a printer on an
+agent, a sign, a keypad bus) is sent ``device.test`` in its own room, and its bridge shows
+the test text, prints the slip or beeps, then reports the outcome as its health's ``test``
+(``{"ok", "error", "at"}``), which reaches the page as ``device.health``.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -20,8 +29,11 @@ from sqlalchemy import select, update
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
+from hall.services import repo
 from hall.services.config import audit
 from hall.services.context import Context, Result, UnitOfWork, read, run
+from hall.services.devices import health as devices
+from hall.services.devices.printing import PRINTER_KINDS, Printer
 from hall.store.models import Device
 
 # the protocol each kind of device is reached by, and the form the refusal quotes
@@ -62,6 +74,16 @@ def set_url(ctx: Context, *, device_id: int, url: str | None, actor: Actor,
     return run(ctx, command)
 
 
+def check_url(url: str, kind: str, check: Check | None) -> None:
+    """Refuse a bad address for a device of ``kind`` (DomainError naming ``url``, quoting
+    the form expected): the one check of the console, the API and a layout's [[devices]]."""
+    protocol = PROTOCOL.get(kind)
+    if protocol is None:
+        raise DomainError("device_has_no_url",
+                          N_("This kind of device is not reached by an address"), "url")
+    _check(url, protocol, check)
+
+
 def _check(url: str, protocol: str, check: Check | None) -> None:
     if not url.startswith(f"{protocol}+"):
         raise DomainError("bad_device_url", N_("Expected an address of the form %(form)s"),
@@ -80,3 +102,81 @@ def saved_url(ctx: Context, device_id: int) -> str | None:
     """The address saved for a device in the console (None: its bridge's own table)."""
     return read(ctx, lambda uow: uow.conn.execute(
         select(Device.url).where(Device.id == device_id)).scalar())
+
+
+TEST_TITLE = N_("Test slip")
+TEST_TEXT = N_("Device test")  # what a sign shows (GB2312: 设备测试)
+TEST_LINE = N_("If you can read this, the printer works.")
+MSG_TEST_OK = N_("Test passed")
+MSG_TEST_SENT = N_("Test sent: the device answers in a moment")
+MSG_TEST_FAILED = N_("Test failed")
+Translate = Callable[[str], str]
+
+
+def test_device(ctx: Context, *, device_id: int, actor: Actor, printer: Printer | None,
+                translate: Translate = lambda s: s, timeout: float | None = None
+                ) -> dict[str, Any]:
+    """Test a device where it is reached: ``state`` ok | failed (with the driver's
+    ``error``, translated) for a printer the server drives, ``sent`` for one an agent's
+    bridge drives (its answer arrives as ``device.health``)."""
+    device = read(ctx, lambda uow: _testable(uow, device_id, actor))
+    if device.kind in PRINTER_KINDS and device.url:
+        if printer is None:
+            raise DomainError("no_printer", N_("This server prints nothing itself"), "device")
+        content = _slip(device, translate)
+        done = printer.print_slip(device.url, content, timeout=(
+            printer.DEFAULT_TIMEOUT if timeout is None else timeout))
+        ok = bool(done["printed"])
+        error = None if ok else translate((done["reasons"] or [MSG_TEST_FAILED])[0])
+        health = {k: v for k, v in done["status"].items() if k not in ("reasons", "error")}
+        result = {"ok": ok, "error": error}
+        view = run(ctx, lambda uow: devices.record(
+            uow, device.id, {**health, "test": {**result, "at": uow.now.isoformat()}})).value
+        return {"id": device.id, "state": "ok" if ok else "failed", "error": error,
+                "message": translate(MSG_TEST_OK) if ok else error, "health": view["health"]}
+
+    def announce(uow: UnitOfWork) -> dict[str, Any]:
+        uow.emit("device.test", device.hall_id, device_id=device.id, kind=device.kind,
+                 counter_id=device.counter_id,
+                 text=translate(TEST_TEXT), slip=_slip(device, translate))
+        return {"id": device.id, "state": "sent", "error": None,
+                "message": translate(MSG_TEST_SENT)}
+
+    return run(ctx, announce).value
+
+
+def _testable(uow: UnitOfWork, device_id: int, actor: Actor) -> Any:
+    d = Device.__table__
+    row = uow.conn.execute(select(d.c.id, d.c.hall_id, d.c.kind, d.c.name, d.c.url,
+                                  d.c.counter_id, d.c.revoked_at)
+                           .where(d.c.id == device_id)).first()
+    if row is None or row.revoked_at is not None or (
+            actor.is_staff and row.hall_id != actor.hall_id):
+        raise DomainError("device_not_found", N_("No such device"), "device")
+    if row.kind not in PROTOCOL:
+        raise DomainError("device_has_no_url",
+                          N_("This kind of device is not reached by an address"), "device")
+    hall = repo.hall_config(uow, row.hall_id)
+    return _Testable(row.id, row.hall_id, row.kind, row.name, row.url, row.counter_id,
+                     hall.row.name, hall.settings.local(uow.now))
+
+
+@dataclass(frozen=True)
+class _Testable:
+    id: int
+    hall_id: int
+    kind: str
+    name: str | None
+    url: str | None
+    counter_id: int | None
+    hall: str
+    now: datetime
+
+
+def _slip(device: Any, translate: Translate) -> dict[str, Any]:
+    """The test slip as a document (drivers.escpos.document.DocumentContent as JSON)."""
+    return {"kind": "test", "hall_name": device.hall, "title": translate(TEST_TITLE),
+            "lines": [{"kind": "text", "label": "", "text": device.name or f"#{device.id}"},
+                      {"kind": "text", "label": "", "text": translate(TEST_LINE)},
+                      {"kind": "note", "label": "", "text": f"{device.now:%Y-%m-%d %H:%M:%S}"}],
+            "qr_url": "", "qr_caption": ""}

@@ -25,7 +25,7 @@ from hall.domain.access import Actor
 from hall.domain.errors import DomainError, NotFound
 from hall.domain.i18n import N_
 from hall.services import repo
-from hall.services.config import audit
+from hall.services.config import accounts, audit
 from hall.services.config.layout import plan as layout_plan
 from hall.services.config.layout import rows as layout_rows
 from hall.services.config.layout.spec import LayoutSpec, NoticeSpec, describe
@@ -33,7 +33,16 @@ from hall.services.config.settings import hall_spec, notices_of, write_hall
 from hall.services.config.staff_admin import staff_spec
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.counters import signout
-from hall.store.models import Counter, CounterService, Department, Hall, Service, Staff
+from hall.services.devices import transport
+from hall.store.models import (
+    Counter,
+    CounterService,
+    Department,
+    Device,
+    Hall,
+    Service,
+    Staff,
+)
 
 HEADER = ("# Hall layout, exported from the admin console.\n"
           "# Load it with `hall seed FILE` or import it on /admin/settings. No secrets here:\n"
@@ -64,13 +73,18 @@ def current(uow: UnitOfWork, hall_id: int) -> LayoutSpec:
         links.setdefault(counter_id, []).append((code, weight))
     counters = conn.execute(select(c).where(c.c.hall_id == hall_id).order_by(c.c.number))
     staff = conn.execute(select(st).where(st.c.hall_id == hall_id).order_by(st.c.id))
+    dv = Device.__table__
+    numbers = dict(conn.execute(select(c.c.id, c.c.number).where(c.c.hall_id == hall_id)).all())
+    devices = conn.execute(select(dv.c.name, dv.c.kind, dv.c.counter_id, dv.c.url).where(
+        dv.c.hall_id == hall_id, dv.c.revoked_at.is_(None)).order_by(dv.c.id)).all()
     return LayoutSpec(
         hall=hall_spec(hall),
         departments=[layout_rows.department_spec(r) for r in departments],
         services=[layout_rows.service_spec(r, dept_code[r.department_id]) for r in services],
         counters=[layout_rows.counter_spec(r, links.get(r.id, [])) for r in counters],
         staff=[staff_spec(r, dept_code.get(r.department_id)) for r in staff],
-        notices=[NoticeSpec(text=t) for t in notices_of(hall)])
+        notices=[NoticeSpec(text=t) for t in notices_of(hall)],
+        devices=[layout_rows.device_spec(r, numbers.get(r.counter_id)) for r in devices])
 
 
 def dump_toml(spec: LayoutSpec) -> str:
@@ -129,30 +143,31 @@ def hall_id_by_code(ctx: Context, code: str | None = None) -> int:
 # --- import ---------------------------------------------------------------------------
 
 def import_layout(ctx: Context, actor: Actor, spec: LayoutSpec, dry_run: bool = False, *,
-                  ip: str | None = None) -> Result:
+                  ip: str | None = None, check: transport.Check | None = None) -> Result:
     """Apply ``spec`` as the hall's whole layout (or, with ``dry_run``, only say what would
     change). An admin imports into their own hall; the system (``hall`` CLI, tests) into
     the hall the file names, created if new. The value lists, per section, what is added,
     changed (before/after), deactivated, kept although missing, and how much is unchanged."""
     if dry_run:
         return Result(read(ctx, lambda uow: _import(uow, actor, spec, False, ip)), [])
-    result = run(ctx, lambda uow: _import(uow, actor, spec, True, ip))
+    result = run(ctx, lambda uow: _import(uow, actor, spec, True, ip, check))
     ctx.cache.clear()  # services, counters and settings changed: no stale copy here
     return result
 
 
 def _import(uow: UnitOfWork, actor: Actor, spec: LayoutSpec, apply: bool,
-            ip: str | None) -> dict[str, Any]:
+            ip: str | None, check: transport.Check | None = None) -> dict[str, Any]:
     hall_id = layout_plan.target_hall(uow, actor, spec)
     old = current(uow, hall_id) if hall_id is not None else None
     plan = layout_plan.plan(uow, actor, spec, hall_id, old)
     if apply:
-        hall_id = _apply(uow, actor, spec, plan, ip, old)
+        hall_id = _apply(uow, actor, spec, plan, ip, old, check)
     return {"hall": spec.hall.code, "hall_id": hall_id, "dry_run": not apply,
             "changes": {name: layout_plan.public(section) for name, section in plan.items()}}
 
 
-def write(uow: UnitOfWork, spec: LayoutSpec) -> tuple[int, dict[str, Any]]:
+def write(uow: UnitOfWork, spec: LayoutSpec, check: transport.Check | None = None
+          ) -> tuple[int, dict[str, Any]]:
     """Create or update every entry of ``spec`` (the hall by code, departments and services
     by code, counters by number, staff by login), leaving rows the file does not list as
     they are; returns the hall's id and each section's ``key → (id, row)``. ``hall seed``
@@ -178,12 +193,47 @@ def write(uow: UnitOfWork, spec: LayoutSpec) -> tuple[int, dict[str, Any]]:
         staff_id = _put(uow, ids, "staff", s.login, hall_id, values)
         if "auth_version" in values:  # their sessions end, as on the staff page
             signout.end_sessions(uow, staff_id)
+    _write_devices(uow, spec, hall_id, check)
     return hall_id, ids
 
 
+def _write_devices(uow: UnitOfWork, spec: LayoutSpec, hall_id: int,
+                   check: transport.Check | None) -> None:
+    """The layout's devices, matched by kind and name among the hall's live ones (the
+    n-th of a name to the n-th, as the export lists them): an
+    address or window that differs is updated (and heard by the device's bridge as
+    ``config.changed``); a device new here is registered with a token nobody holds (pair
+    it, or give it one with ``hall device add``). Each address passes the drivers' check."""
+    d, c = Device.__table__, Counter.__table__
+    live: dict[tuple[str, str], list[Any]] = {}  # devices may share a name: in id order
+    for r in uow.conn.execute(select(d.c.id, d.c.kind, d.c.name, d.c.url, d.c.counter_id)
+                              .where(d.c.hall_id == hall_id, d.c.revoked_at.is_(None))
+                              .order_by(d.c.id)):
+        live.setdefault((r.kind, r.name), []).append(r)
+    counters = dict(uow.conn.execute(select(c.c.number, c.c.id).where(
+        c.c.hall_id == hall_id)).all())
+    for dev in spec.devices:
+        if dev.url is not None:
+            try:
+                transport.check_url(dev.url, dev.kind, check)
+            except DomainError as exc:
+                raise DomainError(exc.code, N_("Device %(name)s: %(problem)s"), "devices",
+                                  name=dev.name, problem=str(exc)) from None
+        same = live.get((dev.kind, dev.name))
+        row = same.pop(0) if same else None
+        counter_id = counters.get(dev.counter) if dev.counter is not None else None
+        if row is None:
+            accounts.insert_device(uow, kind=dev.kind, name=dev.name, hall_id=hall_id,
+                                   counter_number=dev.counter, url=dev.url)
+        elif (row.url, row.counter_id) != (dev.url, counter_id):
+            uow.conn.execute(update(d).where(d.c.id == row.id).values(
+                url=dev.url, counter_id=counter_id))
+            uow.emit("config.changed", hall_id, what="devices", device_id=row.id)
+
+
 def _apply(uow: UnitOfWork, actor: Actor, spec: LayoutSpec, plan: dict[str, Any],
-           ip: str | None, old: LayoutSpec | None) -> int:
-    hall_id, ids = write(uow, spec)
+           ip: str | None, old: LayoutSpec | None, check: transport.Check | None) -> int:
+    hall_id, ids = write(uow, spec, check)
     for name in ("services", "counters", "staff"):
         table = layout_plan.SECTIONS[name][0]
         for key in plan[name]["deactivated"]:

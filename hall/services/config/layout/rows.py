@@ -15,6 +15,7 @@ from hall.services.config.layout.spec import (
     CounterServiceSpec,
     CounterSpec,
     DepartmentSpec,
+    DeviceSpec,
     ServiceSpec,
 )
 
@@ -115,3 +116,9 @@ def counter_spec(row: Any, links: Iterable[tuple[str, int]]) -> CounterSpec:
         led_address=_get(row, "led_address"),
         services=[CounterServiceSpec(service=code, weight=weight) for code, weight in links],
         active=bool(_get(row, "active", True)))
+
+
+def device_spec(row: Any, counter_number: int | None) -> DeviceSpec:
+    """A ``devices`` row as its layout entry (never its token)."""
+    return DeviceSpec(name=_get(row, "name"), kind=_get(row, "kind"), counter=counter_number,
+                      url=_get(row, "url"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,10 @@ def validate_layout(layout: dict[str, Any]) -> LayoutSpec:
 
 
 def seed(ctx: Context, layout: dict[str, Any] | LayoutSpec, *,
-         ignore_hours: bool = False) -> Result:
+         ignore_hours: bool = False, check: Callable[[str], Any] | None = None) -> Result:
     """Create or update everything the layout lists (rows it does not list are left as
-    they are: the admin console's import is the one that deactivates them)."""
+    they are: the admin console's import is the one that deactivates them). ``check`` is
+    the drivers' URL parser the devices' addresses pass (hall.services.devices.transport)."""
     from hall.services.config.layout.exchange import (
         write,  # the one writer of layouts, shared with import
     )
@@ -41,7 +43,7 @@ def seed(ctx: Context, layout: dict[str, Any] | LayoutSpec, *,
             s.model_copy(update={"hours": []}) for s in spec.services]})
 
     def command(uow: UnitOfWork) -> dict[str, int]:
-        hall_id, _ = write(uow, spec)
+        hall_id, _ = write(uow, spec, check)
         return {"hall_id": hall_id, "departments": len(spec.departments),
                 "services": len(spec.services), "counters": len(spec.counters),
                 "staff": len(spec.staff)}

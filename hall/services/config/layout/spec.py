@@ -356,6 +356,19 @@ class StaffSpec(Spec):
                                                "is seconded from (派驻单位)")
 
 
+class DeviceSpec(Spec):
+    """A device and where it is reached (issue 17 §1), as /admin/devices sets it; its token
+    is never part of a layout (a device new to the database is paired, or given one with
+    ``hall device add``). ``url`` is checked by the drivers' parser when the layout is
+    written (hall.services.devices.transport.check_url)."""
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: Literal["kiosk", "screen", "sign", "keypad", "pad", "agent", "printer"]
+    counter: int | None = Field(default=None, ge=1, le=999,
+                                description="the window's number, for a window's device")
+    url: str | None = Field(default=None, max_length=300)
+
+
 class NoticeSpec(Spec):
     text: str = Field(min_length=1, max_length=500)
 
@@ -367,9 +380,14 @@ class LayoutSpec(Spec):
     counters: list[CounterSpec] = Field(default_factory=list)
     staff: list[StaffSpec] = Field(default_factory=list)
     notices: list[NoticeSpec] = Field(default_factory=list)
+    devices: list[DeviceSpec] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references(self) -> LayoutSpec:
+        numbers = {c.number for c in self.counters}
+        for dev in self.devices:
+            if dev.counter is not None and dev.counter not in numbers:
+                raise ValueError(f"devices.{dev.name}: unknown counter {dev.counter!r}")
         _unique("departments", [d.code for d in self.departments])
         _unique("services", [s.code for s in self.services])
         _unique("counters", [c.number for c in self.counters])
@@ -393,7 +411,8 @@ class LayoutSpec(Spec):
         return _drop_none(self.model_dump(mode="python"))
 
 
-KEYS = {"departments": "code", "services": "code", "counters": "number", "staff": "login"}
+KEYS = {"departments": "code", "services": "code", "counters": "number", "staff": "login",
+        "devices": "name"}
 
 
 def describe(err: ValidationError, data: dict[str, Any]) -> str:
