@@ -31,6 +31,26 @@ def need_nats() -> None:
         unavailable("NATS", exc)
 
 
+def run_async(coro):
+    """Run ``coro`` to its end on a loop of its own thread: in a worker where Playwright's sync
+    API already runs an event loop, ``asyncio.run`` in this thread would be refused."""
+    result: list = []
+    errors: list = []
+
+    def work() -> None:
+        try:
+            result.append(asyncio.run(coro))
+        except BaseException as exc:  # handed back to the caller
+            errors.append(exc)
+
+    thread = threading.Thread(target=work, name="nats-admin")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return result[0]
+
+
 def names() -> tuple[str, str]:
     """A stream and subject prefix of this test's own, so parallel runs never meet."""
     tag = uuid.uuid4().hex[:10]
@@ -46,7 +66,7 @@ def drop_stream(stream: str) -> None:
             await nc.jetstream().delete_stream(stream)
         await nc.close()
 
-    asyncio.run(drop())
+    run_async(drop())
 
 
 def stream_messages(stream: str) -> int:
@@ -59,7 +79,7 @@ def stream_messages(stream: str) -> int:
         finally:
             await nc.close()
 
-    return asyncio.run(count())
+    return run_async(count())
 
 
 @contextmanager
