@@ -600,6 +600,57 @@ def report(period: str, on: str | None, end: str | None, group: str, fmt: str,
         click.echo(text)
 
 
+@cli.command(help="Play a realistic day through the HTTP API of a running server (the "
+             "server's database must be HALL_DATABASE_URL: the simulator makes its staff "
+             "accounts and devices there): arrivals with morning and afternoon peaks and a "
+             "lunch dip, service times and outcomes per service, priority and appointment "
+             "tickets, no-shows, transfers, ratings, lunch pauses and sign-outs.")
+@click.option("--server", default="http://127.0.0.1:5000", show_default=True,
+              envvar="HALL_SERVER")
+@click.option("--speed", default=60.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="Simulated seconds per real second: 1 (real time), 10, 60 … (more for "
+                   "tests and soaks).")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="The same seed plays the same visitors.")
+@click.option("--visitors", default=300, show_default=True, type=click.IntRange(min=0),
+              help="About how many visitors the day brings.")
+@click.option("--open", "open_hour", default=9, show_default=True, type=click.IntRange(0, 23))
+@click.option("--close", "close_hour", default=17, show_default=True,
+              type=click.IntRange(1, 24))
+@click.option("--windows", default=None, type=click.IntRange(min=1),
+              help="Staff only the first N windows (default: every window).")
+@click.option("--hall", "hall_code", default=None, help="Hall code (default: the first hall).")
+@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False),
+              help="The simulator's JSON-lines log (default: "
+                   "<instance>/simulate-<time>.jsonl).")
+@click.option("--soak", is_flag=True,
+              help="Also check every ticket's final state on the server; print every error "
+                   "and exit non-zero on any.")
+def simulate(server: str, speed: float, seed: int, visitors: int, open_hour: int,
+             close_hour: int, windows: int | None, hall_code: str | None,
+             log_path: str | None, soak: bool) -> None:
+    from datetime import datetime
+
+    from hall.simulate.day import simulate as play_day
+
+    if close_hour <= open_hour:
+        raise click.BadParameter("must be after --open", param_hint="--close")
+    path = Path(log_path) if log_path else (
+        _instance() / f"simulate-{datetime.now():%Y%m%d-%H%M%S}.jsonl")
+    summary = play_day(_ctx(), server, seed=seed, speed=speed, visitors=visitors,
+                       open_hour=open_hour, close_hour=close_hour, log_path=path,
+                       windows=windows, hall_code=hall_code, soak=soak)
+    errors = summary.pop("errors")
+    click.echo(json.dumps(summary, ensure_ascii=False))
+    click.echo(f"log: {path}")
+    if errors:
+        for error in errors:
+            click.echo(json.dumps(error, ensure_ascii=False), err=True)
+        click.echo(f"{len(errors)} error(s)", err=True)
+        if soak:
+            sys.exit(1)
+
+
 def main() -> None:  # pragma: no cover - kept for `python -m hall.cli`
     sys.exit(cli())
 

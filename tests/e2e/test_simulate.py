@@ -1,0 +1,70 @@
+"""`hall simulate` (issue 22 item 1) against a real server process: a short day at high
+speed through the HTTP API, then the server's own figures against the simulator's log."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from hall.cli import cli
+from hall.services.supervision import reports
+from hall.simulate.day import counts
+
+
+def _simulate(db_url, tmp_path, server, *args: str):
+    log = tmp_path / "sim.jsonl"
+    result = CliRunner().invoke(cli, ["simulate", "--server", server.url, "--log", str(log),
+                                      *args],
+                                env={"HALL_DATABASE_URL": db_url,
+                                     "HALL_INSTANCE": str(tmp_path)})
+    return result, log
+
+
+@pytest.mark.slow
+def test_simulated_day_matches_its_own_log(ctx, db_url, live_hall, tmp_path):
+    server, _, _ = live_hall
+    # 09:00–14:00 (the lunch dip and pauses included) at 3600× and 40 visitors: seconds
+    result, log = _simulate(db_url, tmp_path, server, "--speed", "3600", "--seed", "7",
+                            "--visitors", "40", "--open", "9", "--close", "14")
+    assert result.exit_code == 0, result.output
+    mine = counts(log)
+    lines = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
+    assert not [x for x in lines if x["do"] == "error"], lines
+    assert mine["arrived"] >= 20 and mine["finished"] > 0
+    windows = len(lines[0]["windows"])  # every window of the hall, each staffed
+    assert windows >= 3
+    assert mine["sign_ins"] == mine["sign_outs"] == mine["pauses"] == windows
+    assert json.loads(result.output.splitlines()[0])["issued"] == mine["issued"]
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    day = reports.report(ctx, period="day", on=today, group="hall")["total"]
+    assert day["issued"] == mine["issued"]
+    assert day["called"] == mine["called"]
+    assert day["no_show"] == mine["skipped"]
+    assert day["transfers"] == mine["transferred"]
+    assert sum(day["outcomes"].values()) == mine["finished"]
+    assert {k: v for k, v in day["outcomes"].items() if v} == mine["outcomes"]
+    assert day["rated"] == mine["rated"] and day["bad_ratings"] == mine["bad"]
+
+    # the same seed plays the same visitors
+    again = tmp_path / "again"
+    again.mkdir()
+    from hall.simulate import plan
+    first = plan.day(7, ["a", "b"], 40, 9, 14)
+    assert [(v.at, v.service, v.outcome) for v in first] == \
+        [(v.at, v.service, v.outcome) for v in plan.day(7, ["a", "b"], 40, 9, 14)]
+
+
+@pytest.mark.slow
+def test_simulate_soak_has_no_errors(db_url, live_hall, tmp_path):
+    server, _, _ = live_hall
+    result, log = _simulate(db_url, tmp_path, server, "--soak", "--speed", "5000",
+                            "--seed", "3", "--visitors", "25", "--open", "13",
+                            "--close", "16", "--windows", "2")
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
+    assert lines[-1]["do"] == "end" and lines[-1]["errors"] == 0
+    assert counts(log)["issued"] > 0
