@@ -17,7 +17,7 @@ from hall.simulate.players import Window, lunch_times
 
 @dataclass
 class Cast:
-    kiosk_token: str
+    kiosk_tokens: list[str]
     services: list[str]  # what the kiosk offers (services needing an ID number left out)
     bookable: frozenset[str]  # those that take appointments
     priority_reasons: tuple[str, ...]  # the hall's own, if it has any
@@ -27,7 +27,8 @@ class Cast:
 
 def cast(ctx: Context, url: str, *, hall_code: str | None, windows: int | None,
          open_hour: int, close_hour: int) -> Cast:
-    """The kiosk, the services it offers and the windows that will play."""
+    """A kiosk, the services it offers and the windows that will play (``more_kiosks``
+    adds kiosks for a busy day)."""
     kiosk = accounts.add_device(ctx, kind="kiosk", name="simulate",
                                 hall_code=hall_code).value
     http = requests.Session()
@@ -53,11 +54,17 @@ def cast(ctx: Context, url: str, *, hall_code: str | None, windows: int | None,
         cast_windows.append(Window(counter_id=counter["id"], number=counter["number"],
                                    login=login, password=made["password"],
                                    pad_token=pad["token"], lunch_at=lunch))
-    return Cast(kiosk_token=kiosk["token"], services=[s["code"] for s in offered],
+    return Cast(kiosk_tokens=[kiosk["token"]], services=[s["code"] for s in offered],
                 bookable=frozenset(s["code"] for s in offered if s.get("booking")),
                 priority_reasons=tuple(catalog.get("priority_reasons") or ()) or PRIORITY_REASONS,
                 timezone=catalog["hall"].get("timezone") or "Asia/Shanghai",
                 windows=cast_windows)
+
+
+def more_kiosks(ctx: Context, who: Cast, count: int, hall_code: str | None) -> None:
+    while len(who.kiosk_tokens) < count:
+        made = accounts.add_device(ctx, kind="kiosk", name="simulate", hall_code=hall_code)
+        who.kiosk_tokens.append(made.value["token"])
 
 
 def _ok(r: requests.Response) -> Any:

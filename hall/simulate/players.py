@@ -9,9 +9,11 @@ the server stamps its own real times, so a day at speed 60 takes its hours in mi
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -26,6 +28,8 @@ LUNCH_MINUTES = 45
 IDLE_SECONDS = 60  # simulated seconds a free window waits before asking again
 WALK_SECONDS = 40  # from the call to the window
 NO_SHOW_WAIT = 90  # how long staff wait for someone who never comes
+RATE_LIMIT_TRIES = 4  # a 429 is waited out (Retry-After) this many times less one
+KIOSK_PER_MINUTE = 15  # tickets one kiosk issues per real minute (under the server's limit)
 
 
 class Log:
@@ -108,11 +112,18 @@ class Day:
     def call(self, http: requests.Session, method: str, path: str, what: str,
              expect: tuple[int, ...] = (200, 201), turned_away: frozenset[str] = frozenset(),
              **kw: Any) -> Any:
-        try:
-            r = http.request(method, self.url + path, timeout=30, **kw)
-        except requests.RequestException as exc:
-            self.log.write("error", step=what, path=path, error=repr(exc))
-            raise Failed(what) from exc
+        for attempt in range(RATE_LIMIT_TRIES):
+            try:
+                r = http.request(method, self.url + path, timeout=30, **kw)
+            except requests.RequestException as exc:
+                self.log.write("error", step=what, path=path, error=repr(exc))
+                raise Failed(what) from exc
+            if r.status_code != 429 or attempt == RATE_LIMIT_TRIES - 1:
+                break
+            # the server's rate limit (a busy kiosk at a high --speed): wait as it says
+            wait = min(float(r.headers.get("Retry-After") or 1), 60.0)
+            self.log.write("rate_limited", step=what, path=path, wait_s=wait)
+            time.sleep(wait)
         if r.status_code == 409 and turned_away:
             code = (r.json().get("error") or {}).get("code")
             if code in turned_away:
@@ -130,13 +141,15 @@ def bearer(token: str) -> requests.Session:
     return http
 
 
-def kiosk(day: Day, token: str, plan: list[Visitor], today: date) -> None:
-    """Issue each visitor's ticket at their time (appointments book a slot first)."""
-    http = bearer(token)
+def kiosk(day: Day, tokens: list[str], plan: list[Visitor], today: date) -> None:
+    """Issue each visitor's ticket at their time (appointments book a slot first), at the
+    hall's kiosks in turn."""
+    kiosks = [bearer(token) for token in tokens]
     public = requests.Session()
     try:
         for v in plan:
             day.clock.sleep_until(v.at)
+            http = kiosks[v.n % len(kiosks)]
             try:
                 ticket = _arrive(day, http, public, v, today)
             except TurnedAway as away:
@@ -156,7 +169,8 @@ def kiosk(day: Day, token: str, plan: list[Visitor], today: date) -> None:
     finally:
         day.arrivals_done.set()
         day.log.write("doors_closed")
-        http.close()
+        for http in kiosks:
+            http.close()
         public.close()
 
 
@@ -353,10 +367,10 @@ def check_states(day: Day) -> None:
         http.close()
 
 
-def play(day: Day, kiosk_token: str, plan: list[Visitor], windows: list[Window],
+def play(day: Day, kiosk_tokens: list[str], plan: list[Visitor], windows: list[Window],
          today: date) -> None:
-    """Run the kiosk and every window until the day is over."""
-    threads = [threading.Thread(target=kiosk, args=(day, kiosk_token, plan, today),
+    """Run the kiosks and every window until the day is over."""
+    threads = [threading.Thread(target=kiosk, args=(day, kiosk_tokens, plan, today),
                                 name="sim-kiosk", daemon=True)]
     threads += [threading.Thread(target=staff, args=(day, w), name=f"sim-window-{w.number}",
                                  daemon=True) for w in windows]
@@ -364,6 +378,15 @@ def play(day: Day, kiosk_token: str, plan: list[Visitor], windows: list[Window],
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def kiosks_needed(plan: list[Visitor], speed: float, cap: int = 10) -> int:
+    """Enough kiosks that none issues more than KIOSK_PER_MINUTE in a real minute at the
+    day's busiest simulated hour (at most ``cap``)."""
+    per_hour = Counter(int(v.at // 3600) for v in plan)
+    busiest = max(per_hour.values(), default=0)
+    per_real_minute = busiest * speed / 60
+    return max(1, min(cap, math.ceil(per_real_minute / KIOSK_PER_MINUTE)))
 
 
 def lunch_times(count: int, open_hour: int, close_hour: int) -> list[float]:
