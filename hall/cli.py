@@ -104,10 +104,11 @@ def _bridges_in_server(host: str, port: int, extra: dict | None) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--keep-hours", is_flag=True,
               help="Honour services' opening hours (by default the demo is open around the clock).")
-@click.option("--simulate", "simulated", is_flag=True,
+@click.option("--simulate", "simulated", is_flag=True, envvar="HALL_DEMO_SIMULATE",
               help="Also play a live day (`hall simulate` at --speed, in its own process) "
                    "so the screens, LED signs, board and reports show life at once.")
 @click.option("--speed", default=60.0, show_default=True, type=click.FloatRange(min=0.01),
+              envvar="HALL_DEMO_SIMULATE_SPEED",
               help="The simulated day's speed (with --simulate).")
 def demo(host: str, port: int, keep_hours: bool, simulated: bool, speed: float) -> None:
     from hall.services.config.layout.seed import load_layout, seed
@@ -148,6 +149,24 @@ def demo(host: str, port: int, keep_hours: bool, simulated: bool, speed: float) 
     _serve(host, port, emulated, adapters)
 
 
+def _end_with_parent() -> None:
+    """A simulator started by `hall demo --simulate` (HALL_SIMULATE_PARENT, the demo's pid)
+    ends when the demo does, however it ends."""
+    import threading
+    import time
+
+    parent = os.environ.get("HALL_SIMULATE_PARENT")
+    if not parent:
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def _simulate_beside(base: str, speed: float) -> None:
     """`hall simulate` against this server, in a process of its own (it waits for the
     server to answer) that ends with this one; its log is in the instance folder."""
@@ -158,7 +177,8 @@ def _simulate_beside(base: str, speed: float) -> None:
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         proc = subprocess.Popen([sys.executable, "-m", "hall.cli", "simulate", "--server", base,
-                                 "--speed", str(speed)], stdout=out, stderr=subprocess.STDOUT)
+                                 "--speed", str(speed)], stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "HALL_SIMULATE_PARENT": str(os.getpid())})
     atexit.register(proc.terminate)
     click.echo(f"Simulated day at {speed:g}× (pid {proc.pid}); its output: {log}")
 
@@ -661,6 +681,7 @@ def simulate(server: str, speed: float, seed: int, visitors: int, open_hour: int
 
     if close_hour <= open_hour:
         raise click.BadParameter("must be after --open", param_hint="--close")
+    _end_with_parent()
     path = Path(log_path) if log_path else (
         _instance() / f"simulate-{datetime.now():%Y%m%d-%H%M%S}.jsonl")
     try:

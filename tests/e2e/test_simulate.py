@@ -3,7 +3,9 @@ speed through the HTTP API, then the server's own figures against the simulator'
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -68,3 +70,39 @@ def test_simulate_soak_has_no_errors(db_url, live_hall, tmp_path):
     lines = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
     assert lines[-1]["do"] == "end" and lines[-1]["errors"] == 0
     assert counts(log)["issued"] > 0
+
+
+@pytest.mark.slow
+def test_demo_simulate_plays_a_live_day(tmp_path):
+    """`hall demo --simulate` (here from the environment) starts a day beside the server:
+    visitors are issued, served and rated without anyone clicking."""
+    from sqlalchemy import create_engine, text
+
+    from tests.conftest import wait_for
+    from tests.e2e.server import Server
+
+    instance = tmp_path / "instance"
+    url = f"sqlite:///{tmp_path}/demo.db"
+    server = Server(url, instance, command="demo",
+                    extra_env={"HALL_DEMO_SIMULATE": "1",
+                               "HALL_DEMO_SIMULATE_SPEED": "300"}).start(60)
+    engine = create_engine(url)
+    try:
+        def finished() -> int:
+            with engine.connect() as conn:
+                return conn.execute(text("SELECT count(*) FROM tickets WHERE state IN "
+                                         "('done', 'rated')")).scalar_one()
+        wait_for(lambda: finished() >= 3, 60, "the simulated day to finish visits")
+        log = next(instance.glob("simulate-2*.jsonl"))
+        steps = [json.loads(x)["do"] for x in log.read_text(encoding="utf-8").splitlines()]
+        assert "issue" in steps and "finish" in steps and "error" not in steps
+        pid = int(re.search(r"Simulated day at \S+ \(pid (\d+)\)",
+                            server.log.read_text()).group(1))
+    finally:
+        server.stop()
+        engine.dispose()
+
+    def gone() -> bool:  # the simulator ends with the demo (a zombie or reaped)
+        stat = Path(f"/proc/{pid}/stat")
+        return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in "ZX"
+    wait_for(gone, 10, "the simulator to end with the demo")
