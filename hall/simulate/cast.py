@@ -53,7 +53,8 @@ def cast(ctx: Context, url: str, *, hall_code: str | None, windows: int | None,
                                   counter_number=counter["number"], hall_code=hall_code).value
         cast_windows.append(Window(counter_id=counter["id"], number=counter["number"],
                                    login=login, password=made["password"],
-                                   pad_token=pad["token"], lunch_at=lunch))
+                                   pad_id=pad["id"], pad_token=pad["token"],
+                                   lunch_at=lunch))
     return Cast(kiosk_tokens=[kiosk["token"]], services=[s["code"] for s in offered],
                 bookable=frozenset(s["code"] for s in offered if s.get("booking")),
                 priority_reasons=tuple(catalog.get("priority_reasons") or ()) or PRIORITY_REASONS,

@@ -22,6 +22,7 @@ from typing import Any
 import requests
 
 from hall.domain.outcomes import Outcome
+from hall.services.ratings.rating import OTHER
 from hall.simulate.plan import REFUSAL_NOTES, Visitor
 
 LUNCH_MINUTES = 45
@@ -215,8 +216,22 @@ class Window:
     number: int
     login: str
     password: str
+    pad_id: int
     pad_token: str
     lunch_at: float  # simulated seconds after opening
+    lunch_reason: str = "午休"  # the hall's own word for it, read from the terminal
+    rating_reasons: tuple[str, ...] = ()  # what the window's pad offers
+
+
+def _read_window(day: Day, http: requests.Session, pad: requests.Session,
+                 window: Window) -> None:
+    """What the terminal and the pad show: the hall's pause and rating reasons."""
+    board = day.call(http, "GET", f"/api/v1/counters/{window.counter_id}", "terminal")
+    pauses = board.get("pause_reasons") or []
+    if pauses and window.lunch_reason not in pauses:
+        window.lunch_reason = next((r for r in pauses if "午" in r or "餐" in r), pauses[0])
+    shown = day.call(pad, "GET", f"/pad/{window.pad_id}/state", "pad_state")
+    window.rating_reasons = tuple(r["value"] for r in shown.get("reasons") or [])
 
 
 def staff(day: Day, window: Window) -> None:
@@ -231,6 +246,7 @@ def staff(day: Day, window: Window) -> None:
         http.headers["X-CSRFToken"] = signed["csrf_token"]
         day.call(http, "POST", base + "/sign-in", "sign_in")
         day.log.write("sign_in", counter=window.number, staff=window.login)
+        _read_window(day, http, pad, window)
     except Failed:
         return
     lunch_done = False
@@ -273,8 +289,8 @@ def staff(day: Day, window: Window) -> None:
 
 def _lunch(day: Day, http: requests.Session, base: str, window: Window) -> None:
     try:
-        day.call(http, "POST", base + "/pause", "pause", json={"reason": "午休"})
-        day.log.write("pause", counter=window.number, reason="午休")
+        day.call(http, "POST", base + "/pause", "pause", json={"reason": window.lunch_reason})
+        day.log.write("pause", counter=window.number, reason=window.lunch_reason)
         day.clock.sleep(LUNCH_MINUTES * 60)
         day.call(http, "POST", base + "/resume", "resume")
         day.log.write("resume", counter=window.number)
@@ -328,10 +344,21 @@ def _serve(day: Day, http: requests.Session, pad: requests.Session, base: str,
         level, reason = visit["rating"]
         rating: dict[str, Any] = {"level": level}
         if reason:
+            reason = _offered(reason, window.rating_reasons, tid)
             rating["reason"] = reason
+            if reason in OTHER:
+                rating["comment"] = "排队太久"
         day.call(pad, "POST", f"/api/v1/tickets/{tid}/rating", "rate", json=rating)
         _expect(day, tid, "rated")
         day.log.write("rate", counter=window.number, ticket=tid, level=level, reason=reason)
+
+
+def _offered(planned: str, offered: tuple[str, ...], tid: int) -> str:
+    """The planned reason if the pad offers it, else one the pad offers."""
+    if not offered or planned in offered:
+        return planned
+    own = [r for r in offered if r not in OTHER] or list(offered)
+    return own[tid % len(own)]
 
 
 def _new_ticket(moved: Any) -> dict[str, Any] | None:
