@@ -40,7 +40,9 @@ def cast(ctx: Context, url: str, *, hall_code: str | None, windows: int | None,
         http.close()
     offered = [s for dep in catalog["departments"] for s in dep["services"]
                if s.get("available", True) and not s.get("per_person_limit")]
-    counters = sorted(counters, key=lambda c: c["number"])
+    # windows that serve something and where nobody (a real person) is signed in already
+    counters = sorted((c for c in counters if c["services"] and not c["staff"]),
+                      key=lambda c: c["number"])
     if windows is not None:
         counters = counters[:windows]
     lunches = lunch_times(len(counters), open_hour, close_hour)

@@ -99,3 +99,24 @@ def test_demo_simulate_plays_a_live_day(tmp_path):
         stat = Path(f"/proc/{pid}/stat")
         return not stat.exists() or stat.read_text().rsplit(")", 1)[1].split()[0] in "ZX"
     wait_for(gone, 10, "the simulator to end with the demo")
+
+
+@pytest.mark.slow
+def test_simulate_soak_reports_an_error_and_fails(ctx, db_url, live_hall, tmp_path):
+    """A window out of service refuses the simulated staff member's sign-in: the soak
+    prints the server's answer and exits non-zero."""
+    from sqlalchemy import update
+
+    from hall.store.models import Counter
+
+    server, _, _ = live_hall
+    with ctx.engine.begin() as conn:
+        conn.execute(update(Counter).where(Counter.number == 2).values(active=False))
+    result, log = _simulate(db_url, tmp_path, server, "--soak", "--speed", "5000",
+                            "--seed", "3", "--visitors", "5", "--open", "15",
+                            "--close", "16", "--windows", "2")
+    assert result.exit_code == 1, result.output
+    errors = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()
+              if json.loads(x)["do"] == "error"]
+    assert [(e["step"], e["status"]) for e in errors] == [("sign_in", 409)]
+    assert "counter_inactive" in result.output and "1 error(s)" in result.output
