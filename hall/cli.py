@@ -104,7 +104,13 @@ def _bridges_in_server(host: str, port: int, extra: dict | None) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--keep-hours", is_flag=True,
               help="Honour services' opening hours (by default the demo is open around the clock).")
-def demo(host: str, port: int, keep_hours: bool) -> None:
+@click.option("--simulate", "simulated", is_flag=True, envvar="HALL_DEMO_SIMULATE",
+              help="Also play a live day (`hall simulate` at --speed, in its own process) "
+                   "so the screens, LED signs, board and reports show life at once.")
+@click.option("--speed", default=60.0, show_default=True, type=click.FloatRange(min=0.01),
+              envvar="HALL_DEMO_SIMULATE_SPEED",
+              help="The simulated day's speed (with --simulate).")
+def demo(host: str, port: int, keep_hours: bool, simulated: bool, speed: float) -> None:
     from hall.services.config.layout.seed import load_layout, seed
 
     ctx = _ctx()
@@ -138,7 +144,43 @@ def demo(host: str, port: int, keep_hours: bool) -> None:
         *province_lines,
         *lines,
     ]))
+    if simulated:
+        _simulate_beside(base, speed)
     _serve(host, port, emulated, adapters)
+
+
+def _end_with_parent() -> None:
+    """A simulator started by `hall demo --simulate` (HALL_SIMULATE_PARENT, the demo's pid)
+    ends when the demo does, however it ends."""
+    import threading
+    import time
+
+    parent = os.environ.get("HALL_SIMULATE_PARENT")
+    if not parent:
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _simulate_beside(base: str, speed: float) -> None:
+    """`hall simulate` against this server, in a process of its own (it waits for the
+    server to answer) that ends with this one; its log is in the instance folder."""
+    import atexit
+    import subprocess
+
+    log = _instance() / "simulate-demo.out"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "hall.cli", "simulate", "--server", base,
+                                 "--speed", str(speed)], stdout=out, stderr=subprocess.STDOUT,
+                                env={**os.environ, "HALL_SIMULATE_PARENT": str(os.getpid())})
+    atexit.register(proc.terminate)
+    click.echo(f"Simulated day at {speed:g}× (pid {proc.pid}); its output: {log}")
 
 
 def _demo_province() -> tuple[dict, list[str]]:
@@ -604,6 +646,65 @@ def report(period: str, on: str | None, end: str | None, group: str, fmt: str,
         click.echo(f"wrote {output}")
     else:
         click.echo(text)
+
+
+@cli.command(help="Play a realistic day through the HTTP API of a running server (the "
+             "server's database must be HALL_DATABASE_URL: the simulator makes its staff "
+             "accounts and devices there): arrivals with morning and afternoon peaks and a "
+             "lunch dip, service times and outcomes per service, priority and appointment "
+             "tickets, no-shows, transfers, ratings, lunch pauses and sign-outs.")
+@click.option("--server", default="http://127.0.0.1:5000", show_default=True,
+              envvar="HALL_SERVER")
+@click.option("--speed", default=60.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="Simulated seconds per real second: 1 (real time), 10, 60 … (more for "
+                   "tests and soaks).")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="The same seed plays the same visitors.")
+@click.option("--visitors", default=300, show_default=True, type=click.IntRange(min=0),
+              help="About how many visitors the day brings.")
+@click.option("--open", "open_hour", default=9, show_default=True, type=click.IntRange(0, 23))
+@click.option("--close", "close_hour", default=17, show_default=True,
+              type=click.IntRange(1, 24))
+@click.option("--windows", default=None, type=click.IntRange(min=1),
+              help="Staff only the first N windows (default: every window).")
+@click.option("--kiosks", default=None, type=click.IntRange(min=1),
+              help="Kiosks issuing in turn (default: enough to stay under the server's "
+                   "rate limit at this speed, at most 10; far above 60× run the server "
+                   "with HALL_RATELIMIT_ENABLED=0).")
+@click.option("--hall", "hall_code", default=None, help="Hall code (default: the first hall).")
+@click.option("--log", "log_path", default=None, type=click.Path(dir_okay=False),
+              help="The simulator's JSON-lines log (default: "
+                   "<instance>/simulate-<time>.jsonl).")
+@click.option("--soak", is_flag=True,
+              help="Also check every ticket's final state on the server; print every error "
+                   "and exit non-zero on any.")
+def simulate(server: str, speed: float, seed: int, visitors: int, open_hour: int,
+             close_hour: int, windows: int | None, kiosks: int | None,
+             hall_code: str | None, log_path: str | None, soak: bool) -> None:
+    from datetime import datetime
+
+    from hall.simulate.day import simulate as play_day
+
+    if close_hour <= open_hour:
+        raise click.BadParameter("must be after --open", param_hint="--close")
+    _end_with_parent()
+    path = Path(log_path) if log_path else (
+        _instance() / f"simulate-{datetime.now():%Y%m%d-%H%M%S}.jsonl")
+    try:
+        summary = play_day(_ctx(), server, seed=seed, speed=speed, visitors=visitors,
+                           open_hour=open_hour, close_hour=close_hour, log_path=path,
+                           windows=windows, hall_code=hall_code, soak=soak, kiosks=kiosks)
+    except TimeoutError as exc:
+        raise click.ClickException(str(exc)) from exc
+    errors = summary.pop("errors")
+    click.echo(json.dumps(summary, ensure_ascii=False))
+    click.echo(f"log: {path}")
+    if errors:
+        for error in errors:
+            click.echo(json.dumps(error, ensure_ascii=False), err=True)
+        click.echo(f"{len(errors)} error(s)", err=True)
+        if soak:
+            sys.exit(1)
 
 
 def main() -> None:  # pragma: no cover - kept for `python -m hall.cli`
