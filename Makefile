@@ -14,8 +14,13 @@ PYTEST   := $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 .PHONY: run test test-unit test-integration test-e2e install install-dev translations \
 	translations-update fonts pdf lint bench fuzz clean
 
-run: install translations fonts  ## demo hall on SQLite with emulated devices; prints the URLs
-	$(BIN)/hall demo --host $(HOST) --port $(PORT)
+# the demo plays a live day (`hall simulate` beside the server) unless SIMULATE=0, so the
+# screens, the LED emulator, the board and the reports show a hall with people in it
+SIMULATE ?= 1
+SPEED    ?= 1
+
+run: install translations fonts  ## demo hall on SQLite with emulated devices and a live simulated day; prints the URLs
+	$(BIN)/hall demo --host $(HOST) --port $(PORT) $(if $(filter 1,$(SIMULATE)),--simulate --speed $(SPEED))
 
 # The suite in three layers (README, "Tests"); `make test` is ruff and then all three in one
 # pytest run, the slowest layer first, so both workers stay busy to the end. PYTEST_ARGS
