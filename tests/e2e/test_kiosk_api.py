@@ -336,7 +336,9 @@ def test_public_url_in_ticket_qr(app, client, seeded, printer, admin_client):
                           json={**spec, "public_url": "http://192.168.1.20:5000/"})
     assert ok.status_code == 200 and ok.json["public_url"] == "http://192.168.1.20:5000"
     assert printed_qr() == "http://192.168.1.20:5000/t/"  # the hall's setting wins
+    before = len(printer.tickets)
     ticket, printed = take(client, headers, "hj")
+    printer.wait_for_tickets(before + 1)  # its paper arrives before the next one is counted
     import qrcode
     import qrcode.image.svg
 
