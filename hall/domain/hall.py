@@ -11,9 +11,8 @@ from hall.domain.callnext import Policy
 from hall.domain.errors import CounterStateError, ServiceUnavailable
 from hall.domain.i18n import N_
 
-
 # (day, service code) → the 延时服务 hours of a day that is no working day, or None
-ExtendedHours = Callable[[date, str], "tuple[tuple[time, time], ...] | None"]
+ExtendedHours = Callable[[date, str], tuple[tuple[time, time], ...] | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +68,18 @@ class ServiceInfo:
                    extended_hours: ExtendedHours | None = None) -> None:
         """Raise ServiceUnavailable (with the reason a visitor is told) unless issuable now.
 
-        ``extended_hours(day, code)`` (``WorkCalendar.extended_hours``) opens a day that is
-        no working day (延时服务), within its hours when it has some."""
+        A service without hours is always open. ``extended_hours(day, code)``
+        (``WorkCalendar.extended_hours``) opens a day that is no working day (延时服务), within
+        the day's hours when it has some as well as the service's own."""
         if not self.active:
             raise ServiceUnavailable("service_closed", N_("%(service)s is not offered at present"),
                                      service=self.name)
-        if not self.hours and extended_hours is None:
+        if not self.hours:
             return
         day = local_now.date()
         workday = is_workday(day)
         extra = None if workday or extended_hours is None else extended_hours(day, self.code)
         if not workday and extra is None:
-            if not self.hours:
-                return
             raise ServiceUnavailable("service_closed_today",
                                      N_("%(service)s is closed today (not a working day)"),
                                      service=self.name)
