@@ -305,6 +305,7 @@ class Ticket(Base):
         Index("ix_tickets_hall_day", "hall_id", "day"),
         Index("ix_tickets_service_day", "service_id", "day", "finished_at"),
         Index("ix_tickets_counter_state", "counter_id", "state"),
+        Index("ix_tickets_carried", "carried_to"),  # call by number of a carried ticket
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))

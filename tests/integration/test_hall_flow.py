@@ -161,6 +161,7 @@ def test_overnight_queue_carried_in_order(ctx, hall, clock):
 
     clock.current = shanghai(monday, 9)
     new = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall)).value
+    assert new["number"] == "A004"  # Monday's numbers start after the carried A001–A003
     staff = signed_in_at(ctx, hall, 1)
     order = []
     for _ in range(4):
@@ -168,6 +169,11 @@ def test_overnight_queue_carried_in_order(ctx, hall, clock):
                      .value["number"])
         calling.skip(ctx, counter_id=hall["counters"][1], actor=staff)
     assert order == [t["number"] for t in issued] + [new["number"]]
+    # a carried number is today's to call by number too
+    calling.reinstate(ctx, counter_id=hall["counters"][1], ticket_id=issued[1]["id"],
+                      actor=staff)
+    assert calling.call_number(ctx, counter_id=hall["counters"][1], number=issued[1]["number"],
+                               actor=staff).value["id"] == issued[1]["id"]
 
 
 def test_overnight_queue_cancelled_with_a_note(ctx, hall, clock):

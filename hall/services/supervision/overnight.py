@@ -7,7 +7,8 @@ closes, by the hall setting ``overnight_queue``:
   working days and 延时服务 days), keeping its number and its place — ``queued_at`` is left
   as it is, so the next day's first calls take them in their old order, before that day's
   own tickets; ``tickets.carried_to`` says to which day (``day`` stays the day of issue,
-  which numbers and reports count by);
+  which numbers and reports count by), and that day's numbers start after the carried ones
+  (numbers restart daily: a carried A012 must not meet a new A012);
 - unset: nothing (the tickets simply stay in the queue).
 
 It runs as a sweep of the watch (watch_rules.SWEEPS), after ``closing_time`` (18:00 unless
@@ -20,13 +21,14 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from hall.domain.i18n import N_
 from hall.domain.lifecycle import Action, next_state
 from hall.services import repo
 from hall.services.context import UnitOfWork
-from hall.store.models import Service, Ticket
+from hall.store.models import NumberCounter, Service, Ticket
 
 DEFAULT_CLOSING = time(18, 0)
 CLOSED_NOTE = N_("The hall has closed for today. Please take a new ticket on the next "
@@ -53,6 +55,18 @@ def next_service_day(calendar, after: date) -> date:
     return after + _DAY
 
 
+def _numbers_after(uow: UnitOfWork, hall_id: int, prefix: str, day: date, seq_no: int) -> None:
+    """The numbers ``day`` gives under ``prefix`` start after ``seq_no``, so a carried A012
+    never meets a new A012 in the queue (numbers restart every day)."""
+    nc = NumberCounter.__table__
+    ins = (postgresql if uow.conn.dialect.name == "postgresql" else sqlite).insert
+    stmt = ins(nc).values(hall_id=hall_id, prefix=prefix, day=day, last=seq_no)
+    uow.conn.execute(stmt.on_conflict_do_update(
+        index_elements=["hall_id", "prefix", "day"],
+        set_={"last": case((nc.c.last < stmt.excluded.last, stmt.excluded.last),
+                           else_=nc.c.last)}))
+
+
 def overnight_queue(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> None:
     """Settle the waiting tickets of every service day that has closed (a watch sweep)."""
     row = repo.hall_row(uow.conn, hall_id)
@@ -64,7 +78,8 @@ def overnight_queue(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> 
     closed = local.date() if local.time() >= closing_time(extra) else local.date() - _DAY
     t, s = Ticket.__table__, Service.__table__
     rows = uow.conn.execute(  # seeks of ix_tickets_queue per service (the waiting only)
-        select(t.c.id, t.c.number, t.c.state, t.c.service_id, t.c.day)
+        select(t.c.id, t.c.number, t.c.state, t.c.service_id, t.c.day, t.c.prefix,
+               t.c.seq_no)
         .select_from(s.join(t, (t.c.service_id == s.c.id) & (t.c.state == "waiting")))
         .where(s.c.hall_id == hall_id, func.coalesce(t.c.carried_to, t.c.day) <= closed)
         .order_by(t.c.queued_at, t.c.id)).all()
@@ -74,6 +89,11 @@ def overnight_queue(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> 
         to = next_service_day(repo.calendar_of(row), closed)
         uow.conn.execute(update(Ticket).where(Ticket.id.in_([r.id for r in rows]))
                          .values(carried_to=to))
+        highest: dict[str, int] = {}
+        for r in rows:
+            highest[r.prefix] = max(highest.get(r.prefix, 0), r.seq_no)
+        for prefix, seq_no in highest.items():
+            _numbers_after(uow, hall_id, prefix, to, seq_no)
         for r in rows:
             repo.add_history(uow.conn, r.id, uow.now, "carry", r.state, r.state, None,
                              "system", to.isoformat())

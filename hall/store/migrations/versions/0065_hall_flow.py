@@ -21,9 +21,11 @@ def upgrade() -> None:
     op.add_column('counters', sa.Column('auto_dispatch', sa.Boolean(), nullable=False,
                                         server_default=sa.true()))
     op.add_column('tickets', sa.Column('carried_to', sa.Date(), nullable=True))
+    op.create_index('ix_tickets_carried', 'tickets', ['carried_to'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_tickets_carried', table_name='tickets')
     with op.batch_alter_table('tickets') as batch:
         batch.drop_column('carried_to')
     with op.batch_alter_table('counters') as batch:
