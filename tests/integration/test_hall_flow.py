@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 
 from hall.services.context import run
 from hall.services.queue import calling, tickets, visits
-from hall.services.supervision import dispatch, overnight
+from hall.services.supervision import dispatch, overnight, watch
 from hall.services.supervision.watch_rules import run_sweeps
 from hall.store.models import Ticket, TicketHistory
 from tests.conftest import refused
@@ -19,6 +19,7 @@ from tests.integration.conftest import (
     set_hall_settings,
     signed_in_at,
 )
+from tests.integration.test_watch import app_with_clock  # noqa: F401 - the fixture
 
 
 def shanghai(day: date, hour: int, minute: int = 0) -> datetime:
@@ -75,6 +76,18 @@ def test_auto_dispatch_calls_after_idle(ctx, hall, clock):
     # and back on: the idle spell counts from the last visitor let go
     dispatch.set_auto_dispatch(ctx, counter_id=hall["counters"][1], actor=staff, on=True)
     assert [c["id"] for c in dispatch.auto_dispatch(ctx, hall["id"])] == [second["id"]]
+
+
+def test_the_watch_pass_dispatches_idle_windows(app_with_clock):  # noqa: F811
+    app, ctx, clock, hall = app_with_clock
+    set_hall_settings(ctx, hall, auto_dispatch_seconds=10)
+    signed_in_at(ctx, hall, 1)
+    t = tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall)).value
+    clock.advance(seconds=11)
+    watch.Watch(app).tick()
+    with ctx.engine.connect() as conn:
+        assert conn.execute(select(Ticket.state).where(Ticket.id == t["id"])).scalar() \
+            == "called"
 
 
 def test_auto_dispatch_is_off_by_default(ctx, hall, clock):
