@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select, text
 
 from hall.services.context import run
+from hall.services.counters import state as counters
 from hall.services.queue import calling, tickets, visits
 from hall.services.supervision import dispatch, overnight, watch
 from hall.services.supervision.watch_rules import run_sweeps
@@ -68,13 +69,13 @@ def test_auto_dispatch_calls_after_idle(ctx, hall, clock):
 
     # staff turn it off for their window: the next free spell calls nobody
     staff = signed_in_at(ctx, hall, 1)
-    dispatch.set_auto_dispatch(ctx, counter_id=hall["counters"][1], actor=staff, on=False)
+    counters.set_auto_dispatch(ctx, counter_id=hall["counters"][1], actor=staff, on=False)
     calling.start(ctx, counter_id=hall["counters"][1], actor=staff)
     visits.finish(ctx, counter_id=hall["counters"][1], actor=staff, outcome="done")
     clock.advance(minutes=2)
     assert dispatch.auto_dispatch(ctx, hall["id"]) == []
     # and back on: the idle spell counts from the last visitor let go
-    dispatch.set_auto_dispatch(ctx, counter_id=hall["counters"][1], actor=staff, on=True)
+    counters.set_auto_dispatch(ctx, counter_id=hall["counters"][1], actor=staff, on=True)
     assert [c["id"] for c in dispatch.auto_dispatch(ctx, hall["id"])] == [second["id"]]
 
 

@@ -17,13 +17,10 @@ from hall.domain.access import Actor
 from hall.domain.errors import DomainError
 from hall.services import repo
 from hall.services.context import Context, read
-from hall.services.counters.state import set_auto_dispatch
 from hall.services.queue import calling
 from hall.services.supervision.watch_rules import idle_since
 
 log = logging.getLogger(__name__)
-
-__all__ = ["auto_dispatch", "due_windows", "set_auto_dispatch"]
 
 
 def idle_limit(settings: dict[str, Any] | None) -> float | None:
