@@ -100,7 +100,7 @@ def test_auto_dispatch_is_off_by_default(ctx, hall, clock):
 
 def test_staff_cannot_turn_auto_dispatch_off_at_another_window(ctx, hall):
     staff = signed_in_at(ctx, hall, 1)
-    refused("forbidden", "counter", dispatch.set_auto_dispatch, ctx,
+    refused("forbidden", "counter", counters.set_auto_dispatch, ctx,
             counter_id=hall["counters"][2], actor=staff, on=False)
 
 
