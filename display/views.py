@@ -132,7 +132,10 @@ def ticket_page(token: str):
     case = ticket.get("case")
     due = format_date(date.fromisoformat(case["due_date"]), "long") if case else None
     filed = complaints.of_ticket(hall_context(), token=token)
+    carried = ticket.get("carried_to")
+    carried = format_date(date.fromisoformat(carried), "long") if carried else None
     return render_template("display/ticket.html", ticket=ticket, token=token, case_due=due,
+                           carried_to=carried,
                            complaints=filed, complaint_states=complaint_states(),
                            **page_context(ticket["hall_id"]))
 

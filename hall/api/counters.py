@@ -10,6 +10,8 @@ from flask_babel import gettext as _
 from flask_openapi3 import APIBlueprint, Tag
 
 from hall.api.schemas import (
+    AutoDispatchBody,
+    AutoDispatchOut,
     CallBody,
     CalledByNumber,
     CallOut,
@@ -129,6 +131,12 @@ def resume(path: CounterPath):
 @api.post("/<int:counter_id>/close", responses={"200": CounterChange})
 def close(path: CounterPath):
     return _do(counters.close, path)
+
+
+@api.post("/<int:counter_id>/auto-dispatch", responses={"200": AutoDispatchOut})
+def auto_dispatch(path: CounterPath, body: AutoDispatchBody):
+    """Turn the hall's auto-dispatch on or off for this window (its staff, a supervisor)."""
+    return _do(counters.set_auto_dispatch, path, on=body.on)
 
 
 @api.post("/<int:counter_id>/call-next", responses={"200": CallOut})

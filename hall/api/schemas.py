@@ -176,6 +176,16 @@ class PauseBody(Strict):
     reason: str = Field(min_length=1, max_length=100)
 
 
+class AutoDispatchBody(Strict):
+    on: bool = Field(description="let the hall's auto-dispatch call the next visitor here")
+
+
+class AutoDispatchOut(BaseModel):
+    id: int
+    number: int
+    auto_dispatch: bool
+
+
 class HoldBody(Strict):
     note: str | None = Text
 

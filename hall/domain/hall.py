@@ -11,6 +11,9 @@ from hall.domain.callnext import Policy
 from hall.domain.errors import CounterStateError, ServiceUnavailable
 from hall.domain.i18n import N_
 
+# (day, service code) → the 延时服务 hours of a day that is no working day, or None
+ExtendedHours = Callable[[date, str], tuple[tuple[time, time], ...] | None]
+
 
 @dataclass(frozen=True, slots=True)
 class HallSettings:
@@ -61,23 +64,32 @@ class ServiceInfo:
     hours: tuple[tuple[time, time], ...] = ()
     active: bool = True
 
-    def check_open(self, local_now: datetime, is_workday: Callable[[date], bool]) -> None:
-        """Raise ServiceUnavailable (with the reason a visitor is told) unless issuable now."""
+    def check_open(self, local_now: datetime, is_workday: Callable[[date], bool],
+                   extended_hours: ExtendedHours | None = None) -> None:
+        """Raise ServiceUnavailable (with the reason a visitor is told) unless issuable now.
+
+        A service without hours is always open. ``extended_hours(day, code)``
+        (``WorkCalendar.extended_hours``) opens a day that is no working day (延时服务), within
+        the day's hours when it has some as well as the service's own."""
         if not self.active:
             raise ServiceUnavailable("service_closed", N_("%(service)s is not offered at present"),
                                      service=self.name)
         if not self.hours:
             return
-        if not is_workday(local_now.date()):
+        day = local_now.date()
+        workday = is_workday(day)
+        extra = None if workday or extended_hours is None else extended_hours(day, self.code)
+        if not workday and extra is None:
             raise ServiceUnavailable("service_closed_today",
                                      N_("%(service)s is closed today (not a working day)"),
                                      service=self.name)
         t = local_now.time()
-        if not any(a <= t < b for a, b in self.hours):
-            raise ServiceUnavailable(
-                "service_outside_hours", N_("%(service)s is only open %(hours)s"),
-                service=self.name,
-                hours=", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in self.hours))
+        for spans in (self.hours, extra):
+            if spans and not any(a <= t < b for a, b in spans):
+                raise ServiceUnavailable(
+                    "service_outside_hours", N_("%(service)s is only open %(hours)s"),
+                    service=self.name,
+                    hours=", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in spans))
 
 
 class CounterState(StrEnum):

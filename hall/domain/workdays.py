@@ -9,7 +9,7 @@ lets the caller warn that the result ignores holidays not given as hall override
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import lru_cache
 
 import chinese_calendar
@@ -32,6 +32,34 @@ def _statutory_workday(d: date) -> bool:
     return d.weekday() < 5  # Mon–Fri: no holiday data for this year
 
 
+Spans = tuple[tuple[time, time], ...]
+
+
+def _statutory_holiday(d: date) -> bool:
+    """A named statutory holiday (春节, 国庆 …), not an ordinary weekend."""
+    if not _package_covers(d.year):
+        return False
+    holiday, name = chinese_calendar.get_holiday_detail(d)
+    return bool(holiday and name)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDay:
+    """延时服务: a day (``on``) or a weekday every week (``weekday``, 1 = Monday … 7) the hall
+    serves although it is not a working day, during ``hours`` (none: all day), for the
+    ``services`` codes named (none: every service). A weekday rule skips statutory holidays
+    and the hall's own closed days; a dated one always holds. Deadlines never count it."""
+
+    on: date | None = None
+    weekday: int | None = None
+    hours: Spans = ()
+    services: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        if (self.on is None) == (self.weekday is None):
+            raise ValueError("a service day has either a date or a weekday")
+
+
 @dataclass(frozen=True, slots=True)
 class WorkCalendar:
     """The national calendar plus one hall's overrides.
@@ -43,6 +71,8 @@ class WorkCalendar:
 
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
+    # 延时服务: days the hall serves that are not working days (never counted by deadlines)
+    service_days: tuple[ServiceDay, ...] = ()
 
     def __post_init__(self) -> None:
         both = self.extra_holidays & self.extra_workdays
@@ -59,6 +89,25 @@ class WorkCalendar:
         if d in self.extra_workdays:
             return True
         return _statutory_workday(d)
+
+    def extended_hours(self, d: date, service: str | None = None) -> Spans | None:
+        """On a day that is no working day, the hours the hall still serves ``service``
+        there (延时服务; ``()``: all day), or None when it does not serve it that day. None
+        on a working day too: the regular hours hold then."""
+        if self.is_workday(d):
+            return None
+        for day in self.service_days:
+            if day.services and service is not None and service not in day.services:
+                continue
+            if day.on == d or (day.weekday == d.isoweekday() and d not in self.extra_holidays
+                               and not _statutory_holiday(d)):
+                return day.hours
+        return None
+
+    def serves(self, d: date, service: str | None = None) -> bool:
+        """The hall serves (``service``) on ``d``: a working day or a 延时服务 day. Tickets
+        and bookings ask this; deadlines ask ``is_workday``."""
+        return self.is_workday(d) or self.extended_hours(d, service) is not None
 
     def add_working_days(self, start: date, n: int) -> date:
         """The n-th working day after ``start`` (``start`` itself never counts).

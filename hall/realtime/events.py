@@ -48,6 +48,7 @@ AUDIENCE: dict[str, str] = {
     "ticket.started": PUBLIC, "ticket.finished": PUBLIC, "ticket.skipped": PUBLIC,
     "ticket.held": PUBLIC, "ticket.unheld": PUBLIC, "ticket.reinstated": PUBLIC,
     "ticket.cancelled": PUBLIC, "ticket.transferred": PUBLIC, "counter.state": PUBLIC,
+    "ticket.carried": PUBLIC,  # the overnight queue kept it for the next service day
     "queue.stats": PUBLIC, "calls.live": PUBLIC, "config.changed": PUBLIC,
     "appointment.booked": PUBLIC, "appointment.cancelled": PUBLIC,  # places left, no one named
     # a visit's rating: its window (pad, keypad, terminal) and the visitor who gave it

@@ -22,7 +22,7 @@ from hall.domain.access import Actor
 from hall.domain.callnext import Candidate
 from hall.domain.errors import NotFound
 from hall.domain.hall import HallSettings, ServiceInfo, parse_hours
-from hall.domain.workdays import WorkCalendar
+from hall.domain.workdays import ServiceDay, WorkCalendar
 from hall.store import hot
 from hall.store.models import Counter, CounterService, Hall, Service, Ticket, TicketHistory
 from hall.store.prepared import Prepared
@@ -46,7 +46,17 @@ def calendar_of(row: Any) -> WorkCalendar:
     s = row.settings or {}
     return WorkCalendar(
         extra_holidays=frozenset(date.fromisoformat(d) for d in s.get("holidays", [])),
-        extra_workdays=frozenset(date.fromisoformat(d) for d in s.get("workdays", [])))
+        extra_workdays=frozenset(date.fromisoformat(d) for d in s.get("workdays", [])),
+        service_days=tuple(service_day(x) for x in s.get("extended_service") or []))
+
+
+def service_day(x: dict[str, Any]) -> ServiceDay:
+    """One ``extended_service`` entry of the hall's settings (延时服务, as the layout's
+    ``ExtendedServiceSpec`` stores it)."""
+    on = x.get("date")
+    return ServiceDay(on=date.fromisoformat(str(on)) if on else None, weekday=x.get("weekday"),
+                      hours=parse_hours(x.get("hours") or []),
+                      services=frozenset(x.get("services") or ()))
 
 
 def service_row(conn: Connection, hall_id: int, service: int | str) -> Any:

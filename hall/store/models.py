@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -143,6 +144,9 @@ class Counter(Base):
     # this is how the watch knows a window's staff session has idled out (counters/signout.py)
     staff_session: Mapped[str | None] = mapped_column(String(64), default=None)
     staff_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the hall's auto-dispatch may call the next visitor here (staff turn it off per window)
+    auto_dispatch: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                server_default=true())
 
 
 class RotaEntry(Base):
@@ -301,6 +305,7 @@ class Ticket(Base):
         Index("ix_tickets_hall_day", "hall_id", "day"),
         Index("ix_tickets_service_day", "service_id", "day", "finished_at"),
         Index("ix_tickets_counter_state", "counter_id", "state"),
+        Index("ix_tickets_carried", "carried_to"),  # call by number of a carried ticket
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
@@ -340,6 +345,9 @@ class Ticket(Base):
     # the holder's name masked (张*), from the ID card swiped at the kiosk or the
     # appointment; shown next to the number when the hall calls by name (issue 21)
     holder_masked: Mapped[str | None] = mapped_column(String(20), default=None)
+    # the overnight queue carried this waiting ticket to that service day (number and
+    # place kept; ``day`` stays the day it was issued)
+    carried_to: Mapped[date | None] = mapped_column(Date, default=None)
 
 
 class Inquiry(Base):

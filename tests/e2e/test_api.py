@@ -121,6 +121,21 @@ def test_calling_on_a_paused_counter(client, kiosk_headers, staff_client):
         "counter")
 
 
+def test_staff_turn_auto_dispatch_off_at_their_window(staff_client):
+    sign_in_at_counter(staff_client)
+    h = staff_client.csrf
+    r = staff_client.post("/api/v1/counters/1/auto-dispatch", json={"on": False}, headers=h)
+    assert r.status_code == 200
+    assert r.get_json() == {"id": r.get_json()["id"], "number": 1, "auto_dispatch": False}
+    board = staff_client.get("/api/v1/counters/1").get_json()
+    assert board["counter"]["auto_dispatch"] is False
+    assert board["auto_dispatch_seconds"] is None  # the hall has it off: the terminal hides it
+    err(staff_client.post("/api/v1/counters/2/auto-dispatch", json={"on": False}, headers=h),
+        403, "forbidden", "counter")
+    err(staff_client.post("/api/v1/counters/1/auto-dispatch", json={"on": "no"}, headers=h),
+        422, "invalid", "on")
+
+
 def test_pause_needs_a_configured_reason(staff_client):
     sign_in_at_counter(staff_client)
     err(staff_client.post("/api/v1/counters/1/pause", json={"reason": "打牌"},

@@ -146,6 +146,7 @@ def bodies(ids: dict) -> dict[str, dict]:
     return {
         "tickets.issue": {"service": "hj"}, "tickets.rate": {"level": 5},
         "counters.pause": {"reason": "午休"}, "counters.call": {"number": ids["waiting_number"]},
+        "counters.auto_dispatch": {"on": False},
         "counters.finish": {"outcome": "done"}, "counters.transfer": {"to_counter": 2},
         "counters.unhold": {"ticket_id": ids["waiting_id"]},
         "counters.reinstate": {"ticket_id": ids["waiting_id"]},

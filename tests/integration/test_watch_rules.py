@@ -189,7 +189,7 @@ def test_an_overdue_follow_up_is_raised_by_the_rule_list(ctx, hall, clock):
         "visit_limit", "long_wait", "idle_window", "paused_too_long",
         "waiting_at_closed_window", "complaint_overdue", "window_absent"]
     assert [s.__name__ for s in watch_rules.SWEEPS] == [
-        "case_due", "followup_overdue", "device_silent", "staff_gone"]
+        "case_due", "followup_overdue", "device_silent", "staff_gone", "overnight_queue"]
 
 
 def test_a_device_silent_for_n_minutes_is_marked_offline_by_the_rules(ctx, hall, clock):

@@ -334,3 +334,25 @@ def test_service_time_lies_between_history_and_expectation(recent, expected):
     lo = min([*recent, expected])
     hi = max([*recent, expected])
     assert lo - 1e-6 <= service_time_estimate(recent, expected) <= hi + 1e-6
+
+
+def test_extended_service_day_opens_a_closed_day_within_its_hours():
+    """延时服务: a Saturday the hall serves 09:00-12:00 opens a service there, within both its
+    own hours and the day's; a Saturday the hall does not serve stays closed."""
+    saturday = date(2026, 11, 28)
+
+    def extended(day: date, code: str):
+        assert (day, code) == (saturday, "hukou")
+        return ((time(9), time(11)),)
+
+    def not_workday(_: date) -> bool:
+        return False
+
+    service().check_open(at(10, day=saturday), not_workday, extended)
+    with pytest.raises(ServiceUnavailable) as info:
+        service().check_open(at(11, 30, day=saturday), not_workday, extended)
+    assert info.value.code == "service_outside_hours"
+    assert info.value.params["hours"] == "09:00-11:00"
+    with pytest.raises(ServiceUnavailable) as info:
+        service().check_open(at(10, day=saturday), not_workday, lambda d, c: None)
+    assert info.value.code == "service_closed_today"

@@ -50,3 +50,35 @@ def test_a_layout_error_names_the_entry_by_its_code_and_the_field():
 def test_the_demo_and_test_layouts_validate():
     for path in (DATA / "small_hall.toml", DATA.parents[1] / "hall/seed/demo_hall.toml"):
         LayoutSpec.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+
+
+def test_hall_flow_settings_from_toml():
+    """Issue 22: 延时服务 days, auto-dispatch and the overnight queue, as a layout gives them
+    and as halls.settings stores them (what repo.calendar_of reads)."""
+    hall = HallSpec.model_validate(tomllib.loads('''
+        code = "x"
+        name = "大厅"
+        auto_dispatch_seconds = 30
+        overnight_queue = "carry"
+        closing_time = "17:30"
+        extended_service = [{ weekday = 6, hours = ["09:00-12:00"] },
+                            { date = 2026-12-12, services = ["hj"] }]
+    '''))
+    stored = hall.model_dump(mode="json", exclude_none=True)
+    assert stored["extended_service"] == [{"weekday": 6, "hours": ["09:00-12:00"]},
+                                          {"date": "2026-12-12", "services": ["hj"]}]
+    assert (stored["auto_dispatch_seconds"], stored["overnight_queue"]) == (30, "carry")
+
+
+@pytest.mark.parametrize("bad", [
+    {"extended_service": [{"hours": ["09:00-12:00"]}]},  # neither a date nor a weekday
+    {"extended_service": [{"weekday": 6, "date": "2026-12-12"}]},  # both
+    {"extended_service": [{"weekday": 8}]},
+    {"extended_service": [{"weekday": 6, "hours": ["12:00-09:00"]}]},
+    {"overnight_queue": "keep"},
+    {"closing_time": "25:00"},
+    {"auto_dispatch_seconds": 0},
+])
+def test_hall_flow_settings_refuse_nonsense(bad):
+    with pytest.raises(ValueError):
+        HallSpec.model_validate({"code": "x", "name": "大厅", **bad})

@@ -8,13 +8,13 @@ Facts from 国务院办公厅关于2026年部分节假日安排的通知 (as shi
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hall.domain.workdays import WorkCalendar
+from hall.domain.workdays import ServiceDay, WorkCalendar
 
 CAL = WorkCalendar()
 
@@ -133,3 +133,33 @@ def test_add_and_between_agree(start: date, n: int):
     assert CAL.working_days_between(start, end) == n
     assert n == 0 or CAL.is_workday(end)
     assert end - start >= timedelta(days=n)
+
+
+# --- 延时服务 (issue 22) --------------------------------------------------------------------
+
+SATURDAY_MORNINGS = WorkCalendar(service_days=(
+    ServiceDay(weekday=6, hours=((time(9), time(12)),)),
+    ServiceDay(on=date(2026, 11, 29), services=frozenset({"ss"})),
+))
+
+
+def test_extended_service_days_serve_but_never_count_as_working_days():
+    sat, sun = date(2026, 11, 28), date(2026, 11, 29)
+    assert SATURDAY_MORNINGS.serves(sat) and not SATURDAY_MORNINGS.is_workday(sat)
+    assert SATURDAY_MORNINGS.extended_hours(sat) == ((time(9), time(12)),)
+    # a dated day for one service only
+    assert SATURDAY_MORNINGS.serves(sun, "ss") and not SATURDAY_MORNINGS.serves(sun, "hj")
+    assert SATURDAY_MORNINGS.extended_hours(sun, "ss") == ()
+    # working days keep their regular hours; deadlines skip the Saturday as before
+    assert SATURDAY_MORNINGS.extended_hours(date(2026, 11, 27)) is None
+    assert SATURDAY_MORNINGS.add_working_days(date(2026, 11, 27), 5) \
+        == CAL.add_working_days(date(2026, 11, 27), 5) == date(2026, 12, 4)
+
+
+def test_weekly_extended_service_skips_statutory_holidays_and_closed_days():
+    assert not SATURDAY_MORNINGS.serves(date(2026, 10, 3))  # 国庆 Saturday
+    closed = WorkCalendar(extra_holidays=frozenset({date(2026, 11, 28)}),
+                          service_days=SATURDAY_MORNINGS.service_days)
+    assert not closed.serves(date(2026, 11, 28))
+    with pytest.raises(ValueError):
+        ServiceDay()

@@ -163,6 +163,9 @@ const refreshBoard = coalesced(async () => {
   forms.options(board);
   body.dataset.ticket = board.current ? board.current.number : "";
   body.dataset.counterState = board.counter.state;
+  // auto-dispatch: shown when the hall has it on; the window may turn it off for itself
+  $("t-auto-dispatch").hidden = !board.auto_dispatch_seconds;
+  $("auto-dispatch").checked = board.counter.auto_dispatch;
 });
 
 const refreshToday = coalesced(async () => {
@@ -477,5 +480,7 @@ for (const id of ["btn-signout-skip", "btn-signout-hold"]) {
 
 $("t-message-close").addEventListener("click", () => say(""));
 $("btn-print").addEventListener("click", printDocument);
+$("auto-dispatch").addEventListener("change", (e) =>
+  command("auto-dispatch", { on: e.currentTarget.checked }));
 setInterval(() => S.board && renderClock(S.board, clock), 1000);
 start();

@@ -130,3 +130,21 @@ def sign_in(ctx: Context, *, counter_id: int, staff_id: int, sid: str | None = N
                 "state": state, "staff": {"id": staff.id, "name": staff.name}}
 
     return run(ctx, command)
+
+
+def set_auto_dispatch(ctx: Context, *, counter_id: int, actor: Actor, on: bool) -> Result:
+    """Let the hall's auto-dispatch call the next visitor at this window, or not (staff at
+    their own window, or a supervisor). Screens hear it as a ``counter.state`` event."""
+
+    def command(uow: UnitOfWork) -> dict[str, Any]:
+        counter = repo.counter_row(uow.conn, counter_id, actor)
+        require(actor, "auto_dispatch", counter.id)
+        if bool(counter.auto_dispatch) != on:
+            repo.set_counter(uow.conn, counter.id, auto_dispatch=on)
+            uow.emit("counter.state", counter.hall_id, counter_id=counter.id,
+                     counter_number=counter.number, counter_name=counter.name,
+                     state=counter.state, reason=counter.pause_reason,
+                     staff_id=counter.staff_id, auto_dispatch=on)
+        return {"id": counter.id, "number": counter.number, "auto_dispatch": on}
+
+    return run(ctx, command)

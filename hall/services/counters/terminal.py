@@ -57,6 +57,8 @@ def board(ctx: Context, counter_id: int, within: Actor | int) -> dict[str, Any]:
                               if not is_leave_word(r)],
             "services": [_service_ref(s) for s in services.values() if s.active],
             "counters": _counters(conn, counter.hall_id),
+            # the hall's auto-dispatch (None: off); the window may opt out (counter.auto_dispatch)
+            "auto_dispatch_seconds": (config.row.settings or {}).get("auto_dispatch_seconds"),
         }
 
     return read(ctx, query)
@@ -71,6 +73,7 @@ def _counter(conn, c) -> dict[str, Any]:
     printer = window_printer(conn, c.id)  # where the visitor's papers print, if anywhere
     return {"id": c.id, "number": c.number, "name": c.name, "state": c.state,
             "pause_reason": c.pause_reason, "state_since": iso(c.state_since), "staff": staff,
+            "auto_dispatch": bool(c.auto_dispatch),
             "printer": {"id": printer.id, "name": printer.name} if printer else None}
 
 

@@ -57,7 +57,8 @@ def book(ctx: Context, *, service: int | str, start: datetime, phone: str,
         svc = _locked_service(conn, hall_row.id, service)
         rules = _bookable_rules(svc)
         slot = bookable_slot(start, uow.now, parse_hours(svc.hours or []), rules,
-                             hall_row.timezone, repo.calendar_of(hall_row).is_workday)
+                             hall_row.timezone,
+                             lambda d: repo.calendar_of(hall_row).serves(d, svc.code))
         if _booked_that_day(conn, svc.id, p_hash, slot.start.date(), hall_row.timezone):
             raise DomainError("already_booked",
                               N_("This phone number already has an appointment for "

@@ -68,8 +68,8 @@ def catalog(ctx: Context, hall: int | str | None = None) -> dict[str, Any]:
                 "slot_minutes": rules.slot_minutes, "capacity": rules.capacity,
                 "days_ahead": rules.days_ahead,
                 "needs_id_number": bool(svc.per_person_limit),
-                "days": [x.isoformat() for x in booking_days(today, rules,
-                                                             calendar.is_workday)]})
+                "days": [x.isoformat() for x in booking_days(
+                    today, rules, lambda d, code=svc.code: calendar.serves(d, code))]})
         early, late = check_in_window(hall_row)
         return {"hall": {"id": hall_row.id, "code": hall_row.code, "name": hall_row.name,
                          "name_en": hall_row.name_en, "timezone": hall_row.timezone},
@@ -91,8 +91,9 @@ def slots(ctx: Context, *, service: int | str, day: date, hall: int | str | None
         svc = repo.service_row(conn, hall_row.id, service)
         rules = rules_of(svc)
         zone = ZoneInfo(hall_row.timezone)
+        calendar = repo.calendar_of(hall_row)
         check_day(day, uow.now.astimezone(zone).date(), rules,
-                  repo.calendar_of(hall_row).is_workday)
+                  lambda d: calendar.serves(d, svc.code))
         offered = open_slots(day_slots(day, parse_hours(svc.hours or []), rules,
                                        hall_row.timezone), uow.now)
         sb = SlotBooking.__table__

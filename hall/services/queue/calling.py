@@ -118,7 +118,8 @@ def call_number(ctx: Context, *, counter_id: int, number: str, actor: Actor) -> 
         hall = repo.hall_config(uow, counter.hall_id).settings
         day = hall.local(uow.now).date()
         found = conn.execute(select(Ticket.__table__).where(
-            Ticket.hall_id == counter.hall_id, Ticket.day == day,
+            Ticket.hall_id == counter.hall_id,
+            (Ticket.day == day) | (Ticket.carried_to == day),  # or carried over to today
             Ticket.number == number.strip().upper()).with_for_update()).first()
         if found is None:
             raise DomainError("ticket_not_found", N_("No ticket %(number)s today"), "number",

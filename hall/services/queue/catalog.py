@@ -43,7 +43,7 @@ def catalog(ctx: Context, hall_id: int) -> dict[str, Any]:
         services: dict[int, list[dict[str, Any]]] = {}
         for svc in conn.execute(select(s).where(s.c.hall_id == hall_id)
                                 .order_by(s.c.sort, s.c.id)):
-            view = _service(uow, svc, local_now, config.calendar.is_workday,
+            view = _service(uow, svc, local_now, config.calendar,
                             waiting.get(svc.id, 0), issued.get(svc.id, 0))
             services.setdefault(svc.department_id, []).append(view)
         departments = [{"id": r.id, "code": r.code, "name": r.name, "name_en": r.name_en,
@@ -61,12 +61,12 @@ def catalog(ctx: Context, hall_id: int) -> dict[str, Any]:
     return read(ctx, query)
 
 
-def _service(uow: UnitOfWork, svc: Any, local_now, is_workday, waiting: int,
+def _service(uow: UnitOfWork, svc: Any, local_now, calendar, waiting: int,
              issued: int) -> dict[str, Any]:
     info = repo.service_info(svc)
     reason = None
     try:
-        info.check_open(local_now, is_workday)
+        info.check_open(local_now, calendar.is_workday, calendar.extended_hours)
     except ServiceUnavailable as exc:
         reason = exc
     quota_left = None if svc.daily_quota is None else max(svc.daily_quota - issued, 0)

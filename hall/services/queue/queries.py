@@ -13,6 +13,7 @@ from hall.services import repo
 from hall.services.cases.documents import case_of_ticket
 from hall.services.context import Context, UnitOfWork, read
 from hall.services.queue import calls, standing
+from hall.services.supervision import overnight
 from hall.services.views import public_ticket
 from hall.store.models import (
     Case,
@@ -22,6 +23,7 @@ from hall.store.models import (
     Event,
     Service,
     Ticket,
+    TicketHistory,
 )
 
 EVENTS_PAGE = 500
@@ -73,6 +75,13 @@ def ticket_by_token(ctx: Context, token: str) -> dict[str, Any]:
             child = conn.execute(select(t.c.number, t.c.token).where(t.c.parent_id == row.id)
                                  .order_by(t.c.id.desc())).first()
             view["transferred_to"] = dict(child._mapping) if child else None
+        if row.carried_to is not None:  # the overnight queue kept its place for that day
+            view["carried_to"] = row.carried_to.isoformat()
+        if row.state == "cancelled":  # cancelled at closing: the note it was given
+            note = conn.execute(select(TicketHistory.note).where(
+                TicketHistory.ticket_id == row.id, TicketHistory.action == "cancel")
+                .order_by(TicketHistory.id.desc())).scalar()
+            view["closed_note"] = note if note == overnight.CLOSED_NOTE else None
         if row.outcome == "accepted":  # 受理: the case number and due date replace "done"
             view["case"] = case_of_ticket(conn, row.id)
         view["guide"] = svc.guide or {}

@@ -93,7 +93,7 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     svc_row = repo.service_cached(uow, hall_id, service)
     svc = repo.service_info(svc_row)
     local_now = hall.local(now)
-    svc.check_open(local_now, config.calendar.is_workday)
+    svc.check_open(local_now, config.calendar.is_workday, config.calendar.extended_hours)
     t_kind, reason = _kind(hall_row, svc.id, kind, priority_reason, appointment, now,
                            appointment_field)
     day = local_now.date()

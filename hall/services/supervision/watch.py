@@ -17,9 +17,11 @@ also clear its alert at once (``end_visit`` from finish/transfer/hold); the scan
 clearing is then the safety net for anything that slipped by (a process crash, a race
 with a finish), at most one interval late.
 
-Every few passes the loop also runs the sweeps (watch_rules.SWEEPS): conditions whose
-alerts their own modules keep (cases due, follow-ups overdue, silent devices), and rolls up
-the closed days that reports read (reports.roll_up: a report itself writes nothing).
+Every pass also lets idle windows call the next visitor when the hall asks for
+auto-dispatch (``dispatch.auto_dispatch``, timed in seconds). Every few passes the loop also
+runs the sweeps (watch_rules.SWEEPS): conditions whose alerts their own modules keep (cases
+due, follow-ups overdue, silent devices), the overnight queue after closing, and rolls up the
+closed days that reports read (reports.roll_up: a report itself writes nothing).
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from hall.services.context import Context, Result, UnitOfWork, read, run
-from hall.services.supervision import alerts, reports
+from hall.services.supervision import alerts, dispatch, reports
 from hall.services.supervision.watch_rules import (
     RULES,
     SWEEPS,
@@ -161,6 +163,7 @@ class Watch:
             for hall_id in hall_ids(ctx):
                 try:
                     scan(ctx, hall_id, self.rules)
+                    dispatch.auto_dispatch(ctx, hall_id)  # idle windows call (if set)
                     if self.passes % self.SLOW_EVERY == 0:
                         run(ctx, lambda uow, h=hall_id: run_sweeps(uow, h, self.sweeps))
                         reports.roll_up(ctx, hall_id)  # closed days, for reports to read

@@ -10,7 +10,8 @@ Three conditions are owned by other modules, which raise and clear their alerts 
 because the condition is also state of theirs: 办件 due (``cases.scan_due``), follow-ups
 overdue (``followups.scan_overdue``) and silent devices (``devices.mark_silent``, which also
 marks the device offline). They run as *sweeps*, ``sweep(uow, hall_id, settings)``, every
-few passes (``run_sweeps``), each in a savepoint so one broken sweep never stops the others.
+few passes (``run_sweeps``), each in a savepoint so one broken sweep never stops the others;
+the overnight queue (``overnight.overnight_queue``) settles the waiting at closing the same way.
 
 Thresholds come from ``halls.settings["alerts"]`` (minutes), falling back to ``DEFAULTS``;
 a threshold of 0 turns its rule off::
@@ -42,7 +43,7 @@ from hall.services.counters import signout
 from hall.services.devices import health as devices
 from hall.services.ratings import followups
 from hall.services.staff import attendance
-from hall.services.supervision import alerts
+from hall.services.supervision import alerts, overnight
 from hall.services.supervision.visit_alerts import VISIT_PREFIX, visit_key
 from hall.store.models import (
     Alert,
@@ -225,17 +226,28 @@ def find_long_waits(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> 
 def find_idle_windows(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]
                       ) -> list[Finding]:
     """An open window with nobody at it while people wait for its services (or for it by
-    name) for more than ``idle_minutes``. The clock starts at the later of the moment the
-    window became free (opened, or let go of its last visitor) and the moment the oldest
-    such visitor joined the queue: a window free since 9:00 whose first visitor arrives at
-    10:00 is not "idle for an hour" at 10:01."""
+    name) for more than ``idle_minutes`` (``idle_since`` says from when)."""
     limit = _seconds(settings["idle_minutes"])
     if limit is None:
         return []
-    conn, now = uow.conn, uow.now
+    return [Finding(f"{IDLE}{r.id}", "window_idle", counter_id=r.id, payload={
+                "counter_number": r.number, "counter": r.name, "staff_id": r.staff_id,
+                "since": since.isoformat(), "limit_s": int(limit)})
+            for r, since in idle_since(uow, hall_id)
+            if _waited(uow.now, since) >= limit]
+
+
+def idle_since(uow: UnitOfWork, hall_id: int) -> list[tuple[Any, datetime]]:
+    """Each open window with nobody at it while people wait for its services (or for it by
+    name), with the moment it became idle: the later of the moment the window became free
+    (opened, or let go of its last visitor) and the moment the oldest such visitor joined
+    the queue — a window free since 9:00 whose first visitor arrives at 10:00 is not "idle
+    for an hour" at 10:01. The idle-window alert and auto-dispatch both ask this."""
+    conn = uow.conn
     c, t, cs = Counter.__table__, Ticket.__table__, CounterService.__table__
     free = conn.execute(
-        select(c.c.id, c.c.number, c.c.name, c.c.staff_id, c.c.state_since)
+        select(c.c.id, c.c.number, c.c.name, c.c.staff_id, c.c.state_since,
+               c.c.auto_dispatch)
         .select_from(c.outerjoin(t, t.c.id == c.c.current_ticket_id))
         .where(c.c.hall_id == hall_id, c.c.state == "open",
                (c.c.current_ticket_id.is_(None)) | (t.c.state.not_in(BUSY)))).all()
@@ -257,7 +269,7 @@ def find_idle_windows(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]
         .where(t.c.target_counter_id.in_(ids), t.c.state == "waiting")
         .group_by(t.c.target_counter_id)).all())
     last_free = _last_released(uow, hall_id, ids)
-    found = []
+    out = []
     for r in free:
         waits = [queued[s] for s in serves.get(r.id, []) if s in queued]
         if r.id in directed:
@@ -265,12 +277,8 @@ def find_idle_windows(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]
         if not waits:
             continue
         stamps = [x for x in (r.state_since, last_free.get(r.id)) if x is not None]
-        since = max([min(waits), *stamps])
-        if _waited(now, since) >= limit:
-            found.append(Finding(f"{IDLE}{r.id}", "window_idle", counter_id=r.id, payload={
-                "counter_number": r.number, "counter": r.name, "staff_id": r.staff_id,
-                "since": since.isoformat(), "limit_s": int(limit)}))
-    return found
+        out.append((r, max([min(waits), *stamps])))
+    return out
 
 
 def _last_released(uow: UnitOfWork, hall_id: int, counter_ids: list[int]) -> dict[int, datetime]:
@@ -421,7 +429,8 @@ COMPLAINTS_OVERDUE = Rule("complaint_overdue", COMPLAINT, find_overdue_complaint
 ABSENT_WINDOWS = Rule("window_absent", ABSENT, find_absent_windows)
 RULES: tuple[Rule, ...] = (VISIT_LIMIT, LONG_WAITS, IDLE_WINDOWS, LONG_PAUSES,
                            CLOSED_WINDOW_WAITS, COMPLAINTS_OVERDUE, ABSENT_WINDOWS)
-SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent, staff_gone)
+SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent, staff_gone,
+                             overnight.overnight_queue)
 
 
 def hall_thresholds(uow: UnitOfWork, hall_id: int) -> Settings:

@@ -38,7 +38,8 @@ HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
                  "followup_days", "alerts", "printer_profiles", "contact_phone",
                  "refusal_basis", "refusal_review", "public_url", "targets",
                  "max_extension_days", "shifts", "attendance_grace_minutes", "notify",
-                 "call_by_name", "elder_age")
+                 "call_by_name", "elder_age", "extended_service", "auto_dispatch_seconds",
+                 "overnight_queue", "closing_time")
 CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Name = Field(min_length=1, max_length=200)
 Reasons = Field(default=None, max_length=40)
@@ -128,6 +129,35 @@ class ShiftSpec(Spec):
         return self
 
 
+class ExtendedServiceSpec(Spec):
+    """延时服务: a day (``date``) or a weekday every week (``weekday``, 1 = Monday … 7,
+    statutory holidays skipped) the hall serves though it is no working day; tickets and
+    bookings honour it, case deadlines do not (hall/domain/workdays.ServiceDay)."""
+
+    date: Day | None = None
+    weekday: int | None = Field(default=None, ge=1, le=7)
+    hours: list[str] | None = Field(default=None, max_length=4,
+                                    description='e.g. ["09:00-12:00"]; none: all day')
+    services: list[str] | None = Field(default=None, max_length=200,
+                                       description="service codes served; none: every one")
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: list[str] | None) -> list[str] | None:
+        if value:
+            try:
+                parse_hours(value)
+            except ValueError as exc:
+                raise ValueError(N_("hours are spans like 09:00-12:00")) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _one_day(self) -> ExtendedServiceSpec:
+        if (self.date is None) == (self.weekday is None):
+            raise ValueError(N_("give either a date or a weekday"))
+        return self
+
+
 class NotifySpec(Spec):
     """Near-turn messages (``[hall.notify]``; hall/domain/notify.NotifySettings has the
     defaults). Credentials are never here: only in the environment."""
@@ -208,6 +238,17 @@ class HallSpec(Spec):
     notify: NotifySpec | None = None
     call_by_name: bool | None = None
     elder_age: int | None = Field(default=None, ge=50, le=100)
+    # issue 22: 延时服务 days; auto-dispatch (a free window idle this long with people
+    # waiting calls the next itself; off when unset); the overnight queue at closing time
+    extended_service: list[ExtendedServiceSpec] | None = Field(default=None, max_length=200)
+    auto_dispatch_seconds: int | None = Field(
+        default=None, ge=5, le=3600,
+        description="a free window idle this long with people waiting calls the next itself")
+    overnight_queue: Literal["cancel", "carry"] | None = Field(
+        default=None, description="at closing: cancel the waiting tickets, or carry them "
+                                  "to the next service day in order; unset: leave them")
+    closing_time: str | None = Field(default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                                     description="when the overnight queue is settled (18:00)")
 
     @field_validator("shifts")
     @classmethod
