@@ -59,3 +59,25 @@ def admin(ctx, hall) -> Actor:
     """A new administrator, 'root' (管理员), of the test hall."""
     staff_id = accounts.add_user(ctx, login="root", name="管理员", role="admin").value["id"]
     return Actor("staff", staff_id, hall["id"], "admin", label="管理员")
+
+
+@pytest.fixture
+def app_with_clock(db_url, clock, tmp_path):
+    """The app (threading mode, the test clock) with the small hall seeded, for what runs in
+    the watch: (app, ctx, clock, hall ids)."""
+    from sqlalchemy import text
+
+    from hall.app import create_app
+    from hall.services.config.layout.seed import load_layout, seed
+    from tests.conftest import DATA
+
+    app = create_app({"DATABASE_URL": db_url, "ASYNC_MODE": "threading", "SECRET_KEY": "t",
+                      "INSTANCE": tmp_path, "TESTING": True}, clock=clock)
+    ctx = app.extensions["hall"]
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    with ctx.engine.connect() as conn:
+        hall = {"id": conn.execute(text("SELECT id FROM halls")).scalar_one(),
+                "counters": dict(conn.execute(text("SELECT number, id FROM counters")).all()),
+                "staff": dict(conn.execute(text("SELECT login, id FROM staff")).all())}
+    yield app, ctx, clock, hall
+    ctx.engine.dispose()

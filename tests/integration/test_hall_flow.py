@@ -20,7 +20,6 @@ from tests.integration.conftest import (
     set_hall_settings,
     signed_in_at,
 )
-from tests.integration.test_watch import app_with_clock  # noqa: F401 - the fixture
 
 
 def shanghai(day: date, hour: int, minute: int = 0) -> datetime:
@@ -79,7 +78,7 @@ def test_auto_dispatch_calls_after_idle(ctx, hall, clock):
     assert [c["id"] for c in dispatch.auto_dispatch(ctx, hall["id"])] == [second["id"]]
 
 
-def test_the_watch_pass_dispatches_idle_windows(app_with_clock):  # noqa: F811
+def test_the_watch_pass_dispatches_idle_windows(app_with_clock):
     app, ctx, clock, hall = app_with_clock
     set_hall_settings(ctx, hall, auto_dispatch_seconds=10)
     signed_in_at(ctx, hall, 1)

@@ -174,22 +174,3 @@ def test_the_background_watch_raises_alerts_as_the_clock_moves(app_with_clock):
         w.stop()
     assert not w.task.is_alive()  # stopped for good, its connection back in the pool
 
-
-@pytest.fixture
-def app_with_clock(db_url, clock, tmp_path):
-    from sqlalchemy import text
-
-    from hall.app import create_app
-    from hall.services.config.layout.seed import load_layout, seed
-    from tests.conftest import DATA
-
-    app = create_app({"DATABASE_URL": db_url, "ASYNC_MODE": "threading", "SECRET_KEY": "t",
-                      "INSTANCE": tmp_path, "TESTING": True}, clock=clock)
-    ctx = app.extensions["hall"]
-    seed(ctx, load_layout(DATA / "small_hall.toml"))
-    with ctx.engine.connect() as conn:
-        hall = {"id": conn.execute(text("SELECT id FROM halls")).scalar_one(),
-                "counters": dict(conn.execute(text("SELECT number, id FROM counters")).all()),
-                "staff": dict(conn.execute(text("SELECT login, id FROM staff")).all())}
-    yield app, ctx, clock, hall
-    ctx.engine.dispose()
