@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from abc import ABC, abstractmethod
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -24,7 +25,7 @@ class Request:
         return json.loads(self.body or b"null")
 
 
-class Emulator:
+class Emulator(ABC):
     def __init__(self, delay_s: float = 0.0):
         self.delay_s = delay_s
         self.down = False
@@ -38,8 +39,9 @@ class Emulator:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def answer(self, request: Request) -> tuple[int, Any]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def answer(self, request: Request) -> tuple[int, Any]:
+        """The provider's answer to one request (status, JSON body): each emulator's own."""
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> Emulator:
         emulator = self
