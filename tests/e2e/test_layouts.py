@@ -313,7 +313,11 @@ def terminal_views(browser, hall):
         box.check()
     page.click("#finish-submit")
     page.wait_for_selector("#t-correction:not([hidden])")
+    # the live echo can draw the 补正 list before the finish answer closes the form; a key
+    # pressed while the form is open belongs to the form, so wait for it to close
+    page.wait_for_selector("#dlg-finish:not([open])", state="attached")
     page.locator("body").press("p")
+    page.wait_for_selector("#dlg-pause[open]")
     page.select_option("#pause-reason", LONG_PAUSE)
     page.click("#pause-submit")
     page.wait_for_selector(".ct-state[data-state=paused]")
