@@ -182,8 +182,14 @@ class Server:
 
     def cpu_seconds(self) -> float:
         """User + system CPU time the server process has used so far."""
+        return sum(self.cpu_split())
+
+    def cpu_split(self) -> tuple[float, float]:
+        """(user, system) CPU time the server process has used so far: on loopback the
+        kernel's TCP work for both ends is charged to the sender, so system time is real."""
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
 
     def tail(self, n: int = 30) -> str:
         try:
@@ -427,10 +433,11 @@ def main() -> int:
             f"{'; TCP_NODELAY experiment' if args.tcp_nodelay else ''}")
         if args.profile:
             spy = start_profile(args, server)
-        cpu0, wall0 = server.cpu_seconds(), time.monotonic()
+        (user0, sys0), wall0 = server.cpu_split(), time.monotonic()
         res, t_start, t_end = drive(server.port, token, services, args.clients, args.procs,
                                     args.warmup, args.seconds)
-        server_cpu = server.cpu_seconds() - cpu0
+        user1, sys1 = server.cpu_split()
+        server_cpu, server_sys = user1 + sys1 - user0 - sys0, sys1 - sys0
         elapsed = time.monotonic() - wall0
         filled = fill(server.port, token, services, args.clients, max(0, args.fill - res["ok"]))
         log(f"filled: {res['ok'] + filled['ok']} tickets waiting before the second window")
@@ -457,7 +464,8 @@ def main() -> int:
     log(f"2xx {ok} (measured windows {res['measured']} in {t_end - t_start:.1f} s, "
         f"{late['measured']} in {t_end2 - t_start2:.1f} s); other statuses {statuses or 'none'} "
         f"{res['sample'] or filled['sample'] or late['sample']}")
-    log(f"first window: server CPU {100 * server_cpu / elapsed:.0f}% of one core; "
+    log(f"first window: server CPU {100 * server_cpu / elapsed:.0f}% of one core "
+        f"({100 * server_sys / max(server_cpu, 1e-9):.0f}% of it system time); "
         f"client CPU {100 * res['cpu'] / elapsed:.0f}% of one core")
     # CPU per ticket says what a ticket costs even when other work shares the machine
     log(f"server CPU per ticket: {1000 * server_cpu / max(res['ok'], 1):.2f} ms at the start, "

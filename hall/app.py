@@ -12,7 +12,7 @@ from hall.services.context import Clock, SystemClock
 from hall.services.wiring import make_context
 from hall.store.db import make_engine
 from hall.store.migrate import upgrade
-from hall.web import pages
+from hall.web import pages, sessions
 
 
 def select_locale() -> str:
@@ -31,6 +31,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     app.config.update(cfg)
     app.json.ensure_ascii = False  # Chinese stays readable in responses and logs
     app.json.sort_keys = False  # schema order, and no sorting on the hot path
+    sessions.init_app(app)
     if cfg["MIGRATE_ON_START"]:
         upgrade(cfg["DATABASE_URL"])
     background = bool(cfg.get("BACKGROUND_CHECKPOINT"))

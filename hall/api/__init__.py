@@ -164,11 +164,11 @@ def _check_json_body():
     if not request.is_json:
         return error_response(415, "unsupported_media_type",
                               gettext("Send JSON (Content-Type: application/json)"), "body")
-    if inputs.json_depth(request.get_data()) > inputs.MAX_DEPTH:
+    if inputs.nests_too_deep(request.get_data()):
         return inputs.too_deep()
     body = request.get_json(silent=True)
     if body is None:
         return error_response(400, "malformed_json", gettext("The body is not valid JSON"),
                               "body")
-    field = inputs.control_field(body)
+    field = inputs.control_field(body) if inputs.may_hold_control(request.get_data()) else None
     return None if field is None else inputs.has_control(field)

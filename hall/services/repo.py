@@ -99,6 +99,15 @@ def service_cached(uow, hall_id: int, service: int | str) -> Any:
                              lambda: service_row(uow.conn, hall_id, service))
 
 
+def service_cached_info(uow, hall_id: int, service: int | str) -> tuple[Any, ServiceInfo]:
+    """The service's row and its rules (hours parsed), cached together for the issue path."""
+    def load() -> tuple[Any, ServiceInfo]:
+        row = service_row(uow.conn, hall_id, service)
+        return row, service_info(row)
+
+    return uow.ctx.cache.get(("service+info", hall_id, service), load)
+
+
 def service_info(row: Any) -> ServiceInfo:
     return ServiceInfo(id=row.id, hall_id=row.hall_id, code=row.code, name=row.name,
                        prefix=row.prefix, kind=row.kind, promised_days=row.promised_days,

@@ -13,10 +13,12 @@ and SQLAlchemy's ``begin`` event issues the BEGIN itself. Read-only work asks fo
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 
 def database_url(url: str | None = None) -> str:
@@ -69,7 +71,15 @@ def _sqlite_engine(url: str, parsed, autocheckpoint: bool = True, **kwargs) -> E
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         readonly = conn.get_execution_options().get("readonly", False)
-        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        sql = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+        # on the driver's connection: SQLAlchemy's statement path cost more than the BEGIN
+        # (2 % of a ticket, bench/README.md); a refusal is raised as SQLAlchemy would raise
+        # it, so "database is locked" is still retried (services/context.py)
+        try:
+            conn.connection.dbapi_connection.execute(sql)
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(sql, (), exc, sqlite3.Error,
+                                      dialect=conn.dialect) from exc
 
     return engine
 

@@ -30,14 +30,28 @@ TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKETS = re.compile(rb"[^\[\]{}]+")
+# an escape; DEL; C1 in UTF-8; a surrogate in UTF-8 (the parser decodes with
+# 'surrogatepass'); NUL, which any UTF-16 or UTF-32 text (also parsed) holds
+_RAW_CONTROL = re.compile(rb"\\u|\x7f|\xc2[\x80-\x9f]|\xed[\xa0-\xbf]|\x00")
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
-def json_depth(raw: bytes) -> int:
-    """How deep the JSON text ``raw`` nests, read without parsing it (brackets inside
-    strings do not count); malformed text gets some number, and the parser's refusal."""
+def nests_too_deep(raw: bytes) -> bool:
+    """Whether the JSON text ``raw`` nests deeper than ``MAX_DEPTH``, read without parsing
+    it (brackets inside strings do not count); malformed text gets some answer, and the
+    parser's refusal."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:  # no deeper than it opens
+        return False
     brackets = _NOT_BRACKETS.sub(b"", _STRINGS.sub(b"", raw))
-    return max(accumulate(_STEP[b] for b in brackets), default=0)
+    return max(accumulate(_STEP[b] for b in brackets), default=0) > MAX_DEPTH
+
+
+def may_hold_control(raw: bytes) -> bool:
+    """False when the JSON text ``raw`` cannot decode to a refused character, so walking
+    the parsed body can be skipped: in valid JSON a C0 character only appears escaped (a
+    raw one makes the parser refuse the text), and DEL, a C1 character or a surrogate either
+    escaped or as its own UTF-8 bytes. A body in UTF-16 or UTF-32 is always walked."""
+    return _RAW_CONTROL.search(raw) is not None
 
 
 def control_field(value: Any, path: str = "") -> str | None:

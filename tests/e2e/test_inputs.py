@@ -101,6 +101,26 @@ def test_other_control_characters_are_refused_wherever_they_come(client, kiosk_h
         400, "control_character", "info.host.0")
 
 
+@pytest.mark.parametrize("raw", [
+    '{"service": "hj", "kind": "priority", "priority_reason": "老年人\x7f"}'.encode(),
+    '{"service": "hj", "kind": "priority", "priority_reason": "老年人\x85"}'.encode(),
+    b'{"service": "hj", "kind": "priority", "priority_reason": "\xed\xa0\x80"}',  # a surrogate
+    '{"service": "hj", "kind": "priority", "priority_reason": "老年人\x85"}'.encode("utf-16"),
+    '{"service": "hj", "kind": "priority", "priority_reason": "\x9f"}'.encode("utf-32"),
+], ids=["del-utf8", "c1-utf8", "surrogate-utf8", "c1-utf16", "c1-utf32"])
+def test_unescaped_control_characters_are_refused_as_well(client, kiosk_headers, raw):
+    """A client need not escape DEL, C1 or (with the parser's 'surrogatepass') a surrogate,
+    and may send UTF-16 or UTF-32: the quick look at the raw text that spares a plain body
+    the walk (hall/web/inputs.py) must still send these to it."""
+    r = client.post("/api/v1/tickets", data=raw, headers=kiosk_headers,
+                    content_type="application/json")
+    err(r, 400, "control_character", "priority_reason")
+    # unescaped C0 is not JSON at all
+    r = client.post("/api/v1/tickets", data=b'{"service": "hj\x01"}', headers=kiosk_headers,
+                    content_type="application/json")
+    err(r, 400, "malformed_json", "body")
+
+
 def test_an_unknown_method_is_405_with_allow(client, seeded):
     for method, url, allow in [("TRACE", "/api/v1/tickets", {"POST", "OPTIONS"}),
                                ("TRACE", "/api/v1/counters/1/open", {"POST", "OPTIONS"}),

@@ -90,8 +90,7 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     conn, now = uow.conn, uow.now
     config = repo.hall_config(uow, hall_id)
     hall_row, hall = config.row, config.settings
-    svc_row = repo.service_cached(uow, hall_id, service)
-    svc = repo.service_info(svc_row)
+    svc_row, svc = repo.service_cached_info(uow, hall_id, service)
     local_now = hall.local(now)
     svc.check_open(local_now, config.calendar.is_workday, config.calendar.extended_hours)
     t_kind, reason = _kind(hall_row, svc.id, kind, priority_reason, appointment, now,
