@@ -236,21 +236,22 @@ class _Bridge(ABC):
     def _frame(self, frame: kp.Frame) -> None:
         """A good frame from this keypad's address (the subclass maps its keys)."""
 
-    # frames a host sends (display, beep, start rating) heard back on a shared line
-    HOST_FUNCTIONS = frozenset({kp.Function.DISPLAY, kp.Function.BEEP})
-    FUNCTION = kp.Function.KEY  # the function byte of the frames this bridge acts on
+    # frames a host sends (display, beep) heard back on a shared line
+    HOST_FUNCTIONS = kp.HOST_FUNCTIONS
+    ACTS_ON = "keys with any function byte but 02, 03 and 11"  # for the log line
 
     def _unknown_function(self, frame: kp.Frame) -> None:
-        """A frame from this address whose function byte this dialect does not act on: a
-        keypad speaking another dialect would otherwise look dead. Counted by function in
-        the health report, logged, kept as the last error."""
+        """A frame from this address whose function byte this bridge does not act on (a
+        rating, FUNC 11, at a caller keypad's address; a keypad's frame at a rating pad's):
+        the device would otherwise look dead. Counted by function in the health report,
+        logged, kept as the last error."""
         if frame.function in self.HOST_FUNCTIONS:
             return
         code = f"{frame.function:02x}"
         self.unknown_functions[code] = self.unknown_functions.get(code, 0) + 1
         self.last_error = f"unknown function {code}: {frame.data.hex(' ')}"
-        log.warning("%s: frame with function %s (data %s) dropped: this bridge acts on "
-                    "function %02x", self.name, code, frame.data.hex(" "), self.FUNCTION)
+        log.warning("%s: frame with function %s (data %s) dropped: this bridge acts on %s",
+                    self.name, code, frame.data.hex(" "), self.ACTS_ON)
 
     def _tick(self) -> None:  # noqa: B027 - optional hook
         pass
@@ -338,9 +339,11 @@ class KeypadBridge(_Bridge):
 
     # -- the keypad speaks ------------------------------------------------------------------
     def _frame(self, frame: kp.Frame) -> None:
-        if frame.function != kp.Function.KEY:
+        # the reference host reads keys whatever the function byte, but 11 (a rating):
+        # keypads that send 00 or 05 instead of 01 are served alike (README, "Function bytes")
+        if not kp.is_key_frame(frame):
             return self._unknown_function(frame)  # host frames heard back are not counted
-        self._ack(frame)
+        self._ack(frame)  # echoed as it came, function byte included (frmMain.cs does)
         press = kp.interpret(frame, paused=self.state == "paused")
         if press is None:
             self.unknown_keys += 1
@@ -349,7 +352,8 @@ class KeypadBridge(_Bridge):
             self._beep()
             return
         self.presses += 1
-        log.info("%s: %s %s", self.name, press.action.value, press.digits)
+        log.info("%s: %s %s (function %02x)", self.name, press.action.value, press.digits,
+                 frame.function)
         self._act(press)
         self._queues_at = 0.0  # a press moves the queue: recount now, not in 2 s
         self._repaint = True
@@ -457,8 +461,8 @@ class RatingKeypadBridge(_Bridge):
     """A five-key rating pad (评价器) at one counter: rates the visit the counter finished."""
 
     protocol = "pad"
-    FUNCTION = kp.Function.SCORE
-    # the host's start-rating frame (01 0B) and beeps heard back on the line
+    ACTS_ON = "scores with function 11"
+    # the host's start-rating frame and score acks (both 01) and beeps heard back
     HOST_FUNCTIONS = frozenset({kp.Function.KEY, kp.Function.DISPLAY, kp.Function.BEEP})
 
     def __init__(self, token: str, url: str, address: int | str | None = None,
@@ -494,6 +498,11 @@ class RatingKeypadBridge(_Bridge):
 
     def _reconnected(self) -> None:
         self._ask = bool(self.finished and not self.finished["rated"])
+
+    def _ack(self, frame: kp.Frame) -> None:
+        """A score is answered with FUNC 01 and the score, not echoed: the reference host
+        does so (protocol.score_ack)."""
+        super()._ack(kp.score_ack(frame))
 
     def _frame(self, frame: kp.Frame) -> None:
         if frame.function != kp.Function.SCORE:

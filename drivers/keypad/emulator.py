@@ -5,9 +5,11 @@
 
 Each emulated keypad sends the key frames a real one would (protocol.key_frame) and keeps what
 the host's display frames say (``display``: waiting count and ticket digits), its beeps and
-the host's echoes (acks); a rating pad sends FUNC 11 scores and notes the host's start-rating
-frames. Host bytes are read with the same StreamParser as the host side uses, so garbage the
-host writes is counted here too. ``unplug``/``replug`` close the pty and open a new one behind
+the host's echoes (acks, the last one's bytes in ``last_ack``); a keypad may be told to send
+another function byte than 01 (``press(…, function=5)``), as some real ones do. A rating pad
+sends FUNC 11 scores and notes the host's start-rating frames and its acks (FUNC 01 + score).
+Host bytes are read with the same StreamParser as the host side uses, so garbage the host
+writes is counted here too. ``unplug``/``replug`` close the pty and open a new one behind
 the same symlink, as a USB adapter that is pulled out and put back.
 """
 from __future__ import annotations
@@ -39,11 +41,14 @@ class EmulatedKeypad:
     shown: list[tuple[str, str]] = field(default_factory=list)
     beeps: int = 0
     acks: int = 0
+    last_ack: bytes | None = None  # the last acknowledgement, byte for byte
 
-    def press(self, key: kp.Key | int | str, digits: str = "") -> bool:
-        """Press `digits` then `key` (a Key, its code or its name: "call", "confirm" …)."""
+    def press(self, key: kp.Key | int | str, digits: str = "",
+              function: int = kp.Function.KEY) -> bool:
+        """Press `digits` then `key` (a Key, its code or its name: "call", "confirm" …),
+        sent with `function` as the frame's function byte."""
         code = kp.Key[key.upper()] if isinstance(key, str) else int(key)
-        return self.emulator.send(kp.key_frame(self.address, code, digits).encode())
+        return self.emulator.send(kp.key_frame(self.address, code, digits, function).encode())
 
     @property
     def waiting(self) -> str | None:
@@ -61,6 +66,7 @@ class EmulatedRatingPad:
     asked: int = 0  # start-rating frames received
     beeps: int = 0
     acks: int = 0
+    last_ack: bytes | None = None
 
     def rate(self, level: int) -> bool:
         """Press the key for a GB/T 39734 level (5 非常满意 … 1 非常不满意)."""
@@ -192,8 +198,9 @@ class KeypadEmulator:
                 self.on_display(pad.address, pad.display)
         elif frame.function == kp.Function.BEEP:
             pad.beeps += 1
-        elif frame.function == kp.Function.KEY:
+        elif kp.is_key_frame(frame):  # the host echoes a key frame, function byte and all
             pad.acks += 1
+            pad.last_ack = frame.encode()
 
     def _to_rating_pad(self, pad: EmulatedRatingPad, frame: kp.Frame) -> None:
         if frame.function == kp.Function.KEY and frame.data == kp.START_RATING:
@@ -201,8 +208,9 @@ class KeypadEmulator:
             log.info("rating pad %d: please rate", pad.address)
         elif frame.function == kp.Function.BEEP:
             pad.beeps += 1
-        elif frame.function == kp.Function.SCORE:
+        elif frame.function == kp.Function.KEY:  # a score's ack: 01 + the score
             pad.acks += 1
+            pad.last_ack = frame.encode()
 
     # -- for tests -------------------------------------------------------------------------
     def keypad(self, address: int) -> EmulatedKeypad:

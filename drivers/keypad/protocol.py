@@ -3,8 +3,9 @@
 Sources (no code copied): /work/shared/DEVICES.md "Caller keypads … the FF 68 bus"; the
 vendor sheet "21键点阵液晶呼叫器通讯协议" (帧格式: ffH 68H 数据长度 数据长度 68H 通讯地址 命令字
 数据区 校验和 16H; 数据长度 = bytes from the address up to the checksum); the open-source
-JackQChen/QueueSystem ``CallSystem/frmMain.cs`` (key codes, display and beep frames, echo).
-Hall's exact dialect, where the sources are silent, is in README.md beside this file.
+JackQChen/QueueSystem ``CallSystem/CallSystem/frmMain.cs`` (key codes, display and beep
+frames, echo; which function bytes carry keys and which a rating). Hall's exact dialect, with
+the lines of frmMain.cs it follows, is in README.md beside this file.
 
     FF 68 | L | L | 68 | ADDR | FUNC | DATA… | CS | 16
     L  = len(ADDR FUNC DATA…)            CS = (ADDR + FUNC + ΣDATA) & 0xFF
@@ -22,11 +23,18 @@ BLANK = 0x0A  # a display digit position left dark
 
 
 class Function(IntEnum):
-    KEY = 0x01  # keypad → host: DATA ends with the key (Hall's choice, see README);
-    #              host → rating pad: DATA 0B = start rating (DEVICES.md "01 0B")
+    KEY = 0x01  # keypad → host: DATA ends with the key (what Hall's emulator sends; a real
+    #              keypad may use any function byte but 02, 03 and 11: ``is_key_frame``);
+    #              host → rating pad: DATA 0B = start rating (DEVICES.md "01 0B"), or the
+    #              score just received = its acknowledgement (``score_ack``)
     DISPLAY = 0x02  # host → keypad: 3 waiting-count digits + 3 ticket digits
     BEEP = 0x03  # host → keypad: beep, no data
     SCORE = 0x11  # rating pad → host: DATA[0] = score
+
+
+# what only a host sends to a keypad: heard from a keypad's address, it is our own frame
+# coming back on the line, never a press
+HOST_FUNCTIONS = frozenset({Function.DISPLAY, Function.BEEP})
 
 
 class Key(IntEnum):
@@ -95,11 +103,20 @@ class Press:
     key: int = 0
 
 
-def key_frame(address: int, key: int, digits: str = "") -> Frame:
+def key_frame(address: int, key: int, digits: str = "", function: int = Function.KEY
+              ) -> Frame:
     """What a keypad sends for `digits` then `key` (the emulator's side)."""
     if not digits.isdigit() and digits:
         raise ValueError(f"digits only before a key, not {digits!r}")
-    return Frame(address, Function.KEY, bytes(int(d) for d in digits) + bytes((key,)))
+    return Frame(address, function, bytes(int(d) for d in digits) + bytes((key,)))
+
+
+def is_key_frame(frame: Frame) -> bool:
+    """Whether a frame from a keypad carries keys. The reference host (frmMain.cs at
+    8b1593d, lines 229 and 261) tells only FUNC 11 apart, as a rating; every other function
+    byte (00, 01, 05 …) is read as keys in the last DATA byte, and the older frmMain.cs
+    (2325e31) never looks at the byte at all. 02 and 03 are a host's own frames."""
+    return frame.function not in HOST_FUNCTIONS and frame.function != Function.SCORE
 
 
 def interpret(frame: Frame, *, paused: bool = False) -> Press | None:
@@ -107,7 +124,7 @@ def interpret(frame: Frame, *, paused: bool = False) -> Press | None:
 
     The pause key toggles: on a paused counter it resumes (as frmMain.cs resets a paused
     window on the next key)."""
-    if frame.function != Function.KEY or not frame.data:
+    if not is_key_frame(frame) or not frame.data:
         return None
     *before, key = frame.data
     if any(b > 9 for b in before):
@@ -154,6 +171,12 @@ def start_rating_frame(address: int) -> Frame:
 
 def score_frame(address: int, score: int) -> Frame:
     return Frame(address, Function.SCORE, bytes((score,)))
+
+
+def score_ack(frame: Frame) -> Frame:
+    """How the reference host acknowledges a rating pad's score: not an echo but FUNC 01
+    with the score (frmMain.cs at 8b1593d, lines 241–248: ``send[6] = 0x01``, CS − 0x10)."""
+    return Frame(frame.address, Function.KEY, frame.data[:1])
 
 
 def read_display(frame: Frame) -> tuple[str, str]:

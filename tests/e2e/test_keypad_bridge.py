@@ -16,6 +16,7 @@ import requests
 from sqlalchemy import func, select
 
 from counter.keypad_bridge import LOW_COMMENT, LOW_REASON, KeypadBridge, RatingKeypadBridge
+from drivers.keypad import protocol as kp
 from drivers.keypad.emulator import KeypadEmulator
 from hall.agent.bridge import LinkError
 from hall.services.config import accounts
@@ -210,6 +211,9 @@ def test_a_rating_key_is_recorded_once_and_a_second_press_is_refused(keypad_hall
     stars.rate(5)
     harness.run_until(lambda: rating.ratings == 1)
     assert ticket_state(ctx, "A001")[0] == "rated"
+    # acknowledged as the reference host does (frmMain.cs 8b1593d, 243–247): FUNC 01 + score
+    assert emu.wait(lambda: stars.acks == 1)
+    assert stars.last_ack == bytes.fromhex("FF 68 03 03 68 09 01 05 0F 16")
     stars.rate(4)  # a second press on the same visit
     harness.run_until(lambda: rating.refused == 1)
     assert emu.wait(lambda: stars.beeps == 1)  # refused: the pad beeps
@@ -248,33 +252,85 @@ def levels(ctx) -> list[tuple[str, int, str | None, str | None]]:
 
 
 def test_keypad_unknown_function_is_counted(keypad_hall, caplog):
-    """Key frames whose function byte is not the one this dialect acts on (00 or 05 instead
-    of 01) were dropped with no trace, so a keypad speaking another dialect looked dead
-    (issue 17 §7): each is counted by function in the health report and logged; the host's
-    own frames heard back on the line are not."""
+    """Frames whose function byte this bridge does not act on were dropped with no trace, so
+    a device speaking another dialect looked dead (issue 17 §7). Keys come with any function
+    byte but 02, 03 and 11 (frmMain.cs at 8b1593d reads keys from all others); a rating
+    (FUNC 11) at a caller keypad's address is counted by function in the health report and
+    logged; the host's own frames heard back on the line are not."""
     harness, emu, tokens, post, ctx = keypad_hall
-    caplog.set_level(logging.WARNING, logger="counter.keypad_bridge")
+    caplog.set_level(logging.WARNING, logger="counter.keypad")
     post("/api/v1/tickets", "kiosk", service="hj")
     keypad = harness.add(KeypadBridge(token=tokens["keypad1"]["token"],
                                       url=f"keypad+serial://{emu.link}", address=1),
                          tokens["keypad1"])
     harness.run_until(lambda: emu.keypad(1).display == ("001", "   "))
-    from drivers.keypad import protocol as kp
 
-    for function in (0x00, 0x05, 0x05):  # a call key sent with another function byte
-        emu.send(kp.Frame(1, function, bytes((kp.Key.CALL,))).encode())
+    for score in (5, 1):  # a rating pad answering at the keypad's address
+        emu.send(kp.score_frame(1, score).encode())
     emu.send(kp.beep_frame(1).encode())  # the host's own beep, heard back: not counted
-    emu.keypad(1).press("call")  # the real dialect still works
+    emu.keypad(1).press("call")
     harness.run_until(lambda: emu.keypad(1).ticket == "001")
     health = keypad.health()
-    assert health["unknown_functions"] == {"00": 1, "05": 2}
-    assert health["errors"] == 3 and health["presses"] == 1 and health["unknown_keys"] == 0
-    assert health["error"].startswith("unknown function 05")
+    assert health["unknown_functions"] == {"11": 2}
+    assert health["errors"] == 2 and health["presses"] == 1 and health["unknown_keys"] == 0
+    assert health["error"] == "unknown function 11: 01"
+    assert emu.keypad(1).acks == 1  # only the call was acknowledged
     logged = [r.getMessage() for r in caplog.records if "function" in r.getMessage()]
-    assert len(logged) == 3 and "function 05 (data 0c) dropped" in logged[-1]
+    assert len(logged) == 2 and logged[-1].endswith(
+        "function 11 (data 01) dropped: this bridge acts on keys with any function byte "
+        "but 02, 03 and 11")
     link = harness.pairs[0][2]
     stored = link.call("POST", "/devices/me/health", health)
-    assert stored["health"]["unknown_functions"] == {"00": 1, "05": 2}
+    assert stored["health"]["unknown_functions"] == {"11": 2}
+
+
+def test_keypad_function_05_key_calls_next(keypad_hall):
+    """A keypad that sends its keys with function byte 05 instead of 01 is served: the
+    reference host reads the key from the last data byte whatever the function byte (but
+    11), and echoes the frame as it came, function byte and all (frmMain.cs 8b1593d, lines
+    229–240 and 261–265)."""
+    harness, emu, tokens, post, ctx = keypad_hall
+    post("/api/v1/tickets", "kiosk", service="hj")
+    keypad, pad = keypad_showing(harness, emu, tokens, waiting="001")
+    pad.press("call", function=0x05)
+    harness.run_until(lambda: pad.display == ("000", "001"))
+    assert ticket_state(ctx, "A001") == ("called", tokens["keypad1"]["counter_id"])
+    assert pad.last_ack == bytes.fromhex("FF 68 03 03 68 01 05 0C 12 16")  # its own bytes
+    assert_every_press_served(keypad, presses=1)
+
+
+def test_keypad_function_00_keys_call_start_finish_and_give_up(keypad_hall):
+    """Function byte 00 carries keys as 01 does, digits before 确认 included (6 + 确认 =
+    弃号, frmMain.cs 8b1593d lines 296–308, which never tests the function byte but 11)."""
+    harness, emu, tokens, post, ctx = keypad_hall
+    for _ in range(2):
+        post("/api/v1/tickets", "kiosk", service="hj")
+    keypad, pad = keypad_showing(harness, emu, tokens, waiting="002")
+    steps = [("call", "", ("A001", "called")), ("confirm", "", ("A001", "serving")),
+             ("evaluate", "", ("A001", "done")), ("call", "", ("A002", "called")),
+             ("confirm", "6", ("A002", "no_show"))]
+    for key, digits, (number, state) in steps:
+        pad.press(key, digits, function=0x00)
+        harness.run_until(lambda n=number, s=state: ticket_state(ctx, n)[0] == s)
+    assert emu.wait(lambda: pad.acks == 5)
+    assert pad.last_ack == bytes.fromhex("FF 68 04 04 68 01 00 06 0F 16 16")  # CS 01+00+06+0F
+    assert_every_press_served(keypad, presses=5)
+
+
+def keypad_showing(harness: Harness, emu: KeypadEmulator, tokens, waiting: str):
+    """Counter 1's keypad bridge (address 1), once the keypad shows `waiting` and no ticket."""
+    keypad = harness.add(KeypadBridge(token=tokens["keypad1"]["token"],
+                                      url=f"keypad+serial://{emu.link}?address=1"),
+                         tokens["keypad1"])
+    pad = emu.keypad(1)
+    harness.run_until(lambda: pad.display == (waiting, "   "))
+    return keypad, pad
+
+
+def assert_every_press_served(keypad: KeypadBridge, presses: int) -> None:
+    health = keypad.health()
+    assert health["presses"] == presses and health["unknown_functions"] == {}
+    assert health["errors"] == 0 and health["refused"] == 0
 
 
 def test_keypad_moves_to_the_address_saved_in_the_console(keypad_hall, tmp_path):

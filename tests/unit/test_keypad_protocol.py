@@ -4,8 +4,9 @@ Source of the golden vectors: /work/shared/DEVICES.md "Caller keypads (叫号器
 keypads (评价器): the FF 68 bus" — frame layout, L, CS, key codes, FUNC 02/03/11, "01 0B" and
 the beep example — which follows the vendor sheet "21键点阵液晶呼叫器通讯协议" and
 JackQChen/QueueSystem CallSystem/frmMain.cs (SendTicket, SendBeep). Each expected frame below
-is written out field by field from those rules, with the checksum summed by hand in a comment;
-FUNC 01 for key reports is Hall's documented choice (drivers/keypad/README.md).
+is written out field by field from those rules, with the checksum summed by hand in a comment.
+Which function bytes carry keys, and how a score is acknowledged, follow frmMain.cs at commit
+8b1593d (lines 229–249 and 261–373; drivers/keypad/README.md, "Function bytes").
 """
 from __future__ import annotations
 
@@ -31,6 +32,13 @@ GIVE_UP_2 = bytes.fromhex("FF 68 04 04 68 02 01 06 0F 18 16")
 SCORE_9 = bytes.fromhex("FF 68 03 03 68 09 11 05 1F 16")
 # host → rating pad 9: "01 0B = start rating"; CS = 09+01+0B = 0x15
 START_RATING_9 = bytes.fromhex("FF 68 03 03 68 09 01 0B 15 16")
+# key 0C (call) from address 1 with function byte 05 or 00 instead of 01 (issue 17 §7);
+# CS = 01+05+0C = 0x12 and 01+00+0C = 0x0D
+CALL_1_FUNC_05 = bytes.fromhex("FF 68 03 03 68 01 05 0C 12 16")
+CALL_1_FUNC_00 = bytes.fromhex("FF 68 03 03 68 01 00 0C 0D 16")
+# the reference host's answer to SCORE_9 (frmMain.cs 8b1593d, 243–247): FUNC 01, the score,
+# CS = 1F − 10 = 09+01+05 = 0x0F
+SCORE_9_ACK = bytes.fromhex("FF 68 03 03 68 09 01 05 0F 16")
 
 
 def test_golden_frames_are_built_byte_for_byte():
@@ -84,9 +92,35 @@ def test_keys_map_to_counter_actions(data, paused, action, digits):
     kp.Frame(4, kp.Function.KEY, b"\x0c\x0c"),  # a non-digit before the key
     kp.Frame(4, kp.Function.KEY, b""),
     kp.Frame(4, kp.Function.DISPLAY, bytes(6)),  # host → keypad, not a press
+    kp.Frame(4, kp.Function.BEEP, b"\x0c"),
+    kp.Frame(4, kp.Function.SCORE, b"\x0c"),  # a rating pad's score 12, not a key
 ])
 def test_frames_that_mean_nothing_are_not_presses(frame):
     assert kp.interpret(frame) is None
+
+
+@pytest.mark.parametrize(("raw", "function"), [(CALL_1_FUNC_05, 0x05), (CALL_1_FUNC_00, 0x00)])
+def test_key_frames_with_function_05_or_00_call_next_as_the_reference_host_reads_them(
+        raw, function):
+    frame, = kp.StreamParser().feed(raw)
+    assert frame == kp.Frame(1, function, b"\x0c")
+    assert kp.interpret(frame) == kp.Press(1, kp.Action.CALL_NEXT, "", kp.Key.CALL)
+    assert kp.key_frame(1, kp.Key.CALL, function=function).encode() == raw
+
+
+def test_every_function_byte_but_the_hosts_two_and_the_ratings_carries_keys():
+    """frmMain.cs (8b1593d) sets only FUNC 11 apart; 02 (display) and 03 (beep) are what a
+    host sends, so from a keypad's address they are our own frames heard back."""
+    keys = {f for f in range(256) if kp.is_key_frame(kp.Frame(1, f, b"\x0c"))}
+    assert keys == set(range(256)) - {0x02, 0x03, 0x11}
+    six_then_confirm = kp.Frame(2, 0x05, b"\x06\x0f")  # digits before the key, any function
+    assert kp.interpret(six_then_confirm) == kp.Press(2, kp.Action.SKIP, "6", kp.Key.CONFIRM)
+
+
+def test_a_score_is_acknowledged_with_function_01_and_the_score():
+    score, = kp.StreamParser().feed(SCORE_9)
+    assert kp.score_ack(score).encode() == SCORE_9_ACK
+    assert kp.score_ack(score) != kp.start_rating_frame(9)  # 01 05 is not 01 0B
 
 
 def test_scores_map_to_the_five_national_levels():
