@@ -11,7 +11,7 @@ import secrets
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, current_app, request, session
+from flask import Flask, request, session
 
 from hall.extensions import babel, csrf
 from hall.services.context import Clock, SystemClock
@@ -55,7 +55,3 @@ def create_app(database_url: str, overrides: dict[str, Any] | None = None,
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     return app
-
-
-def region_context():
-    return current_app.extensions["region"]

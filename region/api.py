@@ -7,7 +7,8 @@ from flask import Blueprint, jsonify, request
 
 from hall.services.context import read
 from hall.services.region import bulletin, live, reports
-from region import auth, region_context
+from region import auth
+from region.context import region_context
 from region.inputs import day, month
 
 bp = Blueprint("region_api", __name__, url_prefix="/api/region")

@@ -11,7 +11,7 @@ from flask import current_app, g, session
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services.region import accounts
-from region import region_context
+from region.context import region_context
 
 
 def start(account: accounts.Account) -> None:

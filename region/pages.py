@@ -16,7 +16,8 @@ from hall.services.context import read
 from hall.services.region import accounts, bulletin, live, reports
 from hall.web.errors import status_of, translate
 from hall.web.pages import fresh
-from region import auth, region_context
+from region import auth
+from region.context import region_context
 from region.inputs import day, month
 
 bp = Blueprint("region", __name__, template_folder="templates", static_folder="static",
