@@ -16,9 +16,9 @@ from urllib.parse import urlencode
 from flask import Response, render_template, request
 from flask_babel import get_locale, gettext
 
-from admin import ranking
 from admin.blueprint import bp
 from admin.pages import error_page, render, supervisor_page
+from hall.domain import ranking
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services.config import zone

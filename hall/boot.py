@@ -12,7 +12,7 @@ SERVING = {"run", "demo", "agent"}
 
 
 def main() -> None:
-    if SERVING.intersection(sys.argv[1:2]):
+    if SERVING.intersection(sys.argv[1:2]) or sys.argv[1:3] == ["region", "serve"]:
         patch(os.environ.get("HALL_ASYNC_MODE", "gevent"))
     from hall.cli import cli
 

@@ -439,12 +439,36 @@ def region_place(code: str, name: str, level: str, parent: str | None,
 @click.argument("uid")
 @click.option("--place", required=True)
 @click.option("--name", required=True)
+@click.option("--board-url", default=None, help="The hall's own board, linked from the "
+              "region board (e.g. https://wz-center.example/admin/board).")
+@click.option("--timezone", default=None, help="The hall's zone (its days); Asia/Shanghai.")
+@click.option("--target-wait-minutes", type=int, default=None,
+              help="The hall's target wait, as the hall has it (15).")
 @_REGION_DB
-def region_hall(uid: str, place: str, name: str, database_url: str) -> None:
+def region_hall(uid: str, place: str, name: str, board_url: str | None, timezone: str | None,
+                target_wait_minutes: int | None, database_url: str) -> None:
     from hall.services.region import tree
 
-    _region_command(lambda u: tree.attach_hall(u, uid, place, name))
+    target = target_wait_minutes * 60 if target_wait_minutes is not None else None
+    _region_command(lambda u: tree.attach_hall(u, uid, place, name, board_url=board_url,
+                                               timezone=timezone, target_wait_s=target))
     click.echo(f"hall {uid} serves {place}")
+
+
+@region.command("serve", help="Serve the region's pages (board, reports, 月通报) and API.")
+@_REGION_DB
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5100, show_default=True, type=int)
+def region_serve(database_url: str, host: str, port: int) -> None:
+    from gevent.pywsgi import WSGIServer
+
+    from hall.store.migrate import upgrade as do_upgrade
+    from region import create_app
+
+    do_upgrade(database_url)
+    app = create_app(database_url)
+    click.echo(f"region pages at http://{host}:{port}/", err=True)
+    WSGIServer((host, port), app, log=None).serve_forever()
 
 
 @region.command("user", help="A region supervisor or admin; prints a one-time password.")

@@ -208,10 +208,28 @@ def day_window(day, tz) -> tuple[datetime, datetime]:
 def figures(s: Sums, target_wait_s: int) -> dict[str, Any]:
     """The measures of DESIGN.md §2 from a fold of day sums (whose fine maps hold at least
     the minutes ``needed_minutes`` named)."""
+    waits, services = s.ints("waits"), s.ints("services")
+    waits_fine, services_fine = s.fine_ints("waits_fine"), s.fine_ints("services_fine")
+
+    def r1(x: float | None) -> float | None:
+        return None if x is None else round(x, 1)
+
+    counted_ = counted(s, hist.count(services))
+    spread = {
+        "wait_p50_s": r1(hist.percentile_2(waits, waits_fine, 50)),
+        "wait_p90_s": r1(hist.percentile_2(waits, waits_fine, 90)),
+        "service_p50_s": r1(hist.percentile_2(services, services_fine, 50)),
+        "service_p90_s": r1(hist.percentile_2(services, services_fine, 90)),
+    }
+    return {**counted_, **spread}
+
+
+def counted(s: Sums, served: int) -> dict[str, Any]:
+    """The measures that need only counts and totals (no distribution): what the region,
+    which keeps counts per hall, day and service, shows with the hall's definitions."""
     done, accepted = s.outcomes.get("done", 0), s.outcomes.get("accepted", 0)
     matters = sum(s.outcomes.get(str(o), 0) for o in m.MATTERS)
-    ratings, waits, services = s.ints("ratings"), s.ints("waits"), s.ints("services")
-    waits_fine, services_fine = s.fine_ints("waits_fine"), s.fine_ints("services_fine")
+    ratings = s.ints("ratings")
     rated = sum(ratings.values())
     good = sum(n for level, n in ratings.items() if level >= 3)
 
@@ -222,14 +240,10 @@ def figures(s: Sums, target_wait_s: int) -> dict[str, Any]:
         return None if x is None else round(x, 1)
 
     return {
-        "issued": s.issued, "called": s.called, "served": hist.count(services),
+        "issued": s.issued, "called": s.called, "served": served,
         "outcomes": {o: s.outcomes.get(o, 0) for o in m.OUTCOMES},
-        "wait_p50_s": r1(hist.percentile_2(waits, waits_fine, 50)),
-        "wait_p90_s": r1(hist.percentile_2(waits, waits_fine, 90)),
         "wait_mean_s": r1(s.wait_s_total / s.called if s.called else None),
-        "service_p50_s": r1(hist.percentile_2(services, services_fine, 50)),
-        "service_p90_s": r1(hist.percentile_2(services, services_fine, 90)),
-        "service_mean_s": r1(s.service_s_total / hist.count(services) if services else None),
+        "service_mean_s": r1(s.service_s_total / served if served else None),
         "service_level": ratio(s.within_target, s.called),
         "no_show_rate": ratio(s.no_show, s.called),
         "onsite_completion_rate": ratio(done, done + accepted),

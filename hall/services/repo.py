@@ -24,7 +24,15 @@ from hall.domain.errors import NotFound
 from hall.domain.hall import HallSettings, ServiceInfo, parse_hours
 from hall.domain.workdays import ServiceDay, WorkCalendar
 from hall.store import hot
-from hall.store.models import Counter, CounterService, Hall, Service, Ticket, TicketHistory
+from hall.store.models import (
+    Counter,
+    CounterService,
+    Department,
+    Hall,
+    Service,
+    Ticket,
+    TicketHistory,
+)
 from hall.store.prepared import Prepared
 
 
@@ -106,6 +114,20 @@ def service_cached_info(uow, hall_id: int, service: int | str) -> tuple[Any, Ser
         return row, service_info(row)
 
     return uow.ctx.cache.get(("service+info", hall_id, service), load)
+
+
+def department_cached(uow, department_id: int | None) -> dict[str, Any] | None:
+    """A department's id, code and name (what a ticket's event names it by), cached."""
+    if department_id is None:
+        return None
+
+    def load() -> dict[str, Any] | None:
+        d = Department.__table__
+        row = uow.conn.execute(select(d.c.id, d.c.code, d.c.name)
+                               .where(d.c.id == department_id)).first()
+        return None if row is None else {"id": row.id, "code": row.code, "name": row.name}
+
+    return uow.ctx.cache.get(("department", department_id), load)
 
 
 def service_info(row: Any) -> ServiceInfo:

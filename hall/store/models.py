@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from hall.domain import regionfold as region_counts
 from hall.domain.cases import new_lookup_code
 from hall.store.types import UTCDateTime
 
@@ -903,6 +904,12 @@ class RegionHall(Base):
     hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
     name: Mapped[str] = mapped_column(String(200))
+    board_url: Mapped[str | None] = mapped_column(String(500), default=None)  # its own board
+    # the hall's zone (its days) and target wait, as the hall has them: the region folds
+    # the hall's events into days and waits within the target with these
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai",
+                                          server_default="Asia/Shanghai")
+    target_wait_s: Mapped[int] = mapped_column(default=900, server_default="900")
 
 
 class RegionAccount(Base):
@@ -917,3 +924,94 @@ class RegionAccount(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # moves on at a password change: every session signed in under the old one ends
+    auth_version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+# --- what the region folds from the ingested events (hall/services/region/fold.py), in the
+# same transaction as the events: the board and the reports read these, never the log
+
+class RegionTicket(Base):
+    """A hall's ticket as its events tell it: the facts a report counts (the hall's own
+    definitions, hall/domain/rollup.py) and the line the board shows."""
+
+    __tablename__ = "region_tickets"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # the local day it was issued, as the hall's
+    service_id: Mapped[int]
+    counter_id: Mapped[int | None] = mapped_column(default=None)
+    state: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    issued_at: Mapped[datetime]
+    queued_at: Mapped[datetime]
+    called_at: Mapped[datetime | None] = mapped_column(default=None)
+    started_at: Mapped[datetime | None] = mapped_column(default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    released_at: Mapped[datetime | None] = mapped_column(default=None)
+    recalls: Mapped[int] = mapped_column(default=0)
+    rating: Mapped[int | None] = mapped_column(default=None)
+    __table_args__ = (Index("ix_region_tickets_waiting", "hall_uid", "state", "queued_at"),)
+
+
+class RegionService(Base):
+    """A hall's service (事项) and its department, as its tickets name them."""
+
+    __tablename__ = "region_services"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[int | None] = mapped_column(default=None)
+    department: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class RegionWindow(Base):
+    """A hall's window (窗口) and its last state."""
+
+    __tablename__ = "region_windows"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    counter_id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int]
+    state: Mapped[str] = mapped_column(String(16))
+
+
+class RegionAlert(Base):
+    """A hall's alert (预警), open until the hall clears it."""
+
+    __tablename__ = "region_alerts"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alert_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(16))
+    counter_id: Mapped[int | None] = mapped_column(default=None)
+    raised_at: Mapped[datetime]
+    cleared_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RegionLive(Base):
+    """A hall's live figures for the region board, kept at ingest (one row per hall)."""
+
+    __tablename__ = "region_live"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    waiting: Mapped[int] = mapped_column(default=0)
+    open_windows: Mapped[int] = mapped_column(default=0)
+    oldest_queued_at: Mapped[datetime | None] = mapped_column(default=None)
+    open_alerts: Mapped[int] = mapped_column(default=0)
+    critical_alerts: Mapped[int] = mapped_column(default=0)
+    last_event_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class RegionDayStat(Base):
+    """A hall's day per service: the additive counts its reports need (and the longest
+    wait), moved at ingest by each ticket's change, so a month over 100 halls is one
+    indexed GROUP BY."""
+
+    __table__ = Table(
+        "region_day_stats", Base.metadata,
+        Column("hall_uid", String(64), primary_key=True),
+        Column("day", Date, primary_key=True),
+        Column("service_id", Integer, primary_key=True),
+        *[Column(name, BigInteger, nullable=False) for name in region_counts.COUNTS],
+        Index("ix_region_day_stats_day", "day", "hall_uid"),
+    )

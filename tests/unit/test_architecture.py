@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("hall", "kiosk", "display", "counter", "admin", "drivers")
-ROOMS = ("kiosk", "display", "counter", "admin")
+PACKAGES = ("hall", "kiosk", "display", "counter", "admin", "region", "drivers")
+ROOMS = ("kiosk", "display", "counter", "admin", "region")
 ALLOWED_IN_DOMAIN = {"chinese_calendar"}
 FRAMEWORKS = {"flask", "flask_babel", "flask_socketio", "flask_wtf", "flask_limiter",
               "flask_openapi3", "sqlalchemy", "alembic", "socketio", "engineio", "gevent",

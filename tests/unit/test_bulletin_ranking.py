@@ -2,7 +2,7 @@
 visits served; missing rates rank below any figure; full ties share a rank."""
 from __future__ import annotations
 
-from admin.ranking import rank
+from hall.domain.ranking import rank
 
 
 def row(name, sat, onsite, on_time, served):

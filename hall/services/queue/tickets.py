@@ -121,7 +121,8 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     # no history row: issued_at/issued_by on the ticket and the event log record it
     view = public_ticket(values, svc_row)
     view.update(standing.newcomer_estimate(uow, values, svc_row))
-    uow.emit("ticket.issued", hall_id, ticket=_event_view(view))
+    uow.emit("ticket.issued", hall_id,
+             ticket=_event_view(view, repo.department_cached(uow, svc_row.department_id)))
     if appointment is not None:  # for the visitor only, never broadcast
         view["appointment"] = {"slot_start": iso(hall.local(appointment.slot_start)),
                                "slot_end": iso(hall.local(appointment.slot_end)),
@@ -129,9 +130,13 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     return view
 
 
-def _event_view(view: dict[str, Any]) -> dict[str, Any]:
-    """The ticket as broadcast to the hall: never the token, which is the phone page's key."""
-    return {k: v for k, v in view.items() if k != "token"}
+def _event_view(view: dict[str, Any], department: dict[str, Any] | None) -> dict[str, Any]:
+    """The ticket as broadcast to the hall: never the token, which is the phone page's key.
+    Its service names its department, so that the region (which sees only the events)
+    groups the hall's figures by department as the hall does."""
+    shown = {k: v for k, v in view.items() if k != "token"}
+    shown["service"] = {**view["service"], "department": department}
+    return shown
 
 
 def _kind(hall_row, service_id: int, kind: str, priority_reason: str | None,

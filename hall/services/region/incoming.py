@@ -3,7 +3,8 @@ once into ``region_events`` (keyed (hall_uid, seq), INSERT … ON CONFLICT DO NO
 hall's high-water mark in ``region_marks`` moves in the same transaction. A message is
 acknowledged to the broker only after that commit, so a crash at any point means at worst
 a redelivery, which the mark turns into a no-op. A seq past mark + 1 (its predecessor not
-yet here) is not written: the broker delivers it again later."""
+yet here) is not written: the broker delivers it again later. The events written are
+folded (``fold``) in the same transaction into what the region's pages read."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from hall.services.context import UnitOfWork
+from hall.services.region import fold
 from hall.store.models import RegionEvent, RegionMark
 
 DONE, GAP = "done", "gap"  # done: written now or before (ack); gap: deliver again later
@@ -47,6 +49,7 @@ def apply(uow: UnitOfWork, messages: list[dict[str, Any]]) -> list[str]:
     if rows:
         uow.conn.execute(_insert(uow, RegionEvent).values(rows)
                          .on_conflict_do_nothing(index_elements=["hall_uid", "seq"]))
+        fold.apply(uow, rows)
     for uid in sorted(moved):
         uow.conn.execute(update(RegionMark).where(RegionMark.hall_uid == uid)
                          .values(seq=marks[uid], at=uow.now))

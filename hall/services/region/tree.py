@@ -35,17 +35,34 @@ def add_place(uow: UnitOfWork, code: str, name: str, level: str,
         parent_id=parent_row.id if parent_row else None)).inserted_primary_key[0]
 
 
-def attach_hall(uow: UnitOfWork, hall_uid: str, place: str, name: str) -> None:
-    """The hall shipping as ``hall_uid`` serves ``place`` (moved there if it was elsewhere)."""
+def attach_hall(uow: UnitOfWork, hall_uid: str, place: str, name: str, *,
+                board_url: str | None = None, timezone: str | None = None,
+                target_wait_s: int | None = None) -> None:
+    """The hall shipping as ``hall_uid`` serves ``place`` (moved there if it was elsewhere);
+    its own board's address, zone and target wait when given (else kept, or the defaults)."""
     region_id = _place(uow, place).id
     check_uid(hall_uid)
+    if timezone is not None:
+        check_zone(timezone)
     table = RegionHall.__table__
+    given = {k: v for k, v in (("board_url", board_url), ("timezone", timezone),
+                               ("target_wait_s", target_wait_s)) if v is not None}
     if uow.conn.execute(select(table.c.hall_uid).where(table.c.hall_uid == hall_uid)).first():
         uow.conn.execute(table.update().where(table.c.hall_uid == hall_uid)
-                         .values(region_id=region_id, name=name))
+                         .values(region_id=region_id, name=name, **given))
     else:
         uow.conn.execute(table.insert().values(hall_uid=hall_uid, region_id=region_id,
-                                               name=name))
+                                               name=name, **given))
+
+
+def check_zone(name: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError("invalid_timezone", N_("Unknown time zone %(zone)s"), "timezone",
+                          zone=name) from None
 
 
 def add_account(uow: UnitOfWork, login: str, name: str, role: str, place: str) -> dict:

@@ -1,0 +1,254 @@
+"""The region's pages (issue 23 item 4) on SQLite and PostgreSQL: events from several halls
+go in through the real ingest (``incoming.apply``); the board, the reports and the 月通报
+read what ingest folded, each for the halls under the account's place only."""
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from hall.services.context import read, run
+from hall.services.queue import calling, tickets, visits
+from hall.services.ratings import rating
+from hall.services.region import bulletin, incoming, live, outgoing, reports, tree
+from hall.services.supervision import reports as hall_reports
+from tests.integration.conftest import kiosk, pad_at, signed_in_at
+
+# 市 → two 区县; one hall in each place
+PLACES = [("city", "苏州市", "city", None), ("wz", "吴中区", "county", "city"),
+          ("gs", "姑苏区", "county", "city")]
+HALLS = {"sz": ("city", "市民中心"), "wz": ("wz", "吴中区政务服务中心"),
+         "gs": ("gs", "姑苏区政务服务中心")}
+
+
+@pytest.fixture
+def region(ctx):
+    for code, name, level, parent in PLACES:
+        run(ctx, lambda u, c=code, n=name, lv=level, p=parent: tree.add_place(u, c, n, lv, p))
+    for uid, (place, name) in HALLS.items():
+        run(ctx, lambda u, uid=uid, p=place, n=name: tree.attach_hall(
+            u, uid, p, n, board_url=f"https://{uid}.example/admin/board"))
+    for login, place in (("mayor", "city"), ("wu", "wz")):
+        run(ctx, lambda u, lg=login, p=place: tree.add_account(u, lg, lg, "supervisor", p))
+    return ctx
+
+
+class Hall:
+    """One hall's event log as its uplink ships it: messages with seq 1, 2, …"""
+
+    def __init__(self, uid: str):
+        self.uid, self.seq, self.ticket, self.messages = uid, 0, 0, []
+
+    def emit(self, at: datetime, kind: str, **payload) -> None:
+        self.seq += 1
+        self.messages.append({"hall": self.uid, "seq": self.seq, "at": at.isoformat(),
+                              "type": kind, "payload": payload})
+
+    def visit(self, issued: datetime, wait_min: float, serve_min: float, outcome: str,
+              level: int | None = None, service: int = 1) -> None:
+        self.ticket += 1
+        t = self.ticket
+        self.emit(issued, "ticket.issued", ticket={
+            "id": t, "number": f"A{t:03d}", "state": "waiting", "issued_at": issued.isoformat(),
+            "service": {"id": service, "code": f"s{service}", "name": f"事项{service}",
+                        "department": {"id": 1, "code": "gaj", "name": "公安局"}}})
+        called = issued + timedelta(minutes=wait_min)
+        self.emit(called, "ticket.called", ticket_id=t, service_id=service, counter_id=1,
+                  counter_number=1, recalls=0)
+        started = called + timedelta(minutes=1)
+        self.emit(started, "ticket.started", ticket_id=t, service_id=service, counter_id=1)
+        finished = started + timedelta(minutes=serve_min)
+        self.emit(finished, "ticket.finished", ticket_id=t, service_id=service, counter_id=1,
+                  outcome=outcome)
+        if level is not None:
+            self.emit(finished + timedelta(minutes=1), "ticket.rated", ticket_id=t,
+                      counter_id=1, level=level)
+
+    def ship(self, ctx, batch: int = 7) -> None:
+        """Through the region's ingest, in batches as the broker hands them over."""
+        for i in range(0, len(self.messages), batch):
+            chunk = self.messages[i:i + batch]
+            assert run(ctx, lambda u, c=chunk: incoming.apply(u, c)).value == ["done"] * len(chunk)
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 11) -> datetime:
+    """A time in November 2026, Shanghai (UTC+8), as UTC."""
+    return datetime(2026, month, day, hour - 8, minute, tzinfo=UTC)
+
+
+def test_region_bulletin_ranks_halls(region):
+    sz, wz, gs = Hall("sz"), Hall("wz"), Hall("gs")
+    # 市民中心: 满意率 4/4, 现场办结率 3/4 (one accepted), waits 10, 20, 30, 40 min
+    for d, wait, outcome, level in ((2, 10, "done", 5), (3, 20, "done", 5),
+                                    (16, 30, "done", 4), (30, 40, "accepted", 3)):
+        sz.visit(at(d, 9), wait, 5, outcome, level)
+    sz.emit(at(4, 9), "ticket.issued", ticket={"id": 99, "service": {"id": 1, "code": "s1",
+                                                                      "name": "事项1"}})
+    sz.emit(at(4, 9, 5), "ticket.cancelled", ticket_id=99, service_id=1)
+    # 吴中: 满意率 1/2 (a 2), 现场办结率 3/3; a visit in October counts in no November figure
+    wz.visit(at(20, 9, month=10), 90, 5, "refused", 1)
+    for d, wait, level in ((5, 5, 5), (6, 5, 2), (7, 5, None)):
+        wz.visit(at(d, 10), wait, 10, "done", level)
+    # 姑苏: 满意率 5/5, 现场办结率 5/5, one more visit served than the others
+    for d in range(9, 14):
+        gs.visit(at(d, 14), 2, 8, "done", 5)
+    for hall in (sz, wz, gs):
+        hall.ship(region)
+
+    data = read(region, lambda u: bulletin.bulletin(u, "mayor", datetime(2026, 11, 1).date()))
+    ranked = [(h["hall"], h["rank"]) for h in data["halls"]]
+    assert ranked == [("gs", 1), ("sz", 2), ("wz", 3)]
+    by = {h["hall"]: h for h in data["halls"]}
+    assert (by["gs"]["satisfaction_rate"], by["gs"]["onsite_completion_rate"]) == (1.0, 1.0)
+    assert (by["sz"]["satisfaction_rate"], by["sz"]["onsite_completion_rate"]) == (1.0, 0.75)
+    assert (by["wz"]["satisfaction_rate"], by["wz"]["onsite_completion_rate"]) == (0.5, 1.0)
+    assert [by[u]["served"] for u in ("gs", "sz", "wz")] == [5, 4, 3]
+    assert by["sz"]["issued"] == 5 and by["sz"]["cancelled"] == 1
+    assert (by["sz"]["wait_mean_s"], by["sz"]["wait_max_s"]) == (1500.0, 2400)
+    assert by["wz"]["service_mean_s"] == 600.0 and by["wz"]["outcomes"]["refused"] == 0
+    # green or red against the targets (满意率 ≥ 95 %, 现场办结率 ≥ 90 %)
+    assert by["sz"]["target_status"]["onsite_completion_rate"] == "missed"
+    assert by["wz"]["target_status"]["satisfaction_rate"] == "missed"
+    assert by["gs"]["target_status"]["satisfaction_rate"] == "met"
+    # a district's supervisor ranks only the halls under the district
+    mine = read(region, lambda u: bulletin.bulletin(u, "wu", datetime(2026, 11, 1).date()))
+    assert [(h["hall"], h["rank"]) for h in mine["halls"]] == [("wz", 1)]
+
+
+def test_region_board_shows_each_halls_live_line(region, clock):
+    sz, wz = Hall("sz"), Hall("wz")
+    now = clock.now()
+    sz.emit(now - timedelta(minutes=30), "counter.state", counter_id=1, counter_number=1,
+            state="open")
+    sz.emit(now - timedelta(minutes=30), "counter.state", counter_id=2, counter_number=2,
+            state="paused")
+    for n, ago in enumerate((25, 12, 3), start=1):
+        sz.emit(now - timedelta(minutes=ago), "ticket.issued", ticket={
+            "id": n, "service": {"id": 1, "code": "s1", "name": "事项1"}})
+    sz.emit(now - timedelta(minutes=2), "ticket.called", ticket_id=1, counter_id=1, recalls=0)
+    sz.emit(now - timedelta(minutes=1), "alert", action="raised", alert={
+        "id": 7, "kind": "long_wait", "level": "critical", "counter_id": None,
+        "raised_at": (now - timedelta(minutes=1)).isoformat(), "cleared_at": None})
+    wz.emit(now - timedelta(hours=2), "counter.state", counter_id=1, counter_number=1,
+            state="open")
+    for hall in (sz, wz):
+        hall.ship(region, batch=3)
+
+    lines = {h["hall"]: h for h in read(region, lambda u: live.board(u, "mayor"))}
+    assert set(lines) == {"sz", "wz", "gs"}
+    assert {k: lines["sz"][k] for k in ("waiting", "open_windows", "longest_wait_s",
+                                        "open_alerts", "critical_alerts", "link")} == {
+        "waiting": 2, "open_windows": 1, "longest_wait_s": 12 * 60, "open_alerts": 1,
+        "critical_alerts": 1, "link": "online"}
+    assert lines["sz"]["board_url"] == "https://sz.example/admin/board"
+    assert (lines["wz"]["link"], lines["wz"]["last_event_at"]) == (
+        "down", (now - timedelta(hours=2)).isoformat())
+    assert lines["gs"]["link"] == "down" and lines["gs"]["last_event_at"] is None
+    # the alert clears: the line follows at the next ingest
+    sz.emit(now, "alert", action="cleared", alert={
+        "id": 7, "kind": "long_wait", "level": "critical", "counter_id": None,
+        "raised_at": (now - timedelta(minutes=1)).isoformat(), "cleared_at": now.isoformat()})
+    run(region, lambda u: incoming.apply(u, sz.messages[-1:]))
+    line = next(h for h in read(region, lambda u: live.board(u, "wu")) if h["hall"] == "wz")
+    assert line["open_windows"] == 1
+    assert read(region, lambda u: live.hall(u, "mayor", "sz"))["open_alerts"] == 0
+
+
+def test_region_report_equals_the_halls_own(region, hall, clock):
+    """A real hall's day through its own services; its log shipped as the uplink reads it;
+    the region's figures per service and per department are the hall's report's."""
+    run(region, lambda u: tree.attach_hall(u, "test", "gs", "测试大厅"))
+    staff = signed_in_at(region, hall, 1)
+    window = hall["counters"][1]
+    for i, (service, outcome, level) in enumerate(
+            (("hj", "done", 5), ("sfz", "accepted", 2), ("hj", "correction", None),
+             ("hj", "done", 4))):
+        tickets.issue(region, hall_id=hall["id"], service=service, actor=kiosk(hall))
+        clock.advance(minutes=4 + 3 * i, seconds=17)
+        called = calling.call_next(region, counter_id=window, actor=staff).value
+        calling.start(region, counter_id=window, actor=staff)
+        clock.advance(minutes=6 + i, seconds=41)
+        visits.finish(region, counter_id=window, actor=staff, outcome=outcome,
+                      applicant="张三" if outcome == "accepted" else None)
+        if level is not None:
+            rating.rate(region, ticket_id=called["id"], level=level, actor=pad_at(hall, 1),
+                        reason="服务态度差" if level <= 2 else None)
+    tickets.issue(region, hall_id=hall["id"], service="ss", actor=kiosk(hall))  # waiting
+    messages = read(region, lambda u: outgoing.pending(u, hall["id"], 0, 1000))
+    run(region, lambda u: incoming.apply(u, [{"hall": "test", **m} for m in messages]))
+
+    day = clock.now().date()
+    keys = ("issued", "called", "served", "outcomes", "wait_mean_s", "service_mean_s",
+            "service_level", "no_show_rate", "onsite_completion_rate", "satisfaction_rate",
+            "ratings", "rated", "cancelled")
+    for group in ("service", "department"):
+        theirs = hall_reports.report(region, period="day", on=day, group=group,
+                                     hall_id=hall["id"])
+        ours = read(region, lambda u, g=group: reports.report(u, "mayor", period="day", on=day,
+                                                               group=g))
+        mine = {r["name"]: {k: r[k] for k in keys} for r in ours["rows"] if r["hall"] == "test"}
+        assert mine == {r["name"]: {k: r[k] for k in keys} for r in theirs["rows"]
+                        if r["issued"]}
+    line = next(h for h in read(region, lambda u: live.board(u, "mayor")) if h["hall"] == "test")
+    assert (line["waiting"], line["open_windows"]) == (1, 1)
+
+
+@pytest.fixture
+def region_app(region):
+    from region import create_app
+
+    app = create_app(region.engine.url.render_as_string(hide_password=False),
+                     {"SECRET_KEY": "t", "TESTING": True}, clock=region.clock)
+    yield app
+    app.extensions["region"].engine.dispose()
+
+
+# the services under the pages run on both databases above; the pages once
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_region_pages_answer_only_for_halls_below(region, region_app):
+    """Sign-in with the one-time password, its replacement, then every page and API call
+    of a 区县 supervisor shows its own hall and refuses the others."""
+    password = run(region, lambda u: tree.add_account(u, "wu2", "吴中督查", "supervisor",
+                                                      "wz")).value["password"]
+    client = region_app.test_client()
+    page = client.get("/board")
+    assert 'name="login"' in page.get_data(as_text=True)
+    assert client.get("/api/region/board").status_code == 401
+
+    def post(path, **form):
+        token = re.search(r'name="csrf_token" value="([^"]+)"',
+                          client.get("/password" if path == "/password" else "/board")
+                          .get_data(as_text=True)).group(1)
+        return client.post(path, data={"csrf_token": token, **form})
+
+    # no CSRF token: refused as the hall refuses it
+    assert client.post("/login", data={"login": "wu2", "password": password}).status_code == 403
+    wrong = post("/login", login="wu2", password="nope")
+    assert wrong.status_code == 401 and 'data-field="password"' in wrong.get_data(as_text=True)
+    assert post("/login", login="wu2", password=password).status_code == 302
+    assert 'name="new"' in client.get("/reports").get_data(as_text=True)  # replace it first
+    assert client.get("/api/region/board").json["error"]["code"] == "password_change_required"
+    short = post("/password", current=password, new="short")
+    assert short.status_code == 422 and 'data-field="new"' in short.get_data(as_text=True)
+    assert post("/password", current=password, new="a long new password").status_code == 302
+
+    board = client.get("/board").get_data(as_text=True)
+    assert "吴中区政务服务中心" in board and "市民中心" not in board and "姑苏区" not in board
+    assert "https://wz.example/admin/board" in board
+    assert [h["hall"] for h in client.get("/api/region/board").json["halls"]] == ["wz"]
+    for hall in ("sz", "gs"):
+        assert client.get(f"/halls/{hall}").status_code == 403
+        refused = client.get(f"/api/region/halls/{hall}")
+        assert refused.status_code == 403 and refused.json["error"]["field"] == "hall"
+    assert client.get("/halls/wz").status_code == 200
+    for path in ("/api/region/reports?period=month&on=2026-11-01&group=service",
+                 "/api/region/bulletin?month=2026-11"):
+        body = client.get(path).json
+        assert {r["hall"] for r in body.get("rows", body.get("halls"))} <= {"wz"}
+    assert "市民中心" not in client.get("/reports?group=hall").get_data(as_text=True)
+    assert "市民中心" not in client.get("/bulletin?month=2026-11").get_data(as_text=True)
+    bad = client.get("/api/region/reports?on=2026-13-01")
+    assert bad.status_code == 422 and bad.json["error"]["field"] == "on"
+    assert post("/logout").status_code == 302
+    assert client.get("/api/region/board").status_code == 401
