@@ -296,9 +296,14 @@ function renderForecast() {
   if (!f || drawn === page.forecastDrawn) return; // the hour or the day moved on: redraw
   page.forecastDrawn = drawn;
   const rest = f.rest_of_day;
-  text($("forecast-summary"), f.hours.length ? S("forecast-summary", {
-    mean: decimal(rest.mean), min: rest.min, max: rest.max, n: f.days.length,
-  }) : S("forecast-none"));
+  let summary = S("forecast-none"); // no open day of this weekday in the history
+  if (f.hours.length) {
+    summary = S("forecast-summary", {
+      mean: decimal(rest.mean), min: rest.min, max: rest.max, n: f.days.length });
+  } else if (f.days.length) {
+    summary = S("forecast-done", { n: f.days.length }); // those days took none this late
+  }
+  text($("forecast-summary"), summary);
   $("forecast-rows").replaceChildren(...f.hours.map((h) => {
     const tr = el("tr");
     tr.append(el("td", null, hourLabel(h.hour)), el("td", "num", decimal(h.mean)),
