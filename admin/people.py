@@ -19,12 +19,16 @@ from hall.services.supervision.watch_rules import DEFAULTS as ALERT_DEFAULTS
 
 ROLES = {"staff": lazy_gettext("Counter staff"), "supervisor": lazy_gettext("Supervisor"),
          "admin": lazy_gettext("Administrator")}
-# alert thresholds (minutes) the settings page edits; 0 turns a rule off
+# alert thresholds (minutes, but for the one count) the settings page edits; 0 turns a
+# rule off
 ALERTS = {"long_wait_minutes": lazy_gettext("Long wait"),
           "long_wait_critical_minutes": lazy_gettext("Long wait, critical"),
           "idle_minutes": lazy_gettext("Window idle while people wait"),
           "pause_minutes": lazy_gettext("Window paused"),
-          "device_silent_minutes": lazy_gettext("Device silent")}
+          "device_silent_minutes": lazy_gettext("Device silent"),
+          "extra_window_per_window": lazy_gettext(
+              "Open another window: people waiting per open window (a count)"),
+          "extra_window_wait_minutes": lazy_gettext("Open another window: longest wait")}
 ACTIONS = {"create": lazy_gettext("Created"), "update": lazy_gettext("Changed"),
            "deactivate": lazy_gettext("Deactivated"), "activate": lazy_gettext("Reactivated"),
            "reset_password": lazy_gettext("Password reset"), "unlock": lazy_gettext("Unlocked"),

@@ -86,3 +86,39 @@ def test_only_supervisors_read_the_board(app, seeded, staff_client):
     refused = staff_client.get("/api/v1/board")
     assert refused.status_code == 403 and refused.json["error"]["field"] == "authorization"
     assert "/api/v1/board" in app.test_client().get("/api/v1/openapi.json").json["paths"]
+
+
+def test_the_board_carries_the_forecast_and_the_extra_window_alert(
+        app, seeded, kiosk_headers, clock, login_as):
+    boss = login_as("zhao", "supervisor", "赵敏")
+    client = app.test_client()
+    today = clock.now()  # Monday 10:00 in Shanghai
+    clock.current = today - timedelta(days=7, minutes=-30)  # last Monday, 10:30
+    for _ in range(2):
+        client.post("/api/v1/tickets", json={"service": "sfz"}, headers=kiosk_headers)
+    clock.current = today
+    for _ in range(8):  # 8 waiting for 户籍, no window open for it: the default threshold
+        client.post("/api/v1/tickets", json={"service": "hj"}, headers=kiosk_headers)
+    li = accounts.add_user(seeded, login="li2", name="李娜").value
+    board = boss.get("/api/v1/board").json
+    counters.sign_in(seeded, counter_id=window(board, 4)["id"], staff_id=li["id"])  # 税务, 身份证
+
+    forecast = board["forecast"]
+    assert (forecast["weekday"], forecast["from_hour"], forecast["band"]) == (1, 10, "min_max")
+    assert forecast["days"] == ["2026-11-16"] and forecast["wanted_days"] == 8
+    assert forecast["hours"] == [{"hour": 10, "mean": 2.0, "min": 2, "max": 2}]
+    assert forecast["rest_of_day"] == {"mean": 2.0, "min": 2, "max": 2}
+    assert (board["thresholds"]["extra_window_per_window"],
+            board["thresholds"]["extra_window_wait_minutes"]) == (8, 20)
+
+    watch.scan(seeded, board["hall"]["id"], (watch_rules.EXTRA_WINDOWS,))
+    # (身份证's line is long too: last Monday's two still wait, a week past the 20 minutes)
+    alert, = [a for a in boss.get("/api/v1/board").json["alerts"]
+              if a["payload"]["service"] == "户籍办理"]
+    p = alert["payload"]
+    assert (alert["kind"], p["service"], p["waiting"], p["open_windows"], p["who"]) == \
+        ("extra_window", "户籍办理", 8, 0, "idle")
+    assert [(c["name"], c["counter_number"]) for c in p["candidates"]] == [("李娜", 4)]
+    page = boss.get("/admin/board").text  # the page words each kind of proposal
+    assert all(f"data-kind-extra_window{v}=" in page for v in ("", "-idle", "-nobody"))
+    assert 'id="forecast-chart"' in page

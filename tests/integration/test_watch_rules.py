@@ -187,7 +187,7 @@ def test_an_overdue_follow_up_is_raised_by_the_rule_list(ctx, hall, clock):
     assert scan(ctx, hall) == [("raised", f"followup:{fid}", "followup_overdue", "warning")]
     assert [r.name for r in watch_rules.RULES] == [
         "visit_limit", "long_wait", "idle_window", "paused_too_long",
-        "waiting_at_closed_window", "complaint_overdue", "window_absent"]
+        "waiting_at_closed_window", "complaint_overdue", "window_absent", "extra_window"]
     assert [s.__name__ for s in watch_rules.SWEEPS] == [
         "case_due", "followup_overdue", "device_silent", "staff_gone", "overnight_queue"]
 

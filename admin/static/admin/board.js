@@ -3,7 +3,8 @@
 // Data: GET /api/v1/board (one snapshot). Live: the hall's Socket.IO room; any event asks
 // for a fresh board, at most once a second; an `alert` event updates the alert list at
 // once. Countdowns and idle times tick here every second from the server's timestamps,
-// with the page's clock corrected by the offset measured on each read.
+// with the page's clock corrected by the offset measured on each read. The arrivals
+// forecast (board.forecast) is drawn with Chart.js, again only when it changed.
 import { connectLive, fill, text } from "/display/static/hall-live.js";
 import { alertWords } from "/web/static/alert-words.js";
 import { Api } from "/web/static/api.js";
@@ -16,7 +17,10 @@ const api = new Api({ locale: ds.locale, onUnauthorized: reload });
 const $ = (id) => document.getElementById(id);
 const MIN_REFRESH_MS = 1000;
 
-const page = { board: null, offset: 0, alerts: new Map(), live: null, loads: 0 };
+const page = {
+  board: null, offset: 0, alerts: new Map(), live: null, loads: 0,
+  forecastDrawn: null, forecastChart: null,
+};
 window.hallBoard = page;
 
 function S(name, values) {
@@ -281,10 +285,68 @@ function renderAlerts() {
   renderTotals();
 }
 
+// --- the arrivals forecast -------------------------------------------------------------
+
+const hourLabel = (h) => `${String(h).padStart(2, "0")}:00`;
+const decimal = (n) => String(Math.round(n * 10) / 10);
+
+function renderForecast() {
+  const f = page.board.forecast;
+  const drawn = JSON.stringify(f);
+  if (!f || drawn === page.forecastDrawn) return; // the hour or the day moved on: redraw
+  page.forecastDrawn = drawn;
+  const rest = f.rest_of_day;
+  let summary = S("forecast-none"); // no open day of this weekday in the history
+  if (f.hours.length) {
+    summary = S("forecast-summary", {
+      mean: decimal(rest.mean), min: rest.min, max: rest.max, n: f.days.length });
+  } else if (f.days.length) {
+    summary = S("forecast-done", { n: f.days.length }); // those days took none this late
+  }
+  text($("forecast-summary"), summary);
+  $("forecast-rows").replaceChildren(...f.hours.map((h) => {
+    const tr = el("tr");
+    tr.append(el("td", null, hourLabel(h.hour)), el("td", "num", decimal(h.mean)),
+              el("td", "num", `${h.min}–${h.max}`));
+    return tr;
+  }));
+  drawForecast(f);
+}
+
+function drawForecast(f) {
+  const Chart = window.Chart;
+  const canvas = $("forecast-chart");
+  canvas.hidden = !f.hours.length;
+  if (!Chart || !f.hours.length) return; // the figures' table still says it all
+  const data = {
+    labels: f.hours.map((h) => hourLabel(h.hour)),
+    datasets: [
+      { type: "line", label: S("forecast-mean"), data: f.hours.map((h) => h.mean),
+        borderColor: "#0b3c7d", backgroundColor: "#0b3c7d", pointRadius: 2 },
+      { type: "bar", label: S("forecast-range"), data: f.hours.map((h) => [h.min, h.max]),
+        backgroundColor: "rgba(122, 167, 224, 0.55)" },
+    ],
+  };
+  if (page.forecastChart) {
+    page.forecastChart.data = data;
+    page.forecastChart.update();
+    return;
+  }
+  page.forecastChart = new Chart(canvas, {
+    data,
+    options: {
+      animation: false, responsive: true, maintainAspectRatio: false,
+      plugins: { legend: { position: "bottom", labels: { boxWidth: 12 } } },
+      scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+    },
+  });
+}
+
 function renderAll() {
   renderWindows();
   renderQueues();
   renderAlerts();
+  renderForecast();
   tick();
 }
 

@@ -1,5 +1,6 @@
 """The supervision board (电子监察看板): every window, every queue and the open alerts of a
-hall, read in one snapshot.
+hall, read in one snapshot, with the arrivals expected for the rest of the day
+(``forecast.arrivals``).
 
 The board page draws itself from this and re-reads it (at most once a second) after live
 events; countdowns tick in the browser from the timestamps given here and ``now`` (the
@@ -17,7 +18,7 @@ from hall.domain.lifecycle import AT_COUNTER_STATES
 from hall.domain.timelimit import visit_clock
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
-from hall.services.supervision import alerts, watch_rules
+from hall.services.supervision import alerts, forecast, watch_rules
 from hall.services.views import iso
 from hall.store.models import (
     Alert,
@@ -49,6 +50,8 @@ def board(ctx: Context, hall_id: int) -> dict[str, Any]:
             "counters": counters,
             "queues": queues,
             "alerts": open_alerts,
+            # tickets expected per hour for the rest of today (same weekday's history)
+            "forecast": forecast.arrivals(uow, hall_id),
             "totals": {
                 "waiting": sum(q["waiting"] for q in queues),
                 "open": sum(c["state"] == "open" for c in counters),

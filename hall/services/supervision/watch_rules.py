@@ -4,7 +4,8 @@ A ``Rule`` owns one key prefix and has ``find(uow, hall_id, settings) -> [Findin
 reads what is wrong *now* with one cheap indexed query and writes nothing. The watch
 (``watch.scan``) compares the findings of every rule with the hall's open alerts and only
 then writes (raise, escalate, clear), so a quiet pass is a read. Rules here: the visit time
-limit (限时办结), long waits, idle windows, long pauses, complaints overdue.
+limit (限时办结), long waits, idle windows, long pauses, complaints overdue, lines long enough
+to open another window for (增开窗口, ``extra_window``: who could open it).
 
 Three conditions are owned by other modules, which raise and clear their alerts themselves
 because the condition is also state of theirs: 办件 due (``cases.scan_due``), follow-ups
@@ -20,7 +21,9 @@ a threshold of 0 turns its rule off::
      "long_wait_by_service": {"hj": 20},          # per service code
      "idle_minutes": 5,
      "pause_minutes": 30, "pause_by_reason": {"午休": 90},
-     "device_silent_minutes": 2}                  # no report for this long: offline
+     "device_silent_minutes": 2,                  # no report for this long: offline
+     "extra_window_per_window": 8,                # 增开窗口: people per open window …
+     "extra_window_wait_minutes": 20}             # … or the longest wait of a line
 
 Commands that end a condition may clear its alert at once (``end_visit`` from finish,
 transfer and hold); the watch's clearing is then the safety net.
@@ -43,7 +46,7 @@ from hall.services.counters import signout
 from hall.services.devices import health as devices
 from hall.services.ratings import followups
 from hall.services.staff import attendance
-from hall.services.supervision import alerts, overnight
+from hall.services.supervision import alerts, extra_window, overnight
 from hall.services.supervision.visit_alerts import VISIT_PREFIX, visit_key
 from hall.store.models import (
     Alert,
@@ -65,9 +68,12 @@ DEFAULTS: dict[str, Any] = {
     "pause_minutes": 30,
     "pause_by_reason": {},
     "device_silent_minutes": 2,
+    "extra_window_per_window": 8,  # a count of people, not minutes
+    "extra_window_wait_minutes": 20,
 }
 LONG_WAIT, IDLE, PAUSED, CASE = "long_wait:", "idle:", "paused:", "case:"
 ABSENT = "absent:"
+EXTRA = "extra_window:"
 CLOSED_WAIT = "closed_wait:"
 COMPLAINT = "complaint:"
 COMPLAINT_OPEN = ("received", "handling")  # hall/domain/complaints.OPEN: not answered yet
@@ -412,6 +418,20 @@ def find_absent_windows(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]
             for x in expected if x["counter_id"] in closed]
 
 
+def find_extra_windows(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]
+                       ) -> list[Finding]:
+    """增开窗口: a line whose waiting reach ``extra_window_per_window`` per open window, or
+    whose longest wait reaches ``extra_window_wait_minutes``: one alert per service
+    (``extra_window:<service id>``) naming who could open a window (``who``: b_post, idle or
+    nobody, and the ``candidates``; extra_window.py says how they are chosen), cleared when
+    the line is short again."""
+    per_window = settings["extra_window_per_window"]
+    return [Finding(f"{EXTRA}{p['service_id']}", "extra_window", payload=p)
+            for p in extra_window.proposals(uow, hall_id, per_window if per_window > 0
+                                            else None,
+                                            _seconds(settings["extra_window_wait_minutes"]))]
+
+
 def staff_gone(uow: UnitOfWork, hall_id: int, settings: dict[str, Any]) -> None:
     """Windows whose staff session idled out with no request to notice it are closed
     (``counters.signout.sweep_idle``; the idle limit is HALL_SESSION_IDLE_MINUTES)."""
@@ -427,8 +447,10 @@ CLOSED_WINDOW_WAITS = Rule("waiting_at_closed_window", CLOSED_WAIT,
                            find_waits_at_closed_windows)
 COMPLAINTS_OVERDUE = Rule("complaint_overdue", COMPLAINT, find_overdue_complaints)
 ABSENT_WINDOWS = Rule("window_absent", ABSENT, find_absent_windows)
+EXTRA_WINDOWS = Rule("extra_window", EXTRA, find_extra_windows)
 RULES: tuple[Rule, ...] = (VISIT_LIMIT, LONG_WAITS, IDLE_WINDOWS, LONG_PAUSES,
-                           CLOSED_WINDOW_WAITS, COMPLAINTS_OVERDUE, ABSENT_WINDOWS)
+                           CLOSED_WINDOW_WAITS, COMPLAINTS_OVERDUE, ABSENT_WINDOWS,
+                           EXTRA_WINDOWS)
 SWEEPS: tuple[Sweep, ...] = (case_due, followup_overdue, device_silent, staff_gone,
                              overnight.overnight_queue)
 

@@ -1,6 +1,8 @@
 // An alert in words: its kind's sentence from the page's #strings (data-kind-*, from
 // hall/web/templates/web/alert_kinds.html) filled with what its payload names — the window,
-// the visit's number, the device, the case. Used by the live board and the counter terminal.
+// the visit's number, the device, the case, the people named. Used by the live board and the
+// counter terminal. A payload's `who` (which kind of people it names) picks data-kind-<kind>-<who>
+// where the page has one.
 import { fill } from "/display/static/hall-live.js";
 
 export function alertWords(a, strings, counterNumber = () => "") {
@@ -11,8 +13,11 @@ export function alertWords(a, strings, counterNumber = () => "") {
     number: p.number || "", device: p.device || (a.device_id ? `#${a.device_id}` : ""),
     rating: p.rating ?? "", case: p.case_number || "", due: p.due_date || "",
     id: p.followup_id ?? "", complaint: p.complaint_number || "",
-    shift: p.shift_name || "", name: p.staff_name || "",
+    shift: p.shift_name || "", name: p.staff_name || "", department: p.department || "",
+    names: (p.candidates || []).map((c) => c.name)
+      .join(strings.getAttribute("data-list-separator") ?? ", "),
   };
-  const template = strings.getAttribute(`data-kind-${a.kind}`);
+  const variant = p.who && strings.getAttribute(`data-kind-${a.kind}-${p.who}`);
+  const template = variant ?? strings.getAttribute(`data-kind-${a.kind}`);
   return template == null ? null : fill(template, values);
 }

@@ -92,6 +92,11 @@ class AlertsSpec(Spec):
     pause_by_reason: dict[str, float] | None = Field(
         default=None, description="pause reason → minutes")
     device_silent_minutes: float | None = Minutes
+    # 增开窗口: a line this many people long per open window, or waiting this long
+    extra_window_per_window: float | None = Field(
+        default=None, ge=0, le=1000, allow_inf_nan=False,
+        description="people waiting per open window (a count, not minutes)")
+    extra_window_wait_minutes: float | None = Minutes
 
     @field_validator("long_wait_by_service", "pause_by_reason")
     @classmethod
