@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -92,6 +93,8 @@ class Service(Base):
     guide: Mapped[dict[str, Any]] = mapped_column(default=dict)  # materials, basis, fee, steps
     # appointments (预约): {"slot_minutes": 30, "capacity": 4, "days_ahead": 7}; {} = none
     booking: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # 多窗联办: the codes of the services this one chains, in order ([] = a plain service)
+    chain: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort: Mapped[int] = mapped_column(default=0)
 
@@ -293,7 +296,8 @@ class PrintJob(Base):
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
-        UniqueConstraint("hall_id", "prefix", "day", "seq_no", name="uq_tickets_number"),
+        # a chain ticket's steps share its number, one row per step (多窗联办)
+        UniqueConstraint("hall_id", "prefix", "day", "seq_no", "step", name="uq_tickets_number"),
         Index("ix_tickets_queue", "service_id", "state", "kind", "queued_at", "id"),
         # call-next's appointment heads, in slot order (repo.queue_heads). Kind first, so
         # that no query without a kind prefers it to ix_tickets_queue. Not partial (WHERE
@@ -306,6 +310,7 @@ class Ticket(Base):
         Index("ix_tickets_service_day", "service_id", "day", "finished_at"),
         Index("ix_tickets_counter_state", "counter_id", "state"),
         Index("ix_tickets_carried", "carried_to"),  # call by number of a carried ticket
+        Index("ix_tickets_chain_day", "chain_id", "day"),  # the per-chain report
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
@@ -348,6 +353,10 @@ class Ticket(Base):
     # the overnight queue carried this waiting ticket to that service day (number and
     # place kept; ``day`` stays the day it was issued)
     carried_to: Mapped[date | None] = mapped_column(Date, default=None)
+    # 多窗联办: the chain service this ticket was taken for (None: a plain ticket) and which
+    # of its steps this row is the visit of; every step is a row with the same number
+    chain_id: Mapped[int | None] = mapped_column(default=None)
+    step: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
 
 
 class Inquiry(Base):
