@@ -356,7 +356,8 @@ class Ticket(Base):
     # 多窗联办: the chain service this ticket was taken for (None: a plain ticket) and which
     # of its steps this row is the visit of; every step is a row with the same number
     chain_id: Mapped[int | None] = mapped_column(default=None)
-    step: Mapped[int] = mapped_column(SmallInteger, default=1, server_default="1")
+    step: Mapped[int] = mapped_column(SmallInteger, server_default="1")  # none in Python:
+    # the prepared insert (store/hot.py) leaves it to the database
 
 
 class Inquiry(Base):
