@@ -12,10 +12,14 @@ after a step. The queue (hall/services/queue/chains.py) applies them.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from hall.domain.i18n import N_
+from hall.domain.measures import mean, percentile
 from hall.domain.outcomes import Outcome
 
 MAX_STEPS = 10
@@ -64,8 +68,8 @@ def problem(code: str, steps: Sequence[str], chains: Mapping[str, Sequence[str]]
     outer = next((other for other, its in chains.items() if other != code and code in its),
                  None)
     if outer is not None:
-        return Problem(N_("%(code)s is a step of the chain %(chain)s (a chain inside a "
-                          "chain)"), {"code": code, "chain": outer})
+        return Problem(N_("%(service)s is a step of the chain %(chain)s (a chain inside a "
+                          "chain)"), {"service": code, "chain": outer})
     return None
 
 
@@ -84,3 +88,47 @@ def next_step(steps: Sequence[str], step: int, outcome: str) -> str | None:
     if outcome not in GOES_ON or step >= len(steps):
         return None
     return steps[step]
+
+
+@dataclass(frozen=True, slots=True)
+class StepVisit:
+    """One step's row of a chain ticket, as the per-chain report reads it."""
+
+    ticket: Hashable  # the number (prefix, day, sequence): the same for all its steps
+    step: int
+    state: str
+    outcome: str | None
+    issued_at: datetime  # step 1: when the number was taken
+    finished_at: datetime | None
+
+
+def figures(steps: int, visits: Iterable[StepVisit]) -> dict[str, Any]:
+    """A chain's figures over its tickets: ``visitors`` (numbers taken for it: one visitor
+    however many steps), how many ``reached`` each step, ``completed`` (the last step
+    finished with 办结 or 受理), ``stopped`` (a step finished with an outcome that ends the
+    chain: 补正, 不予受理, 咨询) and the time from taking the number to the last step's
+    finish of the completed ones (whole seconds)."""
+    by_ticket: dict[Hashable, list[StepVisit]] = {}
+    for v in visits:
+        by_ticket.setdefault(v.ticket, []).append(v)
+    reached = [0] * steps
+    completed = stopped = 0
+    totals: list[float] = []
+    for rows in by_ticket.values():
+        rows.sort(key=lambda v: v.step)
+        for v in rows:
+            if 1 <= v.step <= steps:
+                reached[v.step - 1] += 1
+        first, last = rows[0], rows[-1]
+        if last.state not in ("done", "rated"):
+            continue  # still in the hall (or gone without a finish: no-show, cancelled)
+        if last.outcome in GOES_ON and last.step >= steps and last.finished_at is not None:
+            completed += 1
+            totals.append(math.floor((last.finished_at - first.issued_at).total_seconds()))
+        elif last.outcome not in GOES_ON:
+            stopped += 1
+    total_mean, total_p90 = mean(totals), percentile(totals, 90)
+    return {"visitors": len(by_ticket), "reached": reached, "completed": completed,
+            "stopped": stopped,
+            "total_mean_s": None if total_mean is None else round(total_mean, 1),
+            "total_p90_s": None if total_p90 is None else round(total_p90, 1)}
