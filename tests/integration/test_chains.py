@@ -116,7 +116,11 @@ def test_correction_ends_the_chain(ctx, chain, clock):
     taken = tickets.issue(ctx, hall_id=hall["id"], service="lb", actor=kiosk(hall)).value
     staff, _ = serve(ctx, hall, 1, "li")
     step1 = finish(ctx, hall, 1, staff)
-    staff, _ = serve(ctx, hall, 3, "wang")
+    staff = signed_in_at(ctx, hall, 3, "wang")  # the visitor shows the number at window 3
+    called = calling.call_number(ctx, counter_id=hall["counters"][3], number="L001",
+                                 actor=staff).value
+    assert called["id"] == step1["next_step"]["id"]  # the step it is at, not the one done
+    calling.start(ctx, counter_id=hall["counters"][3], actor=staff)
     stopped = visits.finish(ctx, counter_id=hall["counters"][3], actor=staff,
                             outcome="correction")
     assert stopped.value["next_step"] is None and step1["next_step"]["step"] == 2

@@ -123,7 +123,9 @@ def call_number(ctx: Context, *, counter_id: int, number: str, actor: Actor) -> 
         found = conn.execute(select(Ticket.__table__).where(
             Ticket.hall_id == counter.hall_id,
             (Ticket.day == day) | (Ticket.carried_to == day),  # or carried over to today
-            Ticket.number == number.strip().upper()).with_for_update()).first()
+            Ticket.number == number.strip().upper())
+            .order_by(Ticket.step.desc())  # 多窗联办: the step the number is at now
+            .with_for_update()).first()
         if found is None:
             raise DomainError("ticket_not_found", N_("No ticket %(number)s today"), "number",
                               number=number)
