@@ -73,6 +73,7 @@ def test_chain_keeps_the_number_through_steps(ctx, chain, clock):
                                                                            code)
         assert (page["chain"]["step"], page["chain"]["of"]) == (step, 3)
         lines = {s["code"]: s["waiting"] for s in queries.queues(ctx, hall["id"])["services"]}
+        assert lines.pop("lb") == lines["hj"]  # the kiosk shows the line a new number joins
         assert lines[code] == 1 and sum(lines.values()) == 1  # in one line: this step's
         clock.advance(minutes=2)
         staff, called = serve(ctx, hall, window, login)

@@ -34,6 +34,12 @@ def first_service(uow: UnitOfWork, hall_id: int, chain: Any) -> Any:
     return repo.service_cached(uow, hall_id, chain.chain[0])
 
 
+def line_of(uow: UnitOfWork, svc: Any) -> Any:
+    """The service whose line ``svc``'s newcomers join (what the kiosk and the screens show
+    for it): a chain's first step, else ``svc`` itself."""
+    return first_service(uow, svc.hall_id, svc) if svc.chain else svc
+
+
 def position(uow: UnitOfWork, row: Any) -> dict[str, Any] | None:
     """Where a chain ticket stands (step ``step`` of ``of``, the chain's name and this
     step's service), for the phone page, screens and the terminal; None for a plain

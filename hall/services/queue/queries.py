@@ -43,12 +43,13 @@ def queues(ctx: Context, hall_id: int) -> dict[str, Any]:
         out = []
         for svc in conn.execute(select(s).where(s.c.hall_id == hall_id, s.c.active)
                                 .order_by(s.c.sort, s.c.id)):
+            line = chains.line_of(uow, svc)  # 多窗联办: a chain's first step's line
             per_visit = service_time_estimate(
-                standing.recent_service_times(conn, svc.id, day), svc.expected_visit_s)
+                standing.recent_service_times(conn, line.id, day), line.expected_visit_s)
             out.append({"service_id": svc.id, "code": svc.code, "name": svc.name,
                         "name_en": svc.name_en, "prefix": svc.prefix,
-                        **standing.line(waiting.get(svc.id, 0), per_visit,
-                                        windows.get(svc.id, standing.Windows()))})
+                        **standing.line(waiting.get(line.id, 0), per_visit,
+                                        windows.get(line.id, standing.Windows()))})
         return {"hall_id": hall_id, "at": uow.now.isoformat(), "services": out}
 
     return read(ctx, query)
