@@ -87,6 +87,12 @@ const refresh = debounce(async () => {
 }, 600);
 
 function onEvent(e, { replayed }) {
+  // 多窗联办: the step this page shows is done and the same number waits at the next one;
+  // the page (the same address) draws that step and follows its line from now on
+  if (e.type === "ticket.step" && e.ticket_id === ticketId) {
+    window.location.reload();
+    return;
+  }
   const mine = e.ticket_id === ticketId || e.new_ticket_id === ticketId;
   if (mine && (e.type === "ticket.called" || e.type === "ticket.recalled")) {
     if (e.counter_number != null) setField("counter", e.counter_number);

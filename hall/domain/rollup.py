@@ -33,6 +33,9 @@ class TicketFacts:
     recalls: int
     fee_cents: int
     rating: int | None  # the 好差评 level, if rated
+    # 多窗联办: which step of a chain ticket this visit is (1 for every other ticket); a
+    # later step is a visit of its service but no number taken
+    step: int = 1
 
 
 @dataclass(slots=True)
@@ -146,8 +149,9 @@ def sum_tickets(tickets: Iterable[TicketFacts], target_wait_s: int, tz: Any) -> 
     rows: dict[Key, Sums] = {}
     for t in tickets:
         s = rows.setdefault((t.service_id, t.counter_id or 0, t.staff_id or 0), Sums())
-        s.issued += 1
-        _bump(s.issued_by_hour, t.issued_at.astimezone(tz).hour)
+        if t.step == 1:  # 取号数: a chain's number once, at its first step
+            s.issued += 1
+            _bump(s.issued_by_hour, t.issued_at.astimezone(tz).hour)
         wait = _secs(t.issued_at, t.called_at)
         if wait is not None:
             s.called += 1

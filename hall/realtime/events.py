@@ -49,6 +49,9 @@ AUDIENCE: dict[str, str] = {
     "ticket.held": PUBLIC, "ticket.unheld": PUBLIC, "ticket.reinstated": PUBLIC,
     "ticket.cancelled": PUBLIC, "ticket.transferred": PUBLIC, "counter.state": PUBLIC,
     "ticket.carried": PUBLIC,  # the overnight queue kept it for the next service day
+    # 多窗联办: the same number queued at the chain's next step (ticket_id: the step done,
+    # new_ticket_id: the row of the next; service_id: the line it joins)
+    "ticket.step": PUBLIC,
     "queue.stats": PUBLIC, "calls.live": PUBLIC, "config.changed": PUBLIC,
     "appointment.booked": PUBLIC, "appointment.cancelled": PUBLIC,  # places left, no one named
     # a visit's rating: its window (pad, keypad, terminal) and the visitor who gave it

@@ -35,7 +35,7 @@ from hall.realtime.events import NAMESPACE, room, rooms_for, tier
 from hall.services.config import accounts
 from hall.services.context import Context, read
 from hall.services.counters import signout
-from hall.services.queue import queries
+from hall.services.queue import chains, queries
 from hall.store.models import Counter, Ticket
 from hall.web.auth import session_staff
 from hall.web.context import hall_context
@@ -148,10 +148,12 @@ def _drop(server, sids: set[str], why: str) -> None:
 
 def _visitor(token: str) -> Actor | None:
     def query(uow):
-        row = uow.conn.execute(select(Ticket.id, Ticket.hall_id, Ticket.service_id)
+        row = uow.conn.execute(select(Ticket.__table__)
                                .where(Ticket.token == token)).first()
         if row is None:
             return None
+        # a chain ticket's token is its first step's: the phone follows the step it is at
+        row = chains.current(uow.conn, row)
         return Actor("visitor", row.id, row.hall_id, "holder", None, token)
 
     return read(hall_context(), query)

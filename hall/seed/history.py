@@ -42,8 +42,10 @@ def generate(engine, *, first: date, days: int, per_day: int, seed: int = 1,
         hall = conn.execute(select(Hall.__table__).where(
             Hall.code == hall_code) if hall_code else select(Hall.__table__)).first()
         tz = ZoneInfo(hall.timezone)
-        services = conn.execute(select(Service.id, Service.prefix).where(
-            Service.hall_id == hall.id)).all()
+        # a chain (多窗联办) is visited at its steps' services, never as itself
+        services = [(r.id, r.prefix) for r in conn.execute(
+            select(Service.id, Service.prefix, Service.chain).where(
+                Service.hall_id == hall.id)) if not r.chain]
         counters = conn.execute(select(Counter.id).where(Counter.hall_id == hall.id)
                                 ).scalars().all()
         serving = {}

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -94,6 +95,8 @@ class Service(Base):
     guide: Mapped[dict[str, Any]] = mapped_column(default=dict)  # materials, basis, fee, steps
     # appointments (预约): {"slot_minutes": 30, "capacity": 4, "days_ahead": 7}; {} = none
     booking: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # 多窗联办: the codes of the services this one chains, in order ([] = a plain service)
+    chain: Mapped[list[Any]] = mapped_column(default=list, server_default="[]")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     sort: Mapped[int] = mapped_column(default=0)
 
@@ -301,7 +304,8 @@ def _not_null(column: str) -> dict[str, Any]:
 class Ticket(Base):
     __tablename__ = "tickets"
     __table_args__ = (
-        UniqueConstraint("hall_id", "prefix", "day", "seq_no", name="uq_tickets_number"),
+        # a chain ticket's steps share its number, one row per step (多窗联办)
+        UniqueConstraint("hall_id", "prefix", "day", "seq_no", "step", name="uq_tickets_number"),
         Index("ix_tickets_queue", "service_id", "state", "kind", "queued_at", "id"),
         # call-next's appointment heads, in slot order (repo.queue_heads). Kind first, so
         # that no query without a kind prefers it to ix_tickets_queue. Not partial (WHERE
@@ -318,6 +322,7 @@ class Ticket(Base):
         Index("ix_tickets_counter_state", "counter_id", "state", **_not_null("counter_id")),
         # call by number of a carried ticket
         Index("ix_tickets_carried", "carried_to", **_not_null("carried_to")),
+        Index("ix_tickets_chain_day", "chain_id", "day", **_not_null("chain_id")),  # chains
     )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
@@ -360,6 +365,11 @@ class Ticket(Base):
     # the overnight queue carried this waiting ticket to that service day (number and
     # place kept; ``day`` stays the day it was issued)
     carried_to: Mapped[date | None] = mapped_column(Date, default=None)
+    # 多窗联办: the chain service this ticket was taken for (None: a plain ticket) and which
+    # of its steps this row is the visit of; every step is a row with the same number
+    chain_id: Mapped[int | None] = mapped_column(default=None)
+    step: Mapped[int] = mapped_column(SmallInteger, server_default="1")  # none in Python:
+    # the prepared insert (store/hot.py) leaves it to the database
 
 
 class Inquiry(Base):

@@ -191,6 +191,8 @@ const NUMBERS = ["legal_days", "promised_days", "expected_visit_minutes", "time_
                  "warning_minutes", "daily_quota", "per_person_daily_limit"];
 const GUIDE_LISTS = ["materials", "steps"];
 const GUIDE_TEXTS = ["basis", "fee", "notes"];
+// 多窗联办: the codes of the services a ticket goes through, one per line (none: a plain service)
+const CHAIN = "chain";
 
 function renderServices() {
   const tbody = $("services");
@@ -226,7 +228,8 @@ function openService(s) {
   const blank = { kind: "instant", legal_days: 0, promised_days: 0, active: true, hours: [],
                   department: page.departments[0] && page.departments[0].code };
   const v = s || blank;
-  for (const name of [...TEXTS, ...NUMBERS, ...GUIDE_LISTS, ...GUIDE_TEXTS, "hours", "active"]) {
+  for (const name of [...TEXTS, ...NUMBERS, ...GUIDE_LISTS, ...GUIDE_TEXTS, CHAIN, "hours",
+                      "active"]) {
     setValue(svcForm, name, v[name]);
   }
   setValue(svcForm, "booking", Boolean(v.booking));
@@ -246,7 +249,7 @@ function serviceBody() {
   body.hours = read.lines(svcForm, "hours");
   body.booking = read.checked(svcForm, "booking")
     ? Object.fromEntries(BOOKING.map((k) => [k, read.int(svcForm, `booking.${k}`)])) : null;
-  for (const name of GUIDE_LISTS) {
+  for (const name of [...GUIDE_LISTS, CHAIN]) {
     const items = read.lines(svcForm, name);
     body[name] = items.length ? items : null;
   }

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hall.domain import chains
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden, NotFound
 from hall.domain.i18n import N_
@@ -206,6 +207,17 @@ def _department_id(uow: UnitOfWork, hall_id: int, code: str) -> int:
     return found
 
 
+def _check_chain(uow: UnitOfWork, hall_id: int, spec: ServiceSpec) -> None:
+    """The hall's chains stay valid with ``spec`` saved (hall.domain.chains.problem): its
+    own chain, and its place as a step of another chain."""
+    hall_chains = {code: list(chain or []) for code, chain in uow.conn.execute(
+        select(S.c.code, S.c.chain).where(S.c.hall_id == hall_id))}
+    hall_chains[spec.code] = list(spec.chain or [])
+    found = chains.problem(spec.code, hall_chains[spec.code], hall_chains)
+    if found is not None:
+        raise DomainError("invalid_chain", found.message, "chain", **found.params)
+
+
 def list_services(ctx: Context, *, actor: Actor) -> list[dict[str, Any]]:
     """Every service of the hall, inactive ones included, with its guide and booking."""
     _require_admin(actor)
@@ -222,6 +234,7 @@ def create_service(ctx: Context, *, actor: Actor, spec: ServiceSpec,
     def command(uow: UnitOfWork) -> dict[str, Any]:
         department_id = _department_id(uow, actor.hall_id, spec.department)
         _taken(uow, S, "code", spec.code, actor.hall_id)
+        _check_chain(uow, actor.hall_id, spec)
         new_id = uow.conn.execute(insert(S).values(
             hall_id=actor.hall_id, sort=_next_sort(uow, S, actor.hall_id),
             **service_row(spec, department_id)).returning(S.c.id)).scalar_one()
@@ -235,6 +248,7 @@ def _save_service(uow: UnitOfWork, actor: Actor, ip: str | None, action: str, ro
                   spec: ServiceSpec) -> dict[str, Any]:
     _same_key(spec.code, row.code, "code")
     department_id = _department_id(uow, actor.hall_id, spec.department)
+    _check_chain(uow, actor.hall_id, spec)
     uow.conn.execute(update(S).where(S.c.id == row.id).values(**service_row(spec, department_id)))
     _log(uow, actor, ip, action, "service", row.code, row.id,
          service_spec(row, row.department_code).model_dump(), spec.model_dump())

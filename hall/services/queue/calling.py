@@ -15,6 +15,7 @@ from hall.domain.i18n import N_
 from hall.domain.lifecycle import AT_COUNTER_STATES, Action, next_state
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
+from hall.services.queue import chains
 from hall.services.supervision import visit_alerts
 from hall.services.views import iso
 from hall.store.models import Ticket
@@ -64,6 +65,8 @@ def _called_event(uow: UnitOfWork, counter, row, reason: str | None, type_: str)
                    .get("call_by_name"))
     holder = row.holder_masked if by_name else None
     extra = {"holder": holder} if holder else {}
+    if row.chain_id is not None:  # 多窗联办: screens show 第2步/共3步 税费核定 by the number
+        extra["chain"] = chains.position(uow, row)
     uow.emit(type_, counter.hall_id, ticket_id=row.id, number=row.number,
              service_id=row.service_id, counter_id=counter.id, counter_number=counter.number,
              counter_name=counter.name, reason=reason, recalls=row.recalls,
@@ -120,7 +123,9 @@ def call_number(ctx: Context, *, counter_id: int, number: str, actor: Actor) -> 
         found = conn.execute(select(Ticket.__table__).where(
             Ticket.hall_id == counter.hall_id,
             (Ticket.day == day) | (Ticket.carried_to == day),  # or carried over to today
-            Ticket.number == number.strip().upper()).with_for_update()).first()
+            Ticket.number == number.strip().upper())
+            .order_by(Ticket.step.desc())  # 多窗联办: the step the number is at now
+            .with_for_update()).first()
         if found is None:
             raise DomainError("ticket_not_found", N_("No ticket %(number)s today"), "number",
                               number=number)

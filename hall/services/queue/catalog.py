@@ -16,7 +16,7 @@ from hall.domain.errors import ServiceUnavailable
 from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
-from hall.services.queue import standing
+from hall.services.queue import chains, standing
 from hall.store.models import Department, Service, ServiceDay
 
 MSG_QUOTA = N_("Today's %(quota)d tickets for %(service)s are all taken")  # = tickets.issue's
@@ -43,8 +43,8 @@ def catalog(ctx: Context, hall_id: int) -> dict[str, Any]:
         services: dict[int, list[dict[str, Any]]] = {}
         for svc in conn.execute(select(s).where(s.c.hall_id == hall_id)
                                 .order_by(s.c.sort, s.c.id)):
-            view = _service(uow, svc, local_now, config.calendar,
-                            waiting.get(svc.id, 0), issued.get(svc.id, 0))
+            view = _service(uow, svc, local_now, config.calendar, waiting,
+                            issued.get(svc.id, 0))
             services.setdefault(svc.department_id, []).append(view)
         departments = [{"id": r.id, "code": r.code, "name": r.name, "name_en": r.name_en,
                         "services": services.get(r.id, [])}
@@ -61,7 +61,7 @@ def catalog(ctx: Context, hall_id: int) -> dict[str, Any]:
     return read(ctx, query)
 
 
-def _service(uow: UnitOfWork, svc: Any, local_now, calendar, waiting: int,
+def _service(uow: UnitOfWork, svc: Any, local_now, calendar, waiting: dict[int, int],
              issued: int) -> dict[str, Any]:
     info = repo.service_info(svc)
     reason = None
@@ -73,7 +73,8 @@ def _service(uow: UnitOfWork, svc: Any, local_now, calendar, waiting: int,
     if reason is None and quota_left == 0:
         reason = ServiceUnavailable("quota_exceeded", MSG_QUOTA, quota=svc.daily_quota or 0,
                                     service=svc.name)
-    per_visit, windows = standing.pace(uow.conn, svc.id, svc.expected_visit_s,
+    line = chains.line_of(uow, svc)  # 多窗联办: a chain's number joins its first step's line
+    per_visit, windows = standing.pace(uow.conn, line.id, line.expected_visit_s,
                                         local_now.date(), uow.ctx.cache)
     guide = svc.guide or {}
     return {
@@ -89,6 +90,6 @@ def _service(uow: UnitOfWork, svc: Any, local_now, calendar, waiting: int,
         "reason": None if reason is None else {"code": reason.code, "message": reason.message,
                                                "params": dict(reason.params)},
         "quota": svc.daily_quota, "quota_left": quota_left,
-        **standing.line(waiting, per_visit, windows),
+        **standing.line(waiting.get(line.id, 0), per_visit, windows),
     }
 

@@ -12,7 +12,7 @@ from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.cases.documents import case_of_ticket
 from hall.services.context import Context, UnitOfWork, read
-from hall.services.queue import calls, standing
+from hall.services.queue import calls, chains, standing
 from hall.services.supervision import overnight
 from hall.services.views import public_ticket
 from hall.store.models import (
@@ -43,12 +43,13 @@ def queues(ctx: Context, hall_id: int) -> dict[str, Any]:
         out = []
         for svc in conn.execute(select(s).where(s.c.hall_id == hall_id, s.c.active)
                                 .order_by(s.c.sort, s.c.id)):
+            line = chains.line_of(uow, svc)  # 多窗联办: a chain's first step's line
             per_visit = service_time_estimate(
-                standing.recent_service_times(conn, svc.id, day), svc.expected_visit_s)
+                standing.recent_service_times(conn, line.id, day), line.expected_visit_s)
             out.append({"service_id": svc.id, "code": svc.code, "name": svc.name,
                         "name_en": svc.name_en, "prefix": svc.prefix,
-                        **standing.line(waiting.get(svc.id, 0), per_visit,
-                                        windows.get(svc.id, standing.Windows()))})
+                        **standing.line(waiting.get(line.id, 0), per_visit,
+                                        windows.get(line.id, standing.Windows()))})
         return {"hall_id": hall_id, "at": uow.now.isoformat(), "services": out}
 
     return read(ctx, query)
@@ -63,8 +64,11 @@ def ticket_by_token(ctx: Context, token: str) -> dict[str, Any]:
         row = conn.execute(select(t).where(t.c.token == token)).first()
         if row is None:
             raise DomainError("ticket_not_found", N_("No such ticket"), "token")
+        row = chains.current(conn, row)  # 多窗联办: the step the ticket is at now
         svc = repo.service_row(conn, row.hall_id, row.service_id)
         view = public_ticket(row, svc)
+        if row.chain_id is not None:  # 第2步/共3步 税费核定
+            view["chain"] = chains.position(uow, row)
         if row.state == "waiting":
             view.update(standing.estimate_for(conn, row._asdict(), svc))
         if row.counter_id is not None:

@@ -39,7 +39,8 @@ RECENT = 20  # service times of the last 20 visits of a service drive its estima
 # the line as it was. A counter opening, pausing, resuming or closing (counter.state)
 # changes the estimates of the services it serves: each of those gets its queue.stats too.
 QUEUE_EVENTS = frozenset({"ticket.issued", "ticket.called", "ticket.cancelled",
-                          "ticket.reinstated", "ticket.transferred", "ticket.unheld"})
+                          "ticket.reinstated", "ticket.transferred", "ticket.unheld",
+                          "ticket.step"})
 COUNTER_EVENT = "counter.state"
 
 _T, _W = Ticket.__table__, WaitingCount.__table__

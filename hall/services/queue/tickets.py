@@ -16,7 +16,7 @@ from hall.domain.personal import keyed_hash, mask_name, normalize_id_number
 from hall.domain.slots import check_in_kind
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
-from hall.services.queue import limits, notify, standing
+from hall.services.queue import chains, limits, notify, standing
 from hall.services.views import iso, public_ticket
 from hall.store import hot
 from hall.store.models import Appointment, Ticket
@@ -91,6 +91,9 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     config = repo.hall_config(uow, hall_id)
     hall_row, hall = config.row, config.settings
     svc_row, svc = repo.service_cached_info(uow, hall_id, service)
+    # 多窗联办: the number is the chain's (its prefix, quota, hours, limit); the line is its
+    # first step's
+    line_row = chains.first_service(uow, hall_id, svc_row) if svc_row.chain else svc_row
     local_now = hall.local(now)
     svc.check_open(local_now, config.calendar.is_workday, config.calendar.extended_hours)
     t_kind, reason = _kind(hall_row, svc.id, kind, priority_reason, appointment, now,
@@ -105,7 +108,7 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
                                  quota=svc.daily_quota or 0, service=svc.name)
     seq = repo.next_number(conn, hall_id, svc.prefix, day)
     on_time = t_kind == "appointment"
-    values = dict(hall_id=hall_id, service_id=svc.id, day=day, prefix=svc.prefix,
+    values = dict(hall_id=hall_id, service_id=line_row.id, day=day, prefix=svc.prefix,
                   seq_no=seq, number=format_number(svc.prefix, seq),
                   token=secrets.token_urlsafe(12), kind=t_kind, priority_reason=reason,
                   appointment_at=appointment.slot_start if on_time else None,
@@ -113,16 +116,20 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     ticket_id = hot.INSERT_TICKET(conn, **values, target_counter_id=None, parent_id=None,
                                   recalls=0, fee_cents=0).scalar_one()
     values["id"] = ticket_id
-    if person is not None or holder:  # rare path: the hot insert stays as it is
+    if person is not None or holder or svc_row.chain:  # rare: the hot insert stays as it is
         conn.execute(update(Ticket).where(Ticket.id == ticket_id).values(
-            person_hash=person, holder_masked=holder[:20] if holder else None))
+            person_hash=person, holder_masked=holder[:20] if holder else None,
+            chain_id=svc_row.id if svc_row.chain else None))
+        values.update(chain_id=svc_row.id if svc_row.chain else None, step=1)
     if appointment is not None:
         _mark_checked_in(conn, appointment.id, ticket_id, appointment_field)
     # no history row: issued_at/issued_by on the ticket and the event log record it
-    view = public_ticket(values, svc_row)
-    view.update(standing.newcomer_estimate(uow, values, svc_row))
+    view = public_ticket(values, line_row)
+    if svc_row.chain:
+        view["chain"] = chains.position(uow, values)
+    view.update(standing.newcomer_estimate(uow, values, line_row))
     uow.emit("ticket.issued", hall_id,
-             ticket=_event_view(view, repo.department_cached(uow, svc_row.department_id)))
+             ticket=_event_view(view, repo.department_cached(uow, line_row.department_id)))
     if appointment is not None:  # for the visitor only, never broadcast
         view["appointment"] = {"slot_start": iso(hall.local(appointment.slot_start)),
                                "slot_end": iso(hall.local(appointment.slot_end)),

@@ -2,7 +2,6 @@
 transfer to another service or a named counter as a new, linked ticket."""
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -12,14 +11,14 @@ from hall.domain.access import Actor, require
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.domain.lifecycle import Action
-from hall.domain.numbering import format_number
 from hall.domain.outcomes import Outcome
 from hall.domain.personal import mask_name
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
+from hall.services.queue import chains
 from hall.services.queue.calling import move_ticket, need_current
+from hall.services.queue.requeue import queue_again
 from hall.services.supervision import visit_alerts
-from hall.store import hot
 from hall.store.models import Case, Counter
 
 CASE_PREFIX = "#case"  # number_counters key for case numbers (never a ticket prefix)
@@ -52,8 +51,9 @@ def finish(ctx: Context, *, counter_id: int, actor: Actor, outcome: str,
                  counter_number=counter.number, outcome=result.value,
                  case_number=case["number"] if case else None,
                  case_due_date=case["due_date"] if case else None, document=result.document)
+        step = chains.go_on(uow, row, counter, actor, result.value)  # 多窗联办: next window
         return {"id": row.id, "number": row.number, "state": "done", "outcome": result.value,
-                "case": case, "document": result.document}
+                "case": case, "document": result.document, "next_step": step}
 
     return run(ctx, command)
 
@@ -113,25 +113,16 @@ def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | s
         repo.set_counter(conn, counter.id, current_ticket_id=None)
         if row.state == "serving":
             visit_alerts.end_visit(uow, counter.hall_id, row.id)
-        today = row.day
-        seq = repo.next_number(conn, counter.hall_id, svc.prefix, today)
-        values = dict(hall_id=counter.hall_id, service_id=svc.id, day=today, prefix=svc.prefix,
-                      seq_no=seq, number=format_number(svc.prefix, seq),
-                      token=secrets.token_urlsafe(12), kind=row.kind,
-                      priority_reason=row.priority_reason, state="waiting", issued_at=uow.now,
-                      queued_at=uow.now if target else row.issued_at,
-                      target_counter_id=target.id if target else None, parent_id=row.id,
-                      issued_by=actor.audit())
-        new_id = hot.INSERT_TICKET(conn, **values, appointment_at=None, recalls=0,
-                                   fee_cents=0).scalar_one()
-        repo.add_history(conn, new_id, uow.now, "issue", None, "waiting", counter.id,
-                         actor.audit(), f"transfer from {row.number}")
+        queued_at = uow.now if target else row.issued_at
+        new = queue_again(uow, row, svc, counter, actor, queued_at=queued_at,
+                          target_counter_id=target.id if target else None,
+                          note=f"transfer from {row.number}")
         uow.emit("ticket.transferred", counter.hall_id, ticket_id=row.id, number=row.number,
-                 counter_id=counter.id, new_ticket_id=new_id, new_number=values["number"],
+                 counter_id=counter.id, new_ticket_id=new["id"], new_number=new["number"],
                  service_id=svc.id, to_counter=target.number if target else None)
         # the note stays in the history: a public event carries no staff free text
         return {"id": row.id, "number": row.number, "state": "transferred",
-                "new_ticket": {"id": new_id, "number": values["number"], "token": values["token"],
+                "new_ticket": {**new,
                                "service_id": svc.id,
                                "to_counter": target.number if target else None}}
 

@@ -27,6 +27,7 @@ from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read, run
 from hall.services.queue import queries
+from hall.services.supervision import chain_report
 from hall.services.supervision import rollup as store
 from hall.store.models import (
     Admonition,
@@ -183,6 +184,8 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
         "target_wait_s": hall.target_wait_s,
         "targets": targets,
         "rows": rows, "total": whole,
+        # 多窗联办: per chain (its steps are in the rows above, as visits of their services)
+        "chains": chain_report.chain_rows(uow, hall.id, p.start, p.end),
         "charts": {
             "hours": list(range(24)),
             "issued_by_hour": [total.issued_by_hour.get(str(h), 0) for h in range(24)],

@@ -79,7 +79,7 @@ def day_tickets(uow: UnitOfWork, hall_id: int, day: date) -> list[rollup.TicketF
     rows = uow.conn.execute(
         select(t.c.service_id, t.c.counter_id, t.c.staff_id, t.c.state, t.c.outcome,
                t.c.issued_at, t.c.called_at, t.c.started_at, t.c.finished_at, t.c.released_at,
-               t.c.recalls, t.c.fee_cents, r.c.level)
+               t.c.recalls, t.c.fee_cents, r.c.level, t.c.step)
         .select_from(t.outerjoin(r, r.c.ticket_id == t.c.id))
         .where(t.c.hall_id == hall_id, t.c.day == day))
     return [rollup.TicketFacts(*row) for row in rows]

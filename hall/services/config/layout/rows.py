@@ -68,6 +68,7 @@ def service_row(spec: ServiceSpec, department_id: int) -> dict[str, Any]:
         "hours": list(spec.hours),
         "guide": {k: getattr(spec, k) for k in GUIDE_KEYS if getattr(spec, k) is not None},
         "booking": spec.booking.model_dump() if spec.booking is not None else {},
+        "chain": list(spec.chain or []),
         "active": spec.active,
     }
 
@@ -91,6 +92,7 @@ def service_spec(row: Any, department_code: str) -> ServiceSpec:
         daily_quota=_get(row, "daily_quota"),
         per_person_daily_limit=_get(row, "per_person_limit"),
         hours=list(_get(row, "hours") or []), booking=booking,
+        chain=list(_get(row, "chain") or []) or None,
         **{k: guide[k] for k in GUIDE_KEYS if guide.get(k) is not None},
         active=bool(_get(row, "active", True)))
 

@@ -26,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from hall.domain import chains
 from hall.domain.duty import is_leave_word
 from hall.domain.hall import parse_hours
 from hall.domain.i18n import N_
@@ -341,6 +342,11 @@ class ServiceSpec(Spec):
                                    description="申请条件: who may apply")
     fee_basis: str | None = Field(default=None, max_length=1000,
                                   description="收费依据: the fee's legal basis")
+    # not ``steps``: that is the guide's 办理流程, words for the visitor
+    chain: list[Annotated[str, Field(pattern=CODE)]] | None = Field(
+        default=None, max_length=chains.MAX_STEPS,
+        description="多窗联办: the codes of the services a ticket of this one goes through, "
+                    "in order (one number through every step)")
     active: bool = True
 
     @field_validator("hours")
@@ -442,6 +448,9 @@ class LayoutSpec(Spec):
         for s in self.services:
             if s.department not in depts:
                 raise ValueError(f"services.{s.code}: unknown department {s.department!r}")
+        found = chains.first_problem({s.code: s.chain or [] for s in self.services})
+        if found is not None:
+            raise ValueError(f"services.{found[0]}: chain: {found[1].text()}")
         for st in self.staff:
             if st.department is not None and st.department not in depts:
                 raise ValueError(f"staff.{st.login}: unknown department {st.department!r}")
