@@ -27,7 +27,7 @@ run: install translations fonts  ## demo hall on SQLite with emulated devices an
 # passes options through (e.g. PYTEST_ARGS="-k live --durations=20").
 test: install-dev translations fonts  ## ruff, then every layer (SQLite, PostgreSQL, Redis, processes, Chromium)
 	$(BIN)/ruff check .
-	$(PYTEST) tests/e2e tests/integration tests/unit $(PYTEST_ARGS)
+	$(PYTEST) tests/e2e tests/integration tests/unit --durations=30 $(PYTEST_ARGS)
 
 test-unit: install-dev translations fonts  ## domain, protocols, pure functions: no database, no network
 	$(PYTEST) tests/unit $(PYTEST_ARGS)

@@ -30,7 +30,11 @@ def serve(app, socketio, host: str, port: int) -> None:
 
 
 def _serve_gevent(app, host: str, port: int) -> None:
+    from http import client
+
     from gevent import pywsgi
+
+    from hall.realtime import headers
 
     class NoDelayHandler(pywsgi.WSGIHandler):
         def __init__(self, sock, address, server, rfile=None):
@@ -45,6 +49,16 @@ def _serve_gevent(app, host: str, port: int) -> None:
             except OSError:  # a Unix socket behind a proxy has no Nagle to turn off
                 pass
             return super().handle()
+
+        def MessageClass(self, fp, *_):  # noqa: N802 - pywsgi's name
+            # the header block without the e-mail parser (hall/realtime/headers.py); a line
+            # over the limit answers as pywsgi's own factory does
+            try:
+                return headers.parse_headers(fp, pywsgi.OldMessage)
+            except client.LineTooLong:
+                message = pywsgi.OldMessage()
+                message.status = "Line too long"
+                return message
 
         def log_request(self):
             # with log=None pywsgi still formats an access-log line per request (2 % of the
