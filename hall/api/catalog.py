@@ -47,7 +47,7 @@ class ConflictPath(BaseModel):
 
 class StatusOut(Generic):
     """Per kind (``catalog``, ``scheme``): ``received`` and ``adopted`` versions, ``pending``
-    (what adopting the newest would do: ``updates``, ``conflicts``, ``new``), the open
+    (what adopting the newest would do: ``updates``, ``conflicts``, ``new_services``), the open
     ``conflicts`` (id, entity, field, region, local) and the ``addable`` 事项."""
 
 
@@ -56,7 +56,7 @@ class AdoptOut(BaseModel):
     version: int
     updated: list[dict[str, Any]] = Field(description="(entity, field) taken from the region")
     conflicts: int = Field(description="fields waiting for the admin's choice")
-    new: list[str] = Field(description="事项 the hall has no service for")
+    new_services: list[str] = Field(description="事项 the hall has no service for")
 
 
 class DecisionOut(BaseModel):

@@ -132,12 +132,14 @@ def test_catalog_update_flows_to_halls(db_url, admin_client, sqlite_template, tm
     assert (seen["received"], seen["adopted"], seen["pending"]["version"]) == (2, None, 2)
     r = admin_client.post("/api/v1/catalog/adopt", json={"kind": "catalog"},
                           headers=admin_client.csrf)
-    assert r.status_code == 200 and r.json["new"] == ["gs"], r.json
+    assert r.status_code == 200 and r.json["new_services"] == ["gs"], r.json
     # never adopted before: what differs from its own services is asked, not overwritten
     conflicts = admin_client.get("/api/v1/catalog").json["catalog"]["conflicts"]
     assert sorted((c["entity"], c["field"], c["region"], c["local"]) for c in conflicts) == \
         [("hj", "fee", "免费", "不收费"), ("hj", "promised_days", 4, 5)]
     fee = next(c for c in conflicts if c["field"] == "fee")
+    page = admin_client.get("/admin/catalog")  # the admin page that lists them (catalog.js)
+    assert page.status_code == 200 and 'id="conflicts-catalog"' in page.get_data(True)
     r = admin_client.post(f"/api/v1/catalog/conflicts/{fee['id']}", json={"choice": "region"},
                           headers=admin_client.csrf)
     assert r.status_code == 200, r.json

@@ -17,6 +17,7 @@ from hall.services.region import adopt, adoption_view, catalog_file, received
 from hall.services.supervision import assessment
 from hall.store.models import CounterService, Service
 from tests.conftest import DATA, refused
+from tests.integration.conftest import set_hall_settings
 
 CATALOG = catalog_file.read("catalog", DATA / "region_catalog.toml")
 
@@ -53,7 +54,7 @@ def open_conflicts(ctx, admin, kind: str = "catalog") -> list[dict]:
 def test_local_change_is_not_overwritten(ctx, hall, admin):
     arrive(ctx, "catalog", 1, CATALOG)
     first = adopt.adopt(ctx, actor=admin, hall_id=hall["id"], kind="catalog").value
-    assert (first["updated"], first["conflicts"], first["new"]) == ([], 0, ["gs"])
+    assert (first["updated"], first["conflicts"], first["new_services"]) == ([], 0, ["gs"])
     edit_locally(ctx, admin, "hj", promised_days=3)  # the hall promises faster
     before = service(ctx, admin, "hj")
     # the region changes the same field, and the fee, which the hall never touched
@@ -160,9 +161,18 @@ def test_new_catalog_service_is_added_closed_at_no_window(ctx, hall, admin):
 
 def test_scheme_adoption_keeps_the_halls_own_points(ctx, hall, admin):
     scheme = catalog_file.read("scheme", DATA / "region_scheme.toml")
+    scheme["rules"]["absent"] = -6
     arrive(ctx, "scheme", 1, scheme)
-    assert adopt.adopt(ctx, actor=SYSTEM, hall_id=hall["id"], kind="scheme").value[
-        "conflicts"] == 0
+    set_hall_settings(ctx, hall, targets={"on_time": 98})  # the hall's own 按时办结率 target
+    # the hall never had a scheme of its own: the region's points replace the defaults;
+    # the target it set itself is asked about
+    first = adopt.adopt(ctx, actor=SYSTEM, hall_id=hall["id"], kind="scheme").value
+    assert (first["updated"], first["conflicts"]) == ([{"entity": "rules", "field": "absent"}], 1)
+    [target] = open_conflicts(ctx, admin, "scheme")
+    assert (target["entity"], target["field"], target["region"], target["local"]) == \
+        ("targets", "on_time", 99.0, 98)
+    adopt.decide(ctx, actor=admin, conflict_id=target["id"], choice="local")
+    assert assessment.current_scheme(ctx, hall["id"])["rules"]["absent"] == -6
     # the hall deducts more for a bad review; the region changes that and lateness
     assessment.set_scheme(ctx, actor=admin, hall_id=hall["id"], rules={"bad_review": -4})
     arrive(ctx, "scheme", 2, {**scheme, "rules": {**scheme["rules"], "bad_review": -3,

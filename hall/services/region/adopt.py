@@ -58,8 +58,10 @@ def plan(uow: UnitOfWork, hall_id: int, kind: str, version: Any) -> dict[str, An
     and the region's and the hall's values merged."""
     side = SIDES[kind]
     last = adopted(uow, hall_id, kind)
-    base_row = received.version_row(uow, kind, last.version) if last is not None else None
-    base = side.region_values(base_row.body) if base_row is not None else {}
+    if last is None:
+        base = side.initial_base(uow, hall_id)
+    else:
+        base = side.region_values(received.version_row(uow, kind, last.version).body)
     theirs, ours = side.region_values(version.body), side.local_values(uow, hall_id)
     merges: dict[str, Merge] = {}
     for entity, values in theirs.items():
@@ -94,7 +96,7 @@ def adopt(ctx: Context, *, actor: Actor, hall_id: int, kind: str) -> Result:
         _record_conflicts(uow, hall_id, kind, version.version, conflicts, found)
         _mark_adopted(uow, actor, hall_id, kind, version.version)
         summary = {"kind": kind, "version": version.version, "updated": updated,
-                   "conflicts": len(conflicts), "new": found["new"]}
+                   "conflicts": len(conflicts), "new_services": found["new"]}
         audit.record(uow, actor, "adopt", f"region_{kind}", version.version, after=summary,
                      hall_id=hall_id, whole=True)
         return summary

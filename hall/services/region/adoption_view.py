@@ -34,7 +34,7 @@ def _preview(uow: UnitOfWork, hall_id: int, kind: str) -> dict[str, Any] | None:
         conflicts += [{"entity": entity, "field": f, "region": t, "local": o}
                       for f, (t, o) in merged.conflicts.items()]
     return {"version": version.version, "published_at": _iso(version.published_at),
-            "updates": updates, "conflicts": conflicts, "new": found["new"]}
+            "updates": updates, "conflicts": conflicts, "new_services": found["new"]}
 
 
 def _conflicts(uow: UnitOfWork, hall_id: int, kind: str) -> list[dict[str, Any]]:

@@ -37,6 +37,12 @@ def region_values(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
             for e in body.get("services", [])}
 
 
+def initial_base(_uow: UnitOfWork, _hall_id: int) -> dict[str, dict[str, Any]]:
+    """No base before the first adoption: a hall's services were its own, so whatever
+    differs from the catalog is asked about."""
+    return {}
+
+
 def _values(row: Any) -> dict[str, Any]:
     guide = row.guide or {}
     return {**{c: blank(getattr(row, c)) for c in COLUMNS},

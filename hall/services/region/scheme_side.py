@@ -50,6 +50,18 @@ def local_values(uow: UnitOfWork, hall_id: int) -> dict[str, dict[str, Any]]:
     return {"rules": rules, "targets": _targets(repo.hall_row(uow.conn, hall_id).settings)}
 
 
+def initial_base(uow: UnitOfWork, hall_id: int) -> dict[str, dict[str, Any]]:
+    """The base of a hall's first adoption: the built-in defaults it never changed — the
+    default points while it has no scheme of its own, each default target it never set —
+    so the region's values of those are taken, and whatever the hall set is asked about."""
+    base: dict[str, dict[str, Any]] = {}
+    if not scheme_versions(uow, hall_id):
+        base["rules"] = dict(assessment.DEFAULT_SCHEME)
+    given = (repo.hall_row(uow.conn, hall_id).settings or {}).get("targets") or {}
+    base["targets"] = {k: v for k, v in _targets({}).items() if given.get(k) is None}
+    return base
+
+
 def apply(uow: UnitOfWork, actor: Actor, hall_id: int, entity: str, values: dict[str, Any],
           action: str = "adopt") -> None:
     if entity == "rules":
