@@ -80,8 +80,7 @@ def adopt(ctx: Context, *, actor: Actor, hall_id: int, kind: str) -> Result:
     def command(uow: UnitOfWork) -> dict[str, Any]:
         version = pending(uow, hall_id, kind)
         if version is None:
-            raise DomainError("nothing_to_adopt", N_("No newer version of the region's "
-                                                     "%(kind)s to adopt"), "kind", kind=kind)
+            raise DomainError("nothing_to_adopt", N_("Nothing newer to adopt"), "kind")
         found = plan(uow, hall_id, kind, version)
         updated, conflicts = [], {}
         for entity, merged in found["merges"].items():
