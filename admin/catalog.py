@@ -14,8 +14,8 @@ from admin.blueprint import bp
 from admin.pages import admin_page, render
 from hall.domain import assessment
 from hall.domain.catalog import CATALOG_FIELDS, TARGET_FIELDS
+from hall.domain.fields import FIELD_LABELS
 from hall.domain.i18n import N_
-from hall.domain.targets import SETTING_KEYS, TARGETS
 
 BASE = N_("Base points")
 
@@ -24,10 +24,10 @@ def labels() -> dict[str, dict[str, str]]:
     """Each field's words, per kind and entity (the catalog's fields; the scheme's points
     and targets)."""
     return {
-        "catalog": {k: gettext(v) for k, v in CATALOG_FIELDS.items()},
+        "catalog": {k: gettext(FIELD_LABELS[k]) for k in CATALOG_FIELDS},
         "rules": {"base": gettext(BASE),
                   **{k: gettext(v) for k, v in assessment.ITEMS.items()}},
-        "targets": {k: gettext(TARGETS[SETTING_KEYS[k]][1]) for k in TARGET_FIELDS},
+        "targets": {k: gettext(FIELD_LABELS[k]) for k in TARGET_FIELDS},
     }
 
 

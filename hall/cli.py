@@ -488,34 +488,25 @@ def _publish(kind: str, file: str, nats_url: str, bucket: str) -> None:
     click.echo(f"{kind} version {message['version']} {state} ({bucket} on {nats_url})")
 
 
-@region.group("catalog", help="The region's service catalog (事项 of the 实施清单).")
-def region_catalog() -> None:
-    pass
+def _publisher(kind: str, what: str, shape: str) -> None:
+    """``hall region <kind> publish FILE``: the same command for the catalog and the scheme."""
+
+    @region.group(kind, help=f"The region's {what}.")
+    def group() -> None:
+        pass
+
+    @group.command("publish", help=f"Publish FILE (TOML or JSON: {shape}) as the {kind}'s "
+                   "next version, for every hall's downlink.")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @_REGION_DB
+    @_NATS
+    @_BUCKET
+    def publish(file: str, database_url: str, nats_url: str, bucket: str) -> None:
+        _publish(kind, file, nats_url, bucket)
 
 
-@region_catalog.command("publish", help="Publish FILE (TOML or JSON: [[services]] entries) "
-                        "as the catalog's next version, for every hall's downlink.")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@_REGION_DB
-@_NATS
-@_BUCKET
-def region_catalog_publish(file: str, database_url: str, nats_url: str, bucket: str) -> None:
-    _publish("catalog", file, nats_url, bucket)
-
-
-@region.group("scheme", help="The region's assessment scheme (日考核 points, targets).")
-def region_scheme() -> None:
-    pass
-
-
-@region_scheme.command("publish", help="Publish FILE (TOML or JSON: [rules], [targets]) as "
-                       "the scheme's next version, for every hall's downlink.")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@_REGION_DB
-@_NATS
-@_BUCKET
-def region_scheme_publish(file: str, database_url: str, nats_url: str, bucket: str) -> None:
-    _publish("scheme", file, nats_url, bucket)
+_publisher("catalog", "service catalog (事项 of the 实施清单)", "[[services]] entries")
+_publisher("scheme", "assessment scheme (日考核 points, targets)", "[rules], [targets]")
 
 
 @region.command("downlink", help="Receive the region's catalog and scheme into this hall's "

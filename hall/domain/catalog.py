@@ -18,22 +18,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from hall.domain.i18n import N_
-
 KINDS = ("catalog", "scheme")
 # what the catalog says of a 事项: its name, kind (即办件/承诺件), 法定时限 and 承诺时限, and
 # its guide (一次性告知). A hall's windows, hours, quotas, prefixes, visit limits, booking
 # and department are its own: the catalog never touches them.
-CATALOG_FIELDS: dict[str, str] = {
-    "name": N_("Name"), "name_en": N_("Name (English)"),
-    "kind": N_("Kind (即办件 / 承诺件)"),
-    "legal_days": N_("Legal time limit (法定时限, working days)"),
-    "promised_days": N_("Promised time limit (承诺时限, working days)"),
-    "materials": N_("Materials (申报材料)"), "basis": N_("Basis (设立依据)"),
-    "conditions": N_("Conditions (申请条件)"), "fee": N_("Fee (收费标准)"),
-    "fee_basis": N_("Fee basis (收费依据)"), "steps": N_("Steps (办理流程)"),
-    "notes": N_("Notes"),
-}
+CATALOG_FIELDS = ("name", "name_en", "kind", "legal_days", "promised_days", "materials",
+                  "basis", "conditions", "fee", "fee_basis", "steps", "notes")
 TARGET_FIELDS = ("onsite_completion", "on_time", "satisfaction", "service_level")
 
 
