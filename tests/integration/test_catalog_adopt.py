@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from sqlalchemy import select
 
 from hall.domain.access import SYSTEM
@@ -20,6 +21,9 @@ from tests.conftest import DATA, refused
 from tests.integration.conftest import set_hall_settings
 
 CATALOG = catalog_file.read("catalog", DATA / "region_catalog.toml")
+# the merge's rules are the same whatever the database: the services' and the scheme's
+# writes are tested on both
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def arrive(ctx, kind: str, version: int, body: dict) -> bool:
@@ -89,6 +93,7 @@ def test_local_change_is_not_overwritten(ctx, hall, admin):
     assert ("choose_region", "service") in actions
 
 
+@SQLITE_ONLY
 def test_kept_local_value_is_asked_again_only_when_the_region_changes_it(ctx, hall, admin):
     arrive(ctx, "catalog", 1, CATALOG)
     adopt.adopt(ctx, actor=admin, hall_id=hall["id"], kind="catalog")
@@ -112,6 +117,7 @@ def test_kept_local_value_is_asked_again_only_when_the_region_changes_it(ctx, ha
             kind="catalog")
 
 
+@SQLITE_ONLY
 def test_first_adoption_asks_about_every_difference(ctx, hall, admin):
     """With no version adopted before, nothing tells who changed a differing field: each is
     a conflict, none is overwritten."""
@@ -126,6 +132,7 @@ def test_first_adoption_asks_about_every_difference(ctx, hall, admin):
     assert [c["field"] for c in open_conflicts(ctx, admin)] == ["legal_days"]
 
 
+@SQLITE_ONLY
 def test_updates_that_would_break_a_service_wait_for_the_admin(ctx, hall, admin):
     arrive(ctx, "catalog", 1, CATALOG)
     adopt.adopt(ctx, actor=admin, hall_id=hall["id"], kind="catalog")
@@ -141,6 +148,7 @@ def test_updates_that_would_break_a_service_wait_for_the_admin(ctx, hall, admin)
     assert open_conflicts(ctx, admin)  # still open until the hall fixes its promise
 
 
+@SQLITE_ONLY
 def test_new_catalog_service_is_added_closed_at_no_window(ctx, hall, admin):
     arrive(ctx, "catalog", 1, CATALOG)
     adopt.adopt(ctx, actor=admin, hall_id=hall["id"], kind="catalog")
