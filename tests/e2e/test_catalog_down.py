@@ -21,6 +21,7 @@ from hall.services.wiring import make_context
 from hall.store.db import make_engine
 from tests.conftest import DATA, wait_for
 from tests.e2e import region_world as rw
+from tests.e2e.server import free_port
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -43,7 +44,8 @@ def bucket():
     rw.run_async(drop())
 
 
-def publish(kind: str, path, region_db: str, bucket: str) -> str:
+def publish(kind: str, path, region_db: str, bucket: str, nats_url: str = rw.NATS_URL,
+            exit_code: int = 0) -> str:
     """``hall region <kind> publish FILE`` as the region runs it (in this process, on a
     thread of its own: the command runs its own event loop); its output."""
     from click.testing import CliRunner
@@ -52,11 +54,11 @@ def publish(kind: str, path, region_db: str, bucket: str) -> str:
 
     done: list = []
     args = ["region", kind, "publish", str(path), "--database-url", region_db, "--nats",
-            rw.NATS_URL, "--bucket", bucket]
+            nats_url, "--bucket", bucket]
     thread = threading.Thread(target=lambda: done.append(CliRunner().invoke(cli, args)))
     thread.start()
     thread.join(60)
-    assert done and done[0].exit_code == 0, done and done[0].output
+    assert done and done[0].exit_code == exit_code, done and done[0].output
     return done[0].output
 
 
@@ -149,3 +151,27 @@ def test_catalog_update_flows_to_halls(db_url, admin_client, sqlite_template, tm
                           headers=admin_client.csrf)
     assert r.status_code == 409 and r.json["error"]["code"] == "nothing_to_adopt"
 
+
+
+def test_a_publish_the_broker_missed_is_sent_by_publishing_again(sqlite_template, tmp_path,
+                                                                 bucket):
+    region = hall_database(sqlite_template, tmp_path / "region.db")
+    down = f"nats://127.0.0.1:{free_port()}"  # the broker is not there
+    said = publish("catalog", DATA / "region_catalog.toml", region, bucket, down, exit_code=1)
+    assert "catalog version 1 stored, not sent" in said and "run the same command again" in said
+    assert "unchanged, sent again" in publish("catalog", DATA / "region_catalog.toml", region,
+                                              bucket)
+    assert query(region, "SELECT kind, version FROM region_publications") == [("catalog", 1)]
+    assert rw.run_async(_bucket_value(bucket, "catalog"))["version"] == 1
+
+
+async def _bucket_value(bucket: str, key: str) -> dict:
+    import nats
+
+    from hall.services.region.downlink import decode
+
+    nc = await nats.connect(rw.NATS_URL)
+    try:
+        return decode((await (await nc.jetstream().key_value(bucket)).get(key)).value)
+    finally:
+        await nc.close()
