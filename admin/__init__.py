@@ -4,6 +4,7 @@ from __future__ import annotations
 from admin import (  # noqa: E402,F401 - routes register on import
     board,
     cases,
+    catalog,
     complaints,
     console,
     devices,

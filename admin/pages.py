@@ -42,6 +42,7 @@ NAV = (
     ("console", "/admin/", lazy_gettext("Configuration"), ADMINS),
     ("staff", "/admin/staff", lazy_gettext("Staff"), ADMINS),
     ("settings", "/admin/settings", lazy_gettext("Hall settings"), ADMINS),
+    ("catalog", "/admin/catalog", lazy_gettext("Region catalog"), ADMINS),
     ("audit", "/admin/audit", lazy_gettext("Audit log"), ADMINS),
 )
 

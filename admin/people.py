@@ -35,12 +35,20 @@ ACTIONS = {"create": lazy_gettext("Created"), "update": lazy_gettext("Changed"),
            "change_password": lazy_gettext("Own password changed"),
            "import": lazy_gettext("Layout imported"), "delete": lazy_gettext("Deleted"),
            "revoke": lazy_gettext("Revoked"), "approve": lazy_gettext("Approved"),
-           "reject": lazy_gettext("Turned down"), "claim": lazy_gettext("Paired")}
+           "reject": lazy_gettext("Turned down"), "claim": lazy_gettext("Paired"),
+           # the region's catalog and scheme (issue 23 item 3)
+           "adopt": lazy_gettext("Adopted from the region"),
+           "decide": lazy_gettext("Difference decided"),
+           "choose_region": lazy_gettext("Region's value taken")}
 ENTITIES = {"hall": lazy_gettext("Hall settings"), "notices": lazy_gettext("Notices"),
             "layout": lazy_gettext("Layout"), "department": lazy_gettext("Department"),
             "service": lazy_gettext("Service"), "counter": lazy_gettext("Window"),
             "staff": lazy_gettext("Staff account"), "device": lazy_gettext("Device"),
-            "pairing": lazy_gettext("Pairing request")}
+            "pairing": lazy_gettext("Pairing request"),
+            "score_scheme": lazy_gettext("Assessment scheme"),
+            "region_catalog": lazy_gettext("Region catalog"),
+            "region_scheme": lazy_gettext("Region assessment scheme"),
+            "region_conflict": lazy_gettext("Difference with the region")}
 
 
 @bp.get("/staff")

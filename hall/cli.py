@@ -485,6 +485,77 @@ def region_user(login: str, place: str, name: str | None, role: str,
     click.echo(f"{role} {login} at {place}; one-time password: {made['password']}")
 
 
+_BUCKET = click.option("--bucket", default="HALL_CONFIG", show_default=True,
+                       help="The key-value bucket the region's configuration waits in.")
+
+
+def _publish(kind: str, file: str, nats_url: str, bucket: str) -> None:
+    """Store ``file`` as the next version of ``kind`` (or the latest again, unchanged) in the
+    region's database, then put it where the halls' downlinks read it."""
+    import asyncio
+
+    from hall.domain.errors import DomainError
+    from hall.services.region import catalog_file, downlink, published
+
+    try:
+        body = catalog_file.read(kind, file)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from None
+    message = _region_command(lambda u: published.publish(u, kind, body))
+    state = "published" if message.pop("new") else "unchanged, sent again"
+    try:
+        asyncio.run(downlink.send(downlink.Board(url=nats_url, bucket=bucket), message))
+    except Exception as exc:  # noqa: BLE001 - the broker: say so, the version is kept
+        raise click.ClickException(
+            f"{kind} version {message['version']} stored, not sent ({type(exc).__name__}: "
+            f"{exc}); run the same command again to send it") from None
+    click.echo(f"{kind} version {message['version']} {state} ({bucket} on {nats_url})")
+
+
+def _publisher(kind: str, what: str, shape: str) -> None:
+    """``hall region <kind> publish FILE``: the same command for the catalog and the scheme."""
+
+    @region.group(kind, help=f"The region's {what}.")
+    def group() -> None:
+        pass
+
+    @group.command("publish", help=f"Publish FILE (TOML or JSON: {shape}) as the {kind}'s "
+                   "next version, for every hall's downlink.")
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False))
+    @_REGION_DB
+    @_NATS
+    @_BUCKET
+    def publish(file: str, database_url: str, nats_url: str, bucket: str) -> None:
+        _publish(kind, file, nats_url, bucket)
+
+
+_publisher("catalog", "service catalog (事项 of the 实施清单)", "[[services]] entries")
+_publisher("scheme", "assessment scheme (日考核 points, targets)", "[rules], [targets]")
+
+
+@region.command("downlink", help="Receive the region's catalog and scheme into this hall's "
+                "database (HALL_DATABASE_URL) as pending versions; retries with backoff "
+                "while the link is down.")
+@_NATS
+@_BUCKET
+@click.option("--every", default=5.0, show_default=True, type=float,
+              help="Seconds between two reads of the bucket.")
+@click.option("--adopt", "adopt_all", is_flag=True,
+              help="Adopt each new version in every hall at once (fields changed locally "
+                   "still wait for the admin).")
+def region_downlink(nats_url: str, bucket: str, every: float, adopt_all: bool) -> None:
+    import logging
+
+    from hall.services.region import downlink, link
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    ctx = _ctx()
+    board = downlink.Board(url=nats_url, bucket=bucket, every_s=every)
+    click.echo(f"Downlink: {nats_url} bucket {bucket}" + (", adopting" if adopt_all else ""))
+    link.run_until_signalled(lambda stop: downlink.downlink(ctx, board, adopt_all=adopt_all,
+                                                            stop=stop))
+
+
 @cli.group(help="Database schema (Alembic).")
 def db() -> None:
     pass

@@ -50,6 +50,7 @@ FIELD_LABELS: dict[str, str] = {
     "capacity": N_("appointments per slot"), "days_ahead": N_("days bookable ahead"),
     "materials": N_("materials"), "basis": N_("legal basis"), "fee": N_("fee"),
     "steps": N_("steps"), "notes": N_("notes"), "guide": N_("service guide"),
+    "conditions": N_("conditions of application"), "fee_basis": N_("legal basis of the fee"),
     "active": N_("in use"), "counter": N_("window"), "counters": N_("windows"),
     "number": N_("number"), "led_address": N_("LED sign address"), "weight": N_("weight"),
     "staff": N_("staff"), "login": N_("login"), "role": N_("role"),

@@ -1025,3 +1025,63 @@ class RegionDayStat(Base):
         *[Column(name, BigInteger, nullable=False) for name in region_counts.COUNTS],
         Index("ix_region_day_stats_day", "day", "hall_uid"),
     )
+
+
+
+class RegionPublication(Base):
+    """In the region's database: one published version of the service catalog (实施清单)
+    or of the assessment scheme; each publish of a changed file is the next version."""
+
+    __tablename__ = "region_publications"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)  # catalog | scheme
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the body, canonical JSON
+    body: Mapped[dict[str, Any]]
+    published_at: Mapped[datetime]
+
+
+class ConfigVersion(Base):
+    """In a hall's database: a version of the region's catalog or scheme as the downlink
+    received it, pending until a hall of this database adopts it; the one adopted last is
+    the base of the next three-way merge (hall/domain/catalog.py)."""
+
+    __tablename__ = "region_config_versions"
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    digest: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]]
+    published_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+
+
+class ConfigAdoption(Base):
+    """The version of the region's catalog or scheme a hall adopted last."""
+
+    __tablename__ = "region_config_adoptions"
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int]
+    adopted_at: Mapped[datetime]
+    adopted_by: Mapped[str] = mapped_column(String(60))  # Actor.audit()
+
+
+class ConfigConflict(Base):
+    """A field the hall changed locally that the region changed too (or that differs with
+    no adopted version to tell who changed it): the region's value and the hall's, until
+    an admin chooses (``region``: applied; ``local``: kept); ``settled`` when the two
+    became equal or the region dropped the entry."""
+
+    __tablename__ = "region_config_conflicts"
+    __table_args__ = (Index("ix_region_conflicts_hall_state", "hall_id", "kind", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    entity: Mapped[str] = mapped_column(String(64))  # a service code, or rules | targets
+    field: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int]  # the region's version the region value is from
+    region_value: Mapped[Any | None] = mapped_column(JSON, default=None)
+    local_value: Mapped[Any | None] = mapped_column(JSON, default=None)
+    state: Mapped[str] = mapped_column(String(8), default="open")  # open|region|local|settled
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(60), default=None)

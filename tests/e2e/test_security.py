@@ -52,6 +52,7 @@ SEES_COUNTER_1 = AT_COUNTER_1 | {PAD1}
 WHO_MAY = (
     ("* /api/v1/admin*", ADMINS),
     ("* /api/v1/config*", ADMINS),
+    ("* /api/v1/catalog*", ADMINS),  # the region's catalog and scheme, adopted by the hall
     ("POST /api/v1/pairings", EVERYONE),  # a device without a token asks for a code…
     ("POST /api/v1/pairings/claim", EVERYONE),  # … and claims its token with its secret
     ("* /api/v1/pairings*", ADMINS),
@@ -176,6 +177,8 @@ def bodies(ids: dict) -> dict[str, dict]:
         "duty.leave_request": {"kind": "sick", "start": "2026-11-23T09:00:00+08:00",
                                "end": "2026-11-23T12:00:00+08:00", "reason": "发烧"},
         "duty.inquiry_log": {"question": "户口迁移要带什么？"},
+        "catalog.adopt_newest": {"kind": "catalog"}, "catalog.decide": {"choice": "local"},
+        "catalog.add_service": {"code": "gs", "prefix": "G"},
     }
 
 
@@ -458,6 +461,9 @@ OWN_HALL_ONLY = (
     "GET /api/v1/duty/*", "POST /api/v1/duty/rota/copy", "POST /api/v1/duty/leave",
     "POST /api/v1/duty/rota/import",  # rows name people by login, found in the caller's hall
     "POST /api/v1/duty/inquiries",
+    # the region's versions adopted into the caller's hall; a 事项 added to it by code
+    # (a conflict is named by id: walked)
+    "GET /api/v1/catalog", "POST /api/v1/catalog/adopt", "POST /api/v1/catalog/services",
 )
 CROSS_HALL_REFUSALS = (403, 404)
 

@@ -67,13 +67,15 @@ async def _quiet(exc: Exception) -> None:
     log.debug("nats: %s: %s", type(exc).__name__, exc)
 
 
-async def _forever(name: str, link: Link, stop: asyncio.Event, session) -> None:
-    """Run ``session(js)`` until ``stop``; after any failure wait (backoff) and again."""
+async def forever(name: str, link, stop: asyncio.Event, session, connect=None) -> None:
+    """Run ``session(js)`` until ``stop``; after any failure wait (backoff) and again.
+    ``link`` gives the backoff (a ``Link``, or the downlink's ``Board``); ``connect(link)``
+    gives (connection, JetStream), by default the events stream's ``_connect``."""
     wait = link.backoff_s
     while not stop.is_set():
         nc = None
         try:
-            nc, js = await _connect(link)
+            nc, js = await (connect or _connect)(link)
             wait = link.backoff_s
             await session(js)
         except Exception as exc:  # noqa: BLE001 - the link, the broker or a database: retry
@@ -114,7 +116,7 @@ async def uplink(ctx: Context, link: Link, halls: list[outgoing.Outgoing],
                 except TimeoutError:
                     pass
 
-    await _forever("uplink", link, stop, session)
+    await forever("uplink", link, stop, session)
 
 
 async def _ship(ctx: Context, js, link: Link, hall: outgoing.Outgoing, batch: int) -> int:
@@ -155,7 +157,7 @@ async def ingest(ctx: Context, link: Link, durable: str = "region", batch: int =
                 else:
                     await msg.nak(delay=gap_delay_s)
 
-    await _forever("ingest", link, stop, session)
+    await forever("ingest", link, stop, session)
 
 
 async def _decode(msgs) -> tuple[list, list[dict]]:

@@ -3,7 +3,7 @@ folded from the ingested events (tickets, windows, alerts, each hall's live figu
 sums per service); region accounts' auth version (issue 23 item 4)
 
 Revision ID: 0090
-Revises: 0070
+Revises: 0085
 Create Date: 2026-12-20 12:00:00
 
 """
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0090'
-down_revision: Union[str, Sequence[str], None] = '0070'
+down_revision: Union[str, Sequence[str], None] = '0085'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
