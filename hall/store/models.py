@@ -1027,7 +1027,6 @@ class RegionDayStat(Base):
     )
 
 
-
 class RegionPublication(Base):
     """In the region's database: one published version of the service catalog (实施清单)
     or of the assessment scheme; each publish of a changed file is the next version."""
