@@ -86,6 +86,9 @@ class Service(Base):
     warning_s: Mapped[int] = mapped_column(default=900)
     # 警戒时限 of its cases: amber this many working days before the due day
     warning_days: Mapped[int] = mapped_column(default=1, server_default="1")
+    # 绿色通道: the shortened 承诺时限 (working days) of a case registered as fast-track;
+    # None = the service has no fast track
+    fast_track_days: Mapped[int | None] = mapped_column(default=None)
     daily_quota: Mapped[int | None] = mapped_column(default=None)
     per_person_limit: Mapped[int | None] = mapped_column(default=None)
     hours: Mapped[list[Any]] = mapped_column(default=list)
@@ -458,6 +461,43 @@ class Case(Base):
     suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
     suspended_at: Mapped[datetime | None] = mapped_column(default=None)
     suspend_reason: Mapped[str | None] = mapped_column(String(16), default=None)
+    # the 承诺时限 the case was accepted with (a fast-track case's is shortened); None for
+    # cases from before it was kept: the service's own
+    promised_days: Mapped[int | None] = mapped_column(default=None)
+    fast_track: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class CasePart(Base):
+    """并联审批: one department's part of a case (hall/domain/parallel.py), with its own
+    promise, state and clock (the same columns as the case's own). The case's due date,
+    warning date and state are derived from its parts whenever one of them moves."""
+
+    __tablename__ = "case_parts"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),
+                      UniqueConstraint("case_id", "department_id"),
+                      # department reports count the parts of the cases in a period
+                      Index("ix_case_parts_hall_department", "hall_id", "department_id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"))
+    seq: Mapped[int]  # 1, 2, … in the order the parts were given: the part's number
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    staff_id: Mapped[int | None] = mapped_column(default=None)  # who handles it (承办人)
+    promised_days: Mapped[int]
+    accepted_on: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    warning_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default="accepted")
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    done_on: Mapped[date | None] = mapped_column(Date, default=None)
+    extension_days: Mapped[int] = mapped_column(default=0)
+    extension_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    extended_by: Mapped[int | None] = mapped_column(default=None)
+    extended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended_days: Mapped[int] = mapped_column(default=0)
+    suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspend_reason: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class CaseClock(Base):
@@ -476,6 +516,7 @@ class CaseClock(Base):
     actor_id: Mapped[int | None] = mapped_column(default=None)
     due_before: Mapped[date] = mapped_column(Date)
     due_after: Mapped[date] = mapped_column(Date)
+    part_id: Mapped[int | None] = mapped_column(BigId, default=None)  # a part's clock moved
 
 
 class Urging(Base):
