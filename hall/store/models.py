@@ -427,7 +427,28 @@ class Event(Base):
     payload: Mapped[dict[str, Any]]
 
 
-class Case(Base):
+class CaseClockColumns:
+    """The life cycle and clock of a case, and of each part of a case in parts
+    (hall/domain/cases.py): due_date = accepted_on + promised + extension_days +
+    suspended_days working days; while suspended, suspended_on is set."""
+
+    accepted_on: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    warning_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default="accepted")
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    done_on: Mapped[date | None] = mapped_column(Date, default=None)
+    extension_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    extension_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    extended_by: Mapped[int | None] = mapped_column(default=None)  # the approving supervisor
+    extended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspend_reason: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class Case(CaseClockColumns, Base):
     __tablename__ = "cases"
     __table_args__ = (Index("ix_cases_hall_state_due", "hall_id", "state", "due_date"),
                       # reports count cases received and done in a period
@@ -445,29 +466,13 @@ class Case(Base):
     lookup_code: Mapped[str] = mapped_column(String(8), default=new_lookup_code,
                                              server_default="")
     accepted_at: Mapped[datetime]
-    accepted_on: Mapped[date] = mapped_column(Date)
-    due_date: Mapped[date] = mapped_column(Date)
-    warning_date: Mapped[date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(16), default="accepted")
-    done_at: Mapped[datetime | None] = mapped_column(default=None)
-    done_on: Mapped[date | None] = mapped_column(Date, default=None)
-    # the case clock (hall/domain/caseclock.py): due_date = accepted_on + promised +
-    # extension_days + suspended_days working days; while suspended, suspended_on is set
-    extension_days: Mapped[int] = mapped_column(default=0, server_default="0")
-    extension_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    extended_by: Mapped[int | None] = mapped_column(default=None)  # the approving supervisor
-    extended_at: Mapped[datetime | None] = mapped_column(default=None)
-    suspended_days: Mapped[int] = mapped_column(default=0, server_default="0")
-    suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
-    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
-    suspend_reason: Mapped[str | None] = mapped_column(String(16), default=None)
     # the 承诺时限 the case was accepted with (a fast-track case's is shortened); None for
     # cases from before it was kept: the service's own
     promised_days: Mapped[int | None] = mapped_column(default=None)
     fast_track: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-class CasePart(Base):
+class CasePart(CaseClockColumns, Base):
     """并联审批: one department's part of a case (hall/domain/parallel.py), with its own
     promise, state and clock (the same columns as the case's own). The case's due date,
     warning date and state are derived from its parts whenever one of them moves."""
@@ -484,20 +489,6 @@ class CasePart(Base):
     department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
     staff_id: Mapped[int | None] = mapped_column(default=None)  # who handles it (承办人)
     promised_days: Mapped[int]
-    accepted_on: Mapped[date] = mapped_column(Date)
-    due_date: Mapped[date] = mapped_column(Date)
-    warning_date: Mapped[date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(16), default="accepted")
-    done_at: Mapped[datetime | None] = mapped_column(default=None)
-    done_on: Mapped[date | None] = mapped_column(Date, default=None)
-    extension_days: Mapped[int] = mapped_column(default=0)
-    extension_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    extended_by: Mapped[int | None] = mapped_column(default=None)
-    extended_at: Mapped[datetime | None] = mapped_column(default=None)
-    suspended_days: Mapped[int] = mapped_column(default=0)
-    suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
-    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
-    suspend_reason: Mapped[str | None] = mapped_column(String(16), default=None)
 
 
 class CaseClock(Base):
