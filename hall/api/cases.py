@@ -1,4 +1,6 @@
-"""办件 management for staff: list by service/state/urgency, start, finish or return."""
+"""办件 management for staff: list by service/state/urgency, start, finish or return, and
+the case clock (延期, 中止, 恢复); a case in parts (并联审批) is acted on part by part, with
+the same actions under ``/<number>/parts/<part>/``."""
 from __future__ import annotations
 
 from typing import Literal
@@ -7,6 +9,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
 from hall.api.schemas import BIG_ID_MAX, CaseState, ErrorResponse, Id, Strict, Urgency
+from hall.domain.parallel import MAX_PARTS
 from hall.services.cases import clock
 from hall.services.cases import workflow as cases
 from hall.web.auth import require_staff
@@ -51,6 +54,14 @@ class NumberPath(BaseModel):
     number: str = Field(min_length=3, max_length=40)
 
 
+class PartPath(NumberPath):
+    part: int = Field(ge=1, le=MAX_PARTS, description="the part's number, 1, 2, …")
+
+
+class PartActionPath(PartPath):
+    action: Literal["start", "finish", "return"]
+
+
 class ClockMoved(BaseModel):
     number: str
     state: CaseState
@@ -58,6 +69,26 @@ class ClockMoved(BaseModel):
     warning_date: str
     due_before: str
     days: int = Field(description="working days added to the due date")
+    part: int | None = Field(default=None, description="the part whose clock moved")
+    case_state: CaseState | None = Field(default=None, description="the case, from its parts")
+    case_due_date: str | None = None
+
+
+class CasePartRow(BaseModel):
+    part: int
+    department_id: int
+    department: str
+    staff_id: int | None
+    promised_days: int
+    state: CaseState
+    due_date: str
+    warning_date: str
+    done_on: str | None
+    extension_days: int
+    suspended_days: int
+    suspended_on: str | None
+    suspend_reason: str | None
+    urgency: Urgency
 
 
 class CaseRow(BaseModel):
@@ -76,7 +107,11 @@ class CaseRow(BaseModel):
     suspended_days: int = 0
     suspended_on: str | None = None
     suspend_reason: str | None = None
+    fast_track: bool = Field(default=False, description="绿色通道")
+    promised_days: int | None = Field(default=None, description="承诺时限 accepted with")
     urgency: Urgency
+    parts: list[CasePartRow] = Field(default_factory=list, description=(
+        "并联审批: the case is due on its latest part and its state follows them"))
 
 
 class CaseList(BaseModel):
@@ -90,6 +125,9 @@ class CaseActed(BaseModel):
     state: CaseState
     done_on: str | None
     on_time: bool | None = Field(description="set when the case is done")
+    part: int | None = Field(default=None, description="the part acted on")
+    case_state: CaseState | None = Field(default=None, description="the case, from its parts")
+    case_due_date: str | None = None
 
 
 def _staff():
@@ -133,3 +171,40 @@ def resume(path: NumberPath, body: CaseActionBody):
     actor = _staff()
     return clock.resume(hall_context(), hall_id=actor.hall_id, number=path.number,
                         note=body.note, actor=actor).value
+
+
+@api.post("/<number>/parts/<int:part>/<action>", responses={"200": CaseActed},
+          security=SESSION)
+def act_part(path: PartActionPath, body: CaseActionBody):
+    """Start, finish or return one department's part; the case follows its parts."""
+    actor = _staff()
+    return cases.act(hall_context(), hall_id=actor.hall_id, number=path.number,
+                     action=path.action, actor=actor, note=body.note, part=path.part).value
+
+
+@api.post("/<number>/parts/<int:part>/extend", responses={"200": ClockMoved},
+          security=SESSION)
+def extend_part(path: PartPath, body: ExtendBody):
+    """延期 of one part: the case is due on its latest part."""
+    actor = _staff()
+    return clock.extend(hall_context(), hall_id=actor.hall_id, number=path.number,
+                        days=body.days, reason=body.reason, actor=actor, part=path.part).value
+
+
+@api.post("/<number>/parts/<int:part>/suspend", responses={"200": ClockMoved},
+          security=SESSION)
+def suspend_part(path: PartPath, body: SuspendBody):
+    """中止 of one part: its clock stops, the other parts' run on."""
+    actor = _staff()
+    return clock.suspend(hall_context(), hall_id=actor.hall_id, number=path.number,
+                         reason=body.reason, note=body.note, actor=actor,
+                         part=path.part).value
+
+
+@api.post("/<number>/parts/<int:part>/resume", responses={"200": ClockMoved},
+          security=SESSION)
+def resume_part(path: PartPath, body: CaseActionBody):
+    """恢复 of one part: its suspended working days push its due date."""
+    actor = _staff()
+    return clock.resume(hall_context(), hall_id=actor.hall_id, number=path.number,
+                        note=body.note, actor=actor, part=path.part).value

@@ -35,6 +35,7 @@ from hall.domain.access import Actor
 from hall.domain.callnext import REASONS
 from hall.domain.errors import Forbidden
 from hall.domain.i18n import N_
+from hall.domain.parallel import PartSpec
 from hall.services.counters import state as counters
 from hall.services.counters import terminal as counter_board
 from hall.services.counters import today as counter_today
@@ -168,7 +169,8 @@ def start(path: CounterPath):
 @api.post("/<int:counter_id>/finish", responses={"200": Finished})
 def finish(path: CounterPath, body: FinishBody):
     return _do(visits.finish, path, outcome=body.outcome, note=body.note,
-               fee_cents=body.fee_cents, applicant=body.applicant)
+               fee_cents=body.fee_cents, applicant=body.applicant, fast_track=body.fast_track,
+               parts=[PartSpec(**p.model_dump()) for p in body.parts])
 
 
 @api.post("/<int:counter_id>/transfer", responses={"200": Transferred})

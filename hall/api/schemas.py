@@ -190,11 +190,23 @@ class HoldBody(Strict):
     note: str | None = Text
 
 
+class PartBody(Strict):
+    """并联审批: one department's part of the case the visit opens."""
+
+    department_id: Id
+    promised_days: int = Field(ge=1, le=365, description="承诺时限 of the part, working days")
+    staff_id: Id | None = Field(default=None, description="who handles it (承办人)")
+
+
 class FinishBody(Strict):
     outcome: Literal["done", "accepted", "correction", "refused", "inquiry"]
     note: str | None = Field(default=None, max_length=2000)
     fee_cents: int = Field(default=0, ge=0, le=10_000_000)
     applicant: str | None = Field(default=None, max_length=60)
+    fast_track: bool = Field(default=False, description=(
+        "受理 as fast-track (绿色通道): the service's shortened promise"))
+    parts: list[PartBody] = Field(default_factory=list, max_length=10, description=(
+        "受理 in parallel parts (并联审批), 2 to 10, one per department"))
 
 
 class TransferBody(Strict):
@@ -369,6 +381,13 @@ class CallOut(BaseModel):
     message: str | None = None
 
 
+class OpenedPart(BaseModel):
+    part: int
+    department_id: int
+    promised_days: int
+    due_date: str
+
+
 class CaseOpened(BaseModel):
     number: str
     lookup_code: str = Field(description="查询码, printed on the 受理回执")
@@ -376,6 +395,8 @@ class CaseOpened(BaseModel):
     warning_date: str
     promised_days: int | None
     calendar_covered: bool
+    fast_track: bool = False
+    parts: list[OpenedPart] = Field(default_factory=list, description="并联审批")
 
 
 class Finished(TicketChange):
@@ -456,6 +477,17 @@ CaseState = Literal["accepted", "in_progress", "suspended", "done", "returned"]
 Urgency = Literal["normal", "yellow", "red"]
 
 
+class PartLookup(BaseModel):
+    """One department's part of a case in parts (并联审批), as the public may see it."""
+
+    part: int
+    department: str
+    state: CaseState
+    due_date: str
+    done_on: str | None
+    urgency: Urgency
+
+
 class CaseLookup(BaseModel):
     """办件查询: a case as the public may see it (applicant masked)."""
 
@@ -474,6 +506,9 @@ class CaseLookup(BaseModel):
     suspended_days: int = Field(default=0, description="working days spent suspended (中止)")
     suspended_on: str | None = Field(default=None, description="set while suspended")
     suspend_reason: str | None = None
+    fast_track: bool = Field(default=False, description="绿色通道")
+    parts: list[PartLookup] = Field(default_factory=list, description=(
+        "并联审批: the departments' parts; the case is due on the latest"))
 
 
 class Generic(BaseModel):

@@ -41,6 +41,8 @@ FIELD_LABELS: dict[str, str] = {
     "service": N_("service"), "services": N_("services"), "prefix": N_("ticket letter"),
     "kind": N_("kind"), "legal_days": N_("legal limit (working days)"),
     "promised_days": N_("promised limit (working days)"),
+    "fast_track_days": N_("fast-track promised limit (working days)"),
+    "fast_track": N_("fast track"), "parts": N_("parts"), "part": N_("part"),
     "expected_visit_minutes": N_("expected visit (minutes)"),
     "time_limit_minutes": N_("visit time limit (minutes)"),
     "warning_minutes": N_("warning point (minutes)"), "daily_quota": N_("tickets per day"),

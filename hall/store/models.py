@@ -89,6 +89,9 @@ class Service(Base):
     warning_s: Mapped[int] = mapped_column(default=900)
     # 警戒时限 of its cases: amber this many working days before the due day
     warning_days: Mapped[int] = mapped_column(default=1, server_default="1")
+    # 绿色通道: the shortened 承诺时限 (working days) of a case registered as fast-track;
+    # None = the service has no fast track
+    fast_track_days: Mapped[int | None] = mapped_column(default=None)
     daily_quota: Mapped[int | None] = mapped_column(default=None)
     per_person_limit: Mapped[int | None] = mapped_column(default=None)
     hours: Mapped[list[Any]] = mapped_column(default=list)
@@ -446,7 +449,28 @@ class Event(Base):
     payload: Mapped[dict[str, Any]]
 
 
-class Case(Base):
+class CaseClockColumns:
+    """The life cycle and clock of a case, and of each part of a case in parts
+    (hall/domain/cases.py): due_date = accepted_on + promised + extension_days +
+    suspended_days working days; while suspended, suspended_on is set."""
+
+    accepted_on: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    warning_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16), default="accepted")
+    done_at: Mapped[datetime | None] = mapped_column(default=None)
+    done_on: Mapped[date | None] = mapped_column(Date, default=None)
+    extension_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    extension_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    extended_by: Mapped[int | None] = mapped_column(default=None)  # the approving supervisor
+    extended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended_days: Mapped[int] = mapped_column(default=0, server_default="0")
+    suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspend_reason: Mapped[str | None] = mapped_column(String(16), default=None)
+
+
+class Case(CaseClockColumns, Base):
     __tablename__ = "cases"
     __table_args__ = (Index("ix_cases_hall_state_due", "hall_id", "state", "due_date"),
                       # reports count cases received and done in a period
@@ -464,22 +488,29 @@ class Case(Base):
     lookup_code: Mapped[str] = mapped_column(String(8), default=new_lookup_code,
                                              server_default="")
     accepted_at: Mapped[datetime]
-    accepted_on: Mapped[date] = mapped_column(Date)
-    due_date: Mapped[date] = mapped_column(Date)
-    warning_date: Mapped[date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(16), default="accepted")
-    done_at: Mapped[datetime | None] = mapped_column(default=None)
-    done_on: Mapped[date | None] = mapped_column(Date, default=None)
-    # the case clock (hall/domain/caseclock.py): due_date = accepted_on + promised +
-    # extension_days + suspended_days working days; while suspended, suspended_on is set
-    extension_days: Mapped[int] = mapped_column(default=0, server_default="0")
-    extension_reason: Mapped[str | None] = mapped_column(Text, default=None)
-    extended_by: Mapped[int | None] = mapped_column(default=None)  # the approving supervisor
-    extended_at: Mapped[datetime | None] = mapped_column(default=None)
-    suspended_days: Mapped[int] = mapped_column(default=0, server_default="0")
-    suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
-    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
-    suspend_reason: Mapped[str | None] = mapped_column(String(16), default=None)
+    # the 承诺时限 the case was accepted with (a fast-track case's is shortened); None for
+    # cases from before it was kept: the service's own
+    promised_days: Mapped[int | None] = mapped_column(default=None)
+    fast_track: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class CasePart(CaseClockColumns, Base):
+    """并联审批: one department's part of a case (hall/domain/parallel.py), with its own
+    promise, state and clock (the same columns as the case's own). The case's due date,
+    warning date and state are derived from its parts whenever one of them moves."""
+
+    __tablename__ = "case_parts"
+    __table_args__ = (UniqueConstraint("case_id", "seq"),
+                      UniqueConstraint("case_id", "department_id"),
+                      # department reports count the parts of the cases in a period
+                      Index("ix_case_parts_hall_department", "hall_id", "department_id"))
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    hall_id: Mapped[int] = mapped_column(ForeignKey("halls.id"))
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("cases.id"))
+    seq: Mapped[int]  # 1, 2, … in the order the parts were given: the part's number
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"))
+    staff_id: Mapped[int | None] = mapped_column(default=None)  # who handles it (承办人)
+    promised_days: Mapped[int]
 
 
 class CaseClock(Base):
@@ -498,6 +529,7 @@ class CaseClock(Base):
     actor_id: Mapped[int | None] = mapped_column(default=None)
     due_before: Mapped[date] = mapped_column(Date)
     due_after: Mapped[date] = mapped_column(Date)
+    part_id: Mapped[int | None] = mapped_column(BigId, default=None)  # a part's clock moved
 
 
 class Urging(Base):

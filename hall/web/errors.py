@@ -20,7 +20,7 @@ from hall.web.pages import page_context
 log = logging.getLogger(__name__)
 
 CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_closed",
-            "already_rated", "nothing_to_adopt", "conflict_decided",
+            "already_rated", "nothing_to_adopt", "conflict_decided", "case_in_parts",
             "not_finished", "conflict", "quota_exceeded", "service_closed",
             "service_closed_today", "service_outside_hours", "counter_taken", "recall_limit",
             "appointment_used", "appointment_too_early", "rating_closed", "no_current_ticket",

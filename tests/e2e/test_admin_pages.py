@@ -165,10 +165,26 @@ def test_the_cases_page_filters_highlights_and_marks_a_case_done(
                        "d": today + timedelta(days=3)}])
         numbers = conn.execute(text("SELECT number FROM cases WHERE id IN (:a, :b) "
                                     "ORDER BY id"), {"a": ids[0], "b": ids[1]}).scalars().all()
+        depts = conn.execute(text("SELECT id FROM departments ORDER BY id")).scalars().all()
+        conn.execute(text(  # the yellow one runs in two parts (并联审批)
+            "INSERT INTO case_parts (hall_id, case_id, seq, department_id, promised_days, "
+            "accepted_on, due_date, warning_date, state, extension_days, suspended_days) "
+            "SELECT hall_id, id, :seq, :dept, 3, accepted_on, due_date, warning_date, "
+            "'accepted', 0, 0 FROM cases WHERE id = :id"),
+            [{"seq": 1, "dept": depts[0], "id": ids[1]},
+             {"seq": 2, "dept": depts[1], "id": ids[1]}])
     page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/cases")
     expect(page.locator(f"#case-{numbers[0]}")).to_have_class(re.compile(r"urgency-red"),
                                                                timeout=SEEN)
     expect(page.locator(f"#case-{numbers[1]}")).to_have_class(re.compile(r"urgency-yellow"))
+    # a case in parts: a row per part under it, acted on by part; the case follows them
+    part = page.locator(f"#case-{numbers[1]}-part-1")
+    expect(part).to_have_class(re.compile(r"state-accepted"))
+    expect(page.locator(f"#case-{numbers[1]} button.finish")).to_have_count(0)
+    part.locator("button.finish").click()
+    expect(part).to_have_class(re.compile(r"state-done"), timeout=SEEN)
+    expect(page.locator(f"#case-{numbers[1]}")).to_have_class(re.compile(r"state-in_progress"))
+    page.screenshot(path=artifacts / "cases-parts.png", full_page=True)
     page.select_option("#filter-urgency", "red")
     expect(page.locator("#cases tr")).to_have_count(1, timeout=SEEN)
     page.screenshot(path=artifacts / "cases-red.png", full_page=True)

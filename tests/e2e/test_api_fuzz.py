@@ -82,9 +82,10 @@ def valid_data_is_not_refused_as_malformed(ctx, response, case) -> None:
 # Layout fields whose rules the document does not state yet (issue 16, item 9, left open):
 # opening spans in order and apart, a service listed once per window, reasons unique and
 # 1 to 50 characters once trimmed, a warning point before the time limit, promised days
-# within the legal ones, a time zone that exists.
+# within the legal ones (and fast-track days below them), a time zone that exists.
 BEYOND_THE_SCHEMA = {"hours", "services", "pause_reasons", "priority_reasons",
-                     "rating_reasons", "warning_minutes", "promised_days", "timezone"}
+                     "rating_reasons", "warning_minutes", "promised_days", "fast_track_days",
+                     "timezone"}
 
 
 CHECKS.append(valid_data_is_not_refused_as_malformed)

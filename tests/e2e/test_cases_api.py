@@ -5,6 +5,7 @@ from datetime import date
 
 from hall.services.config import accounts
 from tests.conftest import add_case
+from tests.e2e.conftest import err, issue, sign_in_at_counter
 
 
 def test_supervisors_list_and_finish_a_case_and_the_visitor_sees_it_done(app, seeded):
@@ -34,3 +35,62 @@ def test_supervisors_list_and_finish_a_case_and_the_visitor_sees_it_done(app, se
     bad = client.get("/api/v1/cases?urgency=purple")
     assert bad.status_code == 422 and bad.json["error"]["field"] == "urgency"
     assert app.test_client().get("/api/v1/cases").status_code == 401
+
+
+def test_a_case_in_parts_is_opened_acted_on_by_part_and_read_with_its_parts(
+        app, seeded, login_as, kiosk_headers):
+    """并联审批 over HTTP: the window accepts a case in parts (fast-track), a supervisor
+    acts on one part, the list and the public look-up show the parts; bad bodies are 422
+    naming the field."""
+    staff, boss = login_as("li", "staff", "李娜"), login_as("wang", "supervisor", "王强")
+    with seeded.engine.connect() as conn:
+        from sqlalchemy import text
+        dept = dict(conn.execute(text("SELECT code, id FROM departments")).all())
+    assert issue(app.test_client(), kiosk_headers).status_code == 201
+    sign_in_at_counter(staff)
+    for step in ("call-next", "start"):
+        assert staff.post(f"/api/v1/counters/1/{step}", headers=staff.csrf).status_code == 200
+    parts = [{"department_id": dept["gaj"], "promised_days": 3},
+             {"department_id": dept["swj"], "promised_days": 7}]
+    finish = "/api/v1/counters/1/finish"
+    err(staff.post(finish, json={"outcome": "accepted", "parts": [
+        {"department_id": dept["gaj"], "promised_days": "3"}]}, headers=staff.csrf),
+        422, "invalid", "parts.0.promised_days")  # strict: a number, not text
+    err(staff.post(finish, json={"outcome": "accepted", "parts": parts[:1]},
+                   headers=staff.csrf), 422, "parts_count", "parts")
+    err(staff.post(finish, json={"outcome": "accepted", "fast_track": 1},
+                   headers=staff.csrf), 422, "invalid", "fast_track")
+    done = staff.post(finish, json={"outcome": "accepted", "fast_track": True,
+                                    "parts": parts}, headers=staff.csrf)
+    assert done.status_code == 200, done.json
+    case = done.json["case"]
+    # fast-track (户籍办理: 2 working days): neither part is promised more
+    assert case["fast_track"] is True and case["due_date"] == "2026-11-25"
+    assert [(p["part"], p["promised_days"]) for p in case["parts"]] == [(1, 2), (2, 2)]
+    number = case["number"]
+
+    acted = boss.post(f"/api/v1/cases/{number}/parts/1/finish", json={"note": "已出证"},
+                      headers=boss.csrf)
+    assert acted.status_code == 200, acted.json
+    assert (acted.json["part"], acted.json["state"], acted.json["case_state"]) == \
+        (1, "done", "in_progress")
+    err(boss.post(f"/api/v1/cases/{number}/finish", json={}, headers=boss.csrf),
+        409, "case_in_parts", "part")
+    err(boss.post(f"/api/v1/cases/{number}/parts/0/start", json={}, headers=boss.csrf),
+        422, "invalid", "part")
+    err(boss.post(f"/api/v1/cases/{number}/parts/2/suspend", json={"reason": "lunch"},
+                  headers=boss.csrf), 422, "invalid", "reason")
+    moved = boss.post(f"/api/v1/cases/{number}/parts/2/extend",
+                      json={"days": 3, "reason": "需现场核查"}, headers=boss.csrf)
+    assert (moved.json["due_date"], moved.json["case_due_date"]) == ("2026-11-30",
+                                                                     "2026-11-30")
+    listed = boss.get("/api/v1/cases").json["cases"][0]
+    assert (listed["state"], listed["due_date"], listed["fast_track"]) == \
+        ("in_progress", "2026-11-30", True)
+    assert [(p["department"], p["state"]) for p in listed["parts"]] == [
+        ("公安局", "done"), ("税务局", "accepted")]
+    with seeded.engine.connect() as conn:
+        code = conn.execute(text("SELECT lookup_code FROM cases")).scalar_one()
+    public = app.test_client().get(f"/api/v1/cases/{number}?code={code}").json
+    assert [(p["part"], p["state"], p["due_date"]) for p in public["parts"]] == [
+        (1, "done", "2026-11-25"), (2, "accepted", "2026-11-30")]

@@ -166,6 +166,8 @@ def bodies(ids: dict) -> dict[str, dict]:
         "auth.password": {"current": "not the password", "new": "窗口服务 2026 好差评"},
         "admin_api.staff_photo_upload": {"photo": PHOTO},
         "cases.extend": {"days": 1, "reason": "现场核查"}, "cases.suspend": {"reason": "testing"},
+        "cases.extend_part": {"days": 1, "reason": "现场核查"},
+        "cases.suspend_part": {"reason": "testing"},
         "supervision.urge": {"counter_id": 1, "note": "请加快"},
         "supervision.answer": {"answer": "已处理"},
         "supervision.admonish": {"level": "reminder", "reason": "态度生硬", "staff_id": 1},

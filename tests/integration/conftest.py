@@ -31,15 +31,18 @@ def signed_in_at(ctx, hall, number: int, login: str = "li") -> Actor:
 
 
 def finished_visit(ctx, hall, number: int = 1, outcome: str = "done",
-                   service: str = "hj") -> dict:
-    """Issue a ticket and serve it to the end at counter ``number``; returns the ticket."""
+                   service: str = "hj", **finish) -> dict:
+    """Issue a ticket and serve it to the end at counter ``number`` (``finish``: the rest
+    of the finish command, e.g. fast_track or parts); returns the ticket, with the case
+    its finish opened (if any) as ``case``."""
     t = tickets.issue(ctx, hall_id=hall["id"], service=service, actor=kiosk(hall)).value
     staff = signed_in_at(ctx, hall, number)
     called = calling.call_next(ctx, counter_id=hall["counters"][number], actor=staff).value
     assert called["id"] == t["id"]
     calling.start(ctx, counter_id=hall["counters"][number], actor=staff)
-    visits.finish(ctx, counter_id=hall["counters"][number], actor=staff, outcome=outcome)
-    return t
+    done = visits.finish(ctx, counter_id=hall["counters"][number], actor=staff,
+                         outcome=outcome, **finish).value
+    return {**t, "case": done["case"]}
 
 
 def set_hall_settings(ctx, hall, **values) -> None:

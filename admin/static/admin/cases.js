@@ -1,5 +1,7 @@
 // 办件 page: list with filters (GET /api/v1/cases), yellow/red rows, start / done / return
 // (POST /api/v1/cases/<number>/<action> with the CSRF token); re-reads on case events.
+// A case in parts (并联审批) is followed by a row per department's part, acted on with the
+// same actions under /api/v1/cases/<number>/parts/<part>/; the case row itself is derived.
 import { connectLive, debounce, fill, text } from "/display/static/hall-live.js";
 import { Api } from "/web/static/api.js";
 
@@ -53,43 +55,74 @@ function td(tr, value, cls) {
   return cell;
 }
 
+function dueAndState(tr, c) {
+  td(tr, c.warning_date);
+  const due = td(tr, c.due_date + (c.extension_days
+    ? ` (${S("extended", { days: c.extension_days })})` : ""), "due");
+  if (c.urgency !== "normal") {
+    const badge = document.createElement("span");
+    badge.className = `badge badge-${c.urgency}`;
+    badge.textContent = S(`urgency-${c.urgency}`);
+    due.append(" ", badge);
+  }
+  const state = td(tr, S(`state-${c.state}`) + (c.done_on ? ` ${c.done_on}` : "")
+    + (c.suspended_on ? ` ${S("suspended-since", { day: c.suspended_on })}` : ""), "state");
+  if (c.state === "done" && c.done_on > c.due_date) { // ISO dates compare as text
+    const late = document.createElement("span");
+    late.className = "badge badge-red";
+    late.textContent = S("late");
+    state.append(" ", late);
+  }
+  return state;
+}
+
+function buttons(tr, actions, number, part) {
+  const cell = td(tr, "", "actions");
+  for (const action of actions) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = action;
+    b.textContent = S(`action-${action}`);
+    b.dataset.action = action;
+    b.addEventListener("click", () => act(number, action, b, part));
+    cell.append(b);
+  }
+}
+
+function partRow(c, p) {
+  const tr = document.createElement("tr");
+  tr.id = `case-${c.number}-part-${p.part}`;
+  tr.className = `case-part state-${p.state} urgency-${p.urgency}`;
+  td(tr, S("part", { part: p.part }), "case-number");
+  td(tr, p.department);
+  td(tr, S("promised", { days: p.promised_days }));
+  td(tr, "");
+  dueAndState(tr, p);
+  buttons(tr, (ACTIONS[p.state] || []).filter((a) => a !== "urge"), c.number, p.part);
+  return tr;
+}
+
 function render() {
-  const rows = page.cases.map((c) => {
+  const rows = page.cases.flatMap((c) => {
     const tr = document.createElement("tr");
     tr.id = `case-${c.number}`;
     tr.className = `state-${c.state} urgency-${c.urgency}`;
     td(tr, c.number, "case-number");
-    td(tr, c.service);
+    const service = td(tr, c.service);
+    if (c.fast_track) {
+      const fast = document.createElement("span");
+      fast.className = "badge badge-fast";
+      fast.textContent = S("fast-track");
+      service.append(" ", fast);
+    }
     td(tr, c.applicant);
     td(tr, c.accepted_on);
-    td(tr, c.warning_date);
-    const due = td(tr, c.due_date + (c.extension_days
-      ? ` (${S("extended", { days: c.extension_days })})` : ""), "due");
-    if (c.urgency !== "normal") {
-      const badge = document.createElement("span");
-      badge.className = `badge badge-${c.urgency}`;
-      badge.textContent = S(`urgency-${c.urgency}`);
-      due.append(" ", badge);
-    }
-    const state = td(tr, S(`state-${c.state}`) + (c.done_on ? ` ${c.done_on}` : "")
-      + (c.suspended_on ? ` ${S("suspended-since", { day: c.suspended_on })}` : ""), "state");
-    if (c.state === "done" && c.done_on > c.due_date) { // ISO dates compare as text
-      const late = document.createElement("span");
-      late.className = "badge badge-red";
-      late.textContent = S("late");
-      state.append(" ", late);
-    }
-    const actions = td(tr, "", "actions");
-    for (const action of ACTIONS[c.state] || []) {
-      const b = document.createElement("button");
-      b.type = "button";
-      b.className = action;
-      b.textContent = S(`action-${action}`);
-      b.dataset.action = action;
-      b.addEventListener("click", () => act(c.number, action, b));
-      actions.append(b);
-    }
-    return tr;
+    const state = dueAndState(tr, c);
+    if (c.parts.length) state.append(` · ${S("in-parts", { count: c.parts.length })}`);
+    // a case in parts moves only through its parts; it can still be urged
+    const own = ACTIONS[c.state] || [];
+    buttons(tr, c.parts.length ? own.filter((a) => a === "urge") : own, c.number, null);
+    return [tr, ...c.parts.map((p) => partRow(c, p))];
   });
   if (!rows.length) {
     const tr = document.createElement("tr");
@@ -127,17 +160,19 @@ function ask(action, number) {
   return {};
 }
 
-async function act(number, action, button) {
+async function act(number, action, button, part) {
   if (action === "return" && !window.confirm(S("confirm-return", { number }))) return;
   const body = ask(action, number);
   if (body === null) return;
   button.disabled = true;
   try {
     const url = action === "urge" ? "/api/v1/urgings"
-      : `/api/v1/cases/${encodeURIComponent(number)}/${action}`;
+      : `/api/v1/cases/${encodeURIComponent(number)}`
+        + `${part ? `/parts/${part}` : ""}/${action}`;
     const done = await call("POST", url, body);
     if (action === "urge") { say(S("action-urge") + " ✓"); button.disabled = false; return; }
-    say(S("saved", { number: done.number, state: S(`state-${done.state}`) }));
+    say(S("saved", { number: part ? `${done.number} · ${S("part", { part })}` : done.number,
+                     state: S(`state-${done.case_state || done.state}`) }));
     await load();
   } catch (err) {
     text($("cases-error"), err.message);

@@ -187,8 +187,9 @@ function departmentBody() {
 const svcForm = $("service-form");
 const BOOKING = ["slot_minutes", "capacity", "days_ahead"];
 const TEXTS = ["code", "department", "name", "name_en", "prefix", "kind"];
-const NUMBERS = ["legal_days", "promised_days", "expected_visit_minutes", "time_limit_minutes",
-                 "warning_minutes", "daily_quota", "per_person_daily_limit"];
+const NUMBERS = ["legal_days", "promised_days", "fast_track_days", "expected_visit_minutes",
+                 "time_limit_minutes", "warning_minutes", "daily_quota",
+                 "per_person_daily_limit"];
 const GUIDE_LISTS = ["materials", "steps"];
 const GUIDE_TEXTS = ["basis", "fee", "notes"];
 // 多窗联办: the codes of the services a ticket goes through, one per line (none: a plain service)

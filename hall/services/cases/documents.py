@@ -209,13 +209,14 @@ def extension_notice(ctx: Context, *, number: str, actor: Actor, base_url: str,
 def _acceptance(case: Any, svc: Any, facts: dict[str, str], _: Translate
                 ) -> list[dict[str, str]]:
     due = case.due_date.isoformat()
+    days = case.promised_days or svc.promised_days  # a fast-track case's is shortened
     lines = [_field(_(LABEL_CASE), case.number), _field(_(LABEL_CODE), case.lookup_code),
              _field(_(LABEL_SERVICE), facts["service"])]
     if case.applicant_masked:
         lines.append(_field(_(LABEL_APPLICANT), case.applicant_masked))
     lines += [_field(_(LABEL_ACCEPTED), facts["at"]),
-              _field(_(LABEL_DUE), _(LABEL_PROMISED) % {"date": due, "days": svc.promised_days}
-                     if svc.promised_days else due),
+              _field(_(LABEL_DUE), _(LABEL_PROMISED) % {"date": due, "days": days}
+                     if days else due),
               _field(_(LABEL_WINDOW), facts["window"]), _field(_(LABEL_STAFF), facts["staff"]),
               *_items(_(HEAD_RECEIVED), _materials(svc)), _text(_(TEXT_ACCEPTED))]
     return lines

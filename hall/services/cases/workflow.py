@@ -11,6 +11,7 @@ from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
 from hall.services import repo
+from hall.services.cases import lights, parts
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.supervision import alerts
 from hall.store.models import Case, Service
@@ -50,15 +51,17 @@ def list_cases(ctx: Context, *, hall_id: int, service_id: int | None = None,
             select(c, s.c.name.label("service"))
             .join(s, s.c.id == c.c.service_id).where(*where)
             .order_by(c.c.due_date, c.c.id).limit(limit).offset(offset)).all()
+        split = parts.of_cases(uow.conn, (r.id for r in rows), today)
         return {"total": total, "today": today.isoformat(),
-                "cases": [_view(r, today) for r in rows]}
+                "cases": [{**_view(r, today), "parts": split.get(r.id, [])} for r in rows]}
 
     return read(ctx, query)
 
 
 def act(ctx: Context, *, hall_id: int, number: str, action: str, actor: Actor,
-        note: str | None = None) -> Result:
-    """start / finish / return a case (staff of the hall)."""
+        note: str | None = None, part: int | None = None) -> Result:
+    """start / finish / return a case, or its part number ``part`` (staff of the hall); a
+    case in parts follows its parts (hall/domain/parallel.py)."""
     if not actor.is_staff:
         raise Forbidden(N_("Only staff update cases"), "authorization")
 
@@ -66,20 +69,29 @@ def act(ctx: Context, *, hall_id: int, number: str, action: str, actor: Actor,
         c = Case.__table__
         row = repo.owned(uow.conn, c, number.strip().upper(), actor, what="case",
                          field="number", column=c.c.number, lock=True)
-        new = domain.transition(row.state, action)
-        today = repo.settings_of(repo.hall_row(uow.conn, hall_id)).local(uow.now).date()
+        target = parts.locate(uow.conn, row, part)
+        new = domain.transition(target.row.state, action)
+        today = lights.today(uow, hall_id)
         values: dict[str, Any] = {"state": new.value}
         if new in domain.FINISHED:
             values.update(done_at=uow.now, done_on=today)
-        uow.conn.execute(update(c).where(c.c.id == row.id).values(**values))
-        if new in domain.FINISHED:
-            alerts.clear_alert(uow, hall_id, f"case:{row.id}")
-        uow.emit("case.updated", hall_id, case_number=row.number, state=new.value,
-                 action=action, note=note)
-        return {"number": row.number, "state": new.value,
-                "done_on": today.isoformat() if new in domain.FINISHED else None,
-                "on_time": domain.is_on_time(today, row.due_date)
-                if new == domain.CaseState.DONE else None}
+        uow.conn.execute(update(target.table).where(target.table.c.id == target.row.id)
+                         .values(**values))
+        acted = {"number": row.number, "state": new.value,
+                 "done_on": today.isoformat() if new in domain.FINISHED else None,
+                 "on_time": domain.is_on_time(today, target.row.due_date)
+                 if new == domain.CaseState.DONE else None}
+        if target.part is None:
+            if new in domain.FINISHED:
+                alerts.clear_alert(uow, hall_id, f"case:{row.id}")
+            uow.emit("case.updated", hall_id, case_number=row.number, state=new.value,
+                     action=action, note=note)
+            return acted
+        made = parts.sync(uow, row)
+        uow.emit("case.updated", hall_id, case_number=row.number, state=made.state.value,
+                 action=action, note=note, part=part)
+        return {**acted, "part": part, "case_state": made.state.value,
+                "case_due_date": made.due.isoformat()}
 
     return run(ctx, command)
 
@@ -112,5 +124,6 @@ def _view(r: Any, today) -> dict[str, Any]:
             "counter_id": r.counter_id, "staff_id": r.staff_id,
             "extension_days": r.extension_days, "suspended_days": r.suspended_days,
             "suspended_on": r.suspended_on.isoformat() if r.suspended_on else None,
-            "suspend_reason": r.suspend_reason,
+            "suspend_reason": r.suspend_reason, "fast_track": r.fast_track,
+            "promised_days": r.promised_days,
             "urgency": domain.urgency(today, r.due_date, r.warning_date, r.state).value}

@@ -10,6 +10,7 @@ from hall.domain.errors import DomainError
 from hall.domain.estimate import service_time_estimate
 from hall.domain.i18n import N_
 from hall.services import repo
+from hall.services.cases import parts
 from hall.services.cases.documents import case_of_ticket
 from hall.services.context import Context, UnitOfWork, read
 from hall.services.queue import calls, chains, standing
@@ -28,6 +29,8 @@ from hall.store.models import (
 
 EVENTS_PAGE = 500
 SCAN_PAGES = 10  # pages of the log one GET /events looks through for readable events
+# a part of a case in parts as the public look-up shows it (no staff)
+PUBLIC_PART = ("part", "department", "state", "due_date", "done_on", "urgency")
 
 
 def queues(ctx: Context, hall_id: int) -> dict[str, Any]:
@@ -154,7 +157,10 @@ def case_by_number(ctx: Context, number: str, code: str) -> dict[str, Any]:
                 "extension_reason": row.extension_reason,
                 "suspended_days": row.suspended_days,
                 "suspended_on": row.suspended_on.isoformat() if row.suspended_on else None,
-                "suspend_reason": row.suspend_reason}
+                "suspend_reason": row.suspend_reason, "fast_track": row.fast_track,
+                # 并联审批: each department's part, as the applicant may see it
+                "parts": [{k: p[k] for k in PUBLIC_PART} for p in
+                          parts.of_cases(uow.conn, [row.id], today).get(row.id, [])]}
 
     return read(ctx, query)
 

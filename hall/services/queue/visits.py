@@ -2,18 +2,21 @@
 transfer to another service or a named counter as a new, linked ticket."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import insert, select
 
-from hall.domain import cases
+from hall.domain import cases, parallel
 from hall.domain.access import Actor, require
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.domain.lifecycle import Action
 from hall.domain.outcomes import Outcome
+from hall.domain.parallel import PartSpec
 from hall.domain.personal import mask_name
 from hall.services import repo
+from hall.services.cases import parts as case_parts
 from hall.services.context import Context, Result, UnitOfWork, run
 from hall.services.queue import chains
 from hall.services.queue.calling import move_ticket, need_current
@@ -25,7 +28,10 @@ CASE_PREFIX = "#case"  # number_counters key for case numbers (never a ticket pr
 
 
 def finish(ctx: Context, *, counter_id: int, actor: Actor, outcome: str,
-           note: str | None = None, fee_cents: int = 0, applicant: str | None = None) -> Result:
+           note: str | None = None, fee_cents: int = 0, applicant: str | None = None,
+           fast_track: bool = False, parts: Sequence[PartSpec] = ()) -> Result:
+    """End the visit; 受理 opens a case: fast-track (绿色通道) for the service's shortened
+    promise, and in ``parts`` for 并联审批 (hall/domain/parallel.py)."""
     def command(uow: UnitOfWork) -> dict[str, Any]:
         conn = uow.conn
         counter = repo.counter_row(conn, counter_id, actor)
@@ -40,12 +46,16 @@ def finish(ctx: Context, *, counter_id: int, actor: Actor, outcome: str,
                               "note")
         if fee_cents < 0:
             raise DomainError("invalid_fee", N_("A fee cannot be negative"), "fee_cents")
+        if (fast_track or parts) and not result.opens_case:
+            raise DomainError("no_case", N_("Only an accepted application opens a case"),
+                              "parts" if parts else "fast_track")
         row = need_current(conn, counter, "finish")
         move_ticket(uow, row, Action.FINISH, counter, actor, note, finished_at=uow.now,
               outcome=result.value, outcome_note=note, fee_cents=fee_cents)
         repo.set_counter(conn, counter.id, current_ticket_id=None)
         visit_alerts.end_visit(uow, counter.hall_id, row.id)  # its time-limit alert ends here
-        case = _open_case(uow, counter, row, applicant) if result.opens_case else None
+        case = _open_case(uow, counter, row, applicant, fast_track, parts) \
+            if result.opens_case else None
         uow.emit("ticket.finished", counter.hall_id, ticket_id=row.id, number=row.number,
                  service_id=row.service_id, counter_id=counter.id,
                  counter_number=counter.number, outcome=result.value,
@@ -58,27 +68,45 @@ def finish(ctx: Context, *, counter_id: int, actor: Actor, outcome: str,
     return run(ctx, command)
 
 
-def _open_case(uow: UnitOfWork, counter, ticket, applicant: str | None) -> dict[str, Any]:
+def _open_case(uow: UnitOfWork, counter, ticket, applicant: str | None, fast_track: bool,
+               parts: Sequence[PartSpec]) -> dict[str, Any]:
     conn = uow.conn
     config = repo.hall_config(uow, counter.hall_id)
     hall, cal = config.settings, config.calendar
     svc = repo.service_cached(uow, hall.id, ticket.service_id)
     today = hall.local(uow.now).date()
-    due = cases.due_date(today, svc.promised_days, cal)
-    warning = cases.warning_date(today, svc.promised_days, cal, svc.warning_days)
+    planned = case_parts.plan(conn, hall.id, parts, svc=svc, fast_track=fast_track,
+                              today=today, cal=cal) if parts else []
+    if planned:  # the case is what its parts make
+        promised = max(p["promised_days"] for p in planned)
+        made = case_parts.parent(planned)
+        due, warning = made.due, made.warning
+    else:
+        promised = parallel.promised_days(svc.promised_days, svc.fast_track_days, fast_track)
+        due = cases.due_date(today, promised, cal)
+        warning = cases.warning_date(today, promised, cal, svc.warning_days)
     seq = repo.next_number(conn, hall.id, CASE_PREFIX, today)
     number = cases.format_case_number(hall.code.upper(), today, seq)
     code = cases.new_lookup_code()  # printed on the 受理回执; the look-up asks for it
-    conn.execute(insert(Case).values(lookup_code=code,
+    case_id = conn.execute(insert(Case).values(lookup_code=code,
         hall_id=hall.id, number=number, ticket_id=ticket.id, service_id=svc.id,
         counter_id=counter.id, staff_id=counter.staff_id,
         applicant_masked=mask_name(applicant), accepted_at=uow.now, accepted_on=today,
-        due_date=due, warning_date=warning, state="accepted"))
+        due_date=due, warning_date=warning, state="accepted", promised_days=promised,
+        fast_track=fast_track).returning(Case.id)).scalar_one()
+    if planned:
+        case_parts.write(conn, case_id, planned)
     uow.emit("case.accepted", hall.id, number=number, service_id=svc.id,
              due_date=due.isoformat())
-    return {"number": number, "lookup_code": code, "due_date": due.isoformat(),
-            "warning_date": warning.isoformat(),
-            "promised_days": svc.promised_days, "calendar_covered": cal.covered(due.year)}
+    opened = {"number": number, "lookup_code": code, "due_date": due.isoformat(),
+              "warning_date": warning.isoformat(), "promised_days": promised,
+              "calendar_covered": cal.covered(due.year)}
+    if fast_track or planned:
+        opened.update(fast_track=fast_track, parts=[
+            {"part": p["seq"], "department_id": p["department_id"],
+             "promised_days": p["promised_days"], "due_date": p["due_date"].isoformat()}
+            for p in planned])
+    return opened
 
 
 def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | str | None = None,

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from hall.domain import histogram as hist
-from hall.domain import measures as m
 from hall.domain import rollup
 from hall.domain import targets as goals
 from hall.domain.errors import DomainError
@@ -27,8 +26,9 @@ from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read, run
 from hall.services.queue import queries
-from hall.services.supervision import chain_report
+from hall.services.supervision import case_counts, chain_report
 from hall.services.supervision import rollup as store
+from hall.services.supervision.case_counts import CASE_COUNTS
 from hall.store.models import (
     Admonition,
     Case,
@@ -173,6 +173,10 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
     whole = {"key": "all", "name": hall.name,
              **rollup.figures(total, hall.target_wait_s),
              **_sum_extras(extras.values()), **_sum_times(r for _, r in counter_time)}
+    if group == "department":  # its rows count parts; the hall counts each case once
+        whole.update(case_counts.figures(uow, hall, p.start, p.end, lambda k: "all").get(
+            "all", dict.fromkeys(CASE_COUNTS, 0)))
+        _rates(whole)
     targets = goals.targets(hall.settings)
     for row in [*rows, whole]:  # green or red beside each targeted figure
         row["target_status"] = goals.statuses(row, targets)
@@ -260,8 +264,6 @@ def _keyer(group: str, names: dict[str, Any]) -> Callable[[tuple], Any]:
     }[group]
 
 
-CASE_COUNTS = ("cases_received", "cases_done", "cases_concluded", "cases_on_time",
-               "cases_late", "cases_open_overdue", "cases_overdue")
 EXTRA_COUNTS = (*CASE_COUNTS, "followups_opened", "followups_closed", "urgings",
                 "urgings_answered", "admonitions",
                 # 回访: revisits of bad reviews, and the share of reached visitors satisfied
@@ -277,10 +279,10 @@ def _no_extras() -> dict[str, Any]:
 
 def _extras(uow: UnitOfWork, hall: Any, p: Period, group: str, names: dict,
             key_of: Callable) -> dict[Any, dict[str, Any]]:
-    """Cases (办件) received, concluded and overdue in the period, and bad-review follow-ups,
-    per group. The case figures are hall.domain.measures.case_figures over the cases that
-    were concluded in the period or open and overdue at its end."""
-    c, t, f = Case.__table__, Ticket.__table__, FollowUp.__table__
+    """Cases (办件) received, concluded and overdue in the period (case_counts: by
+    department, a case in parts counts as its parts), and bad-review follow-ups, per
+    group."""
+    t, f = Ticket.__table__, FollowUp.__table__
     hall_id = hall.id
     out: dict[Any, dict[str, Any]] = {}
 
@@ -288,33 +290,9 @@ def _extras(uow: UnitOfWork, hall: Any, p: Period, group: str, names: dict,
         k = key_of(key)
         return None if k is None else out.setdefault(k, _no_extras())
 
-    received = uow.conn.execute(
-        select(c.c.service_id, c.c.counter_id, c.c.staff_id, func.count())
-        .where(c.c.hall_id == hall_id, c.c.accepted_on >= p.start, c.c.accepted_on <= p.end)
-        .group_by(c.c.service_id, c.c.counter_id, c.c.staff_id))
-    for svc, counter, staff, n in received:
-        if (s := slot((svc, counter or 0, staff or 0))) is not None:
-            s["cases_received"] += n
-    as_of = min(p.end, uow.now.astimezone(ZoneInfo(hall.timezone)).date() - timedelta(days=1))
-    rows = uow.conn.execute(
-        select(c.c.service_id, c.c.counter_id, c.c.staff_id, c.c.due_date, c.c.done_on,
-               c.c.state, c.c.suspended_on)
-        .where(c.c.hall_id == hall_id,
-               (c.c.done_on.between(p.start, p.end))
-               | ((c.c.due_date <= as_of)
-                  & (c.c.done_on.is_(None) | (c.c.done_on > as_of)))))
-    records: dict[Any, list[m.CaseRecord]] = {}
-    for svc, counter, staff, due, done_on, state, suspended_on in rows:
-        if (s := slot((svc, counter or 0, staff or 0))) is not None:
-            records.setdefault(key_of((svc, counter or 0, staff or 0)), []).append(
-                m.CaseRecord(due, done_on, state, suspended_on))
-            s["cases_done"] += state == "done" and done_on is not None \
-                and p.start <= done_on <= p.end
-    for k, recs in records.items():
-        fig = m.case_figures(recs, p.start, p.end, as_of)
-        out[k].update(cases_concluded=fig.concluded, cases_on_time=fig.on_time,
-                      cases_late=fig.late, cases_open_overdue=fig.open_due_overdue,
-                      cases_overdue=fig.overdue)
+    for k, counts in case_counts.figures(uow, hall, p.start, p.end, key_of,
+                                         by_part=group == "department").items():
+        out.setdefault(k, _no_extras()).update(counts)
     follow = uow.conn.execute(
         select(t.c.service_id, f.c.counter_id, f.c.staff_id, f.c.state, f.c.revisit_answer,
                func.count())

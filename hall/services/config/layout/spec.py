@@ -328,6 +328,9 @@ class ServiceSpec(Spec):
     warning_days: int = Field(default=1, ge=0, le=60,
                               description="警戒时限: a case is amber this many working days "
                                           "before due")
+    fast_track_days: int | None = Field(default=None, ge=1, le=365, description=(
+        "绿色通道: the shortened 承诺时限 (working days) of a case registered as fast-track; "
+        "none = no fast track"))
     daily_quota: int | None = Field(default=None, ge=1, le=10_000_000)
     per_person_daily_limit: int | None = Field(default=None, ge=1, le=100)
     hours: list[str] = Field(default_factory=list, max_length=8,
@@ -373,6 +376,9 @@ class ServiceSpec(Spec):
             raise ValueError(N_("warning_minutes must be below time_limit_minutes"))
         if self.kind == "promised" and self.legal_days and self.promised_days > self.legal_days:
             raise ValueError(N_("promised_days exceeds legal_days"))
+        if self.fast_track_days is not None and not (
+                self.kind == "promised" and self.fast_track_days < self.promised_days):
+            raise ValueError(N_("fast_track_days must be below promised_days"))
         return self
 
 

@@ -3,7 +3,7 @@ versions; in each hall's database the versions received, what each hall adopted,
 fields where the hall's own value and the region's differ (DESIGN.md §8)
 
 Revision ID: 0085
-Revises: 0070
+Revises: 0075
 """
 from typing import Sequence, Union
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision: str = '0085'
-down_revision: Union[str, Sequence[str], None] = '0070'
+down_revision: Union[str, Sequence[str], None] = '0075'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
