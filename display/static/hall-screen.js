@@ -1,7 +1,7 @@
 // Hall screen: newest call large, recent calls, open windows, queues, notices, clock, voice.
 import {
   connectLive, debounce, fill, getJSON, HttpError, minutesRange, screenToken, startHeartbeat,
-  text,
+  stepText, text,
 } from "./hall-live.js";
 import { announcerFromDataset } from "./voice.js";
 
@@ -114,6 +114,7 @@ function callOf(e) {
     counter_number: e.counter_number, seq: e.seq, at: e.at,
     recall: e.type === "ticket.recalled", announce: e.announce || {},
     holder: e.holder || "", // calling by name, masked (张*女士); only when the hall says so
+    chain: e.chain || null, // 多窗联办: its step, shown beside the number
   };
 }
 
@@ -218,6 +219,7 @@ function renderNow(flash = false) {
   $("now").classList.toggle("idle", !newest);
   text($("now-number"), newest ? newest.number : "—");
   text($("now-holder"), newest && newest.holder ? newest.holder : ""); // calling by name
+  text($("now-step"), newest ? stepText(newest.chain, T.step, english) : ""); // 第2步 缴纳税费
   $("now-number").style.setProperty("--chars", String(newest ? newest.number.length : 1));
   text($("now-counter"), newest ? fill(T.goto, { counter: newest.counter_number }) : "\u00a0");
   if (flash) {
@@ -236,7 +238,8 @@ function renderRecent() {
     const li = document.createElement("li");
     const number = document.createElement("span");
     number.className = "recent-number";
-    number.textContent = c.holder ? `${c.number} ${c.holder}` : c.number;
+    number.textContent = [c.number, c.holder, stepText(c.chain, T.step, english)]
+      .filter(Boolean).join(" ");
     const where = document.createElement("span");
     where.className = "recent-counter";
     where.textContent = fill(T.window, { counter: c.counter_number });
