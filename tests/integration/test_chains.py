@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from hall.domain.access import Actor
 from hall.services.config import structure
-from hall.services.counters import terminal
 from hall.services.config.layout.seed import load_layout, validate_layout
 from hall.services.config.layout.spec import ServiceSpec
+from hall.services.counters import terminal
 from hall.services.queue import calling, queries, tickets, visits
 from hall.services.supervision import reports, watch, watch_rules
 from hall.store.models import Ticket
