@@ -214,12 +214,12 @@ def test_a_chain_call_shows_its_step_where_the_sign_has_room():
     assert board.strip_lines(width=128)[0] == "L001 请到3号窗口"
     board.apply({"type": "ticket.finished", "ticket_id": 9, "counter_id": 3})
     assert board.window_text(3, 192) == "3号窗口 欢迎办理"
-    own = Board(texts={"step": "{number}(第{step}步)请到{counter}号"})
+    own = Board(texts={"step": "{number}第{step}步到{counter}号"})
     own.load_snapshot({"counters": [{"id": 3, "number": 3, "state": "open",
                                      "current_ticket_id": 9, "current_ticket": {
                                          "number": "L001", "state": "called",
                                          "chain": {"step": 3, "of": 3}}}]})
-    assert own.window_text(3, 128) == "L001(第3步)请到3号"
+    assert own.window_text(3, 128) == "L001第3步到3号"
 
 
 def test_text_a_sign_cannot_show_is_replaced_not_refused():
