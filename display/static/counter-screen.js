@@ -22,7 +22,9 @@ function applySnapshot(snap) {
   state.counter = c;
   state.duty = snap.duty || null;
   state.current = null;
-  if (c.current_ticket) state.current = c.current_ticket;
+  // the listing's current ticket has no id of its own: without one, its finish would not
+  // clear it from this screen after a reload
+  if (c.current_ticket) state.current = { ticket_id: c.current_ticket_id, ...c.current_ticket };
   else if (c.current_ticket_id != null) {
     const call = (snap.recent_calls || []).find((e) => e.ticket_id === c.current_ticket_id);
     if (call) {
