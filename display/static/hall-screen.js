@@ -114,7 +114,6 @@ function callOf(e) {
     counter_number: e.counter_number, seq: e.seq, at: e.at,
     recall: e.type === "ticket.recalled", announce: e.announce || {},
     holder: e.holder || "", // calling by name, masked (张*女士); only when the hall says so
-    chain: e.chain || null, // 多窗联办: its step, shown beside the number
   };
 }
 
@@ -238,8 +237,7 @@ function renderRecent() {
     const li = document.createElement("li");
     const number = document.createElement("span");
     number.className = "recent-number";
-    number.textContent = [c.number, c.holder, stepText(c.chain, T.step, english)]
-      .filter(Boolean).join(" ");
+    number.textContent = c.holder ? `${c.number} ${c.holder}` : c.number;
     const where = document.createElement("span");
     where.className = "recent-counter";
     where.textContent = fill(T.window, { counter: c.counter_number });

@@ -62,6 +62,7 @@ def test_the_step_shows_on_the_terminal_and_the_screens(live_hall, browser, arti
     expect(page.locator("#t-chain-step")).to_have_text("户籍迁入联办 · 第2步/共3步 税务申报")
     expect(page.locator("#t-chain-earlier li")).to_have_text(["户籍办理 办结 ✓"])
     expect(page.locator("#btn-transfer")).to_be_disabled()  # it would leave the chain
+    expect(page.locator("#t-kind")).to_be_hidden()  # step 2 is no transfer
     expect(page.locator("#btn-finish")).to_be_disabled()
     page.screenshot(path=artifacts / "terminal-step-2.png")
 

@@ -64,7 +64,8 @@ export function renderCurrent(board) {
   let kindText = "";
   if (cur && cur.kind === "priority") kindText = fill(T.priority, { reason: cur.priority_reason || "" });
   else if (cur && cur.kind === "appointment") kindText = T.appointment;
-  if (cur && cur.parent_id) kindText = [kindText, T.transferred].filter(Boolean).join(" · ");
+  // a chain's later step also has a parent (the step before): that is no transfer
+  if (cur && cur.parent_id && !cur.chain) kindText = [kindText, T.transferred].filter(Boolean).join(" · ");
   kind.hidden = !kindText;
   text(kind, kindText);
   renderChain(cur && cur.chain);
