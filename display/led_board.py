@@ -8,6 +8,11 @@ into sign text. The LED bridge (led_bridge.py) sends the result.
 
 Sign texts are Chinese only: the controllers' fonts are GB2312 (drivers/led/README.md), and
 a hall sets its own wording in devices.toml (``texts``), e.g. for a bilingual strip.
+
+多窗联办: a chain ticket's call says its step (``step``: "L001 第2步 请到3号窗口") where that
+text fits the sign's width without scrolling (drivers/led/sign.py text_width), and the plain
+call text otherwise — a 128-pixel window sign keeps "L001 请到3号窗口", still and whole,
+rather than scroll a longer one; the step is a help, the number and window are the call.
 """
 from __future__ import annotations
 
@@ -18,8 +23,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from drivers.led.sign import text_width
+
 DEFAULT_TEXTS = {
     "call": "{number} 请到{counter}号窗口",
+    "step": "{number} 第{step}步 请到{counter}号窗口",  # a 多窗联办 call, where it fits
     "paused": "暂停服务 {reason}",
     "idle": "{counter}号窗口 欢迎办理",
     "closed": "{counter}号窗口已关闭",
@@ -41,6 +49,7 @@ class CounterView:
     reason: str | None = None
     ticket_id: int | None = None
     ticket_number: str | None = None
+    ticket_step: int | None = None  # 多窗联办: the step of the ticket at the window
     led_address: int | None = None
     live: bool = False  # state known from events or a snapshot (not just a listing)
 
@@ -51,6 +60,7 @@ class Call:
     at: datetime | None
     number: str
     counter: int
+    step: int | None = None  # 多窗联办
 
 
 # Python's gb2312 codec decodes A1A4 and A1AA as U+30FB and U+2015, where GBK and everyday
@@ -87,6 +97,12 @@ def check_fallback(fallback: str) -> str:
     return fallback
 
 
+def _step(call: dict[str, Any] | None) -> int | None:
+    """The 多窗联办 step of a call event, a live call or a counter's current ticket."""
+    chain = (call or {}).get("chain")
+    return chain.get("step") if isinstance(chain, dict) else None
+
+
 def _when(value: Any) -> datetime | None:
     try:
         at = datetime.fromisoformat(value)
@@ -111,10 +127,10 @@ class Board:
         self.texts = {**DEFAULT_TEXTS, **(texts or {})}
         for key, template in self.texts.items():
             try:
-                template.format(number="A001", counter=1, reason="", name="")
+                template.format(number="A001", counter=1, reason="", name="", step=2)
             except (KeyError, IndexError, ValueError) as exc:
                 raise ValueError(f"texts.{key} = {template!r}: {exc!r}; use {{number}}, "
-                                 f"{{counter}}, {{name}}, {{reason}}") from None
+                                 f"{{counter}}, {{name}}, {{reason}}, {{step}}") from None
         self.counters: dict[int, CounterView] = {}
         self.calls: deque[Call] = deque(maxlen=max(1, strip_calls))
         self.max_age_s = strip_max_age_s
@@ -143,6 +159,7 @@ class Board:
             current = c.get("current_ticket")
             view.ticket_id = c.get("current_ticket_id") if current else None
             view.ticket_number = current.get("number") if current else None
+            view.ticket_step = _step(current)
             view.live = view.live or live
 
     def load_snapshot(self, snap: dict[str, Any]) -> None:
@@ -159,18 +176,19 @@ class Board:
             view.state, view.reason, view.live = e.get("state", view.state), e.get("reason"), True
             view.name = e.get("counter_name") or view.name
             if view.state == "closed":
-                view.ticket_id = view.ticket_number = None
+                view.ticket_id = view.ticket_number = view.ticket_step = None
         elif kind in ("ticket.called", "ticket.recalled"):
             view = self.counter(e["counter_id"], e.get("counter_number"))
             if view is None:
                 return
             view.ticket_id, view.ticket_number, view.live = e.get("ticket_id"), e["number"], True
+            view.ticket_step = _step(e)
         elif kind == "calls.live":
             self._live(e.get("calls") or [])
         elif kind in LEAVES_WINDOW:
             for view in self.counters.values():
                 if view.ticket_id is not None and view.ticket_id == e.get("ticket_id"):
-                    view.ticket_id = view.ticket_number = None
+                    view.ticket_id = view.ticket_number = view.ticket_step = None
 
     def _live(self, calls: list[dict[str, Any]]) -> None:
         """The live calls, newest first (as the server orders them), for the strip."""
@@ -178,7 +196,7 @@ class Board:
         for c in calls:
             if c.get("number") and c.get("counter_number") is not None:
                 self.calls.append(Call(0, _when(c.get("called_at")), c["number"],
-                                       c["counter_number"]))
+                                       c["counter_number"], _step(c)))
                 if len(self.calls) == self.calls.maxlen:
                     break
 
@@ -194,27 +212,38 @@ class Board:
                         ch, ord(ch), self.fallback)
         self.missing[ch] = self.missing.get(ch, 0) + 1
 
-    def window_text(self, counter_id: int) -> str | None:
+    def call_text(self, number: str, counter: int, step: int | None,
+                  width: int | None = None) -> str:
+        """A call's text: with its 多窗联办 step when it has one and the text fits
+        ``width`` pixels (None: any width), else the plain call."""
+        values = {"number": number, "counter": counter, "name": "", "reason": "",
+                  "step": step or ""}
+        if step:
+            with_step = self.clean(self.texts["step"].format(**values))
+            if width is None or text_width(with_step) <= width:
+                return with_step
+        return self.clean(self.texts["call"].format(**values))
+
+    def window_text(self, counter_id: int, width: int | None = None) -> str | None:
+        """The window sign's text; ``width``: the sign's pixels (call_text)."""
         view = self.counters.get(counter_id)
         if view is None:
             return None
+        if view.state not in ("closed", "paused") and view.ticket_number:
+            return self.call_text(view.ticket_number, view.number, view.ticket_step, width)
         values = {"counter": view.number, "name": view.name, "reason": view.reason or "",
-                  "number": view.ticket_number or ""}
-        if view.state == "closed":
-            key = "closed"
-        elif view.state == "paused":
-            key = "paused"
-        else:
-            key = "call" if view.ticket_number else "idle"
+                  "number": view.ticket_number or "", "step": ""}
+        key = view.state if view.state in ("closed", "paused") else "idle"
         return self.clean(self.texts[key].format(**values))
 
-    def strip_lines(self, now: datetime | None = None) -> tuple[str, ...]:
-        """Latest calls, newest first, then the hall's notices; within one frame's size."""
+    def strip_lines(self, now: datetime | None = None, width: int | None = None
+                    ) -> tuple[str, ...]:
+        """Latest calls, newest first, then the hall's notices; within one frame's size.
+        ``width``: the strip's pixels, which a call with its step must fit (call_text)."""
         now = now or datetime.now(UTC)
         fresh = [c for c in self.calls if not self.max_age_s or c.at is None
                  or (now - c.at).total_seconds() <= self.max_age_s]
-        lines = [self.clean(self.texts["call"].format(number=c.number, counter=c.counter,
-                                                     name="", reason="")) for c in fresh]
+        lines = [self.call_text(c.number, c.counter, c.step, width) for c in fresh]
         lines += [self.clean(n) for n in (self.notices or self.config_notices)]
         lines = [line for line in lines if line]
         while lines and len("\u3000\u3000".join(lines).encode("gb2312")) > STRIP_BYTES:

@@ -83,8 +83,10 @@ class LedBridge:
         self._specs = [_check_sign(s, i) for i, s in enumerate(signs or [])]
         self._all_windows = not any(s["kind"] == "window" for s in self._specs)
         self._workers: dict[str, SignWorker] = {}
-        self._windows: dict[int, tuple[SignWorker, int] | None] = {}  # counter number → sign
-        self._strips: list[tuple[SignWorker, int]] = []
+        # counter number → (worker, address, width): the width says whether a 多窗联办
+        # call's step fits beside the number (led_board.Board.window_text)
+        self._windows: dict[int, tuple[SignWorker, int, int] | None] = {}
+        self._strips: list[tuple[SignWorker, int, int]] = []
         self._lock = threading.Lock()
         self._listed = False
         self._list_at = 0.0
@@ -190,8 +192,8 @@ class LedBridge:
         text, self._test_text = self._test_text, None
         with self._lock:
             targets = [t for t in self._windows.values() if t is not None]
-            targets += [(worker, address) for worker, address in self._strips]
-        for worker, address in targets:
+            targets += self._strips
+        for worker, address, _ in targets:
             worker.show(address, text)
         self.wait_idle(3.0)
         report = self.health()
@@ -235,10 +237,10 @@ class LedBridge:
                                                                          self.strip_size[1])
         strip = HallStrip(None, spec["address"], width, height, model=self._model(spec))
         worker.add(strip, f"strip @{strip.address}")
-        self._strips.append((worker, strip.address))
+        self._strips.append((worker, strip.address, width))
 
     def _window(self, counter_number: int, led_address: int | None
-                ) -> tuple[SignWorker, int] | None:
+                ) -> tuple[SignWorker, int, int] | None:
         """The window sign of a counter, created the first time the counter is known."""
         if counter_number in self._windows:
             return self._windows[counter_number]
@@ -259,7 +261,7 @@ class LedBridge:
         sign = WindowSign(None, address, spec.get("width", self.size[0]),
                           spec.get("height", self.size[1]), model=self._model(spec))
         worker.add(sign, f"window {counter_number} @{address}")
-        self._windows[counter_number] = (worker, address)
+        self._windows[counter_number] = (worker, address, sign.width)
         return self._windows[counter_number]
 
     def _model(self, spec: dict[str, Any]) -> str:
@@ -276,12 +278,13 @@ class LedBridge:
         with self._lock:
             for view in list(self.board.counters.values()):
                 target = self._window(view.number, view.led_address)
-                text = self.board.window_text(view.id)
-                if target is not None and text is not None:
+                if target is None:
+                    continue
+                text = self.board.window_text(view.id, target[2])
+                if text is not None:
                     target[0].show(target[1], text)
-            lines = self.board.strip_lines()
-            for worker, address in self._strips:
-                worker.show(address, lines)
+            for worker, address, width in self._strips:
+                worker.show(address, self.board.strip_lines(width=width))
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """True once every answering sign shows its newest text (tests, the demo)."""

@@ -1,6 +1,6 @@
 // Window screen: this counter's number, name, staff, the ticket at the window, pauses.
 import {
-  connectLive, debounce, fill, getJSON, HttpError, screenToken, startHeartbeat, text,
+  connectLive, debounce, fill, getJSON, HttpError, screenToken, startHeartbeat, stepText, text,
 } from "./hall-live.js";
 
 const body = document.body;
@@ -22,12 +22,14 @@ function applySnapshot(snap) {
   state.counter = c;
   state.duty = snap.duty || null;
   state.current = null;
-  if (c.current_ticket) state.current = c.current_ticket;
+  // the listing's current ticket has no id of its own: without one, its finish would not
+  // clear it from this screen after a reload
+  if (c.current_ticket) state.current = { ticket_id: c.current_ticket_id, ...c.current_ticket };
   else if (c.current_ticket_id != null) {
     const call = (snap.recent_calls || []).find((e) => e.ticket_id === c.current_ticket_id);
     if (call) {
       state.current = { ticket_id: call.ticket_id, number: call.number, state: "called",
-                        holder: call.holder || "" };
+                        holder: call.holder || "", chain: call.chain || null };
     }
   }
   render();
@@ -70,6 +72,9 @@ function render(flash = false) {
   text($("counter-ticket"), mode === "paused" ? T.paused : cur ? cur.number : "—");
   $("counter-ticket").style.setProperty("--chars", String(cur ? cur.number.length : 1));
   text($("counter-holder"), mode !== "paused" && cur && cur.holder ? cur.holder : "");
+  // 多窗联办: 第2步 缴纳税费, so the visitor sees this window takes their next step
+  text($("counter-step"), mode !== "paused" && cur ? stepText(cur.chain, T.step,
+                                                               ds.lang === "en") : "");
   text($("counter-reason"), mode === "paused" ? (c.pause_reason || "") : "");
   if (flash) {
     void main.offsetWidth;
@@ -86,7 +91,7 @@ function onEvent(e) {
   if (e.type === "ticket.called" || e.type === "ticket.recalled") {
     // calling by name (a hall setting): the holder masked (张*女士) comes with the call
     state.current = { ticket_id: e.ticket_id, number: e.number, state: "called",
-                      holder: e.holder || "" };
+                      holder: e.holder || "", chain: e.chain || null };
     render(true);
   } else if (e.type === "ticket.started") {
     if (state.current && state.current.ticket_id === e.ticket_id) state.current.state = "serving";

@@ -317,3 +317,11 @@ export function minutesRange(estimate) {
 export function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 }
+
+// 多窗联办: "第2步 缴纳税费" beside a chain ticket's number (the call's ``chain``: step, of,
+// the step's service); "" for a plain ticket. The voice says only the number, as for any.
+export function stepText(chain, template, english = false) {
+  if (!chain || !chain.service) return "";
+  return fill(template, { step: chain.step, of: chain.of,
+                          service: (english && chain.service.name_en) || chain.service.name });
+}

@@ -1,7 +1,7 @@
 // Hall screen: newest call large, recent calls, open windows, queues, notices, clock, voice.
 import {
   connectLive, debounce, fill, getJSON, HttpError, minutesRange, screenToken, startHeartbeat,
-  text,
+  stepText, text,
 } from "./hall-live.js";
 import { announcerFromDataset } from "./voice.js";
 
@@ -218,6 +218,7 @@ function renderNow(flash = false) {
   $("now").classList.toggle("idle", !newest);
   text($("now-number"), newest ? newest.number : "—");
   text($("now-holder"), newest && newest.holder ? newest.holder : ""); // calling by name
+  text($("now-step"), newest ? stepText(newest.chain, T.step, english) : ""); // 第2步 缴纳税费
   $("now-number").style.setProperty("--chars", String(newest ? newest.number.length : 1));
   text($("now-counter"), newest ? fill(T.goto, { counter: newest.counter_number }) : "\u00a0");
   if (flash) {

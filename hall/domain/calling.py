@@ -27,6 +27,9 @@ class LiveCall:
     called_at: datetime  # the last call of this ticket (a recall brings it forward)
     recalls: int = 0
     holder: str | None = None  # the name masked (张*女士), when the hall calls by name
+    # 多窗联办: where the number stands (step, of, the step's service: queue/chains.py's
+    # position), shown beside the number; None for a plain ticket
+    chain: dict | None = None
 
 
 def is_live(ticket_state: str, ticket_counter_id: int | None, counter_id: int,

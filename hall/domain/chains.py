@@ -82,6 +82,25 @@ def first_problem(chains: Mapping[str, Sequence[str]]) -> tuple[str, Problem] | 
     return None
 
 
+# Why a chain ticket is not transferred. A transfer closes the visit and queues the visitor
+# as a new, plain number at another line (queue/requeue.py): the number would leave the
+# chain, the next windows would never see it and the phone page would stop following it.
+# Keeping the number through a transfer would need a second row of the same step, which the
+# number's uniqueness (one row per step) does not allow, and a step moved to another
+# service would be counted against a matter the chain does not name. The window that holds
+# a chain ticket ends its step with an outcome instead: 办结 or 受理 send it on to the next
+# step's windows; 补正, 不予受理 and 咨询 end the chain (a visitor who must go elsewhere
+# takes a number there, as anyone would).
+TRANSFER_REFUSED = N_("%(number)s is at step %(step)s of %(of)s of the chain %(chain)s (多窗联办) "
+                      "and keeps its number only through the chain's windows: finish this "
+                      "step with an outcome instead of transferring it")
+
+
+def transferable(chain_id: object) -> bool:
+    """May a ticket of ``chain_id`` (None: a plain ticket) be transferred?"""
+    return chain_id is None
+
+
 def next_step(steps: Sequence[str], step: int, outcome: str) -> str | None:
     """The code of the service a ticket at (1-based) ``step`` goes on to after ``outcome``,
     or None when the chain ends there: at its last step, or on an outcome that stops it."""

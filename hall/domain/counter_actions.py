@@ -30,10 +30,13 @@ def ticket_commands(ticket_state: str) -> list[str]:
 
 
 def counter_commands(counter_state: str, current_state: str | None,
-                     active: bool = True) -> list[str]:
+                     active: bool = True, chained: bool = False) -> list[str]:
     """The commands the counter may take now, given its state, the state of the ticket at
-    its window (None: nobody) and whether the window is in service."""
+    its window (None: nobody), whether the window is in service and whether the ticket is
+    a 多窗联办 number (never transferred: hall/domain/chains.py)."""
     offered = list(CALLS) if current_state is None else ticket_commands(current_state)
+    if chained:
+        offered = [c for c in offered if c != Action.TRANSFER.value]
     offered += [action for (state, action) in COUNTER_TRANSITIONS
                 if state == counter_state]
     return [c for c in offered

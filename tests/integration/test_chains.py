@@ -14,6 +14,7 @@ from hall.domain.access import Actor
 from hall.services.config import structure
 from hall.services.config.layout.seed import load_layout, validate_layout
 from hall.services.config.layout.spec import ServiceSpec
+from hall.services.counters import terminal
 from hall.services.queue import calling, queries, tickets, visits
 from hall.services.supervision import reports, watch, watch_rules
 from hall.store.models import Ticket
@@ -182,3 +183,35 @@ def test_a_bad_chain_is_refused(ctx, chain, admin):
     assert err.params == {"service": "hj", "chain": "lb"}
     refused("invalid_chain", "chain", structure.update_service, ctx, actor=admin, code="lb",
             spec=chain_spec(chain=["hj", "lb"]))
+
+
+def test_a_chain_ticket_is_not_transferred_out_of_its_chain(ctx, chain, clock):
+    """A transfer would give the visitor a new, plain number and drop the chain: it is
+    refused for a chain ticket, whatever the target, and the terminal offers no transfer;
+    the step then ends with an outcome and the number goes on. A plain ticket still
+    transfers."""
+    hall = chain
+    tickets.issue(ctx, hall_id=hall["id"], service="lb", actor=kiosk(hall))
+    staff, _ = serve(ctx, hall, 1, "li")
+    finish(ctx, hall, 1, staff)
+    window3, called = serve(ctx, hall, 3, "wang")
+    assert called["number"] == "L001"
+    board = terminal.board(ctx, hall["counters"][3], window3)
+    assert "transfer" not in board["actions"] and "finish" in board["actions"]
+    where = board["current"]["chain"]  # the window at step 2 sees where the visitor was
+    assert (where["step"], where["of"], where["service"]["name"]) == (2, 3, "税务申报")
+    assert [(e["step"], e["service"]["name"], e["outcome"], e["counter_number"])
+            for e in where["earlier"]] == [(1, "户籍办理", "done", 1)]
+    for target in ({"to_service": "hj"}, {"to_service": "ss"}, {"to_counter": 4}):
+        err = refused("chain_transfer", "ticket", visits.transfer, ctx,
+                      counter_id=hall["counters"][3], actor=window3, **target)
+        assert err.params == {"number": "L001", "step": 2, "of": 3, "chain": "户籍迁入联办"}
+    assert [r[0] for r in steps_of(ctx, "L001")] == [1, 2]  # no new row, no new number
+    done = finish(ctx, hall, 3, window3)
+    assert (done["next_step"]["number"], done["next_step"]["step"]) == ("L001", 3)
+
+    plain = tickets.issue(ctx, hall_id=hall["id"], service="ss", actor=kiosk(hall)).value
+    serve(ctx, hall, 3, "wang")
+    moved = visits.transfer(ctx, counter_id=hall["counters"][3], actor=window3,
+                            to_service="hj").value
+    assert moved["number"] == plain["number"] and moved["state"] == "transferred"

@@ -195,6 +195,33 @@ def test_the_strip_shows_only_calls_that_still_stand():
     assert board.strip_lines() == ()
 
 
+def test_a_chain_call_shows_its_step_where_the_sign_has_room():
+    """多窗联办: "L001 第2步 请到3号窗口" on a sign wide enough to show it still; a default
+    128-pixel window sign keeps the plain call (exactly its width) rather than scroll."""
+    board = Board(strip_max_age_s=0)
+    board.apply({"type": "counter.state", "counter_id": 3, "counter_number": 3,
+                 "state": "open"})
+    called = {"ticket_id": 9, "number": "L001", "counter_id": 3, "counter_number": 3,
+              "chain": {"step": 2, "of": 3, "service": {"name": "缴纳税费"}}}
+    board.apply({"type": "ticket.called", **called})
+    assert board.window_text(3, 128) == "L001 请到3号窗口"
+    assert board.window_text(3, 192) == "L001 第2步 请到3号窗口"
+    board.apply({"type": "calls.live", "calls": [
+        {**called, "called_at": "2026-11-23T02:00:00+00:00"},
+        {"ticket_id": 4, "number": "A004", "counter_id": 1, "counter_number": 1,
+         "called_at": "2026-11-23T01:59:00+00:00"}]})
+    assert board.strip_lines(width=256) == ("L001 第2步 请到3号窗口", "A004 请到1号窗口")
+    assert board.strip_lines(width=128)[0] == "L001 请到3号窗口"
+    board.apply({"type": "ticket.finished", "ticket_id": 9, "counter_id": 3})
+    assert board.window_text(3, 192) == "3号窗口 欢迎办理"
+    own = Board(texts={"step": "{number}第{step}步到{counter}号"})
+    own.load_snapshot({"counters": [{"id": 3, "number": 3, "state": "open",
+                                     "current_ticket_id": 9, "current_ticket": {
+                                         "number": "L001", "state": "called",
+                                         "chain": {"step": 3, "of": 3}}}]})
+    assert own.window_text(3, 128) == "L001第3步到3号"
+
+
 def test_text_a_sign_cannot_show_is_replaced_not_refused():
     assert safe_text("暂停服务 系统\\故障 ☕") == "暂停服务 系统 故障 ?"
     assert safe_text("12:00—13:30 · 午休").encode("gb2312") == \

@@ -64,9 +64,11 @@ export function renderCurrent(board) {
   let kindText = "";
   if (cur && cur.kind === "priority") kindText = fill(T.priority, { reason: cur.priority_reason || "" });
   else if (cur && cur.kind === "appointment") kindText = T.appointment;
-  if (cur && cur.parent_id) kindText = [kindText, T.transferred].filter(Boolean).join(" · ");
+  // a chain's later step also has a parent (the step before): that is no transfer
+  if (cur && cur.parent_id && !cur.chain) kindText = [kindText, T.transferred].filter(Boolean).join(" · ");
   kind.hidden = !kindText;
   text(kind, kindText);
+  renderChain(cur && cur.chain);
   // 首问: who the visitor asked first at the desk (and who took the number for them)
   const first = cur && cur.first_contact;
   $("t-first").hidden = !first;
@@ -83,6 +85,24 @@ export function renderCurrent(board) {
   text($("t-limit-of"), svc && svc.time_limit_s > 0
     ? fill(T.limitOf, { minutes: minutes(svc.time_limit_s), warning: minutes(svc.warning_s) })
     : "");
+}
+
+// 多窗联办: 第2步/共3步 缴纳税费 under the chain's name, and how each earlier step ended
+// (税费核定 办结 ✓), so this window knows the visitor comes from the windows before it
+function renderChain(chain) {
+  $("t-chain").hidden = !chain;
+  $("t-current").dataset.chain = chain ? `${chain.step}/${chain.of}` : "";
+  if (!chain) {
+    text($("t-chain-step"), "");
+    $("t-chain-earlier").replaceChildren();
+    return;
+  }
+  text($("t-chain-step"), `${serviceName(chain)} · ${fill(T.chainStep, {
+    step: chain.step, of: chain.of, service: serviceName(chain.service) })}`);
+  $("t-chain-earlier").replaceChildren(...(chain.earlier || []).map((e) => el("li",
+    { dataset: { step: e.step, outcome: e.outcome || "" } },
+    fill(T.chainDone, { service: serviceName(e.service),
+                        outcome: e.outcome ? outcomeLabel(e.outcome) : "—" }))));
 }
 
 // every second: time since the call and the visit's countdown (yellow, then red)
@@ -120,8 +140,11 @@ export function renderButtons(board) {
 
 export function renderLists(board, handlers) {
   const queues = $("t-queues");
+  // 多窗联办 numbers waiting in a line are counted beside it: they come with a step done
   queues.replaceChildren(...board.queues.map((q) => el("li", { dataset: { serviceId: q.id } },
     el("span", { className: "ct-q-name" }, `${q.prefix} · ${serviceName(q)}`),
+    ...(q.chained ? [el("span", { className: "ct-q-chained" }, fill(T.chained, { n: q.chained }))]
+      : []),
     el("span", { className: "ct-q-waiting" }, String(q.waiting)))));
   if (board.directed_waiting) {
     queues.append(el("li", { dataset: { serviceId: "directed" } },
@@ -131,6 +154,8 @@ export function renderLists(board, handlers) {
   // a listed ticket's button is there only while the server allows its action
   const row = (t, label, action) => el("li", { dataset: { ticketId: t.id } },
     el("span", {}, t.number),
+    ...(t.step ? [el("span", { className: "ct-step-mark" }, fill(T.stepMark, { step: t.step }))]
+      : []),
     ...((t.actions || []).includes(action)
       ? [el("button", { type: "button", className: "ct-link", dataset: { ticketAction: action },
                         onclick: () => handlers[action](t) }, label)]

@@ -23,10 +23,16 @@ from hall.domain.timelimit import visit_clock
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
 from hall.services.devices.printing import window_printer
+from hall.services.queue import chains
 from hall.services.views import iso
 from hall.store.models import Counter, CounterService, Service, Staff, Ticket
 
 RECENT_NO_SHOWS = 10
+
+
+def _ref_columns(t) -> tuple:
+    """The columns of a listed ticket (_ticket_ref)."""
+    return (t.c.id, t.c.number, t.c.service_id, t.c.issued_at, t.c.chain_id, t.c.step)
 
 
 def board(ctx: Context, counter_id: int, within: Actor | int) -> dict[str, Any]:
@@ -48,7 +54,7 @@ def board(ctx: Context, counter_id: int, within: Actor | int) -> dict[str, Any]:
             "counter": _counter(conn, counter),
             "current": current,
             "actions": counter_commands(counter.state, current["state"] if current else None,
-                                        counter.active),
+                                        counter.active, bool(current and current["chain"])),
             "held": _held(conn, counter.id),
             "no_shows": _no_shows(conn, counter, config.settings.local(uow.now).date()),
             "queues": _queues(conn, counter.id, services),
@@ -111,7 +117,15 @@ def _current(uow: UnitOfWork, counter, services: dict[int, Any]) -> dict[str, An
                     "materials": (svc.guide or {}).get("materials") or []},
         "clock": clock,
         "first_contact": _first_contact(uow, t.first_staff_id),
+        # 多窗联办: 第2步/共3步 and how the earlier steps ended, so this window knows the
+        # visitor comes from step 1 (None for a plain ticket)
+        "chain": _chain(uow, t),
     }
+
+
+def _chain(uow: UnitOfWork, t) -> dict[str, Any] | None:
+    where = chains.position(uow, t)
+    return None if where is None else {**where, "earlier": chains.earlier_steps(uow, t)}
 
 
 def _first_contact(uow: UnitOfWork, staff_id: int | None) -> dict[str, Any] | None:
@@ -126,14 +140,15 @@ def _first_contact(uow: UnitOfWork, staff_id: int | None) -> dict[str, Any] | No
 
 def _ticket_ref(r, state: str) -> dict[str, Any]:
     return {"id": r.id, "number": r.number, "service_id": r.service_id,
-            "issued_at": iso(r.issued_at), "actions": ticket_commands(state)}
+            "issued_at": iso(r.issued_at), "actions": ticket_commands(state),
+            "step": r.step if r.chain_id is not None else None}  # 多窗联办: its step
 
 
 def _held(conn, counter_id: int) -> list[dict[str, Any]]:
     """Held here (ix_tickets_directed): the visitor stepped aside and comes back to us."""
     t = Ticket.__table__
-    rows = conn.execute(select(t.c.id, t.c.number, t.c.service_id, t.c.issued_at)
-                        .where(t.c.target_counter_id == counter_id, t.c.state == "held")
+    rows = conn.execute(select(*_ref_columns(t)).where(t.c.target_counter_id == counter_id,
+                                               t.c.state == "held")
                         .order_by(t.c.queued_at)).all()
     return [_ticket_ref(r, "held") for r in rows]
 
@@ -141,7 +156,7 @@ def _held(conn, counter_id: int) -> list[dict[str, Any]]:
 def _no_shows(conn, counter, day) -> list[dict[str, Any]]:
     """Today's no-shows of this counter (ix_tickets_counter_state), newest first."""
     t = Ticket.__table__
-    rows = conn.execute(select(t.c.id, t.c.number, t.c.service_id, t.c.issued_at)
+    rows = conn.execute(select(*_ref_columns(t))
                         .where(t.c.counter_id == counter.id, t.c.state == "no_show",
                                t.c.day == day)
                         .order_by(t.c.released_at.desc()).limit(RECENT_NO_SHOWS)).all()
@@ -155,12 +170,14 @@ def _queues(conn, counter_id: int, services: dict[int, Any]) -> list[dict[str, A
     t, cs = Ticket.__table__, CounterService.__table__
     weights = dict(conn.execute(select(cs.c.service_id, cs.c.weight)
                                 .where(cs.c.counter_id == counter_id)).all())
-    waiting = dict(conn.execute(
-        select(t.c.service_id, func.count()).where(t.c.service_id.in_(list(weights)),
-                                                   t.c.state == "waiting",
-                                                   t.c.target_counter_id.is_(None))
-        .group_by(t.c.service_id)).all()) if weights else {}
-    out = [{**_service_ref(services[sid]), "weight": w, "waiting": waiting.get(sid, 0)}
+    counts = {sid: (n, chained) for sid, n, chained in conn.execute(
+        # count(chain_id): of which 多窗联办 numbers (the waiting list marks them)
+        select(t.c.service_id, func.count(), func.count(t.c.chain_id))
+        .where(t.c.service_id.in_(list(weights)), t.c.state == "waiting",
+               t.c.target_counter_id.is_(None))
+        .group_by(t.c.service_id))} if weights else {}
+    out = [{**_service_ref(services[sid]), "weight": w, "waiting": counts.get(sid, (0, 0))[0],
+            "chained": counts.get(sid, (0, 0))[1]}
            for sid, w in sorted(weights.items(), key=lambda kv: services[kv[0]].sort)]
     return out
 

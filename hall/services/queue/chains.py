@@ -24,7 +24,7 @@ from hall.domain.access import Actor
 from hall.services import repo
 from hall.services.context import UnitOfWork
 from hall.services.queue.requeue import queue_again
-from hall.store.models import Ticket
+from hall.store.models import Counter, Ticket
 
 T = Ticket.__table__
 
@@ -52,6 +52,26 @@ def position(uow: UnitOfWork, row: Any) -> dict[str, Any] | None:
     return {"id": chain.id, "code": chain.code, "name": chain.name, "name_en": chain.name_en,
             "step": g("step"), "of": len(chain.chain),
             "service": {"id": svc.id, "name": svc.name, "name_en": svc.name_en}}
+
+
+def earlier_steps(uow: UnitOfWork, row: Any) -> list[dict[str, Any]]:
+    """The steps a chain ticket has done before ``row``'s, in order: each one's service,
+    outcome and window, so the window at step 2 sees where the visitor comes from (税费核定
+    办结 ✓). Empty for a plain ticket or step 1."""
+    if row.chain_id is None or row.step <= 1:
+        return []
+    c = Counter.__table__
+    rows = uow.conn.execute(
+        select(T.c.step, T.c.service_id, T.c.outcome, c.c.number.label("counter_number"))
+        .select_from(T.outerjoin(c, c.c.id == T.c.counter_id))
+        .where(T.c.hall_id == row.hall_id, T.c.prefix == row.prefix, T.c.day == row.day,
+               T.c.seq_no == row.seq_no, T.c.step < row.step).order_by(T.c.step)).all()
+    out = []
+    for r in rows:
+        svc = repo.service_cached(uow, row.hall_id, r.service_id)
+        out.append({"step": r.step, "outcome": r.outcome, "counter_number": r.counter_number,
+                    "service": {"id": svc.id, "name": svc.name, "name_en": svc.name_en}})
+    return out
 
 
 def go_on(uow: UnitOfWork, row: Any, counter: Any, actor: Actor,

@@ -185,7 +185,9 @@ def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
         c, st, t = Counter.__table__, Staff.__table__, Ticket.__table__
         rows = uow.conn.execute(
             select(c, st.c.name.label("staff_name"), t.c.number.label("ticket_number"),
-                   t.c.state.label("ticket_state"), t.c.holder_masked).select_from(
+                   t.c.state.label("ticket_state"), t.c.holder_masked,
+                   t.c.chain_id, t.c.step, t.c.service_id.label("ticket_service_id"))
+            .select_from(
                 c.outerjoin(st, st.c.id == c.c.staff_id)
                  .outerjoin(t, t.c.id == c.c.current_ticket_id))
             .where(c.c.hall_id == hall_id).order_by(c.c.number)).all()
@@ -201,12 +203,22 @@ def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
                  "current_ticket_id": r.current_ticket_id,
                  "current_ticket": {"number": r.ticket_number, "state": r.ticket_state,
                                     **({"holder": r.holder_masked}
-                                       if named and r.holder_masked else {})}
+                                       if named and r.holder_masked else {}),
+                                    **_chain_of(uow, r)}
                  if r.ticket_number and r.ticket_state in ("called", "serving") else None,
                  "services": served.get(r.id, [])}
                 for r in rows]
 
     return read(ctx, query)
+
+
+def _chain_of(uow: UnitOfWork, r) -> dict[str, Any]:
+    """多窗联办: a window's current chain ticket's step, as the screens show it."""
+    if r.chain_id is None:
+        return {}
+    return {"chain": chains.position(uow, {"hall_id": r.hall_id, "chain_id": r.chain_id,
+                                           "service_id": r.ticket_service_id,
+                                           "step": r.step})}
 
 
 BACKLOG_LIMIT = 1000  # further behind than this, a snapshot is cheaper than a replay
@@ -253,7 +265,7 @@ def hall_snapshot(ctx: Context, hall_id: int) -> dict[str, Any]:
                 "notices": (hall.settings or {}).get("notices", []),
                 "recent_calls": [{"seq": r.seq, "at": r.at.isoformat(), **r.payload}
                                  for r in recent],
-                "live_calls": calls.hall_live_calls(uow.conn, hall_id)}
+                "live_calls": calls.hall_live_calls(uow, hall_id)}
 
     snap = read(ctx, query)
     snap["counters"] = counters(ctx, hall_id)

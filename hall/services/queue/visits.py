@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from hall.domain import cases, parallel
+from hall.domain import chains as rules
 from hall.domain.access import Actor, require
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
@@ -129,6 +130,11 @@ def transfer(ctx: Context, *, counter_id: int, actor: Actor, to_service: int | s
             raise DomainError("transfer_target", N_("Transfer to either a service or a counter"),
                               "to_service")
         row = need_current(conn, counter, "transfer")
+        if not rules.transferable(row.chain_id):  # 多窗联办: the number stays in its chain
+            where = chains.position(uow, row)
+            raise DomainError("chain_transfer", rules.TRANSFER_REFUSED, "ticket",
+                              number=row.number, step=where["step"], of=where["of"],
+                              chain=where["name"])
         target = _target_counter(conn, counter.hall_id, to_counter) if to_counter else None
         if target is not None and target.state == "closed" and not confirm_closed:
             raise DomainError("target_closed",
