@@ -1056,3 +1056,17 @@ class RegionDayStat(Base):
         *[Column(name, BigInteger, nullable=False) for name in region_counts.COUNTS],
         Index("ix_region_day_stats_day", "day", "hall_uid"),
     )
+
+
+# A hall's waits per (day, service) as the region folds them: per minute of wait with any,
+# the count of each second as s0 … s59 (the hall's ``day_fine`` shape). Moved at ingest by
+# each ticket's change with plain integer additions, so the histograms merge exactly and
+# a report's p50/p90 are the hall's (hall/services/region/waits.py).
+RegionWaitFine = Table(
+    "region_wait_fine", Base.metadata,
+    Column("hall_uid", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("service_id", Integer, primary_key=True),
+    Column("minute", Integer, primary_key=True),
+    *[Column(f"s{i}", Integer, nullable=False, default=0) for i in range(60)],
+)

@@ -106,6 +106,10 @@ def test_region_bulletin_ranks_halls(region):
     assert [by[u]["served"] for u in ("gs", "sz", "wz")] == [5, 4, 3]
     assert by["sz"]["issued"] == 5 and by["sz"]["cancelled"] == 1
     assert (by["sz"]["wait_mean_s"], by["sz"]["wait_max_s"]) == (1500.0, 2400)
+    # p50/p90 from the exact histograms: 25 and 37 minutes, as the hall interpolates them
+    assert (by["sz"]["wait_p50_s"], by["sz"]["wait_p90_s"]) == (1500.0, 2220.0)
+    # the whole region's: waits 10, 20, 30, 40, 5, 5, 5 and five of 2 minutes
+    assert (data["total"]["wait_p50_s"], data["total"]["wait_p90_s"]) == (300.0, 1740.0)
     assert by["wz"]["service_mean_s"] == 600.0 and by["wz"]["outcomes"]["refused"] == 0
     # green or red against the targets (满意率 ≥ 95 %, 现场办结率 ≥ 90 %)
     assert by["sz"]["target_status"]["onsite_completion_rate"] == "missed"
@@ -179,7 +183,8 @@ def test_region_report_equals_the_halls_own(region, hall, clock):
     run(region, lambda u: incoming.apply(u, [{"hall": "test", **m} for m in messages]))
 
     day = clock.now().date()
-    keys = ("issued", "called", "served", "outcomes", "wait_mean_s", "service_mean_s",
+    keys = ("issued", "called", "served", "outcomes", "wait_mean_s", "wait_p50_s",
+            "wait_p90_s", "service_mean_s",
             "service_level", "no_show_rate", "onsite_completion_rate", "satisfaction_rate",
             "ratings", "rated", "cancelled")
     for group in ("service", "department"):

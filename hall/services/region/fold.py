@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from hall.domain import regionfold as rf
 from hall.services.context import UnitOfWork
-from hall.services.region import cases, hallsettings
+from hall.services.region import cases, hallsettings, waits
 from hall.store.models import (
     RegionAlert,
     RegionDayStat,
@@ -133,18 +133,22 @@ def _write_tickets(uow: UnitOfWork, uid: str, changed: dict[int, rf.Ticket]) -> 
 
 def _move_days(uow: UnitOfWork, uid: str, changed: dict[int, rf.Ticket],
                before: dict[int, rf.Ticket], tz: ZoneInfo, target_wait_s: int) -> None:
-    """Each changed ticket's new contribution minus its old one, added per (day, service)."""
+    """Each changed ticket's new contribution minus its old one, added per (day, service),
+    and its old wait out of the waits' histograms, its new one in (``waits``)."""
     delta: dict[tuple, dict[str, int]] = {}
+    wait_delta: dict[tuple, int] = defaultdict(int)
     for k, new in changed.items():
         old = before.get(k)
-        if old is not None and (old.day, old.service_id) != (new.day, new.service_id):
-            _add(delta, (old.day, old.service_id), rf.counts(old, target_wait_s, tz), -1)
-            old = None
-        row = _add(delta, (new.day, new.service_id), rf.counts(new, target_wait_s, tz), 1)
-        if old is not None:
-            _add(delta, (new.day, new.service_id), rf.counts(old, target_wait_s, tz), -1)
-        row["wait_max_s"] = max(row["wait_max_s"],
-                                rf.counts(new, target_wait_s, tz)["wait_max_s"])
+        for t, sign in ((old, -1), (new, 1)):
+            if t is None:
+                continue
+            counts = rf.counts(t, target_wait_s, tz)
+            row = _add(delta, (t.day, t.service_id), counts, sign)
+            if counts["called"]:
+                wait_delta[(t.day, t.service_id, counts["wait_s_total"])] += sign
+            if sign > 0:
+                row["wait_max_s"] = max(row["wait_max_s"], counts["wait_max_s"])
+    waits.move(uow, uid, wait_delta)
     if not delta:
         return
     d = RegionDayStat.__table__
