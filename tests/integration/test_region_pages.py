@@ -3,10 +3,13 @@ go in through the real ingest (``incoming.apply``); the board, the reports and t
 read what ingest folded, each for the halls under the account's place only."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from hall.services.context import read, run
 from hall.services.queue import calling, tickets, visits
@@ -255,6 +258,26 @@ def test_region_pages_answer_only_for_halls_below(region, region_app):
     assert "市民中心" not in client.get("/bulletin?month=2026-11").get_data(as_text=True)
     bad = client.get("/api/region/reports?on=2026-13-01")
     assert bad.status_code == 422 and bad.json["error"]["field"] == "on"
+    # the 月通报's PDF and XLSX: the hall's own ranking table, its own halls only
+    for uid in ("sz", "wz"):
+        shipped = Hall(uid)
+        shipped.visit(at(2, 9), 10, 5, "done", 5)
+        shipped.ship(region)
+    pdf = client.get("/bulletin?month=2026-11&format=pdf")
+    assert pdf.mimetype == "application/pdf"
+    assert 'filename="bulletin-2026-11.pdf"' in pdf.headers["Content-Disposition"]
+    text = re.sub(r"\s+", " ", "".join(p.extract_text() for p in PdfReader(
+        io.BytesIO(pdf.data)).pages))
+    assert "吴中区" in text and "2026-11" in text and "100.0%" in text
+    assert "市民中心" not in text
+    book = client.get("/bulletin?month=2026-11&format=xlsx")
+    assert 'filename="bulletin-2026-11.xlsx"' in book.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(book.data)).active
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert [r[:2] for r in rows[:-1]] == [(1, "吴中区政务服务中心")]
+    assert rows[0][2] == 1.0 and len(rows) == 2  # its 满意率, then the total
+    assert sheet.cell(3, 3).fill.fgColor.rgb.endswith("C6EFCE")  # green: ≥ 95 %
+    assert not any("市民中心" in str(v) for r in rows for v in r)
     assert post("/logout").status_code == 302
     assert client.get("/api/region/board").status_code == 401
 
