@@ -34,8 +34,11 @@ def _render(template: str, status: int = 200, **values):
     lang = session.get("lang") or ""
     if request.args.get("lang") in ("zh_CN", "en"):
         session["lang"] = lang = request.args["lang"]
+    # "90%等候时长": a label whose translation holds a "%" cannot go through the templates'
+    # _() (Jinja's new-style gettext formats every string), so it is translated here
     return fresh(render_template(template, account=auth.current(), nav=NAV,
-                                 lang="en" if lang == "en" else "zh-CN", **values), status)
+                                 lang="en" if lang == "en" else "zh-CN",
+                                 wait_p90_label=gettext("Wait p90 (min)"), **values), status)
 
 
 def _page():
