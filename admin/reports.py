@@ -9,11 +9,10 @@ for printing on A4.
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, render_template, request
+from flask import request
 from flask_babel import get_locale, gettext
 
 from admin.blueprint import bp
@@ -23,6 +22,7 @@ from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services.config import zone
 from hall.services.supervision import assessment, bulletin, exports, reports
+from hall.web import pdf
 from hall.web.context import hall_context
 from hall.web.errors import translate
 
@@ -132,19 +132,6 @@ def bulletin_page():
     except DomainError as err:
         return error_page(actor, 400, gettext("Monthly bulletin"), translate(err))
     if request.args.get("format") == "pdf":
-        return _pdf(data)
+        return pdf.bulletin_pdf("admin/bulletin_body.html", f"bulletin-{data['month']}.pdf",
+                                **data)
     return render("admin/bulletin.html", actor=actor, active="bulletin", **data)
-
-
-def _pdf(data: dict[str, Any]) -> Response:
-    """The same bulletin as an A4 PDF (WeasyPrint: HTML and CSS to PDF, fonts by fontconfig;
-    its system libraries come with `make`), the stylesheet inlined: nothing is fetched."""
-    import weasyprint
-
-    css = (Path(__file__).parent / "static" / "admin" / "bulletin.css").read_text("utf-8")
-    lang = "en" if str(get_locale() or "").startswith("en") else "zh-CN"
-    html = render_template("admin/bulletin_pdf.html", css=css, lang=lang, **data)
-    pdf = weasyprint.HTML(string=html).write_pdf()
-    name = f"bulletin-{data['month']}.pdf"
-    return Response(pdf, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

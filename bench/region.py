@@ -197,14 +197,14 @@ async def main(args) -> str:
         stop.set()
         await ingester
         # 4. the month
-        with ctx.engine.begin() as conn:
-            cols = ", ".join(c.name for c in
-                             __import__("hall.store.models", fromlist=["x"])
-                             .RegionDayStat.__table__.columns if c.name != "day")
-            for k in range(2, 30):
-                conn.execute(text(f"INSERT INTO region_day_stats (day, {cols}) "
-                                  f"SELECT day + {k}, {cols} FROM region_day_stats "
-                                  f"WHERE day = :d"), {"d": DAY1})
+        models = __import__("hall.store.models", fromlist=["x"])
+        with ctx.engine.begin() as conn:  # the day rows and the waits' histograms
+            for table in (models.RegionDayStat.__table__, models.RegionWaitFine):
+                cols = ", ".join(c.name for c in table.columns if c.name != "day")
+                for k in range(2, 30):
+                    conn.execute(text(f"INSERT INTO {table.name} (day, {cols}) "
+                                      f"SELECT day + {k}, {cols} FROM {table.name} "
+                                      f"WHERE day = :d"), {"d": DAY1})
         best = {}
         for group in ("hall", "service"):
             times = []

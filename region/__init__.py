@@ -30,7 +30,7 @@ def _locale() -> str:
 
 def create_app(database_url: str, overrides: dict[str, Any] | None = None,
                clock: Clock | None = None) -> Flask:
-    from hall.web import errors, security
+    from hall.web import errors, pdf, security
     from region import api, pages
 
     app = Flask(__name__)
@@ -53,5 +53,6 @@ def create_app(database_url: str, overrides: dict[str, Any] | None = None,
     errors.register(app)
     app.after_request(security.add_headers)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(pdf.templates)
     app.register_blueprint(api.bp)
     return app

@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
 from hall.domain.errors import DomainError
 from hall.domain.passwords import MIN_LENGTH
 from hall.services.context import read
 from hall.services.region import accounts, bulletin, live, reports
+from hall.services.supervision import bulletin_xlsx
+from hall.web import pdf
 from hall.web.errors import status_of, translate
 from hall.web.pages import fresh
 from region import auth
@@ -22,6 +24,7 @@ from region.inputs import day, month
 
 bp = Blueprint("region", __name__, template_folder="templates", static_folder="static",
                static_url_path="/static/region")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZONE = ZoneInfo("Asia/Shanghai")  # the region's days, for the forms' defaults
 NAV = (("board", "region.board_page"), ("reports", "region.reports_page"),
        ("bulletin", "region.bulletin_page"))
@@ -31,8 +34,11 @@ def _render(template: str, status: int = 200, **values):
     lang = session.get("lang") or ""
     if request.args.get("lang") in ("zh_CN", "en"):
         session["lang"] = lang = request.args["lang"]
+    # "90%等候时长": a label whose translation holds a "%" cannot go through the templates'
+    # _() (Jinja's new-style gettext formats every string), so it is translated here
     return fresh(render_template(template, account=auth.current(), nav=NAV,
-                                 lang="en" if lang == "en" else "zh-CN", **values), status)
+                                 lang="en" if lang == "en" else "zh-CN",
+                                 wait_p90_label=gettext("Wait p90 (min)"), **values), status)
 
 
 def _page():
@@ -147,4 +153,15 @@ def bulletin_page():
         data = read(region_context(), lambda u: bulletin.bulletin(u, account.login, first))
     except DomainError as err:
         return _refused(err, "region/error.html", title=gettext("Monthly bulletin"))
+    name = f"bulletin-{data['month']}"
+    if request.args.get("format") == "pdf":
+        return pdf.bulletin_pdf("region/bulletin_body.html", f"{name}.pdf",
+                                place=account.place, **data)
+    if request.args.get("format") == "xlsx":
+        title = f"{account.place}  {gettext('Monthly bulletin')} {data['month']}"
+        book = bulletin_xlsx.to_xlsx(
+            title, [(gettext("Service center"), gettext("Service center"), data["halls"])],
+            data["total"], gettext)
+        return Response(book, mimetype=XLSX, headers={
+            "Content-Disposition": f'attachment; filename="{name}.xlsx"'})
     return _render("region/bulletin.html", active="bulletin", **data)

@@ -68,6 +68,8 @@ AUDIENCE: dict[str, str] = {
     "followup.closed": SUPERVISORS, "case.accepted": SUPERVISORS, "case.updated": SUPERVISORS,
     "device.health": SUPERVISORS, "device.revoked": SUPERVISORS,
     "staff.sessions_ended": SUPERVISORS,
+    # the settings the region judges the hall by, written by the hall's uplink
+    "hall.settings": SUPERVISORS,
 }
 # Events that also reach their subject's own room whatever their audience: a revoked device
 # and a staff member whose sessions ended hear why as their sockets are dropped

@@ -904,6 +904,8 @@ class UplinkMark(Base):
     hall_uid: Mapped[str] = mapped_column(String(64), unique=True)
     shipped_seq: Mapped[int] = mapped_column(BigInteger, default=0)
     shipped_at: Mapped[datetime | None] = mapped_column(default=None)
+    # the settings the region judges the hall by, as last shipped (hall.settings event)
+    settings_sent: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class RegionEvent(Base):
@@ -994,6 +996,35 @@ class RegionTicket(Base):
     recalls: Mapped[int] = mapped_column(default=0)
     rating: Mapped[int | None] = mapped_column(default=None)
     __table_args__ = (Index("ix_region_tickets_waiting", "hall_uid", "state", "queued_at"),)
+
+
+class RegionCase(Base):
+    """A hall's case (办件) as its ``case.*`` events tell it: what 按时办结率 and 超期件数 count
+    (hall/domain/measures.py ``CaseRecord``)."""
+
+    __tablename__ = "region_cases"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    service_id: Mapped[int | None] = mapped_column(default=None)
+    accepted_on: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))
+    done_on: Mapped[date | None] = mapped_column(Date, default=None)
+    suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
+    __table_args__ = (Index("ix_region_cases_due", "hall_uid", "due_date"),
+                      Index("ix_region_cases_done", "hall_uid", "done_on"))
+
+
+class RegionHallSettings(Base):
+    """A hall's settings as its uplink last shipped them (``hall.settings``): its zone and
+    target wait (how its events are folded) and its targets (考核目标: green or red)."""
+
+    __tablename__ = "region_hall_settings"
+    hall_uid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    target_wait_s: Mapped[int]
+    targets: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    changed_at: Mapped[datetime]
 
 
 class RegionService(Base):
@@ -1116,3 +1147,17 @@ class ConfigConflict(Base):
     created_at: Mapped[datetime]
     decided_at: Mapped[datetime | None] = mapped_column(default=None)
     decided_by: Mapped[str | None] = mapped_column(String(60), default=None)
+
+
+# A hall's waits per (day, service) as the region folds them: per minute of wait with any,
+# the count of each second as s0 … s59 (the hall's ``day_fine`` shape). Moved at ingest by
+# each ticket's change with plain integer additions, so the histograms merge exactly and
+# a report's p50/p90 are the hall's (hall/services/region/waits.py).
+RegionWaitFine = Table(
+    "region_wait_fine", Base.metadata,
+    Column("hall_uid", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("service_id", Integer, primary_key=True),
+    Column("minute", Integer, primary_key=True),
+    *[Column(f"s{i}", Integer, nullable=False, default=0) for i in range(60)],
+)

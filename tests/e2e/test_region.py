@@ -168,3 +168,92 @@ def test_uplink_survives_kill_9(live_hall, db_url, region, tmp_path):
         assert [seq for seq, _ in region_log] == list(range(1, len(region_log) + 1))
     finally:
         up.stop()
+
+
+def test_region_serve_shows_a_county_supervisor_only_its_halls(tmp_path):
+    """``hall region serve`` as a real process over a region database that ingest filled
+    (two halls, one per district): a 区县 supervisor signs in over HTTP with a one-time
+    password, replaces it, and sees only the district's hall on the board, its page, the
+    月通报 and their API — the other hall refused."""
+    import re
+    import subprocess
+    import sys
+    from datetime import UTC, datetime, timedelta
+
+    from hall.services.context import run
+    from hall.services.region import incoming, tree
+    from hall.services.wiring import make_context
+    from hall.store.db import make_engine
+    from hall.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'region.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    ctx = make_context(engine, secret=b"region")
+    for code, name, level, parent in (("city", "苏州市", "city", None),
+                                      ("wz", "吴中区", "county", "city"),
+                                      ("gs", "姑苏区", "county", "city")):
+        run(ctx, lambda u, c=code, n=name, lv=level, p=parent: tree.add_place(u, c, n, lv, p))
+    for uid, place, name in (("wzc", "wz", "吴中区政务服务中心"),
+                             ("gsc", "gs", "姑苏区政务服务中心")):
+        run(ctx, lambda u, h=uid, p=place, n=name: tree.attach_hall(u, h, p, n))
+        t0 = datetime(2026, 11, 2, 1, tzinfo=UTC)
+        events = [("ticket.issued", t0, {"ticket": {"id": 1, "service": {
+                      "id": 1, "code": "hj", "name": "户籍办理",
+                      "department": {"id": 1, "name": "公安局"}}}}),
+                  ("ticket.called", t0 + timedelta(minutes=6), {"ticket_id": 1, "counter_id": 1,
+                                                                 "recalls": 0}),
+                  ("ticket.started", t0 + timedelta(minutes=7), {"ticket_id": 1}),
+                  ("ticket.finished", t0 + timedelta(minutes=12), {"ticket_id": 1,
+                                                                    "outcome": "done"}),
+                  ("ticket.rated", t0 + timedelta(minutes=13), {"ticket_id": 1, "level": 5})]
+        run(ctx, lambda u, h=uid, ev=events: incoming.apply(u, [
+            {"hall": h, "seq": i, "at": at.isoformat(), "type": kind, "payload": p}
+            for i, (kind, at, p) in enumerate(ev, 1)]))
+    password = run(ctx, lambda u: tree.add_account(u, "wu", "吴中督查", "supervisor", "wz")
+                   ).value["password"]
+    engine.dispose()
+
+    port = free_port()
+    log = open(tmp_path / "serve.log", "wb")
+    proc = subprocess.Popen([sys.executable, "-m", "hall.boot", "region", "serve",
+                             "--database-url", url, "--port", str(port)],
+                            cwd=rw.ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        web = requests.Session()
+
+        def up():
+            try:
+                return web.get(f"{base}/board", timeout=2)
+            except requests.ConnectionError:
+                return None
+
+        login_page = wait_for(up, 30, "hall region serve", every=0.05)
+
+        def post(path: str, page: str, **form) -> requests.Response:
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+            return web.post(f"{base}{path}", data={"csrf_token": token, **form},
+                            allow_redirects=False, timeout=5)
+
+        assert post("/login", login_page.text, login="wu", password=password).status_code == 302
+        forced = web.get(f"{base}/board", timeout=5).text
+        assert 'name="new"' in forced
+        assert post("/password", forced, current=password,
+                    new="a long new password").status_code == 302
+
+        board = web.get(f"{base}/board", timeout=5).text
+        assert "吴中区政务服务中心" in board and "姑苏区" not in board
+        assert [h["hall"] for h in web.get(f"{base}/api/region/board").json()["halls"]] == ["wzc"]
+        assert web.get(f"{base}/halls/wzc", timeout=5).status_code == 200
+        refused = web.get(f"{base}/api/region/halls/gsc", timeout=5)
+        assert refused.status_code == 403 and refused.json()["error"]["field"] == "hall"
+        bulletin = web.get(f"{base}/bulletin?month=2026-11", timeout=5).text
+        assert 'data-hall="wzc"' in bulletin and 'data-hall="gsc"' not in bulletin
+        ranked = web.get(f"{base}/api/region/bulletin?month=2026-11", timeout=5).json()
+        assert [(h["hall"], h["rank"], h["satisfaction_rate"]) for h in ranked["halls"]] == [
+            ("wzc", 1, 1.0)]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        log.close()

@@ -3,15 +3,18 @@ go in through the real ingest (``incoming.apply``); the board, the reports and t
 read what ingest folded, each for the halls under the account's place only."""
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from hall.services.context import read, run
 from hall.services.queue import calling, tickets, visits
 from hall.services.ratings import rating
-from hall.services.region import bulletin, incoming, live, outgoing, reports, tree
+from hall.services.region import bulletin, cases, incoming, live, outgoing, reports, tree
 from hall.services.supervision import reports as hall_reports
 from tests.integration.conftest import kiosk, pad_at, signed_in_at
 
@@ -106,6 +109,10 @@ def test_region_bulletin_ranks_halls(region):
     assert [by[u]["served"] for u in ("gs", "sz", "wz")] == [5, 4, 3]
     assert by["sz"]["issued"] == 5 and by["sz"]["cancelled"] == 1
     assert (by["sz"]["wait_mean_s"], by["sz"]["wait_max_s"]) == (1500.0, 2400)
+    # p50/p90 from the exact histograms: 25 and 37 minutes, as the hall interpolates them
+    assert (by["sz"]["wait_p50_s"], by["sz"]["wait_p90_s"]) == (1500.0, 2220.0)
+    # the whole region's: waits 10, 20, 30, 40, 5, 5, 5 and five of 2 minutes
+    assert (data["total"]["wait_p50_s"], data["total"]["wait_p90_s"]) == (300.0, 1740.0)
     assert by["wz"]["service_mean_s"] == 600.0 and by["wz"]["outcomes"]["refused"] == 0
     # green or red against the targets (满意率 ≥ 95 %, 现场办结率 ≥ 90 %)
     assert by["sz"]["target_status"]["onsite_completion_rate"] == "missed"
@@ -179,7 +186,8 @@ def test_region_report_equals_the_halls_own(region, hall, clock):
     run(region, lambda u: incoming.apply(u, [{"hall": "test", **m} for m in messages]))
 
     day = clock.now().date()
-    keys = ("issued", "called", "served", "outcomes", "wait_mean_s", "service_mean_s",
+    keys = ("issued", "called", "served", "outcomes", "wait_mean_s", "wait_p50_s",
+            "wait_p90_s", "service_mean_s",
             "service_level", "no_show_rate", "onsite_completion_rate", "satisfaction_rate",
             "ratings", "rated", "cancelled")
     for group in ("service", "department"):
@@ -246,9 +254,125 @@ def test_region_pages_answer_only_for_halls_below(region, region_app):
                  "/api/region/bulletin?month=2026-11"):
         body = client.get(path).json
         assert {r["hall"] for r in body.get("rows", body.get("halls"))} <= {"wz"}
-    assert "市民中心" not in client.get("/reports?group=hall").get_data(as_text=True)
-    assert "市民中心" not in client.get("/bulletin?month=2026-11").get_data(as_text=True)
+    for path in ("/reports?group=hall", "/bulletin?month=2026-11"):
+        page = client.get(path)
+        assert page.status_code == 200 and "市民中心" not in page.get_data(as_text=True)
     bad = client.get("/api/region/reports?on=2026-13-01")
     assert bad.status_code == 422 and bad.json["error"]["field"] == "on"
+    # the 月通报's PDF and XLSX: the hall's own ranking table, its own halls only
+    for uid in ("sz", "wz"):
+        shipped = Hall(uid)
+        shipped.visit(at(2, 9), 10, 5, "done", 5)
+        shipped.ship(region)
+    pdf = client.get("/bulletin?month=2026-11&format=pdf")
+    assert pdf.mimetype == "application/pdf"
+    assert 'filename="bulletin-2026-11.pdf"' in pdf.headers["Content-Disposition"]
+    text = re.sub(r"\s+", " ", "".join(p.extract_text() for p in PdfReader(
+        io.BytesIO(pdf.data)).pages))
+    assert "吴中区" in text and "2026-11" in text and "100.0%" in text
+    assert "市民中心" not in text
+    book = client.get("/bulletin?month=2026-11&format=xlsx")
+    assert 'filename="bulletin-2026-11.xlsx"' in book.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(book.data)).active
+    rows = list(sheet.iter_rows(min_row=3, values_only=True))
+    assert [r[:2] for r in rows[:-1]] == [(1, "吴中区政务服务中心")]
+    assert rows[0][2] == 1.0 and len(rows) == 2  # its 满意率, then the total
+    assert sheet.cell(3, 3).fill.fgColor.rgb.endswith("C6EFCE")  # green: ≥ 95 %
+    assert not any("市民中心" in str(v) for r in rows for v in r)
     assert post("/logout").status_code == 302
     assert client.get("/api/region/board").status_code == 401
+
+
+def test_region_on_time_rate_equals_the_halls_own(region, hall, clock):
+    """Cases (办件) through the hall's own services — done, returned late, suspended,
+    suspended and resumed, extended, left open past due — shipped as the uplink reads the
+    log: the region's 按时办结率 and 超期件数 per hall, department and service, in a month
+    that is over and in one still running, are the hall's report's; the hall's targets go up
+    with its log (``hall.settings``) and colour its figures."""
+    from hall.domain.access import Actor
+    from hall.services.cases import clock as case_clock
+    from hall.services.cases import workflow
+    from tests.integration.conftest import set_hall_settings
+
+    run(region, lambda u: tree.attach_hall(u, "test", "gs", "测试大厅"))
+    staff = signed_in_at(region, hall, 1)
+    boss = Actor("staff", hall["staff"]["wang"], hall["id"], "supervisor", label="王强")
+    window = hall["counters"][1]
+    numbers = []
+    for _ in range(6):  # accepted Mon 23 Nov for 户籍办理 (承诺 5 working days): due 30 Nov
+        tickets.issue(region, hall_id=hall["id"], service="hj", actor=kiosk(hall))
+        calling.call_next(region, counter_id=window, actor=staff)
+        calling.start(region, counter_id=window, actor=staff)
+        done = visits.finish(region, counter_id=window, actor=staff, outcome="accepted",
+                             applicant="张三").value
+        numbers.append(done["case"]["number"])
+    on_time, returned, suspended, resumed, extended, _open = numbers
+    case = dict(hall_id=hall["id"])
+    workflow.act(region, number=on_time, action="finish", actor=staff, **case)
+    case_clock.extend(region, number=extended, days=3, reason="材料核查", actor=boss, **case)
+    clock.advance(days=1)
+    case_clock.suspend(region, number=resumed, reason="testing", note=None, actor=boss, **case)
+    clock.advance(days=1)
+    case_clock.resume(region, number=resumed, note=None, actor=boss, **case)  # due 1 Dec
+    case_clock.suspend(region, number=suspended, reason="hearing", note=None, actor=boss,
+                       **case)
+    clock.advance(days=6)  # Tue 1 Dec
+    workflow.act(region, number=returned, action="return", actor=staff, **case)
+    clock.advance(days=1)  # Wed 2 Dec: November is over, December runs (as of 1 Dec)
+    set_hall_settings(region, hall, targets={"on_time": 30})
+    run(region, lambda u: outgoing.ensure(u))
+    run(region, lambda u: outgoing.ship_settings(u, hall["id"]))
+    run(region, lambda u: outgoing.ship_settings(u, hall["id"]))  # unchanged: nothing more
+    messages = read(region, lambda u: outgoing.pending(u, hall["id"], 0, 1000))
+    assert [m["type"] for m in messages].count("hall.settings") == 1
+    run(region, lambda u: incoming.apply(u, [{"hall": "test", **m} for m in messages]))
+
+    keys = (*cases.COUNTS, "on_time_rate")
+    for month, rate in ((datetime(2026, 11, 1).date(), 0.3333),
+                        (datetime(2026, 12, 1).date(), 0.0)):
+        for group in ("hall", "service", "department"):
+            theirs = hall_reports.report(region, period="month", on=month, group=group,
+                                         hall_id=hall["id"])
+            ours = read(region, lambda u, g=group, mo=month: reports.report(
+                u, "mayor", period="month", on=mo, group=g))
+            mine = {r["name"] if group != "hall" else "": {k: r[k] for k in keys}
+                    for r in ours["rows"] if r["hall"] == "test"}
+            assert mine == {r["name"] if group != "hall" else "": {k: r[k] for k in keys}
+                            for r in theirs["rows"] if r["cases_received"] or r["cases_overdue"]
+                            or r["cases_concluded"]}
+        line = next(h for h in read(region, lambda u, mo=month: bulletin.bulletin(
+            u, "mayor", mo))["halls"] if h["hall"] == "test")
+        assert line["on_time_rate"] == rate
+        assert line["cases_received"] == (6 if month.month == 11 else 0)
+        # 30 % is this hall's own target for 按时办结率 (the default is 99 %)
+        assert line["target_status"]["on_time_rate"] == ("met" if rate >= 0.3 else "missed")
+        assert line["targets"]["on_time_rate"] == 0.3
+
+
+def test_region_bulletin_ranks_by_on_time_rate_and_each_halls_targets(region):
+    """Two halls equal on 满意率 and 现场办结率: the one with its cases done on time ranks
+    first. A hall's ``hall.settings`` holds from its place in the log on, in the same batch:
+    its target wait decides its waits within target, its targets colour its figures."""
+    sz, wz = Hall("sz"), Hall("wz")
+    wz.emit(at(1, 8), "hall.settings", timezone="Asia/Shanghai", target_wait_s=300,
+            targets={"satisfaction": 100, "on_time": 50})
+    for hall, done_day in ((sz, 9), (wz, 12)):
+        hall.visit(at(2, 9), 10, 5, "accepted", 5)
+        hall.emit(at(3, 9), "case.accepted", number=f"{hall.uid}-1", service_id=1,
+                  due_date="2026-11-10")
+        hall.emit(at(done_day, 15), "case.updated", case_number=f"{hall.uid}-1", state="done",
+                  action="finish", note=None)
+        hall.ship(region, batch=100)
+
+    data = read(region, lambda u: bulletin.bulletin(u, "mayor", datetime(2026, 11, 1).date()))
+    assert [(h["hall"], h["rank"]) for h in data["halls"]] == [("sz", 1), ("wz", 2)]
+    by = {h["hall"]: h for h in data["halls"]}
+    assert (by["sz"]["on_time_rate"], by["wz"]["on_time_rate"]) == (1.0, 0.0)
+    assert by["wz"]["cases_overdue"] == 1 and by["wz"]["cases_late"] == 1
+    # a 10-minute wait: within 15 (the default) at 市民中心, not within 吴中's own 5
+    assert (by["sz"]["service_level"], by["wz"]["service_level"]) == (1.0, 0.0)
+    assert by["wz"]["targets"]["satisfaction_rate"] == 1.0
+    assert by["sz"]["target_status"]["on_time_rate"] == "met"  # 100 % ≥ 99 %
+    assert by["wz"]["target_status"]["on_time_rate"] == "missed"  # 0 % < its own 50 %
+    # halls with different targets: the total is judged by the defaults
+    assert data["targets"]["on_time_rate"] == 0.99

@@ -1,6 +1,6 @@
 """The region's 月通报: the month's halls ranked by the measures and in the order the
 hall's own bulletin ranks its departments and windows (hall/domain/ranking.py: 满意率,
-现场办结率, 按时办结率, visits served), each figure green or red against the targets."""
+现场办结率, 按时办结率, visits served), each figure green or red against its hall's targets."""
 from __future__ import annotations
 
 from datetime import date
@@ -13,8 +13,6 @@ from hall.services.region import reports
 
 def bulletin(uow: UnitOfWork, login: str, month: date) -> dict[str, Any]:
     data = reports.report(uow, login, period="month", on=month.replace(day=1), group="hall")
-    # 按时办结率 needs the halls' cases, which the region does not fold: None for every
-    # hall, so it decides nothing between them (a missing rate ranks below any figure)
-    rows = [{**r, "on_time_rate": None} for r in data["rows"]]
     return {"month": month.strftime("%Y-%m"), "period": data["period"],
-            "targets": data["targets"], "halls": ranking.rank(rows), "total": data["total"]}
+            "targets": data["targets"], "halls": ranking.rank(data["rows"]),
+            "total": data["total"]}

@@ -8,7 +8,9 @@ read and never a scan of the log.
 - ``region_services``, ``region_windows``, ``region_alerts``: the names and states the
   events carry;
 - ``region_live``: each hall's waiting, open windows, oldest in line and open alerts, read
-  back from those small indexed tables once per hall and batch.
+  back from those small indexed tables once per hall and batch;
+- ``region_cases`` (``cases``) and the hall's settings (``hallsettings``): a batch is folded
+  in runs cut at each ``hall.settings``, so the events after it use the new zone and target.
 """
 from __future__ import annotations
 
@@ -23,10 +25,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from hall.domain import regionfold as rf
 from hall.services.context import UnitOfWork
+from hall.services.region import cases, hallsettings, waits
 from hall.store.models import (
     RegionAlert,
     RegionDayStat,
-    RegionHall,
     RegionLive,
     RegionService,
     RegionTicket,
@@ -37,7 +39,6 @@ TICKET_FIELDS = ("day", "service_id", "counter_id", "state", "outcome", "issued_
                  "queued_at", "called_at", "started_at", "finished_at", "released_at",
                  "recalls", "rating")
 log = logging.getLogger(__name__)
-DEFAULT_ZONE, DEFAULT_TARGET_S = "Asia/Shanghai", 900  # a hall not placed in the tree yet
 
 
 def _insert(uow: UnitOfWork, table):
@@ -49,20 +50,22 @@ def apply(uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
     by_hall: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_hall[row["hall_uid"]].append(row)
-    settings = _settings(uow, list(by_hall))
+    settings = hallsettings.of(uow, list(by_hall))
     for uid in sorted(by_hall):
-        zone, target = settings.get(uid, (DEFAULT_ZONE, DEFAULT_TARGET_S))
-        _fold_hall(uow, uid, by_hall[uid], ZoneInfo(zone), target)
+        run: list[dict[str, Any]] = []
+        for e in by_hall[uid]:
+            run.append(e)
+            if e["type"] == "hall.settings":
+                _fold_hall(uow, uid, run, settings[uid])
+                settings[uid] = hallsettings.shipped(uow, uid, e["at"], e["payload"] or {})
+                run = []
+        if run:
+            _fold_hall(uow, uid, run, settings[uid])
 
 
-def _settings(uow: UnitOfWork, uids: list[str]) -> dict[str, tuple[str, int]]:
-    h = RegionHall.__table__
-    return {r.hall_uid: (r.timezone, r.target_wait_s) for r in uow.conn.execute(
-        select(h.c.hall_uid, h.c.timezone, h.c.target_wait_s).where(h.c.hall_uid.in_(uids)))}
-
-
-def _fold_hall(uow: UnitOfWork, uid: str, events: list[dict[str, Any]], tz: ZoneInfo,
-               target_wait_s: int) -> None:
+def _fold_hall(uow: UnitOfWork, uid: str, events: list[dict[str, Any]],
+               settings: hallsettings.Settings) -> None:
+    tz, target_wait_s = ZoneInfo(settings.timezone), settings.target_wait_s
     before = _tickets(uow, uid, events)
     now = {k: t.copy() for k, t in before.items()}
     services: dict[int, dict] = {}
@@ -80,6 +83,7 @@ def _fold_hall(uow: UnitOfWork, uid: str, events: list[dict[str, Any]], tz: Zone
     _write_services(uow, uid, services)
     _write_windows(uow, uid, windows)
     _write_alerts(uow, uid, alerts)
+    cases.fold(uow, uid, events, tz)
     _write_live(uow, uid, events[-1]["at"])
 
 
@@ -129,18 +133,22 @@ def _write_tickets(uow: UnitOfWork, uid: str, changed: dict[int, rf.Ticket]) -> 
 
 def _move_days(uow: UnitOfWork, uid: str, changed: dict[int, rf.Ticket],
                before: dict[int, rf.Ticket], tz: ZoneInfo, target_wait_s: int) -> None:
-    """Each changed ticket's new contribution minus its old one, added per (day, service)."""
+    """Each changed ticket's new contribution minus its old one, added per (day, service),
+    and its old wait out of the waits' histograms, its new one in (``waits``)."""
     delta: dict[tuple, dict[str, int]] = {}
+    wait_delta: dict[tuple, int] = defaultdict(int)
     for k, new in changed.items():
         old = before.get(k)
-        if old is not None and (old.day, old.service_id) != (new.day, new.service_id):
-            _add(delta, (old.day, old.service_id), rf.counts(old, target_wait_s, tz), -1)
-            old = None
-        row = _add(delta, (new.day, new.service_id), rf.counts(new, target_wait_s, tz), 1)
-        if old is not None:
-            _add(delta, (new.day, new.service_id), rf.counts(old, target_wait_s, tz), -1)
-        row["wait_max_s"] = max(row["wait_max_s"],
-                                rf.counts(new, target_wait_s, tz)["wait_max_s"])
+        for t, sign in ((old, -1), (new, 1)):
+            if t is None:
+                continue
+            counts = rf.counts(t, target_wait_s, tz)
+            row = _add(delta, (t.day, t.service_id), counts, sign)
+            if counts["called"]:
+                wait_delta[(t.day, t.service_id, counts["wait_s_total"])] += sign
+            if sign > 0:
+                row["wait_max_s"] = max(row["wait_max_s"], counts["wait_max_s"])
+    waits.move(uow, uid, wait_delta)
     if not delta:
         return
     d = RegionDayStat.__table__

@@ -3,9 +3,10 @@
 - ``uplink`` runs beside a hall: it reads the hall's event log after the last seq the
   broker confirmed and publishes each event on ``<prefix>.<hall uid>`` with the header
   ``Nats-Msg-Id: <hall uid>:<seq>`` (the broker drops a repeat inside its duplicate
-  window), then moves the mark. The hall's commands never wait on it: it only reads the
-  log they wrote. Broker or link down: it reconnects with backoff and carries on from the
-  mark, so nothing is lost; a repeat after a crash is dropped by the broker or the region.
+  window), then moves the mark. The hall's commands never wait on it: it reads the log
+  they wrote (and adds ``hall.settings`` when the hall's settings changed, ``outgoing``).
+  Broker or link down: it reconnects with backoff and carries on from the mark,
+  so nothing is lost; a repeat after a crash is dropped by the broker or the region.
 - ``ingest`` runs in the region: a durable pull consumer hands it the stream in order;
   each batch is written in one transaction (``incoming.apply``) and acknowledged after the
   commit; a message whose predecessor is missing is handed back (nak with a delay).
@@ -120,6 +121,8 @@ async def uplink(ctx: Context, link: Link, halls: list[outgoing.Outgoing],
 
 
 async def _ship(ctx: Context, js, link: Link, hall: outgoing.Outgoing, batch: int) -> int:
+    if await asyncio.to_thread(read, ctx, lambda u: outgoing.settings_changed(u, hall.hall_id)):
+        await asyncio.to_thread(run, ctx, lambda u: outgoing.ship_settings(u, hall.hall_id))
     events = await asyncio.to_thread(
         read, ctx, lambda u: outgoing.pending(u, hall.hall_id, hall.shipped, batch))
     subject = link.subject(hall.uid)

@@ -1,6 +1,10 @@
 """The hall's side of the uplink, in the hall's database: ``region_uplink`` says under which
 uid each hall ships and the last seq of its log the broker confirmed. The hall's own
-commands never touch it; only the uplink worker reads the log after the mark."""
+commands never touch it; only the uplink worker reads the log after the mark. The one
+event the uplink writes itself is ``hall.settings``: the settings the region judges the
+hall by (zone, target wait, targets), whenever they differ from what it last shipped —
+however they changed (the settings page, a layout import, ``hall seed``), and once for a
+hall whose settings predate its uplink."""
 from __future__ import annotations
 
 import re
@@ -59,6 +63,33 @@ def pending(uow: UnitOfWork, hall_id: int, after: int, limit: int) -> list[dict[
         .order_by(Event.seq).limit(limit)).all()
     return [{"seq": r.seq, "at": r.at.isoformat(), "type": r.type, "payload": r.payload}
             for r in rows]
+
+
+def region_settings(row: Any) -> dict[str, Any]:
+    """What of a ``halls`` row the region needs (hall/services/region/hallsettings.py)."""
+    return {"timezone": row.timezone, "target_wait_s": row.target_wait_s,
+            "targets": (row.settings or {}).get("targets") or None}
+
+
+def settings_changed(uow: UnitOfWork, hall_id: int) -> bool:
+    """Do the hall's settings differ from what its uplink last shipped? (a cheap read)"""
+    h, m = Hall.__table__, UplinkMark.__table__
+    row = uow.conn.execute(select(h.c.timezone, h.c.target_wait_s, h.c.settings,
+                                  m.c.settings_sent).join(m, m.c.hall_id == h.c.id)
+                           .where(h.c.id == hall_id)).first()
+    return row is not None and region_settings(row) != row.settings_sent
+
+
+def ship_settings(uow: UnitOfWork, hall_id: int) -> None:
+    """Emit ``hall.settings`` into the hall's log (shipped with the events around it) if
+    they changed since last shipped."""
+    if not settings_changed(uow, hall_id):
+        return
+    row = uow.conn.execute(select(Hall.__table__).where(Hall.__table__.c.id == hall_id)).one()
+    now = region_settings(row)
+    uow.emit("hall.settings", hall_id, **now)
+    uow.conn.execute(update(UplinkMark).where(UplinkMark.hall_id == hall_id)
+                     .values(settings_sent=now))
 
 
 def mark_shipped(uow: UnitOfWork, hall_id: int, seq: int) -> None:

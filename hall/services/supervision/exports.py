@@ -172,7 +172,7 @@ def to_csv(report: dict[str, Any], _: Gettext) -> str:
 def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
     from openpyxl import Workbook
     from openpyxl.chart import BarChart, LineChart, Reference
-    from openpyxl.styles import Font, PatternFill
+    from openpyxl.styles import Font
 
     wb = Workbook()
     ws = wb.active
@@ -182,24 +182,8 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
                          f"({period['start']} – {period['end']})")])
     ws["A1"].font = Font(bold=True, size=14)
     headers, rows = sheet(report, _)
-    ws.append(headers)
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
     kinds = ["text"] + [kind for _l, _g, kind in COLUMNS] + ["hours"] * len(pause_reasons(report))
-    fills = {"met": PatternFill("solid", fgColor=GREEN), "missed": PatternFill("solid",
-                                                                            fgColor=RED)}
-    for row, row_marks in zip(rows, marks(report), strict=True):
-        ws.append(row)
-        for cell, kind, mark in zip(ws[ws.max_row], kinds, row_marks, strict=True):
-            if kind == "rate":
-                cell.number_format = "0.0%"
-            elif kind in ("minutes", "hours", "yuan"):
-                cell.number_format = "0.00" if kind != "minutes" else "0.0"
-            if mark:
-                cell.fill = fills[mark]
-    ws[f"A{ws.max_row}"].font = Font(bold=True)
-    ws.column_dimensions["A"].width = 28
-    ws.freeze_panes = "B3"
+    write_table(ws, headers, rows, kinds, marks(report))
 
     charts = report["charts"]
     hours = wb.create_sheet(_("By hour")[:31])
@@ -235,6 +219,32 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+def write_table(ws: Any, headers: list[str], rows: list[list[Any]], kinds: list[str],
+                row_marks: list[list[str | None]]) -> None:
+    """Below the sheet's title line: the headings (bold), then each row with its cells
+    formatted by kind (rates as percentages, durations with decimals) and filled green or
+    red where a target marks them; the last row (the total) bold."""
+    from openpyxl.styles import Font, PatternFill
+
+    ws.append(headers)
+    for c in ws[ws.max_row]:
+        c.font = Font(bold=True)
+    fills = {"met": PatternFill("solid", fgColor=GREEN), "missed": PatternFill("solid",
+                                                                            fgColor=RED)}
+    for row, marked in zip(rows, row_marks, strict=True):
+        ws.append(row)
+        for c, kind, mark in zip(ws[ws.max_row], kinds, marked, strict=True):
+            if kind == "rate":
+                c.number_format = "0.0%"
+            elif kind in ("minutes", "hours", "yuan"):
+                c.number_format = "0.00" if kind != "minutes" else "0.0"
+            if mark:
+                c.fill = fills[mark]
+    ws[f"A{ws.max_row}"].font = Font(bold=True)
+    ws.column_dimensions["A"].width = 28
+    ws.freeze_panes = "B3"
 
 
 def cell(value: Any, kind: str) -> str:
