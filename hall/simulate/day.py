@@ -61,15 +61,18 @@ def _wait_for(url: str, timeout: float = 60.0) -> None:
         time.sleep(0.5)
 
 
-def counts(log_path: Path) -> dict[str, Any]:
+def counts(log_path: Path, on: str | None = None) -> dict[str, Any]:
     """What a log says happened: tickets issued (transfers make a new one each), calls,
-    skips, transfers, finishes per outcome, ratings (and the bad ones), pauses."""
+    skips, transfers, finishes per outcome, ratings (and the bad ones), pauses. ``on``:
+    only the past day of that date (a log of `--days N --fast` holds several)."""
     steps: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
     levels: Counter[int] = Counter()
     kinds: Counter[str] = Counter()
     for line in Path(log_path).read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
+        if on is not None and entry.get("date") != on:
+            continue
         steps[entry["do"]] += 1
         if entry["do"] == "finish":
             outcomes[entry["outcome"]] += 1

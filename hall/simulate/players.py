@@ -42,10 +42,11 @@ class Log:
         self.file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
         self.lock = threading.Lock()
         self.errors: list[dict[str, Any]] = []
+        self.extra: dict[str, Any] = {}  # on every line (a past day's ``date``)
 
     def write(self, do: str, **fields: Any) -> None:
-        line = {"t": self.clock.label(), "at": datetime.now().astimezone().isoformat(
-            timespec="milliseconds"), "do": do, **fields}
+        line = {"t": self.clock.label(), "at": self.clock.stamp(), **self.extra, "do": do,
+                **fields}
         with self.lock:
             self.file.write(json.dumps(line, ensure_ascii=False) + "\n")
             self.file.flush()
@@ -74,8 +75,17 @@ class Clock:
         self.sleep(at - self.now())
 
     def label(self) -> str:
-        s = int(self.now()) + self.open_hour * 3600
-        return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+        return label(self.now(), self.open_hour)
+
+    def stamp(self) -> str:
+        """The real moment, as the server stamps it."""
+        return datetime.now().astimezone().isoformat(timespec="milliseconds")
+
+
+def label(seconds: float, open_hour: int) -> str:
+    """Simulated seconds since opening as the hall's clock time, 09:41:07."""
+    s = int(seconds) + open_hour * 3600
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
 class Failed(Exception):
@@ -158,9 +168,7 @@ def kiosk(day: Day, tokens: list[str], plan: list[Visitor], today: date) -> None
                 continue
             except Failed:
                 continue
-            visit = {"visitor": v.n, "minutes": v.minutes, "outcome": v.outcome,
-                     "no_show": v.no_show, "transfer_to": v.transfer_to, "rating": v.rating,
-                     "after_transfer": v.after_transfer}
+            visit = visit_of(v)
             with day.lock:
                 day.plans[ticket["id"]] = visit
                 day.tickets[ticket["id"]] = {"token": ticket.get("token"), "state": "waiting"}
@@ -173,6 +181,62 @@ def kiosk(day: Day, tokens: list[str], plan: list[Visitor], today: date) -> None
         for http in kiosks:
             http.close()
         public.close()
+
+
+def visit_of(v: Visitor) -> dict[str, Any]:
+    """What the window will do with the visitor's ticket (kept by ticket id)."""
+    return {"visitor": v.n, "minutes": v.minutes, "outcome": v.outcome, "no_show": v.no_show,
+            "transfer_to": v.transfer_to, "rating": v.rating,
+            "after_transfer": v.after_transfer}
+
+
+# a ticket the simulator did not issue (someone at a real kiosk): served as a plain visit
+UNPLANNED = {"minutes": 5.0, "outcome": Outcome.DONE.value, "no_show": False,
+             "transfer_to": None, "rating": None, "after_transfer": {}}
+
+
+def after_transfer(visit: dict[str, Any]) -> dict[str, Any]:
+    """The visit the new ticket of a transfer has at its second service."""
+    return {**visit, "transfer_to": None, **visit["after_transfer"]}
+
+
+def visitor_phone(v: Visitor) -> str:
+    """The phone an appointment is booked with: the same visitor, the same number."""
+    return f"139{random.Random(v.n).randrange(10**8):08d}"
+
+
+def finish_body(visit: dict[str, Any], tid: int) -> dict[str, Any]:
+    """How the window finishes the visit: its outcome, why a refusal, whose a case."""
+    body: dict[str, Any] = {"outcome": visit["outcome"]}
+    if visit["outcome"] == Outcome.REFUSED.value:
+        body["note"] = random.Random(tid).choice(REFUSAL_NOTES)
+    if visit["outcome"] == Outcome.ACCEPTED.value:
+        body["applicant"] = "张三"
+    return body
+
+
+def rating_body(rating: tuple[int, str | None], offered: tuple[str, ...], tid: int
+                ) -> dict[str, Any]:
+    """The visitor's rating as the pad sends it: a reason it offers for a bad one."""
+    level, reason = rating
+    body: dict[str, Any] = {"level": level}
+    if reason:
+        reason = _offered(reason, offered, tid)
+        body["reason"] = reason
+        if reason in OTHER:
+            body["comment"] = "排队太久"
+    return body
+
+
+def take_reasons(window: Window, board: dict[str, Any], shown: dict[str, Any]) -> None:
+    """What the terminal (``board``) and the pad (``shown``) offer: the hall's own pause
+    word for lunch, and the reasons for a bad rating."""
+    pauses = board.get("pause_reasons") or []
+    if pauses and window.lunch_reason not in pauses:
+        window.lunch_reason = next((r for r in pauses if "午" in r or "餐" in r), pauses[0])
+    # the pad page's answer labels each reason ({"value", "label"}); the service's is bare
+    window.rating_reasons = tuple(r["value"] if isinstance(r, dict) else r
+                                  for r in shown.get("reasons") or [])
 
 
 def _arrive(day: Day, http: requests.Session, public: requests.Session, v: Visitor,
@@ -202,9 +266,9 @@ def _book(day: Day, public: requests.Session, v: Visitor, today: date) -> str | 
     if not free:
         day.log.write("no_slot", visitor=v.n, service=v.service, status=200)
         return None
-    phone = f"139{random.Random(v.n).randrange(10**8):08d}"
     booked = day.call(public, "POST", "/api/v1/appointments", "book",
-                      json={"service": v.service, "start": free[0]["start"], "phone": phone})
+                      json={"service": v.service, "start": free[0]["start"],
+                            "phone": visitor_phone(v)})
     day.log.write("book", visitor=v.n, service=v.service, start=free[0]["start"],
                   code=booked["code"])
     return booked["code"]
@@ -221,17 +285,15 @@ class Window:
     lunch_at: float  # simulated seconds after opening
     lunch_reason: str = "午休"  # the hall's own word for it, read from the terminal
     rating_reasons: tuple[str, ...] = ()  # what the window's pad offers
+    staff_id: int | None = None  # the account ``login`` is (a past day signs it in)
 
 
 def _read_window(day: Day, http: requests.Session, pad: requests.Session,
                  window: Window) -> None:
     """What the terminal and the pad show: the hall's pause and rating reasons."""
     board = day.call(http, "GET", f"/api/v1/counters/{window.counter_id}", "terminal")
-    pauses = board.get("pause_reasons") or []
-    if pauses and window.lunch_reason not in pauses:
-        window.lunch_reason = next((r for r in pauses if "午" in r or "餐" in r), pauses[0])
     shown = day.call(pad, "GET", f"/pad/{window.pad_id}/state", "pad_state")
-    window.rating_reasons = tuple(r["value"] for r in shown.get("reasons") or [])
+    take_reasons(window, board, shown)
 
 
 def staff(day: Day, window: Window) -> None:
@@ -303,9 +365,8 @@ def _serve(day: Day, http: requests.Session, pad: requests.Session, base: str,
     tid = ticket["id"]
     with day.lock:
         visit = day.plans.get(tid)
-    if visit is None:  # a ticket the simulator did not issue (someone at a real kiosk)
-        visit = {"minutes": 5.0, "outcome": Outcome.DONE.value, "no_show": False,
-                 "transfer_to": None, "rating": None, "after_transfer": {}}
+    if visit is None:
+        visit = UNPLANNED
     day.log.write("call", counter=window.number, ticket=tid, number=ticket.get("number"))
     if visit["no_show"]:
         day.clock.sleep(NO_SHOW_WAIT)
@@ -324,33 +385,22 @@ def _serve(day: Day, http: requests.Session, pad: requests.Session, base: str,
         _expect(day, tid, "transferred")
         if new is not None:
             with day.lock:
-                day.plans[new["id"]] = {**visit, "transfer_to": None,
-                                        **visit["after_transfer"]}
+                day.plans[new["id"]] = after_transfer(visit)
                 day.tickets[new["id"]] = {"token": new.get("token"), "state": "waiting"}
         day.log.write("transfer", counter=window.number, ticket=tid,
                       to_service=visit["transfer_to"],
                       new_ticket=None if new is None else new["id"])
         return
     day.clock.sleep(visit["minutes"] * 60)
-    body: dict[str, Any] = {"outcome": visit["outcome"]}
-    if visit["outcome"] == Outcome.REFUSED.value:
-        body["note"] = random.Random(tid).choice(REFUSAL_NOTES)
-    if visit["outcome"] == Outcome.ACCEPTED.value:
-        body["applicant"] = "张三"
-    day.call(http, "POST", base + "/finish", "finish", json=body)
+    day.call(http, "POST", base + "/finish", "finish", json=finish_body(visit, tid))
     _expect(day, tid, "done")
     day.log.write("finish", counter=window.number, ticket=tid, outcome=visit["outcome"])
     if visit["rating"]:
-        level, reason = visit["rating"]
-        rating: dict[str, Any] = {"level": level}
-        if reason:
-            reason = _offered(reason, window.rating_reasons, tid)
-            rating["reason"] = reason
-            if reason in OTHER:
-                rating["comment"] = "排队太久"
+        rating = rating_body(visit["rating"], window.rating_reasons, tid)
         day.call(pad, "POST", f"/api/v1/tickets/{tid}/rating", "rate", json=rating)
         _expect(day, tid, "rated")
-        day.log.write("rate", counter=window.number, ticket=tid, level=level, reason=reason)
+        day.log.write("rate", counter=window.number, ticket=tid, level=rating["level"],
+                      reason=rating.get("reason"))
 
 
 def _offered(planned: str, offered: tuple[str, ...], tid: int) -> str:
