@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.issue import bench_layout as issue_layout  # noqa: E402
-from bench.issue import free_port, hall_bin, log  # noqa: E402
+from bench.server import free_port, hall_bin, log  # noqa: E402
 from drivers.escpos.emulator import PrinterEmulator  # noqa: E402
 
 MODES = {"native": "profile=generic&paper=80",

@@ -132,8 +132,8 @@ def test_simulate_fast_days_fill_reports(ctx, db_url, hall, tmp_path):
     from hall.domain.workdays import WorkCalendar
 
     log = tmp_path / "fast.jsonl"
-    args = ["simulate", "--days", "2", "--fast", "--seed", "5", "--visitors", "30",
-            "--open", "9", "--close", "14", "--log", str(log)]
+    args = ["simulate", "--days", "2", "--fast", "--seed", "5", "--visitors", "24",
+            "--open", "9", "--close", "13", "--log", str(log)]
     env = {"HALL_DATABASE_URL": db_url, "HALL_INSTANCE": str(tmp_path)}
     result = CliRunner().invoke(cli, args, env=env)
     assert result.exit_code == 0, result.output
