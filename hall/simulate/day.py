@@ -14,7 +14,15 @@ import requests
 from hall.services.context import Context
 from hall.simulate import plan as plans
 from hall.simulate.cast import cast, more_kiosks
-from hall.simulate.players import Clock, Day, Log, check_states, kiosks_needed, play
+from hall.simulate.players import (
+    IDLE_ASKS_PER_S,
+    Clock,
+    Day,
+    Log,
+    check_states,
+    kiosks_needed,
+    play,
+)
 
 
 def simulate(ctx: Context, url: str, *, seed: int, speed: float, visitors: int,
@@ -32,7 +40,8 @@ def simulate(ctx: Context, url: str, *, seed: int, speed: float, visitors: int,
     more_kiosks(ctx, who, kiosks or kiosks_needed(visitors_plan, speed), hall_code)
     clock = Clock(speed, open_hour)
     log = Log(log_path, clock)
-    day = Day(url=url, clock=clock, log=log, close_at=(close_hour - open_hour) * 3600)
+    day = Day(url=url, clock=clock, log=log, close_at=(close_hour - open_hour) * 3600,
+              idle_s=len(who.windows) / IDLE_ASKS_PER_S)
     log.write("day", seed=seed, speed=speed, visitors=len(visitors_plan),
               kiosks=len(who.kiosk_tokens),
               windows=[w.number for w in who.windows], services=who.services)

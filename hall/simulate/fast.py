@@ -29,6 +29,7 @@ from hall.simulate.players import (
     IDLE_SECONDS,
     LUNCH_MINUTES,
     NO_SHOW_WAIT,
+    TOO_EARLY,
     UNAVAILABLE,
     UNPLANNED,
     WALK_SECONDS,
@@ -40,6 +41,7 @@ from hall.simulate.players import (
     finish_body,
     label,
     rating_body,
+    slot_now,
     take_reasons,
     visit_of,
     visitor_phone,
@@ -166,8 +168,13 @@ class FastDay:
         if v.kind == "appointment":
             code = self._book(v)
             if code is not None:
-                return self.do("check_in", appointments.check_in, UNAVAILABLE,
-                               hall_id=self.hall_id, actor=self.kiosk, code=code)
+                try:
+                    return self.do("check_in", appointments.check_in, UNAVAILABLE | TOO_EARLY,
+                                   hall_id=self.hall_id, actor=self.kiosk, code=code)
+                except TurnedAway as away:
+                    if away.code not in TOO_EARLY:
+                        raise
+                    self.log.write("too_early", visitor=v.n, code=code)
         return self.do("issue", tickets.issue, UNAVAILABLE, hall_id=self.hall_id,
                        service=v.service, actor=self.kiosk,
                        kind="priority" if v.kind == "priority" else "normal",
@@ -183,14 +190,14 @@ class FastDay:
         except DomainError as exc:  # not bookable that day
             self.log.write("no_slot", visitor=v.n, service=v.service, code=exc.code)
             return None
-        starts = [datetime.fromisoformat(s["start"]) for s in slots if s.get("remaining", 0)]
-        starts = [s for s in starts if (s - now).total_seconds() <= self.early_s]
-        if not starts:
+        start = slot_now(slots, now, self.early_s)
+        if start is None:
             self.log.write("no_slot", visitor=v.n, service=v.service, code="none_now")
             return None
-        booked = self.do("book", appointments.book, service=v.service, start=starts[0],
-                         phone=visitor_phone(v), hall=self.hall_id)
-        self.log.write("book", visitor=v.n, service=v.service, start=starts[0].isoformat(),
+        booked = self.do("book", appointments.book, service=v.service,
+                         start=datetime.fromisoformat(start), phone=visitor_phone(v),
+                         hall=self.hall_id)
+        self.log.write("book", visitor=v.n, service=v.service, start=start,
                        code=booked["code"])
         return booked["code"]
 

@@ -15,18 +15,23 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
 from hall.domain.outcomes import Outcome
+from hall.services.queue.tickets import EARLY_MINUTES
 from hall.services.ratings.rating import OTHER
 from hall.simulate.plan import REFUSAL_NOTES, Visitor
 
 LUNCH_MINUTES = 45
 IDLE_SECONDS = 60  # simulated seconds a free window waits before asking again
+# …and real seconds the whole hall's idle windows take between them at least: far above
+# 60× a window's minute is a few microseconds, and 40 windows asking nonstop would keep the
+# server from the kiosk's tickets (one asking window costs it a few ms a question)
+IDLE_ASKS_PER_S = 100
 WALK_SECONDS = 40  # from the call to the window
 NO_SHOW_WAIT = 90  # how long staff wait for someone who never comes
 RATE_LIMIT_TRIES = 4  # a 429 is waited out (Retry-After) this many times less one
@@ -67,9 +72,10 @@ class Clock:
     def now(self) -> float:
         return (time.monotonic() - self.t0) * self.speed
 
-    def sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float, at_least: float = 0.0) -> None:
+        """``seconds`` simulated, and ``at_least`` real ones."""
         if seconds > 0:
-            time.sleep(seconds / self.speed)
+            time.sleep(max(seconds / self.speed, at_least))
 
     def sleep_until(self, at: float) -> None:
         self.sleep(at - self.now())
@@ -104,6 +110,9 @@ class TurnedAway(Exception):
 # ServiceUnavailable codes (hall/services/queue/catalog.py STATES): the visitor goes home
 UNAVAILABLE = frozenset({"service_closed", "service_closed_today", "service_outside_hours",
                          "quota_exceeded"})
+# an appointment whose check-in has not opened (a hall's window narrower than the server's
+# default): the visitor takes a normal number instead
+TOO_EARLY = frozenset({"appointment_too_early"})
 
 
 @dataclass
@@ -114,6 +123,7 @@ class Day:
     clock: Clock
     log: Log
     close_at: float  # simulated seconds after opening when the doors close
+    idle_s: float = 0.0  # real seconds an idle window waits at least (IDLE_ASKS_PER_S)
     arrivals_done: threading.Event = field(default_factory=threading.Event)
     plans: dict[int, dict[str, Any]] = field(default_factory=dict)  # ticket id → the visit
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)  # ticket id → expected
@@ -244,8 +254,13 @@ def _arrive(day: Day, http: requests.Session, public: requests.Session, v: Visit
     if v.kind == "appointment":
         code = _book(day, public, v, today)
         if code is not None:
-            return day.call(http, "POST", "/api/v1/appointments/check-in", "check_in",
-                            json={"code": code}, turned_away=UNAVAILABLE)
+            try:
+                return day.call(http, "POST", "/api/v1/appointments/check-in", "check_in",
+                                json={"code": code}, turned_away=UNAVAILABLE | TOO_EARLY)
+            except TurnedAway as away:
+                if away.code not in TOO_EARLY:
+                    raise
+                day.log.write("too_early", visitor=v.n, code=code)  # a number instead
     body: dict[str, Any] = {"service": v.service,
                             "kind": "priority" if v.kind == "priority" else "normal"}
     if v.priority_reason:
@@ -255,23 +270,31 @@ def _arrive(day: Day, http: requests.Session, public: requests.Session, v: Visit
 
 
 def _book(day: Day, public: requests.Session, v: Visitor, today: date) -> str | None:
-    """Book the first slot of today with places left; None when the service takes no
-    appointments today (the visitor then takes a normal ticket)."""
+    """Book the first slot of today with places left that the visitor may check in for
+    now; None when there is none (the visitor then takes a normal ticket)."""
     r = public.get(day.url + "/api/v1/appointments/slots",
                    params={"service": v.service, "day": today.isoformat()}, timeout=30)
     if r.status_code != 200:  # not bookable (no appointments for this service, …)
         day.log.write("no_slot", visitor=v.n, service=v.service, status=r.status_code)
         return None
-    free = [s for s in r.json().get("slots", []) if s.get("remaining", 0) > 0]
-    if not free:
+    start = slot_now(r.json().get("slots", []), datetime.now(UTC), EARLY_MINUTES * 60)
+    if start is None:
         day.log.write("no_slot", visitor=v.n, service=v.service, status=200)
         return None
     booked = day.call(public, "POST", "/api/v1/appointments", "book",
-                      json={"service": v.service, "start": free[0]["start"],
-                            "phone": visitor_phone(v)})
-    day.log.write("book", visitor=v.n, service=v.service, start=free[0]["start"],
-                  code=booked["code"])
+                      json={"service": v.service, "start": start, "phone": visitor_phone(v)})
+    day.log.write("book", visitor=v.n, service=v.service, start=start, code=booked["code"])
     return booked["code"]
+
+
+def slot_now(slots: list[dict[str, Any]], now: datetime, early_s: int) -> str | None:
+    """The first slot with places left whose check-in is open now or sooner (``early_s``
+    before its start: the hall's setting; the server's default where it is not known)."""
+    for slot in slots:
+        if slot.get("remaining", 0) > 0 and \
+                (datetime.fromisoformat(slot["start"]) - now).total_seconds() <= early_s:
+            return slot["start"]
+    return None
 
 
 @dataclass
@@ -320,7 +343,7 @@ def staff(day: Day, window: Window) -> None:
         try:
             answer = day.call(http, "POST", base + "/call-next", "call_next")
         except Failed:
-            day.clock.sleep(IDLE_SECONDS)
+            day.clock.sleep(IDLE_SECONDS, at_least=day.idle_s)
             continue
         ticket = answer.get("ticket")
         if ticket is None:
@@ -328,7 +351,7 @@ def staff(day: Day, window: Window) -> None:
                 nobody_busy = day.busy == 0
             if day.arrivals_done.is_set() and nobody_busy:
                 break
-            day.clock.sleep(IDLE_SECONDS)
+            day.clock.sleep(IDLE_SECONDS, at_least=day.idle_s)
             continue
         with day.lock:
             day.busy += 1
