@@ -1,7 +1,7 @@
 """What the benches that run a real server share: the `hall` command, a free port, a
 server process (``hall run`` on a temp instance, its CPU time, its log) and a PostgreSQL
 database of the bench's own, created and dropped. Used by bench/issue.py, bench/kiosk.py
-and bench/simulate.py."""
+(its server a subclass) and bench/simulate.py."""
 from __future__ import annotations
 
 import http.client
