@@ -129,7 +129,9 @@ def test_simulate_fast_days_fill_reports(ctx, db_url, hall, tmp_path):
     finds both days taken and fills nothing: a day is never doubled."""
     from datetime import date
 
+    from hall.domain.access import Actor
     from hall.domain.workdays import WorkCalendar
+    from hall.services.queue import tickets
 
     log = tmp_path / "fast.jsonl"
     args = ["simulate", "--days", "2", "--fast", "--seed", "5", "--visitors", "24",
@@ -168,3 +170,9 @@ def test_simulate_fast_days_fill_reports(ctx, db_url, hall, tmp_path):
     assert again.exit_code == 1
     assert all(f"{d} already has tickets" in again.stderr for d in days)
     assert {d: figures(d) for d in days} == before
+    # a third day, while someone waits in line: refused before anything is played
+    tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=Actor("device", 1, hall["id"],
+                                                                      "kiosk"))
+    busy = CliRunner().invoke(cli, [*args[:2], "3", *args[3:]], env=env)
+    assert busy.exit_code == 1 and "tickets in line: 1" in busy.output
+    assert len(log.read_text(encoding="utf-8").splitlines()) == len(lines)  # log untouched
