@@ -13,7 +13,8 @@ import requests
 from hall.services.config import accounts
 from hall.services.context import Context
 from hall.simulate.plan import PRIORITY_REASONS
-from hall.simulate.players import Window, lunch_times
+from hall.simulate.players import lunch_times
+from hall.simulate.steps import Window
 
 
 @dataclass

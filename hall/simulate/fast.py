@@ -1,5 +1,5 @@
 """One past day played in-process (`hall simulate --days N --fast`): the same plan and the
-same players' steps as a live day (hall/simulate/players.py), each one a service command
+same steps as a live day's players (hall/simulate/steps.py), each one a service command
 (hall/services) at its simulated moment. A clock the simulation sets (``PastClock``) is
 the services' clock, so every stamp, number, quota and case is that day's, and nothing
 waits: the players are events in time order (a discrete-event simulation), not threads.
@@ -24,27 +24,17 @@ from hall.services.counters import signout, terminal
 from hall.services.counters import state as counters
 from hall.services.queue import appointments, booking_catalog, calling, tickets, visits
 from hall.services.ratings import rating
+from hall.simulate import steps
 from hall.simulate.plan import Visitor
 from hall.simulate.players import (
     IDLE_SECONDS,
     LUNCH_MINUTES,
     NO_SHOW_WAIT,
-    TOO_EARLY,
-    UNAVAILABLE,
-    UNPLANNED,
     WALK_SECONDS,
     Failed,
     Log,
     TurnedAway,
-    Window,
-    after_transfer,
-    finish_body,
     label,
-    rating_body,
-    slot_now,
-    take_reasons,
-    visit_of,
-    visitor_phone,
 )
 
 DAY_LIMIT = 24 * 3600  # simulated seconds after opening by which every window has left
@@ -77,7 +67,7 @@ class Desk:
     """A window through the day: ``idle`` waits for a ticket, ``asked`` has a call-next
     coming, ``busy`` serves, ``lunch`` pauses, ``out`` has signed out (or never in)."""
 
-    window: Window
+    window: steps.Window
     services: frozenset[int]  # what it serves (service ids)
     pad: Actor
     staff: Actor | None = None
@@ -159,7 +149,7 @@ class FastDay:
             return
         except Failed:
             return
-        self.plans[ticket["id"]] = visit_of(v)
+        self.plans[ticket["id"]] = steps.visit_of(v)
         self.log.write("issue", visitor=v.n, ticket=ticket["id"], number=ticket["number"],
                        service=v.service, kind=ticket["kind"], planned_kind=v.kind)
         self._queued(ticket["id"], ticket["token"], ticket["service"]["id"])
@@ -169,13 +159,14 @@ class FastDay:
             code = self._book(v)
             if code is not None:
                 try:
-                    return self.do("check_in", appointments.check_in, UNAVAILABLE | TOO_EARLY,
-                                   hall_id=self.hall_id, actor=self.kiosk, code=code)
+                    return self.do("check_in", appointments.check_in,
+                                   steps.UNAVAILABLE | steps.TOO_EARLY, hall_id=self.hall_id,
+                                   actor=self.kiosk, code=code)
                 except TurnedAway as away:
-                    if away.code not in TOO_EARLY:
+                    if away.code not in steps.TOO_EARLY:
                         raise
                     self.log.write("too_early", visitor=v.n, code=code)
-        return self.do("issue", tickets.issue, UNAVAILABLE, hall_id=self.hall_id,
+        return self.do("issue", tickets.issue, steps.UNAVAILABLE, hall_id=self.hall_id,
                        service=v.service, actor=self.kiosk,
                        kind="priority" if v.kind == "priority" else "normal",
                        priority_reason=v.priority_reason)
@@ -190,12 +181,12 @@ class FastDay:
         except DomainError as exc:  # not bookable that day
             self.log.write("no_slot", visitor=v.n, service=v.service, code=exc.code)
             return None
-        start = slot_now(slots, now, self.early_s)
+        start = steps.slot_now(slots, now, self.early_s)
         if start is None:
             self.log.write("no_slot", visitor=v.n, service=v.service, code="none_now")
             return None
         booked = self.do("book", appointments.book, service=v.service,
-                         start=datetime.fromisoformat(start), phone=visitor_phone(v),
+                         start=datetime.fromisoformat(start), phone=steps.visitor_phone(v),
                          hall=self.hall_id)
         self.log.write("book", visitor=v.n, service=v.service, start=start,
                        code=booked["code"])
@@ -216,7 +207,7 @@ class FastDay:
             return
         desk.staff = Actor("staff", w.staff_id, self.hall_id, "staff", w.counter_id)
         self.log.write("sign_in", counter=w.number, staff=w.login)
-        take_reasons(w, terminal.board(self.ctx, w.counter_id, desk.staff),
+        steps.take_reasons(w, terminal.board(self.ctx, w.counter_id, desk.staff),
                      rating.pad_state(self.ctx, desk.pad))
         self.free(desk)
 
@@ -311,7 +302,7 @@ class FastDay:
         desk.state, self.busy = "busy", self.busy + 1
         if self.line.pop(tid, None) is not None:
             self.waiting[ticket["service_id"]] -= 1
-        visit = self.plans.get(tid, UNPLANNED)
+        visit = self.plans.get(tid, steps.UNPLANNED)
         self.log.write("call", counter=desk.window.number, ticket=tid, number=ticket["number"])
         if visit["no_show"]:
             self.at(now + NO_SHOW_WAIT, self._visit_step, desk, "skip", tid, visit)
@@ -345,7 +336,7 @@ class FastDay:
         moved = self.do("transfer", visits.transfer, counter_id=w.counter_id,
                         actor=desk.staff, to_service=visit["transfer_to"], note="转办")
         new = moved["new_ticket"]
-        self.plans[new["id"]] = after_transfer(visit)
+        self.plans[new["id"]] = steps.after_transfer(visit)
         self.log.write("transfer", counter=w.number, ticket=tid,
                        to_service=visit["transfer_to"], new_ticket=new["id"])
         self._queued(new["id"], new["token"], new["service_id"])
@@ -353,10 +344,10 @@ class FastDay:
     def _finish(self, desk: Desk, tid: int, visit: dict[str, Any]) -> None:
         w = desk.window
         self.do("finish", visits.finish, counter_id=w.counter_id, actor=desk.staff,
-                **finish_body(visit, tid))
+                **steps.finish_body(visit, tid))
         self.log.write("finish", counter=w.number, ticket=tid, outcome=visit["outcome"])
         if visit["rating"]:
-            body = rating_body(visit["rating"], w.rating_reasons, tid)
+            body = steps.rating_body(visit["rating"], w.rating_reasons, tid)
             self.do("rate", rating.rate, ticket_id=tid, actor=desk.pad, **body)
             self.log.write("rate", counter=w.number, ticket=tid, level=body["level"],
                            reason=body.get("reason"))

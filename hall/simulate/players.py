@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import threading
 import time
 from collections import Counter
@@ -21,10 +20,21 @@ from typing import Any
 
 import requests
 
-from hall.domain.outcomes import Outcome
 from hall.services.queue.tickets import EARLY_MINUTES
-from hall.services.ratings.rating import OTHER
-from hall.simulate.plan import REFUSAL_NOTES, Visitor
+from hall.simulate.plan import Visitor
+from hall.simulate.steps import (
+    TOO_EARLY,
+    UNAVAILABLE,
+    UNPLANNED,
+    Window,
+    after_transfer,
+    finish_body,
+    rating_body,
+    slot_now,
+    take_reasons,
+    visit_of,
+    visitor_phone,
+)
 
 LUNCH_MINUTES = 45
 IDLE_SECONDS = 60  # simulated seconds a free window waits before asking again
@@ -107,14 +117,6 @@ class TurnedAway(Exception):
         self.code = code
 
 
-# ServiceUnavailable codes (hall/services/queue/catalog.py STATES): the visitor goes home
-UNAVAILABLE = frozenset({"service_closed", "service_closed_today", "service_outside_hours",
-                         "quota_exceeded"})
-# an appointment whose check-in has not opened (a hall's window narrower than the server's
-# default): the visitor takes a normal number instead
-TOO_EARLY = frozenset({"appointment_too_early"})
-
-
 @dataclass
 class Day:
     """What the players share."""
@@ -193,62 +195,6 @@ def kiosk(day: Day, tokens: list[str], plan: list[Visitor], today: date) -> None
         public.close()
 
 
-def visit_of(v: Visitor) -> dict[str, Any]:
-    """What the window will do with the visitor's ticket (kept by ticket id)."""
-    return {"visitor": v.n, "minutes": v.minutes, "outcome": v.outcome, "no_show": v.no_show,
-            "transfer_to": v.transfer_to, "rating": v.rating,
-            "after_transfer": v.after_transfer}
-
-
-# a ticket the simulator did not issue (someone at a real kiosk): served as a plain visit
-UNPLANNED = {"minutes": 5.0, "outcome": Outcome.DONE.value, "no_show": False,
-             "transfer_to": None, "rating": None, "after_transfer": {}}
-
-
-def after_transfer(visit: dict[str, Any]) -> dict[str, Any]:
-    """The visit the new ticket of a transfer has at its second service."""
-    return {**visit, "transfer_to": None, **visit["after_transfer"]}
-
-
-def visitor_phone(v: Visitor) -> str:
-    """The phone an appointment is booked with: the same visitor, the same number."""
-    return f"139{random.Random(v.n).randrange(10**8):08d}"
-
-
-def finish_body(visit: dict[str, Any], tid: int) -> dict[str, Any]:
-    """How the window finishes the visit: its outcome, why a refusal, whose a case."""
-    body: dict[str, Any] = {"outcome": visit["outcome"]}
-    if visit["outcome"] == Outcome.REFUSED.value:
-        body["note"] = random.Random(tid).choice(REFUSAL_NOTES)
-    if visit["outcome"] == Outcome.ACCEPTED.value:
-        body["applicant"] = "张三"
-    return body
-
-
-def rating_body(rating: tuple[int, str | None], offered: tuple[str, ...], tid: int
-                ) -> dict[str, Any]:
-    """The visitor's rating as the pad sends it: a reason it offers for a bad one."""
-    level, reason = rating
-    body: dict[str, Any] = {"level": level}
-    if reason:
-        reason = _offered(reason, offered, tid)
-        body["reason"] = reason
-        if reason in OTHER:
-            body["comment"] = "排队太久"
-    return body
-
-
-def take_reasons(window: Window, board: dict[str, Any], shown: dict[str, Any]) -> None:
-    """What the terminal (``board``) and the pad (``shown``) offer: the hall's own pause
-    word for lunch, and the reasons for a bad rating."""
-    pauses = board.get("pause_reasons") or []
-    if pauses and window.lunch_reason not in pauses:
-        window.lunch_reason = next((r for r in pauses if "午" in r or "餐" in r), pauses[0])
-    # the pad page's answer labels each reason ({"value", "label"}); the service's is bare
-    window.rating_reasons = tuple(r["value"] if isinstance(r, dict) else r
-                                  for r in shown.get("reasons") or [])
-
-
 def _arrive(day: Day, http: requests.Session, public: requests.Session, v: Visitor,
             today: date) -> dict[str, Any]:
     if v.kind == "appointment":
@@ -285,30 +231,6 @@ def _book(day: Day, public: requests.Session, v: Visitor, today: date) -> str | 
                       json={"service": v.service, "start": start, "phone": visitor_phone(v)})
     day.log.write("book", visitor=v.n, service=v.service, start=start, code=booked["code"])
     return booked["code"]
-
-
-def slot_now(slots: list[dict[str, Any]], now: datetime, early_s: int) -> str | None:
-    """The first slot with places left whose check-in is open now or sooner (``early_s``
-    before its start: the hall's setting; the server's default where it is not known)."""
-    for slot in slots:
-        if slot.get("remaining", 0) > 0 and \
-                (datetime.fromisoformat(slot["start"]) - now).total_seconds() <= early_s:
-            return slot["start"]
-    return None
-
-
-@dataclass
-class Window:
-    counter_id: int
-    number: int
-    login: str
-    password: str
-    pad_id: int
-    pad_token: str
-    lunch_at: float  # simulated seconds after opening
-    lunch_reason: str = "午休"  # the hall's own word for it, read from the terminal
-    rating_reasons: tuple[str, ...] = ()  # what the window's pad offers
-    staff_id: int | None = None  # the account ``login`` is (a past day signs it in)
 
 
 def _read_window(day: Day, http: requests.Session, pad: requests.Session,
@@ -424,14 +346,6 @@ def _serve(day: Day, http: requests.Session, pad: requests.Session, base: str,
         _expect(day, tid, "rated")
         day.log.write("rate", counter=window.number, ticket=tid, level=rating["level"],
                       reason=rating.get("reason"))
-
-
-def _offered(planned: str, offered: tuple[str, ...], tid: int) -> str:
-    """The planned reason if the pad offers it, else one the pad offers."""
-    if not offered or planned in offered:
-        return planned
-    own = [r for r in offered if r not in OTHER] or list(offered)
-    return own[tid % len(own)]
 
 
 def _new_ticket(moved: Any) -> dict[str, Any] | None:
