@@ -46,6 +46,7 @@ bench: install-dev translations  ## printed figures, never part of CI
 	$(BIN)/python bench/screens.py --clients 100,1000
 	$(BIN)/python bench/kiosk.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/simulate.py
 	$(BIN)/python bench/report.py --database-url postgresql://postgres@127.0.0.1:5432/test
 
 # The API fuzz (tests/e2e/test_api_fuzz.py) at length: EXAMPLES random cases per operation

@@ -31,9 +31,7 @@ import json
 import os
 import re
 import shutil
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.issue import bench_layout as issue_layout  # noqa: E402
-from bench.issue import free_port, hall_bin, log  # noqa: E402
+from bench.server import Server as BenchServer  # noqa: E402
+from bench.server import log  # noqa: E402
 from drivers.escpos.emulator import PrinterEmulator  # noqa: E402
 
 MODES = {"native": "profile=generic&paper=80",
@@ -79,61 +78,18 @@ class TimedEmulator(PrinterEmulator):
         return parser
 
 
-class Server:
+class Server(BenchServer):
+    """``hall run`` on a SQLite file of its own, whose kiosk's printer the bench sets."""
+
     def __init__(self, workdir: Path):
-        self.workdir = workdir
         self.db = workdir / "hall.db"
-        self.env = {**os.environ, "HALL_DATABASE_URL": f"sqlite:///{self.db}",
-                    "HALL_INSTANCE": str(workdir), "HALL_SECRET_KEY": "bench-kiosk",
-                    # one kiosk token taps far faster than a person: no per-kiosk limit
-                    # (HALL_RATELIMIT_ENABLED=1 with a high HALL_RATELIMIT_ISSUE measures
-                    # what the limiter's check costs)
-                    "HALL_RATELIMIT_ENABLED": os.environ.get("HALL_RATELIMIT_ENABLED", "0"),
-                    "PYTHONPATH": os.pathsep.join(p for p in (
-                        str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
-        self.port = free_port()
-        self.proc: subprocess.Popen | None = None
-        self.log_path = workdir / "server.log"
-
-    def cli(self, *args: str) -> str:
-        out = subprocess.run([hall_bin(), *args], env=self.env, cwd=self.workdir,
-                             capture_output=True, text=True, timeout=120)
-        if out.returncode != 0:
-            sys.exit(f"hall {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
-        return out.stdout
-
-    def start(self) -> None:
-        self.log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [hall_bin(), "run", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, cwd=self.workdir, stdout=self.log_file, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                sys.exit(f"server exited:\n{self.log_path.read_text()[-3000:]}")
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
-                conn.request("GET", "/api/v1/queues")
-                ok = conn.getresponse().status == 200
-                conn.close()
-                if ok:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        self.stop()
-        sys.exit("server did not answer within 60 s")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        if getattr(self, "log_file", None):
-            self.log_file.close()
+        super().__init__({**os.environ, "HALL_DATABASE_URL": f"sqlite:///{self.db}",
+                          "HALL_INSTANCE": str(workdir), "HALL_SECRET_KEY": "bench-kiosk",
+                          # one kiosk token taps far faster than a person: no per-kiosk
+                          # limit (HALL_RATELIMIT_ENABLED=1 with a high
+                          # HALL_RATELIMIT_ISSUE measures what the limiter's check costs)
+                          "HALL_RATELIMIT_ENABLED":
+                              os.environ.get("HALL_RATELIMIT_ENABLED", "0")}, workdir)
 
     def set_printer(self, url: str) -> None:
         con = sqlite3.connect(self.db, timeout=10)

@@ -30,35 +30,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run from a checkout without installing
 
 from bench.call_next import BENCH_DB, pg_admin_url, pg_exec  # noqa: E402
+from bench.layouts import forty_windows  # noqa: E402
 from hall.domain.workdays import WorkCalendar  # noqa: E402
 from hall.seed.history import generate  # noqa: E402
-from hall.services.config.layout.seed import load_layout, seed  # noqa: E402
+from hall.services.config.layout.seed import seed  # noqa: E402
 from hall.services.context import ManualClock  # noqa: E402
 from hall.services.supervision import reports  # noqa: E402
 from hall.services.wiring import make_context  # noqa: E402
 from hall.store.db import make_engine  # noqa: E402
 from hall.store.migrate import upgrade  # noqa: E402
 
-DEMO = ROOT / "hall" / "seed" / "demo_hall.toml"
 MONTH = date(2026, 9, 1)  # 22 working days, no holiday
-WINDOWS = 40
 
 
 def log(*args) -> None:
     print(*args, file=sys.stderr, flush=True)
-
-
-def forty_windows() -> dict:
-    layout = load_layout(DEMO)
-    services = [s["code"] for s in layout["services"]]
-    have = {c["number"] for c in layout["counters"]}
-    for n in range(1, WINDOWS + 1):
-        if n not in have:
-            layout["counters"].append({
-                "number": n, "name": f"综合窗口{n}",
-                "services": [{"service": services[(n + i) % len(services)], "weight": 1}
-                             for i in range(3)]})
-    return layout
 
 
 def working_days(first: date) -> int:

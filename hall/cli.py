@@ -11,13 +11,13 @@ import click
 DEMO_LAYOUT = Path(__file__).parent / "seed" / "demo_hall.toml"
 
 
-def _ctx():
+def _ctx(**engine_options):
     from hall.services.wiring import make_context
     from hall.store.db import make_engine
     from hall.store.migrate import upgrade
 
     upgrade()
-    engine = make_engine()
+    engine = make_engine(**engine_options)
     click.get_current_context().call_on_close(engine.dispose)
     return make_context(engine)
 
@@ -773,18 +773,34 @@ def report(period: str, on: str | None, end: str | None, group: str, fmt: str,
 @click.option("--soak", is_flag=True,
               help="Also check every ticket's final state on the server; print every error "
                    "and exit non-zero on any.")
+@click.option("--days", default=None, type=click.IntRange(min=1),
+              help="With --fast: fill the N days before today that the hall served "
+                   "(working days and its 延时服务 days) for reports, and roll them up. A day "
+                   "that has tickets already is left out, never filled twice.")
+@click.option("--fast", is_flag=True,
+              help="With --days: play the past days in this process through the services "
+                   "with a simulated clock, as fast as they go (no --server, no waiting). "
+                   "Run it while every window is closed and nobody is in line.")
 def simulate(server: str, speed: float, seed: int, visitors: int, open_hour: int,
              close_hour: int, windows: int | None, kiosks: int | None,
-             hall_code: str | None, log_path: str | None, soak: bool) -> None:
+             hall_code: str | None, log_path: str | None, soak: bool, days: int | None,
+             fast: bool) -> None:
     from datetime import datetime
 
     from hall.simulate.day import simulate as play_day
 
     if close_hour <= open_hour:
         raise click.BadParameter("must be after --open", param_hint="--close")
+    if fast != (days is not None):
+        raise click.UsageError("--days N and --fast go together: past days are filled "
+                               "in-process (a live day is played through --server)")
     _end_with_parent()
     path = Path(log_path) if log_path else (
         _instance() / f"simulate-{datetime.now():%Y%m%d-%H%M%S}.jsonl")
+    if fast:
+        _fill_past(days, seed=seed, visitors=visitors, open_hour=open_hour,
+                   close_hour=close_hour, log_path=path, windows=windows, hall_code=hall_code)
+        return
     try:
         summary = play_day(_ctx(), server, seed=seed, speed=speed, visitors=visitors,
                            open_hour=open_hour, close_hour=close_hour, log_path=path,
@@ -800,6 +816,45 @@ def simulate(server: str, speed: float, seed: int, visitors: int, open_hour: int
         click.echo(f"{len(errors)} error(s)", err=True)
         if soak:
             sys.exit(1)
+
+
+def _fill_past(days: int, **options) -> None:
+    """`hall simulate --days N --fast`: one JSON line per filled day (its log's counts),
+    the days left out and why; exit 1 on any error, or when no day was left to fill."""
+    from dataclasses import replace
+
+    from hall.config import load
+    from hall.simulate.past import HallBusy, fill
+    from hall.store.db import database_url
+
+    # PostgreSQL: a past day's commands do not wait for the disk one by one (a fill cut
+    # short leaves its day incomplete whatever was flushed); the person key is the
+    # server's (appointments are booked with a phone, kept as its keyed hash)
+    lazy = ({"connect_args": {"options": "-c synchronous_commit=off"}}
+            if database_url().startswith("postgresql") else {})
+    ctx = replace(_ctx(**lazy), secret=load()["PERSON_KEY"])
+    try:
+        summary = fill(ctx, days=days, **options)
+    except HallBusy as busy:
+        raise click.ClickException(
+            f"the hall is not quiet (open windows: {busy.args[0]['open_windows'] or 'none'}; "
+            f"tickets in line: {busy.args[0]['in_line']}): fill past days while every "
+            "window is closed and nobody is in line") from None
+    for day, figures in summary["days"].items():
+        click.echo(json.dumps({"date": day, **figures}, ensure_ascii=False))
+    for day in summary["skipped"]:
+        click.echo(f"{day} already has tickets: left as it is (a day is never filled twice)",
+                   err=True)
+    if summary["days"]:
+        click.echo("rolled up for reports: "
+                   f"{', '.join(summary['rolled_up']) or 'none yet (not closed)'}")
+        click.echo(f"log: {options['log_path']}")
+    for error in summary["errors"]:
+        click.echo(json.dumps(error, ensure_ascii=False), err=True)
+    if summary["errors"]:
+        click.echo(f"{len(summary['errors'])} error(s)", err=True)
+    if summary["errors"] or not summary["days"]:
+        sys.exit(1)
 
 
 def main() -> None:  # pragma: no cover - kept for `python -m hall.cli`

@@ -14,7 +14,15 @@ import requests
 from hall.services.context import Context
 from hall.simulate import plan as plans
 from hall.simulate.cast import cast, more_kiosks
-from hall.simulate.players import Clock, Day, Log, check_states, kiosks_needed, play
+from hall.simulate.players import (
+    IDLE_ASKS_PER_S,
+    Clock,
+    Day,
+    Log,
+    check_states,
+    kiosks_needed,
+    play,
+)
 
 
 def simulate(ctx: Context, url: str, *, seed: int, speed: float, visitors: int,
@@ -32,7 +40,8 @@ def simulate(ctx: Context, url: str, *, seed: int, speed: float, visitors: int,
     more_kiosks(ctx, who, kiosks or kiosks_needed(visitors_plan, speed), hall_code)
     clock = Clock(speed, open_hour)
     log = Log(log_path, clock)
-    day = Day(url=url, clock=clock, log=log, close_at=(close_hour - open_hour) * 3600)
+    day = Day(url=url, clock=clock, log=log, close_at=(close_hour - open_hour) * 3600,
+              idle_s=len(who.windows) / IDLE_ASKS_PER_S)
     log.write("day", seed=seed, speed=speed, visitors=len(visitors_plan),
               kiosks=len(who.kiosk_tokens),
               windows=[w.number for w in who.windows], services=who.services)
@@ -61,15 +70,18 @@ def _wait_for(url: str, timeout: float = 60.0) -> None:
         time.sleep(0.5)
 
 
-def counts(log_path: Path) -> dict[str, Any]:
+def counts(log_path: Path, on: str | None = None) -> dict[str, Any]:
     """What a log says happened: tickets issued (transfers make a new one each), calls,
-    skips, transfers, finishes per outcome, ratings (and the bad ones), pauses."""
+    skips, transfers, finishes per outcome, ratings (and the bad ones), pauses. ``on``:
+    only the past day of that date (a log of `--days N --fast` holds several)."""
     steps: Counter[str] = Counter()
     outcomes: Counter[str] = Counter()
     levels: Counter[int] = Counter()
     kinds: Counter[str] = Counter()
     for line in Path(log_path).read_text(encoding="utf-8").splitlines():
         entry = json.loads(line)
+        if on is not None and entry.get("date") != on:
+            continue
         steps[entry["do"]] += 1
         if entry["do"] == "finish":
             outcomes[entry["outcome"]] += 1

@@ -80,12 +80,15 @@ def _rating(rng: random.Random) -> tuple[int, str | None] | None:
 
 def day(seed: int, services: list[str], visitors: int, open_hour: int = 9,
         close_hour: int = 17, bookable: frozenset[str] = frozenset(),
-        priority_reasons: tuple[str, ...] = PRIORITY_REASONS) -> list[Visitor]:
+        priority_reasons: tuple[str, ...] = PRIORITY_REASONS,
+        variant: str | None = None) -> list[Visitor]:
     """The day's visitors in order of arrival: about ``visitors`` of them (Poisson per
-    hour around the hour's share); appointments only for ``bookable`` services."""
+    hour around the hour's share); appointments only for ``bookable`` services.
+    ``variant`` (a past day's date) draws another day of the same hall: other visitors,
+    the same services' times and mixes (``profile``)."""
     if not services:
         return []
-    rng = random.Random(seed)
+    rng = random.Random(seed if variant is None else f"{seed}:{variant}")
     spread = hours(open_hour, close_hour)
     total = sum(w for _, w in spread) or 1.0
     times: list[float] = []

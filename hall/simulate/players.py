@@ -10,23 +10,38 @@ from __future__ import annotations
 
 import json
 import math
-import random
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from hall.domain.outcomes import Outcome
-from hall.services.ratings.rating import OTHER
-from hall.simulate.plan import REFUSAL_NOTES, Visitor
+from hall.services.queue.tickets import EARLY_MINUTES
+from hall.simulate.plan import Visitor
+from hall.simulate.steps import (
+    TOO_EARLY,
+    UNAVAILABLE,
+    UNPLANNED,
+    Window,
+    after_transfer,
+    finish_body,
+    rating_body,
+    slot_now,
+    take_reasons,
+    visit_of,
+    visitor_phone,
+)
 
 LUNCH_MINUTES = 45
 IDLE_SECONDS = 60  # simulated seconds a free window waits before asking again
+# …and real seconds the whole hall's idle windows take between them at least: far above
+# 60× a window's minute is a few microseconds, and 40 windows asking nonstop would keep the
+# server from the kiosk's tickets (one asking window costs it a few ms a question)
+IDLE_ASKS_PER_S = 100
 WALK_SECONDS = 40  # from the call to the window
 NO_SHOW_WAIT = 90  # how long staff wait for someone who never comes
 RATE_LIMIT_TRIES = 4  # a 429 is waited out (Retry-After) this many times less one
@@ -42,10 +57,11 @@ class Log:
         self.file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
         self.lock = threading.Lock()
         self.errors: list[dict[str, Any]] = []
+        self.extra: dict[str, Any] = {}  # on every line (a past day's ``date``)
 
     def write(self, do: str, **fields: Any) -> None:
-        line = {"t": self.clock.label(), "at": datetime.now().astimezone().isoformat(
-            timespec="milliseconds"), "do": do, **fields}
+        line = {"t": self.clock.label(), "at": self.clock.stamp(), **self.extra, "do": do,
+                **fields}
         with self.lock:
             self.file.write(json.dumps(line, ensure_ascii=False) + "\n")
             self.file.flush()
@@ -66,16 +82,26 @@ class Clock:
     def now(self) -> float:
         return (time.monotonic() - self.t0) * self.speed
 
-    def sleep(self, seconds: float) -> None:
+    def sleep(self, seconds: float, at_least: float = 0.0) -> None:
+        """``seconds`` simulated, and ``at_least`` real ones."""
         if seconds > 0:
-            time.sleep(seconds / self.speed)
+            time.sleep(max(seconds / self.speed, at_least))
 
     def sleep_until(self, at: float) -> None:
         self.sleep(at - self.now())
 
     def label(self) -> str:
-        s = int(self.now()) + self.open_hour * 3600
-        return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+        return label(self.now(), self.open_hour)
+
+    def stamp(self) -> str:
+        """The real moment, as the server stamps it."""
+        return datetime.now().astimezone().isoformat(timespec="milliseconds")
+
+
+def label(seconds: float, open_hour: int) -> str:
+    """Simulated seconds since opening as the hall's clock time, 09:41:07."""
+    s = int(seconds) + open_hour * 3600
+    return f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
 class Failed(Exception):
@@ -91,11 +117,6 @@ class TurnedAway(Exception):
         self.code = code
 
 
-# ServiceUnavailable codes (hall/services/queue/catalog.py STATES): the visitor goes home
-UNAVAILABLE = frozenset({"service_closed", "service_closed_today", "service_outside_hours",
-                         "quota_exceeded"})
-
-
 @dataclass
 class Day:
     """What the players share."""
@@ -104,6 +125,7 @@ class Day:
     clock: Clock
     log: Log
     close_at: float  # simulated seconds after opening when the doors close
+    idle_s: float = 0.0  # real seconds an idle window waits at least (IDLE_ASKS_PER_S)
     arrivals_done: threading.Event = field(default_factory=threading.Event)
     plans: dict[int, dict[str, Any]] = field(default_factory=dict)  # ticket id → the visit
     tickets: dict[int, dict[str, Any]] = field(default_factory=dict)  # ticket id → expected
@@ -158,9 +180,7 @@ def kiosk(day: Day, tokens: list[str], plan: list[Visitor], today: date) -> None
                 continue
             except Failed:
                 continue
-            visit = {"visitor": v.n, "minutes": v.minutes, "outcome": v.outcome,
-                     "no_show": v.no_show, "transfer_to": v.transfer_to, "rating": v.rating,
-                     "after_transfer": v.after_transfer}
+            visit = visit_of(v)
             with day.lock:
                 day.plans[ticket["id"]] = visit
                 day.tickets[ticket["id"]] = {"token": ticket.get("token"), "state": "waiting"}
@@ -180,8 +200,13 @@ def _arrive(day: Day, http: requests.Session, public: requests.Session, v: Visit
     if v.kind == "appointment":
         code = _book(day, public, v, today)
         if code is not None:
-            return day.call(http, "POST", "/api/v1/appointments/check-in", "check_in",
-                            json={"code": code}, turned_away=UNAVAILABLE)
+            try:
+                return day.call(http, "POST", "/api/v1/appointments/check-in", "check_in",
+                                json={"code": code}, turned_away=UNAVAILABLE | TOO_EARLY)
+            except TurnedAway as away:
+                if away.code not in TOO_EARLY:
+                    raise
+                day.log.write("too_early", visitor=v.n, code=code)  # a number instead
     body: dict[str, Any] = {"service": v.service,
                             "kind": "priority" if v.kind == "priority" else "normal"}
     if v.priority_reason:
@@ -191,47 +216,29 @@ def _arrive(day: Day, http: requests.Session, public: requests.Session, v: Visit
 
 
 def _book(day: Day, public: requests.Session, v: Visitor, today: date) -> str | None:
-    """Book the first slot of today with places left; None when the service takes no
-    appointments today (the visitor then takes a normal ticket)."""
+    """Book the first slot of today with places left that the visitor may check in for
+    now; None when there is none (the visitor then takes a normal ticket)."""
     r = public.get(day.url + "/api/v1/appointments/slots",
                    params={"service": v.service, "day": today.isoformat()}, timeout=30)
     if r.status_code != 200:  # not bookable (no appointments for this service, …)
         day.log.write("no_slot", visitor=v.n, service=v.service, status=r.status_code)
         return None
-    free = [s for s in r.json().get("slots", []) if s.get("remaining", 0) > 0]
-    if not free:
+    start = slot_now(r.json().get("slots", []), datetime.now(UTC), EARLY_MINUTES * 60)
+    if start is None:
         day.log.write("no_slot", visitor=v.n, service=v.service, status=200)
         return None
-    phone = f"139{random.Random(v.n).randrange(10**8):08d}"
     booked = day.call(public, "POST", "/api/v1/appointments", "book",
-                      json={"service": v.service, "start": free[0]["start"], "phone": phone})
-    day.log.write("book", visitor=v.n, service=v.service, start=free[0]["start"],
-                  code=booked["code"])
+                      json={"service": v.service, "start": start, "phone": visitor_phone(v)})
+    day.log.write("book", visitor=v.n, service=v.service, start=start, code=booked["code"])
     return booked["code"]
-
-
-@dataclass
-class Window:
-    counter_id: int
-    number: int
-    login: str
-    password: str
-    pad_id: int
-    pad_token: str
-    lunch_at: float  # simulated seconds after opening
-    lunch_reason: str = "午休"  # the hall's own word for it, read from the terminal
-    rating_reasons: tuple[str, ...] = ()  # what the window's pad offers
 
 
 def _read_window(day: Day, http: requests.Session, pad: requests.Session,
                  window: Window) -> None:
     """What the terminal and the pad show: the hall's pause and rating reasons."""
     board = day.call(http, "GET", f"/api/v1/counters/{window.counter_id}", "terminal")
-    pauses = board.get("pause_reasons") or []
-    if pauses and window.lunch_reason not in pauses:
-        window.lunch_reason = next((r for r in pauses if "午" in r or "餐" in r), pauses[0])
     shown = day.call(pad, "GET", f"/pad/{window.pad_id}/state", "pad_state")
-    window.rating_reasons = tuple(r["value"] for r in shown.get("reasons") or [])
+    take_reasons(window, board, shown)
 
 
 def staff(day: Day, window: Window) -> None:
@@ -258,7 +265,7 @@ def staff(day: Day, window: Window) -> None:
         try:
             answer = day.call(http, "POST", base + "/call-next", "call_next")
         except Failed:
-            day.clock.sleep(IDLE_SECONDS)
+            day.clock.sleep(IDLE_SECONDS, at_least=day.idle_s)
             continue
         ticket = answer.get("ticket")
         if ticket is None:
@@ -266,7 +273,7 @@ def staff(day: Day, window: Window) -> None:
                 nobody_busy = day.busy == 0
             if day.arrivals_done.is_set() and nobody_busy:
                 break
-            day.clock.sleep(IDLE_SECONDS)
+            day.clock.sleep(IDLE_SECONDS, at_least=day.idle_s)
             continue
         with day.lock:
             day.busy += 1
@@ -303,9 +310,8 @@ def _serve(day: Day, http: requests.Session, pad: requests.Session, base: str,
     tid = ticket["id"]
     with day.lock:
         visit = day.plans.get(tid)
-    if visit is None:  # a ticket the simulator did not issue (someone at a real kiosk)
-        visit = {"minutes": 5.0, "outcome": Outcome.DONE.value, "no_show": False,
-                 "transfer_to": None, "rating": None, "after_transfer": {}}
+    if visit is None:
+        visit = UNPLANNED
     day.log.write("call", counter=window.number, ticket=tid, number=ticket.get("number"))
     if visit["no_show"]:
         day.clock.sleep(NO_SHOW_WAIT)
@@ -324,41 +330,22 @@ def _serve(day: Day, http: requests.Session, pad: requests.Session, base: str,
         _expect(day, tid, "transferred")
         if new is not None:
             with day.lock:
-                day.plans[new["id"]] = {**visit, "transfer_to": None,
-                                        **visit["after_transfer"]}
+                day.plans[new["id"]] = after_transfer(visit)
                 day.tickets[new["id"]] = {"token": new.get("token"), "state": "waiting"}
         day.log.write("transfer", counter=window.number, ticket=tid,
                       to_service=visit["transfer_to"],
                       new_ticket=None if new is None else new["id"])
         return
     day.clock.sleep(visit["minutes"] * 60)
-    body: dict[str, Any] = {"outcome": visit["outcome"]}
-    if visit["outcome"] == Outcome.REFUSED.value:
-        body["note"] = random.Random(tid).choice(REFUSAL_NOTES)
-    if visit["outcome"] == Outcome.ACCEPTED.value:
-        body["applicant"] = "张三"
-    day.call(http, "POST", base + "/finish", "finish", json=body)
+    day.call(http, "POST", base + "/finish", "finish", json=finish_body(visit, tid))
     _expect(day, tid, "done")
     day.log.write("finish", counter=window.number, ticket=tid, outcome=visit["outcome"])
     if visit["rating"]:
-        level, reason = visit["rating"]
-        rating: dict[str, Any] = {"level": level}
-        if reason:
-            reason = _offered(reason, window.rating_reasons, tid)
-            rating["reason"] = reason
-            if reason in OTHER:
-                rating["comment"] = "排队太久"
+        rating = rating_body(visit["rating"], window.rating_reasons, tid)
         day.call(pad, "POST", f"/api/v1/tickets/{tid}/rating", "rate", json=rating)
         _expect(day, tid, "rated")
-        day.log.write("rate", counter=window.number, ticket=tid, level=level, reason=reason)
-
-
-def _offered(planned: str, offered: tuple[str, ...], tid: int) -> str:
-    """The planned reason if the pad offers it, else one the pad offers."""
-    if not offered or planned in offered:
-        return planned
-    own = [r for r in offered if r not in OTHER] or list(offered)
-    return own[tid % len(own)]
+        day.log.write("rate", counter=window.number, ticket=tid, level=rating["level"],
+                      reason=rating.get("reason"))
 
 
 def _new_ticket(moved: Any) -> dict[str, Any] | None:

@@ -120,3 +120,59 @@ def test_simulate_soak_reports_an_error_and_fails(ctx, db_url, live_hall, tmp_pa
               if json.loads(x)["do"] == "error"]
     assert [(e["step"], e["status"]) for e in errors] == [("sign_in", 409)]
     assert "counter_inactive" in result.output and "1 error(s)" in result.output
+
+
+def test_simulate_fast_days_fill_reports(ctx, db_url, hall, tmp_path):
+    """`hall simulate --days 2 --fast` plays the two days before today that the hall
+    served through the services, in-process: each day's report (rolled up, as reports
+    and the 月通报 read it) equals that day's counts in the log. The same command again
+    finds both days taken and fills nothing: a day is never doubled."""
+    from datetime import date
+
+    from hall.domain.access import Actor
+    from hall.domain.workdays import WorkCalendar
+    from hall.services.queue import tickets
+
+    log = tmp_path / "fast.jsonl"
+    args = ["simulate", "--days", "2", "--fast", "--seed", "5", "--visitors", "24",
+            "--open", "9", "--close", "13", "--log", str(log)]
+    env = {"HALL_DATABASE_URL": db_url, "HALL_INSTANCE": str(tmp_path)}
+    result = CliRunner().invoke(cli, args, env=env)
+    assert result.exit_code == 0, result.output
+    filled = [json.loads(x) for x in result.stdout.splitlines() if x.startswith("{")]
+    days = [date.fromisoformat(x.pop("date")) for x in filled]
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert len(days) == 2 and days == sorted(days) and days[-1] < today
+    assert all(WorkCalendar().serves(d) for d in days)
+    assert f"rolled up for reports: {days[0]}, {days[1]}" in result.stdout
+    lines = [json.loads(x) for x in log.read_text(encoding="utf-8").splitlines()]
+    assert not [x for x in lines if x["do"] == "error"]
+    assert {x["at"][:10] for x in lines if "date" in x} == {d.isoformat() for d in days}
+
+    def figures(day: date) -> dict:
+        total = reports.report(ctx, period="day", on=day, group="hall")["total"]
+        return {k: total[k] for k in ("issued", "called", "no_show", "transfers", "outcomes",
+                                      "rated", "bad_ratings")}
+
+    before = {}
+    for day, shown in zip(days, filled, strict=True):
+        mine = counts(log, on=day.isoformat())
+        assert mine == shown and mine["finished"] > 5 and mine["rated"] > 0
+        assert mine["sign_ins"] == mine["sign_outs"] == mine["pauses"] == 4
+        before[day] = figures(day)
+        assert before[day] == {
+            "issued": mine["issued"], "called": mine["called"], "no_show": mine["skipped"],
+            "transfers": mine["transferred"],
+            "outcomes": {k: mine["outcomes"].get(k, 0) for k in before[day]["outcomes"]},
+            "rated": mine["rated"], "bad_ratings": mine["bad"]}
+
+    again = CliRunner().invoke(cli, args, env=env)
+    assert again.exit_code == 1
+    assert all(f"{d} already has tickets" in again.stderr for d in days)
+    assert {d: figures(d) for d in days} == before
+    # a third day, while someone waits in line: refused before anything is played
+    tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=Actor("device", 1, hall["id"],
+                                                                      "kiosk"))
+    busy = CliRunner().invoke(cli, [*args[:2], "3", *args[3:]], env=env)
+    assert busy.exit_code == 1 and "tickets in line: 1" in busy.output
+    assert len(log.read_text(encoding="utf-8").splitlines()) == len(lines)  # log untouched

@@ -138,6 +138,20 @@ def roll_up(ctx: Context, hall_id: int, start: date | None = None,
     return made
 
 
+def rebuild(ctx: Context, hall_id: int, days: list[date]) -> list[date]:
+    """Roll up ``days`` again, built or not, those of them that are closed (the rest the
+    watch rolls up once they close): days filled after the watch had rolled them up as
+    empty (``hall simulate --days N --fast``). The days built."""
+    hall = read(ctx, lambda uow: repo.hall_row(uow.conn, hall_id))
+    tz, now = ZoneInfo(hall.timezone), ctx.clock.now()
+    made = []
+    for day in sorted(days):
+        if store.closed(day, tz, now, hall.rating_window_s):
+            run(ctx, lambda uow, d=day: store.build_day(uow, hall, d))
+            made.append(day)
+    return made
+
+
 def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, Any]:
     built = store.built_days(uow, hall.id, p.start, p.end)
     names = _names(uow, hall.id)
