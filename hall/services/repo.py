@@ -32,6 +32,7 @@ from hall.store.models import (
     Service,
     Ticket,
     TicketHistory,
+    kind_is,
 )
 from hall.store.prepared import Prepared
 
@@ -272,9 +273,9 @@ def _heads_statement(k: int, exclude: set[int] = frozenset()):
     for i in range(k):
         sid = bindparam(f"s{i}")
         for kind in ("normal", "priority"):
-            parts.append(_head(t, t.c.service_id == sid, t.c.kind == kind,
+            parts.append(_head(t, t.c.service_id == sid, kind_is(t.c.kind, kind),
                                t.c.target_counter_id.is_(None), exclude, t.c.queued_at))
-        parts.append(_head(t, t.c.service_id == sid, t.c.kind == "appointment",
+        parts.append(_head(t, t.c.service_id == sid, kind_is(t.c.kind, "appointment"),
                            t.c.target_counter_id.is_(None), exclude, t.c.appointment_at))
     parts.append(_head(t, t.c.target_counter_id == bindparam("counter_id"), literal(True),
                        literal(True), exclude, t.c.queued_at))

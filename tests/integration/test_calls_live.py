@@ -78,12 +78,12 @@ def test_serving_stands_finishing_transferring_and_holding_end_the_call(ctx, hal
 
 def test_a_window_with_a_live_call_cannot_pause_so_its_call_never_goes_stale(ctx, hall):
     opened(ctx, hall, 1)
-    assert read(ctx, lambda uow: calls.live_calls(uow.conn, hall["id"])) == []
+    assert read(ctx, lambda uow: calls.live_calls(uow.conn, hall["id"], False)) == []
     tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=kiosk(hall))
     number = call(ctx, hall, 1).value["number"]
     refused("counter_busy", "counter", counters.pause, ctx, counter_id=hall["counters"][1],
             actor=SYSTEM, reason="午休")
-    assert [c.number for c in read(ctx, lambda uow: calls.live_calls(uow.conn, hall["id"]))
+    assert [c.number for c in read(ctx, lambda uow: calls.live_calls(uow.conn, hall["id"], False))
             ] == [number]
 
 

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from hall.domain.calling import LIVE_COUNTER_STATES, LIVE_TICKET_STATES, LiveCall, newest_first
+from hall.services import repo
 from hall.services.context import UnitOfWork
 from hall.services.queue import chains
-from hall.store.models import Counter, Hall, Ticket, TicketHistory
+from hall.store.models import Counter, Ticket, TicketHistory
 
 # Events that can start or end a live call. Not counter.state: a window pauses or closes
 # only with nobody called or served at it (counters/state.py refuses it otherwise).
@@ -26,18 +27,18 @@ CALL_EVENTS = frozenset({"ticket.called", "ticket.recalled", "ticket.started",
                          "ticket.transferred", "ticket.cancelled"})
 
 
-def by_name(conn: Connection, hall_id: int) -> bool:
-    """Does the hall call by name (a hall setting, off by default)?"""
-    settings = conn.execute(select(Hall.settings).where(Hall.id == hall_id)).scalar()
-    return bool((settings or {}).get("call_by_name"))
+def by_name(uow: UnitOfWork, hall_id: int) -> bool:
+    """Does the hall call by name (a hall setting, off by default)? From the settings cache
+    the issue and call paths read (repo.hall_config): every call asks."""
+    return bool((repo.hall_config(uow, hall_id).row.settings or {}).get("call_by_name"))
 
 
-def live_calls(conn: Connection, hall_id: int,
+def live_calls(conn: Connection, hall_id: int, named: bool,
                position: Callable[[Any], dict[str, Any] | None] = lambda row: None
                ) -> list[LiveCall]:
-    """``position``: where a 多窗联办 ticket's row stands (queue/chains.py), or nothing."""
+    """``named``: the hall calls by name; ``position``: where a 多窗联办 ticket's row stands
+    (queue/chains.py), or nothing."""
     c, t, h = Counter.__table__, Ticket.__table__, TicketHistory.__table__
-    named = by_name(conn, hall_id)
     rows = conn.execute(
         select(t.c.id, t.c.number, t.c.state, t.c.called_at, t.c.recalls, t.c.holder_masked,
                t.c.hall_id, t.c.service_id, t.c.chain_id, t.c.step,
@@ -69,7 +70,7 @@ def view(call: LiveCall) -> dict[str, Any]:
 
 
 def hall_live_calls(uow: UnitOfWork, hall_id: int) -> list[dict[str, Any]]:
-    return [view(c) for c in live_calls(uow.conn, hall_id,
+    return [view(c) for c in live_calls(uow.conn, hall_id, by_name(uow, hall_id),
                                         lambda row: chains.position(uow, row))]
 
 

@@ -196,7 +196,7 @@ def counters(ctx: Context, hall_id: int) -> list[dict[str, Any]]:
         for r in uow.conn.execute(select(cs)):
             served.setdefault(r.counter_id, []).append({"service_id": r.service_id,
                                                         "weight": r.weight})
-        named = calls.by_name(uow.conn, hall_id)  # calling by name: 张*女士 with the number
+        named = calls.by_name(uow, hall_id)  # calling by name: 张*女士 with the number
         return [{"id": r.id, "number": r.number, "name": r.name, "state": r.state,
                  "pause_reason": r.pause_reason, "staff": r.staff_name,
                  "led_address": r.led_address,

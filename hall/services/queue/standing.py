@@ -26,7 +26,7 @@ from hall.domain.estimate import (
 )
 from hall.services import repo
 from hall.services.cache import TTLCache
-from hall.store.models import Counter, CounterService, Service, Ticket, WaitingCount
+from hall.store.models import Counter, CounterService, Service, Ticket, WaitingCount, kind_is
 from hall.store.prepared import Prepared
 
 if TYPE_CHECKING:
@@ -53,10 +53,10 @@ _earlier = or_(_T.c.queued_at < bindparam("queued_at"),
 # is the same rule for the last in line).
 AHEAD_OF_NORMAL = Prepared(select(func.count()).where(
     _T.c.service_id == bindparam("service_id"), _T.c.state == "waiting",
-    or_(_T.c.kind == "priority", and_(_T.c.kind == "normal", _earlier))))
+    or_(kind_is(_T.c.kind, "priority"), and_(kind_is(_T.c.kind, "normal"), _earlier))))
 AHEAD_OF_PRIORITY = Prepared(select(func.count()).where(
     _T.c.service_id == bindparam("service_id"), _T.c.state == "waiting",
-    _T.c.kind == "priority", _earlier))
+    kind_is(_T.c.kind, "priority"), _earlier))
 
 
 # ---- how many wait -----------------------------------------------------------------
