@@ -82,7 +82,8 @@ def test_the_public_case_answer_says_whether_it_is_on_time(app, seeded, clock):
                         "service_en": "Household registration",
                         "warning_date": "2026-11-20", "urgency": "red",
                         "extension_days": 0, "extension_reason": None,
-                        "suspended_days": 0, "suspended_on": None, "suspend_reason": None}
+                        "suspended_days": 0, "suspended_on": None, "suspend_reason": None,
+                        "fast_track": False, "parts": []}  # not 绿色通道, not in parts
     urgency = {k: look(v).json["urgency"] for k, v in n.items()}
     assert urgency == {"red": "red", "yellow": "yellow", "normal": "normal",
                        "done": "normal", "returned": "normal"}  # closed cases run no clock

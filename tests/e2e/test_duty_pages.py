@@ -52,10 +52,17 @@ def test_rota_page_sets_copies_exports_and_imports_posts(live_hall, ctx, browser
     a_post = page.locator(f"#post-1-{monday}-am-A")
     expect(a_post).to_be_visible(timeout=SEEN)
 
+    def saved(post: str, staff_id: int):
+        # each choice is answered before the next (the message alone would already read
+        # 已保存 from the one before, and a late answer would clear the next one's error)
+        with page.expect_response(lambda r: "/api/v1/duty/rota" in r.url
+                                  and r.request.method == "PUT", timeout=SEEN):
+            page.locator(post).select_option(str(staff_id))
+
     # A: 李娜, B: 周洁 on window 1's morning; saved, and still there after a reload
-    a_post.select_option(str(li_id))
+    saved(f"#post-1-{monday}-am-A", li_id)
     expect(page.locator("#rota-message")).to_have_text("已保存", timeout=SEEN)
-    page.locator(f"#post-1-{monday}-am-B").select_option(str(zhou_id))
+    saved(f"#post-1-{monday}-am-B", zhou_id)
     expect(page.locator("#rota-message")).to_have_text("已保存", timeout=SEEN)
     # the same person on an overlapping shift of another window: refused, naming why
     page.locator(f"#post-2-{monday}-am-A").select_option(str(li_id))
