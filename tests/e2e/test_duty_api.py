@@ -23,6 +23,12 @@ def test_duty_api_rota_leave_and_desk(supervisor_client, staff_client, login_as)
     assert r.status_code == 200 and r.json["posts"] == 2
     mine = li.get("/api/v1/duty/rota?day=2026-11-30&mine=true").json["posts"]
     assert [(p["day"], p["counter"], p["post"]) for p in mine] == [("2026-11-30", 1, "A")]
+    # an import names its posts or gives the rota file: one of the two, said as such
+    for body in ({}, {"posts": [], "csv": ""}):
+        err(boss.post("/api/v1/duty/rota/import", json=body, headers=boss.csrf), 422,
+            "posts_or_csv", "csv")
+    err(li.post("/api/v1/duty/rota/import", json={}, headers=li.csrf), 403, "forbidden",
+        "authorization")
 
     # leave: bad periods and one's own decision refused, naming the field
     body = {"kind": "sick", "start": "2026-11-23T09:00:00+08:00",

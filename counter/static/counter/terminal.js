@@ -293,8 +293,11 @@ async function command(action, payload, after, again = null) {
     retry = again ? again(err) : null;
     if (!retry) failed(err);
   } finally {
-    S.busy = false;
+    // busy until the board is fresh: a key pressed in between is kept (press) and weighed
+    // against the new board, not dropped against the old one (a pause right after a finish
+    // found the visitor still "serving" and did nothing)
     if (S.board) await refreshBoard().catch(failed);
+    S.busy = false;
     body.dataset.busy = "";
     runQueued();
   }
