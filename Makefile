@@ -6,8 +6,9 @@ STAMP    := $(VENV)/.installed
 DEVSTAMP := $(VENV)/.installed-dev
 HOST     ?= 127.0.0.1
 PORT     ?= 5000
-# pytest-xdist workers; the slow layers (processes, browsers) are safe to run in parallel
-WORKERS  ?= 2
+# pytest-xdist workers: 3 on 2 cores, as browser and process tests wait on I/O (measured: 8:05
+# against 9:02 with 2); the slow layers (processes, browsers) are safe to run in parallel
+WORKERS  ?= 3
 
 PYTEST   := $(BIN)/python -m pytest -n $(WORKERS) --dist loadgroup
 

@@ -26,6 +26,7 @@ def _put(client, staff_id: int, data: bytes):
 
 
 def test_photo_upload_refuses_non_images(app, admin_client, login_as, tmp_path):
+    import weasyprint  # noqa: F401 - it lets Pillow load truncated files process-wide
     li = login_as("li", "staff", "李娜")
     # not an image: a text file, an HTML page named like a photo, bytes that are not base64
     err(_put(admin_client, li.staff_id, b"hello, not a picture"), 422, "invalid_photo", "photo")

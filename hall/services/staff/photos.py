@@ -12,10 +12,12 @@ from __future__ import annotations
 import io
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 from sqlalchemy import select, update
 
 from hall.domain.access import Actor
@@ -40,6 +42,19 @@ def _refuse(code: str, message: str, **params: Any) -> DomainError:
     return DomainError(code, message, "photo", **params)
 
 
+@contextmanager
+def _whole_files_only() -> Iterator[None]:
+    """A truncated file is refused, not padded with grey: WeasyPrint (the bulletin's PDF)
+    sets Pillow's process-wide ``LOAD_TRUNCATED_IMAGES`` on import, after which a cut-off
+    PNG was stored as a photo. Nothing here yields to another greenlet while it is off."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
 def normalise(data: bytes) -> bytes:
     """The upload as a fresh JPEG no larger than ``BOX``, or a refusal naming ``photo``."""
     if len(data) > MAX_BYTES:
@@ -48,7 +63,7 @@ def normalise(data: bytes) -> bytes:
     if not data:
         raise _refuse("invalid_photo", N_("Choose a photo (JPEG, PNG or WebP)"))
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with _whole_files_only(), Image.open(io.BytesIO(data)) as img:
             if img.format not in FORMATS:
                 raise _refuse("invalid_photo", N_("Choose a photo (JPEG, PNG or WebP)"))
             if img.width * img.height > MAX_PIXELS:
