@@ -104,17 +104,17 @@ def public_base(uow, hall_id: int, fallback: str) -> str:
 
 
 def service_cached(uow, hall_id: int, service: int | str) -> Any:
-    return uow.ctx.cache.get(("service", hall_id, service),
-                             lambda: service_row(uow.conn, hall_id, service))
+    return service_cached_info(uow, hall_id, service)[0]
 
 
 def service_cached_info(uow, hall_id: int, service: int | str) -> tuple[Any, ServiceInfo]:
-    """The service's row and its rules (hours parsed), cached together for the issue path."""
+    """The service's row and its rules (hours parsed), cached together (one entry, one
+    load) for the issue path and every other reader."""
     def load() -> tuple[Any, ServiceInfo]:
         row = service_row(uow.conn, hall_id, service)
         return row, service_info(row)
 
-    return uow.ctx.cache.get(("service+info", hall_id, service), load)
+    return uow.ctx.cache.get(("service", hall_id, service), load)
 
 
 def department_cached(uow, department_id: int | None) -> dict[str, Any] | None:
