@@ -199,7 +199,8 @@ async def main(args) -> str:
         # 4. the month
         models = __import__("hall.store.models", fromlist=["x"])
         with ctx.engine.begin() as conn:  # the day rows and the waits' histograms
-            for table in (models.RegionDayStat.__table__, models.RegionWaitFine):
+            for table in (models.RegionDayStat.__table__, models.RegionWaitFine,
+                          models.RegionWaitCoarse):
                 cols = ", ".join(c.name for c in table.columns if c.name != "day")
                 for k in range(2, 30):
                     conn.execute(text(f"INSERT INTO {table.name} (day, {cols}) "

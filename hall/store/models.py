@@ -1174,4 +1174,18 @@ RegionWaitFine = Table(
     Column("service_id", Integer, primary_key=True),
     Column("minute", Integer, primary_key=True),
     *[Column(f"s{i}", Integer, nullable=False, default=0) for i in range(60)],
+    # the second pass picks (hall, service, minute) over a period's days
+    Index("ix_region_wait_fine_pick", "hall_uid", "service_id", "minute", "day"),
+)
+
+# The same waits one level up: per hour of wait, the count of each minute as m0 … m59.
+# A month report's first pass reads these (a few rows per hall, day and service) instead of
+# summing every minute's 60 seconds, and then the fine rows of the minutes it needs only.
+RegionWaitCoarse = Table(
+    "region_wait_coarse", Base.metadata,
+    Column("hall_uid", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("service_id", Integer, primary_key=True),
+    Column("hour", Integer, primary_key=True),
+    *[Column(f"m{i}", Integer, nullable=False, default=0) for i in range(60)],
 )

@@ -16,6 +16,7 @@ from hall.services.queue import calling, tickets, visits
 from hall.services.ratings import rating
 from hall.services.region import bulletin, cases, incoming, live, outgoing, reports, tree
 from hall.services.supervision import reports as hall_reports
+from hall.store.migrate import downgrade, upgrade
 from tests.integration.conftest import kiosk, pad_at, signed_in_at
 
 # 市 → two 区县; one hall in each place
@@ -160,6 +161,69 @@ def test_region_board_shows_each_halls_live_line(region, clock):
     line = next(h for h in read(region, lambda u: live.board(u, "wu")) if h["hall"] == "wz")
     assert line["open_windows"] == 1
     assert read(region, lambda u: live.hall(u, "mayor", "sz"))["open_alerts"] == 0
+
+
+def test_region_wait_percentiles_are_exact_over_hours_of_waiting(region):
+    """Waits of seconds to hours, across the hour blocks of the coarse histogram, in two
+    halls and services: each group's p50/p90 and the region's are the linear-interpolated
+    percentiles of the whole seconds themselves, and a re-called ticket moves its wait."""
+    waits = {("sz", 1): [59, 60, 61, 3599, 3600, 3661, 7322, 7380, 125, 4000],
+             ("sz", 2): [1, 2, 3, 10_799, 10_800],
+             ("wz", 1): [3540, 3541, 3660, 3720, 36_000, 5]}
+    halls = {"sz": Hall("sz"), "wz": Hall("wz")}
+    for (uid, service), seconds in waits.items():
+        for i, s in enumerate(seconds):
+            halls[uid].visit(at(10 + i % 3, 9), s / 60, 5, "done", service=service)
+    # the last visit of sz's service 2 (issued on the 11th, 09:00) is called again the next
+    # evening: its wait becomes the last call's, out of one hour block and into another
+    late = halls["sz"]
+    late.emit(at(12, 20), "ticket.called", ticket_id=late.ticket, service_id=2, counter_id=1,
+              counter_number=1, recalls=1)
+    waits[("sz", 2)][-1] = int((at(12, 20) - at(11, 9)).total_seconds())
+    for h in halls.values():
+        h.ship(region)
+
+    def exact(xs: list[int], p: float) -> float:
+        xs = sorted(xs)
+        rank = (len(xs) - 1) * p / 100
+        lo = int(rank)
+        hi = min(lo + 1, len(xs) - 1)
+        return round(xs[lo] + (rank - lo) * (xs[hi] - xs[lo]), 1)
+
+    data = read(region, lambda u: reports.report(u, "mayor", period="month",
+                                                 on=datetime(2026, 11, 1).date(),
+                                                 group="service"))
+    rows = {(r["hall"], r["name"]): r for r in data["rows"]}
+    for (uid, service), seconds in waits.items():
+        row = rows[(uid, f"事项{service}")]
+        assert (row["wait_p50_s"], row["wait_p90_s"]) == (exact(seconds, 50),
+                                                          exact(seconds, 90)), (uid, service)
+    everyone = [s for seconds in waits.values() for s in seconds]
+    assert (data["total"]["wait_p50_s"], data["total"]["wait_p90_s"]) == (
+        exact(everyone, 50), exact(everyone, 90))
+
+
+def test_migration_fills_the_coarse_waits_from_the_fine_rows(region, db_url):
+    """Migration 0096 builds the hour blocks from the waits a region already held: the
+    month's percentiles read the same after it as before."""
+    sz = Hall("sz")
+    for i, seconds in enumerate((30, 61, 3599, 3600, 3725, 9000, 12)):
+        sz.visit(at(3 + i % 2, 10), seconds / 60, 5, "done", service=1 + i % 2)
+    sz.ship(region)
+
+    def month():
+        data = read(region, lambda u: reports.report(u, "mayor", period="month",
+                                                     on=datetime(2026, 11, 1).date(),
+                                                     group="service"))
+        return ([(r["name"], r["wait_p50_s"], r["wait_p90_s"]) for r in data["rows"]],
+                (data["total"]["wait_p50_s"], data["total"]["wait_p90_s"]))
+
+    before = month()
+    assert before[1] == (3599.0, 5835.0)  # 12 30 61 3599 3600 3725 9000: ranks 3 and 5.4
+    region.engine.dispose()
+    downgrade(db_url, "0095")
+    upgrade(db_url)
+    assert month() == before
 
 
 def test_region_report_equals_the_halls_own(region, hall, clock):
