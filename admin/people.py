@@ -91,4 +91,5 @@ def _sections() -> dict[str, str]:
     """Headings of the import preview, by the import's section names."""
     return {"hall": gettext("Hall settings"), "departments": gettext("Departments"),
             "services": gettext("Services"), "counters": gettext("Windows"),
-            "staff": gettext("Staff accounts"), "notices": gettext("Notices")}
+            "staff": gettext("Staff accounts"), "notices": gettext("Notices"),
+            "rota": gettext("Rota")}
