@@ -263,3 +263,63 @@ def test_an_admin_edits_settings_and_notices_and_imports_a_layout_after_a_previe
     expect(page.locator("#f-target_wait_minutes")).to_have_value("12", timeout=SEEN)
     page.screenshot(path=artifacts / "settings-zh.png", full_page=True)
     assert errors == []
+
+
+@pytest.mark.browser
+@SQLITE_ONLY
+def test_the_staff_page_sets_a_department_and_a_photo_and_leaves_others_as_they_are(
+        live_hall, ctx, browser, artifacts):
+    """Issue 20 §1 and §6 on the console: an admin moves 李娜 to 税务局 and gives her a
+    photo; editing 王强 (no department yet) afterwards shows and keeps his own (none), not
+    the department last chosen in the dialog; a photo that is no image is refused, naming
+    it; the photo is removed again."""
+    import io
+
+    from PIL import Image
+    from playwright.sync_api import expect
+    from sqlalchemy import text
+
+    server, _tokens, _post = live_hall
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/staff", role="admin",
+                                  login="boss", name="管理员", width=1440, height=900)
+    li, wang = page.locator("#staff tr[data-login=li]"), page.locator("#staff tr[data-login=wang]")
+    expect(li.locator(".department")).to_have_text("", timeout=SEEN)
+
+    def departments() -> dict[str, str | None]:
+        with ctx.engine.connect() as conn:
+            return dict(conn.execute(text(
+                "SELECT s.login, d.code FROM staff s LEFT JOIN departments d "
+                "ON d.id = s.department_id WHERE s.login IN ('li', 'wang')")).all())
+
+    png = io.BytesIO()
+    Image.new("RGB", (300, 400), (20, 120, 200)).save(png, "PNG")
+    li.locator("button.edit").click()
+    page.select_option("#edit-department", "swj")
+    page.set_input_files("#edit-photo-file", files=[
+        {"name": "li.png", "mimeType": "image/png", "buffer": png.getvalue()}])
+    page.click("#edit-form button[type=submit]")
+    expect(page.locator("#edit-dialog")).to_be_hidden(timeout=SEEN)
+    expect(li.locator(".department")).to_have_text("税务局", timeout=SEEN)
+    assert departments() == {"li": "swj", "wang": None}
+
+    wang.locator("button.edit").click()
+    expect(page.locator("#edit-department")).to_have_value("")
+    page.fill("#edit-name", "王强强")
+    page.click("#edit-form button[type=submit]")
+    expect(wang.locator(".name")).to_have_text("王强强", timeout=SEEN)
+    assert departments() == {"li": "swj", "wang": None}
+
+    li.locator("button.edit").click()
+    expect(page.locator("#edit-department")).to_have_value("swj")
+    expect(page.locator("#edit-photo")).to_be_visible()
+    page.set_input_files("#edit-photo-file", files=[
+        {"name": "li.png", "mimeType": "image/png", "buffer": b"<html>not a photo</html>"}])
+    page.click("#edit-form button[type=submit]")
+    expect(page.locator("#edit-error")).to_contain_text("JPEG", timeout=SEEN)
+    page.screenshot(path=artifacts / "staff-edit-photo-refused.png")
+    page.set_input_files("#edit-photo-file", files=[])
+    page.click("#edit-photo-remove")
+    expect(page.locator("#edit-photo")).to_be_hidden(timeout=SEEN)
+    with ctx.engine.connect() as conn:
+        assert conn.execute(text("SELECT photo FROM staff WHERE login = 'li'")).scalar() is None
+    assert errors == []
