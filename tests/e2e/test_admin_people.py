@@ -323,3 +323,41 @@ def test_the_staff_page_sets_a_department_and_a_photo_and_leaves_others_as_they_
     with ctx.engine.connect() as conn:
         assert conn.execute(text("SELECT photo FROM staff WHERE login = 'li'")).scalar() is None
     assert errors == []
+
+
+@pytest.mark.browser
+@SQLITE_ONLY
+def test_the_settings_page_sets_the_rota_shifts_and_the_grace_period(live_hall, ctx, browser):
+    """Issue 20 §2: the rota's shifts are the hall's own times, set on the settings page
+    (one a line: code, name, start-end) with the minutes of grace before late and 缺岗."""
+    from playwright.sync_api import expect
+
+    from hall.services.config.layout import exchange as layout
+
+    server, _tokens, _post = live_hall
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/settings", role="admin",
+                                  login="boss", name="管理员", width=1440, height=900)
+    shifts = page.locator("#f-shifts")
+    expect(page.locator("#f-code")).to_have_value("test", timeout=SEEN)
+    expect(shifts).to_have_value("")
+    assert "am 上午 09:00-12:00" in shifts.get_attribute("placeholder")  # the defaults
+    shifts.fill("am 上午 8:30-12:00\npm 下午 14:00–17:30\n")
+    page.fill("#f-attendance_grace_minutes", "10")
+    page.click("#hall-save")
+    expect(page.locator("#ppl-message")).to_have_text("已保存", timeout=SEEN)
+    hall = layout.export_layout(ctx, 1).hall
+    assert [(s.code, s.name, s.start, s.end) for s in hall.shifts] == [
+        ("am", "上午", "08:30", "12:00"), ("pm", "下午", "14:00", "17:30")]
+    assert hall.attendance_grace_minutes == 10
+    page.reload()
+    expect(shifts).to_have_value("am 上午 08:30-12:00\npm 下午 14:00-17:30", timeout=SEEN)
+
+    shifts.fill("am 上午 12:00-09:00")  # ends before it starts: refused, the field marked
+    page.click("#hall-save")
+    expect(page.locator("#hall-error")).not_to_be_empty(timeout=SEEN)
+    expect(shifts).to_have_attribute("aria-invalid", "true")
+    shifts.fill("")  # empty: the defaults again
+    page.click("#hall-save")
+    expect(page.locator("#ppl-message")).to_have_text("已保存", timeout=SEEN)
+    assert layout.export_layout(ctx, 1).hall.shifts is None
+    assert errors == []
