@@ -10,6 +10,7 @@ from flask_babel import gettext, lazy_gettext
 
 from admin.blueprint import bp
 from admin.pages import admin_page, render
+from hall.domain import duty
 from hall.domain.fields import FIELD_LABELS, VALUE_LABELS
 from hall.services.cases import documents
 from hall.services.config import structure
@@ -72,7 +73,10 @@ def settings_page():
                 "appointment_early_minutes": tickets.EARLY_MINUTES,
                 "appointment_late_minutes": tickets.LATE_MINUTES,
                 "refusal_basis": gettext(documents.DEFAULT_BASIS),
-                "refusal_review": gettext(documents.DEFAULT_REVIEW)}
+                "refusal_review": gettext(documents.DEFAULT_REVIEW),
+                "shifts": "\n".join(f"{s['code']} {s['name']} {s['start']}-{s['end']}"
+                                    for s in duty.DEFAULT_SHIFTS),
+                "attendance_grace_minutes": duty.DEFAULT_GRACE_MINUTES}
     return render("admin/settings.html", actor=actor, active="settings", alerts=ALERTS,
                   alert_defaults=ALERT_DEFAULTS, defaults=defaults,
                   sections=_sections(), fields=FIELD_LABELS, values=VALUE_LABELS)
@@ -91,4 +95,5 @@ def _sections() -> dict[str, str]:
     """Headings of the import preview, by the import's section names."""
     return {"hall": gettext("Hall settings"), "departments": gettext("Departments"),
             "services": gettext("Services"), "counters": gettext("Windows"),
-            "staff": gettext("Staff accounts"), "notices": gettext("Notices")}
+            "staff": gettext("Staff accounts"), "notices": gettext("Notices"),
+            "rota": gettext("Rota")}

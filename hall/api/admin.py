@@ -28,7 +28,7 @@ from hall.services.staff import photos
 from hall.web.auth import admins_only, current_actor
 from hall.web.blueprint import photo_response
 from hall.web.context import hall_context
-from hall.web.security import LAYOUT_CHARS
+from hall.web.security import LAYOUT_CHARS, PHOTO_BODY
 
 api = APIBlueprint("admin_api", __name__, url_prefix="/api/v1/admin", abp_tags=[Tag(name="admin")],
                    abp_responses={"401": ErrorResponse, "403": ErrorResponse,
@@ -91,8 +91,10 @@ class StaffWithPassword(BaseModel):
 
 
 class PhotoBody(Strict):
-    photo: str = Field(max_length=photos.MAX_BYTES * 4 // 3 + 8,
-                       description="the image file (JPEG, PNG or WebP), base64")
+    # as long as the endpoint's body allows: a file over photos.MAX_BYTES is refused by
+    # the service as photo_too_large, saying so, rather than here as a string's length
+    photo: str = Field(max_length=PHOTO_BODY,
+                       description="the image file (JPEG, PNG or WebP, at most 2 MB), base64")
 
 
 class PhotoOut(BaseModel):

@@ -2,7 +2,7 @@
 member and each window per day from the day's records, always with the counts behind it.
 
 A score = the scheme's base + the deductions and credits of each item (count × points).
-Deductions: lateness and absence (from the rota, once it exists: counted 0 until then),
+Deductions: lateness and absence (per shift of the rota, from attendance: ``ATTENDANCE``),
 cases that went overdue that day (a case counts once, the day after its due day, against
 the window and staff that accepted it), visits over their time limit, bad reviews (1–2),
 upheld complaints, and admonitions by level. Credits: 满意率 and 现场办结率 at or above the
@@ -25,6 +25,9 @@ DEFAULT_SCHEME: dict[str, Any] = {
     "admonition_reminder": -1, "admonition_admonition": -3, "admonition_criticism": -5,
     "satisfaction_credit": 1, "onsite_credit": 1,
 }
+# a shift's attendance status (hall/domain/duty.attend) → the item it counts as, once per
+# shift; left early alone, on time, on leave and not begun count nothing
+ATTENDANCE = {"late": "late", "late_and_left_early": "late", "absent": "absent"}
 # item → its label, in the order a score's lines are shown
 ITEMS: dict[str, str] = {
     "late": N_("Late (迟到)"), "absent": N_("Absent (缺岗)"),

@@ -55,6 +55,26 @@ def shifts_from(settings: Mapping[str, Any] | None) -> dict[str, Shift]:
                              time.fromisoformat(s["end"])) for s in given}
 
 
+def rota_problem(posts: Iterable[tuple[int, date, str, str, str]],
+                 shifts: Mapping[str, Shift]) -> str | None:
+    """The first thing wrong with a list of posts (window, day, shift, post, person) as a
+    whole, in words naming the post, or None: an unknown shift, one post held twice, one
+    person on two posts whose shifts overlap that day."""
+    seen: set[tuple[int, date, str, str]] = set()
+    held: dict[tuple[str, date], list[Shift]] = {}
+    for counter, day, shift, post, who in posts:
+        where = f"{day.isoformat()} {shift} {counter} {post}"
+        if shift not in shifts:
+            return f"{where}: unknown shift {shift!r}"
+        if (counter, day, shift, post) in seen:
+            return f"{where}: the post appears twice"
+        seen.add((counter, day, shift, post))
+        if any(other.overlaps(shifts[shift]) for other in held.get((who, day), [])):
+            return f"{where}: {who} is on overlapping shifts that day"
+        held.setdefault((who, day), []).append(shifts[shift])
+    return None
+
+
 def grace_from(settings: Mapping[str, Any] | None) -> timedelta:
     minutes = (settings or {}).get("attendance_grace_minutes")
     return timedelta(minutes=DEFAULT_GRACE_MINUTES if minutes is None else minutes)

@@ -16,6 +16,7 @@ from hall.domain.fields import FIELD_LABELS
 from hall.domain.i18n import N_
 from hall.domain.labels import LABELS
 from hall.web.pages import page_context
+from hall.web.security import BODY_FIELDS
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +211,8 @@ def register(app: Flask) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 413: "too_large",
                 415: "unsupported_media_type", 400: "bad_request"}.get(err.code or 500, "http")
         field = "body" if err.code in (400, 413, 415) else None
+        if err.code == 413 and request.url_rule is not None:
+            field = BODY_FIELDS.get(request.url_rule.rule, field)
         messages = {413: gettext("Request body too large"),
                     404: gettext("No such resource"),
                     405: gettext("Method not allowed")}

@@ -51,9 +51,11 @@ LAYOUT_BODY = 1024 * 1024  # a whole hall's layout TOML, in JSON
 # the longest layout text any JSON encoding of it fits in LAYOUT_BODY: a character takes at
 # most 12 bytes escaped ("\ud83c\udfe2"), 1 KiB is left for the rest of the body
 LAYOUT_CHARS = (LAYOUT_BODY - 1024) // 12
-BODY_LIMITS = {"/api/v1/admin/layout": LAYOUT_BODY,
-               # a 值班牌 photo of up to 2 MB, base64 in JSON
-               "/api/v1/admin/staff/<int:staff_id>/photo": 3 * 1024 * 1024}
+PHOTO_RULE = "/api/v1/admin/staff/<int:staff_id>/photo"
+PHOTO_BODY = 3 * 1024 * 1024  # a 值班牌 photo of up to 2 MB, base64 in JSON
+BODY_LIMITS = {"/api/v1/admin/layout": LAYOUT_BODY, PHOTO_RULE: PHOTO_BODY}
+# the field a body over its limit is named by, where the body is one field (else "body")
+BODY_FIELDS = {PHOTO_RULE: "photo"}
 
 
 # --- who a limit counts ------------------------------------------------------------------

@@ -263,3 +263,101 @@ def test_an_admin_edits_settings_and_notices_and_imports_a_layout_after_a_previe
     expect(page.locator("#f-target_wait_minutes")).to_have_value("12", timeout=SEEN)
     page.screenshot(path=artifacts / "settings-zh.png", full_page=True)
     assert errors == []
+
+
+@pytest.mark.browser
+@SQLITE_ONLY
+def test_the_staff_page_sets_a_department_and_a_photo_and_leaves_others_as_they_are(
+        live_hall, ctx, browser, artifacts):
+    """Issue 20 §1 and §6 on the console: an admin moves 李娜 to 税务局 and gives her a
+    photo; editing 王强 (no department yet) afterwards shows and keeps his own (none), not
+    the department last chosen in the dialog; a photo that is no image is refused, naming
+    it; the photo is removed again."""
+    import io
+
+    from PIL import Image
+    from playwright.sync_api import expect
+    from sqlalchemy import text
+
+    server, _tokens, _post = live_hall
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/staff", role="admin",
+                                  login="boss", name="管理员", width=1440, height=900)
+    li, wang = page.locator("#staff tr[data-login=li]"), page.locator("#staff tr[data-login=wang]")
+    expect(li.locator(".department")).to_have_text("", timeout=SEEN)
+
+    def departments() -> dict[str, str | None]:
+        with ctx.engine.connect() as conn:
+            return dict(conn.execute(text(
+                "SELECT s.login, d.code FROM staff s LEFT JOIN departments d "
+                "ON d.id = s.department_id WHERE s.login IN ('li', 'wang')")).all())
+
+    png = io.BytesIO()
+    Image.new("RGB", (300, 400), (20, 120, 200)).save(png, "PNG")
+    li.locator("button.edit").click()
+    page.select_option("#edit-department", "swj")
+    page.set_input_files("#edit-photo-file", files=[
+        {"name": "li.png", "mimeType": "image/png", "buffer": png.getvalue()}])
+    page.click("#edit-form button[type=submit]")
+    expect(page.locator("#edit-dialog")).to_be_hidden(timeout=SEEN)
+    expect(li.locator(".department")).to_have_text("税务局", timeout=SEEN)
+    assert departments() == {"li": "swj", "wang": None}
+
+    wang.locator("button.edit").click()
+    expect(page.locator("#edit-department")).to_have_value("")
+    page.fill("#edit-name", "王强强")
+    page.click("#edit-form button[type=submit]")
+    expect(wang.locator(".name")).to_have_text("王强强", timeout=SEEN)
+    assert departments() == {"li": "swj", "wang": None}
+
+    li.locator("button.edit").click()
+    expect(page.locator("#edit-department")).to_have_value("swj")
+    expect(page.locator("#edit-photo")).to_be_visible()
+    page.set_input_files("#edit-photo-file", files=[
+        {"name": "li.png", "mimeType": "image/png", "buffer": b"<html>not a photo</html>"}])
+    page.click("#edit-form button[type=submit]")
+    expect(page.locator("#edit-error")).to_contain_text("JPEG", timeout=SEEN)
+    page.screenshot(path=artifacts / "staff-edit-photo-refused.png")
+    page.set_input_files("#edit-photo-file", files=[])
+    page.click("#edit-photo-remove")
+    expect(page.locator("#edit-photo")).to_be_hidden(timeout=SEEN)
+    with ctx.engine.connect() as conn:
+        assert conn.execute(text("SELECT photo FROM staff WHERE login = 'li'")).scalar() is None
+    assert errors == []
+
+
+@pytest.mark.browser
+@SQLITE_ONLY
+def test_the_settings_page_sets_the_rota_shifts_and_the_grace_period(live_hall, ctx, browser):
+    """Issue 20 §2: the rota's shifts are the hall's own times, set on the settings page
+    (one a line: code, name, start-end) with the minutes of grace before late and 缺岗."""
+    from playwright.sync_api import expect
+
+    from hall.services.config.layout import exchange as layout
+
+    server, _tokens, _post = live_hall
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/settings", role="admin",
+                                  login="boss", name="管理员", width=1440, height=900)
+    shifts = page.locator("#f-shifts")
+    expect(page.locator("#f-code")).to_have_value("test", timeout=SEEN)
+    expect(shifts).to_have_value("")
+    assert "am 上午 09:00-12:00" in shifts.get_attribute("placeholder")  # the defaults
+    shifts.fill("am 上午 8:30-12:00\npm 下午 14:00–17:30\n")
+    page.fill("#f-attendance_grace_minutes", "10")
+    page.click("#hall-save")
+    expect(page.locator("#ppl-message")).to_have_text("已保存", timeout=SEEN)
+    hall = layout.export_layout(ctx, 1).hall
+    assert [(s.code, s.name, s.start, s.end) for s in hall.shifts] == [
+        ("am", "上午", "08:30", "12:00"), ("pm", "下午", "14:00", "17:30")]
+    assert hall.attendance_grace_minutes == 10
+    page.reload()
+    expect(shifts).to_have_value("am 上午 08:30-12:00\npm 下午 14:00-17:30", timeout=SEEN)
+
+    shifts.fill("am 上午 12:00-09:00")  # ends before it starts: refused, the field marked
+    page.click("#hall-save")
+    expect(page.locator("#hall-error")).not_to_be_empty(timeout=SEEN)
+    expect(shifts).to_have_attribute("aria-invalid", "true")
+    shifts.fill("")  # empty: the defaults again
+    page.click("#hall-save")
+    expect(page.locator("#ppl-message")).to_have_text("已保存", timeout=SEEN)
+    assert layout.export_layout(ctx, 1).hall.shifts is None
+    assert errors == []

@@ -68,6 +68,7 @@ def test_staff_photo_on_window_screen(live_hall, ctx, browser, artifacts):
     pad_page, problems = open_pad(browser, f"{server.url}/pad/{pad['id']}?token={pad['token']}")
     expect(pad_page.locator("#pad-photo")).to_be_visible(timeout=SEEN)
     expect(pad_page.locator("#pad-staff-name")).to_have_text("李娜")
+    expect(pad_page.locator("#pad-staff-number")).to_contain_text("1024")
     expect(pad_page.locator("#pad-staff-department")).to_have_text("税务局")
     expect(pad_page.locator("#pad-staff-rate")).to_contain_text("100.0%")
     pad_page.screenshot(path=artifacts / "pad-duty-card.png")

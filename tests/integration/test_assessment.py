@@ -99,3 +99,47 @@ def test_score_scheme_change_keeps_last_month(ctx, hall, clock):
     now = assessment.assess(ctx, hall["id"], tuesday, tuesday)
     li = next(r for r in now["staff"] if r["key"] == hall["staff"]["li"])
     assert (li["days"][0]["score"], li["days"][0]["version"]) == (85.0, 1)
+
+
+def test_lateness_and_absence_on_the_rota_cost_points(ctx, hall, clock):
+    """Attendance (issue 20) feeds the day's score: each shift a person came late to
+    (迟到) and each they missed (缺岗) is counted against them and their rota window."""
+    from hall.services.config import accounts
+    from hall.services.counters import state as counters
+    from hall.services.staff import leave, rota
+
+    monday = date(2026, 11, 23)
+
+    def at(hh: int, mm: int) -> datetime:  # the Monday in Shanghai, as UTC
+        return datetime(2026, 11, 23, hh - 8, mm, tzinfo=UTC)
+
+    hall["staff"]["zhao"] = accounts.add_user(ctx, login="zhao", name="赵敏").value["id"]
+    for counter, login in ((1, "li"), (2, "zhao")):
+        for shift in ("am", "pm"):
+            rota.assign(ctx, boss(hall), counter=counter, day=monday, shift=shift, post="A",
+                        staff_id=hall["staff"][login])
+    clock.current = at(9, 20)  # 李娜: 20 minutes late in the morning, on time after lunch
+    li = signed_in_at(ctx, hall, 1, "li")
+    clock.current = at(12, 0)
+    counters.close(ctx, counter_id=hall["counters"][1], actor=li)
+    clock.current = at(13, 30)
+    signed_in_at(ctx, hall, 1, "li")
+    clock.current = at(18, 0)  # 赵敏 never came; her afternoon was approved leave
+    zhao = Actor("staff", hall["staff"]["zhao"], hall["id"], "staff")
+    asked = leave.request(ctx, zhao, kind="sick", start=at(13, 0), end=at(17, 30),
+                          reason="就医").value
+    leave.decide(ctx, boss(hall), asked["id"], approve=True)
+
+    scores = assessment.assess(ctx, hall["id"], monday, monday)
+    by_staff = {r["key"]: r["days"] for r in scores["staff"]}
+    li_day, = by_staff[hall["staff"]["li"]]
+    assert (li_day["counts"]["late"], li_day["counts"]["absent"]) == (1, 0)
+    assert li_day["lines"] == [{"item": "late", "count": 1, "points": -1}]
+    assert li_day["score"] == 99.0
+    zhao_day, = by_staff[hall["staff"]["zhao"]]
+    assert (zhao_day["counts"]["late"], zhao_day["counts"]["absent"]) == (0, 1)
+    assert zhao_day["lines"] == [{"item": "absent", "count": 1, "points": -5}]
+    assert zhao_day["score"] == 95.0
+    window = {r["key"]: r["days"][0]["counts"] for r in scores["counter"]}
+    assert (window[hall["counters"][1]]["late"], window[hall["counters"][2]]["absent"]) == \
+        (1, 1)

@@ -78,3 +78,21 @@ def test_first_contacts_counted_per_staff_member_in_reports(ctx, hall):
     first = headers.index(exports.translator("zh_CN")("First contacts (首问)"))
     taken = headers.index(exports.translator("zh_CN")("Numbers taken for visitors (代取号)"))
     assert (rows[-1][first], rows[-1][taken]) == (3, 1)  # the total row
+
+
+def test_first_contact_follows_the_visitor_to_the_window_they_are_transferred_to(ctx, hall):
+    from hall.services.queue import visits
+
+    desk = Actor("staff", hall["staff"]["li"], hall["id"], "staff")
+    taken = first_contact.log(ctx, desk, question="先办户籍再办身份证", service="hj",
+                              take_ticket=True).value["ticket"]
+    wang = signed_in_at(ctx, hall, 1, "wang")
+    assert calling.call_next(ctx, counter_id=hall["counters"][1], actor=wang).value["id"] == \
+        taken["id"]
+    calling.start(ctx, counter_id=hall["counters"][1], actor=wang)
+    li_at_two = signed_in_at(ctx, hall, 2, "li")  # back from the desk, at window 2
+    visits.transfer(ctx, counter_id=hall["counters"][1], actor=wang, to_counter=2)
+    called = calling.call_next(ctx, counter_id=hall["counters"][2], actor=li_at_two).value
+    assert called["id"] != taken["id"]  # the visitor's new row at window 2
+    current = terminal.board(ctx, hall["counters"][2], hall["id"])["current"]
+    assert current["first_contact"]["name"] == "李娜"

@@ -121,3 +121,24 @@ def test_pause_reasons_exclude_leave(ctx, hall, db_url, admin):
     engine.dispose()
     settings = json.loads(settings) if isinstance(settings, str) else settings
     assert settings["pause_reasons"] == ["午休", "业务咨询"]
+
+
+def test_refused_leave_excuses_nothing_and_hands_nothing_over(ctx, hall, clock):
+    hall["staff"]["zhao"] = accounts.add_user(ctx, login="zhao", name="赵敏").value["id"]
+    boss = Actor("staff", hall["staff"]["wang"], hall["id"], "supervisor")
+    li = Actor("staff", hall["staff"]["li"], hall["id"], "staff")
+    rota.assign(ctx, boss, counter=1, day=MON, shift="am", post="A", staff_id=li.id)
+    rota.assign(ctx, boss, counter=1, day=MON, shift="am", post="B",
+                staff_id=hall["staff"]["zhao"])
+    clock.current = at(8, 0)
+    asked = leave.request(ctx, li, kind="personal", start=at(9, 0), end=at(12, 0),
+                          reason="家中有事").value
+    refused_ = leave.decide(ctx, boss, asked["id"], approve=False, note="窗口人手不足")
+    assert refused_.value["state"] == "refused" and refused_.value["note"] == "窗口人手不足"
+    assert [e for e in refused_.events if e.type == "rota.cover"] == []
+    post, = [p for p in week_of(ctx, boss, MON)["posts"] if p["post"] == "A"]
+    assert (post["on_leave"], post["cover"]) == (False, None)
+    clock.current = at(12, 30)
+    day = {r["name"]: r["status"] for r in attendance.records(ctx, hall["id"], MON)}
+    assert day == {"李娜": "absent"}  # not excused; zhao (B) was never asked to cover
+    refused("leave_decided", "leave_id", leave.return_from, ctx, li, asked["id"])

@@ -82,3 +82,53 @@ def test_rota_copy_week_forward(ctx, hall):
     bad = [dict(rows[0], day="2027-01-04"), dict(rows[0], day="2027-01-04", counter=2)]
     refused("rota_overlap", "staff_id", rota.import_posts, ctx, boss, bad)
     assert week_of(ctx, boss, date(2027, 1, 4))["posts"] == []  # all or nothing
+
+
+def test_rota_travels_with_the_layout(ctx, hall):
+    """The layout file (hall seed, the console's export and import) carries the rota from
+    this week on; importing it replaces the weeks it names and leaves the others alone."""
+    from hall.domain.access import SYSTEM
+    from hall.services.config.layout import exchange as layout
+    from hall.services.config.layout.spec import LayoutSpec
+
+    boss, li, wang = supervisor(hall), hall["staff"]["li"], hall["staff"]["wang"]
+    last_week, next_week = date(2026, 11, 16), date(2026, 11, 30)
+    rota.assign(ctx, boss, counter=1, day=last_week, shift="am", post="A", staff_id=li)
+    rota.assign(ctx, boss, counter=1, day=MON, shift="am", post="A", staff_id=li)
+    rota.assign(ctx, boss, counter=1, day=MON, shift="am", post="B", staff_id=wang)
+    rota.assign(ctx, boss, counter=2, day=next_week, shift="pm", post="A", staff_id=li)
+
+    exported = layout.export_layout(ctx, hall["id"])
+    posts = [(p.counter, p.day, p.shift, p.post, p.login) for p in exported.rota]
+    assert posts == [(1, MON, "am", "A", "li"), (1, MON, "am", "B", "wang"),
+                     (2, next_week, "pm", "A", "li")]  # this week on: last week is history
+    text = layout.dump_toml(exported)
+    assert "[[rota]]" in text and layout.parse_toml(text) == exported
+
+    # a file whose rota names next week only: next week is replaced, this week is kept
+    data = exported.model_dump()
+    data["rota"] = [{"counter": 3, "day": next_week, "shift": "am", "post": "A",
+                     "login": "wang"}]
+    changed = LayoutSpec.model_validate(data)
+    preview = layout.import_layout(ctx, SYSTEM, changed, dry_run=True).value["changes"]["rota"]
+    assert (preview["added"], preview["deactivated"]) == (
+        ["2026-11-30 am 3 A"], ["2026-11-30 pm 2 A"])
+    layout.import_layout(ctx, SYSTEM, changed)
+    assert [(p["counter"], p["shift"], p["login"])
+            for p in week_of(ctx, boss, next_week)["posts"]] == [(3, "am", "wang")]
+    assert len(week_of(ctx, boss, MON)["posts"]) == 2
+    assert len(week_of(ctx, boss, last_week)["posts"]) == 1
+
+    # a rota entry the layout cannot hold is refused, naming it
+    held = dict(data["rota"][0], counter=1, login="li")  # window 1's morning A: 李娜
+    for bad, words in (({"login": "nobody"}, "unknown login"),
+                       ({"counter": 99}, "unknown counter"),
+                       ({"shift": "night"}, "unknown shift"),
+                       ({"login": "li"}, "overlapping"),  # 李娜 at windows 1 and 3 at once
+                       ({"counter": 1}, "twice")):  # window 1's morning A again
+        problem = None
+        try:
+            LayoutSpec.model_validate(dict(data, rota=[held, dict(data["rota"][0], **bad)]))
+        except ValueError as exc:
+            problem = str(exc)
+        assert problem is not None and "rota" in problem and words in problem, (bad, problem)

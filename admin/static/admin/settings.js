@@ -13,10 +13,22 @@ function fields() {
   return [...form.querySelectorAll("input[name], textarea[name]")];
 }
 
+// a rota shift as one line of its textarea ("am 上午 09:00-12:00") and back
+const shiftLine = (x) => `${x.code} ${x.name} ${x.start}-${x.end}`;
+const hhmm = (t) => t.padStart(5, "0");
+
+function parseShift(line) {
+  const m = line.match(/^(\S+)\s+(.+?)\s+(\d{1,2}:\d\d)\s*[-–~至]\s*(\d{1,2}:\d\d)$/);
+  // a line that is no shift goes as it is: the server refuses it, naming the field
+  return m ? { code: m[1], name: m[2], start: hhmm(m[3]), end: hhmm(m[4]) }
+    : { code: line, name: line, start: "", end: "" };
+}
+
 function fillForm(s) {
   for (const input of fields()) {
     const name = input.name;
     if (input.dataset.alert) input.value = s.alerts?.[input.dataset.alert] ?? "";
+    else if (input.dataset.kind === "shifts") input.value = (s.shifts || []).map(shiftLine).join("\n");
     else if (input.dataset.kind === "lines") input.value = (s[name] || []).join("\n");
     else input.value = s[name] ?? "";
     input.removeAttribute("aria-invalid");
@@ -32,9 +44,10 @@ function collect() {
     if (input.dataset.alert) {
       if (raw === "") delete alerts[input.dataset.alert];
       else alerts[input.dataset.alert] = Number(raw);
-    } else if (input.dataset.kind === "lines") {
+    } else if (input.dataset.kind === "lines" || input.dataset.kind === "shifts") {
       const lines = raw.split("\n").map((l) => l.trim()).filter(Boolean);
-      spec[input.name] = lines.length ? lines : null;
+      const values = input.dataset.kind === "shifts" ? lines.map(parseShift) : lines;
+      spec[input.name] = values.length ? values : null;
     } else if (input.type === "number") {
       spec[input.name] = raw === "" ? null : Number(raw);
     } else {

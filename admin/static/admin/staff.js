@@ -107,8 +107,8 @@ function openEdit(s) {
   $("edit-name").value = s.name;
   $("edit-number").value = s.number;
   $("edit-role").value = s.role;
-  const code = departmentCode(s.department_id);
-  if (code) $("edit-department").value = code;
+  // the person's own department, or none: never the one last chosen for someone else
+  $("edit-department").value = departmentCode(s.department_id) || "";
   $("edit-photo").hidden = !s.has_photo;
   if (s.has_photo) $("edit-photo").src = `/api/v1/admin/staff/${s.id}/photo?v=${Date.now()}`;
   $("edit-photo-file").value = "";

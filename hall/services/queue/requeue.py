@@ -5,7 +5,7 @@ One row per visit keeps every visit's own times, window, outcome and rating, so 
 time limits and the rating pad count each visit as it was. The two cases differ only in
 the number: a transfer takes a new one from the target service's prefix; a chain step keeps
 the ticket's number (same prefix and sequence, one step on: ``uq_tickets_number`` is per
-step).
+step). Both keep the visitor's first contact (首问), whom each window serving them sees.
 """
 from __future__ import annotations
 
@@ -39,7 +39,8 @@ def queue_again(uow: UnitOfWork, row: Any, svc: Any, counter: Any, actor: Actor,
                   token=secrets.token_urlsafe(12), kind=row.kind,
                   priority_reason=row.priority_reason, state="waiting", issued_at=uow.now,
                   queued_at=queued_at, target_counter_id=target_counter_id, parent_id=row.id,
-                  issued_by=actor.audit(), recalls=0, fee_cents=0)
+                  issued_by=actor.audit(), recalls=0, fee_cents=0,
+                  first_staff_id=row.first_staff_id)  # 首问: the visitor's, every window on
     new_id = conn.execute(insert(Ticket).values(**values).returning(Ticket.id)).scalar_one()
     repo.add_history(conn, new_id, uow.now, "issue", None, "waiting", counter.id,
                      actor.audit(), note)

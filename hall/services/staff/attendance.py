@@ -1,11 +1,12 @@
 """考勤: attendance derived from sign-ins (the spells a person was signed in at their rota
 window: ``counter_intervals``, open or paused) against the rota, never typed in.
 
-``records(ctx, hall_id, start, end)`` is the plain read other modules use (the assessment
-of 效能监察 among them): one record per person per day they were expected at a window —
-their A posts, and the B posts they covered for someone on leave — with each shift's
-status and minutes (``hall/domain/duty.attend``). ``expected_now`` names, for the watch,
-who should be at each window whose shift has begun (缺岗 when the window is not open).
+``records(ctx, hall_id, start, end)`` is the plain read other modules use (``day_records``
+inside a unit of work; the assessment of 效能监察 counts its late and absent shifts): one
+record per person per day they were expected at a window — their A posts, and the B posts
+they covered for someone on leave — with each shift's status and minutes
+(``hall/domain/duty.attend``). ``expected_now`` names, for the watch, who should be at each
+window whose shift has begun (缺岗 when the window is not open).
 """
 from __future__ import annotations
 
@@ -96,8 +97,9 @@ def day_records(uow: UnitOfWork, hall_id: int, start: date, end: date,
             "late_minutes": 0, "early_minutes": 0, "absent_minutes": 0, "shifts": []})
         rec["shifts"].append({
             "shift": x["shift"], "shift_name": x["shift_name"], "counter": x["counter"],
-            "post": x["post"], "status": a.status, "late_minutes": a.late_minutes,
-            "early_minutes": a.early_minutes, "absent_minutes": a.absent_minutes,
+            "counter_id": x["counter_id"], "post": x["post"], "status": a.status,
+            "late_minutes": a.late_minutes, "early_minutes": a.early_minutes,
+            "absent_minutes": a.absent_minutes,
             "first_in": a.first_in.isoformat() if a.first_in else None,
             "last_out": a.last_out.isoformat() if a.last_out else None})
         for k in ("late_minutes", "early_minutes", "absent_minutes"):

@@ -1,9 +1,9 @@
 """日考核 / 周汇总 / 月通报 as assessments: each staff member and window is scored per day
-from the records (visits, ratings, cases, admonitions) by the scheme version in force that
-day (hall/domain/assessment.py); days sum per ISO week and rank per month by the mean
-score of the days scored. Nothing is stored but the scheme versions: a score is recomputed
-from the records whenever it is asked for, and a new version applies from its own first day
-on, so a past month reads the same after the scheme changes."""
+from the records (visits, ratings, cases, admonitions, attendance against the rota) by the
+scheme version in force that day (hall/domain/assessment.py); days sum per ISO week and rank
+per month by the mean score of the days scored. Nothing is stored but the scheme versions: a
+score is recomputed from the records whenever it is asked for, and a new version applies from
+its own first day on, so a past month reads the same after the scheme changes."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -21,6 +21,7 @@ from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.config import audit
 from hall.services.context import Context, Result, UnitOfWork, read, run
+from hall.services.staff import attendance
 from hall.store.models import (
     Admonition,
     Case,
@@ -180,6 +181,12 @@ def day_counts(uow: UnitOfWork, hall: Any, start: date, end: date) -> dict[Key, 
                a.c.issued_at >= since, a.c.issued_at < until))
     for staff, level, at in given:
         bump(None, staff, at.astimezone(tz).date(), f"admonition_{level}")
+    for rec in attendance.day_records(uow, hall.id, start, end):  # each shift once
+        for shift in rec["shifts"]:
+            item = domain.ATTENDANCE.get(shift["status"])
+            if item:
+                bump(shift["counter_id"], rec["staff_id"], date.fromisoformat(rec["day"]),
+                     item)
     return {k: v for k, v in out.items() if v.anything}
 
 

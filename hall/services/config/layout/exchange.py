@@ -2,12 +2,14 @@
 
 ``export_layout`` reads a hall into a ``LayoutSpec`` (the hall, its departments, services
 with their guides, counters with the services they serve and weights, staff without any
-secret, notices) and ``dump_toml`` writes it. ``import_layout`` applies a whole layout the
-way ``hall seed`` does — rows are matched by code (number for counters, login for staff)
-and updated in place — and also deactivates the services, counters and staff the file no
-longer lists (rows are never deleted: tickets, cases and reports point at them). With
-``dry_run`` it only says what would change. The round trip is exact: export, import into
-an empty database, export again gives an equal ``LayoutSpec``.
+secret, notices, devices, the rota from this week on) and ``dump_toml`` writes it.
+``import_layout`` applies a whole layout the way ``hall seed`` does — rows are matched by
+code (number for counters, login for staff) and updated in place — and also deactivates the
+services, counters and staff the file no longer lists (rows are never deleted: tickets,
+cases and reports point at them); the rota's posts replace those of the weeks the file
+names, other weeks are left as they are. With ``dry_run`` it only says what would change.
+The round trip is exact: export, import into an empty database, export again gives an
+equal ``LayoutSpec``.
 
 A counter's services have no order column, so they are listed by weight (heaviest first),
 then in the services' own order: a file in that order reads back as it was written.
@@ -15,6 +17,7 @@ then in the services' own order: a file in that order reads back as it was writt
 from __future__ import annotations
 
 import tomllib
+from datetime import date, timedelta
 from typing import Any
 
 import tomli_w
@@ -34,12 +37,14 @@ from hall.services.config.staff_admin import staff_spec
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.counters import signout
 from hall.services.devices import transport
+from hall.services.staff import rota as rota_posts
 from hall.store.models import (
     Counter,
     CounterService,
     Department,
     Device,
     Hall,
+    RotaEntry,
     Service,
     Staff,
 )
@@ -84,7 +89,9 @@ def current(uow: UnitOfWork, hall_id: int) -> LayoutSpec:
         counters=[layout_rows.counter_spec(r, links.get(r.id, [])) for r in counters],
         staff=[staff_spec(r, dept_code.get(r.department_id)) for r in staff],
         notices=[NoticeSpec(text=t) for t in notices_of(hall)],
-        devices=[layout_rows.device_spec(r, numbers.get(r.counter_id)) for r in devices])
+        devices=[layout_rows.device_spec(r, numbers.get(r.counter_id)) for r in devices],
+        rota=layout_plan.rota_from(uow, hall_id, rota_posts.monday_of(
+            repo.settings_of(hall).local(uow.now).date()), date.max))
 
 
 def dump_toml(spec: LayoutSpec) -> str:
@@ -194,7 +201,25 @@ def write(uow: UnitOfWork, spec: LayoutSpec, check: transport.Check | None = Non
         if "auth_version" in values:  # their sessions end, as on the staff page
             signout.end_sessions(uow, staff_id)
     _write_devices(uow, spec, hall_id, check)
+    _write_rota(uow, spec, hall_id, ids)
     return hall_id, ids
+
+
+def _write_rota(uow: UnitOfWork, spec: LayoutSpec, hall_id: int,
+                ids: dict[str, dict[Any, tuple[int, Any]]]) -> None:
+    """The weeks the layout's rota names hold its posts and no others (checked as a whole
+    by the spec: known windows, logins and shifts, nobody on overlapping shifts)."""
+    if not spec.rota:
+        return
+    r = RotaEntry.__table__
+    for monday in sorted({rota_posts.monday_of(p.day) for p in spec.rota}):
+        uow.conn.execute(delete(r).where(r.c.hall_id == hall_id, r.c.day >= monday,
+                                         r.c.day < monday + timedelta(days=7)))
+    uow.conn.execute(insert(r), [
+        {"hall_id": hall_id, "counter_id": ids["counters"][p.counter][0], "day": p.day,
+         "shift": p.shift, "post": p.post, "staff_id": ids["staff"][p.login][0]}
+        for p in spec.rota])
+    uow.emit("rota.changed", hall_id, day=None)
 
 
 def _write_devices(uow: UnitOfWork, spec: LayoutSpec, hall_id: int,

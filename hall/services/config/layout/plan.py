@@ -1,13 +1,15 @@
 """What importing a layout would change, and whether the hall allows it: per section
-(hall, departments, services, counters, staff, notices) the entries the file adds, changes
-(with before/after of the fields that differ), deactivates (services, counters and staff it
-no longer lists) and keeps although missing (departments, which have no active flag, and the
-importing admin). The checks run before anything is written, so a dry run reports the same
-refusals the import would meet.
+(hall, departments, services, counters, staff, notices, rota) the entries the file adds,
+changes (with before/after of the fields that differ), deactivates (services, counters and
+staff it no longer lists; the rota's posts it clears from the weeks it names) and keeps
+although missing (departments, which have no active flag, and the importing admin). The
+checks run before anything is written, so a dry run reports the same refusals the import
+would meet.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -17,8 +19,9 @@ from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.config import audit
-from hall.services.config.layout.spec import LayoutSpec, Spec
+from hall.services.config.layout.spec import LayoutSpec, RotaSpec, Spec
 from hall.services.context import UnitOfWork
+from hall.services.staff import rota as rota_posts
 from hall.store.models import Counter, Department, Hall, Service, Staff
 
 # section → (table, key column, how an entry is named, can be deactivated)
@@ -49,7 +52,8 @@ def plan(uow: UnitOfWork, actor: Actor, spec: LayoutSpec, hall_id: int | None,
                          deactivates=can, keep=keep if name == "staff" else set())
            for name, (_table, _column, key, can) in SECTIONS.items()},
         "notices": section([notice_list(old)] if old else [], [notice_list(spec)],
-                           lambda n: "notices")}
+                           lambda n: "notices"),
+        "rota": rota_section(uow, hall_id, spec)}
     check_staff(uow, hall_id, old, spec, sections["staff"])
     return sections
 
@@ -95,6 +99,25 @@ def check_staff(uow: UnitOfWork, hall_id: int | None, old: LayoutSpec | None,
     if admins_before and not admins_after:
         raise DomainError("last_admin", N_("The hall must keep at least one active admin"),
                           "toml")
+
+
+def rota_section(uow: UnitOfWork, hall_id: int | None, spec: LayoutSpec) -> dict[str, Any]:
+    """The posts of the weeks the file names, before and after: a post the file no longer
+    lists there is cleared ("deactivated"); other weeks are not touched, nor listed."""
+    before = []
+    if hall_id is not None:
+        for monday in sorted({rota_posts.monday_of(p.day) for p in spec.rota}):
+            before += rota_from(uow, hall_id, monday, monday + timedelta(days=6))
+    out = section(before, spec.rota, lambda p: f"{p.day.isoformat()} {p.shift} {p.counter} "
+                                               f"{p.post}")
+    out["deactivated"], out["kept"] = out["kept"], []
+    return out
+
+
+def rota_from(uow: UnitOfWork, hall_id: int, start: date, end: date) -> list[RotaSpec]:
+    """The rota's posts of [start, end] as layout entries."""
+    return [RotaSpec(counter=r.counter, day=r.day, shift=r.shift, post=r.post, login=r.login)
+            for r in rota_posts.entries(uow, hall_id, start, end)]
 
 
 def notice_list(spec: LayoutSpec) -> NoticeList:

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from hall.domain import chains
-from hall.domain.duty import is_leave_word
+from hall.domain.duty import is_leave_word, rota_problem, shifts_from
 from hall.domain.hall import parse_hours
 from hall.domain.i18n import N_
 from hall.domain.slots import LIMITS as BOOKING_LIMITS
@@ -427,6 +427,17 @@ class DeviceSpec(Spec):
     url: str | None = Field(default=None, max_length=300)
 
 
+class RotaSpec(Spec):
+    """A post of the rota (排班): who holds (A) or covers (B, AB岗) a window on a day's
+    shift. A layout carries the rota from the week it was exported in on."""
+
+    counter: int = Field(ge=1, le=999, description="the window's number")
+    day: Day
+    shift: str = Field(pattern=CODE, description="a shift code of the hall")
+    post: Literal["A", "B"]
+    login: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="a staff login")
+
+
 class NoticeSpec(Spec):
     text: str = Field(min_length=1, max_length=500)
 
@@ -439,6 +450,8 @@ class LayoutSpec(Spec):
     staff: list[StaffSpec] = Field(default_factory=list)
     notices: list[NoticeSpec] = Field(default_factory=list)
     devices: list[DeviceSpec] = Field(default_factory=list)
+    rota: list[RotaSpec] = Field(default_factory=list, max_length=20_000,
+                                 description="the weeks it names replace the hall's")
 
     @model_validator(mode="after")
     def _references(self) -> LayoutSpec:
@@ -465,7 +478,22 @@ class LayoutSpec(Spec):
             for cs in c.services:
                 if cs.service not in codes:
                     raise ValueError(f"counters.{c.number}: unknown service {cs.service!r}")
+        self._check_rota(numbers)
         return self
+
+    def _check_rota(self, numbers: set[int]) -> None:
+        logins = {s.login for s in self.staff}
+        for p in self.rota:
+            where = f"rota.{p.day.isoformat()} {p.shift} {p.counter} {p.post}"
+            if p.counter not in numbers:
+                raise ValueError(f"{where}: unknown counter {p.counter!r}")
+            if p.login not in logins:
+                raise ValueError(f"{where}: unknown login {p.login!r}")
+        shifts = shifts_from({"shifts": [s.model_dump() for s in self.hall.shifts or []]})
+        problem = rota_problem(((p.counter, p.day, p.shift, p.post, p.login)
+                                for p in self.rota), shifts)
+        if problem:
+            raise ValueError(f"rota.{problem}")
 
     def to_toml_dict(self) -> dict[str, Any]:
         """The plain dict a TOML writer takes: no None values (TOML has no null)."""
