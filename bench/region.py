@@ -231,12 +231,17 @@ def copy_month(ctx) -> None:
     models = __import__("hall.store.models", fromlist=["x"])
     with ctx.engine.begin() as conn:
         for table in (models.RegionDayStat.__table__, models.RegionWaitFine,
-                      models.RegionWaitCoarse):
+                      models.RegionWaitMinutes,
+                      models.RegionWaitHours):
             cols = ", ".join(c.name for c in table.columns if c.name != "day")
             for k in range(2, 30):
                 conn.execute(text(f"INSERT INTO {table.name} (day, {cols}) "
                                   f"SELECT day + {k}, {cols} FROM {table.name} "
                                   f"WHERE day = :d"), {"d": DAY1})
+    with ctx.engine.connect() as conn:
+        # a live region's month accumulates over 30 days with autovacuum analysing as it
+        # grows; here it appears at once, so its statistics are brought up to date
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
 
 
 def month(ctx) -> dict[str, float]:

@@ -1178,14 +1178,24 @@ RegionWaitFine = Table(
     Index("ix_region_wait_fine_pick", "hall_uid", "service_id", "minute", "day"),
 )
 
-# The same waits one level up: per hour of wait, the count of each minute as m0 … m59.
-# A month report's first pass reads these (a few rows per hall, day and service) instead of
-# summing every minute's 60 seconds, and then the fine rows of the minutes it needs only.
-RegionWaitCoarse = Table(
-    "region_wait_coarse", Base.metadata,
+# The same waits on two levels up (hall/services/region/waits.py): per hour of wait the
+# count of each minute (m0 … m59), and per block of 60 hours the count of each hour
+# (h0 … h59). A month report's first pass reads the hours (a row or two per hall, day and
+# service), then only the minutes and seconds of the buckets its percentiles fall in.
+RegionWaitMinutes = Table(
+    "region_wait_minutes", Base.metadata,
     Column("hall_uid", String(64), primary_key=True),
     Column("day", Date, primary_key=True),
     Column("service_id", Integer, primary_key=True),
     Column("hour", Integer, primary_key=True),
     *[Column(f"m{i}", Integer, nullable=False, default=0) for i in range(60)],
+    Index("ix_region_wait_minutes_pick", "hall_uid", "service_id", "hour", "day"),
+)
+RegionWaitHours = Table(
+    "region_wait_hours", Base.metadata,
+    Column("hall_uid", String(64), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("service_id", Integer, primary_key=True),
+    Column("block", Integer, primary_key=True),
+    *[Column(f"h{i}", Integer, nullable=False, default=0) for i in range(60)],
 )
