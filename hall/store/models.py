@@ -335,7 +335,10 @@ class Ticket(Base):
         Index("ix_tickets_directed", "target_counter_id", "state", "queued_at",
               **_not_null("target_counter_id")),
         Index("ix_tickets_hall_day", "hall_id", "day"),
-        Index("ix_tickets_service_day", "service_id", "day", "finished_at"),
+        # a service's recent service times (the estimates): finished tickets only, so that
+        # issuing writes nothing into it (migration 0097)
+        Index("ix_tickets_service_day", "service_id", "day", "finished_at",
+              **_not_null("finished_at")),
         Index("ix_tickets_counter_state", "counter_id", "state", **_not_null("counter_id")),
         # call by number of a carried ticket
         Index("ix_tickets_carried", "carried_to", **_not_null("carried_to")),

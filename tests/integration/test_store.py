@@ -69,6 +69,37 @@ def test_the_appointment_head_is_an_index_seek_in_slot_order(ctx, hall):
     assert "TEMP B-TREE" not in head.upper() and "Sort" not in head, head
 
 
+def test_recent_service_times_seek_the_finished_tickets_only(ctx, hall):
+    """The estimates' recent service times read ix_tickets_service_day, which holds
+    finished tickets only (migration 0097): a waiting ticket has no entry in it."""
+    from sqlalchemy import event
+
+    from hall.services.queue import standing
+    seen = []
+
+    def capture(conn, cursor, statement, params, context, many):
+        seen.append((statement, params))
+
+    with ctx.engine.connect() as conn:
+        event.listen(conn, "before_cursor_execute", capture)
+        standing.recent_service_times(conn, 1, date(2026, 11, 23))
+        event.remove(conn, "before_cursor_execute", capture)
+        statement, params = seen[-1]
+        if conn.dialect.name == "sqlite":
+            plan = " ".join(r[-1] for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN " + statement, params).all())
+        else:
+            conn.execute(text("SET enable_seqscan = off"))
+            plan = " ".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, params))
+        where = conn.execute(text(
+            "SELECT sql FROM sqlite_master WHERE name = 'ix_tickets_service_day'"
+            if conn.dialect.name == "sqlite" else
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_tickets_service_day'"
+        )).scalar_one()
+    assert "ix_tickets_service_day" in plan and "TEMP B-TREE" not in plan.upper(), plan
+    assert "finished_at IS NOT NULL" in where, where
+
+
 def test_queue_heads_reads_one_row_per_queue(ctx, hall):
     from hall.domain.access import SYSTEM
     from hall.services.queue import tickets
