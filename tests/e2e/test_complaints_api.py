@@ -26,6 +26,9 @@ def test_complaint_from_phone_page_reaches_a_supervisor(client, kiosk_headers, s
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "投诉建议" in html and f"/api/v1/complaints/by-ticket/{t['token']}" in html
+    # the form asks what it is about (the six categories) and allows staying anonymous
+    assert html.count('<option value="') >= 6 and '<option value="attitude"' in html
+    assert 'name="anonymous"' in html and 'name="phone"' in html
 
     url = f"/api/v1/complaints/by-ticket/{t['token']}"
     err(client.post(url, json={"text": "   "}), 422, "text_required", "text")
