@@ -22,8 +22,9 @@ from hall.domain.i18n import N_
 from hall.services.complaints import handling as complaints
 from hall.services.config import accounts, zone
 from hall.services.queue import queries
-from hall.services.ratings import late, rating
+from hall.services.ratings import late
 from hall.services.staff import duty_card
+from hall.web import rating_form
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
 from hall.web.pages import page_context
@@ -139,20 +140,8 @@ def ticket_page(token: str):
                            carried_to=carried,
                            complaints=filed, complaint_states=complaint_states(),
                            complaint_categories={k: gettext(v) for k, v in CATEGORIES.items()},
-                           rating=_rating_offer(token), **page_context(ticket["hall_id"]))
-
-
-def _rating_offer(token: str) -> dict[str, Any] | None:
-    """好差评 from the phone page (issue 19): what can be rated now, in the reader's words."""
-    offer = late.offer(hall_context(), token=token)
-    if offer is None:
-        return None
-    labels = rating.DEFAULT_REASONS
-    return {**offer, "levels": [(n, gettext(rating.LEVELS[n])) for n in sorted(rating.LEVELS,
-                                                                           reverse=True)],
-            "reasons": [(r, gettext(labels[r]) if r in labels else r) for r in offer["reasons"]],
-            "bad": rating.BAD,
-            "until_day": format_date(date.fromisoformat(offer["until_day"]), "long")}
+                           rating=rating_form.words(late.offer(hall_context(), token=token)),
+                           **page_context(ticket["hall_id"]))
 
 
 @bp.get("/complaint/<token>")

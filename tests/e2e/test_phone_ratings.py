@@ -154,3 +154,33 @@ def test_the_phone_page_offers_a_rating_until_it_is_given_or_closed(
     err(phone_rate(client, a, level=5), 409, "rating_closed", "ticket")
     waiting = issue(client, kiosk_headers).json  # not served yet: nothing to rate
     assert 'id="t-rate"' not in client.get(f"/t/{waiting['token']}").get_data(as_text=True)
+
+
+def test_a_case_is_rated_from_its_own_page(client, kiosk_headers, staff_client,
+                                           supervisor_client, seeded):
+    """The case's page (/case/<number>?code=, the QR on its 受理回执) rates as the ticket's
+    page does: its 受理 visit, then its 办结 once concluded; the look-up code is the proof."""
+    sign_in_at_counter(staff_client)
+    t = served(client, kiosk_headers, staff_client, outcome="accepted")
+    number, code = t["case"]["number"], t["case"]["lookup_code"]
+    url = f"/api/v1/cases/{number}/rating?code={code}"
+    html = client.get(f"/case/{number}?code={code}").get_data(as_text=True)
+    assert 'id="t-rate"' in html and 'data-stage="acceptance"' in html
+    assert f'data-url="{url}"' in html and "rating-page.js" in html
+    err(client.post(f"/api/v1/cases/{number}/rating?code=000000", json={"level": 5}), 404,
+        "case_not_found", "number")
+    err(client.post(f"/api/v1/cases/{number}/rating", json={"level": 5}), 422, "invalid",
+        "code")
+    r = client.post(url, json={"level": 4})
+    assert r.status_code == 201 and r.json["stage"] == "acceptance", r.json
+    err(client.post(url, json={"level": 4}), 409, "case_not_done", "ticket")
+    assert 'id="t-rate"' not in client.get(f"/case/{number}?code={code}").get_data(as_text=True)
+
+    assert supervisor_client.post(f"/api/v1/cases/{number}/finish", json={},
+                                  headers=supervisor_client.csrf).status_code == 200
+    html = client.get(f"/case/{number}?code={code}").get_data(as_text=True)
+    assert 'data-stage="case"' in html
+    r = client.post(url, json={"level": 5})
+    assert r.status_code == 201 and r.json["stage"] == "completion", r.json
+    err(client.post(url, json={"level": 5}), 409, "already_rated", "ticket")
+    assert [(r["evalProcess"], r["star"]) for _, r in records(seeded)] == [("1", 4), ("2", 5)]

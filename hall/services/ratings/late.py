@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select
 
 from hall.domain.access import Actor
+from hall.domain.cases import lookup_code_matches
 from hall.domain.errors import DomainError, NotFound
 from hall.domain.i18n import N_
 from hall.services import repo
@@ -85,6 +86,39 @@ def offer(ctx: Context, *, token: str) -> dict[str, Any] | None:
                 "until": until.isoformat(),
                 "until_day": config.settings.local(until).date().isoformat(),
                 "reasons": reasons_of(config.row), "dimensions": dimensions_of(config.row)}
+
+    return read(ctx, query)
+
+
+def rate_by_case(ctx: Context, *, number: str, code: str, level: int,
+                 reason: str | None = None, comment: str | None = None,
+                 dimensions: dict[str, int] | None = None) -> Result:
+    """From the case's page (its number and look-up code, as for the look-up itself): the
+    same rating as from the page of the ticket that opened the case."""
+    return rate_by_phone(ctx, token=_case_token(ctx, number, code), level=level,
+                         reason=reason, comment=comment, dimensions=dimensions)
+
+
+def offer_for_case(ctx: Context, *, number: str, code: str) -> dict[str, Any] | None:
+    """``offer`` for the case's page."""
+    try:
+        token = _case_token(ctx, number, code)
+    except DomainError:
+        return None
+    return offer(ctx, token=token)
+
+
+def _case_token(ctx: Context, number: str, code: str) -> str:
+    """The token of the ticket that opened the case; an unknown number and a wrong code
+    answer alike."""
+    def query(uow: UnitOfWork) -> str:
+        c, t = Case.__table__, Ticket.__table__
+        row = uow.conn.execute(select(c.c.lookup_code, t.c.token).join(
+            t, t.c.id == c.c.ticket_id).where(c.c.number == (number or "").strip().upper())
+        ).first()
+        if row is None or not lookup_code_matches(row.lookup_code, code):
+            raise NotFound("case", "number")
+        return row.token
 
     return read(ctx, query)
 
