@@ -166,3 +166,36 @@ def test_the_reply_reaches_a_complainants_phone_by_text_message(ctx, hall):
                              {"i": filed["id"]}).scalar()
     kept = json.loads(kept) if isinstance(kept, str) else kept
     assert phone is None and "phone" not in kept and kept["masked"] == "138****5678"
+
+
+def test_an_upheld_complaint_grounds_an_admonition(ctx, hall):
+    """效能告诫 on a complaint (issue 19 item 2): only one of this hall's, found upheld; the
+    complaint then shows the admonition it grounded."""
+    from hall.services.supervision import admonitions
+
+    boss = supervisor(hall)
+    t = finished_visit(ctx, hall, 1)
+    founded = intake.from_ticket(ctx, token=t["token"], text="窗口人员玩手机",
+                                 category="discipline").value
+    pending = intake.from_ticket(ctx, token=t["token"], text="态度一般").value
+
+    def admonish(number):
+        return admonitions.issue(ctx, actor=boss, level="admonition", reason="工作时间玩手机",
+                                 staff_id=hall["staff"]["li"], evidence_kind="complaint",
+                                 evidence_ref=number)
+
+    refused("complaint_not_found", "evidence_ref", admonish, "TS-20990101-0001")
+    refused("complaint_not_upheld", "evidence_ref", admonish, founded["number"])
+    handling.reply(ctx, actor=boss, complaint_id=pending["id"], text="经核实不属实",
+                   upheld=False)
+    refused("complaint_not_upheld", "evidence_ref", admonish, pending["number"])
+    handling.reply(ctx, actor=boss, complaint_id=founded["id"], text="已核实", upheld=True)
+    assert handling.get_complaint(ctx, actor=boss, complaint_id=founded["id"])[
+        "admonished"] == 0
+    made = admonish(founded["number"]).value
+    assert (made["evidence_kind"], made["evidence_ref"]) == ("complaint", founded["number"])
+    assert handling.get_complaint(ctx, actor=boss, complaint_id=founded["id"])[
+        "admonished"] == 1
+    admonitions.withdraw(ctx, admonition_id=made["id"], actor=boss, reason="重复")
+    assert handling.get_complaint(ctx, actor=boss, complaint_id=founded["id"])[
+        "admonished"] == 0
