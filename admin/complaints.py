@@ -14,7 +14,7 @@ from flask_babel import gettext
 from admin.blueprint import bp
 from admin.pages import render, supervisor_page
 from hall.domain import complaints as domain
-from hall.services.supervision import board
+from hall.services.supervision import admonitions, board
 from hall.web.context import hall_context
 
 
@@ -31,5 +31,5 @@ def complaints_page():
                   categories=words(domain.CATEGORIES), sources=words(domain.SOURCE_LABELS),
                   staff_sources={k: v for k, v in words(domain.SOURCE_LABELS).items()
                                  if k in domain.STAFF_SOURCES},
-                  states=words(domain.STATE_LABELS),
+                  states=words(domain.STATE_LABELS), levels=words(admonitions.LEVELS),
                   **board.choices(hall_context(), actor.hall_id))

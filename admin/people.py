@@ -10,12 +10,12 @@ from flask_babel import gettext, lazy_gettext
 
 from admin.blueprint import bp
 from admin.pages import admin_page, render
-from hall.domain import duty
+from hall.domain import complaints, duty
 from hall.domain.fields import FIELD_LABELS, VALUE_LABELS
 from hall.services.cases import documents
 from hall.services.config import structure
 from hall.services.queue import tickets
-from hall.services.ratings import followups
+from hall.services.ratings import followups, late
 from hall.services.supervision.watch_rules import DEFAULTS as ALERT_DEFAULTS
 
 ROLES = {"staff": lazy_gettext("Counter staff"), "supervisor": lazy_gettext("Supervisor"),
@@ -70,6 +70,7 @@ def settings_page():
     if refusal is not None:
         return refusal
     defaults = {"followup_days": followups.DEFAULT_DAYS,
+                "complaint_days": complaints.DEFAULT_DAYS, "late_rating_days": late.DEFAULT_DAYS,
                 "appointment_early_minutes": tickets.EARLY_MINUTES,
                 "appointment_late_minutes": tickets.LATE_MINUTES,
                 "refusal_basis": gettext(documents.DEFAULT_BASIS),

@@ -22,7 +22,9 @@ from hall.domain.i18n import N_
 from hall.services.complaints import handling as complaints
 from hall.services.config import accounts, zone
 from hall.services.queue import queries
+from hall.services.ratings import late
 from hall.services.staff import duty_card
+from hall.web import rating_form
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
 from hall.web.pages import page_context
@@ -137,6 +139,8 @@ def ticket_page(token: str):
     return render_template("display/ticket.html", ticket=ticket, token=token, case_due=due,
                            carried_to=carried,
                            complaints=filed, complaint_states=complaint_states(),
+                           complaint_categories={k: gettext(v) for k, v in CATEGORIES.items()},
+                           rating=rating_form.words(late.offer(hall_context(), token=token)),
                            **page_context(ticket["hall_id"]))
 
 

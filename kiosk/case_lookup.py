@@ -29,6 +29,8 @@ from hall.domain.i18n import N_
 from hall.services.complaints.intake import complaint_days
 from hall.services.context import read
 from hall.services.queue import booking_catalog, queries
+from hall.services.ratings import late
+from hall.web import rating_form
 from hall.web.context import hall_context
 from hall.web.pages import fresh
 from kiosk.blueprint import bp
@@ -96,7 +98,9 @@ def case_page(number: str):
         problem = gettext("No case has the number %(number)s with this look-up code. Please "
                           "check both against your receipt.", number=wanted)
         return _page(hall, None, typed=wanted, status=404, problem=problem)
-    return _page(hall, _words(found), typed=wanted, status=200)
+    offer = late.offer_for_case(hall_context(), number=wanted, code=code)  # 好差评, issue 19
+    return _page(hall, _words(found), typed=wanted, status=200,
+                 rating=rating_form.words(offer))
 
 
 @bp.get("/kiosk/<int:device>/case-prefix")
@@ -170,7 +174,7 @@ def _day(iso: str) -> str:
 
 
 def _page(hall: Any | None, case: dict[str, Any] | None, *, typed: str, status: int,
-          problem: str | None = None) -> Response:
+          problem: str | None = None, rating: dict[str, Any] | None = None) -> Response:
     english = _english()
     code = hall.code.upper() if hall else "SMZX"
     today = hall_context().clock.now().astimezone(ZoneInfo(hall.timezone if hall else
@@ -179,6 +183,6 @@ def _page(hall: Any | None, case: dict[str, Any] | None, *, typed: str, status: 
         "case/case.html", lang="en" if english else "zh-CN", english=english, case=case,
         typed=typed, problem=problem, example=f"{code}-{today:%Y%m%d}-0001",
         categories={k: gettext(v) for k, v in CATEGORIES.items()},
-        complaint_days=complaint_days(hall) if hall else DEFAULT_DAYS,
+        complaint_days=complaint_days(hall) if hall else DEFAULT_DAYS, rating=rating,
         hall_name=(hall.name_en if english and hall.name_en else hall.name) if hall else "")
     return fresh(html, status)  # the state changes; never a stale answer

@@ -32,6 +32,11 @@ function showState(state) {
 
 function apply(ticket) {
   const before = body.dataset.state;
+  // finished while this page is open: load it again, so the rating form (issue 19) shows
+  if (before !== "done" && ticket.state === "done" && !document.getElementById("t-rate")) {
+    window.location.reload();
+    return;
+  }
   showState(ticket.state);
   if (ticket.counter) setField("counter", ticket.counter.number);
   if (ticket.state === "waiting") {

@@ -1,6 +1,7 @@
 """办件 management for staff: list by service/state/urgency, start, finish or return, and
 the case clock (延期, 中止, 恢复); a case in parts (并联审批) is acted on part by part, with
-the same actions under ``/<number>/parts/<part>/``."""
+the same actions under ``/<number>/parts/<part>/``. And one public call: the applicant's
+rating from the case's page (``/<number>/rating?code=``, its look-up code the proof)."""
 from __future__ import annotations
 
 from typing import Literal
@@ -8,10 +9,20 @@ from typing import Literal
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from hall.api.schemas import BIG_ID_MAX, CaseState, ErrorResponse, Id, Strict, Urgency
+from hall.api.schemas import (
+    BIG_ID_MAX,
+    CaseState,
+    ErrorResponse,
+    Id,
+    Rated,
+    RatingBody,
+    Strict,
+    Urgency,
+)
 from hall.domain.parallel import MAX_PARTS
 from hall.services.cases import clock
 from hall.services.cases import workflow as cases
+from hall.services.ratings import late
 from hall.web.auth import require_staff
 from hall.web.context import hall_context
 
@@ -52,6 +63,11 @@ class SuspendBody(Strict):
 
 class NumberPath(BaseModel):
     number: str = Field(min_length=3, max_length=40)
+
+
+class CaseCodeQuery(BaseModel):
+    code: str = Field(min_length=1, max_length=20,
+                      description="the case's look-up code (查询码, on its receipt)")
 
 
 class PartPath(NumberPath):
@@ -140,6 +156,15 @@ def _staff():
 def list_cases(query: CaseListQuery):
     actor = _staff()
     return cases.list_cases(hall_context(), hall_id=actor.hall_id, **query.model_dump())
+
+
+@api.post("/<number>/rating", responses={"201": Rated})
+def rate(path: NumberPath, query: CaseCodeQuery, body: RatingBody):
+    """From the case's page (issue 19): its 受理 visit if not rated yet, else its 办结 once
+    concluded, within the hall's days; once each, whatever the channel."""
+    return late.rate_by_case(hall_context(), number=path.number, code=query.code,
+                             level=body.level, reason=body.reason, comment=body.comment,
+                             dimensions=body.dimensions).value, 201
 
 
 @api.post("/<number>/<action>", responses={"200": CaseActed}, security=SESSION)

@@ -137,6 +137,7 @@ class ComplaintOut(BaseModel):
     satisfied: bool | None
     reopened: int
     upheld: bool | None
+    admonished: int = Field(description="效能告诫 issued on this complaint (not withdrawn)")
     closed_at: str | None
     history: list[dict]
 

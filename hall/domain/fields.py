@@ -36,6 +36,12 @@ FIELD_LABELS: dict[str, str] = {
     "service_level": N_("service level target (percent)"),
     "max_extension_days": N_("longest extension (working days)"),
     "warning_days": N_("warning point (working days)"),
+    "complaint_days": N_("days to answer a complaint"),
+    "late_rating_days": N_("days to rate from the phone page"),
+    "rating_dimensions": N_("rating dimensions"),
+    "haocha_user_type": N_("好差评 userType"),
+    "haocha_certificate_type": N_("好差评 certificateType"),
+    "affair_code": N_("implementation list code"),
     # departments, services, windows, staff, devices
     "department": N_("department"), "departments": N_("departments"),
     "service": N_("service"), "services": N_("services"), "prefix": N_("ticket letter"),

@@ -17,6 +17,7 @@ PROVIDERS = ("aliyun", "tencent")  # SMS providers; WeChat is a channel of its o
 CHANNELS = ("sms", "wechat")
 MAX_REMINDERS = 2
 NEAR, CALLED, PASSED = "near", "called", "passed"
+COMPLAINT_REPLY = "complaint_reply"  # issue 19: a complaint is answered (its number only)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,9 @@ def message(kind: str, number: str, ahead: int | None = None,
     elif kind == PASSED:
         params = {"number": number}
         text = f"您的{number}号已过号，请到咨询台咨询"
+    elif kind == COMPLAINT_REPLY:  # the answer itself stays on the complainant's page
+        params = {"number": number}
+        text = f"您的投诉建议{number}已答复，请在原页面查看答复并告诉我们是否满意"
     else:
         raise ValueError(kind)
     return {"kind": kind, "params": params, "text": text}

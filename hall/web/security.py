@@ -122,6 +122,8 @@ LIMITS = (
     # look-up code together are a million guesses per case
     RateLimit("case_lookup", ("feed.case", "kiosk.case_page"), "20/minute", by_device, "code",
               ("GET",)),
+    # the applicant's rating from the case's page: the number and look-up code again
+    RateLimit("case_rating", ("cases.rate",), "20/minute", by_device, "code"),
     # devices without a token yet: asking for a code, then polling every few seconds
     RateLimit("pairing", ("pairing.ask",), "10/minute", by_ip),
     RateLimit("pairing_claim", ("pairing.claim",), "120/minute", by_ip),

@@ -179,6 +179,7 @@ def test_a_guide_and_weights_edited_on_the_page_reach_the_api_and_the_next_call(
         page.fill("#service-materials", "居民户口簿原件\n居民身份证原件\n\n近期免冠照片")
         page.fill("#service-steps", "取号\n窗口受理\n领取户口簿")
         page.fill("#service-fee", "工本费 20 元")
+        page.fill("#service-affair_code", "11650100MB1234567X4442111001000")  # 实施清单编码
         page.fill("#service-warning_minutes", "25")  # not below the 20 min limit
         page.press("#service-prefix", "Enter")  # the keyboard submits the form
         warning = page.locator("#service-warning_minutes-error")
@@ -198,6 +199,7 @@ def test_a_guide_and_weights_edited_on_the_page_reach_the_api_and_the_next_call(
         assert hj["materials"] == ["居民户口簿原件", "居民身份证原件", "近期免冠照片"]
         assert (hj["steps"], hj["fee"], hj["warning_minutes"]) == (
             ["取号", "窗口受理", "领取户口簿"], "工本费 20 元", 15)
+        assert hj["affair_code"] == "11650100MB1234567X4442111001000"  # the 好差评 affairCode
 
         page.focus("#tab-services")
         page.keyboard.press("ArrowRight")  # tabs move with the arrow keys

@@ -221,10 +221,14 @@ def test_an_admin_edits_settings_and_notices_and_imports_a_layout_after_a_previe
     page.fill("#f-target_wait_minutes", "12")
     page.fill("#f-holidays", "2026-12-31\n")
     page.fill("#f-alerts-idle_minutes", "8")
+    page.fill("#f-complaint_days", "3")  # issue 19's settings: complaints and ratings
+    page.fill("#f-rating_dimensions", "礼仪\n效率\n")
     page.click("#hall-save")
     expect(page.locator("#ppl-message")).to_have_text("Saved", timeout=SEEN)
     settings = layout.export_layout(ctx, 1).hall
     assert settings.target_wait_minutes == 12 and str(settings.holidays[0]) == "2026-12-31"
+    assert (settings.complaint_days, settings.rating_dimensions) == (3, ["礼仪", "效率"])
+    assert settings.late_rating_days is None and settings.haocha_user_type is None  # blank
     assert settings.alerts.model_dump(exclude_none=True) == {"idle_minutes": 8}
     page.fill("#f-holidays", "31/12/2026")  # refused, and the field says so
     page.click("#hall-save")

@@ -183,3 +183,41 @@ def test_staff_enter_a_12345_work_order_on_the_complaints_page(browser, live_hal
     expect(page.locator("#detail-contact")).to_have_text("139****5678")
     expect(page.locator("#detail-target")).to_contain_text("1 号窗口")
     assert errors == []
+
+
+def test_an_upheld_complaint_grounds_an_admonition_on_the_complaints_page(
+        browser, live_hall, ctx, artifacts):
+    """Issue 19 item 2: on /admin/complaints an upheld complaint naming a staff member offers
+    a 效能告诫 against them, with the complaint as its evidence; once issued, it says so."""
+    from playwright.sync_api import expect
+
+    from hall.domain.access import Actor
+    from hall.services.complaints import handling, intake
+
+    server, _, _ = live_hall
+    with ctx.engine.connect() as conn:
+        hall_id, li = conn.execute(text("SELECT hall_id, id FROM staff WHERE login = 'li'")).one()
+    boss = Actor("staff", None, hall_id, "supervisor", None, "王强")
+    filed = intake.by_staff(ctx, actor=boss, source="comment_book", text="窗口人员玩手机",
+                            category="discipline", target=intake.Target(staff_id=li)).value
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/complaints")
+    page.locator(f"#complaints tr[data-number='{filed['number']}']").click(timeout=SEEN)
+    expect(page.locator("#detail-title")).to_have_text(filed["number"])
+    expect(page.locator("#admonish-form")).to_be_hidden()  # not found upheld yet
+    handling.reply(ctx, actor=boss, complaint_id=filed["id"], text="已核实", upheld=True)
+    page.reload()  # replied here, not through the server: its page is read again
+    page.locator(f"#complaints tr[data-number='{filed['number']}']").click(timeout=SEEN)
+    expect(page.locator("#detail-upheld")).to_have_text("属实", timeout=SEEN)
+    expect(page.locator("#admonish-form")).to_be_visible()
+    page.select_option("#admonish-level", "admonition")
+    page.fill("#admonish-reason", "工作时间玩手机，经投诉核实")
+    page.click("#admonish-submit")
+    expect(page.locator("#detail-admonished")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#admonish-form")).to_be_hidden()
+    page.screenshot(path=artifacts / "complaint-admonished.png", full_page=True)
+    with ctx.engine.connect() as conn:
+        made = conn.execute(text("SELECT level, staff_id, evidence_kind, evidence_ref, reason "
+                                 "FROM admonitions")).one()
+    assert tuple(made) == ("admonition", li, "complaint", filed["number"],
+                           "工作时间玩手机，经投诉核实")
+    assert errors == []

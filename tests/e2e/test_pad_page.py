@@ -236,3 +236,50 @@ def test_the_follow_up_page_asks_for_a_supervisor(app, seeded, staff_client):
     assert page.status_code == 200 and 'id="followups-table"' in html
     assert re.search(r"<script(?![^>]*\bsrc=)", html) is None
     assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
+
+
+@SQLITE_ONLY
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_pad_scores_the_halls_rating_dimensions_with_the_level(ctx, live_hall, browser,
+                                                                 artifacts):
+    """Issue 19 item 4: the hall's optional rating dimensions (礼仪, 效率 …) are on the pad,
+    five scores each, before the face that sends the rating; one left alone is not scored."""
+    import json
+
+    from playwright.sync_api import expect
+
+    server, _, post = live_hall
+    with ctx.engine.begin() as conn:
+        kept = conn.execute(text("SELECT settings FROM halls")).scalar_one()
+        kept = json.loads(kept) if isinstance(kept, str) else dict(kept or {})
+        conn.execute(text("UPDATE halls SET settings = :s"), {"s": json.dumps(
+            {**kept, "rating_dimensions": ["礼仪", "效率", "环境"]}, ensure_ascii=False)})
+    li = Staff(server, "li", accounts.add_user(ctx, login="li", name="李娜").value["password"])
+    li.post("/api/v1/counters/1/sign-in")
+    pad = accounts.add_device(ctx, kind="pad", counter_number=1).value
+    page, problems = open_pad(browser, f"{server.url}/pad/{pad['id']}?token={pad['token']}")
+    ticket = serve_one(post, li)
+    expect(page.locator("#pad-rate")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#pad-dims .pad-dim")).to_have_count(3)
+    expect(page.locator("#pad-dims")).to_contain_text("礼仪")
+    page.locator("#dim-0-5").click()  # 礼仪 5
+    page.locator("#dim-1-2").click()
+    page.locator("#dim-1-3").click()  # 效率: changed to 3
+    page.locator("#dim-2-4").click()
+    page.locator("#dim-2-4").click()  # 环境: touched twice, not scored
+    expect(page.locator("#dim-1-3")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#dim-1-2")).to_have_attribute("aria-pressed", "false")
+    page.screenshot(path=artifacts / "pad-dimensions.png")
+    page.locator("#level-4").click()
+    expect(page.locator("#pad-thanks")).to_be_visible(timeout=SEEN)
+    with ctx.engine.connect() as conn:
+        level, dims = conn.execute(text("SELECT level, dimensions FROM ratings WHERE "
+                                        "ticket_id = :i"), {"i": ticket["id"]}).one()
+    assert level == 4
+    assert (json.loads(dims) if isinstance(dims, str) else dims) == {"礼仪": 5, "效率": 3}
+    # the next visit starts with nothing scored
+    serve_one(post, li)
+    expect(page.locator("#pad-rate")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#pad-dims [aria-pressed=true]")).to_have_count(0)
+    assert problems == []

@@ -118,3 +118,69 @@ def test_case_rated_at_acceptance_and_completion(client, kiosk_headers, staff_cl
     with seeded.engine.connect() as conn:
         assert conn.execute(text("SELECT level, channel FROM case_ratings")).one() == (3,
                                                                                       "phone")
+
+
+def test_the_phone_page_offers_a_rating_until_it_is_given_or_closed(
+        client, kiosk_headers, staff_client, supervisor_client, seeded, clock):
+    """The ticket's page (its QR) carries the rating form while its visit, or later the
+    办结 of the case it accepted, can be rated from it; not before, not twice, not after the
+    hall's days."""
+    set_settings(seeded, late_rating_days=3, rating_dimensions=["礼仪", "效率"])
+    sign_in_at_counter(staff_client)
+    t = served(client, kiosk_headers, staff_client)
+    html = client.get(f"/t/{t['token']}").get_data(as_text=True)
+    assert 'id="t-rate"' in html and 'data-stage="completion"' in html
+    assert f'data-url="/api/v1/tickets/{t["token"]}/phone-rating"' in html
+    assert 'data-dimension="礼仪"' in html and 'data-dimension="效率"' in html
+    assert '<option value="服务态度差">' in html  # the reasons of a low rating
+    assert "rating-page.js" in html
+    assert phone_rate(client, t, level=5, dimensions={"效率": 4}).status_code == 201
+    assert 'id="t-rate"' not in client.get(f"/t/{t['token']}").get_data(as_text=True)
+
+    # a 承诺件: rated at 受理 at the pad; the page offers the 办结 once the case is done
+    pad = bearer(accounts.add_device(seeded, kind="pad", counter_number=1).value["token"])
+    a = served(client, kiosk_headers, staff_client, outcome="accepted")
+    assert client.post(f"/api/v1/tickets/{a['id']}/rating", json={"level": 4},
+                       headers=pad).status_code == 201
+    assert 'id="t-rate"' not in client.get(f"/t/{a['token']}").get_data(as_text=True)
+    number = a["case"]["number"]
+    assert supervisor_client.post(f"/api/v1/cases/{number}/finish", json={},
+                                  headers=supervisor_client.csrf).status_code == 200
+    html = client.get(f"/t/{a['token']}").get_data(as_text=True)
+    assert 'data-stage="case"' in html and number in html
+    # the 办结 rating, too, is open the hall's days after the case was concluded
+    clock.advance(days=3, minutes=1)
+    assert 'id="t-rate"' not in client.get(f"/t/{a['token']}").get_data(as_text=True)
+    err(phone_rate(client, a, level=5), 409, "rating_closed", "ticket")
+    waiting = issue(client, kiosk_headers).json  # not served yet: nothing to rate
+    assert 'id="t-rate"' not in client.get(f"/t/{waiting['token']}").get_data(as_text=True)
+
+
+def test_a_case_is_rated_from_its_own_page(client, kiosk_headers, staff_client,
+                                           supervisor_client, seeded):
+    """The case's page (/case/<number>?code=, the QR on its 受理回执) rates as the ticket's
+    page does: its 受理 visit, then its 办结 once concluded; the look-up code is the proof."""
+    sign_in_at_counter(staff_client)
+    t = served(client, kiosk_headers, staff_client, outcome="accepted")
+    number, code = t["case"]["number"], t["case"]["lookup_code"]
+    url = f"/api/v1/cases/{number}/rating?code={code}"
+    html = client.get(f"/case/{number}?code={code}").get_data(as_text=True)
+    assert 'id="t-rate"' in html and 'data-stage="acceptance"' in html
+    assert f'data-url="{url}"' in html and "rating-page.js" in html
+    err(client.post(f"/api/v1/cases/{number}/rating?code=000000", json={"level": 5}), 404,
+        "case_not_found", "number")
+    err(client.post(f"/api/v1/cases/{number}/rating", json={"level": 5}), 422, "invalid",
+        "code")
+    r = client.post(url, json={"level": 4})
+    assert r.status_code == 201 and r.json["stage"] == "acceptance", r.json
+    err(client.post(url, json={"level": 4}), 409, "case_not_done", "ticket")
+    assert 'id="t-rate"' not in client.get(f"/case/{number}?code={code}").get_data(as_text=True)
+
+    assert supervisor_client.post(f"/api/v1/cases/{number}/finish", json={},
+                                  headers=supervisor_client.csrf).status_code == 200
+    html = client.get(f"/case/{number}?code={code}").get_data(as_text=True)
+    assert 'data-stage="case"' in html
+    r = client.post(url, json={"level": 5})
+    assert r.status_code == 201 and r.json["stage"] == "completion", r.json
+    err(client.post(url, json={"level": 5}), 409, "already_rated", "ticket")
+    assert [(r["evalProcess"], r["star"]) for _, r in records(seeded)] == [("1", 4), ("2", 5)]

@@ -90,6 +90,23 @@ def test_complaints_are_limited_per_kiosk_and_per_address_and_staff_entry_is_not
     ctx.engine.dispose()
 
 
+def test_ratings_from_a_case_page_are_limited_per_address(db_url, clock, tmp_path):
+    # the case's number and look-up code are the proof: guessing codes is held up (issue 19)
+    app = make_app(db_url, clock, tmp_path, RATELIMIT_ENABLED=True)
+    ctx = app.extensions["hall"]
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    client = app.test_client()
+    phone, other = {"REMOTE_ADDR": "203.0.113.20"}, {"REMOTE_ADDR": "203.0.113.21"}
+
+    def guess(where, code):
+        return client.post(f"/api/v1/cases/SMZX-20261123-0001/rating?code={code}",
+                           json={"level": 5}, environ_base=where).status_code
+
+    assert [guess(phone, f"{n:06d}") for n in range(21)] == [404] * 20 + [429]
+    assert guess(other, "000000") == 404  # another address is not held up
+    ctx.engine.dispose()
+
+
 def test_sign_ins_are_limited_per_login_and_per_address(db_url, clock, tmp_path):
     # ten tries of one login a minute (the default); the address's limit made small here
     app = make_app(db_url, clock, tmp_path, RATELIMIT_ENABLED=True,

@@ -143,3 +143,37 @@ def test_lateness_and_absence_on_the_rota_cost_points(ctx, hall, clock):
     window = {r["key"]: r["days"][0]["counts"] for r in scores["counter"]}
     assert (window[hall["counters"][1]]["late"], window[hall["counters"][2]]["absent"]) == \
         (1, 1)
+
+
+def test_an_upheld_complaint_costs_its_window_and_staff_member(ctx, hall, clock):
+    """投诉属实 (issue 19): an upheld complaint is a deduction of the scheme (−5 by default)
+    against the window and staff member it names, on the day it came in; one found
+    unfounded, or not yet decided, costs nothing."""
+    from hall.services.complaints import handling, intake
+
+    li = signed_in_at(ctx, hall, 1)
+    ticket = serve(ctx, hall, clock, li, "hj", 5, "done")
+    token = tickets_token(ctx, ticket)
+    founded = intake.from_ticket(ctx, token=token, text="窗口人员态度冷淡").value
+    unfounded = intake.from_ticket(ctx, token=token, text="等太久").value
+    intake.from_ticket(ctx, token=token, text="还没查清")  # not decided
+    clock.advance(days=2)  # replied and closed on a later day: still the day it came in
+    handling.reply(ctx, actor=boss(hall), complaint_id=founded["id"], text="已核实",
+                   upheld=True)
+    handling.reply(ctx, actor=boss(hall), complaint_id=unfounded["id"], text="经核实不属实",
+                   upheld=False)
+    day = date(2026, 11, 23)
+    scores = assessment.assess(ctx, hall["id"], day, day)
+    for by, key in (("staff", hall["staff"]["li"]), ("counter", hall["counters"][1])):
+        (row,) = [r for r in scores[by] if r["key"] == key]
+        (only,) = row["days"]
+        assert only["counts"]["complaint_upheld"] == 1
+        assert {"item": "complaint_upheld", "count": 1, "points": -5} in only["lines"]
+
+
+def tickets_token(ctx, ticket_id: int) -> str:
+    from sqlalchemy import text
+
+    with ctx.engine.connect() as conn:
+        return conn.execute(text("SELECT token FROM tickets WHERE id = :i"),
+                            {"i": ticket_id}).scalar_one()

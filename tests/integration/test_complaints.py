@@ -116,3 +116,86 @@ def test_overdue_complaint_alerts(ctx, hall, clock):
     watch.scan(ctx, hall["id"], rules)
     assert [a["key"] for a in overdue_alerts(ctx, hall)] == [f"complaint:{filed['id']}"]
     assert watch_rules.COMPLAINTS_OVERDUE in watch_rules.RULES  # the real watch runs it
+
+
+def test_the_reply_reaches_a_complainants_phone_by_text_message(ctx, hall):
+    """A phone given, the reply is told by the hall's SMS provider through the outbox (the
+    answer itself on the complainant's page); closing erases the number. A hall that sends
+    no text messages writes no message that no adapter would ever send."""
+    import json
+
+    from sqlalchemy import text
+
+    from drivers.sms.aliyun import AliyunSmsEmulator
+    from hall.services.outbox import sms, worker
+    from tests.integration.conftest import set_hall_settings
+
+    boss = supervisor(hall)
+    quiet = intake.from_ticket(ctx, token=finished_visit(ctx, hall, 1)["token"], text="太慢",
+                               phone="13912345678").value
+    handling.reply(ctx, actor=boss, complaint_id=quiet["id"], text="已处理")
+    with ctx.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM outbox")).scalar() == 0
+
+    set_hall_settings(ctx, hall, notify={"provider": "aliyun"})
+    filed = intake.from_ticket(ctx, token=finished_visit(ctx, hall, 1)["token"],
+                               text="窗口人员态度差", phone="138 1234 5678").value
+    handling.reply(ctx, actor=boss, complaint_id=filed["id"], text="已批评教育")
+    with ctx.engine.connect() as conn:
+        (topic, key, payload), = conn.execute(text("SELECT topic, key, payload FROM outbox"))
+    payload = json.loads(payload) if isinstance(payload, str) else payload
+    assert (topic, key) == ("notify.sms.aliyun", f"complaint:{filed['id']}:reply:1")
+    assert payload["kind"] == "complaint_reply" and payload["phone"] == "13812345678"
+    assert payload["params"] == {"number": filed["number"]}
+    with AliyunSmsEmulator("LTAI-test", "aliyun-secret", "市民中心",
+                           {"SMS_1004": "您的投诉建议${number}已答复，请在原页面查看"}) as aliyun:
+        adapters = sms.adapters_from_environment({
+            "HALL_SMS_ALIYUN_ACCESS_KEY_ID": "LTAI-test",
+            "HALL_SMS_ALIYUN_ACCESS_KEY_SECRET": "aliyun-secret",
+            "HALL_SMS_ALIYUN_SIGN_NAME": "市民中心", "HALL_SMS_ALIYUN_URL": aliyun.url + "/",
+            "HALL_SMS_ALIYUN_TEMPLATE_COMPLAINT_REPLY": "SMS_1004"})
+        assert worker.run_once(ctx, adapters) == {"sent": 1, "refused": 0, "retry": 0}
+    assert [(m["phone"], m["text"]) for m in aliyun.sent] == [
+        ("13812345678", f"您的投诉建议{filed['number']}已答复，请在原页面查看")]
+
+    handling.answer(ctx, token=filed["token"], satisfied=True)
+    handling.close(ctx, actor=boss, complaint_id=filed["id"])
+    with ctx.engine.connect() as conn:
+        (kept,) = conn.execute(text("SELECT payload FROM outbox")).scalars()
+        phone = conn.execute(text("SELECT reply_phone FROM complaints WHERE id = :i"),
+                             {"i": filed["id"]}).scalar()
+    kept = json.loads(kept) if isinstance(kept, str) else kept
+    assert phone is None and "phone" not in kept and kept["masked"] == "138****5678"
+
+
+def test_an_upheld_complaint_grounds_an_admonition(ctx, hall):
+    """效能告诫 on a complaint (issue 19 item 2): only one of this hall's, found upheld; the
+    complaint then shows the admonition it grounded."""
+    from hall.services.supervision import admonitions
+
+    boss = supervisor(hall)
+    t = finished_visit(ctx, hall, 1)
+    founded = intake.from_ticket(ctx, token=t["token"], text="窗口人员玩手机",
+                                 category="discipline").value
+    pending = intake.from_ticket(ctx, token=t["token"], text="态度一般").value
+
+    def admonish(number):
+        return admonitions.issue(ctx, actor=boss, level="admonition", reason="工作时间玩手机",
+                                 staff_id=hall["staff"]["li"], evidence_kind="complaint",
+                                 evidence_ref=number)
+
+    refused("complaint_not_found", "evidence_ref", admonish, "TS-20990101-0001")
+    refused("complaint_not_upheld", "evidence_ref", admonish, founded["number"])
+    handling.reply(ctx, actor=boss, complaint_id=pending["id"], text="经核实不属实",
+                   upheld=False)
+    refused("complaint_not_upheld", "evidence_ref", admonish, pending["number"])
+    handling.reply(ctx, actor=boss, complaint_id=founded["id"], text="已核实", upheld=True)
+    assert handling.get_complaint(ctx, actor=boss, complaint_id=founded["id"])[
+        "admonished"] == 0
+    made = admonish(founded["number"]).value
+    assert (made["evidence_kind"], made["evidence_ref"]) == ("complaint", founded["number"])
+    assert handling.get_complaint(ctx, actor=boss, complaint_id=founded["id"])[
+        "admonished"] == 1
+    admonitions.withdraw(ctx, admonition_id=made["id"], actor=boss, reason="重复")
+    assert handling.get_complaint(ctx, actor=boss, complaint_id=founded["id"])[
+        "admonished"] == 0

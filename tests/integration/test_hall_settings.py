@@ -78,3 +78,48 @@ def test_notices_are_replaced_in_order_and_the_event_carries_them(ctx, hall):
     with ctx.engine.connect() as conn:
         entry = conn.execute(select(AuditEntry).where(AuditEntry.entity == "notices")).one()
     assert entry.before == {"notices": []} and entry.after["notices"][1] == "请提前预约"
+
+
+def test_complaint_and_rating_settings_are_the_halls_to_set(ctx, hall, clock):
+    """Issue 19: the working days to answer a complaint, the days a visit can be rated from
+    its phone page, the rating dimensions, the 好差评 codes and a service's 实施清单 code are
+    set by the hall (settings page, layout file), and reach the services that read them."""
+    import json
+
+    from hall.services.complaints import intake
+    from hall.services.config import structure
+    from hall.services.config.layout.spec import ServiceSpec
+    from hall.services.ratings import late
+    from tests.conftest import refused
+    from tests.integration.conftest import finished_visit
+
+    spec = HallSpec.model_validate(hall_settings.get_settings(ctx, hall["id"]).model_dump() | {
+        "complaint_days": 2, "late_rating_days": 1, "rating_dimensions": [" 礼仪 ", "效率"],
+        "haocha_user_type": "2", "haocha_certificate_type": "414"})
+    saved = hall_settings.update_settings(ctx, admin(hall), hall["id"], spec).value
+    assert (saved.complaint_days, saved.late_rating_days) == (2, 1)
+    assert saved.rating_dimensions == ["礼仪", "效率"]
+    shown = structure.get_service(ctx, actor=admin(hall), code="hj")
+    service = ServiceSpec.model_validate({k: v for k, v in shown.items() if k != "id"} | {
+        "affair_code": "11650100MB1234567X4442111001000"})
+    structure.update_service(ctx, actor=admin(hall), code="hj", spec=service)
+
+    t = finished_visit(ctx, hall, 1)
+    filed = intake.from_ticket(ctx, token=t["token"], text="态度不好").value
+    assert filed["due_date"] == "2026-11-25"  # Monday + 2 working days, not 5
+    refused("invalid_dimension", "dimensions", late.rate_by_phone, ctx, token=t["token"],
+            level=4, dimensions={"环境": 5})
+    late.rate_by_phone(ctx, token=t["token"], level=4, dimensions={"礼仪": 5})
+    with ctx.engine.connect() as conn:
+        (payload,) = conn.execute(text("SELECT payload FROM outbox WHERE topic = "
+                                       "'haocha.rating'")).scalars()
+    record = json.loads(payload) if isinstance(payload, str) else payload
+    assert (record["userType"], record["certificateType"]) == ("2", "414")
+    assert record["affairCode"] == "11650100MB1234567X4442111001000"
+    assert record["evalDimensions"] == {"礼仪": 5}
+
+    other = finished_visit(ctx, hall, 1)
+    clock.advance(days=1, minutes=1)  # one day, the hall's late_rating_days, is over
+    refused("rating_closed", "ticket", late.rate_by_phone, ctx, token=other["token"], level=5)
+    with pytest.raises(ValidationError, match="must not repeat"):
+        HallSpec.model_validate(spec.model_dump() | {"rating_dimensions": ["礼仪", "礼仪"]})

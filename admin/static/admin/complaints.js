@@ -1,6 +1,7 @@
 // 投诉建议 for supervisors: the list (overdue marked), the detail with its history, take it
-// on, reply (属实 or not), close; and the staff entry of a complaint that came by phone, in
-// the 意见簿 or as a 12345 work order. Reads and writes /api/v1/complaints with the staff
+// on, reply (属实 or not), close, a 效能告诫 on an upheld one (POST /api/v1/admonitions);
+// and the staff entry of a complaint that came by phone, in the 意见簿 or as a 12345 work
+// order. Reads and writes /api/v1/complaints with the staff
 // session (+ X-CSRFToken on writes); reloads when a complaint.* event reaches the hall room.
 import { connectLive, debounce, fill, text } from "/display/static/hall-live.js";
 import { Api } from "/web/static/api.js";
@@ -10,7 +11,7 @@ const T = document.getElementById("strings").dataset;
 const $ = (id) => document.getElementById(id);
 const API = "/api/v1/complaints";
 const api = new Api({ locale: ds.locale, onUnauthorized: () => window.location.reload() });
-const page = { items: [], selected: null };
+const page = { items: [], selected: null, current: null };
 // data-source-hotline-12345 is dataset.sourceHotline-12345 (a dash before a digit stays)
 const dataKey = (s) => s.replace(/_/g, "-").replace(/-([a-z])/g, (m, c) => c.toUpperCase());
 const word = (prefix, key) => T[dataKey(`${prefix}-${key}`)] || key;
@@ -72,6 +73,7 @@ function yesNo(value, yes, no) {
 function renderDetail(c) {
   const box = $("complaint-detail");
   box.hidden = !c;
+  page.current = c;
   if (!c) return;
   box.dataset.id = c.id;
   box.dataset.state = c.state;
@@ -103,7 +105,28 @@ function renderDetail(c) {
   $("take-form").hidden = c.state !== "received";
   $("reply-form").hidden = !open;
   $("close-form").hidden = c.state !== "replied";
+  // 效能告诫: an upheld complaint naming a staff member or a department can ground one
+  const named = c.staff_id != null || c.department_id != null;
+  $("admonish-form").hidden = !(c.upheld === true && named && !c.admonished);
+  $("detail-admonished").hidden = !c.admonished;
   text($("detail-error"), "");
+}
+
+async function admonish() {
+  const c = page.current;
+  if (!c) return;
+  try {
+    await api.post("/api/v1/admonitions", {
+      level: $("admonish-level").value, reason: $("admonish-reason").value,
+      evidence_kind: "complaint", evidence_ref: c.number,
+      ...(c.staff_id != null ? { staff_id: c.staff_id } : { department_id: c.department_id }),
+    });
+    $("admonish-reason").value = "";
+    flash(T.saved);
+    await select(c.id);
+  } catch (err) {
+    text($("detail-error"), err.message);
+  }
 }
 
 async function load() {
@@ -190,6 +213,7 @@ function wire() {
            ["reply-text", "reply-upheld"]));
   $("close-submit").addEventListener("click", () =>
     change("close", { note: $("close-note").value || null }, ["close-note"]));
+  $("admonish-submit").addEventListener("click", admonish);
   $("entry-form").addEventListener("submit", enter);
 }
 

@@ -191,7 +191,8 @@ const NUMBERS = ["legal_days", "promised_days", "fast_track_days", "expected_vis
                  "time_limit_minutes", "warning_minutes", "daily_quota",
                  "per_person_daily_limit"];
 const GUIDE_LISTS = ["materials", "steps"];
-const GUIDE_TEXTS = ["basis", "fee", "notes"];
+// affair_code: the 实施清单 code the 好差评 records carry (affairCode); empty: the service's code
+const GUIDE_TEXTS = ["basis", "fee", "notes", "affair_code"];
 // 多窗联办: the codes of the services a ticket goes through, one per line (none: a plain service)
 const CHAIN = "chain";
 

@@ -1,6 +1,6 @@
-// Rating pad (评价器): idle (window and staff) → levels after a finish → reason for 1–2 →
-// thanks → idle. Live over the counter's room (hall-live.js); the rating is posted with the
-// pad's bearer token. Screens: body[data-screen] = idle | rate | reason | thanks | notice.
+// Rating pad (评价器): idle (window and staff) → levels after a finish (with the hall's
+// optional dimensions above them) → reason for 1–2 → thanks → idle. Live over the
+// counter's room (hall-live.js); the rating is posted with the pad's bearer token. Screens: body[data-screen] = idle | rate | reason | thanks | notice.
 import {
   connectLive, debounce, fill, forgetDevice, getJSON, HttpError, screenToken, startHeartbeat,
   text,
@@ -20,6 +20,7 @@ const pad = {
   counter: null, staff: null, reasons: [], windowS: 600,
   ticket: null, // {ticket_id, number, until}: the visit on offer
   level: null, reason: null, sending: false, timer: null, live: null,
+  dimensions: [], scores: {}, // the hall's rating dimensions and this visit's scores (1–5)
 };
 window.hallPad = pad; // read by tests and handy when debugging a pad on site
 
@@ -85,8 +86,47 @@ function offer(ticketId, number, expiresInS) {
   pad.ticket = { ticket_id: ticketId, number, until };
   pad.level = null;
   pad.reason = null;
+  pad.scores = {};
+  renderDims();
   text($("pad-ticket"), fill(T.ticket, { number }));
   show("rate", timeLeft());
+}
+
+// one row per dimension: its name and five buttons; a touch scores it (again: unscores)
+function renderDims() {
+  const box = $("pad-dims");
+  box.replaceChildren();
+  box.hidden = pad.dimensions.length === 0;
+  pad.dimensions.forEach((name, i) => {
+    const row = document.createElement("div");
+    row.className = "pad-dim";
+    const label = document.createElement("span");
+    label.className = "pad-dim-name";
+    label.textContent = name;
+    row.append(label);
+    for (let score = 5; score >= 1; score -= 1) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "pad-dim-score";
+      b.id = `dim-${i}-${score}`;
+      b.dataset.score = String(score);
+      b.setAttribute("aria-pressed", "false");
+      b.setAttribute("aria-label", `${name} ${score}`);
+      b.textContent = String(score);
+      b.addEventListener("click", () => scoreDim(name, score, row));
+      row.append(b);
+    }
+    box.append(row);
+  });
+}
+
+function scoreDim(name, score, row) {
+  if (pad.scores[name] === score) delete pad.scores[name];
+  else pad.scores[name] = score;
+  for (const b of row.querySelectorAll("button")) {
+    b.setAttribute("aria-pressed", String(Number(b.dataset.score) === pad.scores[name]));
+  }
+  show("rate", timeLeft()); // a touch keeps the screen up
 }
 
 function timeLeft() {
@@ -157,9 +197,10 @@ function submitReason() {
   send({ level: pad.level, reason: pad.reason.value, comment: comment || null });
 }
 
-async function send(rating) {
+async function send(given) {
   const t = pad.ticket;
   if (!t || pad.sending) return;
+  const rating = Object.keys(pad.scores).length ? { ...given, dimensions: pad.scores } : given;
   pad.sending = true;
   body.dataset.sending = "1";
   try {
@@ -229,6 +270,7 @@ function applyState(st) {
   pad.staff = st.staff;
   pad.duty = st.duty || null;
   pad.reasons = st.reasons || [];
+  pad.dimensions = st.dimensions || [];
   pad.windowS = st.window_s || 600;
   renderHead();
   const p = st.pending;

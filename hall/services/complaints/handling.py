@@ -2,11 +2,15 @@
 answers on their page (satisfied or not: "not" reopens it once), a supervisor closes it.
 
 The reply reaches the complainant on their page (the complaint's token, and the phone page
-of the ticket it was filed from); when they left a phone number a notification is written
-to the outbox (``notify.complaint_reply``) in the reply's own transaction, for the SMS /
-WeChat adapters to send. ``upheld`` (属实) is recorded at the reply or at closing: the
-efficiency supervision (效能告诫, assessment) reads it from there. Overdue complaints are
-alerts: ``hall/services/supervision/watch_rules.py`` (the ``complaint_overdue`` rule).
+of the ticket it was filed from); when they left a phone number and the hall sends text
+messages (``[hall.notify] provider``), a message saying the complaint is answered is written
+to the outbox under that provider's topic (``notify.sms.<provider>``, template kind
+``complaint_reply``) in the reply's own transaction, for its SMS adapter to send; a hall
+that sends none has the reply on the page only. Closing erases the number from the
+complaint and from its messages already sent or failed. ``upheld`` (属实) is recorded at
+the reply or at closing: the efficiency supervision (效能告诫, assessment) reads it from
+there. Overdue complaints are alerts: ``hall/services/supervision/watch_rules.py`` (the
+``complaint_overdue`` rule).
 """
 from __future__ import annotations
 
@@ -18,15 +22,15 @@ from hall.domain import complaints as domain
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
+from hall.domain.notify import COMPLAINT_REPLY, PROVIDERS, NotifySettings, message
 from hall.services import repo
 from hall.services.complaints import views
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.outbox import store as outbox
-from hall.store.models import Complaint, Ticket
+from hall.store.models import Complaint, OutboxRow, Ticket
 
 SUPERVISORS = ("supervisor", "admin")
 FILTERS = ("active", "all", *domain.STATES)  # active: not closed
-REPLY_TOPIC = "notify.complaint_reply"
 
 
 def _require_supervisor(actor: Actor) -> None:
@@ -136,10 +140,7 @@ def reply(ctx: Context, *, actor: Actor, complaint_id: int, text: str,
         if row.handler_id is None:
             values["handler_id"] = actor.id
         if row.reply_phone:
-            n = len([h for h in row.history or [] if h.get("action") == "replied"]) + 1
-            outbox.enqueue(uow, row.hall_id, REPLY_TOPIC, f"complaint:{row.id}:reply:{n}", {
-                "phone": row.reply_phone, "complaint_number": row.number,
-                "token": row.token, "text": words})
+            _text_the_reply(uow, row)
         return _change(uow, row, actor, "replied", words, **values)
 
     return run(ctx, command)
@@ -176,12 +177,35 @@ def close(ctx: Context, *, actor: Actor, complaint_id: int, note: str | None = N
                                   "reply_phone": None}
         if upheld is not None:
             values["upheld"] = upheld
+        _erase_numbers(uow, row)
         return _change(uow, row, actor, "closed", note, **values)
 
     return run(ctx, command)
 
 
 # --- helpers ------------------------------------------------------------------------------
+
+def _text_the_reply(uow: UnitOfWork, row: Any) -> None:
+    """The text message that the complaint is answered (its number; the answer is on the
+    page), through the hall's SMS provider, keyed by the reply's ordinal."""
+    settings = NotifySettings.of(repo.hall_config(uow, row.hall_id).row.settings)
+    if settings.provider not in PROVIDERS:
+        return  # this hall sends no text messages: the reply is on the complainant's page
+    n = len([h for h in row.history or [] if h.get("action") == "replied"]) + 1
+    outbox.enqueue(uow, row.hall_id, settings.topic("sms"), f"complaint:{row.id}:reply:{n}",
+                   {**message(COMPLAINT_REPLY, row.number), "phone": row.reply_phone,
+                    "masked": row.phone_masked})
+
+
+def _erase_numbers(uow: UnitOfWork, row: Any) -> None:
+    """Closing: the number leaves the complaint's messages already sent or failed (one
+    still pending keeps it until it is sent)."""
+    o = OutboxRow.__table__
+    for found in uow.conn.execute(select(o.c.id, o.c.payload).where(
+            o.c.key.startswith(f"complaint:{row.id}:"), o.c.state != "pending")):
+        payload = {k: v for k, v in dict(found.payload or {}).items() if k != "phone"}
+        uow.conn.execute(update(o).where(o.c.id == found.id).values(payload=payload))
+
 
 def _locked(uow: UnitOfWork, within: Actor | int, complaint_id: int) -> Any:
     """The complaint as ``within`` may see it, through the one fence between halls."""

@@ -5,12 +5,21 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hall.domain.errors import NotFound
 from hall.services import repo
 from hall.services.context import UnitOfWork
-from hall.store.models import Case, Complaint, Counter, Department, Service, Staff, Ticket
+from hall.store.models import (
+    Admonition,
+    Case,
+    Complaint,
+    Counter,
+    Department,
+    Service,
+    Staff,
+    Ticket,
+)
 
 
 def today(uow: UnitOfWork, hall_id: int) -> date:
@@ -21,7 +30,13 @@ def select_complaints():
     c, k, t, cs = (Complaint.__table__, Counter.__table__, Ticket.__table__, Case.__table__)
     d, s = Department.__table__, Service.__table__
     staff, handler = Staff.__table__.alias("target_staff"), Staff.__table__.alias("handler")
-    return select(c, k.c.number.label("counter_number"), t.c.number.label("ticket_number"),
+    a = Admonition.__table__
+    admonished = (select(func.count()).select_from(a).where(  # 效能告诫 it is the ground of
+        a.c.hall_id == c.c.hall_id, a.c.evidence_kind == "complaint",
+        a.c.evidence_ref == c.c.number, a.c.withdrawn_at.is_(None))
+        .correlate(c).scalar_subquery().label("admonished"))
+    return select(c, admonished, k.c.number.label("counter_number"),
+                  t.c.number.label("ticket_number"),
                   cs.c.number.label("case_number"), d.c.name.label("department_name"),
                   s.c.name.label("service_name"), staff.c.name.label("staff_name"),
                   handler.c.name.label("handler_name")).select_from(
@@ -60,6 +75,7 @@ def supervisor_view(row: Any, on: date) -> dict[str, Any]:
         "overdue": row.state in ("received", "handling") and on > row.due_date,
         "reply": row.reply, "replied_at": row.replied_at.isoformat() if row.replied_at else None,
         "satisfied": row.satisfied, "reopened": row.reopened, "upheld": row.upheld,
+        "admonished": row.admonished or 0,
         "closed_at": row.closed_at.isoformat() if row.closed_at else None,
         "history": list(row.history or []),
     }

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 from hall.services.outbox.worker import REFUSED, RETRY, SENT, Delivery
 
 CHINA = ZoneInfo("Asia/Shanghai")
-KINDS = ("near", "called", "passed")
+KINDS = ("near", "called", "passed", "complaint_reply")  # TEMPLATE_<KIND> each
 
 
 class Unavailable(Exception):
@@ -306,8 +306,8 @@ def _templates(env: Mapping[str, str], prefix: str) -> dict[str, str]:
 def adapters_from_environment(env: Mapping[str, str]) -> dict[str, Any]:
     """The message adapters this machine has credentials for, by outbox topic:
     ``HALL_SMS_ALIYUN_{ACCESS_KEY_ID,ACCESS_KEY_SECRET,SIGN_NAME,URL,TEMPLATE_NEAR|CALLED|
-    PASSED}``, ``HALL_SMS_TENCENT_{SECRET_ID,SECRET_KEY,SDK_APP_ID,SIGN_NAME,REGION,URL,
-    TEMPLATE_…}``, ``HALL_WECHAT_{APPID,SECRET,URL,PAGE,TEMPLATE_…}``."""
+    PASSED|COMPLAINT_REPLY}``, ``HALL_SMS_TENCENT_{SECRET_ID,SECRET_KEY,SDK_APP_ID,SIGN_NAME,
+    REGION,URL,TEMPLATE_…}``, ``HALL_WECHAT_{APPID,SECRET,URL,PAGE,TEMPLATE_…}``."""
     out: dict[str, Any] = {}
     a = "HALL_SMS_ALIYUN"
     if env.get(f"{a}_ACCESS_KEY_ID") and env.get(f"{a}_ACCESS_KEY_SECRET"):

@@ -266,8 +266,9 @@ def unrated_visits(ctx: Context, hall_id: int, start: date, end: date) -> list[d
 # --- what a rating pad shows ---------------------------------------------------------------
 
 def pad_state(ctx: Context, actor: Actor) -> dict[str, Any]:
-    """The pad's counter and staff member, the hall's reasons, and the visit awaiting a
-    rating (the counter's latest finished ticket, still unrated and within its window)."""
+    """The pad's counter and staff member, the hall's reasons and rating dimensions, and
+    the visit awaiting a rating (the counter's latest finished ticket, still unrated and
+    within its window)."""
     if actor.kind != "device" or actor.role != "pad" or actor.counter_id is None:
         raise Forbidden(N_("Only a rating pad bound to a counter shows this page"),
                         "authorization")
@@ -308,7 +309,8 @@ def pad_state(ctx: Context, actor: Actor) -> dict[str, Any]:
                             "state": counter.state},
                 "staff": {"id": counter.staff_id, "name": counter.staff_name,
                           "number": counter.staff_number or ""} if staffed else None,
-                "reasons": reasons_of(hall), "pending": pending}
+                "reasons": reasons_of(hall), "dimensions": dimensions_of(hall),
+                "pending": pending}
 
     return read(ctx, query)
 

@@ -1,8 +1,8 @@
 """效能告诫 (admonitions): a supervisor records a 提醒, 告诫 or 通报批评 against a staff member
 or a department, with a reason and the evidence it points at (an alert, a bad review, a
-case, a complaint, or none: by hand). The person sees it on their terminal (the event goes
-to the window they are signed in at) and acknowledges it there. Never deleted: withdrawn
-only with a reason. Issuing and withdrawing are audited."""
+case, a complaint found upheld (its number), or none: by hand). The person sees it on their
+terminal (the event goes to the window they are signed in at) and acknowledges it there.
+Never deleted: withdrawn only with a reason. Issuing and withdrawing are audited."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,7 +14,7 @@ from hall.domain.errors import DomainError, Forbidden, NotFound
 from hall.domain.i18n import N_
 from hall.services.config import audit
 from hall.services.context import Context, Result, UnitOfWork, read, run
-from hall.store.models import Admonition, Counter, Department, Staff
+from hall.store.models import Admonition, Complaint, Counter, Department, Staff
 
 SUPERVISORS = ("supervisor", "admin")
 LEVELS = {"reminder": N_("Reminder (提醒)"), "admonition": N_("Admonition (告诫)"),
@@ -40,6 +40,8 @@ def issue(ctx: Context, *, actor: Actor, level: str, reason: str,
                           kind=evidence_kind)
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
+        if evidence_kind == "complaint":
+            _check_complaint(uow, actor.hall_id, evidence_ref)
         if staff_id is not None:
             found = uow.conn.execute(select(Staff.id).where(
                 Staff.id == staff_id, Staff.hall_id == actor.hall_id)).scalar()
@@ -127,6 +129,20 @@ def admonitions(ctx: Context, *, actor: Actor, mine: bool = False,
         return [_view(uow, r) for r in rows]
 
     return read(ctx, query)
+
+
+def _check_complaint(uow: UnitOfWork, hall_id: int, number: str | None) -> None:
+    """A complaint as evidence (issue 19): one of this hall's, by its number, found upheld
+    (属实) — an unfounded or undecided complaint is no ground for an admonition."""
+    c = Complaint.__table__
+    upheld = uow.conn.execute(select(c.c.upheld).where(
+        c.c.hall_id == hall_id, c.c.number == (number or "").strip())).first()
+    if upheld is None:
+        raise NotFound("complaint", "evidence_ref")
+    if upheld.upheld is not True:
+        raise DomainError("complaint_not_upheld", N_("Only a complaint found upheld (属实) is "
+                                                     "grounds for an admonition"),
+                          "evidence_ref")
 
 
 def _supervisor(actor: Actor) -> None:

@@ -1,9 +1,11 @@
 """日考核 / 周汇总 / 月通报 as assessments: each staff member and window is scored per day
-from the records (visits, ratings, cases, admonitions, attendance against the rota) by the
-scheme version in force that day (hall/domain/assessment.py); days sum per ISO week and rank
-per month by the mean score of the days scored. Nothing is stored but the scheme versions: a
-score is recomputed from the records whenever it is asked for, and a new version applies from
-its own first day on, so a past month reads the same after the scheme changes."""
+from the records (visits, ratings, cases, upheld complaints, admonitions, attendance against
+the rota) by the scheme version in force that day (hall/domain/assessment.py); days sum per
+ISO week and rank per month by the mean score of the days scored. An upheld complaint (属实)
+counts against the window and staff member it names, on the day it came in. Nothing is
+stored but the scheme versions: a score is recomputed from the records whenever it is asked
+for, and a new version applies from its own first day on, so a past month reads the same
+after the scheme changes."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -25,6 +27,7 @@ from hall.services.staff import attendance
 from hall.store.models import (
     Admonition,
     Case,
+    Complaint,
     Counter,
     Rating,
     ScoreScheme,
@@ -172,6 +175,13 @@ def day_counts(uow: UnitOfWork, hall: Any, start: date, end: date) -> dict[Key, 
                c.c.done_on.is_(None) | (c.c.done_on > c.c.due_date)))
     for counter, staff, due in late:
         bump(counter, staff, due + timedelta(days=1), "overdue_case")
+    k = Complaint.__table__
+    upheld = uow.conn.execute(  # 属实: against its window and staff, on the day it came in
+        select(k.c.counter_id, k.c.staff_id, k.c.received_on)
+        .where(k.c.hall_id == hall.id, k.c.upheld.is_(True), k.c.received_on >= start,
+               k.c.received_on <= end))
+    for counter, staff, day in upheld:
+        bump(counter, staff, day, "complaint_upheld")
     a = Admonition.__table__
     since = datetime.combine(start, time(), tz)
     until = datetime.combine(end + timedelta(days=1), time(), tz)

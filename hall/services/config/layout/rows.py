@@ -20,7 +20,10 @@ from hall.services.config.layout.spec import (
 )
 
 MIN = 60
-GUIDE_KEYS = ("materials", "basis", "fee", "steps", "notes", "conditions", "fee_basis")
+# affair_code (the 实施清单 code, issue 19) rides with the guide: hall/services/ratings/
+# exchange.py reads it there for the 好差评 record's affairCode
+GUIDE_KEYS = ("materials", "basis", "fee", "steps", "notes", "conditions", "fee_basis",
+              "affair_code")
 
 
 def _get(row: Any, key: str, default: Any = None) -> Any:

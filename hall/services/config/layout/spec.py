@@ -40,7 +40,8 @@ HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
                  "refusal_basis", "refusal_review", "public_url", "targets",
                  "max_extension_days", "shifts", "attendance_grace_minutes", "notify",
                  "call_by_name", "elder_age", "extended_service", "auto_dispatch_seconds",
-                 "overnight_queue", "closing_time")
+                 "overnight_queue", "closing_time", "complaint_days", "late_rating_days",
+                 "rating_dimensions", "haocha_user_type", "haocha_certificate_type")
 CODE = r"^[a-z0-9][a-z0-9_-]{0,31}$"
 Name = Field(min_length=1, max_length=200)
 Reasons = Field(default=None, max_length=40)
@@ -255,6 +256,20 @@ class HallSpec(Spec):
                                   "to the next service day in order; unset: leave them")
     closing_time: str | None = Field(default=None, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
                                      description="when the overnight queue is settled (18:00)")
+    # issue 19: complaints answered within these working days; a visit rated later from
+    # its phone page within these days of it; the optional rating dimensions, each scored
+    # 1-5; the 好差评 record's userType / certificateType codes (the province's own)
+    complaint_days: int | None = Field(default=None, ge=1, le=60,
+                                       description="投诉: working days to answer one (5)")
+    late_rating_days: int | None = Field(
+        default=None, ge=0, le=90,
+        description="days after a visit it can still be rated from its phone page (7)")
+    rating_dimensions: list[str] | None = Field(
+        default=None, max_length=8, description="optional rating dimensions (礼仪, 效率, 环境 …)")
+    haocha_user_type: str | None = Field(default=None, max_length=8,
+                                         description="好差评 userType of a visitor (1)")
+    haocha_certificate_type: str | None = Field(
+        default=None, max_length=8, description="好差评 certificateType (111, 居民身份证)")
 
     @field_validator("shifts")
     @classmethod
@@ -263,7 +278,8 @@ class HallSpec(Spec):
             raise ValueError(N_("shift codes must not repeat"))
         return value
 
-    @field_validator("contact_phone", "refusal_basis", "refusal_review")
+    @field_validator("contact_phone", "refusal_basis", "refusal_review", "haocha_user_type",
+                     "haocha_certificate_type")
     @classmethod
     def _blank_is_default(cls, value: str | None) -> str | None:
         return value or None  # an emptied form field means "the default"
@@ -287,6 +303,18 @@ class HallSpec(Spec):
             raise ValueError(N_("each reason is 1 to 50 characters"))
         if len(set(cleaned)) != len(cleaned):
             raise ValueError(N_("reasons must not repeat"))
+        return cleaned
+
+    @field_validator("rating_dimensions")
+    @classmethod
+    def _dimensions(cls, value: list[str] | None) -> list[str] | None:
+        if not value:
+            return None  # an emptied form field: no dimensions
+        cleaned = [v.strip() for v in value]
+        if any(not v or len(v) > 20 for v in cleaned):
+            raise ValueError(N_("each rating dimension is 1 to 20 characters"))
+        if len(set(cleaned)) != len(cleaned):
+            raise ValueError(N_("rating dimensions must not repeat"))
         return cleaned
 
     @field_validator("pause_reasons")
@@ -345,6 +373,10 @@ class ServiceSpec(Spec):
                                    description="申请条件: who may apply")
     fee_basis: str | None = Field(default=None, max_length=1000,
                                   description="收费依据: the fee's legal basis")
+    affair_code: str | None = Field(
+        default=None, max_length=64, pattern=r"^[0-9A-Za-z_.-]+$",
+        description="the 实施清单 code of the matter: the 好差评 record's affairCode (issue 19); "
+                    "unset: the service's own code")
     # not ``steps``: that is the guide's 办理流程, words for the visitor
     chain: list[Annotated[str, Field(pattern=CODE)]] | None = Field(
         default=None, max_length=chains.MAX_STEPS,
