@@ -86,6 +86,35 @@ def test_nul_character_is_400_on_postgresql(client, kiosk_headers, called_at_win
     assert r.status_code == 200, r.json  # tab and line breaks are text
 
 
+def test_a_layout_file_with_a_control_character_is_400(seeded, admin_client, caplog):
+    """The layout file's own escapes (``\\u0000``, ``\\u001b``) become control characters
+    only once the file is read, after the JSON body was checked: the import refuses them
+    with 400 naming the entry, previewed or applied, on SQLite and PostgreSQL alike (NUL
+    in the hall's name was a 500 there), and changes nothing. Line breaks and tabs are
+    text."""
+    caplog.set_level(logging.ERROR)
+    original = admin_client.get("/api/v1/admin/layout").get_data(as_text=True)
+
+    def imported(text: str, dry_run: bool):
+        return admin_client.post("/api/v1/admin/layout", json={"toml": text, "dry_run": dry_run},
+                                 headers=admin_client.csrf)
+
+    for old, new, entry in [
+            ('name = "测试大厅"', 'name = "测试\\u0000大厅"', "hall.name"),
+            ('name = "户籍办理"', 'name = "户籍\\u001b@办理"', "services.hj.name"),
+            ('"午休",', '"午休\\u0085",', "hall.pause_reasons.0")]:
+        assert old in original, old
+        for dry_run in (True, False):
+            r = imported(original.replace(old, new, 1), dry_run)
+            err(r, 400, "control_character", "toml")
+            assert entry in r.json["error"]["message"], (entry, r.json)
+    assert admin_client.get("/api/v1/admin/layout").get_data(as_text=True) == original
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    fine = original.replace('name = "户籍办理"', 'name = "户籍\\t办理"', 1)
+    r = imported(fine, False)
+    assert r.status_code == 200, r.json
+
+
 @pytest.mark.parametrize("text", ["\x01", "\x1b@", "\x1dV\x00", "\x7f", "\x85", "\ud800"])
 def test_other_control_characters_are_refused_wherever_they_come(client, kiosk_headers, text):
     def post(url: str, body: dict, headers: dict | None = None):  # JSON as a client escapes it
