@@ -200,9 +200,9 @@ def _authorise(actor: Actor, kind: str, key: str) -> tuple[list[str], int, int |
                     room(f"queue:{service_id}", tier(actor, "queue", service_id))
                     ], actor.hall_id, None
         return None
-    if actor.kind == "visitor" or not key.isdigit():
+    ident = _ident(key)
+    if actor.kind == "visitor" or ident is None:
         return None
-    ident = int(key)
     if kind == "hall":
         if ident != actor.hall_id:
             return None
@@ -227,6 +227,17 @@ def _authorise(actor: Actor, kind: str, key: str) -> tuple[list[str], int, int |
             return None
         return [room(f"counter:{ident}", tier(actor, "counter", ident))], actor.hall_id, ident
     return None
+
+
+MAX_ID = 2**31 - 1  # the id columns' range (PostgreSQL integer)
+
+
+def _ident(key: str) -> int | None:
+    """A room's id as written (ASCII digits, within the id columns' range), else None."""
+    if not (key.isascii() and key.isdigit()) or len(key) > len(str(MAX_ID)):
+        return None
+    ident = int(key)
+    return ident if 0 < ident <= MAX_ID else None
 
 
 def _ticket_service(ticket_id: int) -> int:

@@ -115,6 +115,26 @@ def test_a_layout_file_with_a_control_character_is_400(seeded, admin_client, cap
     assert r.status_code == 200, r.json
 
 
+def test_a_live_room_with_an_impossible_id_is_refused_naming_the_room(app, supervisor_client,
+                                                                     caplog):
+    """A Socket.IO subscription names its room by id: one no database column can hold
+    (beyond 32 bits: PostgreSQL's "integer out of range"; 5,000 digits: Python's own
+    limit) is refused like any room one may not join, and no handler fails."""
+    from hall.extensions import socketio
+
+    caplog.set_level(logging.ERROR)
+    live = socketio.test_client(app, namespace="/hall", flask_test_client=supervisor_client)
+    for room in ("counter:2147483648", "screen:99999999999999999999", "device:" + "9" * 5000,
+                 "hall:-1", "counter:１"):
+        ack = live.emit("subscribe", {"room": room, "last_seq": 0}, namespace="/hall",
+                        callback=True)
+        assert ack["ok"] is False and ack["error"]["field"] == "room", (room[:30], ack)
+    assert live.emit("subscribe", {"room": "counter:1", "last_seq": 0}, namespace="/hall",
+                     callback=True)["ok"]  # a window of the hall: the supervisor may
+    live.disconnect(namespace="/hall")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 @pytest.mark.parametrize("text", ["\x01", "\x1b@", "\x1dV\x00", "\x7f", "\x85", "\ud800"])
 def test_other_control_characters_are_refused_wherever_they_come(client, kiosk_headers, text):
     def post(url: str, body: dict, headers: dict | None = None):  # JSON as a client escapes it
