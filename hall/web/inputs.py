@@ -4,6 +4,8 @@ it (issue 16, item 4):
 - no control character in a path value, a query or form field, or any text of a JSON body
   (keys included): the rule is hall/domain/text.py's, which a layout file's import keeps
   too;
+- no id in a page's path beyond ``MAX_ID`` (an unknown page, not the database's "integer
+  out of range");
 - no JSON body nested deeper than ``MAX_DEPTH``: Python's parser recurses once per level,
   and 1,000 levels in 2 KB overflowed it (a 500).
 
@@ -17,13 +19,14 @@ from collections.abc import Mapping
 from itertools import accumulate
 from typing import Any
 
-from flask import request
+from flask import abort, request
 from flask_babel import gettext
 
 from hall.domain.text import CONTROL as _CONTROL
 from hall.domain.text import control_field
 from hall.web.errors import error_response, field_label
 
+MAX_ID = 2**31 - 1  # what the id columns hold (PostgreSQL integer)
 MAX_DEPTH = 32  # the deepest body Hall takes (a layout's settings) nests 5 levels
 # the same rule, as the OpenAPI document states it for each string (ECMA-262 and Python)
 TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
@@ -75,4 +78,7 @@ def check_request():
             values = source.getlist(key) if hasattr(source, "getlist") else [source[key]]
             if control_field([key, *values]) is not None:
                 return has_control("query" if _CONTROL.search(key) else key)
+    if not request.path.startswith("/api/") and any(
+            isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+        abort(404)  # a page of a thing no id column can hold (the API's schemas: 422)
     return None

@@ -115,6 +115,25 @@ def test_a_layout_file_with_a_control_character_is_400(seeded, admin_client, cap
     assert r.status_code == 200, r.json
 
 
+def test_a_page_naming_an_impossible_id_is_404(client, admin_client, caplog):
+    """A page's path names a device, a ticket, a window by id: one beyond what the id
+    columns hold (PostgreSQL's "integer out of range" was a 500, the kiosk's page to
+    anyone) is an unknown page, on every page alike; the API's schemas refuse it as
+    before (422 naming the field)."""
+    caplog.set_level(logging.ERROR)
+    big = "99999999999999999999"
+    for who, url in ((client, f"/kiosk/{big}"), (client, f"/kiosk/{big}/catalog"),
+                     (client, f"/pad/{big}"), (client, f"/display/counter/{big}"),
+                     (admin_client, f"/counter/documents/{big}"),
+                     (admin_client, f"/display/hall/{big}/snapshot"),
+                     (admin_client, "/counter/documents/2147483648")):
+        r = who.get(url)
+        assert r.status_code == 404, (url, r.status_code)
+    err(admin_client.post(f"/api/v1/counters/{big}/open", headers=admin_client.csrf), 422,
+        "invalid", "counter_id")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 def test_a_live_room_with_an_impossible_id_is_refused_naming_the_room(app, supervisor_client,
                                                                      caplog):
     """A Socket.IO subscription names its room by id: one no database column can hold
