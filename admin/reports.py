@@ -17,7 +17,7 @@ from flask_babel import get_locale, gettext
 
 from admin.blueprint import bp
 from admin.pages import error_page, render, supervisor_page
-from hall.domain import ranking
+from hall.domain import complaints, ranking
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services.config import zone
@@ -103,7 +103,8 @@ LEVEL_WORDS = {"reminder": N_("Reminder (提醒)"), "admonition": N_("Admonition
 def _bulletin(hall_id: int, first: date) -> dict[str, Any]:
     """Everything the page and its PDF show: the month's figures against the targets, the
     rankings (departments and windows by the rates, staff and windows by their daily
-    assessment) and the month's over-limit visits, overdue cases, urgings and admonitions."""
+    assessment) and the month's over-limit visits, overdue cases, urgings, admonitions and
+    complaints."""
     ctx = hall_context()
     depts = reports.report(ctx, period="month", on=first, group="department", hall_id=hall_id)
     windows = reports.report(ctx, period="month", on=first, group="counter", hall_id=hall_id)
@@ -114,10 +115,16 @@ def _bulletin(hall_id: int, first: date) -> dict[str, Any]:
                         "state": gettext("withdrawn") if a["withdrawn"] else
                         gettext("acknowledged") if a["acknowledged"] else ""}
                        for a in lists["admonitions"]]
+    complaint_rows = [{**c, "category": gettext(complaints.CATEGORIES[c["category"]]),
+                       "state": gettext(complaints.STATE_LABELS[c["state"]]),
+                       "upheld": "" if c["upheld"] is None else
+                       gettext("Upheld") if c["upheld"] else gettext("Not upheld")}
+                      for c in lists["complaints"]]
     return {"month": first.strftime("%Y-%m"), "hall": depts["hall"], "total": depts["total"],
             "departments": ranking.rank(depts["rows"]), "windows": ranking.rank(windows["rows"]),
             "staff_scores": scores["staff"], "window_scores": scores["counter"],
             "lists": lists, "admonition_rows": admonition_rows,
+            "complaint_rows": complaint_rows,
             "generated": _today(hall_id).isoformat()}
 
 

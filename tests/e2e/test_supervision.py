@@ -245,3 +245,56 @@ def test_bulletin_pdf_has_rankings(app, seeded, login_as, clock):
     order = [pdf.index(row["name"]) for row in sorted(
         data["rows"], key=lambda r: -(r["satisfaction_rate"] or 0))]
     assert order == sorted(order)  # ranked: the better department comes first
+
+
+def test_bulletin_lists_the_months_complaints(app, seeded, login_as, clock):
+    """The 月通报 lists the month's 投诉: number, category, against whom, where it stands and
+    whether it was upheld — never the complainant's words or phone (a bulletin is
+    published); another month's complaint is not in it."""
+    from datetime import UTC, datetime
+
+    from pypdf import PdfReader
+
+    from hall.domain.access import Actor
+    from hall.services.complaints import handling, intake
+
+    li = login_as("li", "staff", "李娜")
+    boss = login_as("wang", "supervisor", "王强")
+    with seeded.engine.connect() as conn:
+        hall_id = conn.execute(text("SELECT id FROM halls")).scalar_one()
+        window = conn.execute(text("SELECT id FROM counters WHERE number = 1")).scalar_one()
+    me = Actor("staff", boss.staff_id, hall_id, "supervisor", label="王强")
+
+    def complain(words: str, phone: str) -> dict:
+        return intake.by_staff(seeded, actor=me, source="phone_call", text=words,
+                               category="attitude", phone=phone,
+                               target=intake.Target(counter_id=window,
+                                                    staff_id=li.staff_id)).value
+
+    clock.current = datetime(2026, 10, 20, 2, tzinfo=UTC)
+    october = complain("十月的投诉", "13900001111")
+    clock.current = datetime(2026, 11, 23, 2, tzinfo=UTC)
+    upheld = complain("窗口人员态度生硬，不耐烦", "13812345678")
+    handling.reply(seeded, actor=me, complaint_id=upheld["id"], text="已核实，已批评教育",
+                   upheld=True)
+    waiting = complain("等了很久没人理", "13700002222")
+
+    boss = login_as("zhao", "supervisor", "赵敏")  # today's session
+    page = boss.get("/admin/reports/bulletin?month=2026-11").text
+    listed = page.split('id="list-complaints"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", listed.split("<tbody>")[1], re.S)
+    cells = [re.findall(r"<td>([^<]*)</td>", r) for r in rows]
+    assert [c[1] for c in cells] == [upheld["number"], waiting["number"]]
+    first, second = cells
+    assert (first[0], first[2], first[4], first[5]) == ("2026-11-23", "服务态度", "已答复", "属实")
+    assert "李娜" in first[3] and "1号窗口" in first[3] and first[6].startswith("2026-11-23")
+    assert (second[4], second[5], second[6]) == ("已收到", "", "")
+    assert october["number"] not in page
+    for private in ("态度生硬", "13812345678", "5678", "等了很久"):
+        assert private not in listed
+
+    r = boss.get("/admin/reports/bulletin?month=2026-11&format=pdf")
+    pdf = re.sub(r"\s+", " ", "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages))
+    assert upheld["number"] in pdf and waiting["number"] in pdf and "属实" in pdf
+    assert october["number"] not in pdf
