@@ -40,8 +40,7 @@ cell = exports.cell  # the page's formats are the text report's
 
 def _table(data: dict[str, Any]) -> dict[str, Any]:
     headers, rows = exports.table(data, gettext)
-    kinds = ["text"] + [kind for _l, _g, kind in exports.COLUMNS] + \
-        ["hours"] * len(exports.pause_reasons(data))
+    kinds = exports.kinds(data)
     return {"headers": headers, "kinds": kinds, "marks": exports.marks(data),
             "rows": [[cell(v, k) if k != "text" else v for v, k in zip(row, kinds, strict=True)]
                      for row in rows]}

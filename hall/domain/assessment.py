@@ -37,6 +37,9 @@ ITEMS: dict[str, str] = {
     "onsite_credit": N_("On-the-spot completion rate at target"),
 }
 
+# the report groupings a score belongs to: a staff member's, a window's
+SCORED_GROUPS = ("staff", "counter")
+
 
 @dataclass(slots=True)
 class DayCounts:
