@@ -164,3 +164,23 @@ def test_reports_show_each_score_with_the_counts_behind_it(ctx, hall, clock):
     by_service = reports.report(ctx, period="week", on="2026-11-23", group="service",
                                 hall_id=hall["id"])
     assert "Days assessed" not in exports.table(by_service, en)[0]
+
+
+def test_an_upheld_complaint_costs_its_window_and_staff_points(ctx, hall, clock):
+    from hall.services.complaints import handling, intake
+
+    a_day_of_li(ctx, hall, clock)  # 李娜 96, window 1 95 (worked out above)
+    against = intake.Target(counter_id=hall["counters"][1], staff_id=hall["staff"]["li"])
+    for upheld in (True, False):  # one found 属实, one not
+        filed = intake.by_staff(ctx, actor=boss(hall), source="phone_call",
+                                text="态度生硬", category="attitude", target=against).value
+        handling.reply(ctx, actor=boss(hall), complaint_id=filed["id"], text="已核实",
+                       upheld=upheld)
+    day = date(2026, 11, 23)
+    scores = assessment.assess(ctx, hall["id"], day, day)
+    li = next(r for r in scores["staff"] if r["key"] == hall["staff"]["li"])["days"][0]
+    window = next(r for r in scores["counter"] if r["key"] == hall["counters"][1])["days"][0]
+    # the default scheme: −5 for an upheld complaint; the other one costs nothing
+    assert (li["counts"]["complaint_upheld"], li["score"]) == (1, 91.0)
+    assert {"item": "complaint_upheld", "count": 1, "points": -5} in li["lines"]
+    assert (window["counts"]["complaint_upheld"], window["score"]) == (1, 90.0)

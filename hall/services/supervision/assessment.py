@@ -1,9 +1,10 @@
 """日考核 / 周汇总 / 月通报 as assessments: each staff member and window is scored per day
-from the records (visits, ratings, cases, admonitions) by the scheme version in force that
-day (hall/domain/assessment.py); days sum per ISO week and rank per month by the mean
-score of the days scored. Nothing is stored but the scheme versions: a score is recomputed
-from the records whenever it is asked for, and a new version applies from its own first day
-on, so a past month reads the same after the scheme changes."""
+from the records (visits, ratings, cases, admonitions, upheld complaints — on the day they
+were answered 属实) by the scheme version in force that day (hall/domain/assessment.py);
+days sum per ISO week and rank per month by the mean score of the days scored. Nothing is
+stored but the scheme versions: a score is recomputed from the records whenever it is asked
+for, and a new version applies from its own first day on, so a past month reads the same
+after the scheme changes."""
 from __future__ import annotations
 
 from collections import defaultdict
@@ -24,6 +25,7 @@ from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.store.models import (
     Admonition,
     Case,
+    Complaint,
     Counter,
     Rating,
     ScoreScheme,
@@ -203,6 +205,13 @@ def day_counts(uow: UnitOfWork, hall: Any, start: date, end: date) -> dict[Key, 
                a.c.issued_at >= since, a.c.issued_at < until))
     for staff, level, at in given:
         bump(None, staff, at.astimezone(tz).date(), f"admonition_{level}")
+    k = Complaint.__table__
+    upheld = uow.conn.execute(  # 投诉属实: against its window and staff, on the day answered
+        select(k.c.counter_id, k.c.staff_id, k.c.replied_at)
+        .where(k.c.hall_id == hall.id, k.c.upheld.is_(True),
+               k.c.replied_at >= since, k.c.replied_at < until))
+    for counter, staff, at in upheld:
+        bump(counter, staff, at.astimezone(tz).date(), "complaint_upheld")
     return {k: v for k, v in out.items() if v.anything}
 
 
