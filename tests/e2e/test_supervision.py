@@ -298,3 +298,42 @@ def test_bulletin_lists_the_months_complaints(app, seeded, login_as, clock):
         p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages))
     assert upheld["number"] in pdf and waiting["number"] in pdf and "属实" in pdf
     assert october["number"] not in pdf
+
+
+def test_the_hall_sets_its_own_scoring_scheme(app, seeded, staff_client, supervisor_client):
+    """日考核 points are the hall's own: a supervisor reads the version in force and sets a
+    new one from today (never a past day); bad input is 4xx naming the field, with
+    nothing written; the change is audited."""
+    boss = supervisor_client
+    now = boss.get("/api/v1/assessment/scheme")
+    assert now.status_code == 200
+    assert (now.json["version"], now.json["versions"]) == (0, [])
+    assert now.json["rules"]["bad_review"] == -2 and "complaint_upheld" in now.json["items"]
+    err(staff_client.get("/api/v1/assessment/scheme"), 403, "forbidden", "authorization")
+    err(staff_client.post("/api/v1/assessment/scheme", json={"rules": {"bad_review": -10}},
+                          headers=staff_client.csrf), 403, "forbidden", "authorization")
+    err(boss.post("/api/v1/assessment/scheme", json={"rules": {"napping": -1}},
+                  headers=boss.csrf), 422, "invalid_scheme", "rules")
+    err(boss.post("/api/v1/assessment/scheme", json={"rules": {"bad_review": "-10"}},
+                  headers=boss.csrf), 422, "invalid", "rules.bad_review")
+    err(boss.post("/api/v1/assessment/scheme", json={"rules": {"bad_review": -10},
+                                                    "valid_from": "2026-11-01"},
+                  headers=boss.csrf), 422, "scheme_in_the_past", "valid_from")
+    assert boss.get("/api/v1/assessment/scheme").json["versions"] == []  # nothing written
+
+    made = boss.post("/api/v1/assessment/scheme", json={"rules": {"bad_review": -10}},
+                     headers=boss.csrf)
+    assert made.status_code == 200, made.json
+    assert (made.json["version"], made.json["valid_from"]) == (1, "2026-11-23")
+    later = boss.post("/api/v1/assessment/scheme", json={
+        "rules": {"bad_review": -4, "base": 90}, "valid_from": "2026-12-01"},
+        headers=boss.csrf)
+    assert later.json["version"] == 2
+    now = boss.get("/api/v1/assessment/scheme").json
+    assert (now["version"], now["rules"]["bad_review"], now["rules"]["base"]) == (1, -10, 100)
+    assert now["versions"] == [{"version": 1, "valid_from": "2026-11-23"},
+                               {"version": 2, "valid_from": "2026-12-01"}]
+    with seeded.engine.connect() as conn:
+        audited = conn.execute(text("SELECT action, entity_id FROM audit_log WHERE entity = "
+                                    "'score_scheme' ORDER BY id")).all()
+    assert [tuple(a) for a in audited] == [("create", "1"), ("create", "2")]

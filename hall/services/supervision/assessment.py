@@ -53,10 +53,15 @@ def scheme_for(versions: list[Any], day: date) -> tuple[int, dict[str, Any]]:
 
 
 def current_scheme(ctx: Context, hall_id: int) -> dict[str, Any]:
+    """The version in force today, its points, and every version with the day it began
+    (version 0: the built-in default, in force until the first)."""
     def query(uow: UnitOfWork) -> dict[str, Any]:
         today = repo.hall_config(uow, hall_id).settings.local(uow.now).date()
-        version, rules = scheme_for(scheme_versions(uow, hall_id), today)
-        return {"version": version, "rules": rules, "items": list(domain.ITEMS)}
+        versions = scheme_versions(uow, hall_id)
+        version, rules = scheme_for(versions, today)
+        return {"version": version, "rules": rules, "items": list(domain.ITEMS),
+                "versions": [{"version": v.version, "valid_from": v.valid_from.isoformat()}
+                             for v in versions]}
 
     return read(ctx, query)
 
