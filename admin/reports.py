@@ -114,17 +114,22 @@ def _bulletin(hall_id: int, first: date) -> dict[str, Any]:
                         "state": gettext("withdrawn") if a["withdrawn"] else
                         gettext("acknowledged") if a["acknowledged"] else ""}
                        for a in lists["admonitions"]]
-    complaint_rows = [{**c, "category": gettext(complaints.CATEGORIES[c["category"]]),
-                       "state": gettext(complaints.STATE_LABELS[c["state"]]),
-                       "upheld": "" if c["upheld"] is None else
-                       gettext("Upheld") if c["upheld"] else gettext("Not upheld")}
-                      for c in lists["complaints"]]
+    complaint_rows = [_complaint_row(c) for c in lists["complaints"]]
     return {"month": first.strftime("%Y-%m"), "hall": depts["hall"], "total": depts["total"],
             "departments": ranking.rank(depts["rows"]), "windows": ranking.rank(windows["rows"]),
             "staff_scores": scores["staff"], "window_scores": scores["counter"],
             "lists": lists, "admonition_rows": admonition_rows,
             "complaint_rows": complaint_rows,
             "generated": _today(hall_id).isoformat()}
+
+
+def _complaint_row(c: dict[str, Any]) -> dict[str, Any]:
+    """A complaint of the bulletin in the reader's words (the codes looked up first, so
+    that extraction sees only the labels' own strings)."""
+    category, state = complaints.CATEGORIES[c["category"]], complaints.STATE_LABELS[c["state"]]
+    upheld = "" if c["upheld"] is None else gettext("Upheld") if c["upheld"] else \
+        gettext("Not upheld")
+    return {**c, "category": gettext(category), "state": gettext(state), "upheld": upheld}
 
 
 @bp.get("/reports/bulletin")
