@@ -68,6 +68,11 @@ def test_targets_colour_the_figures(app, client, kiosk_headers, staff_client,
     mark = next(i for i, h in enumerate(rows[0]) if h.startswith(
         "On-the-spot completion rate (现场办结率): target 90"))
     assert rows[-1][mark] == "missed"
+    bulletin = supervisor_client.get("/admin/reports/bulletin?month=2026-11").text
+    total = bulletin.split('id="bulletin-total"')[1].split("</dl>")[0]
+    assert re.search(r"现场办结率[^<]*</dt><dd class=\" target-missed\">33.3%</dd>", total)
+    window = bulletin.split('id="rank-windows"')[1].split("</table>")[0]
+    assert 'class="num target-missed">33.3%' in window
 
     set_targets(app, onsite_completion=30)  # the hall's own target: 30 % → green
     page = supervisor_client.get("/admin/reports?period=day&group=counter").text
@@ -77,6 +82,8 @@ def test_targets_colour_the_figures(app, client, kiosk_headers, staff_client,
     assert sheet.cell(sheet.max_row, col).fill.fgColor.rgb.endswith("C6EFCE")  # green
     board = supervisor_client.get("/admin/board").text
     assert 'class="target-met" data-measure="onsite_completion_rate"' in board
+    bulletin = supervisor_client.get("/admin/reports/bulletin?month=2026-11").text
+    assert 'class="num target-met">33.3%' in bulletin.split('id="rank-windows"')[1]
 
 
 def listen(app, client, room: str):
