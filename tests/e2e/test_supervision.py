@@ -14,14 +14,15 @@ from sqlalchemy import text
 from tests.e2e.conftest import err, sign_in_at_counter
 from tests.e2e.test_counter_api import act, issued
 
+EXTRA = {"accepted": {"applicant": "张三"}, "refused": {"note": "不属于本中心受理范围"}}
+
 
 def serve_with(client, kiosk_headers, staff, outcomes: list[str], counter: int = 1) -> None:
     for outcome in outcomes:
         issued(client, kiosk_headers)
         act(staff, counter, "call-next")
         act(staff, counter, "start")
-        act(staff, counter, "finish", outcome=outcome,
-            **({"applicant": "张三"} if outcome == "accepted" else {}))
+        act(staff, counter, "finish", outcome=outcome, **EXTRA.get(outcome, {}))
 
 
 def set_targets(app, **targets) -> None:
@@ -344,3 +345,21 @@ def test_the_hall_sets_its_own_scoring_scheme(app, seeded, staff_client, supervi
         audited = conn.execute(text("SELECT action, entity_id FROM audit_log WHERE entity = "
                                     "'score_scheme' ORDER BY id")).all()
     assert [tuple(a) for a in audited] == [("create", "1"), ("create", "2")]
+
+
+def test_the_board_shows_the_onsite_rate_beside_correction_and_refusal(
+        client, kiosk_headers, staff_client, supervisor_client):
+    # today at window 1: 办结, 受理, 补正, 不予受理 → 现场办结率 1 / 2 = 50 %, and beside it
+    # 补正率 1 / 4 = 25 % and 不予受理率 1 / 4 = 25 % (refusing cannot hide)
+    sign_in_at_counter(staff_client)
+    serve_with(client, kiosk_headers, staff_client, ["done", "accepted", "correction",
+                                                     "refused"])
+    board = supervisor_client.get("/admin/board").text
+    strip = board.split('id="board-figures"')[1].split("</section>")[0]
+    tiles = re.findall(r'data-measure="([a-z_]+)"><span>([^<]*)</span>', strip)
+    order = [m for m, _v in tiles]
+    at = order.index("onsite_completion_rate")
+    assert tiles[at:at + 3] == [("onsite_completion_rate", "50.0%"),
+                                ("correction_rate", "25.0%"), ("refusal_rate", "25.0%")]
+    assert re.search(r'<div class="" data-measure="refusal_rate"><span>25.0%</span>'
+                     r'<small>[^<·]*</small>', strip)  # no target of its own, no colour
