@@ -303,7 +303,8 @@ def test_reports_take_today_from_the_halls_own_zone(app, seeded, clock, zone, to
 def test_a_supervisor_urges_and_admonishes_from_the_board_cases_and_follow_ups(
         live_hall, ctx, browser, artifacts):
     """催办 a window from its card on the board; 效能告诫 from an alert (the board), a case
-    (the cases page) and a bad review (the follow-ups page), each with its evidence."""
+    (the cases page) and a bad review (the follow-ups page), each with its evidence; a
+    case extended on the cases page links the applicant's notice to print."""
     import requests
     from playwright.sync_api import expect
 
@@ -355,6 +356,13 @@ def test_a_supervisor_urges_and_admonishes_from_the_board_cases_and_follow_ups(
     answers[:] = ["1", "受理材料未当场核验"]
     page.locator(f"#case-{number} button.admonish").click()
     expect(page.locator("#message")).to_contain_text(number, timeout=SEEN)
+    # 延期 on the page, then the applicant's notice to print, linked from the case
+    answers[:] = ["3", "需现场核查"]
+    page.locator(f"#case-{number} button.extend").click()
+    notice = page.locator(f"#case-{number} a.extension-notice")
+    expect(notice).to_be_visible(timeout=SEEN)
+    paper = page.request.get(server.url + notice.get_attribute("href"))
+    assert paper.status == 200 and "需现场核查" in paper.text()
     page.goto(f"{server.url}/admin/followups")
     page.locator(f"#followup-{follow_up}").click()
     answers[:] = ["3", "差评属实"]

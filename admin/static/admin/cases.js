@@ -61,6 +61,14 @@ function dueAndState(tr, c) {
   td(tr, c.warning_date);
   const due = td(tr, c.due_date + (c.extension_days
     ? ` (${S("extended", { days: c.extension_days })})` : ""), "due");
+  if (c.extension_days && Array.isArray(c.parts)) { // a case's (not a part's) 延期告知书
+    const notice = document.createElement("a");
+    notice.className = "extension-notice";
+    notice.href = `/counter/cases/${encodeURIComponent(c.number)}/extension-notice?paper=a4`;
+    notice.target = "_blank";
+    notice.textContent = S("extension-notice");
+    due.append(" ", notice);
+  }
   if (c.urgency !== "normal") {
     const badge = document.createElement("span");
     badge.className = `badge badge-${c.urgency}`;
