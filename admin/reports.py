@@ -17,7 +17,7 @@ from flask_babel import get_locale, gettext
 
 from admin.blueprint import bp
 from admin.pages import error_page, render, supervisor_page
-from hall.domain import ranking
+from hall.domain import complaints, ranking
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services.config import zone
@@ -40,8 +40,7 @@ cell = exports.cell  # the page's formats are the text report's
 
 def _table(data: dict[str, Any]) -> dict[str, Any]:
     headers, rows = exports.table(data, gettext)
-    kinds = ["text"] + [kind for _l, _g, kind in exports.COLUMNS] + \
-        ["hours"] * len(exports.pause_reasons(data))
+    kinds = exports.kinds(data)
     return {"headers": headers, "kinds": kinds, "marks": exports.marks(data),
             "rows": [[cell(v, k) if k != "text" else v for v, k in zip(row, kinds, strict=True)]
                      for row in rows]}
@@ -103,7 +102,8 @@ LEVEL_WORDS = {"reminder": N_("Reminder (提醒)"), "admonition": N_("Admonition
 def _bulletin(hall_id: int, first: date) -> dict[str, Any]:
     """Everything the page and its PDF show: the month's figures against the targets, the
     rankings (departments and windows by the rates, staff and windows by their daily
-    assessment) and the month's over-limit visits, overdue cases, urgings and admonitions."""
+    assessment) and the month's over-limit visits, overdue cases, urgings, admonitions and
+    complaints."""
     ctx = hall_context()
     depts = reports.report(ctx, period="month", on=first, group="department", hall_id=hall_id)
     windows = reports.report(ctx, period="month", on=first, group="counter", hall_id=hall_id)
@@ -114,11 +114,22 @@ def _bulletin(hall_id: int, first: date) -> dict[str, Any]:
                         "state": gettext("withdrawn") if a["withdrawn"] else
                         gettext("acknowledged") if a["acknowledged"] else ""}
                        for a in lists["admonitions"]]
+    complaint_rows = [_complaint_row(c) for c in lists["complaints"]]
     return {"month": first.strftime("%Y-%m"), "hall": depts["hall"], "total": depts["total"],
             "departments": ranking.rank(depts["rows"]), "windows": ranking.rank(windows["rows"]),
             "staff_scores": scores["staff"], "window_scores": scores["counter"],
             "lists": lists, "admonition_rows": admonition_rows,
+            "complaint_rows": complaint_rows,
             "generated": _today(hall_id).isoformat()}
+
+
+def _complaint_row(c: dict[str, Any]) -> dict[str, Any]:
+    """A complaint of the bulletin in the reader's words (the codes looked up first, so
+    that extraction sees only the labels' own strings)."""
+    category, state = complaints.CATEGORIES[c["category"]], complaints.STATE_LABELS[c["state"]]
+    upheld = "" if c["upheld"] is None else gettext("Upheld") if c["upheld"] else \
+        gettext("Not upheld")
+    return {**c, "category": gettext(category), "state": gettext(state), "upheld": upheld}
 
 
 @bp.get("/reports/bulletin")

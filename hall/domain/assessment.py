@@ -5,7 +5,8 @@ A score = the scheme's base + the deductions and credits of each item (count × 
 Deductions: lateness and absence (per shift of the rota, from attendance: ``ATTENDANCE``),
 cases that went overdue that day (a case counts once, the day after its due day, against
 the window and staff that accepted it), visits over their time limit, bad reviews (1–2),
-upheld complaints, and admonitions by level. Credits: 满意率 and 现场办结率 at or above the
+upheld complaints (on the day they were answered 属实, against the window and staff they
+named), and admonitions by level. Credits: 满意率 and 现场办结率 at or above the
 hall's targets on a day that has any to measure. Nothing here reads a clock or a database:
 the same records and scheme always give the same score (recomputable at any time).
 """
@@ -39,6 +40,9 @@ ITEMS: dict[str, str] = {
     "satisfaction_credit": N_("Satisfaction rate at target"),
     "onsite_credit": N_("On-the-spot completion rate at target"),
 }
+
+# the report groupings a score belongs to: a staff member's, a window's
+SCORED_GROUPS = ("staff", "counter")
 
 
 @dataclass(slots=True)

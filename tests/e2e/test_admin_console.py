@@ -167,6 +167,8 @@ def test_a_guide_and_weights_edited_on_the_page_reach_the_api_and_the_next_call(
     from playwright.sync_api import expect
 
     with running_hall(ctx, db_url, tmp_path) as (server, tokens, post):
+        with ctx.engine.begin() as conn:  # hj's cases turn amber 3 working days before due
+            conn.execute(text("UPDATE services SET warning_days = 3 WHERE code = 'hj'"))
         page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/?lang=en", role="admin",
                                       login="root", name="管理员", height=1100)
         expect(page.locator("#nav-console")).to_have_class("active")
@@ -176,6 +178,7 @@ def test_a_guide_and_weights_edited_on_the_page_reach_the_api_and_the_next_call(
         expect(page.locator("#service-title")).to_have_text("Service hj")
         expect(page.locator("#service-name")).to_be_focused()
         expect(page.locator("#service-code")).to_have_js_property("readOnly", True)
+        expect(page.locator("#service-warning_days")).to_have_value("3")
         page.fill("#service-materials", "居民户口簿原件\n居民身份证原件\n\n近期免冠照片")
         page.fill("#service-steps", "取号\n窗口受理\n领取户口簿")
         page.fill("#service-fee", "工本费 20 元")
@@ -200,6 +203,7 @@ def test_a_guide_and_weights_edited_on_the_page_reach_the_api_and_the_next_call(
         assert (hj["steps"], hj["fee"], hj["warning_minutes"]) == (
             ["取号", "窗口受理", "领取户口簿"], "工本费 20 元", 15)
         assert hj["affair_code"] == "11650100MB1234567X4442111001000"  # the 好差评 affairCode
+        assert hj["warning_days"] == 3  # the case warning point survives an edit of the guide
 
         page.focus("#tab-services")
         page.keyboard.press("ArrowRight")  # tabs move with the arrow keys

@@ -295,3 +295,87 @@ def test_reports_take_today_from_the_halls_own_zone(app, seeded, clock, zone, to
     bulletin = client.get("/admin/reports/bulletin").text
     assert f'id="month" value="{last_month}"' in bulletin
     assert today in bulletin  # "produced on <the hall's today>"
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_supervisor_urges_and_admonishes_from_the_board_cases_and_follow_ups(
+        live_hall, ctx, browser, artifacts):
+    """催办 a window from its card on the board; 效能告诫 from an alert (the board), a case
+    (the cases page) and a bad review (the follow-ups page), each with its evidence; a
+    case extended on the cases page links the applicant's notice to print."""
+    import requests
+    from playwright.sync_api import expect
+
+    server, _tokens, post = live_hall
+    pad = accounts.add_device(ctx, kind="pad", counter_number=1).value
+    made = accounts.add_user(ctx, login="li", name="李娜").value
+    li = requests.Session()
+    signed = li.post(f"{server.url}/api/v1/auth/login", timeout=5,
+                     json={"login": "li", "password": made["password"]}).json()
+    li.headers["X-CSRFToken"] = signed["csrf_token"]
+
+    def at_window(path: str, **body):
+        r = li.post(f"{server.url}/api/v1/counters/1/{path}", json=body, timeout=5)
+        assert r.status_code == 200, r.text
+
+    at_window("sign-in")
+    rated = post("/api/v1/tickets", "kiosk", service="hj")
+    post("/api/v1/tickets", "kiosk", service="hj")
+    for outcome in ("done", "accepted"):  # a visit she finished, then a case she accepted
+        at_window("call-next")
+        at_window("start")
+        at_window("finish", outcome=outcome, **({"applicant": "张三"}
+                                                if outcome == "accepted" else {}))
+    r = requests.post(f"{server.url}/api/v1/tickets/{rated['id']}/rating", timeout=5,
+                      json={"level": 1, "reason": "服务态度差"},
+                      headers={"Authorization": f"Bearer {pad['token']}"})
+    assert r.status_code < 300, r.text  # a bad review: an alert at window 1, a follow-up
+
+    page, errors = signed_in_page(browser, ctx, f"{server.url}/admin/board")
+    answers: list[str] = []
+    page.on("dialog", lambda d: d.accept(answers.pop(0)))
+    card = page.locator("#window-1")
+    expect(card.locator(".win-staff")).to_contain_text("李娜", timeout=SEEN)
+    answers[:] = ["排队较长，请加快"]
+    card.locator("button.win-urge").click()
+    expect(page.locator("#board-message")).to_contain_text("1", timeout=SEEN)
+    alert = page.locator("#alerts li", has=page.locator("button.win-admonish"))
+    expect(alert).to_have_count(1, timeout=SEEN)
+    alert_id = alert.get_attribute("data-id")
+    answers[:] = ["2", "对群众态度生硬"]
+    alert.locator("button.win-admonish").click()
+    expect(page.locator("#board-message")).to_contain_text("李娜", timeout=SEEN)
+    page.screenshot(path=artifacts / "board-urge-admonish.png", full_page=True)
+
+    with ctx.engine.connect() as conn:
+        number = conn.execute(text("SELECT number FROM cases")).scalar_one()
+        follow_up = conn.execute(text("SELECT id FROM follow_ups")).scalar_one()
+    page.goto(f"{server.url}/admin/cases")
+    answers[:] = ["1", "受理材料未当场核验"]
+    page.locator(f"#case-{number} button.admonish").click()
+    expect(page.locator("#message")).to_contain_text(number, timeout=SEEN)
+    # 延期 on the page, then the applicant's notice to print, linked from the case
+    answers[:] = ["3", "需现场核查"]
+    page.locator(f"#case-{number} button.extend").click()
+    notice = page.locator(f"#case-{number} a.extension-notice")
+    expect(notice).to_be_visible(timeout=SEEN)
+    paper = page.request.get(server.url + notice.get_attribute("href"))
+    assert paper.status == 200 and "需现场核查" in paper.text()
+    page.goto(f"{server.url}/admin/followups")
+    page.locator(f"#followup-{follow_up}").click()
+    answers[:] = ["3", "差评属实"]
+    page.locator("#admonish-submit").click()
+    expect(page.locator("#fu-message")).to_contain_text("李娜", timeout=SEEN)
+
+    with ctx.engine.connect() as conn:
+        urged = conn.execute(text("SELECT counter_id, note, case_id FROM urgings")).all()
+        given = conn.execute(text("SELECT level, staff_id, reason, evidence_kind, evidence_ref "
+                                  "FROM admonitions ORDER BY id")).all()
+    assert [tuple(u) for u in urged] == [(1, "排队较长，请加快", None)]
+    assert [tuple(a) for a in given] == [
+        ("admonition", made["id"], "对群众态度生硬", "alert", alert_id),
+        ("reminder", made["id"], "受理材料未当场核验", "case", number),
+        ("criticism", made["id"], "差评属实", "rating", f"ticket:{rated['id']}")]
+    assert answers == [] and errors == []

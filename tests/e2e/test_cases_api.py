@@ -94,3 +94,77 @@ def test_a_case_in_parts_is_opened_acted_on_by_part_and_read_with_its_parts(
     public = app.test_client().get(f"/api/v1/cases/{number}?code={code}").json
     assert [(p["part"], p["state"], p["due_date"]) for p in public["parts"]] == [
         (1, "done", "2026-11-25"), (2, "accepted", "2026-11-30")]
+
+
+def test_the_case_clock_over_http_refuses_bad_input_and_the_case_page_tells_the_applicant(
+        app, seeded, login_as, clock):
+    """延期 / 中止 / 恢复 through /api/v1/cases/<n>/…: each bad input is a 4xx naming its
+    field with nothing written; the visitor's case page and the printed notice then say
+    what the clock did (suspended since …, extended by …)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    boss, staff = login_as("wang", "supervisor", "王强"), login_as("li", "staff", "李娜")
+    with seeded.engine.connect() as conn:
+        hall = {"id": conn.execute(text("SELECT id FROM halls")).scalar_one(),
+                "services": dict(conn.execute(text("SELECT code, id FROM services")).all()),
+                "counters": dict(conn.execute(text("SELECT number, id FROM counters")).all())}
+    number = "T-20261123-0001"  # 户籍办理 accepted Mon 23 Nov, due Mon 30 Nov
+    add_case(seeded, hall, number, date(2026, 11, 23), date(2026, 11, 27), date(2026, 11, 30))
+    url = f"/api/v1/cases/{number}"
+
+    def written() -> tuple:
+        with seeded.engine.connect() as conn:
+            return (conn.execute(text("SELECT count(*) FROM case_clock")).scalar_one(),
+                    *conn.execute(text("SELECT state, due_date, extension_days FROM cases "
+                                       "WHERE number = :n"), {"n": number}).one())
+
+    before = written()
+    err(boss.post(f"{url}/extend", json={"days": 11, "reason": "需现场核查"}, headers=boss.csrf),
+        422, "extension_too_long", "days")  # beyond the hall's limit (10)
+    err(boss.post(f"{url}/extend", json={"days": 3}, headers=boss.csrf), 422, "invalid",
+        "reason")
+    err(boss.post(f"{url}/extend", json={"days": 3, "reason": "  "}, headers=boss.csrf),
+        422, "invalid", "reason")
+    err(boss.post(f"{url}/resume", json={}, headers=boss.csrf), 409, "not_suspended", "state")
+    err(boss.post(f"{url}/suspend", json={"reason": "lunch"}, headers=boss.csrf), 422,
+        "invalid", "reason")
+    err(staff.post(f"{url}/extend", json={"days": 3, "reason": "x"}, headers=staff.csrf),
+        403, "forbidden", "authorization")
+    assert written() == before  # nothing half-written
+
+    moved = boss.post(f"{url}/extend", json={"days": 3, "reason": "需现场核查"},
+                      headers=boss.csrf)
+    assert moved.status_code == 200 and moved.json["due_date"] == "2026-12-03"
+    err(boss.post(f"{url}/extend", json={"days": 1, "reason": "再延"}, headers=boss.csrf),
+        409, "already_extended", "days")
+    clock.current = datetime(2026, 11, 25, 2, tzinfo=UTC)
+    boss = login_as("zhao", "supervisor", "赵敏")  # a session lasts a working day at most
+    stopped = boss.post(f"{url}/suspend", json={"reason": "testing", "note": "送检"},
+                        headers=boss.csrf)
+    assert stopped.status_code == 200 and stopped.json["state"] == "suspended"
+
+    with seeded.engine.connect() as conn:
+        code = conn.execute(text("SELECT lookup_code FROM cases")).scalar_one()
+    page = app.test_client().get(f"/case/{number}?code={code}&lang=en").get_data(as_text=True)
+    timing = page.split('id="c-timing">')[1].split("</p>")[0]
+    assert "Suspended since" in timing and "Testing (检测)" in timing
+    notice = page.split('id="c-notice">')[1].split("</p>")[0]
+    assert "extended by 3 working days" in notice and "需现场核查" in notice
+    assert "December 3, 2026" in notice
+
+    paper = boss.get(f"/counter/cases/{number}/extension-notice?lang=en")
+    assert paper.status_code == 200, paper.get_data(as_text=True)[-600:]
+    body = paper.get_data(as_text=True)
+    assert "2026-11-30" in body and "2026-12-03" in body and "需现场核查" in body
+
+    clock.current = datetime(2026, 11, 27, 2, tzinfo=UTC)  # Fri: two working days stopped
+    boss = login_as("zhou", "supervisor", "周平")
+    back = boss.post(f"{url}/resume", json={"note": "报告已回"}, headers=boss.csrf)
+    assert back.status_code == 200
+    assert (back.json["state"], back.json["days"], back.json["due_date"]) == \
+        ("in_progress", 2, "2026-12-07")
+    boss.post(f"{url}/finish", json={}, headers=boss.csrf)
+    err(boss.post(f"{url}/extend", json={"days": 2, "reason": "迟了"}, headers=boss.csrf),
+        409, "illegal_case_transition", "state")  # a closed case is not extended

@@ -113,3 +113,40 @@ def test_the_text_report_shows_the_pages_figures_with_fees_and_targets(db_url, m
     cells = re.findall(r'<td class="num[^"]*"[^>]*>([^<]*)</td>', page.split('class="total"')[1])
     column = [re.split(r"\s{2,}", ln.strip())[-1].rstrip("✓✗") for ln in lines[3:]]
     assert column == cells
+
+
+def test_the_month_report_counts_open_overdue_cases_against_the_on_time_rate(
+        db_url, monkeypatch, ctx):
+    """The issue's headline (issue 18): November with ten cases due — one done on its due
+    day, nine still open past theirs. `hall report --period month` said 100.0 %; it is
+    1 / (1 + 9) = 10.0 %, with 9 overdue (超期件数), missing the 99 % target."""
+    import re
+    from datetime import date, timedelta
+
+    from sqlalchemy import text
+
+    from hall.services.config.layout.seed import load_layout, seed
+    from tests.conftest import add_case
+
+    monkeypatch.setenv("HALL_DATABASE_URL", db_url)
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    with ctx.engine.connect() as conn:
+        hall = {"id": conn.execute(text("SELECT id FROM halls")).scalar_one(),
+                "services": dict(conn.execute(text("SELECT code, id FROM services")).all()),
+                "counters": dict(conn.execute(text("SELECT number, id FROM counters")).all())}
+    for i in range(10):
+        due = date(2026, 11, 2) + timedelta(days=i)
+        add_case(ctx, hall, f"T-202611{i + 1:02d}-0001", due - timedelta(days=5), due, due)
+    with ctx.engine.begin() as conn:  # the first is done on its due day
+        conn.execute(text("UPDATE cases SET state = 'done', done_on = due_date, "
+                          "done_at = accepted_at WHERE number = 'T-20261101-0001'"))
+    out = CliRunner().invoke(cli, ["report", "--period", "month", "--on", "2026-11-01",
+                                   "--group", "hall"])
+    assert out.exit_code == 0, out.output
+
+    def figure(label: str) -> str:
+        line = next(ln for ln in out.output.splitlines() if ln.startswith(label))
+        return re.split(r"\s{2,}", line[len(label):].strip())[-1]
+
+    assert figure("按时办结率") == "10.0%✗"
+    assert figure("超期件数") == "9"

@@ -397,3 +397,78 @@ def test_the_terminal_page_has_no_inline_script_and_remembers_the_language(app):
     english = client.get("/counter?lang=en")
     assert "lang=en" in english.headers["Set-Cookie"]
     assert "Call next" in english.get_data(as_text=True)
+
+
+@SQLITE_ONLY
+@pytest.mark.slow
+@pytest.mark.browser
+def test_urging_admonition_and_case_alert_reach_the_terminal_and_stay_until_answered(
+        live_hall, browser, artifacts, ctx):
+    """催办 and 效能告诫 appear on the window's terminal at once (no reload), stay there
+    across a reload until answered or acknowledged there; a case the window accepted is an
+    amber alert on its terminal at its warning point."""
+    from playwright.sync_api import expect
+
+    from hall.services.context import run
+    from hall.services.supervision import watch_rules
+    from tests.conftest import add_case
+
+    server, _, post = live_hall
+    password = accounts.add_user(ctx, login="li", name="李娜").value
+    boss_password = accounts.add_user(ctx, login="wang", name="王强",
+                                      role="supervisor").value["password"]
+    boss = requests.Session()
+    signed = boss.post(f"{server.url}/api/v1/auth/login", timeout=5,
+                       json={"login": "wang", "password": boss_password}).json()
+    boss.headers["X-CSRFToken"] = signed["csrf_token"]
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page, errors = new_tab(context, f"{server.url}/counter")
+    sign_in_on_page(page, "li", password["password"])
+    page.click("#choose-1")
+    expect(page.locator("#terminal")).to_be_visible(timeout=SEEN)
+    wait_live(page)
+    expect(page.locator("#t-supervised")).to_be_hidden()
+
+    r = boss.post(f"{server.url}/api/v1/urgings", timeout=5,
+                  json={"counter_id": 1, "note": "排队已超40分钟，请加快"})
+    assert r.status_code == 200, r.text
+    urging = page.locator("#t-supervised-list li.ct-urge")
+    expect(urging).to_contain_text("排队已超40分钟，请加快", timeout=SEEN)
+    r = boss.post(f"{server.url}/api/v1/admonitions", timeout=5, json={
+        "level": "reminder", "staff_id": password["id"], "reason": "窗口台面杂乱"})
+    assert r.status_code == 200, r.text
+    warned = page.locator("#t-supervised-list li.ct-admonition")
+    expect(warned).to_contain_text("窗口台面杂乱", timeout=SEEN)
+
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    with ctx.engine.connect() as conn:
+        hall = {"id": hall_id(ctx),
+                "services": dict(conn.execute(text("SELECT code, id FROM services")).all()),
+                "counters": dict(conn.execute(text("SELECT number, id FROM counters")).all())}
+    number = f"T-{today:%Y%m%d}-0001"
+    add_case(ctx, hall, number, today - timedelta(days=3), today, today + timedelta(days=3))
+    ctx.clock.current = datetime.now(UTC)  # the server's clock is the system's
+    # the server's own watch runs this rule (every minute); run here, in this process, its
+    # event does not reach the server's sockets: the page reads it again, as the countdown
+    # test does (the server-side path to the window's room: test_warning_point_per_service)
+    run(ctx, lambda uow: watch_rules.case_due(uow, hall["id"], {}))
+    page.reload()
+    amber = page.locator("#t-alerts li", has_text=number)
+    expect(amber).to_have_class(re.compile(r"\bwarning\b"), timeout=SEEN)
+    page.screenshot(path=artifacts / "terminal-urged-admonished.png", full_page=True)
+
+    page.reload()  # still there: until answered
+    expect(page.locator("#terminal")).to_be_visible(timeout=SEEN)
+    expect(urging).to_contain_text("排队已超40分钟，请加快", timeout=SEEN)
+    expect(warned).to_have_count(1)
+    urging.locator("input").fill("已增开3号窗口分流")
+    urging.locator("button").click()
+    expect(urging).to_have_count(0, timeout=SEEN)
+    warned.locator("button").click()
+    expect(page.locator("#t-supervised")).to_be_hidden(timeout=SEEN)
+    with ctx.engine.connect() as conn:
+        assert conn.execute(text("SELECT answer FROM urgings")).scalar_one() == \
+            "已增开3号窗口分流"
+        assert conn.execute(text("SELECT acked_at IS NOT NULL FROM admonitions")).scalar_one()
+    assert errors == []

@@ -110,6 +110,7 @@ WHO_MAY = (
     ("* /api/v1/admonitions/<int:admonition_id>/withdraw", SUPERVISORS),
     ("POST /api/v1/admonitions", SUPERVISORS),
     ("GET /api/v1/admonitions", STAFF),
+    ("* /api/v1/assessment/scheme", SUPERVISORS),  # the hall's own 日考核 points
     ("GET /api/v1/board*", SUPERVISORS),
     ("POST /api/v1/appointments/check-in", STAFF | {KIOSK}),
     ("* /api/v1/appointments*", EVERYONE),  # booking is public
@@ -166,6 +167,7 @@ def bodies(ids: dict) -> dict[str, dict]:
         "auth.password": {"current": "not the password", "new": "窗口服务 2026 好差评"},
         "admin_api.staff_photo_upload": {"photo": PHOTO},
         "cases.extend": {"days": 1, "reason": "现场核查"}, "cases.suspend": {"reason": "testing"},
+        "assessment.set_scheme": {"rules": {"bad_review": -3}},
         "cases.extend_part": {"days": 1, "reason": "现场核查"},
         "cases.suspend_part": {"reason": "testing"},
         "supervision.urge": {"counter_id": 1, "note": "请加快"},
@@ -459,6 +461,7 @@ OWN_HALL_ONLY = (
     # device, decides it (then it is the deciding hall's)
     "POST /api/v1/pairings/<int:pairing_id>/*",
     "GET /api/v1/urgings", "GET /api/v1/admonitions",
+    "* /api/v1/assessment/scheme",  # the scheme of the caller's hall
     # the rota, attendance and leave of the caller's hall, the caller's own leave and desk
     "GET /api/v1/duty/*", "POST /api/v1/duty/rota/copy", "POST /api/v1/duty/leave",
     "POST /api/v1/duty/rota/import",  # rows name people by login, found in the caller's hall

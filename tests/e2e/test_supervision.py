@@ -14,14 +14,15 @@ from sqlalchemy import text
 from tests.e2e.conftest import err, sign_in_at_counter
 from tests.e2e.test_counter_api import act, issued
 
+EXTRA = {"accepted": {"applicant": "张三"}, "refused": {"note": "不属于本中心受理范围"}}
+
 
 def serve_with(client, kiosk_headers, staff, outcomes: list[str], counter: int = 1) -> None:
     for outcome in outcomes:
         issued(client, kiosk_headers)
         act(staff, counter, "call-next")
         act(staff, counter, "start")
-        act(staff, counter, "finish", outcome=outcome,
-            **({"applicant": "张三"} if outcome == "accepted" else {}))
+        act(staff, counter, "finish", outcome=outcome, **EXTRA.get(outcome, {}))
 
 
 def set_targets(app, **targets) -> None:
@@ -68,6 +69,11 @@ def test_targets_colour_the_figures(app, client, kiosk_headers, staff_client,
     mark = next(i for i, h in enumerate(rows[0]) if h.startswith(
         "On-the-spot completion rate (现场办结率): target 90"))
     assert rows[-1][mark] == "missed"
+    bulletin = supervisor_client.get("/admin/reports/bulletin?month=2026-11").text
+    total = bulletin.split('id="bulletin-total"')[1].split("</dl>")[0]
+    assert re.search(r"现场办结率[^<]*</dt><dd class=\" target-missed\">33.3%</dd>", total)
+    window = bulletin.split('id="rank-windows"')[1].split("</table>")[0]
+    assert 'class="num target-missed">33.3%' in window
 
     set_targets(app, onsite_completion=30)  # the hall's own target: 30 % → green
     page = supervisor_client.get("/admin/reports?period=day&group=counter").text
@@ -77,6 +83,8 @@ def test_targets_colour_the_figures(app, client, kiosk_headers, staff_client,
     assert sheet.cell(sheet.max_row, col).fill.fgColor.rgb.endswith("C6EFCE")  # green
     board = supervisor_client.get("/admin/board").text
     assert 'class="target-met" data-measure="onsite_completion_rate"' in board
+    bulletin = supervisor_client.get("/admin/reports/bulletin?month=2026-11").text
+    assert 'class="num target-met">33.3%' in bulletin.split('id="rank-windows"')[1]
 
 
 def listen(app, client, room: str):
@@ -245,3 +253,113 @@ def test_bulletin_pdf_has_rankings(app, seeded, login_as, clock):
     order = [pdf.index(row["name"]) for row in sorted(
         data["rows"], key=lambda r: -(r["satisfaction_rate"] or 0))]
     assert order == sorted(order)  # ranked: the better department comes first
+
+
+def test_bulletin_lists_the_months_complaints(app, seeded, login_as, clock):
+    """The 月通报 lists the month's 投诉: number, category, against whom, where it stands and
+    whether it was upheld — never the complainant's words or phone (a bulletin is
+    published); another month's complaint is not in it."""
+    from datetime import UTC, datetime
+
+    from pypdf import PdfReader
+
+    from hall.domain.access import Actor
+    from hall.services.complaints import handling, intake
+
+    li = login_as("li", "staff", "李娜")
+    boss = login_as("wang", "supervisor", "王强")
+    with seeded.engine.connect() as conn:
+        hall_id = conn.execute(text("SELECT id FROM halls")).scalar_one()
+        window = conn.execute(text("SELECT id FROM counters WHERE number = 1")).scalar_one()
+    me = Actor("staff", boss.staff_id, hall_id, "supervisor", label="王强")
+
+    def complain(words: str, phone: str) -> dict:
+        return intake.by_staff(seeded, actor=me, source="phone_call", text=words,
+                               category="attitude", phone=phone,
+                               target=intake.Target(counter_id=window,
+                                                    staff_id=li.staff_id)).value
+
+    clock.current = datetime(2026, 10, 20, 2, tzinfo=UTC)
+    october = complain("十月的投诉", "13900001111")
+    clock.current = datetime(2026, 11, 23, 2, tzinfo=UTC)
+    upheld = complain("窗口人员态度生硬，不耐烦", "13812345678")
+    handling.reply(seeded, actor=me, complaint_id=upheld["id"], text="已核实，已批评教育",
+                   upheld=True)
+    waiting = complain("等了很久没人理", "13700002222")
+
+    boss = login_as("zhao", "supervisor", "赵敏")  # today's session
+    page = boss.get("/admin/reports/bulletin?month=2026-11").text
+    listed = page.split('id="list-complaints"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", listed.split("<tbody>")[1], re.S)
+    cells = [re.findall(r"<td>([^<]*)</td>", r) for r in rows]
+    assert [c[1] for c in cells] == [upheld["number"], waiting["number"]]
+    first, second = cells
+    assert (first[0], first[2], first[4], first[5]) == ("2026-11-23", "服务态度", "已答复", "属实")
+    assert "李娜" in first[3] and "1号窗口" in first[3] and first[6].startswith("2026-11-23")
+    assert (second[4], second[5], second[6]) == ("已收到", "", "")
+    assert october["number"] not in page
+    for private in ("态度生硬", "13812345678", "5678", "等了很久"):
+        assert private not in listed
+
+    r = boss.get("/admin/reports/bulletin?month=2026-11&format=pdf")
+    pdf = re.sub(r"\s+", " ", "\n".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(r.data)).pages))
+    assert upheld["number"] in pdf and waiting["number"] in pdf and "属实" in pdf
+    assert october["number"] not in pdf
+
+
+def test_the_hall_sets_its_own_scoring_scheme(app, seeded, staff_client, supervisor_client):
+    """日考核 points are the hall's own: a supervisor reads the version in force and sets a
+    new one from today (never a past day); bad input is 4xx naming the field, with
+    nothing written; the change is audited."""
+    boss = supervisor_client
+    now = boss.get("/api/v1/assessment/scheme")
+    assert now.status_code == 200
+    assert (now.json["version"], now.json["versions"]) == (0, [])
+    assert now.json["rules"]["bad_review"] == -2 and "complaint_upheld" in now.json["items"]
+    err(staff_client.get("/api/v1/assessment/scheme"), 403, "forbidden", "authorization")
+    err(staff_client.post("/api/v1/assessment/scheme", json={"rules": {"bad_review": -10}},
+                          headers=staff_client.csrf), 403, "forbidden", "authorization")
+    err(boss.post("/api/v1/assessment/scheme", json={"rules": {"napping": -1}},
+                  headers=boss.csrf), 422, "invalid_scheme", "rules")
+    err(boss.post("/api/v1/assessment/scheme", json={"rules": {"bad_review": "-10"}},
+                  headers=boss.csrf), 422, "invalid", "rules.bad_review")
+    err(boss.post("/api/v1/assessment/scheme", json={"rules": {"bad_review": -10},
+                                                    "valid_from": "2026-11-01"},
+                  headers=boss.csrf), 422, "scheme_in_the_past", "valid_from")
+    assert boss.get("/api/v1/assessment/scheme").json["versions"] == []  # nothing written
+
+    made = boss.post("/api/v1/assessment/scheme", json={"rules": {"bad_review": -10}},
+                     headers=boss.csrf)
+    assert made.status_code == 200, made.json
+    assert (made.json["version"], made.json["valid_from"]) == (1, "2026-11-23")
+    later = boss.post("/api/v1/assessment/scheme", json={
+        "rules": {"bad_review": -4, "base": 90}, "valid_from": "2026-12-01"},
+        headers=boss.csrf)
+    assert later.json["version"] == 2
+    now = boss.get("/api/v1/assessment/scheme").json
+    assert (now["version"], now["rules"]["bad_review"], now["rules"]["base"]) == (1, -10, 100)
+    assert now["versions"] == [{"version": 1, "valid_from": "2026-11-23"},
+                               {"version": 2, "valid_from": "2026-12-01"}]
+    with seeded.engine.connect() as conn:
+        audited = conn.execute(text("SELECT action, entity_id FROM audit_log WHERE entity = "
+                                    "'score_scheme' ORDER BY id")).all()
+    assert [tuple(a) for a in audited] == [("create", "1"), ("create", "2")]
+
+
+def test_the_board_shows_the_onsite_rate_beside_correction_and_refusal(
+        client, kiosk_headers, staff_client, supervisor_client):
+    # today at window 1: 办结, 受理, 补正, 不予受理 → 现场办结率 1 / 2 = 50 %, and beside it
+    # 补正率 1 / 4 = 25 % and 不予受理率 1 / 4 = 25 % (refusing cannot hide)
+    sign_in_at_counter(staff_client)
+    serve_with(client, kiosk_headers, staff_client, ["done", "accepted", "correction",
+                                                     "refused"])
+    board = supervisor_client.get("/admin/board").text
+    strip = board.split('id="board-figures"')[1].split("</section>")[0]
+    tiles = re.findall(r'data-measure="([a-z_]+)"><span>([^<]*)</span>', strip)
+    order = [m for m, _v in tiles]
+    at = order.index("onsite_completion_rate")
+    assert tiles[at:at + 3] == [("onsite_completion_rate", "50.0%"),
+                                ("correction_rate", "25.0%"), ("refusal_rate", "25.0%")]
+    assert re.search(r'<div class="" data-measure="refusal_rate"><span>25.0%</span>'
+                     r'<small>[^<·]*</small>', strip)  # no target of its own, no colour

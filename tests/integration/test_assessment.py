@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from hall.domain.access import Actor
 from hall.services.queue import calling, tickets, visits
 from hall.services.ratings import rating
-from hall.services.supervision import admonitions, assessment
+from hall.services.supervision import admonitions, assessment, exports, reports
 from tests.conftest import add_case, refused
 from tests.integration.conftest import kiosk, pad_at, signed_in_at
 
@@ -73,6 +73,7 @@ def test_daily_score_from_records(ctx, hall, clock):
 def test_score_scheme_change_keeps_last_month(ctx, hall, clock):
     clock.current = datetime(2026, 10, 27, 2, tzinfo=UTC)  # a Tuesday in October
     a_day_of_li(ctx, hall, clock)
+    clock.current = datetime(2026, 11, 2, 2, tzinfo=UTC)  # October is over
     october = assessment.assess(ctx, hall["id"], date(2026, 10, 1), date(2026, 10, 31))
     li_oct = next(r for r in october["staff"] if r["key"] == hall["staff"]["li"])
     # 96 on the 27th (as worked out above); on the 28th the 身份证办理 case she accepted on
@@ -145,35 +146,88 @@ def test_lateness_and_absence_on_the_rota_cost_points(ctx, hall, clock):
         (1, 1)
 
 
-def test_an_upheld_complaint_costs_its_window_and_staff_member(ctx, hall, clock):
-    """投诉属实 (issue 19): an upheld complaint is a deduction of the scheme (−5 by default)
-    against the window and staff member it names, on the day it came in; one found
-    unfounded, or not yet decided, costs nothing."""
+def test_no_score_for_a_day_that_has_not_come(ctx, hall, clock):
+    # Mon 23 Nov: 李娜 accepts a 身份证办理 case (即办件: due the same day), still open at
+    # 10:00. It is overdue only once Tuesday comes; asked on Monday, Tuesday has no score
+    # (the case may yet be finished today).
+    a_day_of_li(ctx, hall, clock)
+    week = assessment.assess(ctx, hall["id"], date(2026, 11, 23), date(2026, 11, 29))
+    li = next(r for r in week["staff"] if r["key"] == hall["staff"]["li"])
+    assert [d["day"] for d in li["days"]] == ["2026-11-23"]
+    clock.current = datetime(2026, 11, 24, 1, tzinfo=UTC)  # Tuesday 09:00: it has come
+    week = assessment.assess(ctx, hall["id"], date(2026, 11, 23), date(2026, 11, 29))
+    li = next(r for r in week["staff"] if r["key"] == hall["staff"]["li"])
+    assert [(d["day"], d["score"]) for d in li["days"]] == [("2026-11-23", 96.0),
+                                                           ("2026-11-24", 98.0)]
+
+
+def test_reports_show_each_score_with_the_counts_behind_it(ctx, hall, clock):
+    # 李娜's Monday and Tuesday (a_day_of_li each day): Monday 96 as worked out above;
+    # Tuesday the same 96 less 2 for Monday's 即办件 case, overdue from Tuesday → 94.
+    # The week's report by staff: 周汇总 190 over 2 days (mean 95), and the lines behind it.
+    a_day_of_li(ctx, hall, clock)
+    clock.current = datetime(2026, 11, 24, 2, tzinfo=UTC)
+    a_day_of_li(ctx, hall, clock)
+    data = reports.report(ctx, period="week", on="2026-11-23", group="staff",
+                          hall_id=hall["id"])
+    li = next(r for r in data["rows"] if r["key"] == hall["staff"]["li"])
+    assert li["score"] == {
+        "sum": 190.0, "mean": 95.0, "days_scored": 2, "rank": 1,
+        "weeks": {"2026-W48": 190.0},
+        "lines": [{"item": "overdue_case", "count": 1, "points": -2},
+                  {"item": "visit_over_limit", "count": 2, "points": -2},
+                  {"item": "bad_review", "count": 2, "points": -4},
+                  {"item": "admonition_reminder", "count": 2, "points": -2}]}
+    assert "score" not in data["total"]  # a hall has no score of its own
+
+    # the table the page, CSV, XLSX and text share: the score with its counts in words
+    en = exports.translator("en")
+    headers, rows = exports.table(data, en)
+    row = next(r for r in rows if r[0] == li["name"])
+    at = headers.index("Daily assessment: total points")
+    assert headers[at:at + 4] == ["Daily assessment: total points",
+                                  "Daily assessment: mean points", "Days assessed",
+                                  "Points deducted and credited"]
+    assert row[at:at + 4] == [190.0, 95.0, 2, "Overdue cases 1 (-2); Visits over the time "
+                              "limit 2 (-2); Bad reviews 2 (-4); Reminders (提醒) 2 (-2)"]
+    assert rows[-1][at:at + 4] == [None, None, None, None]  # the total
+    text = exports.as_text(data, en).splitlines()
+    assert next(ln for ln in text if ln.startswith("Daily assessment: total points")
+                ).split()[-2:] == ["190.00", "–"]
+    csv_lines = exports.to_csv(data, en).splitlines()
+    assert "Points deducted and credited" in csv_lines[0]
+    assert "Bad reviews 2 (-4)" in next(ln for ln in csv_lines if li["name"] in ln)
+
+    # by window: Monday 95 (above); Tuesday 100 − 2·2 overdue (Monday's 即办件 and the case
+    # due Monday) − 1 over the limit − 2 bad review = 93
+    windows = reports.report(ctx, period="week", on="2026-11-23", group="counter",
+                             hall_id=hall["id"])
+    one = next(r for r in windows["rows"] if r["key"] == hall["counters"][1])
+    assert (one["score"]["sum"], one["score"]["days_scored"]) == (188.0, 2)
+    # grouped by service, nothing is scored: no score columns
+    by_service = reports.report(ctx, period="week", on="2026-11-23", group="service",
+                                hall_id=hall["id"])
+    assert "Days assessed" not in exports.table(by_service, en)[0]
+
+
+def test_an_upheld_complaint_costs_its_window_and_staff_points(ctx, hall, clock):
+    """投诉属实: a deduction of the scheme (−5 by default) against the window and staff
+    member the complaint names, on the day it was found 属实; one found unfounded costs
+    nothing."""
     from hall.services.complaints import handling, intake
 
-    li = signed_in_at(ctx, hall, 1)
-    ticket = serve(ctx, hall, clock, li, "hj", 5, "done")
-    token = tickets_token(ctx, ticket)
-    founded = intake.from_ticket(ctx, token=token, text="窗口人员态度冷淡").value
-    unfounded = intake.from_ticket(ctx, token=token, text="等太久").value
-    intake.from_ticket(ctx, token=token, text="还没查清")  # not decided
-    clock.advance(days=2)  # replied and closed on a later day: still the day it came in
-    handling.reply(ctx, actor=boss(hall), complaint_id=founded["id"], text="已核实",
-                   upheld=True)
-    handling.reply(ctx, actor=boss(hall), complaint_id=unfounded["id"], text="经核实不属实",
-                   upheld=False)
+    a_day_of_li(ctx, hall, clock)  # 李娜 96, window 1 95 (worked out above)
+    against = intake.Target(counter_id=hall["counters"][1], staff_id=hall["staff"]["li"])
+    for upheld in (True, False):  # one found 属实, one not
+        filed = intake.by_staff(ctx, actor=boss(hall), source="phone_call",
+                                text="态度生硬", category="attitude", target=against).value
+        handling.reply(ctx, actor=boss(hall), complaint_id=filed["id"], text="已核实",
+                       upheld=upheld)
     day = date(2026, 11, 23)
     scores = assessment.assess(ctx, hall["id"], day, day)
-    for by, key in (("staff", hall["staff"]["li"]), ("counter", hall["counters"][1])):
-        (row,) = [r for r in scores[by] if r["key"] == key]
-        (only,) = row["days"]
-        assert only["counts"]["complaint_upheld"] == 1
-        assert {"item": "complaint_upheld", "count": 1, "points": -5} in only["lines"]
-
-
-def tickets_token(ctx, ticket_id: int) -> str:
-    from sqlalchemy import text
-
-    with ctx.engine.connect() as conn:
-        return conn.execute(text("SELECT token FROM tickets WHERE id = :i"),
-                            {"i": ticket_id}).scalar_one()
+    li = next(r for r in scores["staff"] if r["key"] == hall["staff"]["li"])["days"][0]
+    window = next(r for r in scores["counter"] if r["key"] == hall["counters"][1])["days"][0]
+    # the default scheme: −5 for an upheld complaint; the other one costs nothing
+    assert (li["counts"]["complaint_upheld"], li["score"]) == (1, 91.0)
+    assert {"item": "complaint_upheld", "count": 1, "points": -5} in li["lines"]
+    assert (window["counts"]["complaint_upheld"], window["score"]) == (1, 90.0)

@@ -4,10 +4,13 @@
 // for a fresh board, at most once a second; an `alert` event updates the alert list at
 // once. Countdowns and idle times tick here every second from the server's timestamps,
 // with the page's clock corrected by the offset measured on each read. The arrivals
-// forecast (board.forecast) is drawn with Chart.js, again only when it changed.
+// forecast (board.forecast) is drawn with Chart.js, again only when it changed. From a
+// window's card or an alert a supervisor urges that window (催办) or admonishes the person
+// signed in at it (效能告诫, the alert as its evidence): admin/supervise.js.
 import { connectLive, fill, text } from "/display/static/hall-live.js";
 import { alertWords } from "/web/static/alert-words.js";
 import { Api } from "/web/static/api.js";
+import { admonish, askAdmonition, askUrge, urge } from "./supervise.js";
 
 const ds = document.body.dataset;
 const strings = document.getElementById("strings");
@@ -191,7 +194,55 @@ function windowCard(c, alerting) {
     card.append(el("div", `win-waiting${c.waiting ? "" : " none"}`,
                    S("waiting-for", { n: c.waiting })));
   }
+  card.append(superviseButtons(c.id, "", null));
   return card;
+}
+
+// 催办 this window; 效能告诫 to whoever is signed in at it (with the alert, if from one)
+function superviseButtons(counterId, suggested, alert) {
+  const box = el("div", "win-supervise");
+  const urgeButton = el("button", "secondary small win-urge", S("urge"));
+  urgeButton.type = "button";
+  urgeButton.addEventListener("click", () => urgeWindow(counterId, suggested));
+  box.append(urgeButton);
+  const c = page.board.counters.find((x) => x.id === counterId);
+  if (c && c.staff) {
+    const warn = el("button", "secondary small win-admonish", S("admonish"));
+    warn.type = "button";
+    warn.title = c.staff.name;
+    warn.addEventListener("click", () => admonishStaff(c, alert));
+    box.append(warn);
+  }
+  return box;
+}
+
+function say(message, failed = false) {
+  const box = $("board-message");
+  box.classList.toggle("adm-error", failed);
+  text(box, message);
+}
+
+async function urgeWindow(counterId, suggested) {
+  const note = askUrge(S, suggested);
+  if (!note) return;
+  try {
+    await urge(api, { counter_id: counterId }, note);
+    say(S("urged", { counter: counterNumber(counterId) }));
+  } catch (err) {
+    say(String(err.message || err), true);
+  }
+}
+
+async function admonishStaff(c, alert) {
+  const asked = askAdmonition(S);
+  if (!asked) return;
+  const evidence = alert ? { evidence_kind: "alert", evidence_ref: String(alert.id) } : {};
+  try {
+    await admonish(api, { staff_id: c.staff.id }, asked, evidence);
+    say(S("admonished", { name: c.staff.name }));
+  } catch (err) {
+    say(String(err.message || err), true);
+  }
 }
 
 function renderWindows() {
@@ -265,6 +316,9 @@ function alertItem(a) {
       acknowledge(a.id, note.value.trim(), button, error);
     });
     li.append(form);
+  }
+  if (a.counter_id && page.board.counters.some((c) => c.id === a.counter_id)) {
+    li.append(superviseButtons(a.counter_id, alertText(a), a));
   }
   return li;
 }

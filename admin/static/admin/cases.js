@@ -2,8 +2,10 @@
 // (POST /api/v1/cases/<number>/<action> with the CSRF token); re-reads on case events.
 // A case in parts (并联审批) is followed by a row per department's part, acted on with the
 // same actions under /api/v1/cases/<number>/parts/<part>/; the case row itself is derived.
+// A case accepted by a known staff member can be the evidence of an admonition (效能告诫).
 import { connectLive, debounce, fill, text } from "/display/static/hall-live.js";
 import { Api } from "/web/static/api.js";
+import { admonish, askAdmonition } from "./supervise.js";
 
 const ds = document.body.dataset;
 const strings = document.getElementById("strings");
@@ -59,6 +61,14 @@ function dueAndState(tr, c) {
   td(tr, c.warning_date);
   const due = td(tr, c.due_date + (c.extension_days
     ? ` (${S("extended", { days: c.extension_days })})` : ""), "due");
+  if (c.extension_days && Array.isArray(c.parts)) { // a case's (not a part's) 延期告知书
+    const notice = document.createElement("a");
+    notice.className = "extension-notice";
+    notice.href = `/counter/cases/${encodeURIComponent(c.number)}/extension-notice?paper=a4`;
+    notice.target = "_blank";
+    notice.textContent = S("extension-notice");
+    due.append(" ", notice);
+  }
   if (c.urgency !== "normal") {
     const badge = document.createElement("span");
     badge.className = `badge badge-${c.urgency}`;
@@ -121,7 +131,8 @@ function render() {
     if (c.parts.length) state.append(` · ${S("in-parts", { count: c.parts.length })}`);
     // a case in parts moves only through its parts; it can still be urged
     const own = ACTIONS[c.state] || [];
-    buttons(tr, c.parts.length ? own.filter((a) => a === "urge") : own, c.number, null);
+    buttons(tr, [...c.parts.length ? own.filter((a) => a === "urge") : own,
+                 ...c.staff_id && own.length ? ["admonish"] : []], c.number, null);
     return [tr, ...c.parts.map((p) => partRow(c, p))];
   });
   if (!rows.length) {
@@ -160,7 +171,26 @@ function ask(action, number) {
   return {};
 }
 
+// 效能告诫 against the staff member who accepted the case, the case as its evidence
+async function admonishFor(number, button) {
+  const c = page.cases.find((x) => x.number === number);
+  const asked = c && c.staff_id ? askAdmonition(S) : null;
+  if (!asked) return;
+  button.disabled = true;
+  try {
+    await admonish(api, { staff_id: c.staff_id }, asked,
+                   { evidence_kind: "case", evidence_ref: number });
+    say(S("admonished", { number }));
+    text($("cases-error"), "");
+  } catch (err) {
+    text($("cases-error"), err.message);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function act(number, action, button, part) {
+  if (action === "admonish") return admonishFor(number, button);
   if (action === "return" && !window.confirm(S("confirm-return", { number }))) return;
   const body = ask(action, number);
   if (body === null) return;

@@ -187,7 +187,8 @@ function departmentBody() {
 const svcForm = $("service-form");
 const BOOKING = ["slot_minutes", "capacity", "days_ahead"];
 const TEXTS = ["code", "department", "name", "name_en", "prefix", "kind"];
-const NUMBERS = ["legal_days", "promised_days", "fast_track_days", "expected_visit_minutes",
+const NUMBERS = ["legal_days", "promised_days", "fast_track_days", "warning_days",
+                 "expected_visit_minutes",
                  "time_limit_minutes", "warning_minutes", "daily_quota",
                  "per_person_daily_limit"];
 const GUIDE_LISTS = ["materials", "steps"];
@@ -248,6 +249,7 @@ function serviceBody() {
   for (const name of NUMBERS) body[name] = read.int(svcForm, name);
   body.legal_days = body.legal_days ?? 0;
   body.promised_days = body.promised_days ?? 0;
+  body.warning_days = body.warning_days ?? 1; // a case's 警戒时限: kept across an edit
   body.hours = read.lines(svcForm, "hours");
   body.booking = read.checked(svcForm, "booking")
     ? Object.fromEntries(BOOKING.map((k) => [k, read.int(svcForm, `booking.${k}`)])) : null;

@@ -1,8 +1,10 @@
 // Supervisor page for 差评整改: list (overdue highlighted), detail, assign, actions, close.
 // Reads and writes /api/v1/followups with the staff session (+ X-CSRFToken on writes) and
-// reloads when a followup.* event arrives in the hall's room.
+// reloads when a followup.* event arrives in the hall's room. The bad review is the
+// evidence of an admonition (效能告诫) against the staff member it rated.
 import { connectLive, debounce, fill, text } from "/display/static/hall-live.js";
 import { Api } from "/web/static/api.js";
+import { admonish, askAdmonition } from "./supervise.js";
 
 const body = document.body;
 const ds = body.dataset;
@@ -84,6 +86,7 @@ function renderDetail(f) {
   text($("detail-due"), f.due_date + (f.overdue ? ` (${T.overdue})` : ""));
   text($("detail-owner"), f.owner_name || T.nobody);
   text($("detail-result"), f.result || "");
+  $("detail-admonish").hidden = !f.staff_id;
   const list = $("followup-actions");
   list.replaceChildren();
   for (const a of f.actions) {
@@ -153,7 +156,24 @@ async function change(path, payload, clear) {
   }
 }
 
+async function admonishRated() {
+  const f = page.items.find((x) => x.id === page.selected);
+  const strings = document.getElementById("strings");
+  const S = (name) => strings.getAttribute(`data-${name}`);
+  const asked = f && f.staff_id ? askAdmonition(S) : null;
+  if (!asked) return;
+  try {
+    await admonish(api, { staff_id: f.staff_id }, asked,
+                   { evidence_kind: "rating", evidence_ref: `ticket:${f.ticket_id}` });
+    text($("detail-error"), "");
+    flash(fill(T.admonished, { name: f.staff_name || "" }));
+  } catch (err) {
+    text($("detail-error"), err.message);
+  }
+}
+
 function wire() {
+  $("admonish-submit").addEventListener("click", () => admonishRated());
   $("filter-state").addEventListener("change", () => load());
   $("filter-overdue").addEventListener("change", () => load());
   $("filters").addEventListener("submit", (e) => e.preventDefault());

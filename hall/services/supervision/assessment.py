@@ -1,8 +1,8 @@
 """日考核 / 周汇总 / 月通报 as assessments: each staff member and window is scored per day
-from the records (visits, ratings, cases, upheld complaints, admonitions, attendance against
-the rota) by the scheme version in force that day (hall/domain/assessment.py); days sum per
-ISO week and rank per month by the mean score of the days scored. An upheld complaint (属实)
-counts against the window and staff member it names, on the day it came in. Nothing is
+from the records (visits, ratings, cases, admonitions, attendance against the rota, upheld
+complaints — on the day they were answered 属实, so a closed month's ranking stays as it was
+published) by the scheme version in force that day (hall/domain/assessment.py); days sum per
+ISO week and rank per month by the mean score of the days scored. Nothing is
 stored but the scheme versions: a score is recomputed from the records whenever it is asked
 for, and a new version applies from its own first day on, so a past month reads the same
 after the scheme changes."""
@@ -55,10 +55,15 @@ def scheme_for(versions: list[Any], day: date) -> tuple[int, dict[str, Any]]:
 
 
 def current_scheme(ctx: Context, hall_id: int) -> dict[str, Any]:
+    """The version in force today, its points, and every version with the day it began
+    (version 0: the built-in default, in force until the first)."""
     def query(uow: UnitOfWork) -> dict[str, Any]:
         today = repo.hall_config(uow, hall_id).settings.local(uow.now).date()
-        version, rules = scheme_for(scheme_versions(uow, hall_id), today)
-        return {"version": version, "rules": rules, "items": list(domain.ITEMS)}
+        versions = scheme_versions(uow, hall_id)
+        version, rules = scheme_for(versions, today)
+        return {"version": version, "rules": rules, "items": list(domain.ITEMS),
+                "versions": [{"version": v.version, "valid_from": v.valid_from.isoformat()}
+                             for v in versions]}
 
     return read(ctx, query)
 
@@ -95,36 +100,58 @@ def set_scheme(ctx: Context, *, actor: Actor, hall_id: int, rules: dict[str, Any
 def assess(ctx: Context, hall_id: int, start: date, end: date) -> dict[str, Any]:
     """Scores of every staff member and window for each day of [start, end] with records,
     their week sums and their ranking by mean daily score (best first)."""
+    return read(ctx, lambda uow: scores(uow, hall_id, start, end))
 
-    def query(uow: UnitOfWork) -> dict[str, Any]:
-        hall = repo.hall_row(uow.conn, hall_id)
-        targets = goals.targets(hall.settings)
-        versions = scheme_versions(uow, hall_id)
-        counts = day_counts(uow, hall, start, end)
-        names = _names(uow, hall_id)
-        per: dict[tuple[str, int], list] = defaultdict(list)
-        for (by, key, day), c in sorted(counts.items(), key=lambda kv: kv[0][2]):
-            version, rules = scheme_for(versions, day)
-            s = domain.score(c, rules, targets)
-            per[(by, key)].append((day, c, s, version))
-        out: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(),
-                               "targets": targets, "staff": [], "counter": []}
-        for (by, key), days in per.items():
-            weeks: dict[str, float] = defaultdict(float)
-            for day, _c, s, _v in days:
-                year, week, _ = day.isocalendar()
-                weeks[f"{year}-W{week:02d}"] += s.points
-            out[by].append({
-                "key": key, "name": names[by].get(key, str(key)),
-                "days": [{"day": day.isoformat(), "score": s.points, "version": v,
-                          "counts": c.as_dict(), "lines": s.lines} for day, c, s, v in days],
-                "weeks": {w: round(p, 2) for w, p in sorted(weeks.items())},
-                **domain.summary((day, c, s) for day, c, s, _v in days)})
-        for by in ("staff", "counter"):
-            out[by] = _ranked(out[by])
-        return out
 
-    return read(ctx, query)
+def scores(uow: UnitOfWork, hall_id: int, start: date, end: date) -> dict[str, Any]:
+    """``assess`` inside a transaction already open (the reports read it with theirs)."""
+    hall = repo.hall_row(uow.conn, hall_id)
+    targets = goals.targets(hall.settings)
+    versions = scheme_versions(uow, hall_id)
+    counts = day_counts(uow, hall, start, end)
+    names = _names(uow, hall_id)
+    per: dict[tuple[str, int], list] = defaultdict(list)
+    for (by, key, day), c in sorted(counts.items(), key=lambda kv: kv[0][2]):
+        version, rules = scheme_for(versions, day)
+        s = domain.score(c, rules, targets)
+        per[(by, key)].append((day, c, s, version))
+    out: dict[str, Any] = {"start": start.isoformat(), "end": end.isoformat(),
+                           "targets": targets, "staff": [], "counter": []}
+    for (by, key), days in per.items():
+        weeks: dict[str, float] = defaultdict(float)
+        for day, _c, s, _v in days:
+            year, week, _ = day.isocalendar()
+            weeks[f"{year}-W{week:02d}"] += s.points
+        out[by].append({
+            "key": key, "name": names[by].get(key, str(key)),
+            "days": [{"day": day.isoformat(), "score": s.points, "version": v,
+                      "counts": c.as_dict(), "lines": s.lines} for day, c, s, v in days],
+            "weeks": {w: round(p, 2) for w, p in sorted(weeks.items())},
+            **domain.summary((day, c, s) for day, c, s, _v in days)})
+    for by in ("staff", "counter"):
+        out[by] = _ranked(out[by])
+    return out
+
+
+def period_scores(uow: UnitOfWork, hall_id: int, start: date, end: date,
+                  by: str) -> dict[int, dict[str, Any]]:
+    """Per staff member or window (``by``): the period's 日考核 as a report row carries it —
+    the sum of its daily scores (a week's: the 周汇总), their mean, the days scored, the
+    rank by mean, and the lines behind them (each item's count and points over the
+    period, as the days' schemes counted them)."""
+    out = {}
+    for r in scores(uow, hall_id, start, end)[by]:
+        lines: dict[str, dict[str, Any]] = {}
+        for day in r["days"]:
+            for ln in day["lines"]:
+                line = lines.setdefault(ln["item"], {"item": ln["item"], "count": 0,
+                                                     "points": 0})
+                line["count"] += ln["count"]
+                line["points"] = round(line["points"] + ln["points"], 2)
+        out[r["key"]] = {"sum": r["sum"], "mean": r["mean"], "days_scored": r["days_scored"],
+                         "rank": r["rank"], "weeks": r["weeks"],
+                         "lines": [lines[i] for i in domain.ITEMS if i in lines]}
+    return out
 
 
 def _ranked(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -168,20 +195,14 @@ def day_counts(uow: UnitOfWork, hall: Any, start: date, end: date) -> dict[Key, 
         bump(counter, staff, day, "ratings")
         bump(counter, staff, day, "good_ratings" if level >= 3 else "bad_review")
     c = Case.__table__
+    today = uow.now.astimezone(tz).date()
     late = uow.conn.execute(  # a case counts once: the day after its due day, if still open
-        select(c.c.counter_id, c.c.staff_id, c.c.due_date)
+        select(c.c.counter_id, c.c.staff_id, c.c.due_date)  # — and once that day has come
         .where(c.c.hall_id == hall.id, c.c.due_date >= start - timedelta(days=1),
-               c.c.due_date < end, c.c.state != "suspended",
+               c.c.due_date < end, c.c.due_date < today, c.c.state != "suspended",
                c.c.done_on.is_(None) | (c.c.done_on > c.c.due_date)))
     for counter, staff, due in late:
         bump(counter, staff, due + timedelta(days=1), "overdue_case")
-    k = Complaint.__table__
-    upheld = uow.conn.execute(  # 属实: against its window and staff, on the day it came in
-        select(k.c.counter_id, k.c.staff_id, k.c.received_on)
-        .where(k.c.hall_id == hall.id, k.c.upheld.is_(True), k.c.received_on >= start,
-               k.c.received_on <= end))
-    for counter, staff, day in upheld:
-        bump(counter, staff, day, "complaint_upheld")
     a = Admonition.__table__
     since = datetime.combine(start, time(), tz)
     until = datetime.combine(end + timedelta(days=1), time(), tz)
@@ -197,6 +218,13 @@ def day_counts(uow: UnitOfWork, hall: Any, start: date, end: date) -> dict[Key, 
             if item:
                 bump(shift["counter_id"], rec["staff_id"], date.fromisoformat(rec["day"]),
                      item)
+    k = Complaint.__table__
+    upheld = uow.conn.execute(  # 投诉属实: against its window and staff, on the day answered
+        select(k.c.counter_id, k.c.staff_id, k.c.replied_at)
+        .where(k.c.hall_id == hall.id, k.c.upheld.is_(True),
+               k.c.replied_at >= since, k.c.replied_at < until))
+    for counter, staff, at in upheld:
+        bump(counter, staff, at.astimezone(tz).date(), "complaint_upheld")
     return {k: v for k, v in out.items() if v.anything}
 
 

@@ -1,6 +1,6 @@
 """月通报 (the monthly bulletin): what the page and its PDF list besides the rankings — visits
-over their time limit, overdue cases, urgings and admonitions of the month — and which
-month it opens on (the last month that has data)."""
+over their time limit, overdue cases, urgings, admonitions and complaints of the month —
+and which month it opens on (the last month that has data)."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -11,7 +11,17 @@ from sqlalchemy import func, select
 from hall.domain import measures as m
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
-from hall.store.models import Admonition, Case, Counter, Department, Service, Staff, Ticket, Urging
+from hall.store.models import (
+    Admonition,
+    Case,
+    Complaint,
+    Counter,
+    Department,
+    Service,
+    Staff,
+    Ticket,
+    Urging,
+)
 
 SHOWN = 200  # rows per list at most: a bulletin is read, not searched
 
@@ -43,7 +53,8 @@ def lists(ctx: Context, hall_id: int, start: date, end: date) -> dict[str, list[
         return {"over_limit": _over_limit(uow, hall_id, start, end, names, tz),
                 "overdue": _overdue(uow, hall_id, start, end, names, tz, uow.now),
                 "urgings": _urgings(uow, hall_id, start, end, names, tz),
-                "admonitions": _admonitions(uow, hall_id, start, end, names, tz)}
+                "admonitions": _admonitions(uow, hall_id, start, end, names, tz),
+                "complaints": _complaints(uow, hall_id, start, end, names, tz)}
 
     return read(ctx, query)
 
@@ -140,3 +151,25 @@ def _admonitions(uow, hall_id, start, end, names, tz) -> list[dict]:
              else names["department"].get(r.department_id, ""),
              "reason": r.reason, "withdrawn": r.withdrawn_at is not None,
              "acknowledged": r.acked_at is not None} for r in rows][:SHOWN]
+
+
+def _complaints(uow, hall_id, start, end, names, tz) -> list[dict]:
+    """投诉 received in the month: what they were about and against, where they stand and
+    whether they were upheld (属实). Never the complainant's words or phone: a bulletin is
+    published."""
+    k = Complaint.__table__
+    rows = uow.conn.execute(select(k).where(
+        k.c.hall_id == hall_id, k.c.received_on >= start, k.c.received_on <= end)
+        .order_by(k.c.received_at, k.c.id))
+    return [{"number": r.number, "received": r.received_on.isoformat(),
+             "category": r.category, "against": _against(r, names), "state": r.state,
+             "upheld": r.upheld, "due_date": r.due_date.isoformat(),
+             "replied": f"{r.replied_at.astimezone(tz):%Y-%m-%d %H:%M}" if r.replied_at
+             else ""} for r in rows][:SHOWN]
+
+
+def _against(r, names) -> str:
+    """The complaint's target in words: staff, window, department, service (those named)."""
+    parts = [names["staff"].get(r.staff_id), names["counter"].get(r.counter_id),
+             names["department"].get(r.department_id), names["service"].get(r.service_id)]
+    return " · ".join(p for p in parts if p)

@@ -19,12 +19,14 @@ from typing import Any
 
 from babel.support import NullTranslations, Translations
 
+from hall.domain.assessment import ITEMS, SCORED_GROUPS
 from hall.domain.i18n import N_
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "translations"  # hall/translations
 Gettext = Callable[[str], str]
 
-# (label, how to read it from a row, kind): kind is count | rate | minutes | yuan | hours
+# (label, how to read it from a row, kind): kind is count | rate | minutes | yuan | hours |
+# points | lines (a score's items, as text)
 COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("Tickets issued"), lambda r: r["issued"], "count"),
     (N_("Called"), lambda r: r["called"], "count"),
@@ -73,6 +75,14 @@ COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
     (N_("Open (h)"), lambda r: r.get("open_s"), "hours"),
     (N_("Idle (h)"), lambda r: r.get("idle_s"), "hours"),
 ]
+# 日考核 of a staff member or a window (SCORED_GROUPS only): over the period, the sum of the
+# daily scores (a week's is its 周汇总), their mean, the days scored, and the counts behind
+SCORE_COLUMNS: list[tuple[str, Callable[[dict], Any], str]] = [
+    (N_("Daily assessment: total points"), lambda r: _score(r, "sum"), "points"),
+    (N_("Daily assessment: mean points"), lambda r: _score(r, "mean"), "points"),
+    (N_("Days assessed"), lambda r: _score(r, "days_scored"), "count"),
+    (N_("Points deducted and credited"), lambda r: _score(r, "lines"), "lines"),
+]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
 # the columns a target colours (hall/domain/targets.py): label → the report's measure key
 TARGETED = {
@@ -88,6 +98,27 @@ GROUP_LABELS = {"hall": N_("Hall"), "department": N_("Department"), "service": N
                 "staff_department": N_("Staff member's department")}
 
 
+def _score(row: dict[str, Any], key: str) -> Any:
+    return (row.get("score") or {}).get(key)
+
+
+def columns(report: dict[str, Any]) -> list[tuple[str, Callable[[dict], Any], str]]:
+    """The report's columns: the figures, and the assessment where it scores its rows."""
+    return COLUMNS + (SCORE_COLUMNS if report["group"] in SCORED_GROUPS else [])
+
+
+def kinds(report: dict[str, Any]) -> list[str]:
+    """Each column's kind, the first (the row's name) and the pause columns included."""
+    return ["text"] + [kind for _l, _g, kind in columns(report)] + \
+        ["hours"] * len(pause_reasons(report))
+
+
+def _lines(lines: list[dict[str, Any]], _: Gettext) -> str:
+    """A score's items as words: "Bad reviews 1 (-2); …" (what moved it, and by how much)."""
+    return "; ".join(f"{_(ITEMS[ln['item']])} {ln['count']} ({ln['points']:+g})"
+                     for ln in lines)
+
+
 def translator(lang: str = "zh_CN") -> Gettext:
     """gettext for ``lang`` without a Flask request (the CLI exports too)."""
     if lang.startswith("en"):
@@ -95,9 +126,11 @@ def translator(lang: str = "zh_CN") -> Gettext:
     return Translations.load(str(TRANSLATIONS), ["zh_Hans_CN"]).gettext
 
 
-def _value(raw: Any, kind: str, for_csv: bool) -> Any:
+def _value(raw: Any, kind: str, for_csv: bool, _: Gettext) -> Any:
     if raw is None:
         return None
+    if kind == "lines":
+        return _lines(raw, _)
     if kind == "minutes":
         return round(raw / 60, 1)
     if kind == "hours":
@@ -121,14 +154,16 @@ def pause_reasons(report: dict[str, Any]) -> list[str]:
 def table(report: dict[str, Any], _: Gettext, for_csv: bool = False
           ) -> tuple[list[str], list[list[Any]]]:
     reasons = pause_reasons(report)
+    cols = columns(report)
     headers = [_(GROUP_LABELS[report["group"]])] + [
-        _(label) + (" %" if kind == "rate" and for_csv else "") for label, _get, kind in COLUMNS
+        _(label) + (" %" if kind == "rate" and for_csv else "") for label, _get, kind in cols
     ] + [_("Paused (h): %(reason)s") % {"reason": r} for r in reasons]
     rows = []
     for row in [*report["rows"], {**report["total"], "name": _("Total")}]:
         pauses = row.get("pauses") or {}
-        rows.append([row["name"]] + [_value(get(row), kind, for_csv) for _l, get, kind in COLUMNS]
-                    + [_value(pauses.get(r), "hours", for_csv) for r in reasons])
+        rows.append([row["name"]] + [_value(get(row), kind, for_csv, _)
+                                     for _l, get, kind in cols]
+                    + [_value(pauses.get(r), "hours", for_csv, _) for r in reasons])
     return headers, rows
 
 
@@ -147,7 +182,8 @@ def marks(report: dict[str, Any]) -> list[list[str | None]]:
     for row in [*report["rows"], report["total"]]:
         status = row.get("target_status") or {}
         out.append([None] + [status.get(TARGETED[label]) if label in TARGETED else None
-                             for label, _get, _kind in COLUMNS] + [None] * len(reasons))
+                             for label, _get, _kind in columns(report)]
+                   + [None] * len(reasons))
     return out
 
 
@@ -182,8 +218,7 @@ def to_xlsx(report: dict[str, Any], _: Gettext) -> bytes:
                          f"({period['start']} – {period['end']})")])
     ws["A1"].font = Font(bold=True, size=14)
     headers, rows = sheet(report, _)
-    kinds = ["text"] + [kind for _l, _g, kind in COLUMNS] + ["hours"] * len(pause_reasons(report))
-    write_table(ws, headers, rows, kinds, marks(report))
+    write_table(ws, headers, rows, kinds(report), marks(report))
 
     charts = report["charts"]
     hours = wb.create_sheet(_("By hour")[:31])
@@ -238,7 +273,7 @@ def write_table(ws: Any, headers: list[str], rows: list[list[Any]], kinds: list[
         for c, kind, mark in zip(ws[ws.max_row], kinds, marked, strict=True):
             if kind == "rate":
                 c.number_format = "0.0%"
-            elif kind in ("minutes", "hours", "yuan"):
+            elif kind in ("minutes", "hours", "yuan", "points"):
                 c.number_format = "0.00" if kind != "minutes" else "0.0"
             if mark:
                 c.fill = fills[mark]
@@ -255,7 +290,7 @@ def cell(value: Any, kind: str) -> str:
         return f"{value * 100:.1f}%"
     if kind == "minutes":
         return f"{value:.1f}"
-    if kind in ("hours", "yuan"):
+    if kind in ("hours", "yuan", "points"):
         return f"{value:.2f}"
     return str(value)
 
@@ -274,8 +309,6 @@ def as_text(report: dict[str, Any], _: Gettext) -> str:
     column per row and the total), the same figures in the same formats, each targeted
     rate marked ✓ (met) or ✗ (missed), and the targets above the table."""
     headers, rows = table(report, _)
-    kinds = ["text"] + [kind for _l, _g, kind in COLUMNS] + ["hours"] * len(
-        pause_reasons(report))
     marks_ = marks(report)
     period = report["period"]
     targets = report.get("targets") or {}
@@ -286,18 +319,18 @@ def as_text(report: dict[str, Any], _: Gettext) -> str:
             f"{_(label)} ≥ {targets[m] * 100:.1f}%" for label, m in TARGETED.items()
             if m in targets))
     names = [str(r[0]) for r in rows]
-    columns = [[cell(v, k) if k != "text" else str(v) for v, k in zip(row, kinds, strict=True)]
-               for row in rows]
-    for col, row_marks in zip(columns, marks_, strict=True):
+    shown = [[cell(v, k) if k != "text" else str(v)
+              for v, k in zip(row, kinds(report), strict=True)] for row in rows]
+    for col, row_marks in zip(shown, marks_, strict=True):
         for i, mark in enumerate(row_marks):
             if mark:
                 col[i] += "✓" if mark == "met" else "✗"
     label_w = max(_width(h) for h in headers[1:]) + 2
     widths = [max(_width(n), *(_width(c) for c in col[1:])) + 2
-              for n, col in zip(names, columns, strict=True)]
+              for n, col in zip(names, shown, strict=True)]
     lines.append(_pad("", label_w, False) + "".join(
         _pad(n, w) for n, w in zip(names, widths, strict=True)))
     for i, label in enumerate(headers[1:], start=1):
         lines.append(_pad(label, label_w, False) + "".join(
-            _pad(col[i], w) for col, w in zip(columns, widths, strict=True)))
+            _pad(col[i], w) for col, w in zip(shown, widths, strict=True)))
     return "\n".join(lines)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from hall.domain import assessment as scoring
 from hall.domain import histogram as hist
 from hall.domain import rollup
 from hall.domain import targets as goals
@@ -26,7 +27,7 @@ from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read, run
 from hall.services.queue import queries
-from hall.services.supervision import case_counts, chain_report
+from hall.services.supervision import assessment, case_counts, chain_report
 from hall.services.supervision import rollup as store
 from hall.services.supervision.case_counts import CASE_COUNTS
 from hall.store.models import (
@@ -191,6 +192,10 @@ def _assemble(uow: UnitOfWork, hall: Any, p: Period, group: str) -> dict[str, An
         whole.update(case_counts.figures(uow, hall, p.start, p.end, lambda k: "all").get(
             "all", dict.fromkeys(CASE_COUNTS, 0)))
         _rates(whole)
+    if group in scoring.SCORED_GROUPS:  # 日考核 (周汇总 for a week) with the lines behind
+        scored = assessment.period_scores(uow, hall.id, p.start, p.end, group)
+        for row in rows:
+            row["score"] = scored.get(row["key"])
     targets = goals.targets(hall.settings)
     for row in [*rows, whole]:  # green or red beside each targeted figure
         row["target_status"] = goals.statuses(row, targets)
