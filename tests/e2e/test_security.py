@@ -78,6 +78,7 @@ WHO_MAY = (
     ("GET /api/v1/queues", EVERYONE),
     ("GET /api/v1/events", SIGNED_IN),
     ("GET /api/v1/cases/<number>", EVERYONE),  # 办件查询, applicant masked
+    ("POST /api/v1/cases/<number>/rating", EVERYONE),  # the case page: its look-up code
     ("* /api/v1/cases*", SUPERVISORS),
     ("GET /api/v1/counters", SIGNED_IN),
     ("GET /api/v1/counters/<int:counter_id>*", SEES_COUNTER_1),
@@ -134,7 +135,7 @@ OWN_PAGES = ("/admin/password", "/admin/desk")
 # writes that never read a session (so no CSRF token): whoever may call them anyway
 PUBLIC_WRITES = {"auth.login", "appointments.book", "tickets.cancel", "pairing.ask",
                  "pairing.claim", "complaints.file_from_ticket", "complaints.file_from_case",
-                 "complaints.answer", "tickets.rate_by_phone", "tickets.follow"}
+                 "complaints.answer", "tickets.rate_by_phone", "tickets.follow", "cases.rate"}
 STATIC = re.compile(r"\.static$|^static$|^display\.vendor$")
 
 
@@ -441,7 +442,8 @@ OWN_HALL_ONLY = (
     "* /api/v1/admin/audit", "* /api/v1/admin/layout", "* /api/v1/admin/notices",
     "* /api/v1/admin/settings", "* /api/v1/admin/staff", "* /api/v1/config/*",
     "GET /api/v1/alerts", "* /api/v1/auth/*", "GET /api/v1/board", "GET /api/v1/cases",
-    "GET /api/v1/cases/<number>", "GET /api/v1/counters", "GET /api/v1/devices",
+    "GET /api/v1/cases/<number>", "POST /api/v1/cases/<number>/rating",
+    "GET /api/v1/counters", "GET /api/v1/devices",
     "* /api/v1/devices/me*", "GET /api/v1/events", "GET /api/v1/followups",
     "GET /api/v1/followups/owners", "GET /api/v1/", "GET /api/v1/openapi.json",
     "POST /api/v1/pairings", "POST /api/v1/pairings/claim", "GET /api/v1/pairings",

@@ -4,12 +4,14 @@ English word outside a short allow-list — only what a person reads (the body's
 title and the placeholder / aria-label / title attributes), not scripts or addresses."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 import requests
 from sqlalchemy import text
 
+from hall.domain import duty
 from hall.services.config import accounts
 from tests.e2e.browsing import page_signed_in_as
 from tests.e2e.conftest import SEEN
@@ -58,6 +60,9 @@ def hall_data(ctx) -> frozenset[str]:
             for code, english in conn.execute(text(sql)):
                 if code:
                     words |= {code, code.upper(), *WORD.findall(english or "")}
+        for (settings,) in conn.execute(text("SELECT settings FROM halls")):
+            settings = json.loads(settings) if isinstance(settings, str) else settings
+            words |= set(duty.shifts_from(settings))  # the rota's shift codes (am, pm)
     return frozenset(words)
 
 
