@@ -51,7 +51,7 @@ bench: install-dev translations  ## printed figures, never part of CI
 	$(BIN)/python bench/report.py --database-url postgresql://postgres@127.0.0.1:5432/test
 
 # The API fuzz (tests/e2e/test_api_fuzz.py) at length: EXAMPLES random cases per operation
-# and caller instead of the suite's 10 (500: about an hour on 2 cores). Never part of CI.
+# and caller instead of the suite's 6 (500: about an hour on 2 cores). Never part of CI.
 EXAMPLES ?= 500
 fuzz: install-dev translations  ## schemathesis over every operation, EXAMPLES=N cases each
 	HALL_FUZZ_EXAMPLES=$(EXAMPLES) $(PYTEST) tests/e2e/test_api_fuzz.py $(PYTEST_ARGS)

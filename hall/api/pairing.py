@@ -15,6 +15,7 @@ from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
 from hall.api.schemas import ErrorResponse, Strict
+from hall.domain.text import CONTROL
 from hall.services.devices import pairing
 from hall.web.auth import admins_only, current_actor
 from hall.web.context import hall_context
@@ -136,7 +137,9 @@ class Rejected(BaseModel):
 def ask(body: AskBody):
     """A device without a token asks to be paired; show the code, keep the secret."""
     info = body.info.model_dump(exclude_none=True) if body.info else {}
-    info |= {"ip": request.remote_addr, "browser": request.user_agent.string[:200]}
+    # a header no body check sees: its control characters dropped (hall/domain/text.py)
+    browser = CONTROL.sub("", request.user_agent.string)[:200]
+    info |= {"ip": request.remote_addr, "browser": browser}
     return pairing.request_pairing(hall_context(), body.kind, body.name, info,
                                    address=request.remote_addr, hall=body.hall).value, 201
 

@@ -36,7 +36,7 @@ from hall.services.config import accounts
 from hall.services.context import Context, read
 from hall.services.counters import signout
 from hall.services.queue import chains, queries
-from hall.store.models import Counter, Ticket
+from hall.store.models import Counter, Device, Ticket
 from hall.web.auth import session_staff
 from hall.web.context import hall_context
 
@@ -200,16 +200,16 @@ def _authorise(actor: Actor, kind: str, key: str) -> tuple[list[str], int, int |
                     room(f"queue:{service_id}", tier(actor, "queue", service_id))
                     ], actor.hall_id, None
         return None
-    if actor.kind == "visitor" or not key.isdigit():
+    ident = _ident(key)
+    if actor.kind == "visitor" or ident is None:
         return None
-    ident = int(key)
     if kind == "hall":
         if ident != actor.hall_id:
             return None
         return [room(f"hall:{ident}", tier(actor, "hall", ident))], ident, ident
-    if kind == "screen":
+    if kind == "screen":  # a supervisor's preview of a screen of their own hall
         allowed = (actor.kind == "device" and actor.role == "screen" and actor.id == ident) \
-            or actor.role in ("supervisor", "admin")
+            or (actor.role in ("supervisor", "admin") and _device_hall(ident) == actor.hall_id)
         if not allowed:
             return None
         return [room(f"screen:{ident}", tier(actor, "screen", ident)),
@@ -229,9 +229,25 @@ def _authorise(actor: Actor, kind: str, key: str) -> tuple[list[str], int, int |
     return None
 
 
+MAX_ID = 2**31 - 1  # the id columns' range (PostgreSQL integer)
+
+
+def _ident(key: str) -> int | None:
+    """A room's id as written (ASCII digits, within the id columns' range), else None."""
+    if not (key.isascii() and key.isdigit()) or len(key) > len(str(MAX_ID)):
+        return None
+    ident = int(key)
+    return ident if 0 < ident <= MAX_ID else None
+
+
 def _ticket_service(ticket_id: int) -> int:
     return read(hall_context(), lambda uow: uow.conn.execute(
         select(Ticket.service_id).where(Ticket.id == ticket_id)).scalar_one())
+
+
+def _device_hall(device_id: int) -> int | None:
+    return read(hall_context(), lambda uow: uow.conn.execute(
+        select(Device.hall_id).where(Device.id == device_id)).scalar())
 
 
 def _counter_hall(counter_id: int) -> int | None:

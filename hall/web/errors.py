@@ -47,6 +47,7 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_close
             # pairing: the request was already decided, claimed, or has run out
             "pairing_decided", "pairing_expired", "pairing_rejected", "pairing_claimed"}
 TOO_MANY = {"pairing_busy", "notify_rate_limited"}
+BAD_REQUEST = {"control_character"}  # text that is not text (a layout file's escapes)
 FORBIDDEN = {"password_change_required"}  # besides Forbidden itself
 UNAUTHORIZED = {"bad_credentials", "unauthenticated"}
 
@@ -67,6 +68,8 @@ def status_of(err: DomainError) -> int:
         return 401
     if err.code in TOO_MANY:
         return 429
+    if err.code in BAD_REQUEST:
+        return 400
     return 422
 
 

@@ -2,10 +2,10 @@
 it (issue 16, item 4):
 
 - no control character in a path value, a query or form field, or any text of a JSON body
-  (keys included): NUL made PostgreSQL refuse the statement (a 500), and the others end up
-  stored and then printed, shown or exported. Tab, line feed and carriage return are text;
-  every other character of Unicode's Cc category (C0, DEL, C1) is refused, as is a lone
-  surrogate, which no database can store as UTF-8;
+  (keys included): the rule is hall/domain/text.py's, which a layout file's import keeps
+  too;
+- no id in a page's path beyond ``MAX_ID`` (an unknown page, not the database's "integer
+  out of range");
 - no JSON body nested deeper than ``MAX_DEPTH``: Python's parser recurses once per level,
   and 1,000 levels in 2 KB overflowed it (a 500).
 
@@ -15,19 +15,21 @@ documents the rule as ``TEXT_PATTERN`` on every string a request sends (hall/api
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from itertools import accumulate
 from typing import Any
 
-from flask import request
+from flask import abort, request
 from flask_babel import gettext
 
+from hall.domain.text import CONTROL as _CONTROL
+from hall.domain.text import control_field
 from hall.web.errors import error_response, field_label
 
+MAX_ID = 2**31 - 1  # what the id columns hold (PostgreSQL integer)
 MAX_DEPTH = 32  # the deepest body Hall takes (a layout's settings) nests 5 levels
 # the same rule, as the OpenAPI document states it for each string (ECMA-262 and Python)
 TEXT_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$"
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKETS = re.compile(rb"[^\[\]{}]+")
 # an escape; DEL; C1 in UTF-8; a surrogate in UTF-8 (the parser decodes with
@@ -54,28 +56,6 @@ def may_hold_control(raw: bytes) -> bool:
     return _RAW_CONTROL.search(raw) is not None
 
 
-def control_field(value: Any, path: str = "") -> str | None:
-    """The path (``materials.3``) of the first text in ``value`` — a string, or JSON's lists
-    and objects of them — holding a refused character; ``body`` for the top level."""
-    for where, text in _texts(value, path):
-        if _CONTROL.search(text):
-            return where or "body"
-    return None
-
-
-def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            yield from _texts(item, f"{path}.{i}" if path else str(i))
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
-            yield (path or "body"), str(key)
-            yield from _texts(item, where)
-
-
 def too_deep():
     return error_response(400, "too_deep", gettext(
         "The body nests deeper than %(depth)s levels", depth=MAX_DEPTH), "body")
@@ -98,4 +78,7 @@ def check_request():
             values = source.getlist(key) if hasattr(source, "getlist") else [source[key]]
             if control_field([key, *values]) is not None:
                 return has_control("query" if _CONTROL.search(key) else key)
+    if not request.path.startswith("/api/") and any(
+            isinstance(v, int) and v > MAX_ID for v in (request.view_args or {}).values()):
+        abort(404)  # a page of a thing no id column can hold (the API's schemas: 422)
     return None

@@ -131,6 +131,53 @@ def test_device_test_prints_a_test_slip_on_the_kiosk_printer(app, seeded, admin_
     assert none.status_code == 422 and none.json["error"]["field"] == "device"
 
 
+def test_the_test_slip_prints_no_control_characters(app, seeded, admin_client, printer):
+    """Issue 16, item 8: the hall's and the device's names on the test slip (an older row,
+    a layout file, a pairing request's name) print as text: ESC @ resets nothing, GS V cuts
+    nothing, ESC p kicks no drawer — one slip, one cut, the words kept."""
+    from sqlalchemy import update
+
+    from hall.store.models import Hall
+
+    with seeded.engine.begin() as conn:
+        conn.execute(update(Hall).values(name="测试\x1b@大厅\x1dV0"))
+    seeded.cache.clear()
+    d = accounts.add_device(seeded, kind="kiosk", name="1号\x1bp0\x19\x19取号机",
+                            url=f"escpos+tcp://127.0.0.1:{printer.tcp_port}?paper=58").value
+    r = admin_client.post(f"/api/v1/devices/{d['id']}/test", headers=admin_client.csrf)
+    assert r.status_code == 200 and r.json["state"] == "ok", r.json
+    (slip,) = [t.ticket for t in printer.wait_for_tickets(1)]
+    assert slip.cut and not slip.unknown
+    assert "测试@大厅V0" in slip.lines and "1号p0取号机" in slip.lines
+    assert not [line for line in slip.lines if not line.isprintable()]
+
+
+def test_the_test_slip_sent_to_a_bridge_holds_no_control_characters(seeded, admin_client):
+    """The same slip, for a printer an agent drives, travels in ``device.test``: its texts
+    are already clean when the bridge prints them."""
+    from sqlalchemy import update
+
+    from hall.store.models import Hall
+
+    with seeded.engine.begin() as conn:
+        conn.execute(update(Hall).values(name="测试\x1b@大厅"))
+    seeded.cache.clear()
+    printer = accounts.add_device(seeded, kind="printer", counter_number=1,
+                                  name="窗口\x1dV\x01打印机").value
+    r = admin_client.post(f"/api/v1/devices/{printer['id']}/test", headers=admin_client.csrf)
+    assert r.status_code == 200 and r.json["state"] == "sent", r.json
+    (event,) = [e for e in logged_events(seeded) if e["type"] == "device.test"]
+    texts = [event["slip"]["hall_name"], *(line["text"] for line in event["slip"]["lines"])]
+    assert texts[:2] == ["测试@大厅", "窗口V打印机"]
+    assert all(text.isprintable() for text in texts), texts
+
+
+def logged_events(ctx) -> list[dict]:
+    from hall.services.queue import queries
+
+    return queries.events_after(ctx, 1, 0)["events"]
+
+
 def test_device_test_reaches_an_agent_driven_device_as_an_event(seeded, admin_client):
     """A keypad bus, a sign or a printer on an agent is tested by its bridge: the server
     sends ``device.test`` to the device's own room and says it was sent."""

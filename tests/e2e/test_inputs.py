@@ -86,6 +86,74 @@ def test_nul_character_is_400_on_postgresql(client, kiosk_headers, called_at_win
     assert r.status_code == 200, r.json  # tab and line breaks are text
 
 
+def test_a_layout_file_with_a_control_character_is_400(seeded, admin_client, caplog):
+    """The layout file's own escapes (``\\u0000``, ``\\u001b``) become control characters
+    only once the file is read, after the JSON body was checked: the import refuses them
+    with 400 naming the entry, previewed or applied, on SQLite and PostgreSQL alike (NUL
+    in the hall's name was a 500 there), and changes nothing. Line breaks and tabs are
+    text."""
+    caplog.set_level(logging.ERROR)
+    original = admin_client.get("/api/v1/admin/layout").get_data(as_text=True)
+
+    def imported(text: str, dry_run: bool):
+        return admin_client.post("/api/v1/admin/layout", json={"toml": text, "dry_run": dry_run},
+                                 headers=admin_client.csrf)
+
+    for old, new, entry in [
+            ('name = "测试大厅"', 'name = "测试\\u0000大厅"', "hall.name"),
+            ('name = "户籍办理"', 'name = "户籍\\u001b@办理"', "services.hj.name"),
+            ('"午休",', '"午休\\u0085",', "hall.pause_reasons.0")]:
+        assert old in original, old
+        for dry_run in (True, False):
+            r = imported(original.replace(old, new, 1), dry_run)
+            err(r, 400, "control_character", "toml")
+            assert entry in r.json["error"]["message"], (entry, r.json)
+    assert admin_client.get("/api/v1/admin/layout").get_data(as_text=True) == original
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    fine = original.replace('name = "户籍办理"', 'name = "户籍\\t办理"', 1)
+    r = imported(fine, False)
+    assert r.status_code == 200, r.json
+
+
+def test_a_page_naming_an_impossible_id_is_404(client, admin_client, caplog):
+    """A page's path names a device, a ticket, a window by id: one beyond what the id
+    columns hold (PostgreSQL's "integer out of range" was a 500, the kiosk's page to
+    anyone) is an unknown page, on every page alike; the API's schemas refuse it as
+    before (422 naming the field)."""
+    caplog.set_level(logging.ERROR)
+    big = "99999999999999999999"
+    for who, url in ((client, f"/kiosk/{big}"), (client, f"/kiosk/{big}/catalog"),
+                     (client, f"/pad/{big}"), (client, f"/display/counter/{big}"),
+                     (admin_client, f"/counter/documents/{big}"),
+                     (admin_client, f"/display/hall/{big}/snapshot"),
+                     (admin_client, "/counter/documents/2147483648")):
+        r = who.get(url)
+        assert r.status_code == 404, (url, r.status_code)
+    err(admin_client.post(f"/api/v1/counters/{big}/open", headers=admin_client.csrf), 422,
+        "invalid", "counter_id")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_live_room_with_an_impossible_id_is_refused_naming_the_room(app, supervisor_client,
+                                                                     caplog):
+    """A Socket.IO subscription names its room by id: one no database column can hold
+    (beyond 32 bits: PostgreSQL's "integer out of range"; 5,000 digits: Python's own
+    limit) is refused like any room one may not join, and no handler fails."""
+    from hall.extensions import socketio
+
+    caplog.set_level(logging.ERROR)
+    live = socketio.test_client(app, namespace="/hall", flask_test_client=supervisor_client)
+    for room in ("counter:2147483648", "screen:99999999999999999999", "device:" + "9" * 5000,
+                 "hall:-1", "counter:１"):
+        ack = live.emit("subscribe", {"room": room, "last_seq": 0}, namespace="/hall",
+                        callback=True)
+        assert ack["ok"] is False and ack["error"]["field"] == "room", (room[:30], ack)
+    assert live.emit("subscribe", {"room": "counter:1", "last_seq": 0}, namespace="/hall",
+                     callback=True)["ok"]  # a window of the hall: the supervisor may
+    live.disconnect(namespace="/hall")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
 @pytest.mark.parametrize("text", ["\x01", "\x1b@", "\x1dV\x00", "\x7f", "\x85", "\ud800"])
 def test_other_control_characters_are_refused_wherever_they_come(client, kiosk_headers, text):
     def post(url: str, body: dict, headers: dict | None = None):  # JSON as a client escapes it

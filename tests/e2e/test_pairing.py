@@ -124,6 +124,19 @@ def test_a_device_asks_waits_is_approved_and_claims_its_token_once(app, seeded, 
     assert again.status_code == 409 and again.json["error"]["code"] == "pairing_claimed"
 
 
+def test_a_pairing_requests_browser_is_kept_as_text(app, seeded, login_as):
+    """The one text a device without a token has stored that no body check sees: its
+    User-Agent header. Control characters in it (NUL, ESC) are dropped, not kept — on
+    PostgreSQL and SQLite alike — and the device is still asked for its code."""
+    device = app.test_client()
+    asked = device.post("/api/v1/pairings", json={"kind": "kiosk"},
+                        headers={"User-Agent": "Kiosk\x00Browser\x1b@/1.0\x85"})
+    assert asked.status_code == 201, asked.json
+    admin = login_as("root", "admin", "管理员")
+    (listed,) = admin.get("/api/v1/pairings").json["pairings"]
+    assert listed["info"]["browser"] == "KioskBrowser@/1.0"
+
+
 def test_a_rejected_device_is_told_so_and_unknown_claims_are_not_found(app, seeded, login_as):
     device = app.test_client()
     admin = login_as("root", "admin", "管理员")

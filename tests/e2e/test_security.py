@@ -522,3 +522,35 @@ def test_every_command_is_refused_across_halls(two_halls):
     c2 = second.ids["counter_id"]
     called = second[KEYPAD].call("POST", f"/api/v1/counters/{c2}/call-next")
     assert called.status_code == 200 and called.json["ticket"]["id"] == second.ids["waiting_id"]
+
+
+def test_no_live_room_of_another_hall_may_be_joined(two_halls):
+    """The live feed is fenced like the API: no caller of the second hall — staff by their
+    session, devices by their token — may subscribe to a room of the first hall's (its
+    hall, a window, a screen, a device, a visitor's ticket); each is refused naming the
+    room, and each still joins its own hall's."""
+    from hall.extensions import socketio
+
+    first, second = two_halls
+    hall_1 = first[ADMIN].call("GET", "/api/v1/auth/me").json["hall_id"]
+    hall_2 = second[ADMIN].call("GET", "/api/v1/auth/me").json["hall_id"]
+    theirs = [f"hall:{hall_1}", f"counter:{first.ids['counter_id']}",
+              f"screen:{first[SCREEN].id}", f"device:{first[KIOSK].id}",
+              f"ticket:{first.ids['token']}"]
+    joined = []
+    for role in sorted(set(second.callers) - {ANON}):
+        caller = second[role]
+        live = socketio.test_client(first.app, namespace="/hall",
+                                    flask_test_client=caller.client,
+                                    auth={"token": caller.token} if caller.token else None)
+        assert live.is_connected("/hall"), role
+        for room in theirs:
+            ack = live.emit("subscribe", {"room": room, "last_seq": 0}, namespace="/hall",
+                            callback=True)
+            if ack.get("ok") or ack["error"]["field"] != "room":
+                joined.append((role, room, ack))
+        own = live.emit("subscribe", {"room": f"hall:{hall_2}", "last_seq": 0},
+                        namespace="/hall", callback=True)
+        assert own["ok"], (role, own)
+        live.disconnect(namespace="/hall")
+    assert not joined, joined

@@ -3,6 +3,7 @@ back as written, export → import into an empty database → export is exact, a
 deactivates what the file no longer lists (and keeps the rows), a dry run changes nothing."""
 from __future__ import annotations
 
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -205,6 +206,26 @@ def test_a_broken_file_is_refused_naming_the_entry(ctx, hall):
     with pytest.raises(DomainError) as refused:
         layout.parse_toml("[hall\n")
     assert refused.value.code == "invalid_layout" and refused.value.field == "toml"
+
+
+def test_a_layout_with_a_control_character_is_refused_naming_the_entry(ctx, hall):
+    """``hall seed`` reads the same file as the console's import: a text its escapes make
+    a control character (NUL, ESC, C1) is refused naming the entry, before anything is
+    written; a tab or a line break is text."""
+    from hall.services.config.layout.seed import validate_layout
+
+    file = layout.dump_toml(layout.export_layout(ctx, hall["id"]))
+    for old, new, entry in [('name = "户籍办理"', 'name = "户籍\\u0000办理"', "services.hj."),
+                            ('name = "测试大厅"', 'name = "测试\\u001b@大厅"', "hall.name"),
+                            ('"午休",', '"午休\\u009b",', "hall.pause_reasons.0")]:
+        data = tomllib.loads(file.replace(old, new, 1))
+        with pytest.raises(ValueError, match=re.escape(entry)):
+            validate_layout(data)
+        with pytest.raises(DomainError) as refused:
+            layout.parse_toml(file.replace(old, new, 1))
+        assert (refused.value.code, refused.value.field) == ("control_character", "toml")
+        assert refused.value.params["entry"].startswith(entry)
+    assert validate_layout(tomllib.loads(file.replace('"午休",', '"午\\t休",', 1)))
 
 
 def _last_seq(ctx) -> int:

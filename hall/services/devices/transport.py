@@ -33,7 +33,7 @@ from hall.services import repo
 from hall.services.config import audit
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.devices import health as devices
-from hall.services.devices.printing import PRINTER_KINDS, Printer
+from hall.services.devices.printing import PRINTER_KINDS, Printer, printable
 from hall.store.models import Device
 
 # the protocol each kind of device is reached by, and the form the refusal quotes
@@ -174,9 +174,11 @@ class _Testable:
 
 
 def _slip(device: Any, translate: Translate) -> dict[str, Any]:
-    """The test slip as a document (drivers.escpos.document.DocumentContent as JSON)."""
-    return {"kind": "test", "hall_name": device.hall, "title": translate(TEST_TITLE),
-            "lines": [{"kind": "text", "label": "", "text": device.name or f"#{device.id}"},
-                      {"kind": "text", "label": "", "text": translate(TEST_LINE)},
-                      {"kind": "note", "label": "", "text": f"{device.now:%Y-%m-%d %H:%M:%S}"}],
-            "qr_url": "", "qr_caption": ""}
+    """The test slip as a document (drivers.escpos.document.DocumentContent as JSON); the
+    hall's and the device's names as text only (``printable``), like every other paper."""
+    return printable({
+        "kind": "test", "hall_name": device.hall, "title": translate(TEST_TITLE),
+        "lines": [{"kind": "text", "label": "", "text": device.name or f"#{device.id}"},
+                  {"kind": "text", "label": "", "text": translate(TEST_LINE)},
+                  {"kind": "note", "label": "", "text": f"{device.now:%Y-%m-%d %H:%M:%S}"}],
+        "qr_url": "", "qr_caption": ""})

@@ -51,6 +51,7 @@ from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.outbox import store
 from hall.services.outbox.http import JsonEndpoint
+from hall.services.supervision.exports import text_cell
 from hall.store.models import Case, Counter, Department, OutboxRow, Service, Staff, Ticket
 
 TOPIC = "haocha.rating"  # evaluation records
@@ -221,14 +222,20 @@ def resend(ctx: Context, *, actor: Actor, record_id: int) -> Result:
     return run(ctx, command)
 
 
+def _cells(record: dict[str, Any]) -> list[Any]:
+    """A record as a spreadsheet row: the dimension scores as ``k=v;…``, and every text
+    that begins like a formula (a visitor's comment ``=HYPERLINK(…``, a name) kept as text
+    (``text_cell``); the record sent to the province is left as given."""
+    return [text_cell(";".join(f"{k}={v}" for k, v in (record.get(f) or {}).items())
+                      if f == "evalDimensions" else record.get(f, "")) for f in FIELDS]
+
+
 def to_csv(rows: list[dict[str, Any]]) -> bytes:
     """UTF-8 with BOM (Excel), the interface's field names as the header."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, FIELDS, extrasaction="ignore")
-    writer.writeheader()
-    for r in rows:
-        writer.writerow({**r, "evalDimensions": ";".join(
-            f"{k}={v}" for k, v in (r.get("evalDimensions") or {}).items())})
+    writer = csv.writer(out)
+    writer.writerow(FIELDS)
+    writer.writerows(_cells(r) for r in rows)
     return ("\ufeff" + out.getvalue()).encode()
 
 
@@ -240,8 +247,7 @@ def to_xlsx(rows: list[dict[str, Any]]) -> bytes:
     sheet.title = "haocha"
     sheet.append(list(FIELDS))
     for r in rows:
-        sheet.append([";".join(f"{k}={v}" for k, v in (r.get(f) or {}).items())
-                      if f == "evalDimensions" else r.get(f, "") for f in FIELDS])
+        sheet.append(_cells(r))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

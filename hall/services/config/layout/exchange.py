@@ -128,6 +128,12 @@ def parse_toml(text: str) -> LayoutSpec:
     except tomllib.TOMLDecodeError as exc:
         problem = str(exc)
     except ValidationError as exc:
+        unreadable = [e for e in exc.errors() if e["type"] == "control_character"]
+        if unreadable:  # as a request's text would be (hall/web/inputs.py): a 400
+            raise DomainError("control_character", N_(
+                "The layout file holds a control character or other invisible code that "
+                "is not text in %(entry)s"), "toml", entry=unreadable[0]["ctx"]["where"]
+            ) from None
         problem = describe(exc, data)
     raise DomainError("invalid_layout", N_("The layout file is not valid: %(problem)s"),
                       "toml", problem=problem)

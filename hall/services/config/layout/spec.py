@@ -32,6 +32,7 @@ from hall.domain.hall import parse_hours
 from hall.domain.i18n import N_
 from hall.domain.slots import LIMITS as BOOKING_LIMITS
 from hall.domain.slots import parse_booking
+from hall.domain.text import CONTROL, control_field
 
 # hall-level keys of the layout kept in halls.settings (each has a default in code)
 HALL_SETTINGS = ("pause_reasons", "priority_reasons", "holidays", "workdays",
@@ -485,6 +486,20 @@ class LayoutSpec(Spec):
     rota: list[RotaSpec] = Field(default_factory=list, max_length=20_000,
                                  description="the weeks it names replace the hall's")
 
+    @model_validator(mode="before")
+    @classmethod
+    def _text_only(cls, data: Any) -> Any:
+        """A file's escapes (``\\u0000``, ``\\u001b``) decode to control characters, which
+        no request could send (hall/domain/text.py): refused here, for ``hall seed`` and
+        the console's import alike, naming the entry."""
+        where = control_entry(data) if isinstance(data, dict) else None
+        if where is not None:
+            raise PydanticCustomError(
+                "control_character",
+                "{where}: holds a control character or other invisible code that is not text",
+                {"where": where})
+        return data
+
     @model_validator(mode="after")
     def _references(self) -> LayoutSpec:
         numbers = {c.number for c in self.counters}
@@ -534,6 +549,22 @@ class LayoutSpec(Spec):
 
 KEYS = {"departments": "code", "services": "code", "counters": "number", "staff": "login",
         "devices": "name"}
+
+
+def control_entry(data: dict[str, Any]) -> str | None:
+    """Where in a layout's data a text holds a control character (``services.hj.name``,
+    the entry named by its code as ``describe`` does), or None."""
+    where = control_field(data)
+    if where is None:
+        return None
+    parts = where.split(".")
+    if len(parts) >= 2 and parts[0] in KEYS and parts[1].isdigit():
+        entries = data.get(parts[0]) or []
+        entry = entries[int(parts[1])] if int(parts[1]) < len(entries) else None
+        key = entry.get(KEYS[parts[0]]) if isinstance(entry, dict) else None
+        if key is not None and not CONTROL.search(str(key)):
+            parts[1] = str(key)
+    return ".".join(parts)
 
 
 def describe(err: ValidationError, data: dict[str, Any]) -> str:
