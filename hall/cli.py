@@ -190,12 +190,12 @@ def _demo_province() -> tuple[dict, list[str]]:
         return {}, []
     from drivers.haocha.emulator import HaochaEmulator
     from hall.services.outbox.http import JsonEndpoint
-    from hall.services.ratings.exchange import TOPIC
+    from hall.services.ratings.exchange import TOPICS
 
     province = HaochaEmulator().start()
-    return ({TOPIC: JsonEndpoint(province.url)},
-            [f"好差评 endpoint {province.url}   (emulated; ratings reach it, see "
-             "/admin/exchange)"])
+    return (dict.fromkeys(TOPICS, JsonEndpoint(province.url)),
+            [f"好差评 endpoint {province.url}   (emulated; ratings and case stages reach "
+             "it, see /admin/exchange)"])
 
 
 # the demo's devices: key → (kind, name, window number); emulated ones are driven by

@@ -2,17 +2,23 @@
 Guangdong's interface publishes), for tests and demos.
 
 URL format: ``POST http://HOST:PORT/evaluations`` with one JSON record per request,
-``Authorization: Bearer <token>`` when the emulator was given one. Answers, as a real
-endpoint would:
+``Authorization: Bearer <token>`` when the emulator was given one. Two kinds of record, by
+``recordType`` (hall/services/ratings/exchange.py): ``"evaluation"`` (a rating; a record
+without ``recordType`` is one, as sent before the field existed) and ``"affair"`` (a
+case's 受理 or 办结 stage, without a star). Answers, as a real endpoint would:
 
 - 200 ``{"code": "0", "msg": "ok"}``: accepted, stored once;
-- 409 ``{"code": "E_DUPLICATE"}``: a record with this ``evalSerialNo`` was already accepted;
+- 409 ``{"code": "E_DUPLICATE"}``: already accepted — an evaluation with this
+  ``evalSerialNo``, a stage with this (``affairSerialNo``, ``evalProcess``);
 - 400 ``{"code": "E_FIELD", "field": …}``: a required field is missing or empty, a time is
-  not ``yyyyMMddHHmmss``, ``evalProcess`` is not 1/2, ``star`` is not 1–5;
+  not ``yyyyMMddHHmmss``, ``evalProcess`` is not 1/2, an evaluation's ``star`` is not 1–5,
+  a stage carries a star, ``recordType`` is neither kind;
 - 401 for a wrong token; 503 while ``down`` (an outage).
 
-``received`` keeps every request body (duplicates too), ``accepted`` the records stored,
-``refused`` the refusals with their reason; ``delay_s`` slows each answer.
+``received`` keeps every request body (duplicates too), ``accepted`` the evaluations stored
+(by ``evalSerialNo``), ``affairs`` the stages stored (by (``affairSerialNo``,
+``evalProcess``)), ``refused`` the refusals with their reason; ``delay_s`` slows each
+answer.
 """
 from __future__ import annotations
 
@@ -26,28 +32,72 @@ from typing import Any
 REQUIRED = ("evalSerialNo", "evalProcess", "affairSerialNo", "affairCode", "affairName",
             "departmentCode", "affairDealNo", "affairDealOfficer", "affairApplyTime",
             "userType", "certificateType", "star", "hallCode", "windowNo", "evalTime")
+AFFAIR_REQUIRED = ("evalProcess", "affairSerialNo", "affairCode", "affairName",
+                   "departmentCode", "affairDealNo", "affairDealOfficer", "affairApplyTime",
+                   "userType", "certificateType", "hallCode", "windowNo")
 TIMES = ("affairApplyTime", "affairDoneTime", "evalTime")
 TIME_SHAPE = re.compile(r"\d{14}")
+EVALUATION, AFFAIR = "evaluation", "affair"
+
+
+def kind(record: dict[str, Any]) -> str:
+    return str(record.get("recordType") or EVALUATION)
+
+
+def key(record: dict[str, Any]) -> str | tuple[str, str]:
+    """What a repeat is told by: an evaluation's serial number, a stage's (case, stage)."""
+    if kind(record) == AFFAIR:
+        return str(record["affairSerialNo"]), str(record["evalProcess"])
+    return str(record["evalSerialNo"])
 
 
 def check(record: Any) -> tuple[str, str] | None:
     """(field, reason) of the first thing wrong with ``record``, else None."""
     if not isinstance(record, dict):
         return "body", "not a JSON object"
+    if kind(record) not in (EVALUATION, AFFAIR):
+        return "recordType", "not evaluation or affair"
+    if kind(record) == AFFAIR:
+        return _check_affair(record)
     for field in REQUIRED:
         if record.get(field) in (None, ""):
             return field, "missing"
-    for field in TIMES:
-        value = record.get(field)
-        if value not in (None, "") and not (isinstance(value, str)
-                                            and TIME_SHAPE.fullmatch(value)):
-            return field, "not yyyyMMddHHmmss"
+    wrong = _times(record)
+    if wrong is not None:
+        return wrong
     if str(record["evalProcess"]) not in ("1", "2"):
         return "evalProcess", "not 1 or 2"
     if str(record["evalProcess"]) == "2" and record.get("affairDoneTime") in (None, ""):
         return "affairDoneTime", "missing"
     if record["star"] not in (1, 2, 3, 4, 5):
         return "star", "not 1-5"
+    return None
+
+
+def _check_affair(record: dict[str, Any]) -> tuple[str, str] | None:
+    for field in AFFAIR_REQUIRED:
+        if record.get(field) in (None, ""):
+            return field, "missing"
+    wrong = _times(record)
+    if wrong is not None:
+        return wrong
+    if str(record["evalProcess"]) not in ("1", "2"):
+        return "evalProcess", "not 1 or 2"
+    if str(record["evalProcess"]) == "2":
+        for field in ("affairDoneTime", "affairResult"):
+            if record.get(field) in (None, ""):
+                return field, "missing"
+    if record.get("star") is not None:
+        return "star", "not in a stage record"
+    return None
+
+
+def _times(record: dict[str, Any]) -> tuple[str, str] | None:
+    for field in TIMES:
+        value = record.get(field)
+        if value not in (None, "") and not (isinstance(value, str)
+                                            and TIME_SHAPE.fullmatch(value)):
+            return field, "not yyyyMMddHHmmss"
     return None
 
 
@@ -58,6 +108,7 @@ class HaochaEmulator:
         self.down = False
         self.received: list[dict[str, Any]] = []
         self.accepted: dict[str, dict[str, Any]] = {}
+        self.affairs: dict[tuple[str, str], dict[str, Any]] = {}
         self.refused: list[tuple[str, str]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -121,10 +172,12 @@ class HaochaEmulator:
             if wrong is not None:
                 self.refused.append(wrong)
                 return 400, {"code": "E_FIELD", "field": wrong[0], "msg": wrong[1]}
-            key = str(record["evalSerialNo"])
-            if key in self.accepted:
-                self.refused.append((key, "duplicate"))
-                return 409, {"code": "E_DUPLICATE", "field": "evalSerialNo",
+            stage = kind(record) == AFFAIR
+            found, store = key(record), (self.affairs if stage else self.accepted)
+            if found in store:
+                self.refused.append((found, "duplicate"))
+                return 409, {"code": "E_DUPLICATE",
+                             "field": "affairSerialNo" if stage else "evalSerialNo",
                              "msg": "already received"}
-            self.accepted[key] = record
+            store[found] = record
         return 200, {"code": "0", "msg": "ok"}

@@ -62,7 +62,8 @@ def test_a_rating_at_a_running_server_reaches_the_province(ctx, db_url, tmp_path
                     return conn.execute(text("SELECT state FROM outbox")).scalar()
 
             wait_for(lambda: row_state() == "sent", 10, "the row sent")
-            assert "Outbox: sending haocha.rating from this process" in server.log.read_text()
+            assert ("Outbox: sending haocha.affair, haocha.rating from this process"  # both kinds
+                    in server.log.read_text())
         finally:
             server.stop()
     assert len(province.received) == 1  # sent once

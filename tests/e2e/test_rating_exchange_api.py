@@ -30,7 +30,7 @@ def province():
 
 def send(seeded, url: str, token: str) -> dict[str, int]:
     """One pass of the outbox worker (as `hall outbox run --once` makes)."""
-    return worker.run_once(seeded, {exchange.TOPIC: JsonEndpoint(url, token)})
+    return worker.run_once(seeded, dict.fromkeys(exchange.TOPICS, JsonEndpoint(url, token)))
 
 
 def rated_visit(client, kiosk_headers, staff, pad: dict, level: int, counter: int = 1) -> dict:
@@ -208,3 +208,57 @@ def test_the_exported_records_neutralise_formulas(client, kiosk_headers, staff_c
     cells = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert (cells["evalContent"], cells["affairDealOfficer"], cells["affairName"]) == (
         "'" + evil, "'@SUM(1+1)", "'-2+3")
+
+
+def test_case_stages_show_beside_the_ratings_in_the_exchange_and_its_export(
+        client, kiosk_headers, staff_client, supervisor_client, seeded, clock, province):
+    """A 承诺件's 受理 and 办结 are records of their own (kind "affair", no star) beside the
+    rating of its 受理 (kind "evaluation"): in the supervisors' view, the CSV and XLSX
+    export, and at the province, each once."""
+    staff_numbers(seeded)
+    sign_in_at_counter(staff_client)
+    pad = bearer(accounts.add_device(seeded, kind="pad", counter_number=1).value["token"])
+    t = issue(client, kiosk_headers).json
+    h = staff_client.csrf
+    for step in ("call-next", "start"):
+        assert staff_client.post(f"/api/v1/counters/1/{step}", headers=h).status_code == 200
+    r = staff_client.post("/api/v1/counters/1/finish", json={"outcome": "accepted"},
+                          headers=h)
+    assert r.status_code == 200, r.json
+    number = r.json["case"]["number"]
+    r = client.post(f"/api/v1/tickets/{t['id']}/rating", json={"level": 5}, headers=pad)
+    assert r.status_code == 201, r.json
+    clock.advance(hours=1)
+    sup = supervisor_client
+    done = sup.post(f"/api/v1/cases/{number}/finish", json={}, headers=sup.csrf)
+    assert done.status_code == 200, done.json
+
+    shown = sup.get(API).json
+    assert shown["counts"] == {"pending": 3, "sent": 0, "failed": 0}
+    kinds = sorted((r["topic"], r["record"]["recordType"], r["record"]["evalProcess"],
+                    r["record"].get("star")) for r in shown["records"])
+    assert kinds == [("haocha.affair", "affair", "1", None),
+                     ("haocha.affair", "affair", "2", None),
+                     ("haocha.rating", "evaluation", "1", 5)]
+    assert {r["record"]["affairSerialNo"] for r in shown["records"]} == {number}
+
+    rows = sup.get(f"{API}/export?format=json").json["records"]
+    assert [(r["recordType"], r["evalProcess"], r["affairResult"]) for r in rows] == [
+        ("affair", "1", ""), ("evaluation", "1", ""), ("affair", "2", "办结")]
+    body = sup.get(f"{API}/export?format=csv").get_data().decode("utf-8-sig")
+    table = list(csv.DictReader(io.StringIO(body)))
+    assert [(row["recordType"], row["star"], row["evalSerialNo"]) for row in table] == [
+        ("affair", "", ""), ("evaluation", "5", f"test-{t['id']}-1"), ("affair", "", "")]
+    assert table[2]["affairDoneTime"] == "20261123110000"  # an hour after 10:00
+    sheet = load_workbook(io.BytesIO(sup.get(f"{API}/export?format=xlsx").get_data())).active
+    got = [dict(zip(exchange.FIELDS, row, strict=True))
+           for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [(g["recordType"], g["affairResult"]) for g in got] == [
+        ("affair", None), ("evaluation", None), ("affair", "办结")]
+
+    assert send(seeded, province.url, "province-secret") == {"sent": 3, "refused": 0,
+                                                             "retry": 0}
+    assert sorted(province.affairs) == [(number, "1"), (number, "2")]
+    assert list(province.accepted) == [f"test-{t['id']}-1"]
+    html = sup.get("/admin/exchange").get_data(as_text=True)
+    assert "data-kind-affair=" in html and "data-kind-evaluation=" in html

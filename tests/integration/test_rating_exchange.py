@@ -136,22 +136,92 @@ def test_rating_exchange_retries_after_endpoint_outage(ctx, hall, clock, provinc
     assert ("affairDealNo", "missing") in province.refused
 
 
-def test_an_unrated_case_stage_sends_no_record(ctx, hall, clock):
-    """A record is a visitor's rating of a stage (exchange.py's docstring): a 承诺件
-    accepted and completed without a rating sends nothing; its 受理 rated, one record."""
+def test_an_unrated_promised_case_sends_its_two_stages_once_each_and_its_rating_once(
+        ctx, hall, clock, province):
+    """A 承诺件's 受理 and 办结 reach the province once each, without a star, rated or not
+    (exchange.py's docstring); the one rating given (at 受理) once, with its star."""
     from hall.services.cases import workflow as cases
 
+    with ctx.engine.begin() as conn:  # the 办结 officer's 工号
+        conn.execute(text("UPDATE staff SET number = 'GA-0007' WHERE login = 'wang'"))
     unrated = finished_visit(ctx, hall, 1, outcome="accepted")
     rated = finished_visit(ctx, hall, 1, outcome="accepted")
-    ratings.rate(ctx, ticket_id=rated["id"], level=5, actor=pad_at(hall, 1))
-    with ctx.engine.connect() as conn:
-        numbers = dict(conn.execute(text("SELECT ticket_id, number FROM cases")).all())
-    clock.advance(hours=1)
+    ratings.rate(ctx, ticket_id=rated["id"], level=4, actor=pad_at(hall, 1))
+    clock.advance(hours=26)
     for ticket in (unrated, rated):
-        cases.act(ctx, hall_id=hall["id"], number=numbers[ticket["id"]], action="finish",
+        cases.act(ctx, hall_id=hall["id"], number=ticket["case"]["number"], action="finish",
                   actor=supervisor(hall))
+    adapters = exchange.adapters_from_environment({"HALL_HAOCHA_URL": province.url,
+                                                   "HALL_HAOCHA_TOKEN": "province-secret"})
+    assert worker.run_once(ctx, adapters) == {"sent": 5, "refused": 0, "retry": 0}
+    with ctx.engine.begin() as conn:  # sent again (as after a kill -9): refused as repeats
+        conn.execute(text("UPDATE outbox SET state = 'pending'"))
+    assert worker.run_once(ctx, adapters) == {"sent": 5, "refused": 0, "retry": 0}
+
+    number = unrated["case"]["number"]
+    assert sorted(province.affairs) == sorted(
+        (t["case"]["number"], stage) for t in (unrated, rated)
+        for stage in (exchange.ACCEPTANCE, exchange.COMPLETION))
+    assert len(province.received) == 10 and len(province.refused) == 5  # the repeats
+    assert {why for _, why in province.refused} == {"duplicate"}
+    accepted, done = (province.affairs[(number, s)] for s in ("1", "2"))
+    assert all(r["recordType"] == "affair" and "star" not in r and "evalSerialNo" not in r
+               for r in province.affairs.values())
+    assert (accepted["affairDealNo"], accepted["affairDealOfficer"], accepted["windowNo"],
+            accepted["affairDoneTime"], accepted["affairResult"]) == (
+        "GA-0123", "李娜", "1", "", "")
+    assert (done["affairDealNo"], done["affairDealOfficer"], done["affairResult"]) == (
+        "GA-0007", "王强", "办结")
+    assert done["affairApplyTime"] == accepted["affairApplyTime"] == "20261123100000"
+    assert done["affairDoneTime"] == "20261124120000"  # 26 h later, in Shanghai
+    assert accepted["affairCode"] and accepted["affairName"] and accepted["hallCode"] == "test"
+    # the rating: once, with its star, referencing its stage (case number, 受理)
+    (rating,) = province.accepted.values()
+    assert (rating["recordType"], rating["affairSerialNo"], rating["evalProcess"],
+            rating["star"]) == ("evaluation", rated["case"]["number"], "1", 4)
+
+
+def test_a_returned_case_is_concluded_once_and_a_suspension_sends_nothing(ctx, hall, clock):
+    """退回 is the case's 办结 (result 退回); 中止 and 延期 move its clock, not its stage."""
+    from hall.services.cases import clock as case_clock
+    from hall.services.cases import workflow as cases
+
+    number = finished_visit(ctx, hall, 1, outcome="accepted")["case"]["number"]
+    case_clock.suspend(ctx, hall_id=hall["id"], number=number, reason="inspection",
+                       note=None, actor=supervisor(hall))
+    clock.advance(hours=24)
+    case_clock.resume(ctx, hall_id=hall["id"], number=number, note=None,
+                      actor=supervisor(hall))
+    case_clock.extend(ctx, hall_id=hall["id"], number=number, days=2, reason="检测未完",
+                      actor=supervisor(hall))
+    assert stage_records(ctx) == [(f"haocha.affair:{number}-1", "1", "")]
+    cases.act(ctx, hall_id=hall["id"], number=number, action="return", actor=supervisor(hall))
+    assert stage_records(ctx) == [(f"haocha.affair:{number}-1", "1", ""),
+                                  (f"haocha.affair:{number}-2", "2", "退回")]
+
+
+def stage_records(ctx) -> list[tuple[str, str, str]]:
     with ctx.engine.connect() as conn:
-        rows = conn.execute(text("SELECT payload FROM outbox WHERE topic = 'haocha.rating'"))
-        records = [p if isinstance(p, dict) else json.loads(p) for (p,) in rows]
-    assert [(r["affairSerialNo"], r["evalProcess"]) for r in records] == [
-        (numbers[rated["id"]], exchange.ACCEPTANCE)]
+        rows = conn.execute(text("SELECT key, payload FROM outbox "
+                                 "WHERE topic = 'haocha.affair' ORDER BY id")).all()
+    return [(k, r["evalProcess"], r["affairResult"])
+            for k, r in ((k, p if isinstance(p, dict) else json.loads(p)) for k, p in rows)]
+
+
+def test_a_case_in_parts_is_concluded_once_by_its_last_part(ctx, hall, clock):
+    """并联审批: one 受理 for the case, one 办结 when its last part concludes — none per part."""
+    from hall.domain.parallel import PartSpec
+    from hall.services.cases import workflow as cases
+
+    with ctx.engine.connect() as conn:
+        d = dict(conn.execute(text("SELECT code, id FROM departments")).all())
+    number = finished_visit(ctx, hall, 1, outcome="accepted", parts=[
+        PartSpec(d["gaj"], 3), PartSpec(d["swj"], 5)])["case"]["number"]
+    cases.act(ctx, hall_id=hall["id"], number=number, action="finish", part=1,
+              actor=supervisor(hall))
+    assert stage_records(ctx) == [(f"haocha.affair:{number}-1", "1", "")]
+    clock.advance(hours=2)
+    cases.act(ctx, hall_id=hall["id"], number=number, action="finish", part=2,
+              actor=supervisor(hall))
+    assert stage_records(ctx) == [(f"haocha.affair:{number}-1", "1", ""),
+                                  (f"haocha.affair:{number}-2", "2", "办结")]

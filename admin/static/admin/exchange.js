@@ -1,7 +1,8 @@
-// 好差评上报: counts by state (each a filter), the records with the endpoint's reason for a
-// failure, "send again" on a failed one. Reads /api/v1/exchange with the staff session
-// (+ X-CSRFToken on the resend); refreshes every few seconds while open (the worker moves
-// rows on its own; no event is raised for that).
+// 好差评上报: counts by state (each a filter), the records (ratings, and cases' 受理 / 办结
+// stages, their kind shown) with the endpoint's reason for a failure, "send again" on a
+// failed one. Reads /api/v1/exchange with the staff session (+ X-CSRFToken on the
+// resend); refreshes every few seconds while open (the worker moves rows on its own; no
+// event is raised for that).
 import { text } from "/display/static/hall-live.js";
 import { Api } from "/web/static/api.js";
 
@@ -40,7 +41,10 @@ function draw(data) {
     tr.id = `record-${r.id}`;
     tr.className = `record state-${r.state}`;
     tr.dataset.state = r.state;
-    cell(tr, rec.evalSerialNo || r.key, "key");
+    const kind = rec.recordType || "evaluation"; // a case's stage: "affair", no star
+    tr.dataset.kind = kind;
+    cell(tr, rec.evalSerialNo || `${rec.affairSerialNo}-${rec.evalProcess}`, "key");
+    cell(tr, T[`kind${kind[0].toUpperCase()}${kind.slice(1)}`] || kind, "kind");
     cell(tr, rec.affairSerialNo);
     cell(tr, rec.affairName);
     cell(tr, T[`stage-${rec.evalProcess}`] || rec.evalProcess);

@@ -13,6 +13,7 @@ from hall.domain.i18n import N_
 from hall.services import repo
 from hall.services.cases import lights, parts
 from hall.services.context import Context, Result, UnitOfWork, read, run
+from hall.services.ratings import stages
 from hall.services.supervision import alerts
 from hall.store.models import Case, Service
 
@@ -84,16 +85,26 @@ def act(ctx: Context, *, hall_id: int, number: str, action: str, actor: Actor,
         if target.part is None:
             if new in domain.FINISHED:
                 alerts.clear_alert(uow, hall_id, f"case:{row.id}")
+                _concluded(uow, row.id, actor)
             uow.emit("case.updated", hall_id, case_number=row.number, state=new.value,
                      action=action, note=note)
             return acted
         made = parts.sync(uow, row)
+        if made.state in domain.FINISHED and row.state not in domain.FINISHED:
+            _concluded(uow, row.id, actor)  # its last part concluded the case
         uow.emit("case.updated", hall_id, case_number=row.number, state=made.state.value,
                  action=action, note=note, part=part)
         return {**acted, "part": part, "case_state": made.state.value,
                 "case_due_date": made.due.isoformat()}
 
     return run(ctx, command)
+
+
+def _concluded(uow: UnitOfWork, case_id: int, actor: Actor) -> None:
+    """The case's 办结 (done or returned) for the province's 好差评 system, rated or not
+    (ratings/stages.py), in the transaction that concluded it."""
+    stages.enqueue_stage(uow, case_id=case_id, process=stages.COMPLETION,
+                         officer_id=actor.id)
 
 
 def scan_due(uow: UnitOfWork, hall_id: int) -> None:

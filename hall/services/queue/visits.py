@@ -22,6 +22,7 @@ from hall.services.context import Context, Result, UnitOfWork, run
 from hall.services.queue import chains
 from hall.services.queue.calling import move_ticket, need_current
 from hall.services.queue.requeue import queue_again
+from hall.services.ratings import stages
 from hall.services.supervision import visit_alerts
 from hall.store.models import Case, Counter
 
@@ -97,6 +98,9 @@ def _open_case(uow: UnitOfWork, counter, ticket, applicant: str | None, fast_tra
         fast_track=fast_track).returning(Case.id)).scalar_one()
     if planned:
         case_parts.write(conn, case_id, planned)
+    # its 受理 for the province's 好差评 system, rated or not (ratings/stages.py)
+    stages.enqueue_stage(uow, case_id=case_id, process=stages.ACCEPTANCE,
+                         officer_id=counter.staff_id)
     uow.emit("case.accepted", hall.id, number=number, service_id=svc.id,
              due_date=due.isoformat())
     opened = {"number": number, "lookup_code": code, "due_date": due.isoformat(),

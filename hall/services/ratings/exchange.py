@@ -2,26 +2,32 @@
 provincial 好差评 interfaces publish (Guangdong's names), written to the outbox in the
 rating's own transaction and uploaded by the outbox worker; never on the pad's path.
 
-Record (one per rating, key ``evalSerialNo``, so the endpoint refuses a repeat):
-``evalProcess`` 1 受理 (the visit that accepted a 承诺件) / 2 办结 (an on-the-spot visit, or
-a case's completion); ``affairSerialNo`` the case number (else the ticket's day and number);
-``affairCode`` the service's 实施清单 code (its guide's ``affair_code``, else its code);
-``affairName``, ``departmentCode``, ``affairDealNo`` (工号), ``affairDealOfficer``,
-``affairApplyTime`` / ``affairDoneTime`` / ``evalTime`` as yyyyMMddHHmmss in the hall's
-zone, ``userType`` / ``certificateType`` (hall settings ``haocha_user_type``, default "1",
-natural person; ``haocha_certificate_type``, default "111", 居民身份证), ``star`` 1–5,
-``hallCode``, ``windowNo``, and the reason, comment and dimension scores given.
+Evaluation record (one per rating, key ``evalSerialNo``, so the endpoint refuses a
+repeat): ``recordType`` "evaluation"; ``evalProcess`` 1 受理 (the visit that accepted a
+承诺件) / 2 办结 (an on-the-spot visit, or a case's completion); ``affairSerialNo`` the
+case number (else the ticket's day and number); ``affairCode`` the service's 实施清单 code
+(its guide's ``affair_code``, else its code); ``affairName``, ``departmentCode``,
+``affairDealNo`` (工号), ``affairDealOfficer``, ``affairApplyTime`` / ``affairDoneTime`` /
+``evalTime`` as yyyyMMddHHmmss in the hall's zone, ``affairResult`` (below), ``userType`` /
+``certificateType`` (hall settings ``haocha_user_type``, default "1", natural person;
+``haocha_certificate_type``, default "111", 居民身份证), ``star`` 1–5, ``hallCode``,
+``windowNo``, and the reason, comment and dimension scores given.
 
-A case's stages and the records (issue 19 item 5, decided): a record is a visitor's
-*rating* of a stage (a 承诺件 is rated at 受理 and again at 办结, 一事多评; the interface's
-``star`` is required), so a stage becomes a record when, and only when, the visitor rates
-it: the acceptance visit's rating is its 受理 record (``evalProcess`` 1), the phone page's
-rating of the finished case its 办结 record (2). A stage nobody rated sends nothing: a star
-Hall made up would be a review nobody gave, and a record without one is refused (the
-emulator refuses it too). Rules some provinces have for unrated cases (counted as 满意
-after the rating period) are theirs to apply to their own 办件 data; if a province ever
-wants such records sent, that is a hall setting to add here, marked as not given by a
-visitor.
+A case's stages (issue 19 item 5, decided): the province takes a 办件's 受理 and 办结 as
+data of their own — to know every 办件 that can be rated, and to count the unrated — so
+each becomes an *affair* record (``recordType`` "affair", stages.py, topic
+``haocha.affair``), written in the transaction that accepted or concluded the case,
+whether or not anyone rates it: the fields above without ``star`` and without the
+``eval*`` ones (a star nobody gave is never made up), key ``<case number>-<evalProcess>``,
+so each stage is sent once. A rating references its stage by (``affairSerialNo``,
+``evalProcess``). The kinds are told apart by that one field, not by two endpoint paths:
+the one configured endpoint takes both (a province whose interface splits 办件信息 and
+评价信息 gets a second URL setting here). ``affairResult``: at 受理 ""; at a case's 办结
+办结 (done) or 退回 (returned without approval: the negative decision after acceptance);
+on a rating of a visit concluded at the window, its outcome: 办结, 不予受理, 补正, 咨询.
+Only cases have stages: a visit concluded at the window (即办件, 不予受理 …) opens no case
+in Hall, and the province learns of it from its rating alone. Suspension (中止) and
+extension (延期) move a case's clock, not its stage, and send nothing.
 
 Supervisors see pending / sent / failed with each row's reason (``status``), send a failed
 row again (``resend``), and export a period's records in the same fields as CSV or XLSX
@@ -48,18 +54,36 @@ from hall.services.outbox.http import JsonEndpoint
 from hall.services.supervision.exports import text_cell
 from hall.store.models import Case, Counter, Department, OutboxRow, Service, Staff, Ticket
 
-TOPIC = "haocha.rating"
+TOPIC = "haocha.rating"  # evaluation records
+AFFAIR_TOPIC = "haocha.affair"  # a case's stages (stages.py)
+TOPICS = (TOPIC, AFFAIR_TOPIC)
+EVALUATION, AFFAIR = "evaluation", "affair"  # recordType
 ACCEPTANCE, COMPLETION = "1", "2"
-FIELDS = ("evalSerialNo", "evalProcess", "affairSerialNo", "affairCode", "affairName",
-          "departmentCode", "affairDealNo", "affairDealOfficer", "affairApplyTime",
-          "affairDoneTime", "userType", "certificateType", "star", "evalTime", "hallCode",
-          "windowNo", "evalReason", "evalContent", "evalDimensions")
+# affairResult: a visit concluded at the window (its outcome), a concluded case (its state)
+OUTCOME_RESULT = {"done": "办结", "refused": "不予受理", "correction": "补正", "inquiry": "咨询"}
+CASE_RESULT = {"done": "办结", "returned": "退回"}
+FIELDS = ("recordType", "evalSerialNo", "evalProcess", "affairSerialNo", "affairCode",
+          "affairName", "departmentCode", "affairDealNo", "affairDealOfficer",
+          "affairApplyTime", "affairDoneTime", "affairResult", "userType", "certificateType",
+          "star", "evalTime", "hallCode", "windowNo", "evalReason", "evalContent",
+          "evalDimensions")
 MAX_EXPORT_DAYS = 366
 
 
 def stamp(at: datetime | None, zone: str) -> str:
     """yyyyMMddHHmmss in the hall's zone ("" when unknown)."""
     return at.astimezone(ZoneInfo(zone)).strftime("%Y%m%d%H%M%S") if at else ""
+
+
+def affair_code(guide: dict[str, Any] | None, service_code: str) -> str:
+    """The service's 实施清单 code: its guide's ``affair_code``, else its own code."""
+    return str((guide or {}).get("affair_code") or service_code)
+
+
+def person_types(settings: dict[str, Any]) -> dict[str, str]:
+    """``userType`` / ``certificateType`` from the hall's settings."""
+    return {"userType": str(settings.get("haocha_user_type", "1")),
+            "certificateType": str(settings.get("haocha_certificate_type", "111"))}
 
 
 def enqueue_rating(uow: UnitOfWork, *, ticket_id: int, level: int, at: datetime,
@@ -72,7 +96,7 @@ def enqueue_rating(uow: UnitOfWork, *, ticket_id: int, level: int, at: datetime,
     row = uow.conn.execute(
         select(t.c.id, t.c.hall_id, t.c.day, t.c.number, t.c.issued_at, t.c.finished_at,
                t.c.outcome, c.c.id.label("case_id"), c.c.number.label("case_number"),
-               c.c.done_at.label("case_done_at"), c.c.staff_id.label("case_staff_id"),
+               c.c.done_at.label("case_done_at"), c.c.state.label("case_state"),
                s.c.code.label("service_code"), s.c.name.label("service_name"),
                s.c.guide, d.c.code.label("department_code"),
                k.c.number.label("window_no"), st.c.number.label("staff_no"),
@@ -89,17 +113,19 @@ def enqueue_rating(uow: UnitOfWork, *, ticket_id: int, level: int, at: datetime,
     process = ACCEPTANCE if accepted_case else COMPLETION
     key = f"{hall.code}-{row.id}-{process}"
     done_at = row.case_done_at if completion_of_case else row.finished_at
+    result = "" if accepted_case else (CASE_RESULT.get(row.case_state, "")
+                                       if completion_of_case
+                                       else OUTCOME_RESULT.get(row.outcome or "", ""))
     record = {
-        "evalSerialNo": key, "evalProcess": process,
+        "recordType": EVALUATION, "evalSerialNo": key, "evalProcess": process,
         "affairSerialNo": row.case_number or f"{row.day:%Y%m%d}-{row.number}",
-        "affairCode": str((row.guide or {}).get("affair_code") or row.service_code),
+        "affairCode": affair_code(row.guide, row.service_code),
         "affairName": row.service_name, "departmentCode": row.department_code,
         "affairDealNo": row.staff_no or "", "affairDealOfficer": row.staff_name or "",
         "affairApplyTime": stamp(row.issued_at, zone),
         "affairDoneTime": "" if accepted_case else stamp(done_at, zone),
-        "userType": str(settings.get("haocha_user_type", "1")),
-        "certificateType": str(settings.get("haocha_certificate_type", "111")),
-        "star": level, "evalTime": stamp(at, zone), "hallCode": hall.code,
+        "affairResult": result, **person_types(settings), "star": level,
+        "evalTime": stamp(at, zone), "hallCode": hall.code,
         "windowNo": str(row.window_no or ""), "evalReason": reason or "",
         "evalContent": comment or "", "evalDimensions": dict(dimensions or {}),
     }
@@ -109,11 +135,13 @@ def enqueue_rating(uow: UnitOfWork, *, ticket_id: int, level: int, at: datetime,
 
 def adapters_from_environment(env: Any = None) -> dict[str, JsonEndpoint]:
     """The outbox adapters this machine is configured for, by topic (URL and token only
-    from the environment: ``HALL_HAOCHA_URL``, ``HALL_HAOCHA_TOKEN``)."""
+    from the environment: ``HALL_HAOCHA_URL``, ``HALL_HAOCHA_TOKEN``); one endpoint
+    takes both kinds of record."""
     env = os.environ if env is None else env
     if not env.get("HALL_HAOCHA_URL"):
         return {}
-    return {TOPIC: JsonEndpoint(env["HALL_HAOCHA_URL"], env.get("HALL_HAOCHA_TOKEN"))}
+    endpoint = JsonEndpoint(env["HALL_HAOCHA_URL"], env.get("HALL_HAOCHA_TOKEN"))
+    return dict.fromkeys(TOPICS, endpoint)
 
 
 # --- what supervisors see, and the period's export ------------------------------------------
@@ -131,12 +159,12 @@ def status(ctx: Context, *, actor: Actor, state: str | None = None,
 
     def query(uow: UnitOfWork) -> dict[str, Any]:
         o = OutboxRow.__table__
-        stmt = select(o).where(o.c.hall_id == actor.hall_id, o.c.topic == TOPIC)
+        stmt = select(o).where(o.c.hall_id == actor.hall_id, o.c.topic.in_(TOPICS))
         if state:
             stmt = stmt.where(o.c.state == state)
         rows = uow.conn.execute(stmt.order_by(o.c.state != "failed", o.c.id.desc())
                                 .limit(limit)).all()
-        return {"counts": store.counts(uow, actor.hall_id, TOPIC),
+        return {"counts": store.counts(uow, actor.hall_id, "haocha."),
                 "records": [{**store.view(r), "record": r.payload} for r in rows]}
 
     return read(ctx, query)
@@ -144,11 +172,12 @@ def status(ctx: Context, *, actor: Actor, state: str | None = None,
 
 def records(ctx: Context, *, actor: Actor, start: date | None = None,
             end: date | None = None) -> dict[str, Any]:
-    """The records of ratings given on hall-local days start..end (default: this month so
-    far), in the upload's fields: ``{"since", "until", "records"}``.
+    """The records of ratings given and case stages reached on hall-local days start..end
+    (default: this month so far), in the upload's fields: ``{"since", "until", "records"}``.
 
     Filtered in SQL on the row's ``created_at`` (index ``ix_outbox_hall_created``): a record
-    is written in its rating's own transaction, so that instant is its ``evalTime``."""
+    is written in its rating's or its stage's own transaction, so that instant is its
+    ``evalTime`` (a rating), its 受理 or its ``affairDoneTime`` (a stage)."""
     _require_supervisor(actor)
 
     def query(uow: UnitOfWork) -> dict[str, Any]:
@@ -166,7 +195,7 @@ def records(ctx: Context, *, actor: Actor, start: date | None = None,
         high = datetime.combine(last + timedelta(days=1), time.min, zone).astimezone(UTC)
         o = OutboxRow.__table__
         rows = uow.conn.execute(select(o.c.payload).where(
-            o.c.hall_id == actor.hall_id, o.c.topic == TOPIC, o.c.created_at >= low,
+            o.c.hall_id == actor.hall_id, o.c.topic.in_(TOPICS), o.c.created_at >= low,
             o.c.created_at < high).order_by(o.c.created_at, o.c.id)).scalars()
         return {"since": first, "until": last, "records": list(rows)}
 
@@ -180,7 +209,7 @@ def resend(ctx: Context, *, actor: Actor, record_id: int) -> Result:
 
     def command(uow: UnitOfWork) -> dict[str, Any]:
         o = OutboxRow.__table__
-        row = uow.conn.execute(select(o).where(o.c.id == record_id, o.c.topic == TOPIC,
+        row = uow.conn.execute(select(o).where(o.c.id == record_id, o.c.topic.in_(TOPICS),
                                                o.c.hall_id == actor.hall_id)).first()
         if row is None:
             raise NotFound("record", "record_id")
