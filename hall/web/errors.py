@@ -28,7 +28,7 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_close
             "illegal_case_transition", "locked", "slot_full", "already_booked",
             "person_limit_reached", "appointment_expired", "job_finished",
             "ticket_not_printable", "already_acknowledged", "followup_closed",
-            "counter_inactive",
+            "counter_inactive", "case_concluded",
             # complaints (issue 19): its state refuses the step
             "complaint_closed", "complaint_replied", "complaint_not_replied",
             "complaint_not_received", "complaint_answered", "case_not_done",

@@ -133,6 +133,13 @@ def test_urge_reaches_the_window_live(app, seeded, staff_client, supervisor_clie
                                            "note": "已逾期，今日办结"}, headers=boss.csrf)
     assert r.status_code == 200 and r.json["case_number"] == "T-20261116-0001"
     assert [e["urging"]["case_number"] for e in heard(live, "urge")] == ["T-20261116-0001"]
+    concluded = add_case(seeded, hall, "T-20261116-0002", date(2026, 11, 16),
+                         date(2026, 11, 19), date(2026, 11, 20))
+    with seeded.engine.begin() as conn:
+        conn.execute(text("UPDATE cases SET state = 'done' WHERE id = :i"), {"i": concluded})
+    err(boss.post("/api/v1/urgings", json={"case_number": "T-20261116-0002", "note": "快"},
+                  headers=boss.csrf), 409, "case_concluded", "case_number")
+    assert heard(live, "urge") == []  # nothing raised, nothing written
 
     # on the window's terminal until acknowledged
     mine = staff_client.get("/api/v1/urgings").json["urgings"]

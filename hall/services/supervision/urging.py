@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from hall.domain.access import Actor
+from hall.domain.cases import FINISHED, CaseState
 from hall.domain.errors import DomainError, Forbidden, NotFound
 from hall.domain.i18n import N_
 from hall.services.context import Context, Result, UnitOfWork, read, run
@@ -41,6 +42,9 @@ def urge(ctx: Context, *, actor: Actor, note: str, counter_id: int | None = None
                                   "case_number")
             if case.counter_id is None:
                 raise DomainError("urge_target", N_("This case has no window to urge"),
+                                  "case_number")
+            if CaseState(case.state) in FINISHED:  # concluded: nothing left to hurry
+                raise DomainError("case_concluded", N_("This case is concluded: nothing to urge"),
                                   "case_number")
             window = case.counter_id
         counter = uow.conn.execute(select(c.c.id, c.c.staff_id).where(
