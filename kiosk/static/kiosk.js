@@ -578,22 +578,41 @@ async function pollCard() {
   if (state.card || ["busy", "ticket"].includes(state.screen)) return;
   try {
     const read = await api("POST", ds.cardUrl);
-    if (!read.card) return;
+    if (!read.card) return cardProblem(read.message);
     state.card = read;
     touched();
     const banner = $("k-card-banner");
+    delete banner.dataset.problem;
     banner.textContent = fill(T.cardRead, { holder: read.holder })
       + (read.priority ? ` · ${T.cardPriority}` : "");
     banner.hidden = false;
     speak(banner.textContent);
-  } catch {
-    /* the next ask will tell */
+  } catch (err) {
+    // the server's answer about the card (a mistyped ID number: 422), not a network blip
+    cardProblem(err.body && err.body.error ? err.message : null);
   }
+}
+
+// A card that could not be read, or was refused, says so while it lies on the reader; the
+// visitor can still take a number without it.
+function cardProblem(message) {
+  const banner = $("k-card-banner");
+  if (!message) {
+    if (banner.dataset.problem) forgetCard();
+    return;
+  }
+  if (banner.dataset.problem === message && !banner.hidden) return;
+  banner.dataset.problem = message;
+  banner.textContent = message;
+  banner.hidden = false;
+  speak(message);
 }
 
 function forgetCard() {
   state.card = null;
-  $("k-card-banner").hidden = true;
+  const banner = $("k-card-banner");
+  banner.hidden = true;
+  delete banner.dataset.problem;
 }
 
 async function heartbeat() {
