@@ -105,9 +105,8 @@ def card(device: int):
     if actor.kind != "device" or url is None:
         return {"reader": False, "card": None}
     found = card_reader.look(hall_context(), device_id=device, hall_id=actor.hall_id, url=url)
-    if found.get("message"):
-        found["message"] = gettext(found["message"])
-    return found
+    problem = found.get("message")  # a msgid of kiosk/card_reader.py
+    return {**found, "message": gettext(problem) if problem else None}
 
 
 @bp.get("/kiosk/qr/<token>.svg")
