@@ -107,6 +107,8 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     day = local_now.date()
     if appointment is not None and person is None:
         person = appointment.person_hash
+    if appointment is not None and holder is None:  # the name given when booking
+        holder = appointment.holder_masked
     _take_person_limit(conn, svc_row, person, day, required=appointment is None)
     if repo.take_quota(conn, svc.id, day, svc.daily_quota) is None:
         raise ServiceUnavailable("quota_exceeded",
