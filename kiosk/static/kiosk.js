@@ -7,6 +7,7 @@
 import { connectLive, debounce } from "/display/static/hall-live.js";
 import { caseLookup } from "./case/kiosk-case.js";
 import { complaintForm } from "./complaint/kiosk-complaint.js";
+import { notifyEntry } from "./notify/kiosk-notify.js";
 import {
   bindPad, el, entryValue, fill, idNumberProblem, kioskToken, maskIdNumber, request,
   resetEntry, say,
@@ -324,6 +325,7 @@ async function showTicket(ticket) {
   $("r-wait").textContent = `${T.estimatedWait}: ${waitText(ticket.estimated_wait)}`;
   $("r-qr").src = ds.qrUrl.replace("TOKEN", encodeURIComponent(ticket.token));
   $("r-reprint").hidden = true;
+  if (phoneNotice) phoneNotice.offer(ticket); // 短信提醒, when the hall sends texts
   setPrint("pending", T.printing);
   show("result", fill(T.sayNumber, { number: spell(ticket.number), ahead: aheadText(ticket.ahead || 0) }));
   await print(() => api("POST", "/api/v1/print-jobs", { ticket_id: ticket.id, lang: LOCALE }));
@@ -628,6 +630,8 @@ async function heartbeat() {
 
 // ---- wiring -------------------------------------------------------------------------
 
+let phoneNotice = null; // the 短信提醒 entry (notify/kiosk-notify.js), once wired
+
 function wire() {
   body.dataset.defaultLocale = "zh_CN";
   for (const ev of ["pointerdown", "keydown", "touchstart"]) {
@@ -701,6 +705,9 @@ function wire() {
   const complaint = complaintForm({ api, show, fail, speak, strings: T, locale: LOCALE,
                                     catalog: () => state.catalog, qrUrl: ds.complaintQrUrl });
   $("k-complaint").addEventListener("click", complaint.open);
+  // 短信提醒 after taking a number: its own screen (notify/kiosk-notify.js)
+  phoneNotice = notifyEntry({ api, show, fail, speak, strings: T,
+                              catalog: () => state.catalog, ticket: () => state.ticket });
   // keep the elder mode across a language switch
   for (const a of document.querySelectorAll("[data-lang-link]")) {
     a.addEventListener("click", () => touched());

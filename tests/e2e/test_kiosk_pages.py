@@ -463,3 +463,57 @@ def test_a_card_on_the_reader_shows_its_holder_masked_and_a_refused_card_says_wh
             assert [e for e in errors if "/card" not in e] == []
         finally:
             server.stop()
+
+
+def test_a_visitor_leaves_a_mobile_number_for_a_near_turn_text_after_taking_a_number(
+        kiosk_hall, ctx, browser, artifacts):
+    """短信提醒 at the kiosk (issue 21): offered on the number's screen only when the hall
+    sends texts; the keypad takes the mobile number, which the server keeps masked."""
+    import json
+    import time
+
+    from playwright.sync_api import expect
+    from sqlalchemy import text
+
+    server, tokens, _ = kiosk_hall
+
+    def take_hj(page) -> None:
+        page.locator("#dept-grid .k-card", has_text="公安局").click()
+        page.locator("#svc-grid .k-card", has_text="户籍办理").click()
+        page.locator("#k-take").click()
+        expect(page.locator("#r-number")).to_have_text(re.compile(r"^A\d{3}$"), timeout=SEEN)
+
+    page, errors = open_kiosk(browser, server, tokens["kiosk"])
+    take_hj(page)
+    expect(page.locator("#r-notify")).to_be_hidden()  # this hall sends no texts
+    with ctx.engine.begin() as conn:
+        raw = conn.execute(text("SELECT settings FROM halls")).scalar_one()
+        settings = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+        settings["notify"] = {"provider": "tencent", "ahead": 3}
+        conn.execute(text("UPDATE halls SET settings = :s"), {"s": json.dumps(settings)})
+    time.sleep(2.2)  # the server's settings cache
+    page.reload()
+    page.wait_for_selector("body[data-state=ready]", timeout=15000)
+    take_hj(page)
+    page.locator("#r-notify").click()
+    expect(page.locator("#screen-phone")).to_be_visible()
+    expect(page.locator("#phone-hint")).to_contain_text("3")  # the hall's K
+    assert page.locator("#phone-pad [data-key=X]").count() == 0  # digits only
+    for key in "1381234":
+        page.locator(f"#phone-pad [data-key='{key}']").click()
+    page.locator("#phone-ok").click()
+    expect(page.locator("#k-error-text")).to_have_text("请输入11位手机号码")
+    page.locator("#k-error-ok").click()
+    for key in "1234":
+        page.locator(f"#phone-pad [data-key='{key}']").click()
+    expect(page.locator("#phone-entry")).to_have_text("13812341234")
+    page.locator("#phone-ok").click()
+    expect(page.locator("#screen-result")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#r-notify-status")).to_contain_text("138****1234")
+    expect(page.locator("#r-notify")).to_be_hidden()
+    page.screenshot(path=artifacts / "notify-done.png")
+    with ctx.engine.connect() as conn:
+        sub = conn.execute(text("SELECT address_masked, channel FROM notify_subscriptions")
+                           ).one()
+    assert tuple(sub) == ("138****1234", "sms")
+    assert errors == []
