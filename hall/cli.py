@@ -66,19 +66,26 @@ def _serve(host: str, port: int, devices: dict | None = None,
 
 def _outbox_in_server(app, adapters: dict | None) -> None:
     """The outbox worker in this process (DESIGN.md §7), unless HALL_OUTBOX_WORKER=0 (a
-    separate `hall outbox run` sends instead) or no adapter is configured."""
-    from hall.services.outbox import worker
+    separate `hall outbox run` sends instead): the adapters the environment configures
+    (好差评, SMS, WeChat) or ``adapters``; and, with or without them, the erasing of
+    near-turn phones past the hall's days (every HALL_OUTBOX_CHORES_SECONDS, 600)."""
+    from hall.services.outbox import sms, worker
+    from hall.services.queue import notify
     from hall.services.ratings.exchange import adapters_from_environment
 
     if os.environ.get("HALL_OUTBOX_WORKER", "1") == "0":
         click.echo("Outbox: not sent from this process (HALL_OUTBOX_WORKER=0)")
         return
-    adapters = {**(adapters or {}), **adapters_from_environment()}
-    if not adapters:
-        return
+    adapters = {**(adapters or {}), **adapters_from_environment(),
+                **sms.adapters_from_environment(os.environ)}
+    ctx = app.extensions["hall"]
     worker.start_in_server(app, adapters,
-                           idle_s=float(os.environ.get("HALL_OUTBOX_IDLE_SECONDS", "2")))
-    click.echo(f"Outbox: sending {', '.join(sorted(adapters))} from this process")
+                           idle_s=float(os.environ.get("HALL_OUTBOX_IDLE_SECONDS", "2")),
+                           chores=lambda: notify.erase_expired(ctx),
+                           chores_every_s=float(os.environ.get("HALL_OUTBOX_CHORES_SECONDS",
+                                                               "600")))
+    click.echo(f"Outbox: sending {', '.join(sorted(adapters))} from this process" if adapters
+               else "Outbox: no adapter configured; erasing expired phone numbers only")
 
 
 def _bridges_in_server(host: str, port: int, extra: dict | None) -> None:

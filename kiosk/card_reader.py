@@ -9,13 +9,18 @@ The card's text goes no further than this request: the view seals what the ticke
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from serial import SerialException
 
 from drivers.idcard import protocol as p
 from drivers.idcard.reader import IdCardReader, ReaderError
 from drivers.urls import DeviceURLError
+from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
+from hall.services.context import Context
+from hall.services.devices import health as devices
+from hall.services.queue import idcard
 from kiosk.printing import run_io
 
 log = logging.getLogger(__name__)
@@ -36,29 +41,48 @@ def readers(value: str) -> dict[int, str]:
     return table
 
 
-def read(url: str) -> tuple[p.CardText | None, str | None]:
-    """(the card on the reader or None, and a problem's msgid or None)."""
+def look(ctx: Context, *, device_id: int, hall_id: int, url: str) -> dict[str, Any]:
+    """The kiosk's ask: the card on its reader, sealed (hall/services/queue/idcard.py), or
+    none, or a problem (``message``, a msgid) that is logged and counted in the kiosk's
+    health. A card whose ID number fails its check digit raises (422 naming id_number)."""
+    card, problem, kind = read(url)
+    if card is None:
+        if problem is not None:
+            devices.count_problem(ctx, device_id=device_id, kind=kind or "card", error=problem)
+        return {"reader": True, "card": None, "message": problem}
+    try:
+        return {"reader": True, **idcard.seal(ctx, hall_id=hall_id, id_number=card.id_number,
+                                              name=card.name, sex=card.sex)}
+    except DomainError as exc:  # the code only: the message must not carry the number
+        log.info("ID card refused at kiosk %s: %s", device_id, exc.code)
+        devices.count_problem(ctx, device_id=device_id, kind=exc.code, error=exc.message)
+        raise
+
+
+def read(url: str) -> tuple[p.CardText | None, str | None, str | None]:
+    """(the card on the reader or None, a problem's msgid or None, and its kind for the
+    count: ``reader``, ``unread``, or the frame's ``checksum`` / ``truncated`` …)."""
     return run_io(_read, url, url)
 
 
-def _read(url: str) -> tuple[p.CardText | None, str | None]:
+def _read(url: str) -> tuple[p.CardText | None, str | None, str | None]:
     try:
         reader = IdCardReader(url)
     except (DeviceURLError, SerialException, OSError) as exc:
         log.warning("ID card reader %s cannot be opened: %s", url, exc)
-        return None, MSG_READER
+        return None, MSG_READER, "reader"
     try:
-        return reader.read_card(), None
+        return reader.read_card(), None, None
     except ReaderError as exc:
         if exc.step in ("find", "select"):
-            return None, None  # no card on the reader: the usual answer
+            return None, None, None  # no card on the reader: the usual answer
         log.info("ID card not read (%s)", exc.step)
-        return None, MSG_CARD
+        return None, MSG_CARD, "unread"
     except p.FrameError as exc:  # a bad checksum, a truncated block: says nothing of the card
         log.info("ID card frame refused: %s", exc)
-        return None, MSG_CARD
+        return None, MSG_CARD, exc.kind
     except (SerialException, OSError) as exc:
         log.warning("ID card reader %s failed: %s", url, exc)
-        return None, MSG_READER
+        return None, MSG_READER, "reader"
     finally:
         reader.close()

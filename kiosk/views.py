@@ -23,7 +23,7 @@ from hall.domain.i18n import N_
 from hall.services.complaints import handling as complaints
 from hall.services.config import accounts, settings
 from hall.services.devices import printing
-from hall.services.queue import catalog, idcard
+from hall.services.queue import catalog
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
 from hall.web.pages import base_url, fresh
@@ -104,12 +104,9 @@ def card(device: int):
     url = _card_reader(device)
     if actor.kind != "device" or url is None:
         return {"reader": False, "card": None}
-    text, problem = card_reader.read(url)
-    if text is None:
-        return {"reader": True, "card": None, "message": gettext(problem) if problem else None}
-    return {"reader": True, **idcard.seal(hall_context(), hall_id=actor.hall_id,
-                                          id_number=text.id_number, name=text.name,
-                                          sex=text.sex)}
+    found = card_reader.look(hall_context(), device_id=device, hall_id=actor.hall_id, url=url)
+    problem = found.get("message")  # a msgid of kiosk/card_reader.py
+    return {**found, "message": gettext(problem) if problem else None}
 
 
 @bp.get("/kiosk/qr/<token>.svg")

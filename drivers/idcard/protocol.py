@@ -42,7 +42,13 @@ SEX = {"1": "男", "2": "女", "0": "未知", "9": "未说明"}
 
 
 class FrameError(ValueError):
-    """A frame that is not one: bad preamble, length or checksum, or cut short."""
+    """A frame that is not one: bad preamble, length or checksum, or cut short. ``kind``
+    names which (``checksum``, ``truncated``, ``malformed``), for counting; the message
+    says more, never anything of a card."""
+
+    def __init__(self, message: str, kind: str = "malformed"):
+        super().__init__(message)
+        self.kind = kind
 
 
 def xor(data: bytes) -> int:
@@ -89,13 +95,15 @@ def parse_answer(frame: bytes) -> Answer:
         raise FrameError("no AA AA AA 96 69 preamble")
     size = needed(frame)
     if size is None or len(frame) < size:
-        raise FrameError(f"truncated frame: {len(frame)} of {size or '?'} bytes")
+        raise FrameError(f"truncated frame: {len(frame)} of {size or '?'} bytes",
+                         "truncated")
     length = frame[5:7]
     body, chk = frame[7:size - 1], frame[size - 1]
     if len(body) < 3:
         raise FrameError("frame too short for SW1 SW2 SW3")
     if xor(length + body) != chk:
-        raise FrameError(f"bad checksum {chk:02X} (expected {xor(length + body):02X})")
+        raise FrameError(f"bad checksum {chk:02X} (expected {xor(length + body):02X})",
+                         "checksum")
     return Answer((body[0], body[1], body[2]), bytes(body[3:]))
 
 
@@ -120,11 +128,11 @@ class CardText:
 def parse_basic(data: bytes) -> CardText:
     """The basic information block (the data of a 30 01 answer)."""
     if len(data) < 4:
-        raise FrameError("truncated basic information: no lengths")
+        raise FrameError("truncated basic information: no lengths", "truncated")
     text_len, photo_len = int.from_bytes(data[0:2], "big"), int.from_bytes(data[2:4], "big")
     if text_len != TEXT_LEN or len(data) < 4 + text_len + photo_len:
         raise FrameError(f"truncated basic information: text {text_len}, photo {photo_len}, "
-                         f"{len(data) - 4} bytes")
+                         f"{len(data) - 4} bytes", "truncated")
     text, at, values = data[4:4 + text_len], 0, {}
     for name, size in FIELDS:
         values[name] = text[at:at + size].decode("utf-16-le", "replace").strip(" \x00")

@@ -60,7 +60,8 @@ class IdCardReader:
             size = p.needed(buffer) if start >= 0 else None
             if size is not None and len(buffer) >= size:
                 return p.parse_answer(buffer[:size])
-        raise p.FrameError(f"truncated frame: {len(buffer)} bytes before the timeout")
+        raise p.FrameError(f"truncated frame: {len(buffer)} bytes before the timeout",
+                           "truncated")
 
     def _expect(self, step: str, cmd: tuple[int, int], ok: int = p.OK) -> p.Answer:
         answer = self.exchange(cmd)

@@ -137,6 +137,7 @@ def create_api(import_name: str) -> OpenAPI:
         feed,
         followups,
         guide,
+        messages,
         pairing,
         printing,
         reports,
@@ -146,7 +147,7 @@ def create_api(import_name: str) -> OpenAPI:
 
     for module in (auth, tickets, counters, feed, appointments, printing, devices, alerts,
                    followups, complaints, exchange, reports, cases, board, config, admin_api,
-                   pairing, supervision, duty, guide, catalog, assessment):
+                   pairing, supervision, duty, guide, catalog, assessment, messages):
         app.register_api(module.api)
     app.before_request(inputs.check_request)  # path, query and form: no control characters
     app.before_request(_check_json_body)  # before any caller is looked up

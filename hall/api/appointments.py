@@ -6,7 +6,7 @@ staff session) and answers exactly as POST /tickets does.
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from flask_babel import gettext
 from flask_openapi3 import APIBlueprint, Tag
@@ -47,6 +47,11 @@ class BookBody(Strict):
     phone: str = Phone
     id_number: str | None = IdNumber
     hall: CodeOrId | None = HallRef
+    name: str | None = Field(default=None, min_length=1, max_length=20,
+                             description="the visitor's name (optional), kept only masked "
+                             "(张*) for a hall that calls by name")
+    title: Literal["先生", "女士"] | None = Field(default=None,
+                                                description="先生 or 女士 after the name")
     notify: bool = Field(default=False, description="text this phone when few are ahead "
                          "(the number is kept until check-in, then erased once the visit "
                          "starts)")
@@ -125,6 +130,7 @@ class AppointmentOut(BaseModel):
     start: str
     end: str
     phone: str = Field(description="masked, e.g. 138****1234")
+    holder: str | None = Field(default=None, description="the name given, masked (张*女士)")
     check_in: CheckInWindow
     ticket: dict | None
 
@@ -159,7 +165,7 @@ def book(body: BookBody):
     """Book a slot (public). Answers with the code to check in with at the kiosk."""
     result = appointments.book(hall_context(), service=body.service, start=body.start,
                                phone=body.phone, id_number=body.id_number, hall=body.hall,
-                               notify=body.notify)
+                               notify=body.notify, name=body.name, title=body.title or "")
     return result.value, 201
 
 

@@ -248,6 +248,9 @@ class Appointment(Base):
     # the number for near-turn messages, asked for on /book: kept only until check-in (the
     # ticket's notify subscription takes it over) or cancellation
     notify_phone: Mapped[str | None] = mapped_column(String(16), default=None)
+    # the name given on /book, masked (张*女士): its check-in's ticket carries it, for the
+    # hall that calls by name (issue 21)
+    holder_masked: Mapped[str | None] = mapped_column(String(20), default=None)
     state: Mapped[str] = mapped_column(String(16), default="booked")  # booked|checked_in|cancelled
     ticket_id: Mapped[int | None] = mapped_column(BigId, default=None)
     created_at: Mapped[datetime]

@@ -39,6 +39,8 @@ CONFLICT = {"illegal_transition", "counter_state", "counter_busy", "target_close
             "leave_decided",
             # the 好差评 exchange: only a failed record is sent again
             "record_not_failed",
+            # messages to visitors (issue 21): likewise, only a failed message
+            "message_not_failed",
             # a visit's paper: none for this outcome, or no printer at its window
             "no_document", "printer_required",
             # configuration (admin console): the hall's current state refuses the change

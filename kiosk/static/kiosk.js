@@ -7,6 +7,7 @@
 import { connectLive, debounce } from "/display/static/hall-live.js";
 import { caseLookup } from "./case/kiosk-case.js";
 import { complaintForm } from "./complaint/kiosk-complaint.js";
+import { notifyEntry } from "./notify/kiosk-notify.js";
 import {
   bindPad, el, entryValue, fill, idNumberProblem, kioskToken, maskIdNumber, request,
   resetEntry, say,
@@ -324,6 +325,7 @@ async function showTicket(ticket) {
   $("r-wait").textContent = `${T.estimatedWait}: ${waitText(ticket.estimated_wait)}`;
   $("r-qr").src = ds.qrUrl.replace("TOKEN", encodeURIComponent(ticket.token));
   $("r-reprint").hidden = true;
+  if (phoneNotice) phoneNotice.offer(ticket); // 短信提醒, when the hall sends texts
   setPrint("pending", T.printing);
   show("result", fill(T.sayNumber, { number: spell(ticket.number), ahead: aheadText(ticket.ahead || 0) }));
   await print(() => api("POST", "/api/v1/print-jobs", { ticket_id: ticket.id, lang: LOCALE }));
@@ -578,22 +580,41 @@ async function pollCard() {
   if (state.card || ["busy", "ticket"].includes(state.screen)) return;
   try {
     const read = await api("POST", ds.cardUrl);
-    if (!read.card) return;
+    if (!read.card) return cardProblem(read.message);
     state.card = read;
     touched();
     const banner = $("k-card-banner");
+    delete banner.dataset.problem;
     banner.textContent = fill(T.cardRead, { holder: read.holder })
       + (read.priority ? ` · ${T.cardPriority}` : "");
     banner.hidden = false;
     speak(banner.textContent);
-  } catch {
-    /* the next ask will tell */
+  } catch (err) {
+    // the server's answer about the card (a mistyped ID number: 422), not a network blip
+    cardProblem(err.body && err.body.error ? err.message : null);
   }
+}
+
+// A card that could not be read, or was refused, says so while it lies on the reader; the
+// visitor can still take a number without it.
+function cardProblem(message) {
+  const banner = $("k-card-banner");
+  if (!message) {
+    if (banner.dataset.problem) forgetCard();
+    return;
+  }
+  if (banner.dataset.problem === message && !banner.hidden) return;
+  banner.dataset.problem = message;
+  banner.textContent = message;
+  banner.hidden = false;
+  speak(message);
 }
 
 function forgetCard() {
   state.card = null;
-  $("k-card-banner").hidden = true;
+  const banner = $("k-card-banner");
+  banner.hidden = true;
+  delete banner.dataset.problem;
 }
 
 async function heartbeat() {
@@ -608,6 +629,8 @@ async function heartbeat() {
 }
 
 // ---- wiring -------------------------------------------------------------------------
+
+let phoneNotice = null; // the 短信提醒 entry (notify/kiosk-notify.js), once wired
 
 function wire() {
   body.dataset.defaultLocale = "zh_CN";
@@ -682,6 +705,9 @@ function wire() {
   const complaint = complaintForm({ api, show, fail, speak, strings: T, locale: LOCALE,
                                     catalog: () => state.catalog, qrUrl: ds.complaintQrUrl });
   $("k-complaint").addEventListener("click", complaint.open);
+  // 短信提醒 after taking a number: its own screen (notify/kiosk-notify.js)
+  phoneNotice = notifyEntry({ api, show, fail, speak, strings: T,
+                              catalog: () => state.catalog, ticket: () => state.ticket });
   // keep the elder mode across a language switch
   for (const a of document.querySelectorAll("[data-lang-link]")) {
     a.addEventListener("click", () => touched());

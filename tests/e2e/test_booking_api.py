@@ -3,8 +3,10 @@ PostgreSQL: status, code and field of every refusal; the check-in answers as POS
 The clock stands at Monday 2026-11-23 10:00 in Shanghai; "hj" takes appointments."""
 from __future__ import annotations
 
+import json
+
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from hall.domain.personal import id_check_char
 from hall.store.models import Service, Ticket
@@ -84,6 +86,43 @@ def test_check_in_on_time_answers_like_post_tickets(client, kiosk_headers, clock
     assert client.get(f"/api/v1/tickets/{r.json['token']}").json["kind"] == "appointment"
     err(client.post("/api/v1/appointments/check-in", json={"code": code},
                     headers=kiosk_headers), 409, "appointment_used", "code")
+
+
+def test_a_name_given_when_booking_is_kept_masked_and_called_by(client, kiosk_headers,
+                                                                  clock, seeded, staff_client):
+    r = book(client, name="张丽华", title="女士")
+    assert r.status_code == 201 and r.json["holder"] == "张**女士"
+    assert "丽华" not in r.get_data(as_text=True)
+    err(book(client, phone="13900000001", name="张丽华", title="小姐"), 422, "invalid",
+        "title")
+    err(book(client, phone="13900000001", name="张" * 21), 422, "invalid", "name")
+    assert book(client, phone="13900000003").json["holder"] is None  # the name is optional
+    with seeded.engine.begin() as conn:  # the hall calls by name
+        raw = conn.execute(text("SELECT settings FROM halls")).scalar_one()
+        settings = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+        conn.execute(text("UPDATE halls SET settings = :s"),
+                     {"s": json.dumps({**settings, "call_by_name": True})})
+    seeded.cache.clear()
+    clock.advance(minutes=45)
+    ticket = client.post("/api/v1/appointments/check-in", json={"code": r.json["code"]},
+                         headers=kiosk_headers)
+    assert ticket.status_code == 201, ticket.json
+    with seeded.engine.connect() as conn:
+        held = conn.execute(select(Ticket.holder_masked).where(
+            Ticket.id == ticket.json["id"])).scalar()
+        everything = str(conn.execute(text("SELECT * FROM appointments")).all())
+    assert held == "张**女士" and "丽华" not in everything
+    sign = staff_client.post("/api/v1/counters/1/sign-in", headers=staff_client.csrf)
+    assert sign.status_code == 200, sign.json
+    called = staff_client.post("/api/v1/counters/1/call-next", headers=staff_client.csrf)
+    assert called.status_code == 200, called.json
+    assert called.json["ticket"]["number"] == ticket.json["number"]
+    # what the screens read: the number with the name masked, and the words they say
+    window = staff_client.get("/api/v1/counters").json["counters"][0]
+    assert window["current_ticket"]["holder"] == "张**女士"
+    events = staff_client.get("/api/v1/events", query_string={"after": 0, "limit": 500})
+    (call,) = [e for e in events.json["events"] if e["type"] == "ticket.called"]
+    assert call["announce"]["zh"] == f"请 {ticket.json['number']} 号 张女士 到 1 号窗口办理"
 
 
 def test_a_late_check_in_is_a_normal_ticket_and_says_so(client, kiosk_headers, clock):

@@ -63,6 +63,10 @@ def test_a_visitor_books_a_slot_on_a_phone_and_sees_the_code(live_hall, browser,
     page.locator("#book-submit").click()
     expect(page.locator("#b-error")).to_be_visible()
     page.locator("#phone").fill("138 1234 1234")
+    page.locator("#name").fill("张丽华")  # for a hall that calls by name: kept masked
+    page.locator("#title").select_option("女士")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=artifacts / "book-form-360.png", full_page=True)
     page.locator("#book-submit").click()
 
     code_el = page.locator("#done-code")
@@ -75,6 +79,7 @@ def test_a_visitor_books_a_slot_on_a_phone_and_sees_the_code(live_hall, browser,
 
     stored = requests.get(f"{server.url}/api/v1/appointments/{code}", timeout=5).json()
     assert stored["state"] == "booked" and stored["phone"] == "138****1234"
+    assert stored["holder"] == "张**女士"
     assert stored["start"][11:16] == slot[:5]
 
     page.locator("#tab-mine").click()

@@ -14,6 +14,7 @@ from drivers.idcard import protocol as p
 from drivers.idcard.emulator import IdCardEmulator
 from hall.domain.personal import id_check_char, keyed_hash
 from hall.services.config import accounts
+from hall.store.models import Device
 from tests.e2e.conftest import bearer, err, issue
 
 ELDER = "11010519490307123" + id_check_char("11010519490307123")  # 77 on the test's day
@@ -61,17 +62,49 @@ def test_idcard_swipe_reaches_kiosk(client, actx, reader_kiosk, caplog):
     for raw in RAW:
         assert raw not in everything, raw
         assert raw not in caplog.text, raw
+    # the kiosk page sends kind "priority" once the card offered it, leaving the reason to
+    # the card: the number is the elder's 绿色通道 one, not a refusal for a missing reason
+    again = client.post(f"/kiosk/{device}/card", headers=headers).json["card"]
+    elder = issue(client, headers, card=again, kind="priority")
+    assert elder.status_code == 201, elder.json
+    assert (elder.json["kind"], elder.json["priority_reason"]) == ("priority", "老年人")
     # a sealed reading is not a free pass: tampered, it is refused naming the field
     err(issue(client, headers, card=read.json["card"][:-2] + "xx"), 422, "card_expired",
         "card")
 
 
-def test_idcard_reader_problems_told(client, reader_kiosk, seeded):
+def kiosk_health(ctx, device: int) -> dict:
+    with ctx.engine.connect() as conn:
+        return conn.execute(select(Device.health).where(Device.id == device)).scalar() or {}
+
+
+def test_idcard_reader_problems_told(client, reader_kiosk, seeded, caplog):
+    caplog.set_level(logging.DEBUG)
     device, headers, emulator = reader_kiosk
     emulator.place(CARD)
     emulator.truncate_next = True  # a truncated block: a clear message, no card
     cut = client.post(f"/kiosk/{device}/card", headers=headers)
-    assert cut.status_code == 200 and cut.json["card"] is None and cut.json["message"]
+    assert cut.status_code == 200 and cut.json["card"] is None
+    assert cut.json["message"] == "身份证未能读取，请重新放到读卡器上"
     assert client.post(f"/kiosk/{device}/card", headers=headers).json["card"]  # next is fine
+    emulator.corrupt_next = True  # a bad checksum: the same message
+    bad = client.post(f"/kiosk/{device}/card", headers=headers)
+    assert bad.json["card"] is None and bad.json["message"] == cut.json["message"]
+    # a card whose ID number fails its check digit: refused naming the field
+    mistyped = ELDER[:-1] + ("0" if ELDER[-1] != "0" else "1")
+    emulator.place(p.CardText(**{**CARD.__dict__, "id_number": mistyped}))
+    err(client.post(f"/kiosk/{device}/card", headers=headers), 422, "invalid_id_number",
+        "id_number")
+    # each problem logged and counted in the kiosk's health (the admin's devices page)
+    health = kiosk_health(seeded, device)
+    assert health["errors"] == 3
+    assert health["problems"] == {"truncated": 1, "checksum": 1, "invalid_id_number": 1}
+    assert health["error"] == "This ID number is mistyped (its check digit does not match)"
+    assert "invalid_id_number" in caplog.text and "bad checksum" in caplog.text
+    for raw in (*RAW, mistyped):
+        assert raw not in caplog.text and raw not in str(health), raw
+    emulator.remove()  # no card on the reader is no problem: nothing more counted
+    assert client.post(f"/kiosk/{device}/card", headers=headers).json["message"] is None
+    assert kiosk_health(seeded, device)["errors"] == 3
     other = bearer(accounts.add_device(seeded, kind="kiosk").value["token"])
     assert client.post(f"/kiosk/{device}/card", headers=other).status_code == 403

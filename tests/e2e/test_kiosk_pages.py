@@ -415,3 +415,105 @@ def test_a_kiosk_without_a_token_shows_how_to_pair_it_and_the_halls_own_time(
         boss.wait_for_selector("body[data-state=ready]", timeout=15000)
         expect(boss.locator("#dept-grid .k-card")).to_have_count(2)
         assert boss_errors == []
+
+
+def test_a_card_on_the_reader_shows_its_holder_masked_and_a_refused_card_says_why(
+        ctx, db_url, tmp_path, browser, artifacts):
+    """The kiosk's ID card reader, driven by the server (HALL_IDCARD_READERS), an emulated
+    reader on a pty: a card laid on it shows 张**先生 and the 绿色通道 offer, and the number
+    taken is a priority one; a card whose ID number fails its check digit says so."""
+    from playwright.sync_api import expect
+
+    from drivers.idcard import protocol as p
+    from drivers.idcard.emulator import IdCardEmulator
+    from hall.domain.personal import id_check_char
+    from tests.e2e.server import Server
+
+    elder = "11010519490307123" + id_check_char("11010519490307123")
+    card = p.CardText(name="张三丰", sex="男", nation="01", birth="19490307",
+                      address="北京市东城区和平里东街11号", id_number=elder,
+                      authority="北京市公安局东城分局", valid_from="20150101", valid_to="长期")
+    seed(ctx, load_layout(DATA / "small_hall.toml"))
+    kiosk = accounts.add_device(ctx, kind="kiosk").value
+    with IdCardEmulator() as reader:
+        server = Server(db_url, tmp_path, extra_env={
+            "HALL_IDCARD_READERS": f"{kiosk['id']}={reader.url}"}).start()
+        try:
+            page, errors = open_kiosk(browser, server, kiosk)
+            banner = page.locator("#k-card-banner")
+            expect(banner).to_be_hidden()
+            mistyped = elder[:-1] + ("0" if elder[-1] != "0" else "1")
+            reader.place(p.CardText(**{**card.__dict__, "id_number": mistyped}))
+            expect(banner).to_have_text("身份证号码有误（校验位不符），请核对后重新输入",
+                                        timeout=SEEN)
+            page.screenshot(path=artifacts / "card-refused.png")
+            reader.remove()  # lifted: the message goes
+            expect(banner).to_be_hidden(timeout=SEEN)
+            reader.place(card)
+            expect(banner).to_contain_text("张**先生", timeout=SEEN)
+            expect(banner).to_contain_text("绿色通道")
+            assert "三丰" not in banner.inner_text()
+            page.screenshot(path=artifacts / "card-read.png")
+            page.locator("#dept-grid .k-card", has_text="公安局").click()
+            page.locator("#svc-grid .k-card", has_text="户籍办理").click()
+            page.locator("#k-take").click()
+            expect(page.locator("#r-number")).to_have_text(re.compile(r"^[A-Z]\d{3}$"),
+                                                           timeout=SEEN)
+            page.screenshot(path=artifacts / "card-ticket.png")
+            assert [e for e in errors if "/card" not in e] == []
+        finally:
+            server.stop()
+
+
+def test_a_visitor_leaves_a_mobile_number_for_a_near_turn_text_after_taking_a_number(
+        kiosk_hall, ctx, browser, artifacts):
+    """短信提醒 at the kiosk (issue 21): offered on the number's screen only when the hall
+    sends texts; the keypad takes the mobile number, which the server keeps masked."""
+    import json
+    import time
+
+    from playwright.sync_api import expect
+    from sqlalchemy import text
+
+    server, tokens, _ = kiosk_hall
+
+    def take_hj(page) -> None:
+        page.locator("#dept-grid .k-card", has_text="公安局").click()
+        page.locator("#svc-grid .k-card", has_text="户籍办理").click()
+        page.locator("#k-take").click()
+        expect(page.locator("#r-number")).to_have_text(re.compile(r"^A\d{3}$"), timeout=SEEN)
+
+    page, errors = open_kiosk(browser, server, tokens["kiosk"])
+    take_hj(page)
+    expect(page.locator("#r-notify")).to_be_hidden()  # this hall sends no texts
+    with ctx.engine.begin() as conn:
+        raw = conn.execute(text("SELECT settings FROM halls")).scalar_one()
+        settings = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+        settings["notify"] = {"provider": "tencent", "ahead": 3}
+        conn.execute(text("UPDATE halls SET settings = :s"), {"s": json.dumps(settings)})
+    time.sleep(2.2)  # the server's settings cache
+    page.reload()
+    page.wait_for_selector("body[data-state=ready]", timeout=15000)
+    take_hj(page)
+    page.locator("#r-notify").click()
+    expect(page.locator("#screen-phone")).to_be_visible()
+    expect(page.locator("#phone-hint")).to_contain_text("3")  # the hall's K
+    assert page.locator("#phone-pad [data-key=X]").count() == 0  # digits only
+    for key in "1381234":
+        page.locator(f"#phone-pad [data-key='{key}']").click()
+    page.locator("#phone-ok").click()
+    expect(page.locator("#k-error-text")).to_have_text("请输入11位手机号码")
+    page.locator("#k-error-ok").click()
+    for key in "1234":
+        page.locator(f"#phone-pad [data-key='{key}']").click()
+    expect(page.locator("#phone-entry")).to_have_text("13812341234")
+    page.locator("#phone-ok").click()
+    expect(page.locator("#screen-result")).to_be_visible(timeout=SEEN)
+    expect(page.locator("#r-notify-status")).to_contain_text("138****1234")
+    expect(page.locator("#r-notify")).to_be_hidden()
+    page.screenshot(path=artifacts / "notify-done.png")
+    with ctx.engine.connect() as conn:
+        sub = conn.execute(text("SELECT address_masked, channel FROM notify_subscriptions")
+                           ).one()
+    assert tuple(sub) == ("138****1234", "sms")
+    assert errors == []

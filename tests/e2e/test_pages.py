@@ -6,12 +6,15 @@ review. A few checks need no browser and use Flask's test client.
 """
 from __future__ import annotations
 
+import json
 import re
+import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from sqlalchemy import text
 
 from hall.domain import announce
 from hall.services.config import accounts
@@ -151,6 +154,52 @@ def test_the_phone_page_follows_its_ticket_until_it_is_called(live_hall, browser
     expect(page.locator(".t-turn")).to_contain_text("It's your turn — please go to window 2")
     expect(page.locator(".t-service")).to_have_text("Household registration")
     page.screenshot(path=artifacts / "phone-called-360-en.png", full_page=True)
+    assert errors == []
+
+
+def hall_texts(ctx, provider: str | None) -> None:
+    """The hall's [hall.notify]: texts by ``provider`` (the first reminder at 3), or none;
+    the server's settings cache forgets it within 2 s."""
+    with ctx.engine.begin() as conn:
+        raw = conn.execute(text("SELECT settings FROM halls")).scalar_one()
+        settings = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+        settings["notify"] = {"provider": provider, "ahead": 3}
+        conn.execute(text("UPDATE halls SET settings = :s"), {"s": json.dumps(settings)})
+    time.sleep(2.2)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@SQLITE_ONLY
+def test_the_phone_page_takes_a_mobile_number_for_a_near_turn_text(live_hall, ctx, browser,
+                                                                   artifacts):
+    from playwright.sync_api import expect
+
+    server, _, post = live_hall
+    hall_texts(ctx, "aliyun")
+    mine = post("/api/v1/tickets", "kiosk", service="hj")
+    page, errors = open_page(browser, f"{server.url}/t/{mine['token']}", 360, 740)
+    form, done = page.locator("#t-notify"), page.locator("#t-notify .t-notify-done")
+    expect(form).to_be_visible()
+    expect(form.locator("label")).to_contain_text("3")  # the hall's K
+    page.locator("#t-notify-phone").fill("12345")
+    page.locator("#t-notify button[type=submit]").click()
+    expect(done).not_to_be_empty(timeout=SEEN)  # why it was refused
+    assert "*" not in done.inner_text()
+    page.locator("#t-notify-phone").fill("138 1234 1234")
+    page.locator("#t-notify button[type=submit]").click()
+    expect(done).to_contain_text("138****1234", timeout=SEEN)
+    page.screenshot(path=artifacts / "phone-notify-360.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    with ctx.engine.connect() as conn:
+        assert conn.execute(text("SELECT address_masked FROM notify_subscriptions")
+                            ).scalar_one() == "138****1234"
+    page.reload()  # the page says which number follows the ticket
+    expect(page.locator("#t-notify .t-notify-done")).to_contain_text("138****1234")
+    hall_texts(ctx, None)  # a hall that sends no text messages offers none
+    page.reload()
+    expect(page.locator(".t-waiting [data-f=ahead]")).to_be_visible()
+    expect(page.locator("#t-notify")).to_have_count(0)
     assert errors == []
 
 

@@ -101,6 +101,7 @@ WHO_MAY = (
     ("POST /api/v1/complaints", STAFF),
     ("* /api/v1/complaints*", SUPERVISORS),
     ("* /api/v1/exchange*", SUPERVISORS),  # the 好差评 records leaving for the province
+    ("* /api/v1/messages*", SUPERVISORS),  # near-turn texts and WeChat messages (issue 21)
     ("GET /api/v1/reports*", SUPERVISORS),
     # 催办: supervisors urge; a window's staff read and answer their window's (others: 404)
     ("POST /api/v1/urgings", SUPERVISORS),
@@ -449,6 +450,7 @@ OWN_HALL_ONLY = (
     "POST /api/v1/pairings", "POST /api/v1/pairings/claim", "GET /api/v1/pairings",
     "GET /api/v1/print-jobs", "GET /api/v1/queues", "GET /api/v1/reports",
     "GET /api/v1/exchange", "GET /api/v1/exchange/export",
+    "GET /api/v1/messages",
     # 投诉建议 filed by a visitor name their ticket or case by its token or number (anyone
     # holding it may; a case with its look-up code too), the kiosk files in its own hall;
     # lists are the hall's own (staff entry names a window: walked, BODY_REFS)

@@ -5,6 +5,7 @@ killed mid-send (kill -9) and restarted neither loses nor repeats a message."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -12,12 +13,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from drivers.sms.aliyun import AliyunSmsEmulator
 from drivers.sms.tencent import TencentSmsEmulator
+from hall.domain.access import Actor
+from hall.services.config import accounts
 from hall.services.outbox import sms, worker
 from hall.services.queue import calling, notify, tickets, visits
+from hall.store.models import Device
 from tests.conftest import wait_for
 from tests.integration.conftest import kiosk, set_hall_settings, signed_in_at
 
@@ -102,6 +106,33 @@ def test_near_turn_sms_sent_once_when_three_ahead(ctx, hall, clock, aliyun):
         assert conn.execute(text("SELECT count(*) FROM notify_subscriptions")).scalar() == 0
     for r in outbox_rows(ctx):
         assert "phone" not in r["payload"] and r["payload"]["masked"] == "138****1234"
+
+
+def test_a_phone_refused_at_a_kiosk_is_logged_and_counted_and_the_ticket_issued(
+        ctx, hall, caplog):
+    caplog.set_level(logging.INFO)
+    set_hall_settings(ctx, hall, notify={"provider": "aliyun", "per_phone_daily": 1})
+    device = accounts.add_device(ctx, kind="kiosk").value
+    at_kiosk = Actor("device", device["id"], hall["id"], "kiosk")
+
+    def take_at_kiosk(phone: str) -> dict:
+        return tickets.issue(ctx, hall_id=hall["id"], service="hj", actor=at_kiosk,
+                             phone=phone).value
+
+    bad = take_at_kiosk("1381234")  # malformed
+    assert bad["number"] and bad["notify"]["error"]["code"] == "invalid_phone"
+    assert "masked" in take_at_kiosk("13812341234")["notify"]
+    limited = take_at_kiosk("13812341234")  # the per-phone limit (one a day here)
+    assert limited["number"] and limited["notify"]["error"]["code"] == "notify_rate_limited"
+    with ctx.engine.connect() as conn:
+        health = conn.execute(select(Device.health).where(Device.id == device["id"])).scalar()
+    health = json.loads(health) if isinstance(health, str) else health
+    assert health["errors"] == 2
+    assert health["problems"] == {"invalid_phone": 1, "notify_rate_limited": 1}
+    assert "invalid_phone" in caplog.text and "notify_rate_limited" in caplog.text
+    assert "1381234" not in caplog.text and "1381234" not in json.dumps(health)
+    with ctx.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM tickets")).scalar() == 3
 
 
 def test_called_and_passed_notices(ctx, hall, clock):

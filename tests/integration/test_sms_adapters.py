@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from drivers.sms import aliyun as aliyun_doc
+from drivers.sms import tencent as tencent_doc
 from drivers.sms.aliyun import AliyunSmsEmulator
 from drivers.sms.tencent import TencentSmsEmulator
 from drivers.sms.wechat import WechatEmulator
@@ -19,8 +20,22 @@ CALLED = {**message("called", "A012", window=5), "phone": "13812341234"}
 OPENID = "oAbCdEfGhIjKlMnOpQrStUv12"
 
 
+# the worked examples the providers publish, so neither the adapter nor its emulator can
+# agree on a wrong signature: Aliyun's RPC v1 DescribeRegions (AccessKeySecret testsecret)
+ALIYUN_DOC = {"AccessKeyId": "testid", "Action": "DescribeRegions", "Format": "XML",
+              "SignatureMethod": "HMAC-SHA1",
+              "SignatureNonce": "3ee8c1b8-83d3-44af-a94f-4e0ad82fd6cf",
+              "SignatureVersion": "1.0", "Timestamp": "2016-02-23T12:46:24Z",
+              "Version": "2014-05-26"}
+# Tencent Cloud's TC3-HMAC-SHA256 DescribeInstances (cvm, 1551113065, content-type;host)
+TENCENT_DOC_BODY = (b'{"Limit": 1, "Filters": [{"Values": ["\\u672a\\u547d\\u540d"], '
+                    b'"Name": "instance-name"}]}')
+
+
 def test_aliyun_sms_request_is_signed():
     # the RPC v1 signature: RFC 3986 encoding (space %20, * %2A, ~ kept), sorted, HMAC-SHA1
+    assert aliyun_signature(ALIYUN_DOC, "testsecret", "GET") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
+    assert aliyun_doc.sign(ALIYUN_DOC, "testsecret", "GET") == "OLeaidS1JvxuMvnyHOwuJ+uX5qY="
     params = {"b": "x y*~", "a": "中"}
     assert aliyun_signature(params, "s", "POST") == aliyun_doc.sign(params, "s", "POST")
     templates = {"SMS_1": "您的${number}号前面还有${ahead}人，请回大厅等候",
@@ -58,6 +73,12 @@ def test_aliyun_sms_request_is_signed():
 
 
 def test_tencent_sms_request_is_signed():
+    # the emulator checks with the documented algorithm: the published example's signature
+    assert tencent_doc.signature(
+        "Gu5t9xGARNpq86cd98joQYCN3*******", {"content-type": "application/json; charset=utf-8",
+                                             "host": "cvm.tencentcloudapi.com"},
+        ["content-type", "host"], TENCENT_DOC_BODY, 1551113065, "cvm") == \
+        "2230eefd229f582d8b1b891af7107b91597240707d778ab3738f756258d7652c"
     templates = {"101": "您的{1}号前面还有{2}人，请回大厅等候", "102": "请{1}号到{2}号窗口办理"}
     with TencentSmsEmulator("AKID-x", "tc-secret", "1400000001", "市民中心",
                             templates) as provider:

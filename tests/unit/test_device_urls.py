@@ -20,6 +20,8 @@ from drivers.urls import DeviceURLError, parse
     ("pad+serial:///dev/pts/7", "pad", "serial", "/dev/pts/7", {}),
     ("keypad+serial:loop://", "keypad", "serial", "loop://", {}),
     ("keypad+serial:socket://127.0.0.1:7000", "keypad", "serial", "socket://127.0.0.1:7000", {}),
+    ("idcard+serial:///dev/ttyUSB2?baudrate=115200&timeout=2", "idcard", "serial",
+     "/dev/ttyUSB2", {"baudrate": "115200", "timeout": "2"}),
 ])
 def test_documented_forms_parse(url, protocol, transport, target, options):
     d = parse(url)
@@ -37,6 +39,8 @@ def test_tcp_host_and_port():
     ("led+usb://1:2", "not 'usb'"),
     ("escpos+tcp://h:9100?baud=9600", "unknown option(s) baud"),
     ("escpos+file://", "says nothing about where"),
+    ("idcard+tcp://10.0.0.9:5005", "idcard devices connect by serial, not 'tcp'"),
+    ("idcard+serial:///dev/ttyUSB2?photo=1", "unknown option(s) photo"),
 ])
 def test_bad_urls_are_refused_with_the_expected_form(url, says):
     with pytest.raises(DeviceURLError, match=None) as err:

@@ -47,6 +47,16 @@ def test_a_layout_error_names_the_entry_by_its_code_and_the_field():
         validate_layout(layout)
 
 
+def test_an_unknown_sms_provider_is_refused_naming_the_field():
+    """Issue 21's bad input: a hall's [hall.notify] names Aliyun or Tencent, or none."""
+    layout = tomllib.loads((DATA / "small_hall.toml").read_text(encoding="utf-8"))
+    layout["hall"]["notify"] = {"provider": "yunpian"}
+    with pytest.raises(ValueError, match=r"^hall\.notify\.provider: .*'aliyun' or 'tencent'"):
+        validate_layout(layout)
+    layout["hall"]["notify"] = {"provider": "tencent", "ahead": 3, "keep_days": 7}
+    validate_layout(layout)
+
+
 def test_the_demo_and_test_layouts_validate():
     for path in (DATA / "small_hall.toml", DATA.parents[1] / "hall/seed/demo_hall.toml"):
         LayoutSpec.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))

@@ -33,6 +33,28 @@ def report_health(ctx: Context, *, device_id: int, health: dict[str, Any]) -> Re
     return run(ctx, command)
 
 
+def count_problem(ctx: Context, *, device_id: int, kind: str, error: str) -> Result:
+    """A problem at a device the server drives for it (an ID card the kiosk's reader could
+    not read, a card whose ID number is mistyped): the running count ``errors``, one more
+    under ``problems[kind]``, and the last ``error`` (a msgid: never the input itself)."""
+
+    return run(ctx, lambda uow: count_in(uow, device_id, kind, error))
+
+
+def count_in(uow: UnitOfWork, device_id: int, kind: str, error: str
+             ) -> dict[str, Any] | None:
+    """``count_problem`` inside the caller's transaction (a kiosk's ticket whose phone was
+    refused); a device with no row (an actor of a test, a row deleted) is not counted."""
+    found = uow.conn.execute(select(Device.health).where(Device.id == device_id)).first()
+    if found is None:
+        return None
+    old = found.health or {}
+    problems = dict(old.get("problems") or {})
+    problems[kind] = int(problems.get(kind, 0) or 0) + 1
+    return record(uow, device_id, {"errors": int(old.get("errors", 0) or 0) + 1,
+                                   "error": error, "problems": problems})
+
+
 def record(uow: UnitOfWork, device_id: int, health: dict[str, Any]) -> dict[str, Any]:
     """Merge ``health`` into the device's row inside the caller's transaction."""
     d = Device.__table__

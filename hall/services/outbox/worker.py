@@ -132,12 +132,15 @@ class InServer:
 
 
 def start_in_server(app, adapters: Mapping[str, Adapter], idle_s: float = 2.0,
-                    settings: Settings | None = None) -> InServer:
+                    settings: Settings | None = None, chores: Callable[[], Any] | None = None,
+                    chores_every_s: float = 600.0) -> InServer:
     """Run ``loop`` in a background green thread of the server (or a thread, per the async
     mode), as the watch runs; the worker's waits (the provider's answer, the idle sleep)
-    yield to the server's other green threads, and no transaction is held across them."""
+    yield to the server's other green threads, and no transaction is held across them.
+    With no adapter it only runs its ``chores``."""
     running = InServer(threading.Event())
     running.task = app.extensions["socketio"].start_background_task(
-        loop, app.extensions["hall"], adapters, running.stop_event, idle_s, settings)
-    log.info("outbox worker started for %s", ", ".join(sorted(adapters)))
+        loop, app.extensions["hall"], adapters, running.stop_event, idle_s, settings, chores,
+        chores_every_s)
+    log.info("outbox worker started for %s", ", ".join(sorted(adapters)) or "chores only")
     return running

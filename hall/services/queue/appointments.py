@@ -23,7 +23,7 @@ from hall.domain.access import Actor, require
 from hall.domain.errors import DomainError, ServiceUnavailable
 from hall.domain.hall import parse_hours
 from hall.domain.i18n import N_
-from hall.domain.personal import keyed_hash, mask_phone, normalize_phone
+from hall.domain.personal import keyed_hash, mask_name, mask_phone, normalize_phone
 from hall.domain.slots import Arrival, BookingRules, arrival, bookable_slot
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, read, run
@@ -43,10 +43,13 @@ def phone_hash(secret: bytes, phone: str) -> str:
 
 def book(ctx: Context, *, service: int | str, start: datetime, phone: str,
          id_number: str | None = None, hall: int | str | None = None,
-         notify: bool = False) -> Result:
+         notify: bool = False, name: str | None = None, title: str = "") -> Result:
     """Book one place of the slot starting at ``start``; the value holds the code. With
     ``notify`` the phone is also kept as such until check-in, when the ticket follows it
-    for near-turn messages (hall/services/queue/notify.py), and erased there."""
+    for near-turn messages (hall/services/queue/notify.py), and erased there. ``name``
+    (optional, with ``title`` 先生/女士) is kept only masked (张*女士): the check-in's
+    ticket carries it, for a hall that calls by name."""
+    holder = (mask_name(name) + title)[:20] if name and name.strip() else None
     plain = normalize_phone(phone)
     p_hash = keyed_hash(ctx.secret, "phone", plain)
     person = tickets.person_hash(ctx.secret, id_number) if id_number else None
@@ -70,7 +73,7 @@ def book(ctx: Context, *, service: int | str, start: datetime, phone: str,
         row = dict(hall_id=hall_row.id, service_id=svc.id, code=_new_code(conn),
                    slot_start=slot.start, slot_end=slot.end, phone_masked=mask_phone(plain),
                    phone_hash=p_hash, person_hash=person, state="booked", created_at=uow.now,
-                   notify_phone=plain if notify else None)
+                   notify_phone=plain if notify else None, holder_masked=holder)
         row["id"] = conn.execute(insert(A).values(**row).returning(A.c.id)).scalar_one()
         uow.emit("appointment.booked", hall_row.id, appointment_id=row["id"],
                  service_id=svc.id, slot_start=iso(slot.start), slot_end=iso(slot.end),
@@ -143,7 +146,8 @@ def check_in(ctx: Context, *, hall_id: int, actor: Actor, code: str | None = Non
                                 appointment_field=field)
         view["appointment"]["code"] = appt.code
         if appt.notify_phone:  # the ticket's subscription holds the number from now on
-            view["notify"] = tickets.follow(uow, view["id"], appt.notify_phone)
+            view["notify"] = tickets.follow(uow, view["id"], appt.notify_phone,
+                                            actor.id if actor.kind == "device" else None)
             uow.conn.execute(update(A).where(A.c.id == appt.id).values(notify_phone=None))
         return view
 
@@ -234,6 +238,7 @@ def _view(conn, row: dict[str, Any], hall_row: Any) -> dict[str, Any]:
                      "name_en": hall_row.name_en},
             "service": service_ref(svc), "start": iso(start),
             "end": iso(row["slot_end"].astimezone(zone)), "phone": row["phone_masked"],
+            "holder": row.get("holder_masked"),
             "check_in": {"from": iso(start - timedelta(seconds=early)),
                          "until": iso(start + timedelta(seconds=late))},
             "ticket": None}

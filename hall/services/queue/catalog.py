@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from hall.domain.errors import ServiceUnavailable
 from hall.domain.i18n import N_
+from hall.domain.notify import PROVIDERS, NotifySettings
 from hall.services import repo
 from hall.services.context import Context, UnitOfWork, read
 from hall.services.queue import chains, standing
@@ -51,11 +52,15 @@ def catalog(ctx: Context, hall_id: int) -> dict[str, Any]:
                        for r in conn.execute(select(d).where(d.c.hall_id == hall_id)
                                              .order_by(d.c.sort, d.c.id))]
         extra = row.settings or {}
+        notify_rules = NotifySettings.of(extra)
         return {"hall": {"id": row.id, "code": row.code, "name": row.name, "name_en": row.name_en,
                          "timezone": row.timezone},
                 "at": uow.now.isoformat(), "local_time": local_now.strftime("%H:%M"),
                 "last_seq": row.last_seq,  # where the kiosk's live events take over
                 "priority_reasons": list(extra.get("priority_reasons") or []),
+                # 短信提醒: whether the kiosk offers a text when few are ahead (issue 21)
+                "notify": {"sms": notify_rules.provider in PROVIDERS,
+                           "ahead": notify_rules.ahead},
                 "departments": [dep for dep in departments if dep["services"]]}
 
     return read(ctx, query)

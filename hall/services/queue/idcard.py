@@ -85,7 +85,9 @@ def issue_card(ctx: Context, *, hall_id: int, service: int | str, actor: Actor, 
         raise DomainError("card_expired",
                           N_("The ID card reading has expired; lay the card on the reader "
                              "again"), "card")
-    if sealed.get("r") and kind == "normal":
+    # the card's 绿色通道 for elders, whether the page asked for a normal number or for the
+    # priority the card offered (it leaves the reason to the card); a reason chosen stays
+    if sealed.get("r") and (kind == "normal" or (kind == "priority" and not priority_reason)):
         kind, priority_reason = "priority", sealed["r"]
     return tickets.issue(ctx, hall_id=hall_id, service=service, actor=actor, kind=kind,
                          priority_reason=priority_reason, phone=phone, person=sealed["p"],

@@ -94,6 +94,17 @@ def subscribe_in(uow: UnitOfWork, ticket: Any, *, channel: str = "sms",
     return {"channel": channel, "masked": masked, "ahead": ahead}
 
 
+def phone_offer(uow: UnitOfWork, ticket: Any) -> dict[str, Any]:
+    """What a waiting ticket's phone page offers: a text message when ``ahead`` are ahead
+    (if the hall sends them), and the phone that already follows it, masked."""
+    settings = _settings(uow, ticket.hall_id)
+    sub = _subscription(uow, ticket.id)
+    following = sub.address_masked if sub is not None and sub.channel == "sms" \
+        and not sub.closed else None
+    return {"sms": settings.provider in rules.PROVIDERS, "ahead": settings.ahead,
+            "following": following}
+
+
 def near_turn(uow: UnitOfWork) -> None:
     """A follow-up: the messages this command's events make due, in its transaction."""
     events = [e for e in uow.events if e.type in WATCHED]

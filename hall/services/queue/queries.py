@@ -13,7 +13,7 @@ from hall.services import repo
 from hall.services.cases import parts
 from hall.services.cases.documents import case_of_ticket
 from hall.services.context import Context, UnitOfWork, read
-from hall.services.queue import calls, chains, standing
+from hall.services.queue import calls, chains, notify, standing
 from hall.services.supervision import overnight
 from hall.services.views import public_ticket
 from hall.store.models import (
@@ -74,6 +74,7 @@ def ticket_by_token(ctx: Context, token: str) -> dict[str, Any]:
             view["chain"] = chains.position(uow, row)
         if row.state == "waiting":
             view.update(standing.estimate_for(conn, row._asdict(), svc))
+            view["notify"] = notify.phone_offer(uow, row)  # a text when few are ahead
         if row.counter_id is not None:
             c = conn.execute(select(Counter.number, Counter.name)
                              .where(Counter.id == row.counter_id)).first()

@@ -16,6 +16,7 @@ from hall.domain.personal import keyed_hash, mask_name, normalize_id_number
 from hall.domain.slots import check_in_kind
 from hall.services import repo
 from hall.services.context import Context, Result, UnitOfWork, run
+from hall.services.devices import health as devices
 from hall.services.queue import chains, limits, notify, standing
 from hall.services.views import iso, public_ticket
 from hall.store import hot
@@ -51,21 +52,26 @@ def issue(ctx: Context, *, hall_id: int, service: int | str, actor: Actor,
                         priority_reason=priority_reason, appointment=appt,
                         person=person, holder=holder)
         if phone:
-            view["notify"] = follow(uow, view["id"], phone)
+            view["notify"] = follow(uow, view["id"], phone,
+                                    actor.id if actor.kind == "device" else None)
         return view
 
     return run(ctx, command)
 
 
-def follow(uow: UnitOfWork, ticket_id: int, phone: str) -> dict[str, Any]:
+def follow(uow: UnitOfWork, ticket_id: int, phone: str,
+           device_id: int | None = None) -> dict[str, Any]:
     """Follow the new ticket by SMS; a refusal (bad number, SMS off, the per-phone limit)
-    is told, logged and counted, and the ticket stands."""
+    is told, logged and counted (in the health of the kiosk it was typed at), and the
+    ticket stands."""
     row = uow.conn.execute(select(Ticket.__table__).where(Ticket.id == ticket_id)).first()
     try:
         with uow.conn.begin_nested():
             return notify.subscribe_in(uow, row, channel="sms", phone=phone)
     except DomainError as exc:
         log.info("near-turn notice not set for ticket %s: %s", ticket_id, exc.code)
+        if device_id is not None:
+            devices.count_in(uow, device_id, exc.code, exc.message)
         return {"error": {"code": exc.code, "message": exc.message, "field": exc.field,
                           "params": dict(exc.params)}}
 
@@ -101,6 +107,8 @@ def issue_in(uow: UnitOfWork, *, hall_id: int, service: int | str, actor: Actor,
     day = local_now.date()
     if appointment is not None and person is None:
         person = appointment.person_hash
+    if appointment is not None and holder is None:  # the name given when booking
+        holder = appointment.holder_masked
     _take_person_limit(conn, svc_row, person, day, required=appointment is None)
     if repo.take_quota(conn, svc.id, day, svc.daily_quota) is None:
         raise ServiceUnavailable("quota_exceeded",

@@ -146,6 +146,8 @@ $('book-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const phone = plainPhone($('phone').value);
   const id = $('id_number').value.trim();
+  const name = $('name').value.trim();
+  const title = $('title').value;
   if (!PHONE.test(phone)) return showError(S.phoneInvalid);
   if (choice.needsId && id && !ID.test(id)) return showError(S.idInvalid);
   const submit = $('book-submit');
@@ -155,6 +157,7 @@ $('book-form').addEventListener('submit', async (event) => {
       service: choice.service, start: choice.slot.start, phone, hall: HALL,
       notify: $('notify').checked,
       ...(choice.needsId && id ? {id_number: id} : {}),
+      ...(name ? {name, ...(title ? {title} : {})} : {}),
     });
     booked(appt);
   } catch (e) {
