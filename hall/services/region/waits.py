@@ -78,6 +78,12 @@ def percentiles(uow: UnitOfWork, uids: list[str], start: date, end: date, group:
     Each group's histogram is kept in the unit of the level being read: exact in the
     buckets its ranks fall in, and every other bucket's count standing at the bucket's
     first value (order is all a rank needs of them)."""
+    if uow.conn.dialect.name == "postgresql":
+        # for this transaction only: the picks are a few thousand seeks into tables that sit
+        # in memory, which the planner's disk-era page cost (4) prices above sorting a
+        # whole month of rows on disk (measured on bench/region.py's month: 1.0 → 0.4 s)
+        uow.conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
+        uow.conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
     top = HOURS.table
     source, keys = grouping.joined(top, group)
     group_of: dict[Member, str] = {}
