@@ -59,14 +59,9 @@ def check(record: Any) -> tuple[str, str] | None:
         return "recordType", "not evaluation or affair"
     if kind(record) == AFFAIR:
         return _check_affair(record)
-    for field in REQUIRED:
-        if record.get(field) in (None, ""):
-            return field, "missing"
-    wrong = _times(record)
+    wrong = _fields_times_stage(record, REQUIRED)
     if wrong is not None:
         return wrong
-    if str(record["evalProcess"]) not in ("1", "2"):
-        return "evalProcess", "not 1 or 2"
     if str(record["evalProcess"]) == "2" and record.get("affairDoneTime") in (None, ""):
         return "affairDoneTime", "missing"
     if record["star"] not in (1, 2, 3, 4, 5):
@@ -74,8 +69,10 @@ def check(record: Any) -> tuple[str, str] | None:
     return None
 
 
-def _check_affair(record: dict[str, Any]) -> tuple[str, str] | None:
-    for field in AFFAIR_REQUIRED:
+def _fields_times_stage(record: dict[str, Any], required: Any) -> tuple[str, str] | None:
+    """What every record is refused for: a required field missing, a time not in
+    yyyyMMddHHmmss, a stage (evalProcess) other than 1 or 2."""
+    for field in required:
         if record.get(field) in (None, ""):
             return field, "missing"
     wrong = _times(record)
@@ -83,6 +80,13 @@ def _check_affair(record: dict[str, Any]) -> tuple[str, str] | None:
         return wrong
     if str(record["evalProcess"]) not in ("1", "2"):
         return "evalProcess", "not 1 or 2"
+    return None
+
+
+def _check_affair(record: dict[str, Any]) -> tuple[str, str] | None:
+    wrong = _fields_times_stage(record, AFFAIR_REQUIRED)
+    if wrong is not None:
+        return wrong
     if str(record["evalProcess"]) == "2":
         for field in ("affairDoneTime", "affairResult"):
             if record.get(field) in (None, ""):

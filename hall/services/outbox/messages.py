@@ -35,12 +35,8 @@ def status(ctx: Context, *, actor: Actor, state: str | None = None,
     _require_supervisor(actor)
 
     def query(uow: UnitOfWork) -> dict[str, Any]:
-        o = OutboxRow.__table__
-        stmt = select(o).where(o.c.hall_id == actor.hall_id, o.c.topic.startswith(PREFIX))
-        if state:
-            stmt = stmt.where(o.c.state == state)
-        rows = uow.conn.execute(stmt.order_by(o.c.state != "failed", o.c.id.desc())
-                                .limit(limit)).all()
+        rows = store.latest(uow, actor.hall_id, OutboxRow.topic.startswith(PREFIX), state,
+                            limit)
         return {"counts": store.counts(uow, actor.hall_id, PREFIX),
                 "messages": [_view(r) for r in rows]}
 

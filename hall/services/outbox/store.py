@@ -115,6 +115,18 @@ def counts(uow: UnitOfWork, hall_id: int, topic_prefix: str = "") -> dict[str, i
     return out
 
 
+def latest(uow: UnitOfWork, hall_id: int, topic_condition: Any, state: str | None,
+           limit: int) -> list[Any]:
+    """A hall's rows whose topic meets ``topic_condition``, failed first, then the newest:
+    what a supervisor's list of messages or records shows."""
+    o = OutboxRow.__table__
+    stmt = select(o).where(o.c.hall_id == hall_id, topic_condition)
+    if state:
+        stmt = stmt.where(o.c.state == state)
+    return uow.conn.execute(stmt.order_by(o.c.state != "failed", o.c.id.desc())
+                            .limit(limit)).all()
+
+
 def view(row: Any) -> dict[str, Any]:
     def iso(value: datetime | None) -> str | None:
         return value.isoformat() if value else None
