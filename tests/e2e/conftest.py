@@ -54,6 +54,18 @@ def issue(client, headers: dict, service: str = "hj", **extra):
     return client.post("/api/v1/tickets", json={"service": service, **extra}, headers=headers)
 
 
+def served(client, kiosk_headers, staff_client, outcome: str = "done") -> dict:
+    """A ticket issued at the kiosk and served to the end at counter 1 (where
+    ``staff_client`` is signed in): the ticket, with the case its finish opened, if any."""
+    t = issue(client, kiosk_headers).json
+    h = staff_client.csrf
+    for step in ("call-next", "start"):
+        assert staff_client.post(f"/api/v1/counters/1/{step}", headers=h).status_code == 200
+    r = staff_client.post("/api/v1/counters/1/finish", json={"outcome": outcome}, headers=h)
+    assert r.status_code == 200, r.json
+    return {**t, "case": r.json.get("case")}
+
+
 def sign_in_at_counter(client, counter: int = 1):
     """A signed-in staff client takes counter ``counter`` (POST …/sign-in)."""
     r = client.post(f"/api/v1/counters/{counter}/sign-in", headers=client.csrf)

@@ -5,17 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from tests.e2e.conftest import err, issue, sign_in_at_counter
-
-
-def served(client, kiosk_headers, staff_client) -> dict:
-    t = issue(client, kiosk_headers).json
-    for step in ("call-next", "start"):
-        assert staff_client.post(f"/api/v1/counters/1/{step}",
-                                 headers=staff_client.csrf).status_code == 200
-    assert staff_client.post("/api/v1/counters/1/finish", json={"outcome": "done"},
-                             headers=staff_client.csrf).status_code == 200
-    return t
+from tests.e2e.conftest import err, served, sign_in_at_counter
 
 
 def test_complaint_from_phone_page_reaches_a_supervisor(client, kiosk_headers, staff_client,

@@ -3,21 +3,11 @@ refused rating is a 4xx naming its field; follow-ups are for supervisors (sessio
 from __future__ import annotations
 
 from hall.services.config import accounts
-from tests.e2e.conftest import bearer, err, issue, sign_in_at_counter
+from tests.e2e.conftest import bearer, err, issue, served, sign_in_at_counter
 
 
 def pad(seeded, counter: int) -> dict:
     return bearer(accounts.add_device(seeded, kind="pad", counter_number=counter).value["token"])
-
-
-def served(client, kiosk_headers, staff_client) -> dict:
-    t = issue(client, kiosk_headers).json
-    h = staff_client.csrf
-    for step in ("call-next", "start"):
-        assert staff_client.post(f"/api/v1/counters/1/{step}", headers=h).status_code == 200
-    assert staff_client.post("/api/v1/counters/1/finish", json={"outcome": "done"},
-                             headers=h).status_code == 200
-    return t
 
 
 def rate(client, ticket: dict, headers: dict, **body):

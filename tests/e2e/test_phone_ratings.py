@@ -9,17 +9,7 @@ import json
 from sqlalchemy import text
 
 from hall.services.config import accounts
-from tests.e2e.conftest import bearer, err, issue, sign_in_at_counter
-
-
-def served(client, kiosk_headers, staff_client, outcome: str = "done") -> dict:
-    t = issue(client, kiosk_headers).json
-    h = staff_client.csrf
-    for step in ("call-next", "start"):
-        assert staff_client.post(f"/api/v1/counters/1/{step}", headers=h).status_code == 200
-    r = staff_client.post("/api/v1/counters/1/finish", json={"outcome": outcome}, headers=h)
-    assert r.status_code == 200, r.json
-    return {**t, "case": r.json.get("case")}
+from tests.e2e.conftest import bearer, err, issue, served, sign_in_at_counter
 
 
 def phone_rate(client, t: dict, **body):

@@ -17,7 +17,7 @@ from hall.services.config import accounts
 from hall.services.outbox import worker
 from hall.services.outbox.http import JsonEndpoint
 from hall.services.ratings import exchange
-from tests.e2e.conftest import bearer, err, issue, sign_in_at_counter
+from tests.e2e.conftest import bearer, err, issue, served, sign_in_at_counter
 
 API = "/api/v1/exchange"
 
@@ -182,12 +182,7 @@ def test_the_exported_records_neutralise_formulas(client, kiosk_headers, staff_c
     seeded.cache.clear()
     sign_in_at_counter(staff_client)
     pad = bearer(accounts.add_device(seeded, kind="pad", counter_number=1).value["token"])
-    t = issue(client, kiosk_headers).json
-    for step in ("call-next", "start"):
-        assert staff_client.post(f"/api/v1/counters/1/{step}",
-                                 headers=staff_client.csrf).status_code == 200
-    assert staff_client.post("/api/v1/counters/1/finish", json={"outcome": "done"},
-                             headers=staff_client.csrf).status_code == 200
+    t = served(client, kiosk_headers, staff_client)
     r = client.post(f"/api/v1/tickets/{t['id']}/rating", headers=pad,
                     json={"level": 1, "reason": "等候时间长", "comment": evil})
     assert r.status_code == 201, r.json
