@@ -131,16 +131,23 @@ def _truncate(url: str) -> None:
         engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path, sqlite_template) -> str:
-    """A migrated, empty database: a fresh SQLite file, or the truncated PostgreSQL one."""
-    if request.param == "sqlite":
+def empty_database(request, kind: str, tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated, empty database of ``kind``: a fresh SQLite file, or the test process's
+    PostgreSQL database truncated."""
+    if kind == "sqlite":
         path = tmp_path / "hall.db"
         shutil.copy(sqlite_template, path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("pg_database")
     _truncate(url)
     return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path, sqlite_template) -> str:
+    """A migrated, empty database, each test on both: SQLite and PostgreSQL (the end-to-end
+    layer narrows this, tests/e2e/conftest.py)."""
+    return empty_database(request, request.param, tmp_path, sqlite_template)
 
 
 @pytest.fixture

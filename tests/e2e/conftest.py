@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from hall.app import create_app
 from hall.services.config import accounts
-from tests.conftest import DATA, unavailable
+from tests.conftest import DATA, empty_database, unavailable
 from tests.e2e.server import running_hall
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +30,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 SEEN = 5000  # ms: "within a blink" on a page, with margin for a loaded CI machine
 HALL_ZONE = "Asia/Urumqi"  # UTC+6: neither the server's default zone nor the browser's
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+# The integration layer runs every service on both databases. Here a test runs on SQLite
+# unless the database is part of what it is about (kill -9, processes sharing a database,
+# input PostgreSQL treats differently, the hall fences, reports read in SQL): those say so.
+ON_BOTH_DATABASES = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 # A real server on each database and in each async mode, without crossing the two axes (the
 # full cross is tests/e2e/test_server_modes.py): gevent + SQLite and eventlet + PostgreSQL.
 BOTH_STACKS = pytest.mark.parametrize(("db_url", "async_mode"),
@@ -158,6 +162,13 @@ def admin_session(ctx, url: str) -> requests.Session:
     assert r.status_code == 200, r.text
     http.headers["X-CSRFToken"] = r.json()["csrf_token"]
     return http
+
+
+@pytest.fixture(params=["sqlite"])
+def db_url(request, tmp_path, sqlite_template) -> str:
+    """A migrated, empty database: SQLite, or PostgreSQL for a test marked
+    ``ON_BOTH_DATABASES`` (or parametrized on ``db_url`` itself)."""
+    return empty_database(request, request.param, tmp_path, sqlite_template)
 
 
 # --- the app in this process, Flask's test client --------------------------------------------

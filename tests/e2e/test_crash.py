@@ -10,10 +10,12 @@ import requests
 from hall.services.config import accounts
 from hall.services.config.layout.seed import load_layout, seed
 from tests.conftest import DATA
+from tests.e2e.conftest import ON_BOTH_DATABASES
 from tests.e2e.server import Server
 
 
 @pytest.mark.slow
+@ON_BOTH_DATABASES
 def test_kill_9_loses_no_committed_ticket(ctx, db_url, tmp_path):
     seed(ctx, load_layout(DATA / "small_hall.toml"))
     token = accounts.add_device(ctx, kind="kiosk").value["token"]

@@ -10,7 +10,10 @@ import logging
 import pytest
 
 from hall.services.config import accounts
-from tests.e2e.conftest import bearer, err, issue, sign_in_at_counter
+from tests.e2e.conftest import ON_BOTH_DATABASES, bearer, err, issue, sign_in_at_counter
+
+# PostgreSQL refuses some text SQLite keeps (NUL), and its integers are bounded
+pytestmark = ON_BOTH_DATABASES
 
 DEEP = "[" * 1000 + "]" * 1000  # 2 KB
 NUL = "\x00"

@@ -37,8 +37,7 @@ def clock_shows(page, zone: str) -> None:
     assert shown[:5] in (before, after), (shown, zone)
 
 
-@BOTH_STACKS
-@pytest.mark.slow
+@pytest.mark.slow  # eventlet: the phone page below, and tests/e2e/test_live.py
 @pytest.mark.browser
 def test_the_hall_screen_shows_and_announces_a_call_made_through_the_api(
         zoned_hall, browser, artifacts, async_mode):

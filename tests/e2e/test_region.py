@@ -11,9 +11,8 @@ import requests
 
 from tests.conftest import wait_for
 from tests.e2e import region_world as rw
+from tests.e2e.conftest import ON_BOTH_DATABASES, SQLITE_ONLY
 from tests.e2e.server import free_port
-
-SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture
@@ -41,6 +40,7 @@ def visitors(post, n: int) -> None:
             post(f"/api/v1/counters/{window}/skip", f"keypad{window}")
 
 
+@ON_BOTH_DATABASES  # the uplink reads the event log in SQL
 def test_uplink_delivers_each_event_once_in_order(live_hall, db_url, region, tmp_path):
     _, _, post = live_hall
     region_db, stream, prefix, _ = region

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from hall.store.models import Base
+from tests.e2e.conftest import ON_BOTH_DATABASES
 from tests.e2e.hall_world import (
     ADMIN,
     ANON,
@@ -37,6 +38,9 @@ from tests.e2e.hall_world import (
     build_second_hall,
     make_app,
 )
+
+# the hall fences and what is masked are SQL: each is checked on both databases
+pytestmark = ON_BOTH_DATABASES
 
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = EVERYONE - {ANON}

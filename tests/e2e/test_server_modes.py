@@ -9,10 +9,12 @@ import requests
 from hall.services.config import accounts
 from hall.services.config.layout.seed import load_layout, seed
 from tests.conftest import DATA
+from tests.e2e.conftest import ON_BOTH_DATABASES
 from tests.e2e.server import Server
 
 
 @pytest.mark.slow
+@ON_BOTH_DATABASES
 @pytest.mark.parametrize("mode", ["gevent", "eventlet"])
 def test_server_issues_and_calls_in_each_async_mode(ctx, db_url, tmp_path, mode):
     seed(ctx, load_layout(DATA / "small_hall.toml"))

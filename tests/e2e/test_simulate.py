@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from hall.cli import cli
 from hall.services.supervision import reports
 from hall.simulate.day import counts
+from tests.e2e.conftest import ON_BOTH_DATABASES
 
 
 def _simulate(db_url, tmp_path, server, *args: str):
@@ -26,6 +27,7 @@ def _simulate(db_url, tmp_path, server, *args: str):
 
 
 @pytest.mark.slow
+@ON_BOTH_DATABASES  # the reports read the day in SQL
 def test_simulated_day_matches_its_own_log(ctx, db_url, live_hall, tmp_path):
     server, _, _ = live_hall
     # 09:00–14:00 (the lunch dip and pauses included) at 3600× and 40 visitors: seconds
