@@ -88,6 +88,9 @@ def finish(page, number: str, key: str, fill=None) -> None:
     body.press("s")
     expect(page.locator("#t-current")).to_have_attribute("data-state", "serving", timeout=SEEN)
     body.press("f")
+    # as a person does: the outcome's key once the dialog shows (on a loaded machine it
+    # may open after the key would have been pressed)
+    expect(page.locator("#dlg-finish")).to_be_visible(timeout=SEEN)
     page.locator("#outcome-done").press(key)
     if fill:
         fill()
