@@ -10,7 +10,7 @@ from flask import Response
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, ConfigDict, Field
 
-from hall.api.schemas import BigId, ErrorResponse, Generic
+from hall.api.schemas import BigId, ErrorResponse, Generic, OutboxQuery
 from hall.services.ratings import exchange
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -24,11 +24,6 @@ api = APIBlueprint("exchange", __name__, url_prefix="/api/v1/exchange",
                                   "404": ErrorResponse, "409": ErrorResponse,
                                   "422": ErrorResponse})
 SESSION = [{"session": []}]
-
-
-class ExchangeQuery(BaseModel):
-    state: Literal["pending", "sent", "failed"] | None = None
-    limit: int = Field(default=200, ge=1, le=1000)
 
 
 class RecordPath(BaseModel):
@@ -77,7 +72,7 @@ class ExportOut(Generic):
 
 
 @api.get("", responses={"200": ExchangeOut}, security=SESSION)
-def status(query: ExchangeQuery):
+def status(query: OutboxQuery):
     """Counts by state and the latest records, failed first, with the reason of each."""
     return exchange.status(hall_context(), actor=current_actor(), state=query.state,
                            limit=query.limit)

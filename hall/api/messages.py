@@ -7,7 +7,7 @@ from typing import Literal
 from flask_openapi3 import APIBlueprint, Tag
 from pydantic import BaseModel, Field
 
-from hall.api.schemas import BigId, ErrorResponse
+from hall.api.schemas import BigId, ErrorResponse, OutboxQuery
 from hall.services.outbox import messages
 from hall.web.auth import current_actor
 from hall.web.context import hall_context
@@ -18,11 +18,6 @@ api = APIBlueprint("messages", __name__, url_prefix="/api/v1/messages",
                                   "404": ErrorResponse, "409": ErrorResponse,
                                   "422": ErrorResponse})
 SESSION = [{"session": []}]
-
-
-class MessagesQuery(BaseModel):
-    state: Literal["pending", "sent", "failed"] | None = None
-    limit: int = Field(default=200, ge=1, le=1000)
 
 
 class MessagePath(BaseModel):
@@ -56,7 +51,7 @@ class MessagesOut(BaseModel):
 
 
 @api.get("", responses={"200": MessagesOut}, security=SESSION)
-def status(query: MessagesQuery):
+def status(query: OutboxQuery):
     """Counts by state and the latest messages, failed first, with the reason of each."""
     return messages.status(hall_context(), actor=current_actor(), state=query.state,
                            limit=query.limit)

@@ -146,6 +146,14 @@ class TokenPath(BaseModel):
     token: str = Field(min_length=8, max_length=32)
 
 
+class OutboxQuery(BaseModel):
+    """A supervisor's list of what left (or is to leave) through the outbox: texts and
+    WeChat messages (GET /api/v1/messages), 好差评 records (GET /api/v1/exchange)."""
+
+    state: Literal["pending", "sent", "failed"] | None = None
+    limit: int = Field(default=200, ge=1, le=1000)
+
+
 class TicketIdPath(BaseModel):
     ticket_id: BigId
 
