@@ -35,6 +35,13 @@ PG_ADMIN_URL = os.environ.get("HALL_TEST_PG", "postgresql+psycopg://postgres@127
 REQUIRE = os.environ.get("HALL_REQUIRE_SERVICES") == "1"
 
 
+# Passwords at scrypt's N = 1024 instead of 32768 (hall/services/config/password_hash.py):
+# the servers the tests start set, check and re-hash passwords by the thousand, at ~0.1 s of
+# CPU each under the real cost. Set before any test starts a server, which inherits it; the
+# default cost has its own test (tests/unit/test_password_hash.py).
+os.environ.setdefault("HALL_PASSWORD_HASH", "scrypt:1024:8:1")
+
+
 def pytest_configure(config) -> None:
     # werkzeug checks a password by running scrypt again on it with the stored salt: the very
     # call it made when the password was set. The tests set and check hundreds of passwords

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, text
 
 from hall.services import repo
-from hall.store.migrate import downgrade, upgrade
+from hall.store.migrate import at_head, downgrade, head, upgrade
 from hall.store.models import Base
 
 
@@ -26,6 +26,18 @@ def test_migrations_go_down_and_up_again(db_url):
     engine = create_engine(db_url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM tickets")).scalar_one() == 0
+    engine.dispose()
+
+
+def test_a_start_on_a_current_database_skips_alembic_and_an_older_one_is_migrated(db_url):
+    assert at_head(db_url)
+    downgrade(db_url, "-1")  # one revision behind, as a hall is after an update lands
+    assert not at_head(db_url)
+    upgrade(db_url)
+    assert at_head(db_url)
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_heads() == (head(),)
     engine.dispose()
 
 

@@ -21,13 +21,12 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from hall.domain.access import COUNTER_BOUND, DEVICE_ACTIONS, STAFF_ROLES, SYSTEM, Actor
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services import repo
-from hall.services.config import audit
+from hall.services.config import audit, password_hash
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.counters import signout
 from hall.store.models import Counter, Device, Hall, SignInFailure, Staff
@@ -66,7 +65,7 @@ def add_user(ctx: Context, *, login: str, name: str, role: str = "staff",
     def command(uow: UnitOfWork) -> dict[str, Any]:
         password = secrets.token_urlsafe(12)
         t = Staff.__table__
-        values = {"name": name, "role": role, "password_hash": generate_password_hash(password),
+        values = {"name": name, "role": role, "password_hash": password_hash.make(password),
                   "failed_logins": 0, "locked_until": None, "active": True,
                   "must_change_password": one_time}
         existing = uow.conn.execute(select(t.c.id).where(t.c.login == login)).scalar_one_or_none()
@@ -105,7 +104,7 @@ def ensure_admins(ctx: Context) -> Result:
             row = {"login": login, "name": "管理员", "role": "admin", "active": True,
                    "must_change_password": True}
             staff_id = uow.conn.execute(insert(t).values(
-                hall_id=hall.id, password_hash=generate_password_hash(password), **row
+                hall_id=hall.id, password_hash=password_hash.make(password), **row
             ).returning(t.c.id)).scalar_one()
             audit.record(uow, SYSTEM, "create", "staff", staff_id, after={"id": staff_id, **row},
                          hall_id=hall.id)
@@ -151,17 +150,17 @@ def sign_in(ctx: Context, login: str, password: str, address: str | None = None)
         refuse_if_locked(uow, key, where)
         row = uow.conn.execute(select(t).where(t.c.login == login)).first()
         if row is None or not row.active or not row.password_hash:
-            check_password_hash(_DUMMY_HASH, password)  # same time whether or not it exists
+            password_hash.check_nobody(password)  # same time whether or not it exists
             count_failure(uow, key, where)
             return None
-        if not check_password_hash(row.password_hash, password):
+        if not password_hash.matches(row.password_hash, password):
             count_failure(uow, key, where, staff_id=row.id)
             return None
         forget_failures(uow, key, where)
         values: dict[str, Any] = {"failed_logins": 0, "locked_until": None,
                                   "last_login_at": uow.now}
-        if _hash_params(row.password_hash) != _hash_params(_DUMMY_HASH):
-            values["password_hash"] = generate_password_hash(password)
+        if not password_hash.is_current(row.password_hash):
+            values["password_hash"] = password_hash.make(password)
         uow.conn.execute(update(t).where(t.c.id == row.id).values(**values))
         return SignIn(Actor("staff", row.id, row.hall_id, row.role, None, row.name,
                             bool(row.must_change_password)), row.auth_version)
@@ -231,14 +230,6 @@ def locked(remaining: timedelta, field: str = "login") -> DomainError:
     minutes = max(1, math.ceil(remaining.total_seconds() / 60))
     return DomainError("locked", N_("Too many failed attempts: signing in is locked for "
                                     "%(minutes)s more minutes"), field, minutes=minutes)
-
-
-def _hash_params(digest: str) -> str:
-    """``scrypt:32768:8:1`` of a werkzeug hash: its method and cost, without salt or hash."""
-    return digest.split("$", 1)[0]
-
-
-_DUMMY_HASH = generate_password_hash("timing-equaliser")
 
 
 def staff_actor(ctx: Context, staff_id: int, auth_version: int | None = None

@@ -13,13 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select, update
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from hall.domain.access import Actor
 from hall.domain.errors import DomainError, Forbidden
 from hall.domain.i18n import N_
 from hall.domain.passwords import check_new_password
-from hall.services.config import accounts, audit
+from hall.services.config import accounts, audit, password_hash
 from hall.services.context import Context, UnitOfWork, run
 from hall.services.counters import signout
 from hall.store.models import Staff
@@ -46,12 +45,12 @@ def change_own_password(ctx: Context, actor: Actor, current: str, new: str, *,
                             "authorization")
         key, where = accounts.login_key(row.login), ip or "-"
         accounts.refuse_if_locked(uow, key, where, "current")
-        if not check_password_hash(row.password_hash, current):
+        if not password_hash.matches(row.password_hash, current):
             accounts.count_failure(uow, key, where, staff_id=row.id)
             return None  # returned, not raised: the failure must commit
         accounts.forget_failures(uow, key, where)
         check_new_password(new, login=row.login, current=current)
-        digest = generate_password_hash(new)
+        digest = password_hash.make(new)
         version = uow.conn.execute(update(t).where(t.c.id == row.id).values(
             password_hash=digest, must_change_password=False, failed_logins=0,
             locked_until=None, auth_version=t.c.auth_version + 1,

@@ -16,13 +16,12 @@ import secrets
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from werkzeug.security import generate_password_hash
 
 from hall.domain.access import STAFF_ROLES, Actor
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.services import repo
-from hall.services.config import accounts, audit
+from hall.services.config import accounts, audit, password_hash
 from hall.services.config.layout.spec import StaffSpec
 from hall.services.context import Context, Result, UnitOfWork, read, run
 from hall.services.counters import signout
@@ -67,7 +66,7 @@ def staff_spec(row: Any, department: str | None = None) -> StaffSpec:
 def new_password() -> tuple[str, str]:
     """(one-time password, its hash): the same generator and hash as accounts.add_user."""
     password = secrets.token_urlsafe(12)
-    return password, generate_password_hash(password)
+    return password, password_hash.make(password)
 
 
 def list_staff(ctx: Context, hall_id: int) -> list[dict[str, Any]]:

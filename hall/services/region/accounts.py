@@ -8,16 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from hall.domain.errors import DomainError
 from hall.domain.i18n import N_
 from hall.domain.passwords import check_new_password
-from hall.services.config import accounts
+from hall.services.config import accounts, password_hash
 from hall.services.context import Context, UnitOfWork, read, run
 from hall.store.models import Region, RegionAccount
-
-_DUMMY = generate_password_hash("timing-equaliser")
 
 
 @dataclass(frozen=True)
@@ -55,8 +52,9 @@ def sign_in(ctx: Context, login: str, password: str, address: str | None = None)
         a = RegionAccount.__table__
         row = uow.conn.execute(select(a.c.id, a.c.password_hash).where(
             a.c.login == login, a.c.active.is_(True))).first()
-        digest = row.password_hash if row is not None else _DUMMY  # same time either way
-        if not check_password_hash(digest, password) or row is None:
+        if row is None:
+            password_hash.check_nobody(password)  # same time either way
+        if row is None or not password_hash.matches(row.password_hash, password):
             accounts.count_failure(uow, key, where)
             return None  # returned, not raised: the count must commit
         accounts.forget_failures(uow, key, where)
@@ -83,13 +81,13 @@ def change_password(ctx: Context, account_id: int, current: str, new: str,
         row = uow.conn.execute(select(a).where(a.c.id == account_id)).one()
         key, where = _key(row.login), address or "-"
         accounts.refuse_if_locked(uow, key, where, "current")
-        if not check_password_hash(row.password_hash, current):
+        if not password_hash.matches(row.password_hash, current):
             accounts.count_failure(uow, key, where)
             return None
         accounts.forget_failures(uow, key, where)
         check_new_password(new, login=row.login, current=current)
         return uow.conn.execute(update(a).where(a.c.id == row.id).values(
-            password_hash=generate_password_hash(new), must_change_password=False,
+            password_hash=password_hash.make(new), must_change_password=False,
             auth_version=a.c.auth_version + 1).returning(a.c.auth_version)).scalar_one()
 
     done = run(ctx, command).value

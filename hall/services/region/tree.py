@@ -6,11 +6,11 @@ import secrets
 from typing import Any
 
 from sqlalchemy import func, select
-from werkzeug.security import generate_password_hash
 
 from hall.domain import region as rules
 from hall.domain.errors import DomainError, NotFound
 from hall.domain.i18n import N_
+from hall.services.config import password_hash
 from hall.services.context import UnitOfWork
 from hall.services.region.outgoing import check_uid
 from hall.store.models import Region, RegionAccount, RegionEvent, RegionHall, RegionMark
@@ -75,7 +75,7 @@ def add_account(uow: UnitOfWork, login: str, name: str, role: str, place: str) -
     password = secrets.token_urlsafe(12)
     uow.conn.execute(RegionAccount.__table__.insert().values(
         region_id=region_id, login=login, name=name, role=role,
-        password_hash=generate_password_hash(password), must_change_password=True, active=True))
+        password_hash=password_hash.make(password), must_change_password=True, active=True))
     return {"login": login, "password": password}
 
 
