@@ -10,6 +10,7 @@ from hall.api.schemas import ErrorResponse
 from hall.web import errors, inputs
 from hall.web.auth import password_gate
 from hall.web.errors import error_response
+from hall.web.routing import LazyBuilderRule
 
 PREFIX = "/api/v1"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
@@ -30,6 +31,8 @@ BAD_REQUEST = ("Bad Request: a control character in a path, query or body value 
 
 
 class HallAPI(OpenAPI):
+    url_rule_class = LazyBuilderRule  # hall/web/routing.py: ~0.08 s less per app
+
     def register_api(self, api, **options) -> None:
         """Schemas are named by their class: two different ones of one name would silently
         give one of them the other's contract."""
