@@ -44,7 +44,7 @@ from hall.store.migrate import upgrade
 from tests.conftest import DATA
 
 # random cases per operation after the coverage ones: 6 (with the coverage cases, ~8,800
-# cases, ~17,000 requests: 45 s alone on 2 workers, ~1.4 CPU minutes) in the suite;
+# cases, 15,800 requests: 45 s alone on 2 workers, ~1.4 CPU minutes) in the suite;
 # `make fuzz EXAMPLES=500` runs longer (HALL_FUZZ_EXAMPLES)
 EXAMPLES = int(os.environ.get("HALL_FUZZ_EXAMPLES", "6"))
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance,
