@@ -153,15 +153,28 @@ def backdate_start(ctx, ticket_id: int, minutes: float) -> None:
                      {"at": datetime.now(UTC) - timedelta(minutes=minutes), "id": ticket_id})
 
 
-def admin_session(ctx, url: str) -> requests.Session:
-    password = accounts.add_user(ctx, login="root", name="管理员",
+def admin_session(ctx, url: str, login: str = "root") -> requests.Session:
+    password = accounts.add_user(ctx, login=login, name="管理员",
                                  role="admin").value["password"]
     http = requests.Session()
-    r = http.post(url + "/api/v1/auth/login", json={"login": "root", "password": password},
+    r = http.post(url + "/api/v1/auth/login", json={"login": login, "password": password},
                   timeout=5)
     assert r.status_code == 200, r.text
     http.headers["X-CSRFToken"] = r.json()["csrf_token"]
     return http
+
+
+def change_settings(ctx, url: str, **changes) -> dict:
+    """Change the running hall's settings as /admin/settings does (PUT
+    /api/v1/admin/settings, signed in as an admin of its own): the server empties its
+    short settings cache at once, where a write to the database behind its back races that
+    cache. Returns the settings as stored."""
+    http = admin_session(ctx, url, login="settings-admin")
+    settings = http.get(url + "/api/v1/admin/settings", timeout=5).json()
+    r = http.put(url + "/api/v1/admin/settings", json={**settings, **changes}, timeout=5)
+    assert r.status_code == 200, r.text
+    http.close()
+    return r.json()
 
 
 @pytest.fixture(params=["sqlite"])

@@ -12,13 +12,11 @@ import pytest
 import redis
 import requests
 import socketio
-from sqlalchemy import update
 
 from hall.services.config import accounts
 from hall.services.config.layout.seed import load_layout, seed
-from hall.store.models import Hall
 from tests.conftest import DATA, unavailable
-from tests.e2e.conftest import SQLITE_ONLY, admin_session, bearer
+from tests.e2e.conftest import SQLITE_ONLY, admin_session, bearer, change_settings
 from tests.e2e.live_client import InOrderClient
 from tests.e2e.server import Server
 
@@ -176,7 +174,7 @@ def connects(url: str, cookie: str, origin: str | None, transport: str) -> bool:
 def test_socketio_refuses_foreign_origin(live_hall, ctx):
     server, tokens, _post = live_hall
     # the hall is also reached as hall.example.cn, through a proxy (its public_url setting)
-    set_public_url(ctx, tokens["kiosk"]["hall_id"], "https://hall.example.cn/")
+    change_settings(ctx, server.url, public_url="https://hall.example.cn/")
     password = accounts.add_user(ctx, login="wang", name="王强",
                                  role="supervisor").value["password"]
     cookie = signed_in(server.url, "wang", password).cookies["session"]
@@ -190,9 +188,3 @@ def test_socketio_refuses_foreign_origin(live_hall, ctx):
         assert connects(server.url, cookie, "https://hall.example.cn", transport)
         assert connects(server.url, cookie, None, transport)  # not a browser: a device, an agent
 
-
-def set_public_url(ctx, hall_id: int, url: str) -> None:
-    with ctx.engine.begin() as conn:
-        settings = conn.execute(Hall.__table__.select().where(Hall.id == hall_id)).one().settings
-        conn.execute(update(Hall).where(Hall.id == hall_id)
-                     .values(settings={**(settings or {}), "public_url": url}))

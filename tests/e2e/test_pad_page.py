@@ -15,7 +15,7 @@ import requests
 from sqlalchemy import text
 
 from hall.services.config import accounts
-from tests.e2e.conftest import SEEN, SQLITE_ONLY, open_pad
+from tests.e2e.conftest import SEEN, SQLITE_ONLY, change_settings, open_pad
 
 
 class Staff:
@@ -250,11 +250,7 @@ def test_a_pad_scores_the_halls_rating_dimensions_with_the_level(ctx, live_hall,
     from playwright.sync_api import expect
 
     server, _, post = live_hall
-    with ctx.engine.begin() as conn:
-        kept = conn.execute(text("SELECT settings FROM halls")).scalar_one()
-        kept = json.loads(kept) if isinstance(kept, str) else dict(kept or {})
-        conn.execute(text("UPDATE halls SET settings = :s"), {"s": json.dumps(
-            {**kept, "rating_dimensions": ["礼仪", "效率", "环境"]}, ensure_ascii=False)})
+    change_settings(ctx, server.url, rating_dimensions=["礼仪", "效率", "环境"])
     li = Staff(server, "li", accounts.add_user(ctx, login="li", name="李娜").value["password"])
     li.post("/api/v1/counters/1/sign-in")
     pad = accounts.add_device(ctx, kind="pad", counter_number=1).value

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import text
 
-from tests.e2e.conftest import SEEN, SQLITE_ONLY, open_page
+from tests.e2e.conftest import SEEN, SQLITE_ONLY, change_settings, open_page
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, SQLITE_ONLY]
 
@@ -17,12 +17,8 @@ def test_a_visitor_rates_the_finished_visit_on_the_phone_page(live_hall, ctx, br
                                                               artifacts):
     from playwright.sync_api import expect
 
-    with ctx.engine.begin() as conn:  # the hall's rating dimensions (settings page)
-        kept = conn.execute(text("SELECT settings FROM halls")).scalar_one()
-        kept = json.loads(kept) if isinstance(kept, str) else dict(kept or {})
-        conn.execute(text("UPDATE halls SET settings = :s"), {"s": json.dumps(
-            {**kept, "rating_dimensions": ["礼仪", "效率"]}, ensure_ascii=False)})
     server, _, post = live_hall
+    change_settings(ctx, server.url, rating_dimensions=["礼仪", "效率"])  # the settings page
     ticket = post("/api/v1/tickets", "kiosk", service="hj")
     page, errors = open_page(browser, f"{server.url}/t/{ticket['token']}", 360, 740)
     expect(page.locator("#t-number")).to_have_text(ticket["number"])
