@@ -18,6 +18,7 @@ from sqlalchemy.pool import NullPool
 
 from hall.store.migrate import upgrade
 from tests.conftest import PG_ADMIN_URL, unavailable, wait_for
+from tests.e2e.server import FORK, Forked, Zygote
 
 ROOT = Path(__file__).resolve().parents[2]
 NATS_URL = os.environ.get("HALL_TEST_NATS", "nats://127.0.0.1:4222")
@@ -107,13 +108,17 @@ class Worker:
 
     def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None):
         self.args, self.log, self.env = args, log, {**os.environ, **(env or {})}
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen | Forked | None = None
 
     def start(self) -> Worker:
+        argv = ["region", *self.args]
+        if FORK:  # from the warm `hall` the servers come from: no new interpreter's imports
+            mode = self.env.get("HALL_ASYNC_MODE", "gevent")
+            self.proc = Zygote.of(mode).fork(argv, self.env, self.log)
+            return self
         with open(self.log, "ab") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "hall.boot", "region",
-                                          *self.args], cwd=ROOT, env=self.env, stdout=out,
-                                         stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen([sys.executable, "-m", "hall.boot", *argv], cwd=ROOT,
+                                         env=self.env, stdout=out, stderr=subprocess.STDOUT)
         return self
 
     def kill9(self) -> None:
