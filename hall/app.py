@@ -8,6 +8,7 @@ from flask import current_app, request, session
 
 from hall import config as hall_config
 from hall.extensions import babel, csrf, socketio
+from hall.services.config import password_hash
 from hall.services.context import Clock, SystemClock
 from hall.services.wiring import make_context
 from hall.store.db import make_engine
@@ -27,6 +28,7 @@ def create_app(overrides: dict[str, Any] | None = None, clock: Clock | None = No
     from hall.api import create_api
 
     cfg = hall_config.load(overrides)
+    password_hash.method()  # a HALL_PASSWORD_HASH no werkzeug method stops the start here
     app = create_api(__name__)
     app.config.update(cfg)
     app.json.ensure_ascii = False  # Chinese stays readable in responses and logs

@@ -31,3 +31,12 @@ def test_an_unknown_hash_method_is_refused_before_any_password_is_kept(monkeypat
     monkeypatch.setenv("HALL_PASSWORD_HASH", wrong)
     with pytest.raises(ValueError, match="HALL_PASSWORD_HASH"):
         password_hash.make("secret-1")
+
+
+def test_a_server_with_an_unknown_hash_method_does_not_start(monkeypatch, tmp_path):
+    from hall.app import create_app
+
+    monkeypatch.setenv("HALL_PASSWORD_HASH", "md5")
+    with pytest.raises(ValueError, match="HALL_PASSWORD_HASH"):
+        create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'hall.db'}", "INSTANCE": tmp_path,
+                    "SECRET_KEY": "t", "ASYNC_MODE": "threading", "MIGRATE_ON_START": False})
