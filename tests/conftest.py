@@ -8,8 +8,6 @@ font into a failure instead of a skip.
 """
 from __future__ import annotations
 
-import functools
-import hashlib
 import os
 import shutil
 import time
@@ -36,18 +34,10 @@ REQUIRE = os.environ.get("HALL_REQUIRE_SERVICES") == "1"
 
 
 # Passwords at scrypt's N = 1024 instead of 32768 (hall/services/config/password_hash.py):
-# the servers the tests start set, check and re-hash passwords by the thousand, at ~0.1 s of
-# CPU each under the real cost. Set before any test starts a server, which inherits it; the
-# default cost has its own test (tests/unit/test_password_hash.py).
+# the tests and the servers they start set, check and re-hash passwords by the thousand, at
+# ~0.1 s of CPU each under the real cost (~1 ms here). Set before any app is made or server
+# started, which inherit it; the default cost has its own test (tests/unit/test_password_hash.py).
 os.environ.setdefault("HALL_PASSWORD_HASH", "scrypt:1024:8:1")
-
-
-def pytest_configure(config) -> None:
-    # werkzeug checks a password by running scrypt again on it with the stored salt: the very
-    # call it made when the password was set. The tests set and check hundreds of passwords
-    # (~0.1 s of scrypt each), so a test process remembers the answers of this pure function;
-    # servers the tests start compute their own.
-    hashlib.scrypt = functools.lru_cache(maxsize=1024)(hashlib.scrypt)
 
 
 def unavailable(what: str, why: object) -> None:

@@ -267,7 +267,7 @@ def test_lockout_is_per_account_and_address(db_url, clock, tmp_path):
     assert login(attacker, "boss", password).status_code == 200  # the lock ran out
 
     # similar time: one scrypt check whether the login exists or not (a new password each
-    # time: the test process remembers scrypt's answers, tests/conftest.py)
+    # time, so that no answer is computed once for two guesses)
     def timed(name: str, address: str) -> float:
         client = from_address(app, address)
         start = time.perf_counter()
